@@ -1,0 +1,186 @@
+/* libfolio: a solver-neutral optimisation model and its backends.
+ *
+ * A model holds columns (bounds, kind, name), named linear rows, a linear
+ * objective with optional quadratic terms, and second-order cones. Backends
+ * (GLPK for LP/MIP; others later) solve it behind one interface.
+ *
+ * Conventions: every function that can fail returns a folio_error and fills
+ * an error message retrievable with folio_model_last_error(); solve
+ * outcomes are a separate enum (folio_status). Indices are 0-based.
+ * Infinite bounds are +/-HUGE_VAL. No function calls exit() or prints.
+ */
+#ifndef FOLIO_FOLIO_H
+#define FOLIO_FOLIO_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define FOLIO_VERSION "0.1.0"
+
+/* What went wrong while building or solving (not the solve outcome). */
+typedef enum folio_error {
+    FOLIO_OK = 0,
+    FOLIO_ERR_NOMEM,
+    FOLIO_ERR_INVALID,      /* bad argument: NaN, lb > ub, bad index, ... */
+    FOLIO_ERR_UNSUPPORTED,  /* backend cannot handle the model (e.g. cones in GLPK) */
+    FOLIO_ERR_IO,           /* file could not be read or written */
+    FOLIO_ERR_PARSE,        /* file could not be parsed */
+    FOLIO_ERR_BACKEND,      /* the solver library failed internally */
+    FOLIO_ERR_NOT_FOUND     /* unknown backend, name, ... */
+} folio_error;
+
+/* The outcome of a solve. */
+typedef enum folio_status {
+    FOLIO_STATUS_UNSOLVED = 0,
+    FOLIO_STATUS_OPTIMAL,
+    FOLIO_STATUS_INFEASIBLE,
+    FOLIO_STATUS_UNBOUNDED,
+    FOLIO_STATUS_INFEASIBLE_OR_UNBOUNDED,
+    FOLIO_STATUS_TIME_LIMIT,
+    FOLIO_STATUS_ITERATION_LIMIT,
+    FOLIO_STATUS_NUMERICAL_ERROR
+} folio_status;
+
+typedef enum folio_kind {
+    FOLIO_CONTINUOUS = 0,
+    FOLIO_INTEGER,
+    FOLIO_BINARY
+} folio_kind;
+
+typedef enum folio_sense { FOLIO_MINIMIZE = 0, FOLIO_MAXIMIZE } folio_sense;
+
+typedef enum folio_file_format { FOLIO_FORMAT_LP = 0, FOLIO_FORMAT_MPS } folio_file_format;
+
+const char *folio_error_message(folio_error e);
+const char *folio_status_name(folio_status s);    /* "optimal", "time_limit", ... */
+const char *folio_status_message(folio_status s); /* a sentence */
+
+/* ---- model ------------------------------------------------------------ */
+
+typedef struct folio_model folio_model;
+
+folio_model *folio_model_new(const char *name);
+void folio_model_free(folio_model *m);               /* accepts NULL */
+const char *folio_model_name(const folio_model *m);
+const char *folio_model_last_error(const folio_model *m);
+
+/* Adds one column; returns its index, or -1 (see last_error). */
+long folio_model_add_col(folio_model *m, const char *name, double lb, double ub,
+                         folio_kind kind);
+/* Adds one linear row lo <= sum val[k] x[idx[k]] <= hi. Use -HUGE_VAL/HUGE_VAL
+ * for a missing side, lo == hi for an equality. Duplicate indices are summed
+ * and zero coefficients dropped. Returns the row index, or -1. */
+long folio_model_add_row(folio_model *m, const char *name, size_t n,
+                         const int *idx, const double *val, double lo, double hi);
+/* Replaces the objective: constant + sum_k val[k] x[idx[k]]
+ *                         + sum_k qv[k] x[qi[k]] x[qj[k]]
+ * (quadratic terms as written, no factor 1/2; i and j in any order). */
+folio_error folio_model_set_objective(folio_model *m, folio_sense sense, double constant,
+                                      size_t n, const int *idx, const double *val,
+                                      size_t nq, const int *qi, const int *qj,
+                                      const double *qv);
+/* Second-order cone ||(a_1 x + b_1, ..., a_k x + b_k)||_2 <= t x + t0, each
+ * member an affine expression given in CSR form: member r has terms
+ * start[r]..start[r+1]-1 of idx/val and constant cst[r]; the right-hand side
+ * is (nt, tidx, tval, t0). Returns the cone index, or -1. */
+long folio_model_add_soc(folio_model *m, const char *name, size_t k,
+                         const size_t *start, const int *idx, const double *val,
+                         const double *cst, size_t nt, const int *tidx,
+                         const double *tval, double t0);
+
+size_t folio_model_ncols(const folio_model *m);
+size_t folio_model_nrows(const folio_model *m);
+size_t folio_model_nnz(const folio_model *m);
+size_t folio_model_nquad(const folio_model *m);
+size_t folio_model_ncones(const folio_model *m);
+size_t folio_model_nintegers(const folio_model *m);
+
+const char *folio_model_col_name(const folio_model *m, size_t j);
+const char *folio_model_row_name(const folio_model *m, size_t i);
+const char *folio_model_cone_name(const folio_model *m, size_t k);
+void folio_model_col_bounds(const folio_model *m, size_t j, double *lb, double *ub);
+folio_kind folio_model_col_kind(const folio_model *m, size_t j);
+void folio_model_row_bounds(const folio_model *m, size_t i, double *lo, double *hi);
+/* Row i: *n terms in idx and val, valid until the model next changes. */
+void folio_model_row(const folio_model *m, size_t i, size_t *n, const int **idx,
+                     const double **val);
+folio_sense folio_model_sense(const folio_model *m);
+double folio_model_obj_constant(const folio_model *m);
+double folio_model_obj_coef(const folio_model *m, size_t j);
+/* Name lookup (hash built on first use); -1 when absent. */
+long folio_model_find_col(folio_model *m, const char *name);
+long folio_model_find_row(folio_model *m, const char *name);
+
+/* Writes the model in CPLEX LP or free MPS format, names kept, atomically. */
+folio_error folio_model_write(folio_model *m, const char *path, folio_file_format fmt);
+/* Reads an LP or MPS file into a new model; NULL on failure with a message
+ * in err ("FILE:LINE: ..."). */
+folio_model *folio_model_read(const char *path, folio_file_format fmt, char *err,
+                              size_t errlen);
+
+/* ---- solving ---------------------------------------------------------- */
+
+typedef enum folio_lp_method { FOLIO_LP_SIMPLEX = 0, FOLIO_LP_DUAL_SIMPLEX,
+                               FOLIO_LP_INTERIOR } folio_lp_method;
+
+typedef struct folio_options {
+    const char *solver;      /* NULL or "auto": chosen from the model */
+    double time_limit;       /* seconds, <= 0 for none */
+    double mip_gap;          /* relative, < 0 for the backend default */
+    long iteration_limit;    /* <= 0 for none */
+    int presolve;            /* 0 off, 1 on */
+    folio_lp_method method;
+    int verbose;
+    int mip_duals;           /* MIP: re-solve the LP with integers fixed, for duals */
+    int ranges;              /* compute LP sensitivity ranges */
+} folio_options;
+
+void folio_options_default(folio_options *o);
+
+typedef struct folio_result {
+    folio_status status;
+    int has_solution;        /* primal values exist (optimal or incumbent) */
+    int has_duals;
+    int has_ranges;
+    int is_mip;
+    double objective;
+    double mip_bound;        /* best bound (MIP) */
+    double mip_gap;          /* relative gap (MIP), 0 when proven */
+    long iterations;         /* simplex/IPM iterations */
+    long nodes;              /* MIP nodes */
+    double solve_time;       /* seconds spent in the backend */
+    char solver[16];
+    char message[256];       /* backend's words on the outcome */
+    size_t ncols, nrows;
+    double *x;               /* ncols */
+    double *reduced_cost;    /* ncols */
+    double *row_activity;    /* nrows */
+    double *row_dual;        /* nrows */
+    /* sensitivity (LP, basic solution): objective coefficient ranges per
+     * column and activity (rhs) ranges per row; +/-HUGE_VAL for open ends */
+    double *obj_lo, *obj_hi;
+    double *rhs_lo, *rhs_hi;
+} folio_result;
+
+void folio_result_free(folio_result *r);  /* frees the arrays; accepts NULL */
+
+/* Solves m with the backend named in opts (or chosen automatically). On
+ * FOLIO_OK, *res holds the outcome; its arrays are owned by res. */
+folio_error folio_solve(folio_model *m, const folio_options *opts, folio_result *res);
+
+/* Loads the model into a backend's in-memory form and discards it, without
+ * solving (benchmarks, checks). skip_cones drops cones and quadratic terms
+ * instead of refusing them. *seconds gets the time spent loading. */
+folio_error folio_lower(folio_model *m, const char *solver, int skip_cones,
+                        double *seconds);
+
+/* Names of the backends compiled in, NULL-terminated. */
+const char *const *folio_backends(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,171 @@
+-- Readable reports and JSON shapes for what a script returns: results,
+-- folio.table values, and plain tables of scalars.
+local folio = require "folio"
+
+local R = {}
+
+local function is_result(v)
+  local mt = getmetatable(v)
+  return type(v) == "userdata" and mt and mt.__name == "folio.result"
+end
+R.is_result = is_result
+
+function R.number(v)
+  if math.type(v) == "integer" then return tostring(v) end
+  if v ~= v then return "nan" end
+  if v == math.huge then return "inf" end
+  if v == -math.huge then return "-inf" end
+  if v == 0 then return "0" end
+  local s = string.format("%.10g", v)
+  return s
+end
+
+local function cell(v)
+  if type(v) == "number" then return R.number(v), true end
+  if v == nil then return "", false end
+  return tostring(v), false
+end
+
+-- Renders columns/rows aligned: numbers to the right, text to the left.
+function R.grid(columns, rows, indent)
+  indent = indent or "  "
+  local width, text, numeric = {}, {}, {}
+  for j, c in ipairs(columns) do width[j] = #c end
+  for i, row in ipairs(rows) do
+    text[i], numeric[i] = {}, {}
+    for j = 1, #columns do
+      local s, isnum = cell(row[j])
+      text[i][j], numeric[i][j] = s, isnum
+      if #s > width[j] then width[j] = #s end
+    end
+  end
+  local out = {}
+  local head = {}
+  for j, c in ipairs(columns) do head[j] = string.format("%-" .. width[j] .. "s", c) end
+  out[#out + 1] = indent .. table.concat(head, "  "):gsub("%s+$", "")
+  local rule = {}
+  for j = 1, #columns do rule[j] = string.rep("-", width[j]) end
+  out[#out + 1] = indent .. table.concat(rule, "  ")
+  for i = 1, #rows do
+    local parts = {}
+    for j = 1, #columns do
+      local fmt = numeric[i][j] and ("%" .. width[j] .. "s") or ("%-" .. width[j] .. "s")
+      parts[j] = string.format(fmt, text[i][j])
+    end
+    out[#out + 1] = (indent .. table.concat(parts, "  ")):gsub("%s+$", "")
+  end
+  return table.concat(out, "\n")
+end
+
+local MAX_ROWS = 60
+
+local function binding(row)
+  local lim = (row.upper ~= math.huge and row.activity >= (row.lower + row.upper) / 2) and row.upper or row.lower
+  if lim == -math.huge or lim == math.huge then return false end
+  return math.abs(row.activity - lim) <= 1e-7 * (1 + math.abs(lim))
+end
+
+function R.result(r)
+  local out = {}
+  local head = string.format("Model '%s': %s", r.model, r.status)
+  local info = { r.solver }
+  info[#info + 1] = string.format("%.3f s", r.solve_time)
+  if r.is_mip then info[#info + 1] = string.format("%d nodes", r.nodes)
+  else info[#info + 1] = string.format("%d iterations", r.iterations) end
+  out[#out + 1] = head .. " (" .. table.concat(info, ", ") .. ")"
+  if r.status ~= "optimal" then out[#out + 1] = "  " .. r.message end
+  if not r.has_solution then return table.concat(out, "\n") end
+  out[#out + 1] = "Objective: " .. R.number(r.objective)
+  if r.is_mip then
+    out[#out + 1] = string.format("MIP bound: %s   gap: %s", R.number(r.mip_bound), R.number(r.mip_gap))
+  end
+  local cols, rows = r:columns(), {}
+  for _, c in ipairs(cols) do
+    if math.abs(c.value) > 1e-9 then rows[#rows + 1] = { c.name, c.value, c.reduced_cost } end
+  end
+  out[#out + 1] = string.format("\nVariables (%d of %d nonzero):", #rows, #cols)
+  local shown = {}
+  for i = 1, math.min(#rows, MAX_ROWS) do shown[i] = rows[i] end
+  out[#out + 1] = R.grid({ "variable", "value", "reduced cost" }, shown)
+  if #rows > MAX_ROWS then out[#out + 1] = string.format("  ... %d more", #rows - MAX_ROWS) end
+  local bind = {}
+  for _, row in ipairs(r:rows()) do
+    if binding(row) then
+      bind[#bind + 1] = { row.name, row.activity, row.lower ~= -math.huge and row.lower or nil,
+                          row.upper ~= math.huge and row.upper or nil, row.dual }
+    end
+  end
+  out[#out + 1] = string.format("\nBinding constraints (%d):", #bind)
+  shown = {}
+  for i = 1, math.min(#bind, MAX_ROWS) do shown[i] = bind[i] end
+  out[#out + 1] = R.grid({ "constraint", "activity", "lower", "upper", "shadow price" }, shown)
+  if #bind > MAX_ROWS then out[#out + 1] = string.format("  ... %d more", #bind - MAX_ROWS) end
+  return table.concat(out, "\n")
+end
+
+local function render_one(v, name)
+  if is_result(v) then return R.result(v) end
+  if folio.is_table(v) then
+    return (v.title and (v.title .. ":\n") or "") .. R.grid(v.columns, v.rows)
+  end
+  if type(v) == "table" then
+    local keys = {}
+    for k in pairs(v) do keys[#keys + 1] = k end
+    table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
+    local rows = {}
+    for _, k in ipairs(keys) do
+      local x = v[k]
+      if type(x) == "table" or type(x) == "userdata" then x = tostring(x) end
+      rows[#rows + 1] = { tostring(k), x }
+    end
+    return (name and (name .. ":\n") or "") .. R.grid({ "key", "value" }, rows)
+  end
+  if type(v) == "number" then return R.number(v) end
+  return tostring(v)
+end
+
+-- values: the list of what the script returned (a single table of
+-- results/tables is unpacked one level).
+local function flatten(values)
+  if #values == 1 and type(values[1]) == "table" and not folio.is_table(values[1])
+     and getmetatable(values[1]) == nil and #values[1] > 0 then
+    return values[1]
+  end
+  return values
+end
+
+function R.render(values)
+  local parts = {}
+  for _, v in ipairs(flatten(values)) do parts[#parts + 1] = render_one(v) end
+  return table.concat(parts, "\n\n")
+end
+
+local function json_value(v)
+  if is_result(v) then return v:to_table() end
+  if folio.is_table(v) then return { title = v.title, columns = v.columns, rows = v.rows } end
+  if type(v) == "table" then
+    local t = {}
+    for k, x in pairs(v) do t[k] = json_value(x) end
+    return t
+  end
+  if type(v) == "userdata" or type(v) == "function" then return tostring(v) end
+  return v
+end
+
+function R.json(values)
+  local list = flatten(values)
+  if #list == 1 then return json_value(list[1]) end
+  local t = {}
+  for i, v in ipairs(list) do t[i] = json_value(v) end
+  return t
+end
+
+-- 3 when some returned result has no solution, else 0.
+function R.exit_code(values)
+  for _, v in ipairs(flatten(values)) do
+    if is_result(v) and not v.has_solution then return 3 end
+  end
+  return 0
+end
+
+return R

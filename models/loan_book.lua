@@ -1,0 +1,188 @@
+-- loan_book.lua -- rebalance a bank's loan book under a risk-weighted-asset cap.
+--
+-- A bank holds loan segments (prime mortgages, credit cards, SME loans, ...).
+-- It may originate (buy) more of a segment or sell part of it, paying a cost
+-- per unit either way, and chooses the target exposure of every segment that
+-- maximises one year's expected return net of those costs, subject to
+--   * risk-weighted assets of at most `rwa_limit` (0.5) of the book,
+--   * total growth of at most `growth_limit` (1.2 = +20 %),
+--   * per asset type, a maximum decrease and a maximum increase.
+--
+--   folio run models/loan_book.lua
+--   folio run models/loan_book.lua --set rwa_limit=0.52 --json out.json
+--
+-- The mathematics, the assumptions and how to read the shadow prices are in
+-- docs/models/loan_book.md. models/loan_book_mip.lua adds fixed trading fees
+-- and a quarterly liquidity cap on sales.
+
+local folio = require "folio"
+
+---------------------------------------------------------------------------
+-- Parameters (override with --set name=value; values arrive as strings)
+---------------------------------------------------------------------------
+local params = folio.params or {}
+
+local function param(name, default)
+  local v = params[name]
+  if v == nil then return default end
+  local n = tonumber(v)
+  if n == nil then
+    error(string.format("loan_book: --set %s=%s is not a number", name, tostring(v)), 0)
+  end
+  return n
+end
+
+local rwa_limit    = param("rwa_limit", 0.5)     -- max RWA / total exposure
+local growth_limit = param("growth_limit", 1.2)  -- max book size / current size
+
+---------------------------------------------------------------------------
+-- Data
+---------------------------------------------------------------------------
+local data = (folio.script_dir or ".") .. "/data/"
+
+-- segment,asset,exposure,ret,orig_cost,sale_cost,risk_weight
+local seg = folio.read_csv(data .. "loan_segments.csv")
+local S      = seg.segment                                   -- the segments
+local asset  = folio.index(seg, "segment", "asset")          -- a(s)
+local E      = folio.index(seg, "segment", "exposure")       -- current exposure (millions)
+local p      = folio.index(seg, "segment", "ret")            -- expected return, net of expected loss
+local c_orig = folio.index(seg, "segment", "orig_cost")      -- cost per unit bought
+local c_sell = folio.index(seg, "segment", "sale_cost")      -- cost per unit sold
+local rw     = folio.index(seg, "segment", "risk_weight")    -- risk weight
+
+-- asset,max_decrease,max_increase
+local ast = folio.read_csv(data .. "loan_assets.csv")
+local A     = ast.asset
+local d_max = folio.index(ast, "asset", "max_decrease")
+local u_max = folio.index(ast, "asset", "max_increase")
+
+-- The segments of each asset type, and the current exposure per type (E_a).
+local members, E_asset, E_total = {}, {}, 0
+for _, a in ipairs(A) do members[a], E_asset[a] = {}, 0 end
+for _, s in ipairs(S) do
+  local a = asset[s]
+  if members[a] == nil then
+    error(string.format("loan_segments.csv: segment %s has asset '%s', which is not in loan_assets.csv",
+                        s, tostring(a)), 0)
+  end
+  table.insert(members[a], s)
+  E_asset[a] = E_asset[a] + E[s]
+  E_total = E_total + E[s]
+end
+
+---------------------------------------------------------------------------
+-- Model
+---------------------------------------------------------------------------
+local m = folio.model("loan_book")
+
+local x    = m:var("x",    S, {lb = 0})   -- target exposure
+local buy  = m:var("buy",  S, {lb = 0})   -- originated or bought
+local sell = m:var("sell", S, {lb = 0})   -- sold
+
+-- Every constraint passes through `row`, which hands (lhs, relation, rhs) on
+-- to m:st unchanged and keeps a copy, so that after the solve the report can
+-- evaluate both sides and tell which constraints are binding.
+local rows, seen = {}, {}
+local function row(name, key, lhs, rel, rhs)
+  local label = key == nil and name or string.format("%s[%s]", name, tostring(key))
+  if not seen[label] then
+    seen[label] = true
+    rows[#rows + 1] = {label = label, name = name, key = key, lhs = lhs, rel = rel, rhs = rhs}
+  end
+  return lhs, rel, rhs
+end
+
+-- Target = current + bought - sold.
+m:st("balance", S, function(s)
+  return row("balance", s, x[s], "==", E[s] + buy[s] - sell[s])
+end)
+
+-- One cannot sell more than one holds.
+m:st("sell_max", S, function(s)
+  return row("sell_max", s, sell[s], "<=", E[s])
+end)
+
+-- Risk-weighted assets at most rwa_limit of the book.
+m:st("rwa", row("rwa", nil, folio.dot(rw, x), "<=", rwa_limit * folio.sum(x)))
+
+-- The book may grow by at most growth_limit.
+m:st("growth", row("growth", nil, folio.sum(x), "<=", growth_limit * E_total))
+
+-- Guardrails per asset type: (1 - d_a) E_a <= sum of its segments <= (1 + u_a) E_a.
+local function asset_exposure(a)
+  return folio.sum(members[a], function(s) return x[s] end)
+end
+m:st("asset_min", A, function(a)
+  return row("asset_min", a, asset_exposure(a), ">=", (1 - d_max[a]) * E_asset[a])
+end)
+m:st("asset_max", A, function(a)
+  return row("asset_max", a, asset_exposure(a), "<=", (1 + u_max[a]) * E_asset[a])
+end)
+
+-- One year's return on the target book, less origination and sale costs.
+m:maximize(folio.sum(S, function(s)
+  return p[s] * x[s] - c_orig[s] * buy[s] - c_sell[s] * sell[s]
+end))
+
+local r = m:solve{}
+if not r.has_solution then return r end   -- the CLI reports the status
+
+---------------------------------------------------------------------------
+-- Report
+---------------------------------------------------------------------------
+local function round(v, digits)
+  local f = 10 ^ digits
+  local y = math.floor(v * f + 0.5) / f
+  return y == 0 and 0 or y            -- no "-0"
+end
+
+local function value(e)              -- a side of a constraint may be a plain number
+  if type(e) == "number" then return e end
+  return r:value(e)
+end
+
+-- Segments whose target differs from today's exposure, biggest growth first.
+local changed, growth_of = {}, {}
+for _, s in ipairs(S) do
+  local target = r:value(x[s])
+  local change = target - E[s]
+  if math.abs(change) > 1e-6 * (1 + E[s]) then
+    local pct = E[s] > 0 and 100 * change / E[s] or math.huge
+    local line = {s, asset[s], round(E[s], 2), round(target, 2), round(change, 2),
+                  pct < math.huge and round(pct, 1) or "new"}
+    changed[#changed + 1], growth_of[line] = line, pct
+  end
+end
+table.sort(changed, function(a, b) return growth_of[a] > growth_of[b] end)
+
+-- Constraints that hold with equality. Their shadow price is the change in
+-- the optimal profit per unit of extra right-hand side (see the docs);
+-- balance[s] is always tight, its price is the value of one more unit of
+-- today's exposure in segment s.
+local binding = {}
+for _, c in ipairs(rows) do
+  local lhs, rhs = value(c.lhs), value(c.rhs)
+  local slack
+  if c.rel == "<=" then slack = rhs - lhs
+  elseif c.rel == ">=" then slack = lhs - rhs
+  else slack = math.abs(lhs - rhs) end
+  if math.abs(slack) <= 1e-7 * (1 + math.abs(rhs)) then
+    local dual
+    if c.key == nil then dual = r:dual(c.name) else dual = r:dual(c.name, c.key) end
+    binding[#binding + 1] = {c.label, round(lhs, 4), round(rhs, 4), round(dual, 6)}
+  end
+end
+
+return {
+  r,
+  folio.table{
+    title = "Segments that grow or shrink",
+    columns = {"segment", "asset", "current", "target", "change", "change_pct"},
+    rows = changed,
+  },
+  folio.table{
+    title = "Binding constraints",
+    columns = {"constraint", "activity", "rhs", "shadow_price"},
+    rows = binding,
+  },
+}

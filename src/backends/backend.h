@@ -1,0 +1,31 @@
+/* The interface every solver backend implements (not public). */
+#ifndef FOLIO_BACKEND_H
+#define FOLIO_BACKEND_H
+
+#include "../core/model_internal.h"
+
+enum {
+    FOLIO_CAP_LP = 1u << 0,
+    FOLIO_CAP_MIP = 1u << 1,
+    FOLIO_CAP_QP = 1u << 2,
+    FOLIO_CAP_SOC = 1u << 3
+};
+
+typedef struct folio_backend {
+    const char *name;
+    unsigned caps;
+    /* Solves m; fills res (arrays allocated by the backend). Returns an
+     * error only when no outcome could be produced. */
+    folio_error (*solve)(folio_model *m, const folio_options *o, folio_result *res);
+    /* Loads m into the solver's own form and discards it (benchmarks). */
+    folio_error (*lower)(folio_model *m, int skip_cones, double *seconds);
+} folio_backend;
+
+extern const folio_backend folio_backend_glpk;
+
+/* Allocates res's arrays for m's size, zeroed; returns FOLIO_OK or NOMEM. */
+folio_error folio_result_alloc(folio_result *res, size_t ncols, size_t nrows);
+
+double folio_now(void);   /* monotonic seconds */
+
+#endif

@@ -1,0 +1,31 @@
+/* Shared pieces of the GLPK backend: loading a model, guarding GLPK's
+ * abort-on-error, capturing its terminal output. */
+#ifndef FOLIO_GLPK_COMMON_H
+#define FOLIO_GLPK_COMMON_H
+
+#include "backend.h"
+#include <glpk.h>
+#include <setjmp.h>
+
+/* Names as stored, or rewritten for CPLEX LP format ('[' -> '(', ']' -> ')'),
+ * whose readers accept no brackets. */
+enum { GLPK_NAMES_EXACT = 0, GLPK_NAMES_LP = 1 };
+
+/* Builds a GLPK problem from m (linear part only: the caller refuses or
+ * skips quadratic terms and cones). NULL on out-of-memory. Must run under
+ * GLPK_GUARD. */
+glp_prob *folio_glpk_build(const folio_model *m, int names);
+
+/* GLPK calls abort() after its error hook returns, so the hook jumps back.
+ * Usage: jmp_buf jb; folio_glpk_begin(&jb, verbose);
+ *        if (setjmp(jb)) { glp_free_env(); ...report...; }   */
+extern jmp_buf *folio_glpk_jump;
+void folio_glpk_begin(jmp_buf *jb, int verbose);
+void folio_glpk_end(void);
+/* The last line GLPK printed (with trailing newline removed). */
+const char *folio_glpk_last_message(void);
+/* Copies the first line GLPK printed since begin that starts with prefix;
+ * returns 0 when there is none. */
+int folio_glpk_find_line(const char *prefix, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,358 @@
+/* LP and MIP through GLPK: simplex, interior point, branch and cut;
+ * statuses mapped honestly, duals, ranging, MIP bound and gap. */
+#include "glpk_common.h"
+
+#include <float.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int ms_limit(double seconds)
+{
+    if (seconds <= 0) return INT_MAX;
+    double ms = ceil(seconds * 1000.0);
+    return ms >= (double)INT_MAX ? INT_MAX : (int)ms;
+}
+
+static double open_end(double v)
+{
+    return v >= DBL_MAX ? HUGE_VAL : v <= -DBL_MAX ? -HUGE_VAL : v;
+}
+
+static void extract_basic(glp_prob *P, folio_result *res, int with_duals)
+{
+    size_t n = res->ncols, r = res->nrows;
+    res->objective = glp_get_obj_val(P);
+    for (size_t j = 0; j < n; j++) {
+        res->x[j] = glp_get_col_prim(P, (int)j + 1);
+        if (with_duals) res->reduced_cost[j] = glp_get_col_dual(P, (int)j + 1);
+    }
+    for (size_t i = 0; i < r; i++) {
+        res->row_activity[i] = glp_get_row_prim(P, (int)i + 1);
+        if (with_duals) res->row_dual[i] = glp_get_row_dual(P, (int)i + 1);
+    }
+    res->has_solution = 1;
+    res->has_duals = with_duals;
+}
+
+/* Objective-coefficient ranges for columns and activity ranges for rows,
+ * over which the current basis stays optimal. */
+static folio_error compute_ranges(glp_prob *P, folio_result *res)
+{
+    size_t n = res->ncols, r = res->nrows;
+    res->obj_lo = malloc((n + 1) * sizeof(double));
+    res->obj_hi = malloc((n + 1) * sizeof(double));
+    res->rhs_lo = malloc((r + 1) * sizeof(double));
+    res->rhs_hi = malloc((r + 1) * sizeof(double));
+    if (!res->obj_lo || !res->obj_hi || !res->rhs_lo || !res->rhs_hi) return FOLIO_ERR_NOMEM;
+    if (!glp_bf_exists(P) && glp_factorize(P) != 0) return FOLIO_ERR_BACKEND;
+    int maximize = glp_get_obj_dir(P) == GLP_MAX;
+    int nr = (int)r;
+    for (size_t j = 0; j < n; j++) {
+        int k = nr + (int)j + 1, stat = glp_get_col_stat(P, (int)j + 1);
+        double c = glp_get_obj_coef(P, (int)j + 1), lo, hi;
+        if (stat == GLP_BS) {
+            int v1, v2;
+            double val1, val2;
+            glp_analyze_coef(P, k, &lo, &v1, &val1, &hi, &v2, &val2);
+            lo = open_end(lo);
+            hi = open_end(hi);
+        } else {
+            /* non-basic: the basis stays optimal until the reduced cost changes sign */
+            double d = glp_get_col_dual(P, (int)j + 1);
+            int improving_down = (stat == GLP_NL) != maximize;
+            if (stat == GLP_NF) { lo = c; hi = c; }
+            else if (stat == GLP_NS) { lo = -HUGE_VAL; hi = HUGE_VAL; }
+            else if (improving_down) { lo = c - d; hi = HUGE_VAL; }
+            else { lo = -HUGE_VAL; hi = c - d; }
+        }
+        res->obj_lo[j] = lo;
+        res->obj_hi[j] = hi;
+    }
+    for (size_t i = 0; i < r; i++) {
+        int stat = glp_get_row_stat(P, (int)i + 1);
+        double act = glp_get_row_prim(P, (int)i + 1), lo, hi;
+        if (stat == GLP_BS) {
+            /* inactive: the limit may move up to the activity */
+            switch (glp_get_row_type(P, (int)i + 1)) {
+            case GLP_UP: lo = act; hi = HUGE_VAL; break;
+            case GLP_LO: lo = -HUGE_VAL; hi = act; break;
+            case GLP_FX: lo = act; hi = act; break;
+            default: lo = -HUGE_VAL; hi = HUGE_VAL; break;
+            }
+        } else {
+            int v1, v2;
+            glp_analyze_bound(P, (int)i + 1, &lo, &v1, &hi, &v2);
+            lo = open_end(lo);
+            hi = open_end(hi);
+        }
+        res->rhs_lo[i] = lo;
+        res->rhs_hi[i] = hi;
+    }
+    res->has_ranges = 1;
+    return FOLIO_OK;
+}
+
+static void set_message(folio_result *res, const char *what, int ret)
+{
+    const char *last = folio_glpk_last_message();
+    snprintf(res->message, sizeof res->message, "%s returned code %d%s%s", what, ret,
+             *last ? ": " : "", last);
+}
+
+static folio_error solve_interior(glp_prob *P, const folio_options *o, folio_result *res)
+{
+    glp_iptcp p;
+    glp_init_iptcp(&p);
+    p.msg_lev = o->verbose ? GLP_MSG_ALL : GLP_MSG_ERR;
+    int ret = glp_interior(P, &p);
+    res->iterations = glp_get_it_cnt(P);
+    if (ret == GLP_EFAIL && glp_get_num_rows(P) == 0) {
+        res->status = FOLIO_STATUS_NUMERICAL_ERROR;
+        snprintf(res->message, sizeof res->message,
+                 "GLPK's interior point needs at least one constraint");
+        return FOLIO_OK;
+    }
+    int st = glp_ipt_status(P);
+    if (ret == 0 && st == GLP_OPT) {
+        res->status = FOLIO_STATUS_OPTIMAL;
+        res->objective = glp_ipt_obj_val(P);
+        for (size_t j = 0; j < res->ncols; j++) {
+            res->x[j] = glp_ipt_col_prim(P, (int)j + 1);
+            res->reduced_cost[j] = glp_ipt_col_dual(P, (int)j + 1);
+        }
+        for (size_t i = 0; i < res->nrows; i++) {
+            res->row_activity[i] = glp_ipt_row_prim(P, (int)i + 1);
+            res->row_dual[i] = glp_ipt_row_dual(P, (int)i + 1);
+        }
+        res->has_solution = res->has_duals = 1;
+    } else if (ret == 0 && st == GLP_NOFEAS) {
+        res->status = FOLIO_STATUS_INFEASIBLE_OR_UNBOUNDED;
+    } else if (ret == GLP_EITLIM) {
+        res->status = FOLIO_STATUS_ITERATION_LIMIT;
+    } else if (ret == GLP_ENOFEAS) {
+        res->status = FOLIO_STATUS_INFEASIBLE_OR_UNBOUNDED;
+    } else {
+        res->status = FOLIO_STATUS_NUMERICAL_ERROR;
+        set_message(res, "glp_interior", ret);
+    }
+    return FOLIO_OK;
+}
+
+static folio_error solve_lp(glp_prob *P, const folio_options *o, folio_result *res)
+{
+    if (o->method == FOLIO_LP_INTERIOR) return solve_interior(P, o, res);
+    glp_smcp p;
+    glp_init_smcp(&p);
+    p.msg_lev = o->verbose ? GLP_MSG_ALL : GLP_MSG_ERR;
+    p.meth = o->method == FOLIO_LP_DUAL_SIMPLEX ? GLP_DUALP : GLP_PRIMAL;
+    p.presolve = o->presolve ? GLP_ON : GLP_OFF;
+    p.tm_lim = ms_limit(o->time_limit);
+    if (o->iteration_limit > 0) p.it_lim = o->iteration_limit > INT_MAX ? INT_MAX : (int)o->iteration_limit;
+    int ret = glp_simplex(P, &p);
+    if (ret == GLP_ENOPFS || ret == GLP_ENODFS) {
+        /* presolve proved no optimum exists: solve without it to tell
+         * infeasible from unbounded */
+        p.presolve = GLP_OFF;
+        ret = glp_simplex(P, &p);
+    }
+    res->iterations = glp_get_it_cnt(P);
+    int st = glp_get_status(P);
+    switch (ret) {
+    case 0:
+        if (st == GLP_OPT) {
+            res->status = FOLIO_STATUS_OPTIMAL;
+            extract_basic(P, res, 1);
+            if (o->ranges) return compute_ranges(P, res);
+        } else if (st == GLP_NOFEAS) {
+            res->status = FOLIO_STATUS_INFEASIBLE;
+        } else if (st == GLP_UNBND) {
+            res->status = FOLIO_STATUS_UNBOUNDED;
+        } else {
+            res->status = FOLIO_STATUS_NUMERICAL_ERROR;
+            set_message(res, "glp_simplex", ret);
+        }
+        break;
+    case GLP_ETMLIM:
+    case GLP_EITLIM:
+        res->status = ret == GLP_ETMLIM ? FOLIO_STATUS_TIME_LIMIT : FOLIO_STATUS_ITERATION_LIMIT;
+        if (st == GLP_FEAS) extract_basic(P, res, 0);
+        break;
+    default:
+        res->status = FOLIO_STATUS_NUMERICAL_ERROR;
+        set_message(res, "glp_simplex", ret);
+        break;
+    }
+    return FOLIO_OK;
+}
+
+typedef struct mip_track {
+    double bound;
+    int have_bound;
+    long nodes;
+} mip_track;
+
+static void mip_callback(glp_tree *T, void *info)
+{
+    mip_track *t = info;
+    int a, n, total;
+    glp_ios_tree_size(T, &a, &n, &total);
+    t->nodes = total;
+    int best = glp_ios_best_node(T);
+    if (best) {
+        t->bound = glp_ios_node_bound(T, best);
+        t->have_bound = 1;
+    }
+}
+
+/* Duals of the LP with the integer columns fixed at their MIP values. */
+static void fixed_lp_duals(glp_prob *P, folio_result *res)
+{
+    int n = glp_get_num_cols(P);
+    for (int j = 1; j <= n; j++) {
+        if (glp_get_col_kind(P, j) == GLP_CV) continue;
+        double v = round(res->x[j - 1]);
+        glp_set_col_kind(P, j, GLP_CV);
+        glp_set_col_bnds(P, j, GLP_FX, v, v);
+    }
+    glp_smcp p;
+    glp_init_smcp(&p);
+    p.msg_lev = GLP_MSG_ERR;
+    if (glp_simplex(P, &p) == 0 && glp_get_status(P) == GLP_OPT) {
+        for (size_t j = 0; j < res->ncols; j++) res->reduced_cost[j] = glp_get_col_dual(P, (int)j + 1);
+        for (size_t i = 0; i < res->nrows; i++) res->row_dual[i] = glp_get_row_dual(P, (int)i + 1);
+        res->has_duals = 1;
+    }
+}
+
+static folio_error solve_mip(glp_prob *P, const folio_options *o, folio_result *res)
+{
+    mip_track track = { 0, 0, 0 };
+    glp_iocp p;
+    glp_init_iocp(&p);
+    p.msg_lev = o->verbose ? GLP_MSG_ALL : GLP_MSG_ERR;
+    p.presolve = GLP_ON;
+    p.tm_lim = ms_limit(o->time_limit);
+    if (o->mip_gap >= 0) p.mip_gap = o->mip_gap;
+    p.cb_func = mip_callback;
+    p.cb_info = &track;
+    int ret = glp_intopt(P, &p);
+    res->iterations = glp_get_it_cnt(P);
+    res->nodes = track.nodes;
+    int st = glp_mip_status(P);
+    int have = st == GLP_OPT || st == GLP_FEAS;
+    switch (ret) {
+    case 0:
+        res->status = st == GLP_OPT ? FOLIO_STATUS_OPTIMAL
+                    : st == GLP_NOFEAS ? FOLIO_STATUS_INFEASIBLE : FOLIO_STATUS_NUMERICAL_ERROR;
+        break;
+    case GLP_EMIPGAP:   /* stopped at the requested relative gap */
+        res->status = have ? FOLIO_STATUS_OPTIMAL : FOLIO_STATUS_NUMERICAL_ERROR;
+        break;
+    case GLP_ETMLIM:
+        res->status = FOLIO_STATUS_TIME_LIMIT;
+        break;
+    case GLP_ENOPFS:
+        res->status = FOLIO_STATUS_INFEASIBLE;
+        have = 0;
+        break;
+    case GLP_ENODFS:
+        res->status = FOLIO_STATUS_INFEASIBLE_OR_UNBOUNDED;
+        have = 0;
+        break;
+    default:
+        res->status = FOLIO_STATUS_NUMERICAL_ERROR;
+        set_message(res, "glp_intopt", ret);
+        break;
+    }
+    if (res->status == FOLIO_STATUS_NUMERICAL_ERROR && !res->message[0])
+        set_message(res, "glp_intopt", ret);
+    if (!have) {
+        res->mip_bound = track.have_bound ? track.bound : NAN;
+        res->mip_gap = HUGE_VAL;
+        return FOLIO_OK;
+    }
+    res->objective = glp_mip_obj_val(P);
+    for (size_t j = 0; j < res->ncols; j++) res->x[j] = glp_mip_col_val(P, (int)j + 1);
+    for (size_t i = 0; i < res->nrows; i++) res->row_activity[i] = glp_mip_row_val(P, (int)i + 1);
+    res->has_solution = 1;
+    if (ret == 0 && st == GLP_OPT) {
+        res->mip_bound = res->objective;
+        res->mip_gap = 0.0;
+    } else {
+        res->mip_bound = track.have_bound ? track.bound : NAN;
+        res->mip_gap = track.have_bound
+            ? fabs(res->objective - track.bound) / (fabs(res->objective) + DBL_EPSILON)
+            : HUGE_VAL;
+    }
+    if (o->mip_duals) fixed_lp_duals(P, res);
+    return FOLIO_OK;
+}
+
+static folio_error refuse_nonlinear(folio_model *m)
+{
+    return folio_model_fail(m, FOLIO_ERR_UNSUPPORTED,
+                            "GLPK solves LP and MIP only: model '%s' has %zu quadratic objective "
+                            "terms and %zu second-order cones (use solver = \"qp\")",
+                            m->name, m->nq, m->ncones);
+}
+
+static folio_error glpk_solve(folio_model *m, const folio_options *o, folio_result *res)
+{
+    if (m->nq || m->ncones) return refuse_nonlinear(m);
+    if (folio_result_alloc(res, m->ncols, m->nrows))
+        return folio_model_fail(m, FOLIO_ERR_NOMEM, "out of memory allocating the result");
+    snprintf(res->solver, sizeof res->solver, "glpk");
+    res->is_mip = m->nint > 0;
+    double t0 = folio_now();
+    glp_prob *volatile P = NULL;
+    jmp_buf jb;
+    folio_glpk_begin(&jb, o->verbose);
+    if (setjmp(jb)) {
+        glp_free_env();
+        folio_glpk_end();
+        return folio_model_fail(m, FOLIO_ERR_BACKEND, "GLPK failed: %s", folio_glpk_last_message());
+    }
+    P = folio_glpk_build(m, GLPK_NAMES_EXACT);
+    if (!P) {
+        folio_glpk_end();
+        return folio_model_fail(m, FOLIO_ERR_NOMEM, "out of memory loading the model into GLPK");
+    }
+    folio_error e = res->is_mip ? solve_mip(P, o, res) : solve_lp(P, o, res);
+    res->solve_time = folio_now() - t0;
+    glp_delete_prob(P);
+    folio_glpk_end();
+    if (e == FOLIO_ERR_NOMEM) return folio_model_fail(m, e, "out of memory computing ranges");
+    if (e != FOLIO_OK) return folio_model_fail(m, e, "GLPK could not factorize the basis for ranging");
+    if (!res->message[0]) snprintf(res->message, sizeof res->message, "%s", folio_status_message(res->status));
+    return FOLIO_OK;
+}
+
+static folio_error glpk_lower(folio_model *m, int skip_cones, double *seconds)
+{
+    if ((m->nq || m->ncones) && !skip_cones) return refuse_nonlinear(m);
+    double t0 = folio_now();
+    glp_prob *volatile P = NULL;
+    jmp_buf jb;
+    folio_glpk_begin(&jb, 0);
+    if (setjmp(jb)) {
+        glp_free_env();
+        folio_glpk_end();
+        return folio_model_fail(m, FOLIO_ERR_BACKEND, "GLPK failed: %s", folio_glpk_last_message());
+    }
+    P = folio_glpk_build(m, GLPK_NAMES_EXACT);
+    if (!P) {
+        folio_glpk_end();
+        return folio_model_fail(m, FOLIO_ERR_NOMEM, "out of memory loading the model into GLPK");
+    }
+    if (seconds) *seconds = folio_now() - t0;
+    glp_delete_prob(P);
+    folio_glpk_end();
+    return FOLIO_OK;
+}
+
+const folio_backend folio_backend_glpk = {
+    "glpk", FOLIO_CAP_LP | FOLIO_CAP_MIP, glpk_solve, glpk_lower
+};

@@ -1,0 +1,835 @@
+/* folio data readers: read_csv, index, read_json, write_json.
+ *
+ * read_csv(path [, opts]) -> t
+ *   libcsv in strict mode; RFC 4180 quoting (commas, doubled quotes and
+ *   newlines inside quotes), CR, LF or CRLF line ends, a leading UTF-8 BOM
+ *   is skipped, blank lines are skipped (so ROW counts records, not lines).
+ *   Unquoted cells lose surrounding spaces and tabs (libcsv's default); a
+ *   cell that is empty or only white space is a hole (nil).
+ *   opts.delim  one character (default ",")
+ *   opts.types  {column = "number" | "string"} forces a column's type
+ *   t.columns = header names in order, t.n = data rows, t.file = path,
+ *   t[name] = array 1..n. A column is numeric when every non-empty cell
+ *   converts with lua_stringtonumber (integers stay integers); otherwise it
+ *   holds the cells as strings. nan/inf/infinity (or a number overflowing to
+ *   inf) in a column that is otherwise numeric is an error, as are
+ *   the header names "columns", "n" and "file" (they would hide t's fields).
+ *
+ * index(t, keycol [, valcol]) -> {key = value} or {key = row index 1..n}
+ *
+ * read_json(path) -> value   (private lua-cjson instance: JSON null decodes
+ *   to the light userdata json_null; NaN/Infinity/hex numbers are rejected;
+ *   numbers with an integral value become Lua integers)
+ *
+ * write_json(path, value [, {indent = k}]) compact cjson encoding (or
+ *   re-indented with k spaces), newline-terminated, written atomically.
+ *   cjson limits: 14 significant digits, key order unspecified, '/' is
+ *   escaped as "\/", empty tables encode as {}.
+ *
+ * Errors are raised with luaL_error (so they carry the caller's location)
+ * and name the file, record (header = 1) and field (1-based).
+ * C resources (FILE*, libcsv parser, cell buffers) live in a userdata with
+ * __gc, so a raised error never leaks them; cell buffers come from the
+ * state's lua_Alloc, so a capped allocator caps them too.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "ldata.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <csv.h>
+#include <lauxlib.h>
+#include <lua.h>
+#include <lua-cjson.h>
+
+#include "../core/atomic_file.h"
+
+#define READER_MT "folio.reader"
+#define CHUNK_SIZE 65536
+#define MAX_ERR_TEXT 64 /* cell text quoted in an error is cut to this */
+#define MAX_LISTED_COLUMNS 30
+
+enum { ERR_NONE = 0, ERR_NOMEM, ERR_RAGGED };
+enum { TYPE_AUTO = 0, TYPE_NUMBER, TYPE_STRING };
+
+/* Reader state: everything that must be released if an error is raised. */
+typedef struct reader {
+    lua_Alloc alloc;
+    void *alloc_ud;
+    FILE *f;
+    struct csv_parser parser;
+    int parser_live;
+    char *text; /* cell bytes, each cell NUL-terminated */
+    size_t text_len, text_cap;
+    size_t *off; /* start of each cell in text, row-major */
+    size_t ncells, off_cap;
+    size_t ncols;  /* fields in the header; 0 until it is complete */
+    size_t nrec;   /* complete records (header included) */
+    size_t nfield; /* fields seen in the current record */
+    int err;       /* ERR_* raised by a callback */
+    size_t err_row, err_found;
+    char chunk[CHUNK_SIZE];
+} reader;
+
+/* ---- reader userdata -------------------------------------------------- */
+
+static void reader_release(reader *r)
+{
+    if (r->f != NULL) {
+        fclose(r->f);
+        r->f = NULL;
+    }
+    if (r->parser_live) {
+        csv_free(&r->parser);
+        r->parser_live = 0;
+    }
+    if (r->text != NULL)
+        r->alloc(r->alloc_ud, r->text, r->text_cap, 0);
+    if (r->off != NULL)
+        r->alloc(r->alloc_ud, r->off, r->off_cap * sizeof(size_t), 0);
+    r->text = NULL;
+    r->off = NULL;
+    r->text_len = r->text_cap = r->ncells = r->off_cap = 0;
+}
+
+static int reader_gc(lua_State *L)
+{
+    reader_release(luaL_checkudata(L, 1, READER_MT));
+    return 0;
+}
+
+/* Pushes a new, empty reader (the userdata exists before any resource). */
+static reader *reader_new(lua_State *L)
+{
+    reader *r = lua_newuserdatauv(L, sizeof(reader), 0);
+    memset(r, 0, offsetof(reader, chunk));
+    r->alloc = lua_getallocf(L, &r->alloc_ud);
+    luaL_setmetatable(L, READER_MT);
+    return r;
+}
+
+/* Grows *p (elements of elsize) to hold at least need; 0 or -1 (no memory). */
+static int reader_grow(reader *r, void **p, size_t *cap, size_t need, size_t elsize)
+{
+    if (need <= *cap)
+        return 0;
+    size_t ncap = *cap > 0 ? *cap : 4096;
+    while (ncap < need) {
+        if (ncap > SIZE_MAX / 2 / elsize)
+            return -1;
+        ncap *= 2;
+    }
+    void *np = r->alloc(r->alloc_ud, *p, *cap * elsize, ncap * elsize);
+    if (np == NULL)
+        return -1;
+    *p = np;
+    *cap = ncap;
+    return 0;
+}
+
+/* Opens path for reading into r->f or raises "cannot open 'PATH': ...". */
+static void reader_open(lua_State *L, reader *r, const char *path)
+{
+    r->f = fopen(path, "rb");
+    if (r->f == NULL)
+        luaL_error(L, "cannot open '%s': %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fileno(r->f), &st) == 0 && S_ISDIR(st.st_mode))
+        luaL_error(L, "cannot open '%s': %s", path, strerror(EISDIR));
+}
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static const char *cell_text(const reader *r, size_t k, size_t *len)
+{
+    size_t end = k + 1 < r->ncells ? r->off[k + 1] : r->text_len;
+    *len = end - r->off[k] - 1;
+    return r->text + r->off[k];
+}
+
+static int is_blank(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (!isspace((unsigned char)s[i]))
+            return 0;
+    return 1;
+}
+
+/* nan, inf or infinity in any case, optional sign, surrounding space. */
+static int is_nonfinite_word(const char *s, size_t len)
+{
+    size_t i = 0, j = len;
+    while (i < j && isspace((unsigned char)s[i]))
+        i++;
+    while (j > i && isspace((unsigned char)s[j - 1]))
+        j--;
+    if (i < j && (s[i] == '+' || s[i] == '-'))
+        i++;
+    static const char *const words[] = {"nan", "inf", "infinity"};
+    for (size_t w = 0; w < sizeof words / sizeof words[0]; w++) {
+        size_t n = strlen(words[w]);
+        if (j - i != n)
+            continue;
+        size_t c = 0;
+        while (c < n && tolower((unsigned char)s[i + c]) == words[w][c])
+            c++;
+        if (c == n)
+            return 1;
+    }
+    return 0;
+}
+
+/* Pushes a cell's text for an error message, cut to MAX_ERR_TEXT bytes. */
+static const char *push_err_text(lua_State *L, const char *s, size_t len)
+{
+    if (len <= MAX_ERR_TEXT)
+        return lua_pushlstring(L, s, len);
+    lua_pushlstring(L, s, MAX_ERR_TEXT);
+    lua_pushliteral(L, "...");
+    lua_concat(L, 2);
+    return lua_tostring(L, -1);
+}
+
+/* Pushes "a, b, c" from the array of names at idx (cut after
+ * MAX_LISTED_COLUMNS names). */
+static const char *push_name_list(lua_State *L, int idx)
+{
+    idx = lua_absindex(L, idx);
+    lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (lua_Integer i = 1; i <= n; i++) {
+        if (i > MAX_LISTED_COLUMNS) {
+            lua_pushfstring(L, ", ... (%I more)", (LUAI_UACINT)(n - MAX_LISTED_COLUMNS));
+            luaL_addvalue(&b);
+            break;
+        }
+        if (i > 1)
+            luaL_addstring(&b, ", ");
+        lua_rawgeti(L, idx, i);
+        if (lua_type(L, -1) == LUA_TSTRING)
+            luaL_addvalue(&b);
+        else {
+            luaL_tolstring(L, -1, NULL);
+            lua_remove(L, -2);
+            luaL_addvalue(&b);
+        }
+    }
+    luaL_pushresult(&b);
+    return lua_tostring(L, -1);
+}
+
+/* ---- read_csv ----------------------------------------------------------- */
+
+static void on_field(void *data, size_t len, void *ud)
+{
+    reader *r = ud;
+    r->nfield++;
+    if (r->err != ERR_NONE)
+        return;
+    if (r->ncols > 0 && r->nfield > r->ncols)
+        return; /* a ragged row: only count its fields */
+    if (reader_grow(r, (void **)&r->text, &r->text_cap, r->text_len + len + 1, 1) != 0
+        || reader_grow(r, (void **)&r->off, &r->off_cap, r->ncells + 1, sizeof(size_t)) != 0) {
+        r->err = ERR_NOMEM;
+        return;
+    }
+    r->off[r->ncells++] = r->text_len;
+    if (len > 0)
+        memcpy(r->text + r->text_len, data, len);
+    r->text_len += len;
+    r->text[r->text_len++] = '\0';
+}
+
+static void on_record(int term, void *ud)
+{
+    reader *r = ud;
+    (void)term;
+    if (r->err != ERR_NONE)
+        return;
+    if (r->nrec == 0) {
+        r->ncols = r->nfield;
+    } else if (r->nfield != r->ncols) {
+        r->err = ERR_RAGGED;
+        r->err_row = r->nrec + 1;
+        r->err_found = r->nfield;
+        return;
+    }
+    r->nrec++;
+    r->nfield = 0;
+}
+
+/* Validates opts (argument 2) before anything is allocated; returns the
+ * delimiter and leaves opts.types (or nil) on the top of the stack. */
+static unsigned char check_csv_opts(lua_State *L)
+{
+    unsigned char delim = CSV_COMMA;
+    if (lua_isnoneornil(L, 2)) {
+        lua_pushnil(L);
+        return delim;
+    }
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lua_pushnil(L);
+    while (lua_next(L, 2) != 0) {
+        const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+        if (key == NULL || (strcmp(key, "delim") != 0 && strcmp(key, "types") != 0)) {
+            luaL_tolstring(L, -2, NULL);
+            luaL_argerror(L, 2, lua_pushfstring(L, "unknown option '%s' (options: delim, types)",
+                                                lua_tostring(L, -1)));
+        }
+        lua_pop(L, 1);
+    }
+    if (lua_getfield(L, 2, "delim") != LUA_TNIL) {
+        size_t len;
+        const char *d = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
+        if (d == NULL || len != 1 || d[0] == '"' || d[0] == '\n' || d[0] == '\r' || d[0] == '\0')
+            luaL_argerror(L, 2, "opts.delim must be a one-character string (not a quote or newline)");
+        delim = (unsigned char)d[0];
+    }
+    lua_pop(L, 1);
+    if (lua_getfield(L, 2, "types") != LUA_TNIL) {
+        if (!lua_istable(L, -1))
+            luaL_argerror(L, 2, "opts.types must be a table {column = \"number\"|\"string\"}");
+        int t = lua_gettop(L);
+        lua_pushnil(L);
+        while (lua_next(L, t) != 0) {
+            const char *v = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+            if (lua_type(L, -2) != LUA_TSTRING)
+                luaL_argerror(L, 2, "opts.types keys must be column names (strings)");
+            if (v == NULL || (strcmp(v, "number") != 0 && strcmp(v, "string") != 0))
+                luaL_argerror(L, 2, lua_pushfstring(L,
+                    "opts.types['%s'] must be \"number\" or \"string\"", lua_tostring(L, -2)));
+            lua_pop(L, 1);
+        }
+    }
+    return delim;
+}
+
+/* Stack slots used by read_csv. */
+enum { S_PATH = 1, S_OPTS, S_TYPES, S_READER, S_COLUMNS, S_SET, S_RESULT };
+
+static void csv_check_header(lua_State *L, reader *r, const char *path)
+{
+    size_t ncols = r->ncols;
+    if (ncols > (size_t)INT_MAX)
+        luaL_error(L, "%s:1: too many columns", path);
+    lua_createtable(L, (int)ncols, 0); /* S_COLUMNS */
+    lua_createtable(L, 0, (int)ncols); /* S_SET: name -> field number */
+    for (size_t c = 0; c < ncols; c++) {
+        size_t len;
+        const char *name = cell_text(r, c, &len);
+        int col = (int)c + 1;
+        if (is_blank(name, len))
+            luaL_error(L, "%s:1:%d: empty column name", path, col);
+        lua_pushlstring(L, name, len);
+        if (lua_rawget(L, S_SET) != LUA_TNIL)
+            luaL_error(L, "%s:1:%d: duplicate column name '%s'", path, col,
+                       push_err_text(L, name, len));
+        lua_pop(L, 1);
+        if (strcmp(name, "columns") == 0 || strcmp(name, "n") == 0 || strcmp(name, "file") == 0)
+            luaL_error(L, "%s:1:%d: column name '%s' is reserved (it would hide t.%s)",
+                       path, col, name, name);
+        lua_pushlstring(L, name, len);
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, S_COLUMNS, col);
+        lua_pushinteger(L, col);
+        lua_rawset(L, S_SET);
+    }
+    if (!lua_isnil(L, S_TYPES)) {
+        lua_pushnil(L);
+        while (lua_next(L, S_TYPES) != 0) {
+            lua_pop(L, 1);
+            lua_pushvalue(L, -1);
+            if (lua_rawget(L, S_SET) == LUA_TNIL) {
+                const char *name = lua_tostring(L, -2);
+                const char *list = push_name_list(L, S_COLUMNS);
+                luaL_error(L, "%s: no column '%s' (columns: %s)", path, name, list);
+            }
+            lua_pop(L, 1);
+        }
+    }
+}
+
+/* Raises the pending structural error, if any. */
+static void csv_check_state(lua_State *L, reader *r, const char *path, int header_checked)
+{
+    if (r->err == ERR_NOMEM)
+        luaL_error(L, "%s:%I: not enough memory", path, (LUAI_UACINT)(r->nrec + 1));
+    if (r->err == ERR_RAGGED && header_checked)
+        luaL_error(L, "%s:%I: expected %I fields, found %I", path, (LUAI_UACINT)r->err_row,
+                   (LUAI_UACINT)r->ncols, (LUAI_UACINT)r->err_found);
+}
+
+static void csv_parse_error(lua_State *L, reader *r, const char *path)
+{
+    int e = csv_error(&r->parser);
+    if (e == CSV_EPARSE)
+        luaL_error(L, "%s:%I: malformed CSV: %s", path, (LUAI_UACINT)(r->nrec + 1), csv_strerror(e));
+    luaL_error(L, "%s:%I: %s", path, (LUAI_UACINT)(r->nrec + 1), csv_strerror(e));
+}
+
+static void nonfinite_error(lua_State *L, reader *r, const char *path, size_t row, size_t col)
+{
+    size_t len;
+    const char *s = cell_text(r, row * r->ncols + col, &len);
+    lua_rawgeti(L, S_COLUMNS, (lua_Integer)col + 1);
+    const char *name = lua_tostring(L, -1);
+    const char *text = push_err_text(L, s, len);
+    luaL_error(L, "%s:%I:%I: non-finite value '%s' in column '%s'", path, (LUAI_UACINT)(row + 1),
+               (LUAI_UACINT)(col + 1), text, name);
+}
+
+/* Pushes the array for column col (0-based). */
+static void csv_build_column(lua_State *L, reader *r, const char *path, size_t col, int type)
+{
+    size_t n = r->nrec - 1;
+    int hint = n > (size_t)INT_MAX ? INT_MAX : (int)n;
+    lua_createtable(L, hint, 0);
+    if (type != TYPE_STRING) {
+        size_t bad_row = 0; /* first non-finite cell (row, 1-based data row) */
+        int numeric = 1;
+        for (size_t i = 1; i <= n; i++) {
+            size_t len;
+            const char *s = cell_text(r, i * r->ncols + col, &len);
+            if (len == 0 || is_blank(s, len))
+                continue;
+            if (lua_stringtonumber(L, s) == len + 1) {
+                if (lua_isinteger(L, -1) || isfinite(lua_tonumber(L, -1))) {
+                    lua_rawseti(L, -2, (lua_Integer)i);
+                    continue;
+                }
+                lua_pop(L, 1);
+            } else if (!is_nonfinite_word(s, len)) {
+                if (type == TYPE_NUMBER) {
+                    lua_rawgeti(L, S_COLUMNS, (lua_Integer)col + 1);
+                    const char *name = lua_tostring(L, -1);
+                    const char *text = push_err_text(L, s, len);
+                    luaL_error(L, "%s:%I:%I: column '%s' expects a number, got '%s'", path,
+                               (LUAI_UACINT)(i + 1), (LUAI_UACINT)(col + 1), name, text);
+                }
+                numeric = 0;
+                break;
+            }
+            /* a non-finite value */
+            if (type == TYPE_NUMBER)
+                nonfinite_error(L, r, path, i, col);
+            if (bad_row == 0)
+                bad_row = i;
+        }
+        if (numeric) {
+            if (bad_row != 0)
+                nonfinite_error(L, r, path, bad_row, col);
+            return;
+        }
+        lua_pop(L, 1);
+        lua_createtable(L, hint, 0);
+    }
+    for (size_t i = 1; i <= n; i++) {
+        size_t len;
+        const char *s = cell_text(r, i * r->ncols + col, &len);
+        if (len == 0 || is_blank(s, len))
+            continue;
+        lua_pushlstring(L, s, len);
+        lua_rawseti(L, -2, (lua_Integer)i);
+    }
+}
+
+static int l_read_csv(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    lua_settop(L, 2);
+    unsigned char delim = check_csv_opts(L); /* pushes S_TYPES */
+    luaL_checkstack(L, 16, NULL);
+
+    reader *r = reader_new(L); /* S_READER */
+    if (csv_init(&r->parser, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
+        luaL_error(L, "%s: not enough memory", path);
+    r->parser_live = 1;
+    csv_set_delim(&r->parser, delim);
+    reader_open(L, r, path);
+
+    int header_checked = 0, first = 1;
+    for (;;) {
+        size_t got = fread(r->chunk, 1, CHUNK_SIZE, r->f);
+        if (got == 0) {
+            if (ferror(r->f))
+                luaL_error(L, "cannot read '%s': %s", path, strerror(errno));
+            break;
+        }
+        const char *p = r->chunk;
+        if (first) {
+            first = 0;
+            if (got >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) {
+                p += 3;
+                got -= 3;
+            }
+        }
+        size_t used = csv_parse(&r->parser, p, got, on_field, on_record, r);
+        if (!header_checked && r->nrec >= 1) {
+            csv_check_header(L, r, path);
+            header_checked = 1;
+        }
+        csv_check_state(L, r, path, header_checked);
+        if (used != got)
+            csv_parse_error(L, r, path);
+    }
+    int fini = csv_fini(&r->parser, on_field, on_record, r);
+    if (!header_checked && r->nrec >= 1) {
+        csv_check_header(L, r, path);
+        header_checked = 1;
+    }
+    csv_check_state(L, r, path, header_checked);
+    if (fini != 0)
+        csv_parse_error(L, r, path);
+    if (r->nrec == 0)
+        luaL_error(L, "%s: empty file (no header row)", path);
+    fclose(r->f);
+    r->f = NULL;
+    csv_free(&r->parser);
+    r->parser_live = 0;
+
+    lua_createtable(L, 0, (int)(r->ncols < 1000 ? r->ncols + 3 : 1003)); /* S_RESULT */
+    for (size_t c = 0; c < r->ncols; c++) {
+        int type = TYPE_AUTO;
+        lua_rawgeti(L, S_COLUMNS, (lua_Integer)c + 1); /* name */
+        if (!lua_isnil(L, S_TYPES)) {
+            lua_pushvalue(L, -1);
+            if (lua_rawget(L, S_TYPES) == LUA_TSTRING)
+                type = lua_tostring(L, -1)[0] == 'n' ? TYPE_NUMBER : TYPE_STRING;
+            lua_pop(L, 1);
+        }
+        csv_build_column(L, r, path, c, type);
+        lua_rawset(L, S_RESULT);
+    }
+    lua_Integer nrows = (lua_Integer)(r->nrec - 1);
+    reader_release(r);
+    lua_pushvalue(L, S_COLUMNS);
+    lua_setfield(L, S_RESULT, "columns");
+    lua_pushinteger(L, nrows);
+    lua_setfield(L, S_RESULT, "n");
+    lua_pushvalue(L, S_PATH);
+    lua_setfield(L, S_RESULT, "file");
+    return 1;
+}
+
+/* ---- index -------------------------------------------------------------- */
+
+/* Pushes t.columns and returns 1, or (for a plain table) pushes its string
+ * keys holding tables, sorted, and returns 0. */
+static int push_columns_of(lua_State *L, int t)
+{
+    if (lua_getfield(L, t, "columns") == LUA_TTABLE)
+        return 1;
+    lua_pop(L, 1);
+    lua_newtable(L);
+    int out = lua_gettop(L);
+    lua_Integer n = 0;
+    lua_pushnil(L);
+    while (lua_next(L, t) != 0) {
+        if (lua_type(L, -2) == LUA_TSTRING && lua_istable(L, -1)) {
+            /* insertion sort: shift larger names up */
+            const char *name = lua_tostring(L, -2);
+            lua_Integer i = n;
+            while (i >= 1) {
+                lua_rawgeti(L, out, i);
+                int larger = strcmp(lua_tostring(L, -1), name) > 0;
+                if (!larger) {
+                    lua_pop(L, 1);
+                    break;
+                }
+                lua_rawseti(L, out, i + 1);
+                i--;
+            }
+            lua_pushvalue(L, -2);
+            lua_rawseti(L, out, i + 1);
+            n++;
+        }
+        lua_pop(L, 1);
+    }
+    return 0;
+}
+
+/* Pushes t[name] (must be a table) and returns its position in t.columns
+ * (0 when unknown or when cols is only the list of t's table-valued keys). */
+static int index_column(lua_State *L, int t, int cols, int have_columns, const char *path,
+                        const char *name)
+{
+    if (lua_getfield(L, t, name) != LUA_TTABLE)
+        luaL_error(L, "%s: no column '%s' (columns: %s)", path, name, push_name_list(L, cols));
+    if (!have_columns)
+        return 0;
+    lua_Integer n = (lua_Integer)lua_rawlen(L, cols);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, cols, i);
+        int same = lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), name) == 0;
+        lua_pop(L, 1);
+        if (same)
+            return (int)i;
+    }
+    return 0;
+}
+
+static int l_index(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    const char *keycol = luaL_checkstring(L, 2);
+    const char *valcol = luaL_optstring(L, 3, NULL);
+    lua_settop(L, 3);
+    luaL_checkstack(L, 16, NULL);
+
+    int from_csv = lua_getfield(L, 1, "file") == LUA_TSTRING; /* 4 */
+    const char *path = from_csv ? lua_tostring(L, 4) : "<table>";
+    int have_columns = push_columns_of(L, 1); /* 5 */
+    int kcolno = index_column(L, 1, 5, have_columns, path, keycol); /* 6 */
+    int vcolno = 0;
+    if (valcol != NULL)
+        vcolno = index_column(L, 1, 5, have_columns, path, valcol); /* 7 */
+    else
+        lua_pushnil(L);
+    lua_Integer n;
+    if (lua_getfield(L, 1, "n") == LUA_TNUMBER && lua_isinteger(L, -1))
+        n = lua_tointeger(L, -1);
+    else
+        n = (lua_Integer)lua_rawlen(L, 6);
+    lua_pop(L, 1);
+    lua_createtable(L, 0, n > INT_MAX ? INT_MAX : (n < 0 ? 0 : (int)n)); /* 8 */
+
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_Integer row = from_csv ? i + 1 : i;
+        int kt = lua_rawgeti(L, 6, i);
+        if (kt == LUA_TNIL || (kt == LUA_TSTRING && lua_rawlen(L, -1) == 0)) {
+            if (kcolno > 0)
+                luaL_error(L, "%s:%I:%d: empty key in column '%s'", path, (LUAI_UACINT)row, kcolno, keycol);
+            luaL_error(L, "%s:%I: empty key in column '%s'", path, (LUAI_UACINT)row, keycol);
+        }
+        lua_pushvalue(L, -1);
+        if (lua_rawget(L, 8) != LUA_TNIL) {
+            luaL_error(L, "%s:%I: duplicate key '%s' in column '%s'", path, (LUAI_UACINT)row,
+                       luaL_tolstring(L, -2, NULL), keycol);
+        }
+        lua_pop(L, 1);
+        if (valcol != NULL) {
+            if (lua_rawgeti(L, 7, i) == LUA_TNIL) {
+                if (vcolno > 0)
+                    luaL_error(L, "%s:%I:%d: empty value in column '%s'", path, (LUAI_UACINT)row,
+                               vcolno, valcol);
+                luaL_error(L, "%s:%I: empty value in column '%s'", path, (LUAI_UACINT)row, valcol);
+            }
+        } else {
+            lua_pushinteger(L, i);
+        }
+        lua_rawset(L, 8);
+    }
+    return 1;
+}
+
+/* ---- JSON --------------------------------------------------------------- */
+
+/* Replaces, in the table on top of the stack (recursively), every float
+ * with an integral value that fits a lua_Integer by that integer. */
+static void integralize(lua_State *L)
+{
+    luaL_checkstack(L, 4, "JSON nested too deeply");
+    lua_pushnil(L);
+    while (lua_next(L, -2) != 0) {
+        if (lua_type(L, -1) == LUA_TNUMBER && !lua_isinteger(L, -1)) {
+            lua_Number d = lua_tonumber(L, -1);
+            lua_Integer i;
+            if (d == floor(d) && lua_numbertointeger(d, &i)) {
+                lua_pop(L, 1);
+                lua_pushvalue(L, -1);
+                lua_pushinteger(L, i);
+                lua_rawset(L, -4);
+                continue;
+            }
+        } else if (lua_type(L, -1) == LUA_TTABLE) {
+            integralize(L);
+        }
+        lua_pop(L, 1);
+    }
+}
+
+static int l_read_json(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    lua_settop(L, 1);
+    reader *r = reader_new(L); /* 2 */
+    reader_open(L, r, path);
+    for (;;) {
+        if (reader_grow(r, (void **)&r->text, &r->text_cap, r->text_len + CHUNK_SIZE, 1) != 0)
+            luaL_error(L, "%s: not enough memory", path);
+        size_t got = fread(r->text + r->text_len, 1, CHUNK_SIZE, r->f);
+        r->text_len += got;
+        if (got < CHUNK_SIZE) {
+            if (ferror(r->f))
+                luaL_error(L, "cannot read '%s': %s", path, strerror(errno));
+            break;
+        }
+    }
+    lua_getfield(L, lua_upvalueindex(1), "decode"); /* 3 */
+    lua_pushlstring(L, r->text, r->text_len);
+    reader_release(r);
+    int st = lua_pcall(L, 1, 1, 0);
+    if (st == LUA_ERRMEM)
+        return lua_error(L);
+    if (st != LUA_OK)
+        luaL_error(L, "%s: invalid JSON: %s", path, luaL_tolstring(L, -1, NULL));
+    if (lua_istable(L, -1))
+        integralize(L);
+    else if (lua_type(L, -1) == LUA_TNUMBER && !lua_isinteger(L, -1)) {
+        lua_Number d = lua_tonumber(L, -1);
+        lua_Integer i;
+        if (d == floor(d) && lua_numbertointeger(d, &i)) {
+            lua_pop(L, 1);
+            lua_pushinteger(L, i);
+        }
+    }
+    return 1;
+}
+
+static void add_newline(luaL_Buffer *b, int indent, int depth)
+{
+    luaL_addchar(b, '\n');
+    for (int i = 0; i < indent * depth; i++)
+        luaL_addchar(b, ' ');
+}
+
+/* Pushes the compact JSON text s re-indented by indent spaces per level. */
+static void push_indented(lua_State *L, const char *s, size_t len, int indent)
+{
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    int depth = 0, in_string = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (in_string) {
+            luaL_addchar(&b, c);
+            if (c == '\\' && i + 1 < len)
+                luaL_addchar(&b, s[++i]);
+            else if (c == '"')
+                in_string = 0;
+            continue;
+        }
+        switch (c) {
+        case '"':
+            in_string = 1;
+            luaL_addchar(&b, c);
+            break;
+        case '{':
+        case '[':
+            luaL_addchar(&b, c);
+            if (i + 1 < len && (s[i + 1] == '}' || s[i + 1] == ']'))
+                luaL_addchar(&b, s[++i]);
+            else
+                add_newline(&b, indent, ++depth);
+            break;
+        case '}':
+        case ']':
+            add_newline(&b, indent, --depth);
+            luaL_addchar(&b, c);
+            break;
+        case ',':
+            luaL_addchar(&b, c);
+            add_newline(&b, indent, depth);
+            break;
+        case ':':
+            luaL_addstring(&b, ": ");
+            break;
+        default:
+            luaL_addchar(&b, c);
+        }
+    }
+    luaL_addchar(&b, '\n');
+    luaL_pushresult(&b);
+}
+
+static int l_write_json(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    luaL_checkany(L, 2);
+    lua_Integer indent = 0;
+    if (!lua_isnoneornil(L, 3)) {
+        luaL_checktype(L, 3, LUA_TTABLE);
+        lua_pushnil(L);
+        while (lua_next(L, 3) != 0) {
+            if (lua_type(L, -2) != LUA_TSTRING || strcmp(lua_tostring(L, -2), "indent") != 0) {
+                luaL_tolstring(L, -2, NULL);
+                luaL_argerror(L, 3, lua_pushfstring(L, "unknown option '%s' (options: indent)",
+                                                    lua_tostring(L, -1)));
+            }
+            lua_pop(L, 1);
+        }
+        if (lua_getfield(L, 3, "indent") != LUA_TNIL) {
+            int ok;
+            indent = lua_tointegerx(L, -1, &ok);
+            if (!ok || indent < 0 || indent > 16)
+                luaL_argerror(L, 3, "opts.indent must be an integer from 0 to 16");
+        }
+        lua_pop(L, 1);
+    }
+    lua_settop(L, 2);
+    lua_getfield(L, lua_upvalueindex(1), "encode");
+    lua_pushvalue(L, 2);
+    int st = lua_pcall(L, 1, 1, 0);
+    if (st == LUA_ERRMEM)
+        return lua_error(L);
+    if (st != LUA_OK)
+        luaL_error(L, "cannot encode JSON for '%s': %s", path, luaL_tolstring(L, -1, NULL));
+    size_t len;
+    const char *text = lua_tolstring(L, -1, &len);
+    if (indent > 0) {
+        push_indented(L, text, len, (int)indent);
+    } else {
+        lua_pushliteral(L, "\n");
+        lua_concat(L, 2);
+    }
+    text = lua_tolstring(L, -1, &len);
+    char err[4352];
+    if (folio_atomic_write(path, text, len, err, sizeof err) != 0)
+        luaL_error(L, "%s", err);
+    return 0;
+}
+
+/* ---- module ------------------------------------------------------------- */
+
+static const luaL_Reg data_funcs[] = {
+    {"read_csv", l_read_csv},
+    {"index", l_index},
+    {"read_json", l_read_json},
+    {"write_json", l_write_json},
+    {NULL, NULL}
+};
+
+int luaopen_folio_data(lua_State *L)
+{
+    luaL_checkversion(L);
+    if (luaL_newmetatable(L, READER_MT)) {
+        lua_pushcfunction(L, reader_gc);
+        lua_setfield(L, -2, "__gc");
+        lua_pushboolean(L, 0);
+        lua_setfield(L, -2, "__metatable");
+    }
+    lua_pop(L, 1);
+
+    luaL_newlibtable(L, data_funcs);
+    /* a private cjson instance: its settings are not shared with scripts
+     * that require "cjson" themselves */
+    lua_pushcfunction(L, luaopen_cjson);
+    lua_call(L, 0, 1);
+    lua_getfield(L, -1, "decode_invalid_numbers");
+    lua_pushboolean(L, 0);
+    lua_call(L, 1, 0);
+    lua_getfield(L, -1, "null");
+    lua_setfield(L, -3, "json_null");
+    luaL_setfuncs(L, data_funcs, 1);
+    return 1;
+}

@@ -1,0 +1,531 @@
+/* folio.expr: affine/quadratic expressions with operator overloading, and
+ * the C builders folio.sum, folio.dot and folio.quad. */
+#include "lexpr.h"
+#include "lfamily.h"
+
+#include <math.h>
+#include <string.h>
+
+#define INLINE_MAX 4
+
+typedef struct termbuf {
+    size_t cap, used;
+    fterm d[];
+} termbuf;
+
+static const char mt_key = 'e';   /* registry key of the expr metatable */
+static fexpr_name_fn name_resolver;
+
+void fexpr_set_name_resolver(fexpr_name_fn fn) { name_resolver = fn; }
+
+const char *fexpr_col_name(lua_State *L, uint32_t model, int32_t col)
+{
+    const char *s = name_resolver ? name_resolver(L, model, col) : NULL;
+    return s ? s : "?";
+}
+
+static termbuf *termbuf_push(lua_State *L, size_t cap)
+{
+    termbuf *b = lua_newuserdatauv(L, sizeof(termbuf) + cap * sizeof(fterm), 0);
+    b->cap = cap;
+    b->used = 0;
+    return b;
+}
+
+static void set_mt(lua_State *L)
+{
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &mt_key);
+    lua_setmetatable(L, -2);
+}
+
+/* Pushes an expression header whose terms live in the termbuf just below
+ * it on the stack; the termbuf is popped into the header's user value. */
+static fexpr *push_over_buf(lua_State *L, termbuf *b, uint32_t model, double c, size_t n)
+{
+    fexpr *e = lua_newuserdatauv(L, sizeof(fexpr), 1);
+    lua_insert(L, -2);
+    lua_setiuservalue(L, -2, 1);
+    e->model = model;
+    e->n = (uint32_t)n;
+    e->c = c;
+    e->t = b->d;
+    set_mt(L);
+    return e;
+}
+
+fexpr *fexpr_push(lua_State *L, uint32_t model, double c, const fterm *t, size_t n)
+{
+    fexpr *e;
+    if (n > UINT32_MAX) luaL_error(L, "expression too large");
+    if (n <= INLINE_MAX) {
+        e = lua_newuserdatauv(L, sizeof(fexpr) + n * sizeof(fterm), 0);
+        e->t = (fterm *)(e + 1);
+        e->model = n ? model : 0;
+        e->n = (uint32_t)n;
+        e->c = c;
+        set_mt(L);
+    } else {
+        termbuf *b = termbuf_push(L, n);
+        b->used = n;
+        e = push_over_buf(L, b, model, c, n);
+    }
+    if (t && n) memcpy(e->t, t, n * sizeof *t);
+    return e;
+}
+
+fexpr *fexpr_push_var(lua_State *L, uint32_t model, int32_t col)
+{
+    fexpr *e = lua_newuserdatauv(L, sizeof(fexpr) + sizeof(fterm), 0);
+    e->t = (fterm *)(e + 1);
+    e->model = model;
+    e->n = 1;
+    e->c = 0.0;
+    e->t[0].i = col;
+    e->t[0].j = -1;
+    e->t[0].v = 1.0;
+    set_mt(L);
+    return e;
+}
+
+fexpr *fexpr_test(lua_State *L, int idx)
+{
+    void *p = lua_touserdata(L, idx);
+    if (!p || !lua_getmetatable(L, idx)) return NULL;
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &mt_key);
+    int same = lua_rawequal(L, -1, -2);
+    lua_pop(L, 2);
+    return same ? p : NULL;
+}
+
+static double check_finite(lua_State *L, double v)
+{
+    if (!isfinite(v)) luaL_error(L, "non-finite number (%f) in a folio expression", v);
+    return v;
+}
+
+const fexpr *fexpr_view(lua_State *L, int idx, fexpr *tmp, const char *what)
+{
+    int isnum;
+    lua_Number v = lua_tonumberx(L, idx, &isnum);
+    if (isnum && lua_type(L, idx) == LUA_TNUMBER) {
+        tmp->model = 0;
+        tmp->n = 0;
+        tmp->c = check_finite(L, v);
+        tmp->t = NULL;
+        return tmp;
+    }
+    fexpr *e = fexpr_test(L, idx);
+    if (!e) luaL_error(L, "%s: expected a number or folio expression, got %s", what, luaL_typename(L, idx));
+    return e;
+}
+
+static uint32_t join_models(lua_State *L, uint32_t a, uint32_t b)
+{
+    if (a && b && a != b) luaL_error(L, "expression mixes variables of two different models");
+    return a ? a : b;
+}
+
+/* If the expression at idx owns the tail of its termbuf with room for
+ * extra terms, returns that buffer (appending then shares it). */
+static termbuf *appendable(lua_State *L, int idx, const fexpr *e, size_t extra)
+{
+    if (e->n <= INLINE_MAX || lua_type(L, idx) != LUA_TUSERDATA) return NULL;
+    if (lua_getiuservalue(L, idx, 1) != LUA_TUSERDATA) {
+        lua_pop(L, 1);
+        return NULL;
+    }
+    termbuf *b = lua_touserdata(L, -1);
+    if (b->d == e->t && b->used == e->n && b->cap - b->used >= extra) return b;  /* left on stack */
+    lua_pop(L, 1);
+    return NULL;
+}
+
+static void copy_scaled(fterm *dst, const fexpr *e, double s)
+{
+    if (s == 1.0) {
+        memcpy(dst, e->t, e->n * sizeof *dst);
+        return;
+    }
+    for (uint32_t k = 0; k < e->n; k++) {
+        dst[k] = e->t[k];
+        dst[k].v *= s;
+    }
+}
+
+/* a + sb*b */
+static int add_scaled(lua_State *L, double sb)
+{
+    fexpr ta, tb;
+    const fexpr *a = fexpr_view(L, 1, &ta, sb > 0 ? "+" : "-");
+    const fexpr *b = fexpr_view(L, 2, &tb, sb > 0 ? "+" : "-");
+    uint32_t model = join_models(L, a->model, b->model);
+    double c = check_finite(L, a->c + sb * b->c);
+    size_t n = (size_t)a->n + b->n;
+    termbuf *buf;
+    if ((buf = appendable(L, 1, a, b->n))) {
+        copy_scaled(buf->d + buf->used, b, sb);
+        buf->used = n;
+        push_over_buf(L, buf, model, c, n);
+        return 1;
+    }
+    if (sb == 1.0 && (buf = appendable(L, 2, b, a->n))) {
+        copy_scaled(buf->d + buf->used, a, 1.0);
+        buf->used = n;
+        push_over_buf(L, buf, model, c, n);
+        return 1;
+    }
+    fexpr *e;
+    if (n <= INLINE_MAX) {
+        e = fexpr_push(L, model, c, NULL, n);
+    } else {
+        /* room to grow: the next `e + t` appends in place */
+        buf = termbuf_push(L, n < 8 ? 16 : 2 * n);
+        buf->used = n;
+        e = push_over_buf(L, buf, model, c, n);
+    }
+    copy_scaled(e->t, a, 1.0);
+    copy_scaled(e->t + a->n, b, sb);
+    return 1;
+}
+
+static int e_add(lua_State *L) { return add_scaled(L, 1.0); }
+static int e_sub(lua_State *L) { return add_scaled(L, -1.0); }
+
+static int scale_to_new(lua_State *L, const fexpr *a, double s)
+{
+    double c = check_finite(L, a->c * s);
+    if (s == 0.0) {
+        fexpr_push(L, 0, 0.0, NULL, 0);
+        return 1;
+    }
+    fexpr *e = fexpr_push(L, a->model, c, NULL, a->n);
+    copy_scaled(e->t, a, s);
+    for (uint32_t k = 0; k < a->n; k++) check_finite(L, e->t[k].v);
+    return 1;
+}
+
+static int e_mul(lua_State *L)
+{
+    fexpr ta, tb;
+    const fexpr *a = fexpr_view(L, 1, &ta, "*");
+    const fexpr *b = fexpr_view(L, 2, &tb, "*");
+    if (a->model == 0 && a->n == 0) return scale_to_new(L, b, a->c);
+    if (b->model == 0 && b->n == 0) return scale_to_new(L, a, b->c);
+    for (uint32_t k = 0; k < a->n; k++)
+        if (a->t[k].j >= 0) luaL_error(L, "*: product of a quadratic expression has degree above 2");
+    for (uint32_t k = 0; k < b->n; k++)
+        if (b->t[k].j >= 0) luaL_error(L, "*: product of a quadratic expression has degree above 2");
+    uint32_t model = join_models(L, a->model, b->model);
+    size_t n = (size_t)a->n * b->n + (a->c != 0 ? b->n : 0) + (b->c != 0 ? a->n : 0);
+    fexpr *e = fexpr_push(L, model, check_finite(L, a->c * b->c), NULL, n);
+    size_t w = 0;
+    for (uint32_t p = 0; p < a->n; p++)
+        for (uint32_t q = 0; q < b->n; q++) {
+            int32_t i = a->t[p].i, j = b->t[q].i;
+            e->t[w].i = i < j ? i : j;
+            e->t[w].j = i < j ? j : i;
+            e->t[w].v = check_finite(L, a->t[p].v * b->t[q].v);
+            w++;
+        }
+    if (a->c != 0)
+        for (uint32_t q = 0; q < b->n; q++) { e->t[w] = b->t[q]; e->t[w].v *= a->c; w++; }
+    if (b->c != 0)
+        for (uint32_t p = 0; p < a->n; p++) { e->t[w] = a->t[p]; e->t[w].v *= b->c; w++; }
+    return 1;
+}
+
+static int e_div(lua_State *L)
+{
+    fexpr ta, tb;
+    const fexpr *a = fexpr_view(L, 1, &ta, "/");
+    const fexpr *b = fexpr_view(L, 2, &tb, "/");
+    if (b->n) luaL_error(L, "/: cannot divide by an expression with variables");
+    if (b->c == 0.0) luaL_error(L, "/: division of an expression by zero");
+    return scale_to_new(L, a, 1.0 / b->c);
+}
+
+static int e_unm(lua_State *L)
+{
+    fexpr ta;
+    return scale_to_new(L, fexpr_view(L, 1, &ta, "-"), -1.0);
+}
+
+static void add_num(luaL_Buffer *B, double v)
+{
+    char tmp[64];
+    snprintf(tmp, sizeof tmp, "%.10g", v);
+    luaL_addstring(B, tmp);
+}
+
+static int e_tostring(lua_State *L)
+{
+    const fexpr *e = fexpr_test(L, 1);
+    if (!e) return luaL_error(L, "expected a folio expression");
+    luaL_Buffer B;
+    luaL_buffinit(L, &B);
+    uint32_t shown = e->n < 12 ? e->n : 12;
+    for (uint32_t k = 0; k < shown; k++) {
+        double v = e->t[k].v;
+        if (k) luaL_addstring(&B, v < 0 ? " - " : " + ");
+        else if (v < 0) luaL_addstring(&B, "-");
+        if (fabs(v) != 1.0) { add_num(&B, fabs(v)); luaL_addchar(&B, ' '); }
+        /* names are fetched into a local copy: the resolver may push values */
+        luaL_addstring(&B, fexpr_col_name(L, e->model, e->t[k].i));
+        if (e->t[k].j >= 0) {
+            luaL_addchar(&B, '*');
+            luaL_addstring(&B, fexpr_col_name(L, e->model, e->t[k].j));
+        }
+    }
+    if (shown < e->n) {
+        char tmp[64];
+        snprintf(tmp, sizeof tmp, " + ... (%u terms)", (unsigned)e->n);
+        luaL_addstring(&B, tmp);
+    }
+    if (e->c != 0.0 || e->n == 0) {
+        if (e->n) luaL_addstring(&B, e->c < 0 ? " - " : " + ");
+        add_num(&B, e->n ? fabs(e->c) : e->c);
+    }
+    luaL_pushresult(&B);
+    return 1;
+}
+
+static int e_concat(lua_State *L)
+{
+    luaL_tolstring(L, 1, NULL);
+    luaL_tolstring(L, 2, NULL);
+    lua_concat(L, 2);
+    return 1;
+}
+
+static int e_compare(lua_State *L)
+{
+    return luaL_error(L, "comparison of folio expressions: write constraints as "
+                         "m:st(name, lhs, \"<=\", rhs)");
+}
+
+/* ---- accumulators -------------------------------------------------------- */
+
+void facc_init(lua_State *L, facc *a, size_t cap)
+{
+    termbuf *b = termbuf_push(L, cap < 8 ? 8 : cap);
+    a->t = b->d;
+    a->cap = b->cap;
+    a->n = 0;
+    a->c = 0.0;
+    a->model = 0;
+    a->slot = lua_gettop(L);
+}
+
+void facc_add(lua_State *L, facc *a, const fexpr *e, double scale)
+{
+    a->model = join_models(L, a->model, e->model);
+    a->c += e->c * scale;
+    if (a->n + e->n > a->cap) {
+        size_t cap = a->cap * 2;
+        while (cap < a->n + e->n) cap *= 2;
+        termbuf *b = termbuf_push(L, cap);
+        memcpy(b->d, a->t, a->n * sizeof *a->t);
+        lua_replace(L, a->slot);
+        a->t = b->d;
+        a->cap = cap;
+    }
+    copy_scaled(a->t + a->n, e, scale);
+    a->n += e->n;
+}
+
+void facc_finish(lua_State *L, facc *a)
+{
+    if (!isfinite(a->c)) luaL_error(L, "non-finite number (%f) in a folio expression", a->c);
+    if (a->n <= INLINE_MAX) {
+        fexpr_push(L, a->model, a->c, a->t, a->n);
+    } else {
+        termbuf *b = lua_touserdata(L, a->slot);
+        b->used = a->n;
+        lua_pushvalue(L, a->slot);
+        push_over_buf(L, b, a->model, a->c, a->n);
+    }
+    lua_replace(L, a->slot);
+}
+
+/* Adds the value at idx (number, expression; nil skipped) to a. */
+static void acc_value(lua_State *L, facc *a, int idx, double scale, const char *what)
+{
+    if (lua_isnil(L, idx)) return;
+    fexpr tmp;
+    facc_add(L, a, fexpr_view(L, idx, &tmp, what), scale);
+}
+
+/* ---- folio.sum / folio.dot / folio.quad ---------------------------------- */
+
+typedef struct sum_ctx { facc acc; } sum_ctx;
+
+static void sum_leaf(lua_State *L, void *ud, int nkeys)
+{
+    /* stack: ... keys(nkeys) value */
+    (void)nkeys;
+    sum_ctx *s = ud;
+    acc_value(L, &s->acc, -1, 1.0, "sum");
+}
+
+static void sum_call(lua_State *L, void *ud, int nkeys)
+{
+    /* stack: ... fn keys(nkeys): call fn(keys...) */
+    sum_ctx *s = ud;
+    lua_call(L, nkeys, 1);
+    acc_value(L, &s->acc, -1, 1.0, "sum: the function's result");
+    lua_pop(L, 1);
+}
+
+/* folio.sum(family | array of expressions) or folio.sum(set(s), fn) */
+static int l_sum(lua_State *L)
+{
+    sum_ctx s;
+    if (lua_gettop(L) >= 2 && !lua_isnil(L, 2)) {
+        luaL_checktype(L, 2, LUA_TFUNCTION);
+        facc_init(L, &s.acc, 16);
+        folio_product_each(L, 1, 2, "sum", sum_call, &s);
+    } else {
+        luaL_checktype(L, 1, LUA_TTABLE);
+        facc_init(L, &s.acc, 16);
+        folio_family_each(L, 1, "sum", sum_leaf, &s);
+    }
+    facc_finish(L, &s.acc);
+    lua_pushvalue(L, s.acc.slot);
+    return 1;
+}
+
+typedef struct dot_ctx { facc acc; int coef; } dot_ctx;
+
+static void dot_leaf(lua_State *L, void *ud, int nkeys)
+{
+    /* stack: ... keys(nkeys) value; look coef[k1][k2]... up */
+    dot_ctx *d = ud;
+    int top = lua_gettop(L), kbase = top - nkeys;
+    lua_pushvalue(L, d->coef);
+    for (int k = 0; k < nkeys; k++) {
+        if (!lua_istable(L, -1))
+            luaL_error(L, "dot: coefficient table is not nested like the variables");
+        lua_pushvalue(L, kbase + k);
+        lua_gettable(L, -2);
+        lua_remove(L, -2);
+    }
+    if (lua_isnil(L, -1)) {
+        luaL_tolstring(L, kbase, NULL);
+        luaL_error(L, "dot: no coefficient for key '%s'", lua_tostring(L, -1));
+    }
+    int isnum;
+    double c = lua_tonumberx(L, -1, &isnum);
+    if (!isnum) luaL_error(L, "dot: coefficient is a %s, not a number", luaL_typename(L, -1));
+    if (!isfinite(c)) luaL_error(L, "non-finite number (%f) in a folio expression", c);
+    lua_pop(L, 1);
+    acc_value(L, &d->acc, top, c, "dot");
+}
+
+static int l_dot(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    dot_ctx d;
+    d.coef = 1;
+    facc_init(L, &d.acc, 16);
+    folio_family_each(L, 2, "dot", dot_leaf, &d);
+    facc_finish(L, &d.acc);
+    lua_pushvalue(L, d.acc.slot);
+    return 1;
+}
+
+typedef struct collect_ctx { int list; lua_Integer n; } collect_ctx;
+
+static void collect_leaf(lua_State *L, void *ud, int nkeys)
+{
+    (void)nkeys;
+    collect_ctx *c = ud;
+    lua_pushvalue(L, -1);
+    lua_rawseti(L, c->list, ++c->n);
+}
+
+/* Reads Sigma[r][c] (rows as Lua tables). */
+static double sigma_at(lua_State *L, int sig, lua_Integer r, lua_Integer c)
+{
+    if (lua_rawgeti(L, sig, r) != LUA_TTABLE)
+        luaL_error(L, "quad: Sigma row %d is missing or not a table", (int)r);
+    lua_rawgeti(L, -1, c);
+    int isnum;
+    double v = lua_tonumberx(L, -1, &isnum);
+    if (!isnum) luaL_error(L, "quad: Sigma[%d][%d] is not a number", (int)r, (int)c);
+    if (!isfinite(v)) luaL_error(L, "quad: Sigma[%d][%d] is not finite (%f)", (int)r, (int)c, v);
+    lua_pop(L, 2);
+    return v;
+}
+
+/* folio.quad(x, Sigma): x' Sigma x over x's elements in set order */
+static int l_quad(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lua_settop(L, 2);
+    lua_newtable(L);                      /* 3: flat list of x's elements */
+    collect_ctx c = { 3, 0 };
+    folio_family_each(L, 1, "quad", collect_leaf, &c);
+    lua_Integer n = c.n;
+    if ((lua_Integer)lua_rawlen(L, 2) != n)
+        luaL_error(L, "quad: Sigma has %d rows but x has %d elements", (int)lua_rawlen(L, 2), (int)n);
+    for (lua_Integer r = 1; r <= n; r++) {
+        lua_rawgeti(L, 2, r);
+        lua_Integer len = lua_istable(L, -1) ? (lua_Integer)lua_rawlen(L, -1) : -1;
+        lua_pop(L, 1);
+        if (len != n) luaL_error(L, "quad: Sigma row %d has %d entries, expected %d", (int)r, (int)len, (int)n);
+    }
+    for (lua_Integer r = 1; r <= n; r++)
+        for (lua_Integer s = r + 1; s <= n; s++) {
+            double a = sigma_at(L, 2, r, s), b = sigma_at(L, 2, s, r);
+            if (fabs(a - b) > 1e-12 * (1 + fabs(a) + fabs(b)))
+                luaL_error(L, "quad: Sigma is not symmetric: Sigma[%d][%d] = %g but Sigma[%d][%d] = %g",
+                           (int)r, (int)s, a, (int)s, (int)r, b);
+        }
+    /* every element must be a single variable with coefficient 1 or an
+     * affine expression; build products term by term */
+    facc acc;
+    facc_init(L, &acc, (size_t)(n * (n + 1) / 2));
+    for (lua_Integer r = 1; r <= n; r++) {
+        lua_rawgeti(L, 3, r);
+        for (lua_Integer s = r; s <= n; s++) {
+            double w = s == r ? sigma_at(L, 2, r, r) : 2.0 * sigma_at(L, 2, r, s);
+            if (w == 0.0) continue;
+            lua_pushcfunction(L, e_mul);
+            lua_pushvalue(L, -2);
+            lua_rawgeti(L, 3, s);
+            lua_call(L, 2, 1);
+            fexpr tp;
+            facc_add(L, &acc, fexpr_view(L, -1, &tp, "quad"), w);
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+    }
+    facc_finish(L, &acc);
+    lua_pushvalue(L, acc.slot);
+    return 1;
+}
+
+static const luaL_Reg expr_meta[] = {
+    {"__add", e_add}, {"__sub", e_sub}, {"__mul", e_mul}, {"__div", e_div},
+    {"__unm", e_unm}, {"__tostring", e_tostring}, {"__concat", e_concat},
+    {"__lt", e_compare}, {"__le", e_compare}, {NULL, NULL}
+};
+
+static const luaL_Reg expr_funcs[] = {
+    {"sum", l_sum}, {"dot", l_dot}, {"quad", l_quad}, {NULL, NULL}
+};
+
+int luaopen_folio_expr(lua_State *L)
+{
+    luaL_newmetatable(L, FEXPR_MT);
+    luaL_setfuncs(L, expr_meta, 0);
+    lua_pushliteral(L, "folio.expr");
+    lua_setfield(L, -2, "__name");
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &mt_key);
+    lua_pop(L, 1);
+    luaL_newlib(L, expr_funcs);
+    return 1;
+}

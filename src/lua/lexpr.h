@@ -1,0 +1,69 @@
+/* Affine and quadratic expressions as Lua userdata ("folio.expr").
+ *
+ * An expression is a constant plus terms; a term is v*x_i (j < 0) or
+ * v*x_i*x_j. Small expressions keep their terms inside the userdata; large
+ * ones point into a shared append-only buffer ("folio.termbuf") so that
+ * `e = e + t` in a loop appends in place instead of copying. Expressions are
+ * immutable: an append only ever extends a buffer past every view of it.
+ */
+#ifndef FOLIO_LEXPR_H
+#define FOLIO_LEXPR_H
+
+#include <lua.h>
+#include <lauxlib.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct fterm {
+    int32_t i, j;      /* j < 0: linear term */
+    double v;
+} fterm;
+
+typedef struct fexpr {
+    uint32_t model;    /* serial of the model whose columns appear, 0 if none */
+    uint32_t n;        /* number of terms */
+    double c;          /* constant */
+    fterm *t;          /* inline (just after this header) or in a termbuf */
+} fexpr;
+
+#define FEXPR_MT "folio.expr"
+#define FEXPR_MT "folio.expr"
+
+/* Pushes a new expression with n terms copied from t (t may be NULL: the
+ * caller fills e->t). */
+fexpr *fexpr_push(lua_State *L, uint32_t model, double c, const fterm *t, size_t n);
+/* A single variable: 1 * x_col. */
+fexpr *fexpr_push_var(lua_State *L, uint32_t model, int32_t col);
+/* The expression at idx, or NULL if it is not one. */
+fexpr *fexpr_test(lua_State *L, int idx);
+/* Value at idx as an expression view: numbers become constants in *tmp.
+ * Raises "what: expected a number or folio expression, got T" otherwise. */
+const fexpr *fexpr_view(lua_State *L, int idx, fexpr *tmp, const char *what);
+
+/* An accumulator of terms whose storage is a termbuf userdata kept at a
+ * stack slot, so a Lua error part-way leaks nothing. */
+typedef struct facc {
+    fterm *t;
+    size_t n, cap;
+    double c;
+    uint32_t model;
+    int slot;          /* absolute stack index of the termbuf */
+} facc;
+
+/* Pushes an empty termbuf for the accumulator at the top of the stack. */
+void facc_init(lua_State *L, facc *a, size_t cap);
+/* a += scale * e; checks models and finiteness. */
+void facc_add(lua_State *L, facc *a, const fexpr *e, double scale);
+/* Replaces the termbuf slot by the finished expression (one copy at most). */
+void facc_finish(lua_State *L, facc *a);
+
+/* Returns the name of column col of model serial (for messages), or "?" */
+const char *fexpr_col_name(lua_State *L, uint32_t model, int32_t col);
+
+int luaopen_folio_expr(lua_State *L);
+
+/* Model serials: the model module registers a resolver for names. */
+typedef const char *(*fexpr_name_fn)(lua_State *L, uint32_t model, int32_t col);
+void fexpr_set_name_resolver(fexpr_name_fn fn);
+
+#endif

@@ -1,0 +1,728 @@
+/* folio.model: variables, constraints, cones, objective, solve, export. */
+#include "lmodel.h"
+#include "lexpr.h"
+#include "lfamily.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NAME_CAP 512
+
+static uint32_t next_serial = 1;
+static const char models_key = 'm';    /* registry: serial -> model (weak) */
+
+lmodel *lmodel_check(lua_State *L, int idx)
+{
+    lmodel *lm = luaL_checkudata(L, idx, LMODEL_MT);
+    if (!lm->m) luaL_error(L, "model has been freed");
+    return lm;
+}
+
+void lmodel_push_meta(lua_State *L, int model_idx)
+{
+    lua_getiuservalue(L, model_idx, 1);
+}
+
+static const char *resolve_name(lua_State *L, uint32_t serial, int32_t col)
+{
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &models_key);
+    lua_rawgeti(L, -1, serial);
+    lmodel *lm = lua_touserdata(L, -1);
+    lua_pop(L, 2);   /* the model stays referenced by the caller's values */
+    if (!lm || !lm->m) return NULL;
+    return folio_model_col_name(lm->m, (size_t)col);
+}
+
+void lmodel_format_name(lua_State *L, const char *name, int nkeys, char *buf, size_t cap)
+{
+    size_t len = strlen(name);
+    if (len + 3 >= cap) luaL_error(L, "name '%s' is too long", name);
+    memcpy(buf, name, len);
+    if (nkeys == 0) {
+        buf[len] = '\0';
+        return;
+    }
+    buf[len++] = '[';
+    if (folio_keys_format(L, nkeys, buf, &len, cap - 1))
+        luaL_error(L, "'%s': index keys must be strings or numbers and the name under %d characters",
+                   name, (int)cap);
+    buf[len++] = ']';
+    buf[len] = '\0';
+}
+
+static void ensure_scratch(lua_State *L, lmodel *lm, size_t n)
+{
+    if (n <= lm->cap) return;
+    size_t cap = lm->cap ? lm->cap : 64;
+    while (cap < n) cap *= 2;
+    int *idx = realloc(lm->idx, cap * sizeof *idx);
+    if (idx) lm->idx = idx;
+    double *val = realloc(lm->val, cap * sizeof *val);
+    if (val) lm->val = val;
+    if (!idx || !val) luaL_error(L, "out of memory");
+    lm->cap = cap;
+}
+
+/* ---- folio.model(name) --------------------------------------------------- */
+
+/* Pushes a model userdata owning m (or a new model named name). */
+static lmodel *push_model(lua_State *L, const char *name, folio_model *m)
+{
+    lmodel *lm = lua_newuserdatauv(L, sizeof *lm, 1);
+    memset(lm, 0, sizeof *lm);
+    luaL_setmetatable(L, LMODEL_MT);
+    lm->m = m ? m : folio_model_new(name);
+    if (!lm->m) luaL_error(L, "out of memory creating model");
+    lm->serial = next_serial++;
+    lua_createtable(L, 0, 3);
+    lua_newtable(L); lua_setfield(L, -2, "vars");
+    lua_newtable(L); lua_setfield(L, -2, "cons");
+    lua_newtable(L); lua_setfield(L, -2, "cones");
+    lua_setiuservalue(L, -2, 1);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &models_key);
+    lua_pushvalue(L, -2);
+    lua_rawseti(L, -2, lm->serial);
+    lua_pop(L, 1);
+    return lm;
+}
+
+static int l_model(lua_State *L)
+{
+    const char *name = luaL_optstring(L, 1, "model");
+    push_model(L, name, NULL);
+    return 1;
+}
+
+/* folio.read_model(path): an LP (.lp) or MPS (.mps) file as a model; its
+ * rows and columns are addressed by their names in the file. */
+static int l_read_model(lua_State *L)
+{
+    size_t len;
+    const char *path = luaL_checklstring(L, 1, &len);
+    folio_file_format fmt;
+    if (len > 3 && !strcmp(path + len - 3, ".lp")) fmt = FOLIO_FORMAT_LP;
+    else if (len > 4 && !strcmp(path + len - 4, ".mps")) fmt = FOLIO_FORMAT_MPS;
+    else return luaL_error(L, "read_model: '%s': the file name must end in .lp or .mps", path);
+    char err[600];
+    lmodel *lm = push_model(L, path, folio_model_new("placeholder"));
+    folio_model *m = folio_model_read(path, fmt, err, sizeof err);
+    if (!m) return luaL_error(L, "%s", err);
+    folio_model_free(lm->m);
+    lm->m = m;
+    return 1;
+}
+
+static int m_gc(lua_State *L)
+{
+    lmodel *lm = luaL_checkudata(L, 1, LMODEL_MT);
+    folio_model_free(lm->m);
+    free(lm->idx);
+    free(lm->val);
+    lm->m = NULL;
+    lm->idx = NULL;
+    lm->val = NULL;
+    return 0;
+}
+
+/* Checks that name is unused in the model's table `kind` and records it. */
+static void claim_name(lua_State *L, int model_idx, const char *kind, const char *what,
+                       const char *name, int nsets)
+{
+    if (!*name) luaL_error(L, "%s name must not be empty", what);
+    if (strpbrk(name, "[],")) luaL_error(L, "%s name '%s' must not contain '[', ']' or ','", what, name);
+    lmodel_push_meta(L, model_idx);
+    lua_getfield(L, -1, kind);
+    if (lua_getfield(L, -1, name) != LUA_TNIL) luaL_error(L, "%s '%s' already exists in this model", what, name);
+    lua_pop(L, 1);
+    lua_pushinteger(L, nsets);
+    lua_setfield(L, -2, name);
+    lua_pop(L, 2);
+}
+
+/* ---- m:var(name [, sets] [, opts]) ------------------------------------ */
+
+typedef struct var_ctx {
+    lmodel *lm;
+    const char *name;
+    int lb_idx, ub_idx;   /* stack slots of lb/ub specs (number, table, function) */
+    folio_kind kind;
+    char buf[NAME_CAP];
+} var_ctx;
+
+/* Bound from a spec: number, function(keys...), or table keyed like the family. */
+static double bound_of(lua_State *L, var_ctx *v, int spec, int nkeys, double dflt, const char *which)
+{
+    int t = lua_type(L, spec);
+    if (t == LUA_TNIL) return dflt;
+    if (t == LUA_TNUMBER) return lua_tonumber(L, spec);
+    int top = lua_gettop(L);
+    if (t == LUA_TFUNCTION) {
+        lua_pushvalue(L, spec);
+        for (int k = 0; k < nkeys; k++) lua_pushvalue(L, top - nkeys + 1 + k);
+        lua_call(L, nkeys, 1);
+    } else {   /* table keyed like the family */
+        lua_pushvalue(L, spec);
+        for (int k = 0; k < nkeys; k++) {
+            if (!lua_istable(L, -1)) luaL_error(L, "variable '%s': %s table is not nested like the index sets", v->name, which);
+            lua_pushvalue(L, top - nkeys + 1 + k);
+            lua_gettable(L, -2);
+            lua_remove(L, -2);
+        }
+    }
+    double b = dflt;
+    if (!lua_isnil(L, -1)) {
+        int isnum;
+        b = lua_tonumberx(L, -1, &isnum);
+        if (!isnum) luaL_error(L, "variable '%s': %s must be a number, got %s", v->buf, which, luaL_typename(L, -1));
+    }
+    lua_settop(L, top);
+    return b;
+}
+
+static void add_var(lua_State *L, var_ctx *v, int nkeys)
+{
+    lmodel_format_name(L, v->name, nkeys, v->buf, sizeof v->buf);
+    double lb = bound_of(L, v, v->lb_idx, nkeys, v->kind == FOLIO_BINARY ? 0.0 : -HUGE_VAL, "lb");
+    double ub = bound_of(L, v, v->ub_idx, nkeys, v->kind == FOLIO_BINARY ? 1.0 : HUGE_VAL, "ub");
+    if (isnan(lb) || isnan(ub)) luaL_error(L, "variable '%s': bound is not a number (nan)", v->buf);
+    long j = folio_model_add_col(v->lm->m, v->buf, lb, ub, v->kind);
+    if (j < 0) luaL_error(L, "%s", folio_model_last_error(v->lm->m));
+    fexpr_push_var(L, v->lm->serial, (int32_t)j);
+}
+
+static void var_leaf(lua_State *L, void *ud, int nkeys) { add_var(L, ud, nkeys); }
+
+static const char *const var_opts[] = { "lb", "ub", "kind", NULL };
+
+static void check_opts(lua_State *L, int idx, const char *what, const char *const *allowed)
+{
+    if (lua_isnoneornil(L, idx)) return;
+    luaL_checktype(L, idx, LUA_TTABLE);
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pop(L, 1);
+        int ok = 0;
+        if (lua_type(L, -1) == LUA_TSTRING)
+            for (int k = 0; allowed[k]; k++)
+                if (!strcmp(allowed[k], lua_tostring(L, -1))) ok = 1;
+        if (!ok) {
+            luaL_Buffer B;
+            luaL_buffinit(L, &B);
+            for (int k = 0; allowed[k]; k++) {
+                if (k) luaL_addstring(&B, ", ");
+                luaL_addstring(&B, allowed[k]);
+            }
+            luaL_pushresult(&B);
+            luaL_error(L, "%s: unknown option '%s' (options: %s)", what,
+                       luaL_tolstring(L, -2, NULL), lua_tostring(L, -2));
+        }
+    }
+}
+
+static int m_var(lua_State *L)
+{
+    lmodel *lm = lmodel_check(L, 1);
+    const char *name = luaL_checkstring(L, 2);
+    /* m:var(name, opts) is allowed for a scalar with options */
+    int sets_idx = 3, opts_idx = 4;
+    if (lua_istable(L, 3) && lua_isnoneornil(L, 4) && lua_rawlen(L, 3) == 0) {
+        lua_pushnil(L);
+        int has = lua_next(L, 3);
+        if (has) {
+            lua_pop(L, 2);
+            sets_idx = 0;
+            opts_idx = 3;
+        }
+    }
+    if (sets_idx == 0) lua_pushnil(L); else lua_pushvalue(L, sets_idx);
+    lua_pushvalue(L, opts_idx);
+    lua_replace(L, 4);
+    lua_replace(L, 3);
+    lua_settop(L, 4);
+    char what[300];
+    snprintf(what, sizeof what, "variable '%s'", name);
+    check_opts(L, 4, what, var_opts);
+    var_ctx *v = malloc(sizeof *v);   /* freed below; no error can occur between */
+    if (!v) return luaL_error(L, "out of memory");
+    var_ctx ctx;
+    free(v);
+    ctx.lm = lm;
+    ctx.name = name;
+    ctx.kind = FOLIO_CONTINUOUS;
+    if (lua_istable(L, 4)) {
+        lua_getfield(L, 4, "lb");
+        lua_getfield(L, 4, "ub");
+        lua_getfield(L, 4, "kind");
+    } else {
+        lua_pushnil(L); lua_pushnil(L); lua_pushnil(L);
+    }
+    ctx.lb_idx = 5;
+    ctx.ub_idx = 6;
+    if (!lua_isnil(L, 7)) {
+        const char *k = lua_tostring(L, 7);
+        if (!k) return luaL_error(L, "%s: kind must be a string", what);
+        if (!strcmp(k, "continuous")) ctx.kind = FOLIO_CONTINUOUS;
+        else if (!strcmp(k, "integer")) ctx.kind = FOLIO_INTEGER;
+        else if (!strcmp(k, "binary")) ctx.kind = FOLIO_BINARY;
+        else return luaL_error(L, "%s: kind must be \"continuous\", \"integer\" or \"binary\", got \"%s\"", what, k);
+    }
+    for (int s = 5; s <= 6; s++) {
+        int t = lua_type(L, s);
+        if (t != LUA_TNIL && t != LUA_TNUMBER && t != LUA_TTABLE && t != LUA_TFUNCTION)
+            return luaL_error(L, "%s: %s must be a number, a table or a function", what, s == 5 ? "lb" : "ub");
+    }
+    int nsets = folio_sets_push(L, 3, what, 0);   /* 8 */
+    claim_name(L, 1, "vars", "variable", name, nsets);
+    if (nsets == 0) {
+        add_var(L, &ctx, 0);
+    } else {
+        folio_family_build(L, name, 8, var_leaf, &ctx);
+    }
+    /* remember the family for lookups by name */
+    lmodel_push_meta(L, 1);
+    lua_getfield(L, -1, "families");
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, -3, "families");
+    }
+    lua_pushvalue(L, -3);
+    lua_setfield(L, -2, name);
+    lua_pop(L, 2);
+    return 1;
+}
+
+/* ---- constraints ------------------------------------------------------ */
+
+typedef enum { REL_LE, REL_GE, REL_EQ } rel_t;
+
+static rel_t check_rel(lua_State *L, int idx, const char *cname)
+{
+    const char *r = lua_type(L, idx) == LUA_TSTRING ? lua_tostring(L, idx) : NULL;
+    if (r && !strcmp(r, "<=")) return REL_LE;
+    if (r && !strcmp(r, ">=")) return REL_GE;
+    if (r && !strcmp(r, "==")) return REL_EQ;
+    if (r) luaL_error(L, "constraint '%s': relation must be \"<=\", \">=\" or \"==\", got \"%s\"", cname, r);
+    luaL_error(L, "constraint '%s': relation must be \"<=\", \">=\" or \"==\", got a %s", cname,
+               luaL_typename(L, idx));
+    return REL_EQ;
+}
+
+/* Copies scale * (linear terms of e) into the scratch at *n. */
+static void scratch_add(lua_State *L, lmodel *lm, size_t *n, const fexpr *e, double scale, const char *cname)
+{
+    if (e->model && e->model != lm->serial)
+        luaL_error(L, "constraint '%s': uses variables of another model", cname);
+    ensure_scratch(L, lm, *n + e->n);
+    for (uint32_t k = 0; k < e->n; k++) {
+        if (e->t[k].j >= 0)
+            luaL_error(L, "constraint '%s': quadratic terms in constraints are not supported by "
+                          "the LP/MIP backends (use m:soc for cones)", cname);
+        lm->idx[*n] = e->t[k].i;
+        lm->val[*n] = scale * e->t[k].v;
+        (*n)++;
+    }
+}
+
+/* Adds the row described by nvals values starting at stack index first:
+ * a rel b, or a rel b rel c (a and c numbers). */
+static void add_row_from(lua_State *L, lmodel *lm, const char *cname, int first, int nvals)
+{
+    fexpr t1, t2, t3;
+    size_t n = 0;
+    double lo, hi;
+    if (nvals == 3) {
+        rel_t r = check_rel(L, first + 1, cname);
+        const fexpr *a = fexpr_view(L, first, &t1, cname);
+        const fexpr *b = fexpr_view(L, first + 2, &t2, cname);
+        scratch_add(L, lm, &n, a, 1.0, cname);
+        scratch_add(L, lm, &n, b, -1.0, cname);
+        double rhs = b->c - a->c;
+        lo = r == REL_LE ? -HUGE_VAL : rhs;
+        hi = r == REL_GE ? HUGE_VAL : rhs;
+    } else if (nvals == 5) {
+        rel_t r1 = check_rel(L, first + 1, cname), r2 = check_rel(L, first + 3, cname);
+        if (r1 != r2 || r1 == REL_EQ)
+            luaL_error(L, "constraint '%s': a two-sided constraint needs \"<=\" twice or \">=\" twice", cname);
+        const fexpr *a = fexpr_view(L, first, &t1, cname);
+        const fexpr *b = fexpr_view(L, first + 2, &t2, cname);
+        const fexpr *c = fexpr_view(L, first + 4, &t3, cname);
+        if (a->n || c->n)
+            luaL_error(L, "constraint '%s': the outer parts of a two-sided constraint must be numbers", cname);
+        scratch_add(L, lm, &n, b, 1.0, cname);
+        double l = (r1 == REL_LE ? a->c : c->c) - b->c, h = (r1 == REL_LE ? c->c : a->c) - b->c;
+        lo = l;
+        hi = h;
+        if (lo > hi) luaL_error(L, "constraint '%s': lower limit %g exceeds upper limit %g", cname, lo + b->c, hi + b->c);
+    } else {
+        luaL_error(L, "constraint '%s': expected lhs, relation, rhs (got %d values)", cname, nvals);
+        return;
+    }
+    if (folio_model_add_row(lm->m, cname, n, lm->idx, lm->val, lo, hi) < 0)
+        luaL_error(L, "%s", folio_model_last_error(lm->m));
+}
+
+typedef struct st_ctx { lmodel *lm; const char *name; char buf[NAME_CAP]; } st_ctx;
+
+static void st_leaf(lua_State *L, void *ud, int nkeys)
+{
+    /* stack: fn k1..kn */
+    st_ctx *c = ud;
+    lmodel_format_name(L, c->name, nkeys, c->buf, sizeof c->buf);
+    int base = lua_gettop(L) - nkeys - 1;     /* below fn */
+    lua_call(L, nkeys, LUA_MULTRET);
+    int nres = lua_gettop(L) - base;
+    if (nres == 0 || (nres >= 1 && lua_isnil(L, base + 1))) {
+        lua_settop(L, base);
+        return;      /* skipped index */
+    }
+    add_row_from(L, c->lm, c->buf, base + 1, nres);
+    lua_settop(L, base);
+}
+
+static int m_st(lua_State *L)
+{
+    lmodel *lm = lmodel_check(L, 1);
+    const char *name = luaL_checkstring(L, 2);
+    int nargs = lua_gettop(L);
+    if (lua_type(L, 4) == LUA_TFUNCTION) {
+        if (nargs > 4) return luaL_error(L, "constraint '%s': m:st(name, sets, fn) takes 3 arguments", name);
+        char what[300];
+        snprintf(what, sizeof what, "constraint '%s'", name);
+        int nsets = folio_sets_push(L, 3, what, 0);
+        lua_pop(L, 1);
+        claim_name(L, 1, "cons", "constraint", name, nsets);
+        st_ctx c;
+        c.lm = lm;
+        c.name = name;
+        folio_product_each(L, 3, 4, what, st_leaf, &c);
+        return 0;
+    }
+    claim_name(L, 1, "cons", "constraint", name, 0);
+    add_row_from(L, lm, name, 3, nargs - 2);
+    return 0;
+}
+
+/* ---- cones -------------------------------------------------------------- */
+
+static void add_cone_from(lua_State *L, lmodel *lm, const char *cname, int first, int nvals)
+{
+    if (nvals != 3) luaL_error(L, "cone '%s': expected {members}, \"<=\", t (got %d values)", cname, nvals);
+    if (!lua_istable(L, first)) luaL_error(L, "cone '%s': members must be a table of expressions", cname);
+    const char *r = lua_tostring(L, first + 1);
+    if (!r || strcmp(r, "<="))
+        luaL_error(L, "cone '%s': relation must be \"<=\" (||members|| <= t)", cname);
+    size_t k = lua_rawlen(L, first);
+    if (k == 0) luaL_error(L, "cone '%s': no members", cname);
+    size_t *start = malloc((k + 1) * sizeof *start);
+    double *cst = malloc(k * sizeof *cst);
+    if (!start || !cst) {
+        free(start);
+        free(cst);
+        luaL_error(L, "out of memory");
+    }
+    /* the member arrays live in the scratch; start/cst are freed before any
+     * error below can be raised by collecting everything first */
+    size_t n = 0;
+    int bad = 0;
+    for (size_t r2 = 0; r2 < k && !bad; r2++) {
+        lua_rawgeti(L, first, (lua_Integer)r2 + 1);
+        fexpr tmp;
+        fexpr *e = fexpr_test(L, -1);
+        int isnum = lua_type(L, -1) == LUA_TNUMBER;
+        if (!e && !isnum) bad = 1;
+        const fexpr *v = e ? e : (tmp.model = 0, tmp.n = 0, tmp.t = NULL, tmp.c = lua_tonumber(L, -1), &tmp);
+        start[r2] = n;
+        if (!bad) {
+            for (uint32_t q = 0; q < v->n; q++) if (v->t[q].j >= 0) bad = 2;
+            if (v->model && v->model != lm->serial) bad = 3;
+        }
+        if (!bad) {
+            if (n + v->n > lm->cap) {
+                size_t cap = lm->cap ? lm->cap : 64;
+                while (cap < n + v->n) cap *= 2;
+                int *ni = realloc(lm->idx, cap * sizeof *ni);
+                if (ni) lm->idx = ni;
+                double *nv = realloc(lm->val, cap * sizeof *nv);
+                if (nv) lm->val = nv;
+                if (!ni || !nv) bad = 4; else lm->cap = cap;
+            }
+        }
+        if (!bad) {
+            for (uint32_t q = 0; q < v->n; q++) { lm->idx[n] = v->t[q].i; lm->val[n] = v->t[q].v; n++; }
+            cst[r2] = v->c;
+        }
+        lua_pop(L, 1);
+    }
+    start[k] = n;
+    fexpr tt;
+    fexpr *t = fexpr_test(L, first + 2);
+    if (!bad && !t && lua_type(L, first + 2) != LUA_TNUMBER) bad = 5;
+    if (!bad && t) for (uint32_t q = 0; q < t->n; q++) if (t->t[q].j >= 0) bad = 2;
+    if (!t && !bad) { tt.model = 0; tt.n = 0; tt.t = NULL; tt.c = lua_tonumber(L, first + 2); t = &tt; }
+    long res = -1;
+    if (!bad) {
+        int *tidx = malloc((t->n + 1) * sizeof *tidx);
+        double *tval = malloc((t->n + 1) * sizeof *tval);
+        if (tidx && tval) {
+            for (uint32_t q = 0; q < t->n; q++) { tidx[q] = t->t[q].i; tval[q] = t->t[q].v; }
+            res = folio_model_add_soc(lm->m, cname, k, start, lm->idx, lm->val, cst, t->n, tidx, tval, t->c);
+        } else {
+            bad = 4;
+        }
+        free(tidx);
+        free(tval);
+    }
+    free(start);
+    free(cst);
+    switch (bad) {
+    case 1: luaL_error(L, "cone '%s': members must be numbers or expressions", cname); break;
+    case 2: luaL_error(L, "cone '%s': members and t must be affine (no quadratic terms)", cname); break;
+    case 3: luaL_error(L, "cone '%s': uses variables of another model", cname); break;
+    case 4: luaL_error(L, "out of memory"); break;
+    case 5: luaL_error(L, "cone '%s': t must be a number or an expression", cname); break;
+    default: break;
+    }
+    if (res < 0) luaL_error(L, "%s", folio_model_last_error(lm->m));
+}
+
+static void soc_leaf(lua_State *L, void *ud, int nkeys)
+{
+    st_ctx *c = ud;
+    lmodel_format_name(L, c->name, nkeys, c->buf, sizeof c->buf);
+    int base = lua_gettop(L) - nkeys - 1;
+    lua_call(L, nkeys, LUA_MULTRET);
+    int nres = lua_gettop(L) - base;
+    if (nres == 0 || lua_isnil(L, base + 1)) {
+        lua_settop(L, base);
+        return;
+    }
+    add_cone_from(L, c->lm, c->buf, base + 1, nres);
+    lua_settop(L, base);
+}
+
+static int m_soc(lua_State *L)
+{
+    lmodel *lm = lmodel_check(L, 1);
+    const char *name = luaL_checkstring(L, 2);
+    if (lua_type(L, 4) == LUA_TFUNCTION) {
+        char what[300];
+        snprintf(what, sizeof what, "cone '%s'", name);
+        int nsets = folio_sets_push(L, 3, what, 0);
+        lua_pop(L, 1);
+        claim_name(L, 1, "cones", "cone", name, nsets);
+        st_ctx c;
+        c.lm = lm;
+        c.name = name;
+        folio_product_each(L, 3, 4, what, soc_leaf, &c);
+        return 0;
+    }
+    claim_name(L, 1, "cones", "cone", name, 0);
+    add_cone_from(L, lm, name, 3, lua_gettop(L) - 2);
+    return 0;
+}
+
+/* ---- objective ------------------------------------------------------------ */
+
+static int set_objective(lua_State *L, folio_sense sense)
+{
+    lmodel *lm = lmodel_check(L, 1);
+    fexpr tmp;
+    const fexpr *e = fexpr_view(L, 2, &tmp, "objective");
+    if (e->model && e->model != lm->serial) return luaL_error(L, "objective uses variables of another model");
+    size_t nl = 0, nq = 0;
+    for (uint32_t k = 0; k < e->n; k++) {
+        if (e->t[k].j < 0) nl++;
+        else nq++;
+    }
+    int *li = malloc((nl + 1) * sizeof *li), *qi = malloc((nq + 1) * sizeof *qi), *qj = malloc((nq + 1) * sizeof *qj);
+    double *lv = malloc((nl + 1) * sizeof *lv), *qv = malloc((nq + 1) * sizeof *qv);
+    folio_error err = FOLIO_ERR_NOMEM;
+    if (li && qi && qj && lv && qv) {
+        size_t a = 0, b = 0;
+        for (uint32_t k = 0; k < e->n; k++) {
+            if (e->t[k].j < 0) { li[a] = e->t[k].i; lv[a] = e->t[k].v; a++; }
+            else { qi[b] = e->t[k].i; qj[b] = e->t[k].j; qv[b] = e->t[k].v; b++; }
+        }
+        err = folio_model_set_objective(lm->m, sense, e->c, nl, li, lv, nq, qi, qj, qv);
+    }
+    free(li); free(qi); free(qj); free(lv); free(qv);
+    if (err == FOLIO_ERR_NOMEM) return luaL_error(L, "out of memory setting the objective");
+    if (err) return luaL_error(L, "%s", folio_model_last_error(lm->m));
+    lua_settop(L, 1);
+    return 1;
+}
+
+static int m_minimize(lua_State *L) { return set_objective(L, FOLIO_MINIMIZE); }
+static int m_maximize(lua_State *L) { return set_objective(L, FOLIO_MAXIMIZE); }
+
+/* ---- solve ---------------------------------------------------------------- */
+
+static const char *const solve_opts[] = {
+    "solver", "time_limit", "mip_gap", "iteration_limit", "presolve", "method",
+    "verbose", "mip_duals", "ranges", NULL
+};
+
+static double opt_number(lua_State *L, int t, const char *key, double dflt, double lo)
+{
+    double v = dflt;
+    if (lua_getfield(L, t, key) != LUA_TNIL) {
+        int isnum;
+        v = lua_tonumberx(L, -1, &isnum);
+        if (!isnum || isnan(v)) luaL_error(L, "solve: option '%s' must be a number", key);
+        if (v < lo) luaL_error(L, "solve: option '%s' must be at least %g, got %g", key, lo, v);
+    }
+    lua_pop(L, 1);
+    return v;
+}
+
+static int opt_bool(lua_State *L, int t, const char *key, int dflt)
+{
+    int v = dflt;
+    int ty = lua_getfield(L, t, key);
+    if (ty == LUA_TBOOLEAN) v = lua_toboolean(L, -1);
+    else if (ty != LUA_TNIL) luaL_error(L, "solve: option '%s' must be true or false", key);
+    lua_pop(L, 1);
+    return v;
+}
+
+static int m_solve(lua_State *L)
+{
+    lmodel *lm = lmodel_check(L, 1);
+    lua_settop(L, 2);
+    if (lua_isnil(L, 2)) { lua_newtable(L); lua_replace(L, 2); }
+    check_opts(L, 2, "solve", solve_opts);
+    folio_options o;
+    folio_options_default(&o);
+    char solver[32] = "";
+    if (lua_getfield(L, 2, "solver") != LUA_TNIL) {
+        const char *s = lua_tostring(L, -1);
+        if (!s) return luaL_error(L, "solve: option 'solver' must be a string");
+        snprintf(solver, sizeof solver, "%s", s);
+        o.solver = solver;
+    }
+    lua_pop(L, 1);
+    o.time_limit = opt_number(L, 2, "time_limit", 0, 0);
+    o.mip_gap = opt_number(L, 2, "mip_gap", -1, -1);
+    o.iteration_limit = (long)opt_number(L, 2, "iteration_limit", 0, 0);
+    o.presolve = opt_bool(L, 2, "presolve", 0);
+    o.verbose = opt_bool(L, 2, "verbose", 0);
+    o.mip_duals = opt_bool(L, 2, "mip_duals", 0);
+    /* ranging costs two basis solves per row and column: on by default
+     * only for models small enough for that to be cheap */
+    size_t size = folio_model_nrows(lm->m) + folio_model_ncols(lm->m);
+    o.ranges = opt_bool(L, 2, "ranges", size <= 20000);
+    if (lua_getfield(L, 2, "method") != LUA_TNIL) {
+        const char *s = lua_tostring(L, -1);
+        if (s && !strcmp(s, "simplex")) o.method = FOLIO_LP_SIMPLEX;
+        else if (s && !strcmp(s, "dual")) o.method = FOLIO_LP_DUAL_SIMPLEX;
+        else if (s && !strcmp(s, "interior")) o.method = FOLIO_LP_INTERIOR;
+        else return luaL_error(L, "solve: method must be \"simplex\", \"dual\" or \"interior\"");
+    }
+    lua_pop(L, 1);
+    folio_result r;
+    folio_error e = folio_solve(lm->m, &o, &r);
+    if (e != FOLIO_OK) return luaL_error(L, "solve: %s", folio_model_last_error(lm->m));
+    lresult_push(L, 1, &r);
+    return 1;
+}
+
+static int m_write(lua_State *L)
+{
+    lmodel *lm = lmodel_check(L, 1);
+    size_t len;
+    const char *path = luaL_checklstring(L, 2, &len);
+    folio_file_format fmt;
+    if (len > 3 && !strcmp(path + len - 3, ".lp")) fmt = FOLIO_FORMAT_LP;
+    else if (len > 4 && !strcmp(path + len - 4, ".mps")) fmt = FOLIO_FORMAT_MPS;
+    else return luaL_error(L, "write: '%s': the file name must end in .lp or .mps", path);
+    if (folio_model_write(lm->m, path, fmt) != FOLIO_OK)
+        return luaL_error(L, "write: %s", folio_model_last_error(lm->m));
+    return 0;
+}
+
+static int m_lower(lua_State *L)
+{
+    lmodel *lm = lmodel_check(L, 1);
+    const char *solver = luaL_optstring(L, 2, "glpk");
+    int skip = 0;
+    if (lua_istable(L, 3)) {
+        lua_getfield(L, 3, "skip_cones");
+        skip = lua_toboolean(L, -1);
+        lua_pop(L, 1);
+    }
+    double secs = 0;
+    if (folio_lower(lm->m, solver, skip, &secs) != FOLIO_OK)
+        return luaL_error(L, "lower: %s", folio_model_last_error(lm->m));
+    lua_pushnumber(L, secs);
+    return 1;
+}
+
+static int m_stats(lua_State *L)
+{
+    lmodel *lm = lmodel_check(L, 1);
+    lua_createtable(L, 0, 7);
+    lua_pushstring(L, folio_model_name(lm->m)); lua_setfield(L, -2, "name");
+    lua_pushinteger(L, (lua_Integer)folio_model_nrows(lm->m)); lua_setfield(L, -2, "rows");
+    lua_pushinteger(L, (lua_Integer)folio_model_ncols(lm->m)); lua_setfield(L, -2, "cols");
+    lua_pushinteger(L, (lua_Integer)folio_model_nnz(lm->m)); lua_setfield(L, -2, "nnz");
+    lua_pushinteger(L, (lua_Integer)folio_model_nintegers(lm->m)); lua_setfield(L, -2, "integers");
+    lua_pushinteger(L, (lua_Integer)folio_model_nquad(lm->m)); lua_setfield(L, -2, "quadratic");
+    lua_pushinteger(L, (lua_Integer)folio_model_ncones(lm->m)); lua_setfield(L, -2, "cones");
+    return 1;
+}
+
+static int m_tostring(lua_State *L)
+{
+    lmodel *lm = luaL_checkudata(L, 1, LMODEL_MT);
+    if (!lm->m) { lua_pushliteral(L, "model (freed)"); return 1; }
+    lua_pushfstring(L, "model '%s' (%d variables, %d constraints)", folio_model_name(lm->m),
+                    (int)folio_model_ncols(lm->m), (int)folio_model_nrows(lm->m));
+    return 1;
+}
+
+static const luaL_Reg model_methods[] = {
+    {"var", m_var}, {"st", m_st}, {"soc", m_soc}, {"minimize", m_minimize},
+    {"maximize", m_maximize}, {"solve", m_solve}, {"write", m_write}, {"lower", m_lower},
+    {"stats", m_stats}, {NULL, NULL}
+};
+
+static int m_index(lua_State *L)
+{
+    lmodel *lm = luaL_checkudata(L, 1, LMODEL_MT);
+    const char *k = luaL_checkstring(L, 2);
+    if (lua_getfield(L, lua_upvalueindex(1), k) != LUA_TNIL) return 1;
+    if (!strcmp(k, "name") && lm->m) {
+        lua_pushstring(L, folio_model_name(lm->m));
+        return 1;
+    }
+    return luaL_error(L, "model has no field or method '%s'", k);
+}
+
+static const luaL_Reg model_meta[] = {
+    {"__gc", m_gc}, {"__close", m_gc}, {"__tostring", m_tostring}, {NULL, NULL}
+};
+
+static const luaL_Reg model_funcs[] = { {"model", l_model}, {"read_model", l_read_model}, {NULL, NULL} };
+
+int luaopen_folio_model(lua_State *L)
+{
+    lua_newtable(L);
+    lua_newtable(L);
+    lua_pushliteral(L, "v");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &models_key);
+    fexpr_set_name_resolver(resolve_name);
+
+    luaL_newmetatable(L, LMODEL_MT);
+    luaL_setfuncs(L, model_meta, 0);
+    luaL_newlib(L, model_methods);
+    lua_pushcclosure(L, m_index, 1);
+    lua_setfield(L, -2, "__index");
+    lua_pop(L, 1);
+    luaL_newlib(L, model_funcs);
+    return 1;
+}

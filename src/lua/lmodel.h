@@ -1,0 +1,36 @@
+/* folio.model and folio.result as Lua userdata. */
+#ifndef FOLIO_LMODEL_H
+#define FOLIO_LMODEL_H
+
+#include <lua.h>
+#include <lauxlib.h>
+#include <stdint.h>
+#include "folio/folio.h"
+
+#define LMODEL_MT "folio.model"
+#define LRESULT_MT "folio.result"
+
+typedef struct lmodel {
+    folio_model *m;
+    uint32_t serial;
+    int *idx;               /* row scratch */
+    double *val;
+    size_t cap;
+} lmodel;
+
+lmodel *lmodel_check(lua_State *L, int idx);
+/* Pushes the model's bookkeeping table (vars, cons, cones by name). */
+void lmodel_push_meta(lua_State *L, int model_idx);
+
+/* Builds the row name "name" or "name[k1,...]" from the nkeys keys at the
+ * stack top into buf; raises on bad keys or overlong names. */
+void lmodel_format_name(lua_State *L, const char *name, int nkeys, char *buf, size_t cap);
+
+/* Pushes a result userdata taking ownership of *r, tied to the model at
+ * model_idx. */
+void lresult_push(lua_State *L, int model_idx, folio_result *r);
+
+int luaopen_folio_model(lua_State *L);
+int luaopen_folio_result(lua_State *L);
+
+#endif
