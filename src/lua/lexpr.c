@@ -32,15 +32,28 @@ static termbuf *termbuf_push(lua_State *L, size_t cap)
     return b;
 }
 
-static void set_mt(lua_State *L)
+/* The metatable is reached through `mt`, a pseudo or absolute index: the
+ * metamethods carry it as upvalue 1 (cheaper than the registry). */
+#define MT_UP lua_upvalueindex(1)
+
+static void set_mt(lua_State *L, int mt)
 {
-    lua_rawgetp(L, LUA_REGISTRYINDEX, &mt_key);
+    lua_pushvalue(L, mt);
     lua_setmetatable(L, -2);
+}
+
+static fexpr *is_expr(lua_State *L, int idx, int mt)
+{
+    void *p = lua_touserdata(L, idx);
+    if (!p || !lua_getmetatable(L, idx)) return NULL;
+    int same = lua_rawequal(L, -1, mt);
+    lua_pop(L, 1);
+    return same ? p : NULL;
 }
 
 /* Pushes an expression header whose terms live in the termbuf just below
  * it on the stack; the termbuf is popped into the header's user value. */
-static fexpr *push_over_buf(lua_State *L, termbuf *b, uint32_t model, double c, size_t n)
+static fexpr *push_over_buf(lua_State *L, int mt, termbuf *b, uint32_t model, double c, size_t n)
 {
     fexpr *e = lua_newuserdatauv(L, sizeof(fexpr), 1);
     lua_insert(L, -2);
@@ -49,11 +62,11 @@ static fexpr *push_over_buf(lua_State *L, termbuf *b, uint32_t model, double c, 
     e->n = (uint32_t)n;
     e->c = c;
     e->t = b->d;
-    set_mt(L);
+    set_mt(L, mt);
     return e;
 }
 
-fexpr *fexpr_push(lua_State *L, uint32_t model, double c, const fterm *t, size_t n)
+static fexpr *new_expr(lua_State *L, int mt, uint32_t model, double c, const fterm *t, size_t n)
 {
     fexpr *e;
     if (n > UINT32_MAX) luaL_error(L, "expression too large");
@@ -63,13 +76,21 @@ fexpr *fexpr_push(lua_State *L, uint32_t model, double c, const fterm *t, size_t
         e->model = n ? model : 0;
         e->n = (uint32_t)n;
         e->c = c;
-        set_mt(L);
+        set_mt(L, mt);
     } else {
         termbuf *b = termbuf_push(L, n);
         b->used = n;
-        e = push_over_buf(L, b, model, c, n);
+        e = push_over_buf(L, mt, b, model, c, n);
     }
     if (t && n) memcpy(e->t, t, n * sizeof *t);
+    return e;
+}
+
+fexpr *fexpr_push(lua_State *L, uint32_t model, double c, const fterm *t, size_t n)
+{
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &mt_key);
+    fexpr *e = new_expr(L, lua_gettop(L), model, c, t, n);
+    lua_remove(L, -2);
     return e;
 }
 
@@ -83,18 +104,18 @@ fexpr *fexpr_push_var(lua_State *L, uint32_t model, int32_t col)
     e->t[0].i = col;
     e->t[0].j = -1;
     e->t[0].v = 1.0;
-    set_mt(L);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &mt_key);
+    lua_setmetatable(L, -2);
     return e;
 }
 
 fexpr *fexpr_test(lua_State *L, int idx)
 {
-    void *p = lua_touserdata(L, idx);
-    if (!p || !lua_getmetatable(L, idx)) return NULL;
+    idx = lua_absindex(L, idx);
     lua_rawgetp(L, LUA_REGISTRYINDEX, &mt_key);
-    int same = lua_rawequal(L, -1, -2);
-    lua_pop(L, 2);
-    return same ? p : NULL;
+    fexpr *e = is_expr(L, idx, lua_gettop(L));
+    lua_pop(L, 1);
+    return e;
 }
 
 static double check_finite(lua_State *L, double v)
@@ -103,19 +124,26 @@ static double check_finite(lua_State *L, double v)
     return v;
 }
 
-const fexpr *fexpr_view(lua_State *L, int idx, fexpr *tmp, const char *what)
+static const fexpr *view(lua_State *L, int idx, int mt, fexpr *tmp, const char *what)
 {
-    int isnum;
-    lua_Number v = lua_tonumberx(L, idx, &isnum);
-    if (isnum && lua_type(L, idx) == LUA_TNUMBER) {
+    if (lua_type(L, idx) == LUA_TNUMBER) {
         tmp->model = 0;
         tmp->n = 0;
-        tmp->c = check_finite(L, v);
+        tmp->c = check_finite(L, lua_tonumber(L, idx));
         tmp->t = NULL;
         return tmp;
     }
-    fexpr *e = fexpr_test(L, idx);
+    fexpr *e = is_expr(L, idx, mt);
     if (!e) luaL_error(L, "%s: expected a number or folio expression, got %s", what, luaL_typename(L, idx));
+    return e;
+}
+
+const fexpr *fexpr_view(lua_State *L, int idx, fexpr *tmp, const char *what)
+{
+    idx = lua_absindex(L, idx);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &mt_key);
+    const fexpr *e = view(L, idx, lua_gettop(L), tmp, what);
+    lua_pop(L, 1);
     return e;
 }
 
@@ -156,8 +184,8 @@ static void copy_scaled(fterm *dst, const fexpr *e, double s)
 static int add_scaled(lua_State *L, double sb)
 {
     fexpr ta, tb;
-    const fexpr *a = fexpr_view(L, 1, &ta, sb > 0 ? "+" : "-");
-    const fexpr *b = fexpr_view(L, 2, &tb, sb > 0 ? "+" : "-");
+    const fexpr *a = view(L, 1, MT_UP, &ta, sb > 0 ? "+" : "-");
+    const fexpr *b = view(L, 2, MT_UP, &tb, sb > 0 ? "+" : "-");
     uint32_t model = join_models(L, a->model, b->model);
     double c = check_finite(L, a->c + sb * b->c);
     size_t n = (size_t)a->n + b->n;
@@ -165,23 +193,23 @@ static int add_scaled(lua_State *L, double sb)
     if ((buf = appendable(L, 1, a, b->n))) {
         copy_scaled(buf->d + buf->used, b, sb);
         buf->used = n;
-        push_over_buf(L, buf, model, c, n);
+        push_over_buf(L, MT_UP, buf, model, c, n);
         return 1;
     }
     if (sb == 1.0 && (buf = appendable(L, 2, b, a->n))) {
         copy_scaled(buf->d + buf->used, a, 1.0);
         buf->used = n;
-        push_over_buf(L, buf, model, c, n);
+        push_over_buf(L, MT_UP, buf, model, c, n);
         return 1;
     }
     fexpr *e;
     if (n <= INLINE_MAX) {
-        e = fexpr_push(L, model, c, NULL, n);
+        e = new_expr(L, MT_UP, model, c, NULL, n);
     } else {
         /* room to grow: the next `e + t` appends in place */
         buf = termbuf_push(L, n < 8 ? 16 : 2 * n);
         buf->used = n;
-        e = push_over_buf(L, buf, model, c, n);
+        e = push_over_buf(L, MT_UP, buf, model, c, n);
     }
     copy_scaled(e->t, a, 1.0);
     copy_scaled(e->t + a->n, b, sb);
@@ -195,10 +223,10 @@ static int scale_to_new(lua_State *L, const fexpr *a, double s)
 {
     double c = check_finite(L, a->c * s);
     if (s == 0.0) {
-        fexpr_push(L, 0, 0.0, NULL, 0);
+        new_expr(L, MT_UP, 0, 0.0, NULL, 0);
         return 1;
     }
-    fexpr *e = fexpr_push(L, a->model, c, NULL, a->n);
+    fexpr *e = new_expr(L, MT_UP, a->model, c, NULL, a->n);
     copy_scaled(e->t, a, s);
     for (uint32_t k = 0; k < a->n; k++) check_finite(L, e->t[k].v);
     return 1;
@@ -207,8 +235,8 @@ static int scale_to_new(lua_State *L, const fexpr *a, double s)
 static int e_mul(lua_State *L)
 {
     fexpr ta, tb;
-    const fexpr *a = fexpr_view(L, 1, &ta, "*");
-    const fexpr *b = fexpr_view(L, 2, &tb, "*");
+    const fexpr *a = view(L, 1, MT_UP, &ta, "*");
+    const fexpr *b = view(L, 2, MT_UP, &tb, "*");
     if (a->model == 0 && a->n == 0) return scale_to_new(L, b, a->c);
     if (b->model == 0 && b->n == 0) return scale_to_new(L, a, b->c);
     for (uint32_t k = 0; k < a->n; k++)
@@ -217,7 +245,7 @@ static int e_mul(lua_State *L)
         if (b->t[k].j >= 0) luaL_error(L, "*: product of a quadratic expression has degree above 2");
     uint32_t model = join_models(L, a->model, b->model);
     size_t n = (size_t)a->n * b->n + (a->c != 0 ? b->n : 0) + (b->c != 0 ? a->n : 0);
-    fexpr *e = fexpr_push(L, model, check_finite(L, a->c * b->c), NULL, n);
+    fexpr *e = new_expr(L, MT_UP, model, check_finite(L, a->c * b->c), NULL, n);
     size_t w = 0;
     for (uint32_t p = 0; p < a->n; p++)
         for (uint32_t q = 0; q < b->n; q++) {
@@ -237,8 +265,8 @@ static int e_mul(lua_State *L)
 static int e_div(lua_State *L)
 {
     fexpr ta, tb;
-    const fexpr *a = fexpr_view(L, 1, &ta, "/");
-    const fexpr *b = fexpr_view(L, 2, &tb, "/");
+    const fexpr *a = view(L, 1, MT_UP, &ta, "/");
+    const fexpr *b = view(L, 2, MT_UP, &tb, "/");
     if (b->n) luaL_error(L, "/: cannot divide by an expression with variables");
     if (b->c == 0.0) luaL_error(L, "/: division of an expression by zero");
     return scale_to_new(L, a, 1.0 / b->c);
@@ -247,7 +275,7 @@ static int e_div(lua_State *L)
 static int e_unm(lua_State *L)
 {
     fexpr ta;
-    return scale_to_new(L, fexpr_view(L, 1, &ta, "-"), -1.0);
+    return scale_to_new(L, view(L, 1, MT_UP, &ta, "-"), -1.0);
 }
 
 static void add_num(luaL_Buffer *B, double v)
@@ -341,8 +369,11 @@ void facc_finish(lua_State *L, facc *a)
     } else {
         termbuf *b = lua_touserdata(L, a->slot);
         b->used = a->n;
+        lua_rawgetp(L, LUA_REGISTRYINDEX, &mt_key);
+        int mt = lua_gettop(L);
         lua_pushvalue(L, a->slot);
-        push_over_buf(L, b, a->model, a->c, a->n);
+        push_over_buf(L, mt, b, a->model, a->c, a->n);
+        lua_remove(L, mt);
     }
     lua_replace(L, a->slot);
 }
@@ -367,8 +398,10 @@ static void sum_leaf(lua_State *L, void *ud, int nkeys)
     acc_value(L, &s->acc, -1, 1.0, "sum");
 }
 
-static void sum_call(lua_State *L, void *ud, int nkeys)
+static void sum_call(lua_State *L, void *ud, int nkeys, const char *text, size_t len)
 {
+    (void)text;
+    (void)len;
     /* stack: ... fn keys(nkeys): call fn(keys...) */
     sum_ctx *s = ud;
     lua_call(L, nkeys, 1);
@@ -387,7 +420,7 @@ static int l_sum(lua_State *L)
     } else {
         luaL_checktype(L, 1, LUA_TTABLE);
         facc_init(L, &s.acc, 16);
-        folio_family_each(L, 1, "sum", sum_leaf, &s);
+        folio_family_each(L, 1, "sum", 0, sum_leaf, &s);
     }
     facc_finish(L, &s.acc);
     lua_pushvalue(L, s.acc.slot);
@@ -428,7 +461,7 @@ static int l_dot(lua_State *L)
     dot_ctx d;
     d.coef = 1;
     facc_init(L, &d.acc, 16);
-    folio_family_each(L, 2, "dot", dot_leaf, &d);
+    folio_family_each(L, 2, "dot", 1, dot_leaf, &d);
     facc_finish(L, &d.acc);
     lua_pushvalue(L, d.acc.slot);
     return 1;
@@ -466,7 +499,7 @@ static int l_quad(lua_State *L)
     lua_settop(L, 2);
     lua_newtable(L);                      /* 3: flat list of x's elements */
     collect_ctx c = { 3, 0 };
-    folio_family_each(L, 1, "quad", collect_leaf, &c);
+    folio_family_each(L, 1, "quad", 0, collect_leaf, &c);
     lua_Integer n = c.n;
     if ((lua_Integer)lua_rawlen(L, 2) != n)
         luaL_error(L, "quad: Sigma has %d rows but x has %d elements", (int)lua_rawlen(L, 2), (int)n);
@@ -492,7 +525,8 @@ static int l_quad(lua_State *L)
         for (lua_Integer s = r; s <= n; s++) {
             double w = s == r ? sigma_at(L, 2, r, r) : 2.0 * sigma_at(L, 2, r, s);
             if (w == 0.0) continue;
-            lua_pushcfunction(L, e_mul);
+            lua_rawgetp(L, LUA_REGISTRYINDEX, &mt_key);
+            lua_pushcclosure(L, e_mul, 1);
             lua_pushvalue(L, -2);
             lua_rawgeti(L, 3, s);
             lua_call(L, 2, 1);
@@ -520,7 +554,8 @@ static const luaL_Reg expr_funcs[] = {
 int luaopen_folio_expr(lua_State *L)
 {
     luaL_newmetatable(L, FEXPR_MT);
-    luaL_setfuncs(L, expr_meta, 0);
+    lua_pushvalue(L, -1);
+    luaL_setfuncs(L, expr_meta, 1);
     lua_pushliteral(L, "folio.expr");
     lua_setfield(L, -2, "__name");
     lua_pushvalue(L, -1);

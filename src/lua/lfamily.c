@@ -24,6 +24,73 @@ static int is_set_key(lua_State *L, int idx)
     return 0;
 }
 
+/* Formats one key (string or number) into buf; returns its length or -1. */
+static int key_format1(lua_State *L, int idx, char *buf, size_t cap)
+{
+    size_t len = 0;
+    lua_pushvalue(L, idx);
+    int r = folio_keys_format(L, 1, buf, &len, cap);
+    lua_pop(L, 1);
+    return r ? -1 : (int)len;
+}
+
+/* The keys of every set formatted once: level q's key i is
+ * txt + off[q][i-1] .. txt + off[q][i]. Lives in a userdata it pushes. */
+typedef struct keytexts {
+    size_t *off[64];
+    char *txt;
+} keytexts;
+
+static void keytexts_push(lua_State *L, int sets, int nsets, keytexts *kt)
+{
+    size_t nkeys = 0, bytes = 0;
+    for (int q = 1; q <= nsets; q++) {
+        lua_rawgeti(L, sets, q);
+        lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
+        nkeys += (size_t)n + 1;
+        for (lua_Integer i = 1; i <= n; i++) {
+            size_t l = 24;
+            if (lua_rawgeti(L, -1, i) == LUA_TSTRING) lua_tolstring(L, -1, &l);
+            bytes += l;
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+    }
+    size_t *offs = lua_newuserdatauv(L, nkeys * sizeof(size_t) + bytes + 1, 0);
+    kt->txt = (char *)(offs + nkeys);
+    size_t pos = 0;
+    for (int q = 1; q <= nsets; q++) {
+        lua_rawgeti(L, sets, q);
+        lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
+        kt->off[q - 1] = offs;
+        offs[0] = pos;
+        for (lua_Integer i = 1; i <= n; i++) {
+            lua_rawgeti(L, -1, i);
+            int l = key_format1(L, -1, kt->txt + pos, bytes + 1 - pos);
+            if (l < 0) luaL_error(L, "index key too long");
+            pos += (size_t)l;
+            offs[i] = pos;
+            lua_pop(L, 1);
+        }
+        offs += n + 1;
+        lua_pop(L, 1);
+    }
+}
+
+/* Appends level q's key i to text at plen[q] (with a comma after level 0)
+ * and sets plen[q + 1]. */
+static void text_set(const keytexts *kt, char *text, size_t *plen, int q, lua_Integer i)
+{
+    size_t at = plen[q];
+    if (q) text[at++] = ',';
+    size_t a = kt->off[q][i - 1], b = kt->off[q][i];
+    memcpy(text + at, kt->txt + a, b - a);
+    plen[q + 1] = at + (b - a);
+    text[plen[q + 1]] = '\0';
+}
+
+#define TEXT_CAP 1024
+
 /* Validates one set (sequence of unique keys) at idx. */
 static void check_set(lua_State *L, int idx, const char *what, int pos, int allow_empty)
 {
@@ -78,35 +145,42 @@ int folio_sets_push(lua_State *L, int idx, const char *what, int allow_empty)
     return 1;
 }
 
-void folio_product_each(lua_State *L, int sets_idx, int fn_idx, const char *what, folio_keys_cb cb, void *ud)
+void folio_product_each(lua_State *L, int sets_idx, int fn_idx, const char *what, folio_tuple_cb cb, void *ud)
 {
     sets_idx = lua_absindex(L, sets_idx);
     if (fn_idx) fn_idx = lua_absindex(L, fn_idx);
+    int top = lua_gettop(L);
     int nsets = folio_sets_push(L, sets_idx, what, 1);
     int sets = lua_gettop(L);
     if (nsets == 0) luaL_error(L, "%s: no index set given", what);
     if (nsets > 64) luaL_error(L, "%s: more than 64 index sets", what);
     luaL_checkstack(L, 2 * nsets + 8, "too many index sets");
     lua_Integer pos[64], len[64];
-    int base = lua_gettop(L);
     for (int q = 0; q < nsets; q++) {
-        lua_rawgeti(L, sets, q + 1);            /* set q at base + 1 + q */
+        lua_rawgeti(L, sets, q + 1);            /* set q at sets + 1 + q */
         len[q] = (lua_Integer)lua_rawlen(L, -1);
         pos[q] = 1;
         if (len[q] == 0) {                      /* empty product */
-            lua_settop(L, sets - 1);
+            lua_settop(L, top);
             return;
         }
     }
+    keytexts kt;
+    keytexts_push(L, sets, nsets, &kt);
+    char text[TEXT_CAP];
+    size_t plen[65];
+    plen[0] = 0;
+    for (int q = 0; q < nsets; q++) text_set(&kt, text, plen, q, 1);
     for (;;) {
         if (fn_idx) lua_pushvalue(L, fn_idx);
-        for (int q = 0; q < nsets; q++) lua_rawgeti(L, base + 1 + q, pos[q]);
-        cb(L, ud, nsets);
+        for (int q = 0; q < nsets; q++) lua_rawgeti(L, sets + 1 + q, pos[q]);
+        cb(L, ud, nsets, text, plen[nsets]);
         int q = nsets - 1;
         while (q >= 0 && ++pos[q] > len[q]) pos[q--] = 1;
         if (q < 0) break;
+        for (int r = q; r < nsets; r++) text_set(&kt, text, plen, r, pos[r]);
     }
-    lua_settop(L, sets - 1);
+    lua_settop(L, top);
 }
 
 /* ---- families ---------------------------------------------------------- */
@@ -163,20 +237,33 @@ static void push_level_mt(lua_State *L, const char *name, int level, int nsets, 
     lua_rawsetp(L, -2, &family_key);
 }
 
-void folio_family_build(lua_State *L, const char *name, int sets_idx, folio_keys_cb cb, void *ud)
+typedef struct build_args {
+    const char *name;
+    int sets_idx, need_keys;
+    folio_tuple_cb cb;
+    void *ud;
+} build_args;
+
+/* Builds the family; pushes its top table. */
+static void family_build_body(lua_State *L, build_args *a)
 {
-    sets_idx = lua_absindex(L, sets_idx);
+    int sets_idx = a->sets_idx;
     int nsets = (int)lua_rawlen(L, sets_idx);
-    if (nsets < 1 || nsets > 64) luaL_error(L, "%s: between 1 and 64 index sets", name);
+    if (nsets < 1 || nsets > 64) luaL_error(L, "%s: between 1 and 64 index sets", a->name);
     luaL_checkstack(L, 3 * nsets + 8, "too many index sets");
     lua_createtable(L, nsets, 0);
     int mts = lua_gettop(L);
     for (int k = 1; k <= nsets; k++) {
-        push_level_mt(L, name, k, nsets, sets_idx);
+        push_level_mt(L, a->name, k, nsets, sets_idx);
         lua_rawseti(L, mts, k);
     }
+    keytexts kt;
+    keytexts_push(L, sets_idx, nsets, &kt);
     lua_createtable(L, nsets, 0);
     int keys = lua_gettop(L);                   /* current key per level */
+    char text[TEXT_CAP];
+    size_t plen[65];
+    plen[0] = 0;
     /* depth-first over the levels; frame d holds level d's set and table */
     struct frame { int set, tab; lua_Integer i, n; } fr[64];
     int d = 0;
@@ -203,23 +290,58 @@ void folio_family_build(lua_State *L, const char *name, int sets_idx, folio_keys
             continue;
         }
         fr[d].i++;
+        text_set(&kt, text, plen, d, fr[d].i);
         lua_rawgeti(L, fr[d].set, fr[d].i);
-        lua_rawseti(L, keys, d + 1);
         if (d + 1 < nsets) {
+            lua_rawseti(L, keys, d + 1);
             d++;
             fr[d].set = 0;
             continue;
         }
-        for (int q = 1; q <= nsets; q++) lua_rawgeti(L, keys, q);
-        cb(L, ud, nsets);                       /* pushes the leaf */
-        lua_rawgeti(L, keys, nsets);
+        /* leaf: the key of the last level is on the stack top */
+        int keytop = lua_gettop(L);
+        if (a->need_keys) {
+            for (int q = 1; q < nsets; q++) lua_rawgeti(L, keys, q);
+            lua_pushvalue(L, keytop);
+        }
+        a->cb(L, a->ud, a->need_keys ? nsets : 0, text, plen[nsets]);   /* pushes the leaf */
+        lua_pushvalue(L, keytop);
         lua_insert(L, -2);
         lua_rawset(L, fr[d].tab);
-        lua_pop(L, nsets);
+        lua_settop(L, keytop - 1);
     }
-    /* stack: mts keys set0 tab0 */
     lua_replace(L, mts);
     lua_settop(L, mts);
+}
+
+static int gc_restart(lua_State *L)
+{
+    lua_gc(L, LUA_GCRESTART);
+    return 0;
+}
+
+void folio_family_build(lua_State *L, const char *name, int sets_idx, int need_keys,
+                        folio_tuple_cb cb, void *ud)
+{
+    build_args a = { name, lua_absindex(L, sets_idx), need_keys, cb, ud };
+    /* the collector would only trace the growing family: pause it, and let
+     * a to-be-closed guard restart it even if a Lua error unwinds */
+    int guard = 0;
+    if (lua_gc(L, LUA_GCISRUNNING)) {
+        lua_newtable(L);
+        lua_createtable(L, 0, 1);
+        lua_pushcfunction(L, gc_restart);
+        lua_setfield(L, -2, "__close");
+        lua_setmetatable(L, -2);
+        guard = lua_gettop(L);
+        lua_toclose(L, guard);
+        lua_gc(L, LUA_GCSTOP);
+    }
+    family_build_body(L, &a);
+    if (guard) {
+        lua_closeslot(L, guard);
+        lua_remove(L, guard);
+    }
 }
 
 int folio_is_family(lua_State *L, int idx)
@@ -228,6 +350,21 @@ int folio_is_family(lua_State *L, int idx)
     int is = lua_rawgetp(L, -1, &family_key) == LUA_TBOOLEAN;
     lua_pop(L, 2);
     return is;
+}
+
+/* Calls cb for the value at v: with the keys pushed first when wanted. */
+static void each_leaf(lua_State *L, int v, int depth, int keys, folio_keys_cb cb, void *ud)
+{
+    if (keys) {
+        for (int q = 1; q <= depth; q++) lua_rawgeti(L, keys, q);
+        lua_pushvalue(L, v);
+        cb(L, ud, depth);
+        lua_pop(L, depth + 1);
+    } else {
+        lua_pushvalue(L, v);
+        cb(L, ud, 0);
+        lua_pop(L, 1);
+    }
 }
 
 static void each_rec(lua_State *L, int tab, const char *what, folio_keys_cb cb, void *ud, int depth,
@@ -245,19 +382,14 @@ static void each_rec(lua_State *L, int tab, const char *what, folio_keys_cb cb, 
         int set = lua_gettop(L);
         lua_Integer n = (lua_Integer)lua_rawlen(L, set);
         for (lua_Integer i = 1; i <= n; i++) {
-            lua_rawgeti(L, set, i);
-            lua_rawseti(L, keys, depth);
+            if (keys) {
+                lua_rawgeti(L, set, i);
+                lua_rawseti(L, keys, depth);
+            }
             lua_rawgeti(L, set, i);
             lua_rawget(L, tab);
-            if (lua_istable(L, -1)) {
-                each_rec(L, lua_gettop(L), what, cb, ud, depth + 1, keys);
-            } else if (!lua_isnil(L, -1)) {
-                int v = lua_gettop(L);
-                for (int q = 1; q <= depth; q++) lua_rawgeti(L, keys, q);
-                lua_pushvalue(L, v);
-                cb(L, ud, depth);
-                lua_pop(L, depth + 1);
-            }
+            if (lua_istable(L, -1)) each_rec(L, lua_gettop(L), what, cb, ud, depth + 1, keys);
+            else if (!lua_isnil(L, -1)) each_leaf(L, lua_gettop(L), depth, keys, cb, ud);
             lua_pop(L, 1);
         }
         lua_pop(L, 3);
@@ -270,43 +402,37 @@ static void each_rec(lua_State *L, int tab, const char *what, folio_keys_cb cb, 
         int isint = lua_isinteger(L, -2);
         lua_Integer k = isint ? lua_tointeger(L, -2) : 0;
         if (!(isint && k >= 1 && k <= n)) {
-            lua_pushvalue(L, -2);
-            lua_rawseti(L, keys, depth);
-            if (lua_istable(L, -1) && !fexpr_test(L, -1)) {
-                each_rec(L, lua_gettop(L), what, cb, ud, depth + 1, keys);
-            } else {
-                int v = lua_gettop(L);
-                for (int q = 1; q <= depth; q++) lua_rawgeti(L, keys, q);
-                lua_pushvalue(L, v);
-                cb(L, ud, depth);
-                lua_pop(L, depth + 1);
+            if (keys) {
+                lua_pushvalue(L, -2);
+                lua_rawseti(L, keys, depth);
             }
+            if (lua_istable(L, -1) && !fexpr_test(L, -1)) each_rec(L, lua_gettop(L), what, cb, ud, depth + 1, keys);
+            else each_leaf(L, lua_gettop(L), depth, keys, cb, ud);
         }
         lua_pop(L, 1);
     }
     for (lua_Integer i = 1; i <= n; i++) {
-        lua_pushinteger(L, i);
-        lua_rawseti(L, keys, depth);
-        lua_rawgeti(L, tab, i);
-        if (lua_istable(L, -1)) {
-            each_rec(L, lua_gettop(L), what, cb, ud, depth + 1, keys);
-        } else if (!lua_isnil(L, -1)) {
-            int v = lua_gettop(L);
-            for (int q = 1; q <= depth; q++) lua_rawgeti(L, keys, q);
-            lua_pushvalue(L, v);
-            cb(L, ud, depth);
-            lua_pop(L, depth + 1);
+        if (keys) {
+            lua_pushinteger(L, i);
+            lua_rawseti(L, keys, depth);
         }
+        lua_rawgeti(L, tab, i);
+        if (lua_istable(L, -1)) each_rec(L, lua_gettop(L), what, cb, ud, depth + 1, keys);
+        else if (!lua_isnil(L, -1)) each_leaf(L, lua_gettop(L), depth, keys, cb, ud);
         lua_pop(L, 1);
     }
 }
 
-void folio_family_each(lua_State *L, int idx, const char *what, folio_keys_cb cb, void *ud)
+void folio_family_each(lua_State *L, int idx, const char *what, int need_keys, folio_keys_cb cb, void *ud)
 {
     idx = lua_absindex(L, idx);
-    lua_newtable(L);
-    each_rec(L, idx, what, cb, ud, 1, lua_gettop(L));
-    lua_pop(L, 1);
+    if (need_keys) {
+        lua_newtable(L);
+        each_rec(L, idx, what, cb, ud, 1, lua_gettop(L));
+        lua_pop(L, 1);
+    } else {
+        each_rec(L, idx, what, cb, ud, 1, 0);
+    }
 }
 
 int folio_keys_format(lua_State *L, int nkeys, char *buf, size_t *len, size_t cap)
@@ -325,10 +451,18 @@ int folio_keys_format(lua_State *L, int nkeys, char *buf, size_t *len, size_t ca
             if (l + sl >= cap) return -1;
             memcpy(buf + l, s, sl);
             l += sl;
+        } else if (t == LUA_TNUMBER && lua_isinteger(L, idx)) {
+            /* integers are the common key: format without snprintf */
+            lua_Integer v = lua_tointeger(L, idx);
+            char tmp[24];
+            int w = 0;
+            unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+            do { tmp[w++] = (char)('0' + u % 10); u /= 10; } while (u);
+            if (v < 0) tmp[w++] = '-';
+            if (l + (size_t)w >= cap) return -1;
+            while (w) buf[l++] = tmp[--w];
         } else if (t == LUA_TNUMBER) {
-            int w = lua_isinteger(L, idx)
-                ? snprintf(buf + l, cap - l, "%lld", (long long)lua_tointeger(L, idx))
-                : snprintf(buf + l, cap - l, "%.14g", lua_tonumber(L, idx));
+            int w = snprintf(buf + l, cap - l, "%.14g", lua_tonumber(L, idx));
             if (w < 0 || (size_t)w >= cap - l) return -1;
             l += (size_t)w;
         } else {

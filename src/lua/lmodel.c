@@ -34,6 +34,18 @@ static const char *resolve_name(lua_State *L, uint32_t serial, int32_t col)
     return folio_model_col_name(lm->m, (size_t)col);
 }
 
+/* "name[text]" into buf */
+static void name_with(lua_State *L, const char *name, const char *text, size_t tlen, char *buf, size_t cap)
+{
+    size_t nl = strlen(name);
+    if (nl + tlen + 3 > cap) luaL_error(L, "'%s': name with its index keys exceeds %d characters", name, (int)cap);
+    memcpy(buf, name, nl);
+    buf[nl] = '[';
+    memcpy(buf + nl + 1, text, tlen);
+    buf[nl + 1 + tlen] = ']';
+    buf[nl + 2 + tlen] = '\0';
+}
+
 void lmodel_format_name(lua_State *L, const char *name, int nkeys, char *buf, size_t cap)
 {
     size_t len = strlen(name);
@@ -182,7 +194,6 @@ static double bound_of(lua_State *L, var_ctx *v, int spec, int nkeys, double dfl
 
 static void add_var(lua_State *L, var_ctx *v, int nkeys)
 {
-    lmodel_format_name(L, v->name, nkeys, v->buf, sizeof v->buf);
     double lb = bound_of(L, v, v->lb_idx, nkeys, v->kind == FOLIO_BINARY ? 0.0 : -HUGE_VAL, "lb");
     double ub = bound_of(L, v, v->ub_idx, nkeys, v->kind == FOLIO_BINARY ? 1.0 : HUGE_VAL, "ub");
     if (isnan(lb) || isnan(ub)) luaL_error(L, "variable '%s': bound is not a number (nan)", v->buf);
@@ -191,7 +202,12 @@ static void add_var(lua_State *L, var_ctx *v, int nkeys)
     fexpr_push_var(L, v->lm->serial, (int32_t)j);
 }
 
-static void var_leaf(lua_State *L, void *ud, int nkeys) { add_var(L, ud, nkeys); }
+static void var_leaf(lua_State *L, void *ud, int nkeys, const char *text, size_t len)
+{
+    var_ctx *v = ud;
+    name_with(L, v->name, text, len, v->buf, sizeof v->buf);
+    add_var(L, v, nkeys);
+}
 
 static const char *const var_opts[] = { "lb", "ub", "kind", NULL };
 
@@ -224,29 +240,22 @@ static int m_var(lua_State *L)
 {
     lmodel *lm = lmodel_check(L, 1);
     const char *name = luaL_checkstring(L, 2);
-    /* m:var(name, opts) is allowed for a scalar with options */
-    int sets_idx = 3, opts_idx = 4;
-    if (lua_istable(L, 3) && lua_isnoneornil(L, 4) && lua_rawlen(L, 3) == 0) {
+    /* m:var(name, opts) declares a scalar with options */
+    lua_settop(L, 4);
+    if (lua_istable(L, 3) && lua_isnil(L, 4) && lua_rawlen(L, 3) == 0) {
         lua_pushnil(L);
-        int has = lua_next(L, 3);
-        if (has) {
+        if (lua_next(L, 3)) {
             lua_pop(L, 2);
-            sets_idx = 0;
-            opts_idx = 3;
+            lua_pushvalue(L, 3);
+            lua_replace(L, 4);
+            lua_pushnil(L);
+            lua_replace(L, 3);
         }
     }
-    if (sets_idx == 0) lua_pushnil(L); else lua_pushvalue(L, sets_idx);
-    lua_pushvalue(L, opts_idx);
-    lua_replace(L, 4);
-    lua_replace(L, 3);
-    lua_settop(L, 4);
     char what[300];
     snprintf(what, sizeof what, "variable '%s'", name);
     check_opts(L, 4, what, var_opts);
-    var_ctx *v = malloc(sizeof *v);   /* freed below; no error can occur between */
-    if (!v) return luaL_error(L, "out of memory");
     var_ctx ctx;
-    free(v);
     ctx.lm = lm;
     ctx.name = name;
     ctx.kind = FOLIO_CONTINUOUS;
@@ -275,9 +284,12 @@ static int m_var(lua_State *L)
     int nsets = folio_sets_push(L, 3, what, 0);   /* 8 */
     claim_name(L, 1, "vars", "variable", name, nsets);
     if (nsets == 0) {
+        snprintf(ctx.buf, sizeof ctx.buf, "%s", name);
         add_var(L, &ctx, 0);
     } else {
-        folio_family_build(L, name, 8, var_leaf, &ctx);
+        int need_keys = lua_type(L, 5) == LUA_TTABLE || lua_type(L, 5) == LUA_TFUNCTION ||
+                        lua_type(L, 6) == LUA_TTABLE || lua_type(L, 6) == LUA_TFUNCTION;
+        folio_family_build(L, name, 8, need_keys, var_leaf, &ctx);
     }
     /* remember the family for lookups by name */
     lmodel_push_meta(L, 1);
@@ -366,11 +378,11 @@ static void add_row_from(lua_State *L, lmodel *lm, const char *cname, int first,
 
 typedef struct st_ctx { lmodel *lm; const char *name; char buf[NAME_CAP]; } st_ctx;
 
-static void st_leaf(lua_State *L, void *ud, int nkeys)
+static void st_leaf(lua_State *L, void *ud, int nkeys, const char *text, size_t len)
 {
     /* stack: fn k1..kn */
     st_ctx *c = ud;
-    lmodel_format_name(L, c->name, nkeys, c->buf, sizeof c->buf);
+    name_with(L, c->name, text, len, c->buf, sizeof c->buf);
     int base = lua_gettop(L) - nkeys - 1;     /* below fn */
     lua_call(L, nkeys, LUA_MULTRET);
     int nres = lua_gettop(L) - base;
@@ -488,10 +500,10 @@ static void add_cone_from(lua_State *L, lmodel *lm, const char *cname, int first
     if (res < 0) luaL_error(L, "%s", folio_model_last_error(lm->m));
 }
 
-static void soc_leaf(lua_State *L, void *ud, int nkeys)
+static void soc_leaf(lua_State *L, void *ud, int nkeys, const char *text, size_t len)
 {
     st_ctx *c = ud;
-    lmodel_format_name(L, c->name, nkeys, c->buf, sizeof c->buf);
+    name_with(L, c->name, text, len, c->buf, sizeof c->buf);
     int base = lua_gettop(L) - nkeys - 1;
     lua_call(L, nkeys, LUA_MULTRET);
     int nres = lua_gettop(L) - base;
