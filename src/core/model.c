@@ -9,6 +9,8 @@
 
 #define NAME_MAX_LEN 255
 
+static const char *nonfinite(double v) { return isnan(v) ? "nan" : v > 0 ? "inf" : "-inf"; }
+
 folio_error folio_model_fail(folio_model *m, folio_error e, const char *fmt, ...)
 {
     va_list ap;
@@ -215,8 +217,8 @@ static int check_terms(folio_model *m, const char *what, const char *name, size_
         }
         if (!isfinite(val[k])) {
             folio_model_fail(m, FOLIO_ERR_INVALID,
-                             "%s '%s': coefficient of '%s' is not finite (%g)", what,
-                             name ? name : "?", FOLIO_NAME(m, m->col_name[idx[k]]), val[k]);
+                             "%s '%s': coefficient of '%s' is not finite (%s)", what,
+                             name ? name : "?", FOLIO_NAME(m, m->col_name[idx[k]]), nonfinite(val[k]));
             return -1;
         }
     }
@@ -300,9 +302,9 @@ folio_error folio_model_set_objective(folio_model *m, folio_sense sense, double 
             return folio_model_fail(m, FOLIO_ERR_INVALID, "objective: quadratic index out of range");
         if (!isfinite(qv[k]))
             return folio_model_fail(m, FOLIO_ERR_INVALID,
-                                    "objective: coefficient of '%s*%s' is not finite (%g)",
+                                    "objective: coefficient of '%s*%s' is not finite (%s)",
                                     FOLIO_NAME(m, m->col_name[qi[k]]),
-                                    FOLIO_NAME(m, m->col_name[qj[k]]), qv[k]);
+                                    FOLIO_NAME(m, m->col_name[qj[k]]), nonfinite(qv[k]));
     }
     size_t cap = m->q_cap;
     if (grow(&m->qi, &cap, nq, sizeof *m->qi) ||

@@ -118,9 +118,12 @@ fexpr *fexpr_test(lua_State *L, int idx)
     return e;
 }
 
+/* nan prints as "-nan" on some platforms: name non-finite values ourselves */
+static const char *nonfinite(double v) { return isnan(v) ? "nan" : v > 0 ? "inf" : "-inf"; }
+
 static double check_finite(lua_State *L, double v)
 {
-    if (!isfinite(v)) luaL_error(L, "non-finite number (%f) in a folio expression", v);
+    if (!isfinite(v)) luaL_error(L, "non-finite number (%s) in a folio expression", nonfinite(v));
     return v;
 }
 
@@ -363,7 +366,7 @@ void facc_add(lua_State *L, facc *a, const fexpr *e, double scale)
 
 void facc_finish(lua_State *L, facc *a)
 {
-    if (!isfinite(a->c)) luaL_error(L, "non-finite number (%f) in a folio expression", a->c);
+    if (!isfinite(a->c)) luaL_error(L, "non-finite number (%s) in a folio expression", nonfinite(a->c));
     if (a->n <= INLINE_MAX) {
         fexpr_push(L, a->model, a->c, a->t, a->n);
     } else {
@@ -449,7 +452,7 @@ static void dot_leaf(lua_State *L, void *ud, int nkeys)
     int isnum;
     double c = lua_tonumberx(L, -1, &isnum);
     if (!isnum) luaL_error(L, "dot: coefficient is a %s, not a number", luaL_typename(L, -1));
-    if (!isfinite(c)) luaL_error(L, "non-finite number (%f) in a folio expression", c);
+    if (!isfinite(c)) luaL_error(L, "non-finite number (%s) in a folio expression", nonfinite(c));
     lua_pop(L, 1);
     acc_value(L, &d->acc, top, c, "dot");
 }
@@ -486,7 +489,7 @@ static double sigma_at(lua_State *L, int sig, lua_Integer r, lua_Integer c)
     int isnum;
     double v = lua_tonumberx(L, -1, &isnum);
     if (!isnum) luaL_error(L, "quad: Sigma[%d][%d] is not a number", (int)r, (int)c);
-    if (!isfinite(v)) luaL_error(L, "quad: Sigma[%d][%d] is not finite (%f)", (int)r, (int)c, v);
+    if (!isfinite(v)) luaL_error(L, "quad: Sigma[%d][%d] is not finite (%s)", (int)r, (int)c, nonfinite(v));
     lua_pop(L, 2);
     return v;
 }
@@ -512,9 +515,12 @@ static int l_quad(lua_State *L)
     for (lua_Integer r = 1; r <= n; r++)
         for (lua_Integer s = r + 1; s <= n; s++) {
             double a = sigma_at(L, 2, r, s), b = sigma_at(L, 2, s, r);
-            if (fabs(a - b) > 1e-12 * (1 + fabs(a) + fabs(b)))
-                luaL_error(L, "quad: Sigma is not symmetric: Sigma[%d][%d] = %g but Sigma[%d][%d] = %g",
-                           (int)r, (int)s, a, (int)s, (int)r, b);
+            if (fabs(a - b) > 1e-12 * (1 + fabs(a) + fabs(b))) {
+                char msg[200];   /* lua_pushfstring has no %g */
+                snprintf(msg, sizeof msg, "quad: Sigma is not symmetric: Sigma[%d][%d] = %g but Sigma[%d][%d] = %g",
+                         (int)r, (int)s, a, (int)s, (int)r, b);
+                luaL_error(L, "%s", msg);
+            }
         }
     /* every element must be a single variable with coefficient 1 or an
      * affine expression; build products term by term */

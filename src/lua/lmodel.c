@@ -223,6 +223,7 @@ static void check_opts(lua_State *L, int idx, const char *what, const char *cons
             for (int k = 0; allowed[k]; k++)
                 if (!strcmp(allowed[k], lua_tostring(L, -1))) ok = 1;
         if (!ok) {
+            const char *bad = luaL_tolstring(L, -1, NULL);
             luaL_Buffer B;
             luaL_buffinit(L, &B);
             for (int k = 0; allowed[k]; k++) {
@@ -230,8 +231,7 @@ static void check_opts(lua_State *L, int idx, const char *what, const char *cons
                 luaL_addstring(&B, allowed[k]);
             }
             luaL_pushresult(&B);
-            luaL_error(L, "%s: unknown option '%s' (options: %s)", what,
-                       luaL_tolstring(L, -2, NULL), lua_tostring(L, -2));
+            luaL_error(L, "%s: unknown option '%s' (options: %s)", what, bad, lua_tostring(L, -1));
         }
     }
 }
@@ -367,7 +367,11 @@ static void add_row_from(lua_State *L, lmodel *lm, const char *cname, int first,
         double l = (r1 == REL_LE ? a->c : c->c) - b->c, h = (r1 == REL_LE ? c->c : a->c) - b->c;
         lo = l;
         hi = h;
-        if (lo > hi) luaL_error(L, "constraint '%s': lower limit %g exceeds upper limit %g", cname, lo + b->c, hi + b->c);
+        if (lo > hi) {
+            char msg[160];   /* lua_pushfstring has no %g */
+            snprintf(msg, sizeof msg, "lower limit %g exceeds upper limit %g", lo + b->c, hi + b->c);
+            luaL_error(L, "constraint '%s': %s", cname, msg);
+        }
     } else {
         luaL_error(L, "constraint '%s': expected lhs, relation, rhs (got %d values)", cname, nvals);
         return;
@@ -584,7 +588,11 @@ static double opt_number(lua_State *L, int t, const char *key, double dflt, doub
         int isnum;
         v = lua_tonumberx(L, -1, &isnum);
         if (!isnum || isnan(v)) luaL_error(L, "solve: option '%s' must be a number", key);
-        if (v < lo) luaL_error(L, "solve: option '%s' must be at least %g, got %g", key, lo, v);
+        if (v < lo) {
+            char msg[120];
+            snprintf(msg, sizeof msg, "must be at least %g, got %g", lo, v);
+            luaL_error(L, "solve: option '%s' %s", key, msg);
+        }
     }
     lua_pop(L, 1);
     return v;
