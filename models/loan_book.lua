@@ -79,44 +79,31 @@ local x    = m:var("x",    S, {lb = 0})   -- target exposure
 local buy  = m:var("buy",  S, {lb = 0})   -- originated or bought
 local sell = m:var("sell", S, {lb = 0})   -- sold
 
--- Every constraint passes through `row`, which hands (lhs, relation, rhs) on
--- to m:st unchanged and keeps a copy, so that after the solve the report can
--- evaluate both sides and tell which constraints are binding.
-local rows, seen = {}, {}
-local function row(name, key, lhs, rel, rhs)
-  local label = key == nil and name or string.format("%s[%s]", name, tostring(key))
-  if not seen[label] then
-    seen[label] = true
-    rows[#rows + 1] = {label = label, name = name, key = key, lhs = lhs, rel = rel, rhs = rhs}
-  end
-  return lhs, rel, rhs
-end
-
 -- Target = current + bought - sold.
 m:st("balance", S, function(s)
-  return row("balance", s, x[s], "==", E[s] + buy[s] - sell[s])
+  return x[s], "==", E[s] + buy[s] - sell[s]
 end)
 
 -- One cannot sell more than one holds.
 m:st("sell_max", S, function(s)
-  return row("sell_max", s, sell[s], "<=", E[s])
+  return sell[s], "<=", E[s]
 end)
 
 -- Risk-weighted assets at most rwa_limit of the book.
-m:st("rwa", row("rwa", nil, folio.dot(rw, x), "<=", rwa_limit * folio.sum(x)))
+m:st("rwa", folio.dot(rw, x), "<=", rwa_limit * folio.sum(x))
 
 -- The book may grow by at most growth_limit.
-m:st("growth", row("growth", nil, folio.sum(x), "<=", growth_limit * E_total))
+m:st("growth", folio.sum(x), "<=", growth_limit * E_total)
 
 -- Guardrails per asset type: (1 - d_a) E_a <= sum of its segments <= (1 + u_a) E_a.
 local function asset_exposure(a)
   return folio.sum(members[a], function(s) return x[s] end)
 end
 m:st("asset_min", A, function(a)
-  return row("asset_min", a, asset_exposure(a), ">=", (1 - d_max[a]) * E_asset[a])
+  return asset_exposure(a), ">=", (1 - d_max[a]) * E_asset[a]
 end)
 m:st("asset_max", A, function(a)
-  return row("asset_max", a, asset_exposure(a), "<=", (1 + u_max[a]) * E_asset[a])
+  return asset_exposure(a), "<=", (1 + u_max[a]) * E_asset[a]
 end)
 
 -- One year's return on the target book, less origination and sale costs.
@@ -136,11 +123,6 @@ local function round(v, digits)
   return y == 0 and 0 or y            -- no "-0"
 end
 
-local function value(e)              -- a side of a constraint may be a plain number
-  if type(e) == "number" then return e end
-  return r:value(e)
-end
-
 -- Segments whose target differs from today's exposure, biggest growth first.
 local changed, growth_of = {}, {}
 for _, s in ipairs(S) do
@@ -155,34 +137,17 @@ for _, s in ipairs(S) do
 end
 table.sort(changed, function(a, b) return growth_of[a] > growth_of[b] end)
 
--- Constraints that hold with equality. Their shadow price is the change in
--- the optimal profit per unit of extra right-hand side (see the docs);
--- balance[s] is always tight, its price is the value of one more unit of
--- today's exposure in segment s.
-local binding = {}
-for _, c in ipairs(rows) do
-  local lhs, rhs = value(c.lhs), value(c.rhs)
-  local slack
-  if c.rel == "<=" then slack = rhs - lhs
-  elseif c.rel == ">=" then slack = lhs - rhs
-  else slack = math.abs(lhs - rhs) end
-  if math.abs(slack) <= 1e-7 * (1 + math.abs(rhs)) then
-    local dual
-    if c.key == nil then dual = r:dual(c.name) else dual = r:dual(c.name, c.key) end
-    binding[#binding + 1] = {c.label, round(lhs, 4), round(rhs, 4), round(dual, 6)}
-  end
-end
-
+-- The result's own report lists the binding constraints with their shadow
+-- prices: the change in optimal profit per unit of extra right-hand side
+-- (rows are stored with the variables on the left, so `rwa` reads
+-- sum rw_s x_s - rwa_limit * sum x_s <= 0 and its price is per unit of RWA
+-- headroom). balance[s] is always tight: its price is the value of one more
+-- unit of today's exposure in segment s.
 return {
   r,
   folio.table{
     title = "Segments that grow or shrink",
     columns = {"segment", "asset", "current", "target", "change", "change_pct"},
     rows = changed,
-  },
-  folio.table{
-    title = "Binding constraints",
-    columns = {"constraint", "activity", "rhs", "shadow_price"},
-    rows = binding,
   },
 }

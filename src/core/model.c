@@ -369,15 +369,19 @@ long folio_model_add_soc(folio_model *m, const char *name, size_t k, const size_
     size_t off = intern(m, "cone", name, 'k', m->ncones);
     if (off == SIZE_MAX) return -1;
     /* right-hand side first, then the members */
-    memcpy(m->aff_idx + m->aff_len, tidx, nt * sizeof *tidx);
-    memcpy(m->aff_val + m->aff_len, tval, nt * sizeof *tval);
+    if (nt) {
+        memcpy(m->aff_idx + m->aff_len, tidx, nt * sizeof *tidx);
+        memcpy(m->aff_val + m->aff_len, tval, nt * sizeof *tval);
+    }
     m->aff_len += nt;
     m->aff_cst[m->naff] = t0;
     m->aff_start[++m->naff] = m->aff_len;
     for (size_t r = 0; r < k; r++) {
         size_t len = start[r + 1] - start[r];
-        memcpy(m->aff_idx + m->aff_len, idx + start[r], len * sizeof *idx);
-        memcpy(m->aff_val + m->aff_len, val + start[r], len * sizeof *val);
+        if (len) {
+            memcpy(m->aff_idx + m->aff_len, idx + start[r], len * sizeof *idx);
+            memcpy(m->aff_val + m->aff_len, val + start[r], len * sizeof *val);
+        }
         m->aff_len += len;
         m->aff_cst[m->naff] = cst[r];
         m->aff_start[++m->naff] = m->aff_len;

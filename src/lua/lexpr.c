@@ -174,7 +174,7 @@ static termbuf *appendable(lua_State *L, int idx, const fexpr *e, size_t extra)
 static void copy_scaled(fterm *dst, const fexpr *e, double s)
 {
     if (s == 1.0) {
-        memcpy(dst, e->t, e->n * sizeof *dst);
+        if (e->n) memcpy(dst, e->t, e->n * sizeof *dst);   /* constants have t == NULL */
         return;
     }
     for (uint32_t k = 0; k < e->n; k++) {
