@@ -79,15 +79,24 @@ function R.result(r)
   if r.is_mip then
     out[#out + 1] = string.format("MIP bound: %s   gap: %s", R.number(r.mip_bound), R.number(r.mip_gap))
   end
+  local duals = r.has_duals
+  local function section(title, columns, rows)
+    out[#out + 1] = "\n" .. title
+    if #rows == 0 then
+      out[#out + 1] = "  (none)"
+      return
+    end
+    local shown = {}
+    for i = 1, math.min(#rows, MAX_ROWS) do shown[i] = rows[i] end
+    out[#out + 1] = R.grid(columns, shown)
+    if #rows > MAX_ROWS then out[#out + 1] = string.format("  ... %d more", #rows - MAX_ROWS) end
+  end
   local cols, rows = r:columns(), {}
   for _, c in ipairs(cols) do
     if math.abs(c.value) > 1e-9 then rows[#rows + 1] = { c.name, c.value, c.reduced_cost } end
   end
-  out[#out + 1] = string.format("\nVariables (%d of %d nonzero):", #rows, #cols)
-  local shown = {}
-  for i = 1, math.min(#rows, MAX_ROWS) do shown[i] = rows[i] end
-  out[#out + 1] = R.grid({ "variable", "value", "reduced cost" }, shown)
-  if #rows > MAX_ROWS then out[#out + 1] = string.format("  ... %d more", #rows - MAX_ROWS) end
+  section(string.format("Variables (%d of %d nonzero):", #rows, #cols),
+    duals and { "variable", "value", "reduced cost" } or { "variable", "value" }, rows)
   local bind = {}
   for _, row in ipairs(r:rows()) do
     if binding(row) then
@@ -95,11 +104,9 @@ function R.result(r)
                           row.upper ~= math.huge and row.upper or nil, row.dual }
     end
   end
-  out[#out + 1] = string.format("\nBinding constraints (%d):", #bind)
-  shown = {}
-  for i = 1, math.min(#bind, MAX_ROWS) do shown[i] = bind[i] end
-  out[#out + 1] = R.grid({ "constraint", "activity", "lower", "upper", "shadow price" }, shown)
-  if #bind > MAX_ROWS then out[#out + 1] = string.format("  ... %d more", #bind - MAX_ROWS) end
+  section(string.format("Binding constraints (%d):", #bind),
+    duals and { "constraint", "activity", "lower", "upper", "shadow price" }
+           or { "constraint", "activity", "lower", "upper" }, bind)
   return table.concat(out, "\n")
 end
 
