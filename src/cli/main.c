@@ -11,6 +11,7 @@
 
 #include "folio/folio.h"
 #include "../lua/lfolio.h"
+#include "../lua/lalloc.h"
 
 enum { EXIT_SOLVED = 0, EXIT_SCRIPT = 1, EXIT_USAGE = 2, EXIT_NO_SOLUTION = 3 };
 
@@ -89,16 +90,32 @@ static int report_error(lua_State *L)
     return EXIT_SCRIPT;
 }
 
+static folio_alloc *state_alloc;   /* the allocator of the one state */
+
+static int at_panic(lua_State *L)
+{
+    fprintf(stderr, "%s: unprotected Lua error: %s\n", progname, lua_tostring(L, -1));
+    return 0;   /* Lua then aborts */
+}
+
 static lua_State *new_state(void)
 {
-    lua_State *L = luaL_newstate();
+    lua_State *L = folio_alloc_newstate(&state_alloc, 0);
     if (!L) {
         fprintf(stderr, "%s: cannot create Lua state: out of memory\n", progname);
         return NULL;
     }
+    lua_atpanic(L, at_panic);
     luaL_openlibs(L);
     folio_lua_install(L);
     return L;
+}
+
+static void close_state(lua_State *L)
+{
+    lua_close(L);
+    folio_alloc_free(state_alloc);
+    state_alloc = NULL;
 }
 
 /* require "name" under the wrapper; leaves the module on the stack */
@@ -218,7 +235,7 @@ static int cmd_run(int argc, char **argv)
     if (docall(L, 0, LUA_MULTRET) != LUA_OK) { code = report_error(L); goto out; }
     code = finish(L, base + 1, json);
 out:
-    lua_close(L);
+    close_state(L);
     free(sets);
     return code;
 }
@@ -268,7 +285,7 @@ static int cmd_solve(int argc, char **argv)
         if (docall(L, 3, LUA_MULTRET) != LUA_OK) code = report_error(L);
         else code = finish(L, base + 1, json);
     }
-    lua_close(L);
+    close_state(L);
     return code;
 }
 
@@ -281,7 +298,7 @@ static int cmd_repl(void)
     if (require_module(L, "folio") != LUA_OK || (lua_setglobal(L, "folio"), 0) ||
         require_module(L, "folio.report") != LUA_OK) {
         int code = report_error(L);
-        lua_close(L);
+        close_state(L);
         return code;
     }
     int rep = lua_gettop(L);
@@ -316,7 +333,7 @@ static int cmd_repl(void)
         }
         lua_settop(L, base);
     }
-    lua_close(L);
+    close_state(L);
     return EXIT_SOLVED;
 }
 

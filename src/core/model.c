@@ -65,43 +65,47 @@ static int grow_rows(folio_model *m, size_t need)
     return 0;
 }
 
-static int check_name(folio_model *m, const char *what, const char *name)
-{
-    size_t n = strlen(name);
-    if (n > NAME_MAX_LEN) {
-        folio_model_fail(m, FOLIO_ERR_INVALID, "%s name '%.40s...' is longer than %d characters",
-                         what, name, NAME_MAX_LEN);
-        return -1;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if ((unsigned char)name[i] < 32 || name[i] == 127) {
-            folio_model_fail(m, FOLIO_ERR_INVALID, "%s name '%s' holds a control character",
-                             what, name);
-            return -1;
-        }
-    }
-    return 0;
-}
-
-/* Copies name (or an automatic one) into the arena; returns its offset or
- * SIZE_MAX on failure. */
+/* Copies name (or an automatic one) into the arena, checking it in the
+ * same pass; returns its offset or SIZE_MAX on failure. */
 static size_t intern(folio_model *m, const char *what, const char *name, char prefix, size_t k)
 {
     char autoname[32];
     if (!name || !*name) {
         snprintf(autoname, sizeof autoname, "_%c%zu", prefix, k + 1);
         name = autoname;
-    } else if (check_name(m, what, name)) {
-        return SIZE_MAX;
     }
-    size_t n = strlen(name) + 1;
-    if (grow(&m->arena, &m->arena_cap, m->arena_len + n, 1)) {
+    /* room for the longest name plus the 8-byte reads below */
+    if (m->arena_len + NAME_MAX_LEN + 9 > m->arena_cap &&
+        grow(&m->arena, &m->arena_cap, m->arena_len + NAME_MAX_LEN + 9, 1)) {
         folio_model_fail(m, FOLIO_ERR_NOMEM, "out of memory storing names");
         return SIZE_MAX;
     }
+    size_t n = strlen(name);
+    if (n > NAME_MAX_LEN) {
+        folio_model_fail(m, FOLIO_ERR_INVALID, "%s name '%.40s...' is longer than %d characters",
+                         what, name, NAME_MAX_LEN);
+        return SIZE_MAX;
+    }
+    /* copy, then look for control bytes (< 0x20 or 0x7f) eight at a time */
+    char *dst = m->arena + m->arena_len;
+    memcpy(dst, name, n + 1);
+    uint64_t bad = 0;
+    for (size_t i = 0; i < n; i += 8) {
+        uint64_t w;
+        memcpy(&w, dst + i, 8);
+        if (n - i < 8) {   /* bytes past the name read as 'a' */
+            uint64_t keep = (1ULL << (8 * (n - i))) - 1;
+            w = (w & keep) | (0x6161616161616161ULL & ~keep);
+        }
+        uint64_t del = w ^ 0x7f7f7f7f7f7f7f7fULL;
+        bad |= ((w - 0x2020202020202020ULL) & ~w) | ((del - 0x0101010101010101ULL) & ~del);
+    }
+    if (bad & 0x8080808080808080ULL) {
+        folio_model_fail(m, FOLIO_ERR_INVALID, "%s name '%s' holds a control character", what, name);
+        return SIZE_MAX;
+    }
     size_t off = m->arena_len;
-    memcpy(m->arena + off, name, n);
-    m->arena_len += n;
+    m->arena_len += n + 1;
     return off;
 }
 

@@ -94,23 +94,35 @@ fexpr *fexpr_push(lua_State *L, uint32_t model, double c, const fterm *t, size_t
     return e;
 }
 
-fexpr *fexpr_push_var(lua_State *L, uint32_t model, int32_t col)
+static_assert(sizeof(void *) == 8, "variables are encoded in 64-bit light userdata");
+#define VAR_TAG (1ULL << 63)
+
+void fexpr_push_var(lua_State *L, uint32_t model, int32_t col)
 {
-    fexpr *e = lua_newuserdatauv(L, sizeof(fexpr) + sizeof(fterm), 0);
-    e->t = (fterm *)(e + 1);
-    e->model = model;
-    e->n = 1;
-    e->c = 0.0;
-    e->t[0].i = col;
-    e->t[0].j = -1;
-    e->t[0].v = 1.0;
-    lua_rawgetp(L, LUA_REGISTRYINDEX, &mt_key);
-    lua_setmetatable(L, -2);
-    return e;
+    uint64_t code = VAR_TAG | ((uint64_t)(model & 0x7fffffffu) << 32) | (uint32_t)col;
+    lua_pushlightuserdata(L, (void *)(uintptr_t)code);
 }
 
-fexpr *fexpr_test(lua_State *L, int idx)
+/* Decodes a tagged light userdata at idx into tmp; NULL if not a variable. */
+static const fexpr *var_view(lua_State *L, int idx, fview *tmp)
 {
+    uint64_t code = (uint64_t)(uintptr_t)lua_touserdata(L, idx);
+    if (!(code & VAR_TAG)) return NULL;
+    tmp->one.i = (int32_t)(uint32_t)code;
+    tmp->one.j = -1;
+    tmp->one.v = 1.0;
+    tmp->e.model = (uint32_t)(code >> 32) & 0x7fffffffu;
+    tmp->e.n = 1;
+    tmp->e.c = 0.0;
+    tmp->e.t = &tmp->one;
+    return &tmp->e;
+}
+
+const fexpr *fexpr_test(lua_State *L, int idx, fview *tmp)
+{
+    int t = lua_type(L, idx);
+    if (t == LUA_TLIGHTUSERDATA) return var_view(L, idx, tmp);
+    if (t != LUA_TUSERDATA) return NULL;
     idx = lua_absindex(L, idx);
     lua_rawgetp(L, LUA_REGISTRYINDEX, &mt_key);
     fexpr *e = is_expr(L, idx, lua_gettop(L));
@@ -127,21 +139,30 @@ static double check_finite(lua_State *L, double v)
     return v;
 }
 
-static const fexpr *view(lua_State *L, int idx, int mt, fexpr *tmp, const char *what)
+static const fexpr *view(lua_State *L, int idx, int mt, fview *tmp, const char *what)
 {
-    if (lua_type(L, idx) == LUA_TNUMBER) {
-        tmp->model = 0;
-        tmp->n = 0;
-        tmp->c = check_finite(L, lua_tonumber(L, idx));
-        tmp->t = NULL;
-        return tmp;
+    const fexpr *e = NULL;
+    switch (lua_type(L, idx)) {
+    case LUA_TNUMBER:
+        tmp->e.model = 0;
+        tmp->e.n = 0;
+        tmp->e.c = check_finite(L, lua_tonumber(L, idx));
+        tmp->e.t = NULL;
+        return &tmp->e;
+    case LUA_TLIGHTUSERDATA:
+        e = var_view(L, idx, tmp);
+        break;
+    case LUA_TUSERDATA:
+        e = is_expr(L, idx, mt);
+        break;
+    default:
+        break;
     }
-    fexpr *e = is_expr(L, idx, mt);
     if (!e) luaL_error(L, "%s: expected a number or folio expression, got %s", what, luaL_typename(L, idx));
     return e;
 }
 
-const fexpr *fexpr_view(lua_State *L, int idx, fexpr *tmp, const char *what)
+const fexpr *fexpr_view(lua_State *L, int idx, fview *tmp, const char *what)
 {
     idx = lua_absindex(L, idx);
     lua_rawgetp(L, LUA_REGISTRYINDEX, &mt_key);
@@ -186,7 +207,7 @@ static void copy_scaled(fterm *dst, const fexpr *e, double s)
 /* a + sb*b */
 static int add_scaled(lua_State *L, double sb)
 {
-    fexpr ta, tb;
+    fview ta, tb;
     const fexpr *a = view(L, 1, MT_UP, &ta, sb > 0 ? "+" : "-");
     const fexpr *b = view(L, 2, MT_UP, &tb, sb > 0 ? "+" : "-");
     uint32_t model = join_models(L, a->model, b->model);
@@ -237,7 +258,7 @@ static int scale_to_new(lua_State *L, const fexpr *a, double s)
 
 static int e_mul(lua_State *L)
 {
-    fexpr ta, tb;
+    fview ta, tb;
     const fexpr *a = view(L, 1, MT_UP, &ta, "*");
     const fexpr *b = view(L, 2, MT_UP, &tb, "*");
     if (a->model == 0 && a->n == 0) return scale_to_new(L, b, a->c);
@@ -267,7 +288,7 @@ static int e_mul(lua_State *L)
 
 static int e_div(lua_State *L)
 {
-    fexpr ta, tb;
+    fview ta, tb;
     const fexpr *a = view(L, 1, MT_UP, &ta, "/");
     const fexpr *b = view(L, 2, MT_UP, &tb, "/");
     if (b->n) luaL_error(L, "/: cannot divide by an expression with variables");
@@ -277,7 +298,7 @@ static int e_div(lua_State *L)
 
 static int e_unm(lua_State *L)
 {
-    fexpr ta;
+    fview ta;
     return scale_to_new(L, view(L, 1, MT_UP, &ta, "-"), -1.0);
 }
 
@@ -290,8 +311,13 @@ static void add_num(luaL_Buffer *B, double v)
 
 static int e_tostring(lua_State *L)
 {
-    const fexpr *e = fexpr_test(L, 1);
-    if (!e) return luaL_error(L, "expected a folio expression");
+    fview tmp;
+    const fexpr *e = fexpr_test(L, 1, &tmp);
+    if (!e) {
+        /* another library's light userdata (e.g. cjson.null): Lua's default text */
+        lua_pushfstring(L, "%s: %p", luaL_typename(L, 1), lua_topointer(L, 1));
+        return 1;
+    }
     luaL_Buffer B;
     luaL_buffinit(L, &B);
     uint32_t shown = e->n < 12 ? e->n : 12;
@@ -300,7 +326,7 @@ static int e_tostring(lua_State *L)
         if (k) luaL_addstring(&B, v < 0 ? " - " : " + ");
         else if (v < 0) luaL_addstring(&B, "-");
         if (fabs(v) != 1.0) { add_num(&B, fabs(v)); luaL_addchar(&B, ' '); }
-        /* names are fetched into a local copy: the resolver may push values */
+        /* the resolver's stack use is balanced, as luaL_Buffer requires */
         luaL_addstring(&B, fexpr_col_name(L, e->model, e->t[k].i));
         if (e->t[k].j >= 0) {
             luaL_addchar(&B, '*');
@@ -308,9 +334,9 @@ static int e_tostring(lua_State *L)
         }
     }
     if (shown < e->n) {
-        char tmp[64];
-        snprintf(tmp, sizeof tmp, " + ... (%u terms)", (unsigned)e->n);
-        luaL_addstring(&B, tmp);
+        char more[64];
+        snprintf(more, sizeof more, " + ... (%u terms)", (unsigned)e->n);
+        luaL_addstring(&B, more);
     }
     if (e->c != 0.0 || e->n == 0) {
         if (e->n) luaL_addstring(&B, e->c < 0 ? " - " : " + ");
@@ -385,7 +411,7 @@ void facc_finish(lua_State *L, facc *a)
 static void acc_value(lua_State *L, facc *a, int idx, double scale, const char *what)
 {
     if (lua_isnil(L, idx)) return;
-    fexpr tmp;
+    fview tmp;
     facc_add(L, a, fexpr_view(L, idx, &tmp, what), scale);
 }
 
@@ -536,7 +562,7 @@ static int l_quad(lua_State *L)
             lua_pushvalue(L, -2);
             lua_rawgeti(L, 3, s);
             lua_call(L, 2, 1);
-            fexpr tp;
+            fview tp;
             facc_add(L, &acc, fexpr_view(L, -1, &tp, "quad"), w);
             lua_pop(L, 1);
         }
@@ -566,7 +592,11 @@ int luaopen_folio_expr(lua_State *L)
     lua_setfield(L, -2, "__name");
     lua_pushvalue(L, -1);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &mt_key);
-    lua_pop(L, 1);
+    /* variables are light userdata: they share this metatable */
+    lua_pushlightuserdata(L, NULL);
+    lua_pushvalue(L, -2);
+    lua_setmetatable(L, -2);
+    lua_pop(L, 2);
     luaL_newlib(L, expr_funcs);
     return 1;
 }

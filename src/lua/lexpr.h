@@ -11,6 +11,7 @@
 
 #include <lua.h>
 #include <lauxlib.h>
+#include <assert.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,16 +30,22 @@ typedef struct fexpr {
 #define FEXPR_MT "folio.expr"
 #define FEXPR_MT "folio.expr"
 
+/* Storage for viewing a number or a variable as an expression. */
+typedef struct fview {
+    fexpr e;
+    fterm one;
+} fview;
+
 /* Pushes a new expression with n terms copied from t (t may be NULL: the
  * caller fills e->t). */
 fexpr *fexpr_push(lua_State *L, uint32_t model, double c, const fterm *t, size_t n);
-/* A single variable: 1 * x_col. */
-fexpr *fexpr_push_var(lua_State *L, uint32_t model, int32_t col);
-/* The expression at idx, or NULL if it is not one. */
-fexpr *fexpr_test(lua_State *L, int idx);
+/* A single variable: 1 * x_col (a tagged light userdata). */
+void fexpr_push_var(lua_State *L, uint32_t model, int32_t col);
+/* The expression or variable at idx (viewed through *tmp), or NULL. */
+const fexpr *fexpr_test(lua_State *L, int idx, fview *tmp);
 /* Value at idx as an expression view: numbers become constants in *tmp.
  * Raises "what: expected a number or folio expression, got T" otherwise. */
-const fexpr *fexpr_view(lua_State *L, int idx, fexpr *tmp, const char *what);
+const fexpr *fexpr_view(lua_State *L, int idx, fview *tmp, const char *what);
 
 /* An accumulator of terms whose storage is a termbuf userdata kept at a
  * stack slot, so a Lua error part-way leaks nothing. */

@@ -170,15 +170,24 @@ void folio_product_each(lua_State *L, int sets_idx, int fn_idx, const char *what
     char text[TEXT_CAP];
     size_t plen[65];
     plen[0] = 0;
-    for (int q = 0; q < nsets; q++) text_set(&kt, text, plen, q, 1);
+    /* the current key of each level sits in a slot of its own */
+    int keyslot = lua_gettop(L) + 1;
+    for (int q = 0; q < nsets; q++) {
+        text_set(&kt, text, plen, q, 1);
+        lua_rawgeti(L, sets + 1 + q, 1);
+    }
     for (;;) {
         if (fn_idx) lua_pushvalue(L, fn_idx);
-        for (int q = 0; q < nsets; q++) lua_rawgeti(L, sets + 1 + q, pos[q]);
+        for (int q = 0; q < nsets; q++) lua_pushvalue(L, keyslot + q);
         cb(L, ud, nsets, text, plen[nsets]);
         int q = nsets - 1;
         while (q >= 0 && ++pos[q] > len[q]) pos[q--] = 1;
         if (q < 0) break;
-        for (int r = q; r < nsets; r++) text_set(&kt, text, plen, r, pos[r]);
+        for (int r = q; r < nsets; r++) {
+            text_set(&kt, text, plen, r, pos[r]);
+            lua_rawgeti(L, sets + 1 + r, pos[r]);
+            lua_replace(L, keyslot + r);
+        }
     }
     lua_settop(L, top);
 }
@@ -406,7 +415,7 @@ static void each_rec(lua_State *L, int tab, const char *what, folio_keys_cb cb, 
                 lua_pushvalue(L, -2);
                 lua_rawseti(L, keys, depth);
             }
-            if (lua_istable(L, -1) && !fexpr_test(L, -1)) each_rec(L, lua_gettop(L), what, cb, ud, depth + 1, keys);
+            if (lua_istable(L, -1)) each_rec(L, lua_gettop(L), what, cb, ud, depth + 1, keys);
             else each_leaf(L, lua_gettop(L), depth, keys, cb, ud);
         }
         lua_pop(L, 1);

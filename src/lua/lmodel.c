@@ -342,7 +342,7 @@ static void scratch_add(lua_State *L, lmodel *lm, size_t *n, const fexpr *e, dou
  * a rel b, or a rel b rel c (a and c numbers). */
 static void add_row_from(lua_State *L, lmodel *lm, const char *cname, int first, int nvals)
 {
-    fexpr t1, t2, t3;
+    fview t1, t2, t3;
     size_t n = 0;
     double lo, hi;
     if (nvals == 3) {
@@ -423,84 +423,49 @@ static int m_st(lua_State *L)
 
 /* ---- cones -------------------------------------------------------------- */
 
+/* Appends the linear terms of e to the scratch at *n, refusing quadratic
+ * terms and other models' variables. */
+static void cone_terms(lua_State *L, lmodel *lm, size_t *n, const fexpr *e, const char *cname)
+{
+    if (e->model && e->model != lm->serial) luaL_error(L, "cone '%s': uses variables of another model", cname);
+    ensure_scratch(L, lm, *n + e->n);
+    for (uint32_t q = 0; q < e->n; q++) {
+        if (e->t[q].j >= 0) luaL_error(L, "cone '%s': members and t must be affine (no quadratic terms)", cname);
+        lm->idx[*n] = e->t[q].i;
+        lm->val[*n] = e->t[q].v;
+        (*n)++;
+    }
+}
+
 static void add_cone_from(lua_State *L, lmodel *lm, const char *cname, int first, int nvals)
 {
     if (nvals != 3) luaL_error(L, "cone '%s': expected {members}, \"<=\", t (got %d values)", cname, nvals);
     if (!lua_istable(L, first)) luaL_error(L, "cone '%s': members must be a table of expressions", cname);
     const char *r = lua_tostring(L, first + 1);
-    if (!r || strcmp(r, "<="))
-        luaL_error(L, "cone '%s': relation must be \"<=\" (||members|| <= t)", cname);
+    if (!r || strcmp(r, "<=")) luaL_error(L, "cone '%s': relation must be \"<=\" (||members|| <= t)", cname);
     size_t k = lua_rawlen(L, first);
     if (k == 0) luaL_error(L, "cone '%s': no members", cname);
-    size_t *start = malloc((k + 1) * sizeof *start);
-    double *cst = malloc(k * sizeof *cst);
-    if (!start || !cst) {
-        free(start);
-        free(cst);
-        luaL_error(L, "out of memory");
-    }
-    /* the member arrays live in the scratch; start/cst are freed before any
-     * error below can be raised by collecting everything first */
+    /* start and cst live in a userdata so that an error cannot leak them */
+    size_t *start = lua_newuserdatauv(L, (k + 1) * sizeof *start + k * sizeof(double), 0);
+    double *cst = (double *)(start + k + 1);
     size_t n = 0;
-    int bad = 0;
-    for (size_t r2 = 0; r2 < k && !bad; r2++) {
-        lua_rawgeti(L, first, (lua_Integer)r2 + 1);
-        fexpr tmp;
-        fexpr *e = fexpr_test(L, -1);
-        int isnum = lua_type(L, -1) == LUA_TNUMBER;
-        if (!e && !isnum) bad = 1;
-        const fexpr *v = e ? e : (tmp.model = 0, tmp.n = 0, tmp.t = NULL, tmp.c = lua_tonumber(L, -1), &tmp);
-        start[r2] = n;
-        if (!bad) {
-            for (uint32_t q = 0; q < v->n; q++) if (v->t[q].j >= 0) bad = 2;
-            if (v->model && v->model != lm->serial) bad = 3;
-        }
-        if (!bad) {
-            if (n + v->n > lm->cap) {
-                size_t cap = lm->cap ? lm->cap : 64;
-                while (cap < n + v->n) cap *= 2;
-                int *ni = realloc(lm->idx, cap * sizeof *ni);
-                if (ni) lm->idx = ni;
-                double *nv = realloc(lm->val, cap * sizeof *nv);
-                if (nv) lm->val = nv;
-                if (!ni || !nv) bad = 4; else lm->cap = cap;
-            }
-        }
-        if (!bad) {
-            for (uint32_t q = 0; q < v->n; q++) { lm->idx[n] = v->t[q].i; lm->val[n] = v->t[q].v; n++; }
-            cst[r2] = v->c;
-        }
+    for (size_t q = 0; q < k; q++) {
+        lua_rawgeti(L, first, (lua_Integer)q + 1);
+        fview mv;
+        const fexpr *v = fexpr_view(L, -1, &mv, cname);
+        start[q] = n;
+        cone_terms(L, lm, &n, v, cname);
+        cst[q] = v->c;
         lua_pop(L, 1);
     }
     start[k] = n;
-    fexpr tt;
-    fexpr *t = fexpr_test(L, first + 2);
-    if (!bad && !t && lua_type(L, first + 2) != LUA_TNUMBER) bad = 5;
-    if (!bad && t) for (uint32_t q = 0; q < t->n; q++) if (t->t[q].j >= 0) bad = 2;
-    if (!t && !bad) { tt.model = 0; tt.n = 0; tt.t = NULL; tt.c = lua_tonumber(L, first + 2); t = &tt; }
-    long res = -1;
-    if (!bad) {
-        int *tidx = malloc((t->n + 1) * sizeof *tidx);
-        double *tval = malloc((t->n + 1) * sizeof *tval);
-        if (tidx && tval) {
-            for (uint32_t q = 0; q < t->n; q++) { tidx[q] = t->t[q].i; tval[q] = t->t[q].v; }
-            res = folio_model_add_soc(lm->m, cname, k, start, lm->idx, lm->val, cst, t->n, tidx, tval, t->c);
-        } else {
-            bad = 4;
-        }
-        free(tidx);
-        free(tval);
-    }
-    free(start);
-    free(cst);
-    switch (bad) {
-    case 1: luaL_error(L, "cone '%s': members must be numbers or expressions", cname); break;
-    case 2: luaL_error(L, "cone '%s': members and t must be affine (no quadratic terms)", cname); break;
-    case 3: luaL_error(L, "cone '%s': uses variables of another model", cname); break;
-    case 4: luaL_error(L, "out of memory"); break;
-    case 5: luaL_error(L, "cone '%s': t must be a number or an expression", cname); break;
-    default: break;
-    }
+    fview tv;
+    const fexpr *t = fexpr_view(L, first + 2, &tv, cname);
+    size_t tfirst = n;
+    cone_terms(L, lm, &n, t, cname);
+    long res = folio_model_add_soc(lm->m, cname, k, start, lm->idx, lm->val, cst, t->n, lm->idx + tfirst,
+                                   lm->val + tfirst, t->c);
+    lua_pop(L, 1);
     if (res < 0) luaL_error(L, "%s", folio_model_last_error(lm->m));
 }
 
@@ -545,7 +510,7 @@ static int m_soc(lua_State *L)
 static int set_objective(lua_State *L, folio_sense sense)
 {
     lmodel *lm = lmodel_check(L, 1);
-    fexpr tmp;
+    fview tmp;
     const fexpr *e = fexpr_view(L, 2, &tmp, "objective");
     if (e->model && e->model != lm->serial) return luaL_error(L, "objective uses variables of another model");
     size_t nl = 0, nq = 0;

@@ -64,7 +64,8 @@ static void push_value(lua_State *L, lresult *lr, int idx, int depth)
         lua_pushvalue(L, idx);
         return;
     }
-    fexpr *e = fexpr_test(L, idx);
+    fview tmp;
+    const fexpr *e = fexpr_test(L, idx, &tmp);
     if (e) {
         lua_pushnumber(L, eval_expr(L, lr, e));
         return;
@@ -173,7 +174,8 @@ static int r_slack(lua_State *L)
 
 static size_t single_var(lua_State *L, lresult *lr, int idx, const char *what)
 {
-    fexpr *e = fexpr_test(L, idx);
+    fview tmp;
+    const fexpr *e = fexpr_test(L, idx, &tmp);
     if (!e || e->n != 1 || e->t[0].j >= 0 || e->t[0].v != 1.0 || e->c != 0.0)
         luaL_error(L, "%s: expected a single variable such as x[\"a\"]", what);
     if (e->model != lr->serial) luaL_error(L, "%s: the variable belongs to another model", what);

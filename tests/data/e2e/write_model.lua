@@ -2,9 +2,14 @@
 -- resources, demand floors and caps) written with m:write to
 -- folio.params.lp and folio.params.mps, then solved. tests/e2e/test_cli.sh
 -- solves the written files with `folio solve` and with glpsol and compares
--- the objectives with this script's own.
+-- them with this script's own solve; tests/e2e/test_ranges.sh compares its
+-- ranges with glpsol's.
 --
 --   folio run tests/data/e2e/write_model.lua --set lp=/tmp/m.lp --set mps=/tmp/m.mps
+--       [--set sense=min]
+--
+-- sense=max (default): maximise profit.  sense=min: minimise the production
+-- cost of at least `target` (450) units in all.
 local folio = require "folio"
 
 local P = {"bolts", "nuts", "gears", "shafts", "frames"}
@@ -28,9 +33,15 @@ m:st("demand_min", P, function(p)
 end)
 m:st("demand_max", P, function(p) return make[p], "<=", max_demand[p] end)
 m:st("mix", make.frames - 0.25 * make.gears, ">=", 0)
-m:maximize(folio.dot(profit, make))
-
 local params = folio.params or {}
+if (params.sense or "max") == "max" then
+  m:maximize(folio.dot(profit, make))
+else
+  local cost = {bolts = 1.2, nuts = 0.8, gears = 4.1, shafts = 2.6, frames = 6.9}
+  m:st("target", folio.sum(make), ">=", tonumber(params.target or 450))
+  m:minimize(folio.dot(cost, make))
+end
+
 if params.lp then m:write(params.lp) end
 if params.mps then m:write(params.mps) end
 return m:solve{}
