@@ -82,8 +82,10 @@ for G in $GS; do
         echo "fac_glpk|$FAC_GLPK $G"
         echo "glpsol --check|glpsol --check -m $DIR/fac.mod -d $DAT"
         echo "pulp|$PY $DIR/fac_pulp.py $G"
-        [ "$HAVE_FOLIO" = 1 ] &&
-            echo "folio|$FOLIO run $DIR/fac.lua --set G=$G"
+        if [ "$HAVE_FOLIO" = 1 ]; then
+            echo "folio (cones too)|$FOLIO run $DIR/fac.lua --set G=$G"
+            echo "folio (linear part)|$FOLIO run $DIR/fac.lua --set G=$G --set cones=0"
+        fi
         :
     } > "$LIST"
 
