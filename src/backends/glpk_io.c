@@ -7,6 +7,84 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+/* GLPK's MPS writer drops the objective sense and its reader rejects the
+ * OBJSENSE section, so folio adds the section after NAME when maximising
+ * (as CPLEX, Gurobi and HiGHS write it) and strips it before GLPK reads. */
+static int add_objsense(const char *tmp)
+{
+    FILE *f = fopen(tmp, "r");
+    if (!f) return -1;
+    char *buf = NULL;
+    size_t cap = 0, len = 0;
+    char chunk[4096];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (len + got + 1 > cap) {
+            cap = 2 * (len + got + 1);
+            char *nb = realloc(buf, cap);
+            if (!nb) { free(buf); fclose(f); return -1; }
+            buf = nb;
+        }
+        memcpy(buf + len, chunk, got);
+        len += got;
+    }
+    fclose(f);
+    if (!buf) return -1;
+    buf[len] = '\0';
+    char *name = strstr(buf, "\nNAME");
+    char *eol = name ? strchr(name + 1, '\n') : NULL;
+    f = eol ? fopen(tmp, "w") : NULL;
+    if (!f) { free(buf); return -1; }
+    size_t head = (size_t)(eol - buf) + 1;
+    int bad = fwrite(buf, 1, head, f) != head || fputs("OBJSENSE\n    MAX\n", f) < 0 ||
+              fwrite(buf + head, 1, len - head, f) != len - head;
+    bad |= fclose(f) != 0;
+    free(buf);
+    return bad ? -1 : 0;
+}
+
+/* Copies an MPS file without its OBJSENSE section into a temporary file;
+ * *maximize tells the sense found. Returns 1 when a copy was made (its
+ * name in tmp), 0 when the file has no such section, -1 on error. */
+static int strip_objsense(const char *path, char *tmp, size_t tmplen, int *maximize)
+{
+    FILE *in = fopen(path, "r");
+    if (!in) return -1;
+    char line[4096];
+    int found = 0;
+    while (fgets(line, sizeof line, in))
+        if (!strncmp(line, "OBJSENSE", 8)) { found = 1; break; }
+    if (!found) { fclose(in); return 0; }
+    rewind(in);
+    snprintf(tmp, tmplen, "/tmp/folio-mps-XXXXXX");
+    int fd = mkstemp(tmp);
+    FILE *out = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!out) { if (fd >= 0) { close(fd); unlink(tmp); } fclose(in); return -1; }
+    int in_section = 0;
+    *maximize = 0;
+    while (fgets(line, sizeof line, in)) {
+        /* the section's lines become comments, so line numbers still match */
+        if (!strncmp(line, "OBJSENSE", 8)) {
+            /* free form may put the sense on the same line */
+            if (strstr(line + 8, "MAX")) *maximize = 1;
+            in_section = 1;
+            fputs("*\n", out);
+            continue;
+        }
+        if (in_section && (line[0] == ' ' || line[0] == '\t')) {
+            if (strstr(line, "MAX")) *maximize = 1;
+            fputs("*\n", out);
+            continue;
+        }
+        in_section = 0;
+        fputs(line, out);
+    }
+    fclose(in);
+    if (fclose(out) != 0) { unlink(tmp); return -1; }
+    return 1;
+}
 
 folio_error folio_model_write(folio_model *m, const char *path, folio_file_format fmt)
 {
@@ -43,6 +121,10 @@ folio_error folio_model_write(folio_model *m, const char *path, folio_file_forma
         return folio_model_fail(m, FOLIO_ERR_IO, "cannot write '%s': %s", path,
                                 folio_glpk_last_message());
     }
+    if (fmt == FOLIO_FORMAT_MPS && m->sense == FOLIO_MAXIMIZE && add_objsense(tmp)) {
+        folio_atomic_abort(tmp);
+        return folio_model_fail(m, FOLIO_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
+    }
     if (folio_atomic_commit(tmp, path, err, sizeof err))
         return folio_model_fail(m, FOLIO_ERR_IO, "%s", err);
     return FOLIO_OK;
@@ -61,8 +143,17 @@ static double upper_of(int type, double ub)
 /* Copies a GLPK problem into a new folio model; NULL on failure (err set). */
 static folio_model *from_glpk(glp_prob *P, const char *path, char *err, size_t errlen)
 {
+    /* LP files carry no name: use the file's base name without extension */
     const char *pname = glp_get_prob_name(P);
-    folio_model *m = folio_model_new(pname ? pname : path);
+    char base[256];
+    if (!pname || !*pname) {
+        const char *slash = strrchr(path, '/');
+        snprintf(base, sizeof base, "%s", slash ? slash + 1 : path);
+        char *dot = strrchr(base, '.');
+        if (dot && dot != base) *dot = '\0';
+        pname = base;
+    }
+    folio_model *m = folio_model_new(pname);
     int n = glp_get_num_cols(P), r = glp_get_num_rows(P);
     int *ind = malloc((size_t)(n + 1) * sizeof *ind);
     double *val = malloc((size_t)(n + 1) * sizeof *val);
@@ -105,6 +196,9 @@ out:
     return NULL;
 }
 
+static folio_model *read_with_glpk(const char *path, const char *file, folio_file_format fmt,
+                                   char *err, size_t errlen);
+
 folio_model *folio_model_read(const char *path, folio_file_format fmt, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "r");
@@ -113,6 +207,25 @@ folio_model *folio_model_read(const char *path, folio_file_format fmt, char *err
         return NULL;
     }
     fclose(f);
+    char stripped[64];
+    int maximize = 0, copy = 0;
+    if (fmt == FOLIO_FORMAT_MPS) {
+        copy = strip_objsense(path, stripped, sizeof stripped, &maximize);
+        if (copy < 0) {
+            snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno));
+            return NULL;
+        }
+    }
+    folio_model *m = read_with_glpk(path, copy ? stripped : path, fmt, err, errlen);
+    if (copy) unlink(stripped);
+    if (m && maximize) m->sense = FOLIO_MAXIMIZE;
+    return m;
+}
+
+/* Reads file (shown to the user as path) through GLPK's readers. */
+static folio_model *read_with_glpk(const char *path, const char *file, folio_file_format fmt,
+                                   char *err, size_t errlen)
+{
     glp_prob *volatile P = NULL;
     jmp_buf jb;
     folio_glpk_begin(&jb, 0);
@@ -125,32 +238,34 @@ folio_model *folio_model_read(const char *path, folio_file_format fmt, char *err
     P = glp_create_prob();
     int ret;
     char line[512], prefix[4200];
-    snprintf(prefix, sizeof prefix, "%s:", path);
+    snprintf(prefix, sizeof prefix, "%s:", file);
     if (fmt == FOLIO_FORMAT_LP) {
-        ret = glp_read_lp(P, NULL, path);
+        ret = glp_read_lp(P, NULL, file);
     } else {
-        ret = glp_read_mps(P, GLP_MPS_FILE, NULL, path);
+        ret = glp_read_mps(P, GLP_MPS_FILE, NULL, file);
         if (ret) {
             /* not free MPS: try the fixed (column-position) dialect */
             char first[512] = "";
-            folio_glpk_find_line(prefix, first, sizeof first);
+            int have = folio_glpk_find_line(prefix, first, sizeof first);
             glp_erase_prob(P);
             folio_glpk_begin(&jb, 0);
-            ret = glp_read_mps(P, GLP_MPS_DECK, NULL, path);
+            ret = glp_read_mps(P, GLP_MPS_DECK, NULL, file);
             if (ret) {
                 glp_delete_prob(P);
                 folio_glpk_end();
-                snprintf(err, errlen, "%s", first[0] ? first : "cannot parse MPS file");
+                if (have) snprintf(err, errlen, "%s:%s", path, first + strlen(prefix));
+                else snprintf(err, errlen, "%s: cannot parse MPS file", path);
                 return NULL;
             }
         }
     }
     if (ret) {
-        if (!folio_glpk_find_line(prefix, line, sizeof line))
-            snprintf(line, sizeof line, "%s: %s", path, folio_glpk_last_message());
+        if (folio_glpk_find_line(prefix, line, sizeof line))   /* "file:LINE: ..." as the user's path */
+            snprintf(err, errlen, "%s:%s", path, line + strlen(prefix));
+        else
+            snprintf(err, errlen, "%s: %s", path, folio_glpk_last_message());
         glp_delete_prob(P);
         folio_glpk_end();
-        snprintf(err, errlen, "%s", line);
         return NULL;
     }
     folio_model *m = from_glpk(P, path, err, errlen);

@@ -240,12 +240,6 @@ out:
     return code;
 }
 
-static const char solve_chunk[] =
-    "local path, limit, verbose = ...\n"
-    "local folio = require 'folio'\n"
-    "local m = folio.read_model(path)\n"
-    "return m:solve{time_limit = limit, verbose = verbose}\n";
-
 static int cmd_solve(int argc, char **argv)
 {
     const char *file = NULL, *json = NULL;
@@ -274,17 +268,23 @@ static int cmd_solve(int argc, char **argv)
     if (!file) return usage_error("%s", "solve: no file given");
     lua_State *L = new_state();
     if (!L) return EXIT_SCRIPT;
-    int code;
-    int base = lua_gettop(L);
-    if (luaL_loadbuffer(L, solve_chunk, sizeof solve_chunk - 1, "=folio solve") != LUA_OK) {
-        code = report_error(L);
-    } else {
-        lua_pushstring(L, file);
-        lua_pushnumber(L, limit);
-        lua_pushboolean(L, verbose);
-        if (docall(L, 3, LUA_MULTRET) != LUA_OK) code = report_error(L);
-        else code = finish(L, base + 1, json);
-    }
+    int code = EXIT_SCRIPT;
+    /* called from C, so errors carry the file's own position only */
+    if (require_module(L, "folio") != LUA_OK) { code = report_error(L); goto out; }
+    lua_getfield(L, -1, "read_model");
+    lua_pushstring(L, file);
+    if (docall(L, 1, 1) != LUA_OK) { code = report_error(L); goto out; }
+    int model = lua_gettop(L);
+    lua_getfield(L, model, "solve");
+    lua_pushvalue(L, model);
+    lua_createtable(L, 0, 2);
+    lua_pushnumber(L, limit);
+    lua_setfield(L, -2, "time_limit");
+    lua_pushboolean(L, verbose);
+    lua_setfield(L, -2, "verbose");
+    if (docall(L, 2, 1) != LUA_OK) { code = report_error(L); goto out; }
+    code = finish(L, lua_gettop(L), json);
+out:
     close_state(L);
     return code;
 }

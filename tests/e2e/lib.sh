@@ -13,6 +13,7 @@ E2E=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$E2E/../.." && pwd)
 DATA="$ROOT/tests/data/e2e"
 PY=/usr/bin/python3
+export PYTHONDONTWRITEBYTECODE=1   # no __pycache__ in the source tree
 FOLIO=${1:-$ROOT/build/folio}
 case "$FOLIO" in /*) ;; *) FOLIO="$PWD/$FOLIO" ;; esac
 cd "$ROOT" || exit 1
