@@ -21,8 +21,8 @@
  *   to the light userdata json_null; NaN/Infinity/hex numbers are rejected;
  *   numbers with an integral value become Lua integers)
  *
- * write_json(path, value [, {indent = k}]) compact cjson encoding (or
- *   re-indented with k spaces), newline-terminated, written atomically.
+ * write_json(path, value [, {indent = k}]) encoded by ljson.c (keys sorted,
+ *   numbers exact), indented by k spaces, newline-terminated, atomic.
  *   cjson limits: 14 significant digits, key order unspecified, '/' is
  *   escaped as "\/", empty tables encode as {}.
  *
@@ -35,6 +35,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "ldata.h"
+#include "ljson.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -696,62 +697,6 @@ static int l_read_json(lua_State *L)
     return 1;
 }
 
-static void add_newline(luaL_Buffer *b, int indent, int depth)
-{
-    luaL_addchar(b, '\n');
-    for (int i = 0; i < indent * depth; i++)
-        luaL_addchar(b, ' ');
-}
-
-/* Pushes the compact JSON text s re-indented by indent spaces per level. */
-static void push_indented(lua_State *L, const char *s, size_t len, int indent)
-{
-    luaL_Buffer b;
-    luaL_buffinit(L, &b);
-    int depth = 0, in_string = 0;
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (in_string) {
-            luaL_addchar(&b, c);
-            if (c == '\\' && i + 1 < len)
-                luaL_addchar(&b, s[++i]);
-            else if (c == '"')
-                in_string = 0;
-            continue;
-        }
-        switch (c) {
-        case '"':
-            in_string = 1;
-            luaL_addchar(&b, c);
-            break;
-        case '{':
-        case '[':
-            luaL_addchar(&b, c);
-            if (i + 1 < len && (s[i + 1] == '}' || s[i + 1] == ']'))
-                luaL_addchar(&b, s[++i]);
-            else
-                add_newline(&b, indent, ++depth);
-            break;
-        case '}':
-        case ']':
-            add_newline(&b, indent, --depth);
-            luaL_addchar(&b, c);
-            break;
-        case ',':
-            luaL_addchar(&b, c);
-            add_newline(&b, indent, depth);
-            break;
-        case ':':
-            luaL_addstring(&b, ": ");
-            break;
-        default:
-            luaL_addchar(&b, c);
-        }
-    }
-    luaL_addchar(&b, '\n');
-    luaL_pushresult(&b);
-}
-
 static int l_write_json(lua_State *L)
 {
     const char *path = luaL_checkstring(L, 1);
@@ -777,21 +722,9 @@ static int l_write_json(lua_State *L)
         lua_pop(L, 1);
     }
     lua_settop(L, 2);
-    lua_getfield(L, lua_upvalueindex(1), "encode");
-    lua_pushvalue(L, 2);
-    int st = lua_pcall(L, 1, 1, 0);
-    if (st == LUA_ERRMEM)
-        return lua_error(L);
-    if (st != LUA_OK)
-        luaL_error(L, "cannot encode JSON for '%s': %s", path, luaL_tolstring(L, -1, NULL));
+    folio_json_encode(L, 2, (int)indent, path);
     size_t len;
-    const char *text = lua_tolstring(L, -1, &len);
-    if (indent > 0) {
-        push_indented(L, text, len, (int)indent);
-    } else {
-        lua_pushliteral(L, "\n");
-        lua_concat(L, 2);
-    }
+    const char *text;
     text = lua_tolstring(L, -1, &len);
     char err[4352];
     if (folio_atomic_write(path, text, len, err, sizeof err) != 0)
