@@ -8,7 +8,7 @@
 
 jmp_buf *folio_glpk_jump;
 static int glpk_verbose;
-static char glpk_last[512];
+static char glpk_last[512], glpk_prev[512];
 static size_t glpk_last_len;
 static int glpk_line_done = 1;
 static char glpk_all[8192];      /* everything printed since begin, capped */
@@ -32,6 +32,7 @@ static int on_glpk_term(void *info, const char *s)
     }
     for (; *s; s++) {
         if (glpk_line_done) {
+            if (glpk_last_len) memcpy(glpk_prev, glpk_last, sizeof glpk_prev);
             glpk_last_len = 0;
             glpk_line_done = 0;
         }
@@ -51,6 +52,7 @@ void folio_glpk_begin(jmp_buf *jb, int verbose)
     folio_glpk_jump = jb;
     glpk_verbose = verbose;
     glpk_last[0] = '\0';
+    glpk_prev[0] = '\0';
     glpk_last_len = 0;
     glpk_line_done = 1;
     glpk_all[0] = '\0';
@@ -65,6 +67,14 @@ void folio_glpk_end(void)
 }
 
 const char *folio_glpk_last_message(void) { return glpk_last; }
+
+const char *folio_glpk_failure(char *buf, size_t len)
+{
+    /* GLPK prints what went wrong, then "Error detected in file ..." */
+    if (glpk_prev[0]) snprintf(buf, len, "%s (%s)", glpk_prev, glpk_last);
+    else snprintf(buf, len, "%s", glpk_last);
+    return buf;
+}
 
 int folio_glpk_find_line(const char *prefix, char *out, size_t outlen)
 {
@@ -105,11 +115,21 @@ static const char *lp_name(const char *name, char *buf)
     return buf;
 }
 
+/* GLPK refuses control characters in the problem name (any model name is
+ * accepted by folio_model_new): they become '_'. */
+static const char *prob_name(const char *name, char *buf)
+{
+    lp_name(name, buf);
+    for (char *p = buf; *p; p++)
+        if ((unsigned char)*p < 32 || *p == 127) *p = '_';
+    return buf;
+}
+
 glp_prob *folio_glpk_build(const folio_model *m, int names)
 {
     char buf[256];
     glp_prob *P = glp_create_prob();
-    glp_set_prob_name(P, lp_name(m->name, buf));
+    glp_set_prob_name(P, prob_name(m->name, buf));
     glp_set_obj_name(P, "obj");
     glp_set_obj_dir(P, m->sense == FOLIO_MAXIMIZE ? GLP_MAX : GLP_MIN);
     glp_set_obj_coef(P, 0, m->obj_const);

@@ -24,6 +24,8 @@ void folio_glpk_begin(jmp_buf *jb, int verbose);
 void folio_glpk_end(void);
 /* The last line GLPK printed (with trailing newline removed). */
 const char *folio_glpk_last_message(void);
+/* After GLPK's error hook fired: its diagnosis and location, in buf. */
+const char *folio_glpk_failure(char *buf, size_t len);
 /* Copies the first line GLPK printed since begin that starts with prefix;
  * returns 0 when there is none. */
 int folio_glpk_find_line(const char *prefix, char *out, size_t outlen);

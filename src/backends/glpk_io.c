@@ -93,6 +93,14 @@ folio_error folio_model_write(folio_model *m, const char *path, folio_file_forma
         return folio_model_fail(m, FOLIO_ERR_UNSUPPORTED,
                                 "cannot write model '%s' as %s: it has quadratic terms or cones, "
                                 "which folio's LP/MPS writers do not support yet", m->name, what);
+    if (fmt == FOLIO_FORMAT_MPS && m->nrows == 0)
+        for (size_t j = 0; j < m->ncols; j++)
+            if (m->obj[j] == 0.0)   /* GLPK's MPS writer asserts on such a column */
+                return folio_model_fail(m, FOLIO_ERR_UNSUPPORTED,
+                                        "cannot write model '%s' as MPS: variable '%s' appears in no "
+                                        "constraint and not in the objective, and there are no "
+                                        "constraints (write it as .lp)",
+                                        m->name, FOLIO_NAME(m, m->col_name[j]));
     char tmp[4096], err[512];
     if (folio_atomic_begin(path, tmp, sizeof tmp, err, sizeof err))
         return folio_model_fail(m, FOLIO_ERR_IO, "%s", err);
@@ -103,14 +111,24 @@ folio_error folio_model_write(folio_model *m, const char *path, folio_file_forma
         glp_free_env();
         folio_glpk_end();
         folio_atomic_abort(tmp);
+        char why[1100];
         return folio_model_fail(m, FOLIO_ERR_BACKEND, "GLPK failed writing '%s': %s", path,
-                                folio_glpk_last_message());
+                                folio_glpk_failure(why, sizeof why));
     }
     P = folio_glpk_build(m, fmt == FOLIO_FORMAT_LP ? GLPK_NAMES_LP : GLPK_NAMES_EXACT);
     if (!P) {
         folio_glpk_end();
         folio_atomic_abort(tmp);
         return folio_model_fail(m, FOLIO_ERR_NOMEM, "out of memory writing '%s'", path);
+    }
+    if (fmt == FOLIO_FORMAT_LP && m->obj_const != 0.0) {
+        /* GLPK's LP writer keeps the objective constant only as a comment:
+         * carry it as a column fixed at 1 */
+        int j = glp_add_cols(P, 1);
+        glp_set_col_name(P, j, "_objconst");
+        glp_set_col_bnds(P, j, GLP_FX, 1.0, 1.0);
+        glp_set_obj_coef(P, j, m->obj_const);
+        glp_set_obj_coef(P, 0, 0.0);
     }
     int ret = fmt == FOLIO_FORMAT_LP ? glp_write_lp(P, NULL, tmp)
                                      : glp_write_mps(P, GLP_MPS_FILE, NULL, tmp);
@@ -232,7 +250,8 @@ static folio_model *read_with_glpk(const char *path, const char *file, folio_fil
     if (setjmp(jb)) {
         glp_free_env();
         folio_glpk_end();
-        snprintf(err, errlen, "%s: GLPK failed: %s", path, folio_glpk_last_message());
+        char why[1100];
+        snprintf(err, errlen, "%s: GLPK failed: %s", path, folio_glpk_failure(why, sizeof why));
         return NULL;
     }
     P = glp_create_prob();

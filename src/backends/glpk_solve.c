@@ -313,7 +313,8 @@ static folio_error glpk_solve(folio_model *m, const folio_options *o, folio_resu
     if (setjmp(jb)) {
         glp_free_env();
         folio_glpk_end();
-        return folio_model_fail(m, FOLIO_ERR_BACKEND, "GLPK failed: %s", folio_glpk_last_message());
+        char why[1100];
+        return folio_model_fail(m, FOLIO_ERR_BACKEND, "GLPK failed: %s", folio_glpk_failure(why, sizeof why));
     }
     P = folio_glpk_build(m, GLPK_NAMES_EXACT);
     if (!P) {
@@ -340,7 +341,8 @@ static folio_error glpk_lower(folio_model *m, int skip_cones, double *seconds)
     if (setjmp(jb)) {
         glp_free_env();
         folio_glpk_end();
-        return folio_model_fail(m, FOLIO_ERR_BACKEND, "GLPK failed: %s", folio_glpk_last_message());
+        char why[1100];
+        return folio_model_fail(m, FOLIO_ERR_BACKEND, "GLPK failed: %s", folio_glpk_failure(why, sizeof why));
     }
     P = folio_glpk_build(m, GLPK_NAMES_EXACT);
     if (!P) {

@@ -316,7 +316,7 @@ folio_error folio_model_set_objective(folio_model *m, folio_sense sense, double 
         (cap = m->q_cap, grow(&m->qv, &cap, nq, sizeof *m->qv)))
         return folio_model_fail(m, FOLIO_ERR_NOMEM, "out of memory setting objective");
     m->q_cap = cap;
-    memset(m->obj, 0, m->ncols * sizeof *m->obj);
+    if (m->ncols) memset(m->obj, 0, m->ncols * sizeof *m->obj);
     for (size_t k = 0; k < n; k++) m->obj[idx[k]] += val[k];
     /* store quadratic terms with i <= j, duplicates kept (backends sum) */
     size_t w = 0;

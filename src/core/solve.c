@@ -101,11 +101,12 @@ void folio_result_free(folio_result *r)
     r->obj_lo = r->obj_hi = r->rhs_lo = r->rhs_hi = NULL;
 }
 
-static const folio_backend *find_backend(folio_model *m, const char *name)
+/* The backend named (or chosen for m); NULL with *err and m's message set. */
+static const folio_backend *find_backend(folio_model *m, const char *name, folio_error *err)
 {
     if (!name || !*name || !strcmp(name, "auto")) {
         if (m->nq || m->ncones) {
-            folio_model_fail(m, FOLIO_ERR_UNSUPPORTED,
+            *err = folio_model_fail(m, FOLIO_ERR_UNSUPPORTED,
                              "model '%s' has %zu quadratic objective terms and %zu cones: it needs "
                              "the QP/SOCP backend ('qp'), which this build does not include yet",
                              m->name, m->nq, m->ncones);
@@ -115,7 +116,7 @@ static const folio_backend *find_backend(folio_model *m, const char *name)
     }
     for (size_t i = 0; backends[i]; i++)
         if (!strcmp(backends[i]->name, name)) return backends[i];
-    folio_model_fail(m, FOLIO_ERR_NOT_FOUND, "unknown solver '%s' (available: glpk)", name);
+    *err = folio_model_fail(m, FOLIO_ERR_NOT_FOUND, "unknown solver '%s' (available: glpk)", name);
     return NULL;
 }
 
@@ -129,16 +130,20 @@ folio_error folio_solve(folio_model *m, const folio_options *opts, folio_result 
     memset(res, 0, sizeof *res);
     if (isnan(opts->time_limit) || isnan(opts->mip_gap))
         return folio_model_fail(m, FOLIO_ERR_INVALID, "solve options: time_limit and mip_gap must be numbers");
-    const folio_backend *b = find_backend(m, opts->solver);
-    if (!b) return m->err[0] && strstr(m->err, "unknown solver") ? FOLIO_ERR_NOT_FOUND : FOLIO_ERR_UNSUPPORTED;
-    folio_error e = b->solve(m, opts, res);
+    folio_error e = FOLIO_OK;
+    const folio_backend *b = find_backend(m, opts->solver, &e);
+    if (!b) return e;
+    e = b->solve(m, opts, res);
     if (e != FOLIO_OK) folio_result_free(res);
     return e;
 }
 
 folio_error folio_lower(folio_model *m, const char *solver, int skip_cones, double *seconds)
 {
-    const folio_backend *b = find_backend(m, solver && *solver ? solver : "glpk");
-    if (!b) return FOLIO_ERR_NOT_FOUND;
+    folio_error e = FOLIO_OK;
+    /* the linear part of a model goes to GLPK when no solver is named */
+    if (skip_cones && (!solver || !*solver || !strcmp(solver, "auto"))) solver = "glpk";
+    const folio_backend *b = find_backend(m, solver, &e);
+    if (!b) return e;
     return b->lower(m, skip_cones, seconds);
 }

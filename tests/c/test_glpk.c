@@ -286,7 +286,7 @@ static void test_lp_methods_agree(void **state)
     folio_model_free(m);
 }
 
-/* Three iterations are needed from the slack basis; one is allowed. */
+/* From the slack basis the optimum needs at least two pivots; one is allowed. */
 static void test_lp_iteration_limit(void **state)
 {
     (void)state;
@@ -298,6 +298,31 @@ static void test_lp_iteration_limit(void **state)
     solve_ok(m, &o, &r);
     assert_int_equal(r.status, FOLIO_STATUS_ITERATION_LIMIT);
     assert_false(r.has_duals);
+    folio_result_free(&r);
+    folio_model_free(m);
+}
+
+/* min 3x, x in [1, 2], no rows at all: x = 1 with reduced cost 3; the
+ * bound stays optimal while c_x >= 0. */
+static void test_lp_without_rows(void **state)
+{
+    (void)state;
+    folio_model *m = folio_model_new("no_rows");
+    add_col(m, "x", 1, 2, FOLIO_CONTINUOUS);
+    set_linear_objective(m, FOLIO_MINIMIZE, 0, 1, (int[]){ 0 }, (double[]){ 3 });
+    folio_options o;
+    folio_options_default(&o);
+    o.ranges = 1;
+    folio_result r;
+    solve_ok(m, &o, &r);
+    assert_int_equal(r.status, FOLIO_STATUS_OPTIMAL);
+    assert_int_equal(r.nrows, 0);
+    assert_close(r.objective, 3);
+    assert_close(r.x[0], 1);
+    assert_close(r.reduced_cost[0], 3);
+    assert_true(r.has_ranges);
+    assert_close(r.obj_lo[0], 0);
+    assert_true(r.obj_hi[0] == HUGE_VAL);
     folio_result_free(&r);
     folio_model_free(m);
 }
@@ -736,8 +761,34 @@ static void test_refusal_code_independent_of_model_name(void **state)
     add_col(m, "t", 0, 1, FOLIO_CONTINUOUS);
     add_cone(m);
     folio_result r;
-    assert_int_equal(folio_solve(m, NULL, &r), FOLIO_ERR_UNSUPPORTED);
+    folio_error e = folio_solve(m, NULL, &r);
     folio_model_free(m);
+    assert_int_equal(e, FOLIO_ERR_UNSUPPORTED);
+}
+
+/* GLPK refuses problem names holding control characters; folio accepts
+ * any model name, so solving must not fail on it (GLPK's names are only
+ * labels). A later solve must work either way. */
+static void test_model_name_with_control_character(void **state)
+{
+    (void)state;
+    folio_model *m = folio_model_new("book\t2024");
+    add_col(m, "x", 1, 2, FOLIO_CONTINUOUS);
+    set_linear_objective(m, FOLIO_MINIMIZE, 0, 1, (int[]){ 0 }, (double[]){ 1 });
+    folio_result r;
+    folio_error e = folio_solve(m, NULL, &r);
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s", folio_model_last_error(m));
+    if (e == FOLIO_OK) folio_result_free(&r);
+    folio_model_free(m);
+
+    m = lp_max();
+    solve_ok(m, NULL, &r);
+    check_lp_max(&r);
+    folio_result_free(&r);
+    folio_model_free(m);
+
+    if (e != FOLIO_OK) fail_msg("folio_solve returned %d: %s", (int)e, msg);
 }
 
 static void test_lower(void **state)
@@ -769,9 +820,11 @@ static void test_lower_auto_refusal_code(void **state)
     (void)state;
     folio_model *m = lp_max();
     add_cone(m);
-    assert_int_equal(folio_lower(m, "auto", 0, NULL), FOLIO_ERR_UNSUPPORTED);
-    assert_non_null(strstr(folio_model_last_error(m), "'qp'"));
+    folio_error e = folio_lower(m, "auto", 0, NULL);
+    int names_qp = strstr(folio_model_last_error(m), "'qp'") != NULL;
     folio_model_free(m);
+    assert_int_equal(e, FOLIO_ERR_UNSUPPORTED);
+    assert_true(names_qp);
 }
 
 static void test_status_names(void **state)
@@ -793,6 +846,7 @@ int main(void)
         cmocka_unit_test(test_lp_unbounded),
         cmocka_unit_test(test_lp_methods_agree),
         cmocka_unit_test(test_lp_iteration_limit),
+        cmocka_unit_test(test_lp_without_rows),
         cmocka_unit_test(test_lp_ranges),
         cmocka_unit_test(test_lp_ranges_nonbasic_columns),
         cmocka_unit_test(test_mip_knapsack),
@@ -809,6 +863,7 @@ int main(void)
         cmocka_unit_test(test_status_names),
         cmocka_unit_test(test_refusal_code_independent_of_model_name),
         cmocka_unit_test(test_lower_auto_refusal_code),
+        cmocka_unit_test(test_model_name_with_control_character),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -340,6 +340,18 @@ static void test_add_row_merges_duplicates(void **state)
     assert_int_equal(folio_model_nnz(m), 2 + 3 + 0 + 1 + 0);
     /* earlier rows are untouched by later ones */
     assert_row(m, 0, 2, (int[]){ 0, 2 }, (double[]){ 4, 4 });
+
+    /* columns added after rows exist can be merged in new rows */
+    char name[32];
+    for (int j = 4; j < 100; j++) {
+        snprintf(name, sizeof name, "late%d", j);
+        assert_int_equal(folio_model_add_col(m, name, 0, 1, FOLIO_CONTINUOUS), j);
+    }
+    int i5[] = { 99, 2, 64, 99, 2, 0 };
+    double v5[] = { 1, 1, 1, 1, -1, 1 };
+    assert_int_equal(folio_model_add_row(m, "f", 6, i5, v5, 0, 1), 5);
+    assert_row(m, 5, 3, (int[]){ 99, 64, 0 }, (double[]){ 2, 1, 1 });
+    assert_int_equal(folio_model_nnz(m), 6 + 3);
     folio_model_free(m);
 }
 
