@@ -162,6 +162,13 @@ static const fexpr *view(lua_State *L, int idx, int mt, fview *tmp, const char *
     return e;
 }
 
+void fexpr_push_mt(lua_State *L) { lua_rawgetp(L, LUA_REGISTRYINDEX, &mt_key); }
+
+const fexpr *fexpr_view_mt(lua_State *L, int idx, int mt, fview *tmp, const char *what)
+{
+    return view(L, idx, mt, tmp, what);
+}
+
 const fexpr *fexpr_view(lua_State *L, int idx, fview *tmp, const char *what)
 {
     idx = lua_absindex(L, idx);

@@ -47,6 +47,11 @@ const fexpr *fexpr_test(lua_State *L, int idx, fview *tmp);
  * Raises "what: expected a number or folio expression, got T" otherwise. */
 const fexpr *fexpr_view(lua_State *L, int idx, fview *tmp, const char *what);
 
+/* For loops: push the expression metatable once (absolute index mt), then
+ * view values against it without a registry lookup each time. */
+void fexpr_push_mt(lua_State *L);
+const fexpr *fexpr_view_mt(lua_State *L, int idx, int mt, fview *tmp, const char *what);
+
 /* An accumulator of terms whose storage is a termbuf userdata kept at a
  * stack slot, so a Lua error part-way leaks nothing. */
 typedef struct facc {

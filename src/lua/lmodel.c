@@ -340,15 +340,15 @@ static void scratch_add(lua_State *L, lmodel *lm, size_t *n, const fexpr *e, dou
 
 /* Adds the row described by nvals values starting at stack index first:
  * a rel b, or a rel b rel c (a and c numbers). */
-static void add_row_from(lua_State *L, lmodel *lm, const char *cname, int first, int nvals)
+static void add_row_from(lua_State *L, lmodel *lm, const char *cname, int first, int nvals, int mt)
 {
     fview t1, t2, t3;
     size_t n = 0;
     double lo, hi;
     if (nvals == 3) {
         rel_t r = check_rel(L, first + 1, cname);
-        const fexpr *a = fexpr_view(L, first, &t1, cname);
-        const fexpr *b = fexpr_view(L, first + 2, &t2, cname);
+        const fexpr *a = fexpr_view_mt(L, first, mt, &t1, cname);
+        const fexpr *b = fexpr_view_mt(L, first + 2, mt, &t2, cname);
         scratch_add(L, lm, &n, a, 1.0, cname);
         scratch_add(L, lm, &n, b, -1.0, cname);
         double rhs = b->c - a->c;
@@ -358,9 +358,9 @@ static void add_row_from(lua_State *L, lmodel *lm, const char *cname, int first,
         rel_t r1 = check_rel(L, first + 1, cname), r2 = check_rel(L, first + 3, cname);
         if (r1 != r2 || r1 == REL_EQ)
             luaL_error(L, "constraint '%s': a two-sided constraint needs \"<=\" twice or \">=\" twice", cname);
-        const fexpr *a = fexpr_view(L, first, &t1, cname);
-        const fexpr *b = fexpr_view(L, first + 2, &t2, cname);
-        const fexpr *c = fexpr_view(L, first + 4, &t3, cname);
+        const fexpr *a = fexpr_view_mt(L, first, mt, &t1, cname);
+        const fexpr *b = fexpr_view_mt(L, first + 2, mt, &t2, cname);
+        const fexpr *c = fexpr_view_mt(L, first + 4, mt, &t3, cname);
         if (a->n || c->n)
             luaL_error(L, "constraint '%s': the outer parts of a two-sided constraint must be numbers", cname);
         scratch_add(L, lm, &n, b, 1.0, cname);
@@ -380,7 +380,7 @@ static void add_row_from(lua_State *L, lmodel *lm, const char *cname, int first,
         luaL_error(L, "%s", folio_model_last_error(lm->m));
 }
 
-typedef struct st_ctx { lmodel *lm; const char *name; char buf[NAME_CAP]; } st_ctx;
+typedef struct st_ctx { lmodel *lm; const char *name; int mt; char buf[NAME_CAP]; } st_ctx;
 
 static void st_leaf(lua_State *L, void *ud, int nkeys, const char *text, size_t len)
 {
@@ -394,7 +394,7 @@ static void st_leaf(lua_State *L, void *ud, int nkeys, const char *text, size_t 
         lua_settop(L, base);
         return;      /* skipped index */
     }
-    add_row_from(L, c->lm, c->buf, base + 1, nres);
+    add_row_from(L, c->lm, c->buf, base + 1, nres, c->mt);
     lua_settop(L, base);
 }
 
@@ -413,11 +413,14 @@ static int m_st(lua_State *L)
         st_ctx c;
         c.lm = lm;
         c.name = name;
+        fexpr_push_mt(L);
+        c.mt = lua_gettop(L);
         folio_product_each(L, 3, 4, what, st_leaf, &c);
         return 0;
     }
     claim_name(L, 1, "cons", "constraint", name, 0);
-    add_row_from(L, lm, name, 3, nargs - 2);
+    fexpr_push_mt(L);
+    add_row_from(L, lm, name, 3, nargs - 2, lua_gettop(L));
     return 0;
 }
 
