@@ -440,7 +440,7 @@ static void cone_terms(lua_State *L, lmodel *lm, size_t *n, const fexpr *e, cons
     }
 }
 
-static void add_cone_from(lua_State *L, lmodel *lm, const char *cname, int first, int nvals)
+static void add_cone_from(lua_State *L, lmodel *lm, const char *cname, int first, int nvals, int mt)
 {
     if (nvals != 3) luaL_error(L, "cone '%s': expected {members}, \"<=\", t (got %d values)", cname, nvals);
     if (!lua_istable(L, first)) luaL_error(L, "cone '%s': members must be a table of expressions", cname);
@@ -448,14 +448,22 @@ static void add_cone_from(lua_State *L, lmodel *lm, const char *cname, int first
     if (!r || strcmp(r, "<=")) luaL_error(L, "cone '%s': relation must be \"<=\" (||members|| <= t)", cname);
     size_t k = lua_rawlen(L, first);
     if (k == 0) luaL_error(L, "cone '%s': no members", cname);
-    /* start and cst live in a userdata so that an error cannot leak them */
-    size_t *start = lua_newuserdatauv(L, (k + 1) * sizeof *start + k * sizeof(double), 0);
-    double *cst = (double *)(start + k + 1);
+    /* start and cst: on the C stack when small, else in a userdata, so
+     * that an error cannot leak them */
+    size_t start_small[17];
+    double cst_small[16];
+    size_t *start = start_small;
+    double *cst = cst_small;
+    int boxed = k > 16;
+    if (boxed) {
+        start = lua_newuserdatauv(L, (k + 1) * sizeof *start + k * sizeof(double), 0);
+        cst = (double *)(start + k + 1);
+    }
     size_t n = 0;
     for (size_t q = 0; q < k; q++) {
         lua_rawgeti(L, first, (lua_Integer)q + 1);
         fview mv;
-        const fexpr *v = fexpr_view(L, -1, &mv, cname);
+        const fexpr *v = fexpr_view_mt(L, lua_gettop(L), mt, &mv, cname);
         start[q] = n;
         cone_terms(L, lm, &n, v, cname);
         cst[q] = v->c;
@@ -463,12 +471,12 @@ static void add_cone_from(lua_State *L, lmodel *lm, const char *cname, int first
     }
     start[k] = n;
     fview tv;
-    const fexpr *t = fexpr_view(L, first + 2, &tv, cname);
+    const fexpr *t = fexpr_view_mt(L, first + 2, mt, &tv, cname);
     size_t tfirst = n;
     cone_terms(L, lm, &n, t, cname);
     long res = folio_model_add_soc(lm->m, cname, k, start, lm->idx, lm->val, cst, t->n, lm->idx + tfirst,
                                    lm->val + tfirst, t->c);
-    lua_pop(L, 1);
+    if (boxed) lua_pop(L, 1);
     if (res < 0) luaL_error(L, "%s", folio_model_last_error(lm->m));
 }
 
@@ -483,7 +491,7 @@ static void soc_leaf(lua_State *L, void *ud, int nkeys, const char *text, size_t
         lua_settop(L, base);
         return;
     }
-    add_cone_from(L, c->lm, c->buf, base + 1, nres);
+    add_cone_from(L, c->lm, c->buf, base + 1, nres, c->mt);
     lua_settop(L, base);
 }
 
@@ -500,11 +508,15 @@ static int m_soc(lua_State *L)
         st_ctx c;
         c.lm = lm;
         c.name = name;
+        fexpr_push_mt(L);
+        c.mt = lua_gettop(L);
         folio_product_each(L, 3, 4, what, soc_leaf, &c);
         return 0;
     }
     claim_name(L, 1, "cones", "cone", name, 0);
-    add_cone_from(L, lm, name, 3, lua_gettop(L) - 2);
+    int nvals = lua_gettop(L) - 2;
+    fexpr_push_mt(L);
+    add_cone_from(L, lm, name, 3, nvals, lua_gettop(L));
     return 0;
 }
 
