@@ -176,3 +176,25 @@ glp_prob *folio_glpk_build(const folio_model *m, int names)
     }
     return P;
 }
+
+folio_error folio_glpk_run(folio_model *m, int verbose, int names, folio_glpk_op op, void *ud)
+{
+    glp_prob *volatile P = NULL;
+    jmp_buf jb;
+    folio_glpk_begin(&jb, verbose);
+    if (setjmp(jb)) {
+        glp_free_env();   /* frees every GLPK object, P included */
+        folio_glpk_end();
+        char why[1100];
+        return folio_model_fail(m, FOLIO_ERR_BACKEND, "GLPK failed: %s", folio_glpk_failure(why, sizeof why));
+    }
+    P = folio_glpk_build(m, names);
+    if (!P) {
+        folio_glpk_end();
+        return folio_model_fail(m, FOLIO_ERR_NOMEM, "out of memory loading model '%s' into GLPK", m->name);
+    }
+    folio_error e = op(P, ud);
+    glp_delete_prob(P);
+    folio_glpk_end();
+    return e;
+}

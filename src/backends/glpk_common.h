@@ -16,6 +16,12 @@ enum { GLPK_NAMES_EXACT = 0, GLPK_NAMES_LP = 1 };
  * GLPK_GUARD. */
 glp_prob *folio_glpk_build(const folio_model *m, int names);
 
+/* Builds m into a GLPK problem under the error guard, runs op on it, and
+ * frees it: the one place that sets up the guard around a model. op
+ * returns FOLIO_OK or an error it has explained in m. */
+typedef folio_error (*folio_glpk_op)(glp_prob *P, void *ud);
+folio_error folio_glpk_run(folio_model *m, int verbose, int names, folio_glpk_op op, void *ud);
+
 /* GLPK calls abort() after its error hook returns, so the hook jumps back.
  * Usage: jmp_buf jb; folio_glpk_begin(&jb, verbose);
  *        if (setjmp(jb)) { glp_free_env(); ...report...; }   */

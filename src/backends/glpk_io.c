@@ -86,6 +86,32 @@ static int strip_objsense(const char *path, char *tmp, size_t tmplen, int *maxim
     return 1;
 }
 
+typedef struct write_job {
+    folio_model *m;
+    const char *path, *tmp;
+    folio_file_format fmt;
+} write_job;
+
+static folio_error write_op(glp_prob *P, void *ud)
+{
+    write_job *j = ud;
+    if (j->fmt == FOLIO_FORMAT_LP && j->m->obj_const != 0.0) {
+        /* GLPK's LP writer keeps the objective constant only as a comment:
+         * carry it as a column fixed at 1 */
+        int c = glp_add_cols(P, 1);
+        glp_set_col_name(P, c, "_objconst");
+        glp_set_col_bnds(P, c, GLP_FX, 1.0, 1.0);
+        glp_set_obj_coef(P, c, j->m->obj_const);
+        glp_set_obj_coef(P, 0, 0.0);
+    }
+    int ret = j->fmt == FOLIO_FORMAT_LP ? glp_write_lp(P, NULL, j->tmp)
+                                        : glp_write_mps(P, GLP_MPS_FILE, NULL, j->tmp);
+    if (ret)
+        return folio_model_fail(j->m, FOLIO_ERR_IO, "cannot write '%s': %s", j->path,
+                                folio_glpk_last_message());
+    return FOLIO_OK;
+}
+
 folio_error folio_model_write(folio_model *m, const char *path, folio_file_format fmt)
 {
     const char *what = fmt == FOLIO_FORMAT_LP ? "LP" : "MPS";
@@ -104,40 +130,12 @@ folio_error folio_model_write(folio_model *m, const char *path, folio_file_forma
     char tmp[4096], err[512];
     if (folio_atomic_begin(path, tmp, sizeof tmp, err, sizeof err))
         return folio_model_fail(m, FOLIO_ERR_IO, "%s", err);
-    glp_prob *volatile P = NULL;
-    jmp_buf jb;
-    folio_glpk_begin(&jb, 0);
-    if (setjmp(jb)) {
-        glp_free_env();
-        folio_glpk_end();
+    write_job job = { m, path, tmp, fmt };
+    folio_error e = folio_glpk_run(m, 0, fmt == FOLIO_FORMAT_LP ? GLPK_NAMES_LP : GLPK_NAMES_EXACT,
+                                   write_op, &job);
+    if (e != FOLIO_OK) {
         folio_atomic_abort(tmp);
-        char why[1100];
-        return folio_model_fail(m, FOLIO_ERR_BACKEND, "GLPK failed writing '%s': %s", path,
-                                folio_glpk_failure(why, sizeof why));
-    }
-    P = folio_glpk_build(m, fmt == FOLIO_FORMAT_LP ? GLPK_NAMES_LP : GLPK_NAMES_EXACT);
-    if (!P) {
-        folio_glpk_end();
-        folio_atomic_abort(tmp);
-        return folio_model_fail(m, FOLIO_ERR_NOMEM, "out of memory writing '%s'", path);
-    }
-    if (fmt == FOLIO_FORMAT_LP && m->obj_const != 0.0) {
-        /* GLPK's LP writer keeps the objective constant only as a comment:
-         * carry it as a column fixed at 1 */
-        int j = glp_add_cols(P, 1);
-        glp_set_col_name(P, j, "_objconst");
-        glp_set_col_bnds(P, j, GLP_FX, 1.0, 1.0);
-        glp_set_obj_coef(P, j, m->obj_const);
-        glp_set_obj_coef(P, 0, 0.0);
-    }
-    int ret = fmt == FOLIO_FORMAT_LP ? glp_write_lp(P, NULL, tmp)
-                                     : glp_write_mps(P, GLP_MPS_FILE, NULL, tmp);
-    glp_delete_prob(P);
-    folio_glpk_end();
-    if (ret) {
-        folio_atomic_abort(tmp);
-        return folio_model_fail(m, FOLIO_ERR_IO, "cannot write '%s': %s", path,
-                                folio_glpk_last_message());
+        return e;
     }
     if (fmt == FOLIO_FORMAT_MPS && m->sense == FOLIO_MAXIMIZE && add_objsense(tmp)) {
         folio_atomic_abort(tmp);

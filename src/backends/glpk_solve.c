@@ -299,6 +299,21 @@ static folio_error refuse_nonlinear(folio_model *m)
                             m->name, m->nq, m->ncones);
 }
 
+typedef struct solve_job {
+    folio_model *m;
+    const folio_options *o;
+    folio_result *res;
+} solve_job;
+
+static folio_error solve_op(glp_prob *P, void *ud)
+{
+    solve_job *j = ud;
+    folio_error e = j->res->is_mip ? solve_mip(P, j->o, j->res) : solve_lp(P, j->o, j->res);
+    if (e == FOLIO_ERR_NOMEM) return folio_model_fail(j->m, e, "out of memory computing ranges");
+    if (e != FOLIO_OK) return folio_model_fail(j->m, e, "GLPK could not factorize the basis for ranging");
+    return FOLIO_OK;
+}
+
 static folio_error glpk_solve(folio_model *m, const folio_options *o, folio_result *res)
 {
     if (m->nq || m->ncones) return refuse_nonlinear(m);
@@ -307,27 +322,18 @@ static folio_error glpk_solve(folio_model *m, const folio_options *o, folio_resu
     snprintf(res->solver, sizeof res->solver, "glpk");
     res->is_mip = m->nint > 0;
     double t0 = folio_now();
-    glp_prob *volatile P = NULL;
-    jmp_buf jb;
-    folio_glpk_begin(&jb, o->verbose);
-    if (setjmp(jb)) {
-        glp_free_env();
-        folio_glpk_end();
-        char why[1100];
-        return folio_model_fail(m, FOLIO_ERR_BACKEND, "GLPK failed: %s", folio_glpk_failure(why, sizeof why));
-    }
-    P = folio_glpk_build(m, GLPK_NAMES_EXACT);
-    if (!P) {
-        folio_glpk_end();
-        return folio_model_fail(m, FOLIO_ERR_NOMEM, "out of memory loading the model into GLPK");
-    }
-    folio_error e = res->is_mip ? solve_mip(P, o, res) : solve_lp(P, o, res);
+    solve_job job = { m, o, res };
+    folio_error e = folio_glpk_run(m, o->verbose, GLPK_NAMES_EXACT, solve_op, &job);
     res->solve_time = folio_now() - t0;
-    glp_delete_prob(P);
-    folio_glpk_end();
-    if (e == FOLIO_ERR_NOMEM) return folio_model_fail(m, e, "out of memory computing ranges");
-    if (e != FOLIO_OK) return folio_model_fail(m, e, "GLPK could not factorize the basis for ranging");
+    if (e != FOLIO_OK) return e;
     if (!res->message[0]) snprintf(res->message, sizeof res->message, "%s", folio_status_message(res->status));
+    return FOLIO_OK;
+}
+
+static folio_error lower_op(glp_prob *P, void *ud)
+{
+    (void)P;
+    (void)ud;
     return FOLIO_OK;
 }
 
@@ -335,24 +341,9 @@ static folio_error glpk_lower(folio_model *m, int skip_cones, double *seconds)
 {
     if ((m->nq || m->ncones) && !skip_cones) return refuse_nonlinear(m);
     double t0 = folio_now();
-    glp_prob *volatile P = NULL;
-    jmp_buf jb;
-    folio_glpk_begin(&jb, 0);
-    if (setjmp(jb)) {
-        glp_free_env();
-        folio_glpk_end();
-        char why[1100];
-        return folio_model_fail(m, FOLIO_ERR_BACKEND, "GLPK failed: %s", folio_glpk_failure(why, sizeof why));
-    }
-    P = folio_glpk_build(m, GLPK_NAMES_EXACT);
-    if (!P) {
-        folio_glpk_end();
-        return folio_model_fail(m, FOLIO_ERR_NOMEM, "out of memory loading the model into GLPK");
-    }
-    if (seconds) *seconds = folio_now() - t0;
-    glp_delete_prob(P);
-    folio_glpk_end();
-    return FOLIO_OK;
+    folio_error e = folio_glpk_run(m, 0, GLPK_NAMES_EXACT, lower_op, NULL);
+    if (seconds) *seconds = folio_now() - t0;   /* build and free, as a solve would */
+    return e;
 }
 
 const folio_backend folio_backend_glpk = {

@@ -380,50 +380,6 @@ static void add_row_from(lua_State *L, lmodel *lm, const char *cname, int first,
         luaL_error(L, "%s", folio_model_last_error(lm->m));
 }
 
-typedef struct st_ctx { lmodel *lm; const char *name; int mt; char buf[NAME_CAP]; } st_ctx;
-
-static void st_leaf(lua_State *L, void *ud, int nkeys, const char *text, size_t len)
-{
-    /* stack: fn k1..kn */
-    st_ctx *c = ud;
-    name_with(L, c->name, text, len, c->buf, sizeof c->buf);
-    int base = lua_gettop(L) - nkeys - 1;     /* below fn */
-    lua_call(L, nkeys, LUA_MULTRET);
-    int nres = lua_gettop(L) - base;
-    if (nres == 0 || (nres >= 1 && lua_isnil(L, base + 1))) {
-        lua_settop(L, base);
-        return;      /* skipped index */
-    }
-    add_row_from(L, c->lm, c->buf, base + 1, nres, c->mt);
-    lua_settop(L, base);
-}
-
-static int m_st(lua_State *L)
-{
-    lmodel *lm = lmodel_check(L, 1);
-    const char *name = luaL_checkstring(L, 2);
-    int nargs = lua_gettop(L);
-    if (lua_type(L, 4) == LUA_TFUNCTION) {
-        if (nargs > 4) return luaL_error(L, "constraint '%s': m:st(name, sets, fn) takes 3 arguments", name);
-        char what[300];
-        snprintf(what, sizeof what, "constraint '%s'", name);
-        int nsets = folio_sets_push(L, 3, what, 0);
-        lua_pop(L, 1);
-        claim_name(L, 1, "cons", "constraint", name, nsets);
-        st_ctx c;
-        c.lm = lm;
-        c.name = name;
-        fexpr_push_mt(L);
-        c.mt = lua_gettop(L);
-        folio_product_each(L, 3, 4, what, st_leaf, &c);
-        return 0;
-    }
-    claim_name(L, 1, "cons", "constraint", name, 0);
-    fexpr_push_mt(L);
-    add_row_from(L, lm, name, 3, nargs - 2, lua_gettop(L));
-    return 0;
-}
-
 /* ---- cones -------------------------------------------------------------- */
 
 /* Appends the linear terms of e to the scratch at *n, refusing quadratic
@@ -480,45 +436,69 @@ static void add_cone_from(lua_State *L, lmodel *lm, const char *cname, int first
     if (res < 0) luaL_error(L, "%s", folio_model_last_error(lm->m));
 }
 
-static void soc_leaf(lua_State *L, void *ud, int nkeys, const char *text, size_t len)
+/* ---- m:st and m:soc: one row (cone), or a family over index sets ---- */
+
+typedef void (*add_fn)(lua_State *L, lmodel *lm, const char *cname, int first, int nvals, int mt);
+
+typedef struct decl_kind {
+    const char *table, *what;   /* bookkeeping table and the word in messages */
+    add_fn add;
+} decl_kind;
+
+static const decl_kind ROWS = { "cons", "constraint", add_row_from };
+static const decl_kind CONES = { "cones", "cone", add_cone_from };
+
+typedef struct decl_ctx {
+    lmodel *lm;
+    const char *name;
+    const decl_kind *kind;
+    int mt;
+    char buf[NAME_CAP];
+} decl_ctx;
+
+static void decl_leaf(lua_State *L, void *ud, int nkeys, const char *text, size_t len)
 {
-    st_ctx *c = ud;
+    /* stack: fn k1..kn */
+    decl_ctx *c = ud;
     name_with(L, c->name, text, len, c->buf, sizeof c->buf);
-    int base = lua_gettop(L) - nkeys - 1;
+    int base = lua_gettop(L) - nkeys - 1;     /* below fn */
     lua_call(L, nkeys, LUA_MULTRET);
     int nres = lua_gettop(L) - base;
-    if (nres == 0 || lua_isnil(L, base + 1)) {
-        lua_settop(L, base);
-        return;
-    }
-    add_cone_from(L, c->lm, c->buf, base + 1, nres, c->mt);
+    if (nres > 0 && !lua_isnil(L, base + 1))  /* nil skips the index */
+        c->kind->add(L, c->lm, c->buf, base + 1, nres, c->mt);
     lua_settop(L, base);
 }
 
-static int m_soc(lua_State *L)
+static int declare(lua_State *L, const decl_kind *kind)
 {
     lmodel *lm = lmodel_check(L, 1);
     const char *name = luaL_checkstring(L, 2);
+    int nargs = lua_gettop(L);
     if (lua_type(L, 4) == LUA_TFUNCTION) {
+        if (nargs > 4)
+            return luaL_error(L, "%s '%s': the family form takes (name, sets, fn)", kind->what, name);
         char what[300];
-        snprintf(what, sizeof what, "cone '%s'", name);
+        snprintf(what, sizeof what, "%s '%s'", kind->what, name);
         int nsets = folio_sets_push(L, 3, what, 0);
         lua_pop(L, 1);
-        claim_name(L, 1, "cones", "cone", name, nsets);
-        st_ctx c;
+        claim_name(L, 1, kind->table, kind->what, name, nsets);
+        decl_ctx c;
         c.lm = lm;
         c.name = name;
+        c.kind = kind;
         fexpr_push_mt(L);
         c.mt = lua_gettop(L);
-        folio_product_each(L, 3, 4, what, soc_leaf, &c);
+        folio_product_each(L, 3, 4, what, decl_leaf, &c);
         return 0;
     }
-    claim_name(L, 1, "cones", "cone", name, 0);
-    int nvals = lua_gettop(L) - 2;
+    claim_name(L, 1, kind->table, kind->what, name, 0);
     fexpr_push_mt(L);
-    add_cone_from(L, lm, name, 3, nvals, lua_gettop(L));
+    kind->add(L, lm, name, 3, nargs - 2, lua_gettop(L));
     return 0;
 }
+
+static int m_st(lua_State *L) { return declare(L, &ROWS); }
+static int m_soc(lua_State *L) { return declare(L, &CONES); }
 
 /* ---- objective ------------------------------------------------------------ */
 
