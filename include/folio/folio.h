@@ -113,6 +113,7 @@ double folio_model_obj_coef(const folio_model *m, size_t j);
 /* Name lookup (hash built on first use); -1 when absent. */
 long folio_model_find_col(folio_model *m, const char *name);
 long folio_model_find_row(folio_model *m, const char *name);
+long folio_model_find_cone(folio_model *m, const char *name);
 
 /* Writes the model in CPLEX LP or free MPS format, names kept, atomically. */
 folio_error folio_model_write(folio_model *m, const char *path, folio_file_format fmt);
@@ -136,6 +137,7 @@ typedef struct folio_options {
     int verbose;
     int mip_duals;           /* MIP: re-solve the LP with integers fixed, for duals */
     int ranges;              /* compute LP sensitivity ranges */
+    double feastol, reltol, abstol;   /* interior point (qp): <= 0 for the defaults */
 } folio_options;
 
 void folio_options_default(folio_options *o);
@@ -163,6 +165,8 @@ typedef struct folio_result {
      * column and activity (rhs) ranges per row; +/-HUGE_VAL for open ends */
     double *obj_lo, *obj_hi;
     double *rhs_lo, *rhs_hi;
+    size_t ncones;
+    double *cone_dual;       /* per cone: d objective / d (constant of its t side) */
 } folio_result;
 
 void folio_result_free(folio_result *r);  /* frees the arrays; accepts NULL */

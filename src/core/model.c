@@ -138,7 +138,7 @@ void folio_model_free(folio_model *m)
     free(m->qi); free(m->qj); free(m->qv);
     free(m->cone_start); free(m->cone_name);
     free(m->aff_start); free(m->aff_cst); free(m->aff_idx); free(m->aff_val);
-    free(m->col_index.slot); free(m->row_index.slot);
+    free(m->col_index.slot); free(m->row_index.slot); free(m->cone_index.slot);
     free(m);
 }
 
@@ -392,6 +392,7 @@ long folio_model_add_soc(folio_model *m, const char *name, size_t k, const size_
     }
     m->cone_name[m->ncones] = off;
     m->cone_start[++m->ncones] = m->naff;
+    if (m->cone_index.cap) index_drop(&m->cone_index);
     return (long)(m->ncones - 1);
 }
 
@@ -481,4 +482,9 @@ long folio_model_find_col(folio_model *m, const char *name)
 long folio_model_find_row(folio_model *m, const char *name)
 {
     return index_find(m, &m->row_index, m->row_name, m->nrows, name);
+}
+
+long folio_model_find_cone(folio_model *m, const char *name)
+{
+    return index_find(m, &m->cone_index, m->cone_name, m->ncones, name);
 }

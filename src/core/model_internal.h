@@ -51,7 +51,7 @@ struct folio_model {
     double *aff_val;
     size_t aff_len, aff_nz_cap;
 
-    name_index col_index, row_index;
+    name_index col_index, row_index, cone_index;
     char err[512];
 };
 

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <time.h>
 
-static const folio_backend *const backends[] = { &folio_backend_glpk, NULL };
-static const char *const backend_names[] = { "glpk", NULL };
+static const folio_backend *const backends[] = { &folio_backend_glpk, &folio_backend_qp, NULL };
+static const char *const backend_names[] = { "glpk", "qp", NULL };
 
 const char *const *folio_backends(void) { return backend_names; }
 
@@ -96,27 +96,19 @@ void folio_result_free(folio_result *r)
 {
     if (!r) return;
     free(r->x); free(r->reduced_cost); free(r->row_activity); free(r->row_dual);
-    free(r->obj_lo); free(r->obj_hi); free(r->rhs_lo); free(r->rhs_hi);
+    free(r->obj_lo); free(r->obj_hi); free(r->rhs_lo); free(r->rhs_hi); free(r->cone_dual);
     r->x = r->reduced_cost = r->row_activity = r->row_dual = NULL;
-    r->obj_lo = r->obj_hi = r->rhs_lo = r->rhs_hi = NULL;
+    r->obj_lo = r->obj_hi = r->rhs_lo = r->rhs_hi = r->cone_dual = NULL;
 }
 
 /* The backend named (or chosen for m); NULL with *err and m's message set. */
 static const folio_backend *find_backend(folio_model *m, const char *name, folio_error *err)
 {
-    if (!name || !*name || !strcmp(name, "auto")) {
-        if (m->nq || m->ncones) {
-            *err = folio_model_fail(m, FOLIO_ERR_UNSUPPORTED,
-                             "model '%s' has %zu quadratic objective terms and %zu cones: it needs "
-                             "the QP/SOCP backend ('qp'), which this build does not include yet",
-                             m->name, m->nq, m->ncones);
-            return NULL;
-        }
-        return &folio_backend_glpk;
-    }
+    if (!name || !*name || !strcmp(name, "auto"))
+        return m->nq || m->ncones ? &folio_backend_qp : &folio_backend_glpk;
     for (size_t i = 0; backends[i]; i++)
         if (!strcmp(backends[i]->name, name)) return backends[i];
-    *err = folio_model_fail(m, FOLIO_ERR_NOT_FOUND, "unknown solver '%s' (available: glpk)", name);
+    *err = folio_model_fail(m, FOLIO_ERR_NOT_FOUND, "unknown solver '%s' (available: glpk, qp)", name);
     return NULL;
 }
 

@@ -538,7 +538,7 @@ static int m_maximize(lua_State *L) { return set_objective(L, FOLIO_MAXIMIZE); }
 
 static const char *const solve_opts[] = {
     "solver", "time_limit", "mip_gap", "iteration_limit", "presolve", "method",
-    "verbose", "mip_duals", "ranges", NULL
+    "verbose", "mip_duals", "ranges", "feastol", "reltol", "abstol", NULL
 };
 
 static double opt_number(lua_State *L, int t, const char *key, double dflt, double lo)
@@ -590,6 +590,9 @@ static int m_solve(lua_State *L)
     o.presolve = opt_bool(L, 2, "presolve", 0);
     o.verbose = opt_bool(L, 2, "verbose", 0);
     o.mip_duals = opt_bool(L, 2, "mip_duals", 0);
+    o.feastol = opt_number(L, 2, "feastol", 0, 0);
+    o.reltol = opt_number(L, 2, "reltol", 0, 0);
+    o.abstol = opt_number(L, 2, "abstol", 0, 0);
     /* ranging costs two basis solves per row and column: on by default
      * only for models small enough for that to be cheap */
     size_t size = folio_model_nrows(lm->m) + folio_model_ncols(lm->m);

@@ -137,9 +137,40 @@ static void need_duals(lua_State *L, lresult *lr, const char *what)
     luaL_error(L, "%s: the solver reported no duals (status '%s')", what, folio_status_name(lr->r.status));
 }
 
+/* If name is a cone (family) of the model, its index for the given keys,
+ * else -1. */
+static long find_cone(lua_State *L, lresult *lr)
+{
+    const char *name = luaL_checkstring(L, 2);
+    int nkeys = lua_gettop(L) - 2;
+    lua_getiuservalue(L, 1, 1);
+    lmodel_push_meta(L, lua_gettop(L));
+    lua_getfield(L, -1, "cones");
+    int is_cone = lua_getfield(L, -1, name) != LUA_TNIL;
+    int nsets = (int)lua_tointeger(L, -1);
+    lua_pop(L, 4);
+    if (!is_cone) return -1;
+    if (nsets != nkeys)
+        luaL_error(L, "dual: cone '%s' takes %d ind%s, got %d", name, nsets, nsets == 1 ? "ex" : "ices", nkeys);
+    char buf[512];
+    for (int k = 3; k <= 2 + nkeys; k++) lua_pushvalue(L, k);
+    lmodel_format_name(L, name, nkeys, buf, sizeof buf);
+    lua_pop(L, nkeys);
+    long k = folio_model_find_cone(lr->m, buf);
+    if (k < 0) luaL_error(L, "dual: no cone '%s' (the index may have been skipped)", buf);
+    if (!lr->r.cone_dual || (size_t)k >= lr->r.ncones) luaL_error(L, "dual: cone '%s' was added after this solve", buf);
+    return k;
+}
+
 static int r_dual(lua_State *L)
 {
     lresult *lr = check_result(L, 1);
+    long cone = find_cone(L, lr);
+    if (cone >= 0) {
+        need_duals(L, lr, "dual");
+        lua_pushnumber(L, lr->r.cone_dual[cone]);
+        return 1;
+    }
     size_t i = find_row(L, lr, "dual");
     need_duals(L, lr, "dual");
     lua_pushnumber(L, lr->r.row_dual[i]);

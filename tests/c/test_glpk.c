@@ -709,8 +709,10 @@ static void test_quadratic_refused(void **state)
     (void)state;
     folio_model *m = lp_with_quadratic();
     check_refused(m, "glpk", FOLIO_ERR_UNSUPPORTED, "GLPK");
-    check_refused(m, NULL, FOLIO_ERR_UNSUPPORTED, "'qp'");
-    check_refused(m, "auto", FOLIO_ERR_UNSUPPORTED, "'qp'");
+    /* the automatic choice is the QP engine, which finds 3x + 2y - xy is
+     * not concave (its Hessian has eigenvalues -1 and 1) */
+    check_refused(m, NULL, FOLIO_ERR_INVALID, "not concave (largest eigenvalue of its Hessian is 1)");
+    check_refused(m, "auto", FOLIO_ERR_INVALID, "not concave");
     folio_model_free(m);
 }
 
@@ -721,7 +723,12 @@ static void test_cone_refused(void **state)
     add_cone(m);
     check_refused(m, "glpk", FOLIO_ERR_UNSUPPORTED, "GLPK");
     check_refused(m, "glpk", FOLIO_ERR_UNSUPPORTED, "cones");
-    check_refused(m, "auto", FOLIO_ERR_UNSUPPORTED, "'qp'");
+    /* the automatic choice solves it with the QP/SOCP engine */
+    folio_result r;
+    assert_int_equal(folio_solve(m, NULL, &r), FOLIO_OK);
+    assert_string_equal(r.solver, "qp");
+    assert_int_equal(r.status, FOLIO_STATUS_OPTIMAL);
+    folio_result_free(&r);
     folio_model_free(m);
 }
 
@@ -730,10 +737,11 @@ static void test_unknown_solver(void **state)
     (void)state;
     folio_model *m = lp_max();
     check_refused(m, "cplex", FOLIO_ERR_NOT_FOUND, "unknown solver 'cplex'");
-    assert_string_equal(folio_model_last_error(m), "unknown solver 'cplex' (available: glpk)");
+    assert_string_equal(folio_model_last_error(m), "unknown solver 'cplex' (available: glpk, qp)");
     const char *const *names = folio_backends();
     assert_string_equal(names[0], "glpk");
-    assert_null(names[1]);
+    assert_string_equal(names[1], "qp");
+    assert_null(names[2]);
     folio_model_free(m);
 }
 
@@ -751,8 +759,8 @@ static void test_invalid_options(void **state)
     folio_model_free(m);
 }
 
-/* The error code must not depend on what the model is called: the
- * automatic choice refusing a cone is UNSUPPORTED whatever the name. */
+/* The error code must not depend on what the model is called: GLPK
+ * refusing a cone is UNSUPPORTED whatever the name. */
 static void test_refusal_code_independent_of_model_name(void **state)
 {
     (void)state;
@@ -760,8 +768,11 @@ static void test_refusal_code_independent_of_model_name(void **state)
     add_col(m, "x", 0, 1, FOLIO_CONTINUOUS);
     add_col(m, "t", 0, 1, FOLIO_CONTINUOUS);
     add_cone(m);
+    folio_options o;
+    folio_options_default(&o);
+    o.solver = "glpk";
     folio_result r;
-    folio_error e = folio_solve(m, NULL, &r);
+    folio_error e = folio_solve(m, &o, &r);
     folio_model_free(m);
     assert_int_equal(e, FOLIO_ERR_UNSUPPORTED);
 }
@@ -809,22 +820,24 @@ static void test_lower(void **state)
     assert_int_equal(folio_lower(m, NULL, 1, NULL), FOLIO_OK);
 
     assert_int_equal(folio_lower(m, "cplex", 1, NULL), FOLIO_ERR_NOT_FOUND);
-    assert_string_equal(folio_model_last_error(m), "unknown solver 'cplex' (available: glpk)");
+    assert_string_equal(folio_model_last_error(m), "unknown solver 'cplex' (available: glpk, qp)");
     folio_model_free(m);
 }
 
-/* "auto" refusing a cone model is the same condition folio_solve reports as
- * FOLIO_ERR_UNSUPPORTED; NOT_FOUND is for unknown backends. */
+/* "auto" lowers a cone model into the QP engine; GLPK refuses it unless
+ * told to skip the cones (UNSUPPORTED; NOT_FOUND is for unknown backends). */
 static void test_lower_auto_refusal_code(void **state)
 {
     (void)state;
     folio_model *m = lp_max();
     add_cone(m);
-    folio_error e = folio_lower(m, "auto", 0, NULL);
-    int names_qp = strstr(folio_model_last_error(m), "'qp'") != NULL;
+    folio_error auto_e = folio_lower(m, "auto", 0, NULL);
+    folio_error glpk_e = folio_lower(m, "glpk", 0, NULL);
+    int names_glpk = strstr(folio_model_last_error(m), "GLPK") != NULL;
     folio_model_free(m);
-    assert_int_equal(e, FOLIO_ERR_UNSUPPORTED);
-    assert_true(names_qp);
+    assert_int_equal(auto_e, FOLIO_OK);
+    assert_int_equal(glpk_e, FOLIO_ERR_UNSUPPORTED);
+    assert_true(names_glpk);
 }
 
 static void test_status_names(void **state)

@@ -177,9 +177,9 @@ do
     "constraint 'q': quadratic terms in constraints are not supported by the LP/MIP backends (use m:soc for cones)",
     "quadratic constraint")
   T.raises(function() m:solve { time_limt = 1 } end,
-    "solve: unknown option 'time_limt' (options: solver, time_limit, mip_gap, iteration_limit, presolve, method, verbose, mip_duals, ranges)",
+    "solve: unknown option 'time_limt' (options: solver, time_limit, mip_gap, iteration_limit, presolve, method, verbose, mip_duals, ranges, feastol, reltol, abstol)",
     "unknown solve option")
-  T.raises(function() m:solve { solver = "cplex" } end, "solve: unknown solver 'cplex' (available: glpk)",
+  T.raises(function() m:solve { solver = "cplex" } end, "solve: unknown solver 'cplex' (available: glpk, qp)",
     "unknown solver")
   T.raises(function() m:write("model.txt") end, "write: 'model.txt': the file name must end in .lp or .mps",
     "write extension")
@@ -248,16 +248,19 @@ do
   T.near(kd:dual("weight"), 0, 1e-12, "fixed-LP dual of the knapsack row")
   T.raises(function() return kd:ranges() end, "ranges: sensitivity ranges are defined for LPs only", "MIP ranges")
 
-  -- a cone is kept in the model and refused by GLPK with a clear message
+  -- a cone goes to the QP/SOCP engine; GLPK refuses it with a clear message
   local c = folio.model("cone")
   local a = c:var("a", { 1, 2 })
   local t = c:var("t")
   c:soc("norm", { a[1] - 1, a[2] }, "<=", t)
+  c:st("a2", a[2], ">=", 3)
   c:minimize(t)
   T.eq(c:stats().cones, 1, "cone stored")
-  T.raises(function() c:solve() end,
-    "solve: model 'cone' has 0 quadratic objective terms and 1 cones: it needs the QP/SOCP backend ('qp'), which this build does not include yet",
-    "cone refused by automatic choice")
+  local cr = c:solve()
+  T.eq(cr.solver, "qp", "automatic choice for a cone")
+  T.near(cr.objective, 3, 1e-8, "min ||(a1 - 1, a2)|| with a2 >= 3")
+  T.near(cr:dual("a2"), 1, 1e-7, "dual of the row that pushes the cone")
+  T.near(cr:dual("norm"), -1, 1e-7, "dual of the cone: d objective / d (constant of t)")
   T.raises(function() c:solve { solver = "glpk" } end,
     "solve: GLPK solves LP and MIP only: model 'cone' has 0 quadratic objective terms and 1 second-order cones (use solver = \"qp\")",
     "cone refused by GLPK")

@@ -1,0 +1,297 @@
+/* The "qp" backend: folio model -> cone form, convexity check, the
+ * interior-point solve, and the answer mapped back to rows and columns. */
+#include "qp.h"
+#include "../backend.h"
+
+#include <gsl/gsl_eigen.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* CSR under construction: rows appended one by one. */
+typedef struct csr_builder {
+    qp_csr M;
+    size_t cap_rows, cap_nz;
+    double *rhs;
+    int *kind;
+    long *src;
+} csr_builder;
+
+static int cb_row(csr_builder *b, size_t nnz, const int *idx, const double *val, double scale,
+                  double rhs, int kind, long src)
+{
+    if (b->M.m + 1 >= b->cap_rows) {
+        size_t c = b->cap_rows ? 2 * b->cap_rows : 64;
+        size_t *st = realloc(b->M.start, (c + 1) * sizeof *st);
+        if (!st) return -1;
+        b->M.start = st;
+        double *r = realloc(b->rhs, c * sizeof *r);
+        if (!r) return -1;
+        b->rhs = r;
+        int *k = realloc(b->kind, c * sizeof *k);
+        if (!k) return -1;
+        b->kind = k;
+        long *s = realloc(b->src, c * sizeof *s);
+        if (!s) return -1;
+        b->src = s;
+        b->cap_rows = c;
+    }
+    if (b->M.nnz + nnz > b->cap_nz) {
+        size_t c = b->cap_nz ? 2 * b->cap_nz : 256;
+        while (c < b->M.nnz + nnz) c *= 2;
+        int *i = realloc(b->M.idx, c * sizeof *i);
+        if (!i) return -1;
+        b->M.idx = i;
+        double *v = realloc(b->M.val, c * sizeof *v);
+        if (!v) return -1;
+        b->M.val = v;
+        b->cap_nz = c;
+    }
+    if (b->M.m == 0) b->M.start[0] = 0;
+    for (size_t k = 0; k < nnz; k++) {
+        b->M.idx[b->M.nnz + k] = idx[k];
+        b->M.val[b->M.nnz + k] = scale * val[k];
+    }
+    b->M.nnz += nnz;
+    b->rhs[b->M.m] = rhs;
+    b->kind[b->M.m] = kind;
+    b->src[b->M.m] = src;
+    b->M.m++;
+    b->M.start[b->M.m] = b->M.nnz;
+    return 0;
+}
+
+static void cb_free(csr_builder *b)
+{
+    free(b->M.start); free(b->M.idx); free(b->M.val); free(b->rhs); free(b->kind); free(b->src);
+}
+
+/* Fills p from m; returns 0, or a folio error with m's message set. */
+static folio_error build_problem(folio_model *m, qp_problem *p)
+{
+    memset(p, 0, sizeof *p);
+    size_t n = m->ncols;
+    double sgn = m->sense == FOLIO_MAXIMIZE ? -1.0 : 1.0;
+    p->n = n;
+    p->c0 = sgn * m->obj_const;
+    p->q = calloc(n + 1, sizeof *p->q);
+    if (!p->q) return FOLIO_ERR_NOMEM;
+    for (size_t j = 0; j < n; j++) p->q[j] = sgn * m->obj[j];
+    if (m->nq) {
+        p->P = calloc(n * n + 1, sizeof *p->P);
+        if (!p->P) return FOLIO_ERR_NOMEM;
+        /* objective terms v x_i x_j as 1/2 x'Px */
+        for (size_t k = 0; k < m->nq; k++) {
+            size_t i = (size_t)m->qi[k], j = (size_t)m->qj[k];
+            double v = sgn * m->qv[k];
+            if (i == j) p->P[i * n + i] += 2 * v;
+            else { p->P[i * n + j] += v; p->P[j * n + i] += v; }
+        }
+    }
+    csr_builder A = { 0 }, G = { 0 };
+    folio_error e = FOLIO_ERR_NOMEM;
+    double one = 1.0;
+    int jj;
+    /* equalities: rows with lo == hi, fixed columns */
+    for (size_t i = 0; i < m->nrows; i++)
+        if (m->lo[i] == m->hi[i] &&
+            cb_row(&A, m->row_start[i + 1] - m->row_start[i], m->nz_idx + m->row_start[i],
+                   m->nz_val + m->row_start[i], 1.0, m->hi[i], QP_ROW_EQ, (long)i))
+            goto fail;
+    for (size_t j = 0; j < n; j++)
+        if (m->lb[j] == m->ub[j] && (jj = (int)j, cb_row(&A, 1, &jj, &one, 1.0, m->lb[j], QP_COL_FIX, (long)j)))
+            goto fail;
+    /* orthant rows: a'x <= hi, -a'x <= -lo, bounds */
+    for (size_t i = 0; i < m->nrows; i++) {
+        if (m->lo[i] == m->hi[i]) continue;
+        size_t s = m->row_start[i], len = m->row_start[i + 1] - s;
+        if (isfinite(m->hi[i]) && cb_row(&G, len, m->nz_idx + s, m->nz_val + s, 1.0, m->hi[i], QP_ROW_HI, (long)i))
+            goto fail;
+        if (isfinite(m->lo[i]) && cb_row(&G, len, m->nz_idx + s, m->nz_val + s, -1.0, -m->lo[i], QP_ROW_LO, (long)i))
+            goto fail;
+    }
+    for (size_t j = 0; j < n; j++) {
+        if (m->lb[j] == m->ub[j]) continue;
+        jj = (int)j;
+        if (isfinite(m->ub[j]) && cb_row(&G, 1, &jj, &one, 1.0, m->ub[j], QP_COL_UB, (long)j)) goto fail;
+        if (isfinite(m->lb[j]) && cb_row(&G, 1, &jj, &one, -1.0, -m->lb[j], QP_COL_LB, (long)j)) goto fail;
+    }
+    p->l = G.M.m;
+    /* cones: s = h - Gx with s_0 = t'x + t0, s_i = a_i'x + b_i */
+    p->ncones = m->ncones;
+    p->cone_dim = calloc(m->ncones + 1, sizeof *p->cone_dim);
+    if (!p->cone_dim) goto fail;
+    for (size_t k = 0; k < m->ncones; k++) {
+        size_t first = m->cone_start[k], last = m->cone_start[k + 1];
+        p->cone_dim[k] = last - first;
+        for (size_t a = first; a < last; a++) {
+            size_t s = m->aff_start[a], len = m->aff_start[a + 1] - s;
+            if (cb_row(&G, len, m->aff_idx + s, m->aff_val + s, -1.0, m->aff_cst[a], QP_CONE, (long)k))
+                goto fail;
+        }
+    }
+    A.M.n = G.M.n = n;
+    if (A.M.m == 0) { A.M.start = calloc(1, sizeof *A.M.start); if (!A.M.start) goto fail; }
+    if (G.M.m == 0) { G.M.start = calloc(1, sizeof *G.M.start); if (!G.M.start) goto fail; }
+    p->A = A.M; p->b = A.rhs; p->a_kind = A.kind; p->a_src = A.src;
+    p->G = G.M; p->h = G.rhs; p->g_kind = G.kind; p->g_src = G.src;
+    if (!p->b) p->b = calloc(1, sizeof *p->b);
+    if (!p->h) p->h = calloc(1, sizeof *p->h);
+    if (!p->b || !p->h) return FOLIO_ERR_NOMEM;
+    return FOLIO_OK;
+fail:
+    cb_free(&A);
+    cb_free(&G);
+    return e;
+}
+
+/* The objective must be convex: P positive semidefinite. */
+static folio_error check_convex(folio_model *m, const qp_problem *p)
+{
+    size_t n = p->n;
+    if (!p->P || n == 0) return FOLIO_OK;
+    double *C = malloc(n * n * sizeof *C);
+    if (!C) return FOLIO_ERR_NOMEM;
+    memcpy(C, p->P, n * n * sizeof *C);
+    double maxd = 0;
+    for (size_t i = 0; i < n; i++) maxd = fmax(maxd, fabs(C[i * n + i]));
+    for (size_t i = 0; i < n; i++) C[i * n + i] += 1e-9 * (1 + maxd);
+    gsl_matrix_view Cv = gsl_matrix_view_array(C, n, n);
+    gsl_error_handler_t *old = gsl_set_error_handler_off();
+    int bad = gsl_linalg_cholesky_decomp1(&Cv.matrix) != GSL_SUCCESS;
+    folio_error e = FOLIO_OK;
+    if (bad) {
+        /* report the smallest eigenvalue of the Hessian */
+        memcpy(C, p->P, n * n * sizeof *C);
+        gsl_vector *ev = gsl_vector_alloc(n);
+        gsl_eigen_symm_workspace *ws = gsl_eigen_symm_alloc(n);
+        double lmin = NAN;
+        if (ev && ws && gsl_eigen_symm(&Cv.matrix, ev, ws) == GSL_SUCCESS) lmin = gsl_vector_min(ev);
+        gsl_vector_free(ev);
+        gsl_eigen_symm_free(ws);
+        /* P holds the Hessian of the minimised form */
+        double shown = m->sense == FOLIO_MAXIMIZE ? -lmin : lmin;
+        e = folio_model_fail(m, FOLIO_ERR_INVALID,
+                             m->sense == FOLIO_MAXIMIZE
+                                 ? "model '%s': maximising a quadratic objective that is not concave "
+                                   "(largest eigenvalue of its Hessian is %.6g)"
+                                 : "model '%s': minimising a quadratic objective that is not convex "
+                                   "(smallest eigenvalue of its Hessian is %.6g)",
+                             m->name, shown);
+    }
+    gsl_set_error_handler(old);
+    free(C);
+    return e;
+}
+
+static void map_result(folio_model *m, const qp_problem *p, const qp_solution *sol, folio_result *res)
+{
+    double sgn = m->sense == FOLIO_MAXIMIZE ? -1.0 : 1.0;
+    switch (sol->status) {
+    case QP_OPTIMAL: res->status = FOLIO_STATUS_OPTIMAL; break;
+    case QP_PRIMAL_INFEASIBLE: res->status = FOLIO_STATUS_INFEASIBLE; break;
+    case QP_DUAL_INFEASIBLE: res->status = FOLIO_STATUS_UNBOUNDED; break;
+    case QP_MAX_ITER: res->status = FOLIO_STATUS_ITERATION_LIMIT; break;
+    case QP_TIME_LIMIT: res->status = FOLIO_STATUS_TIME_LIMIT; break;
+    default: res->status = FOLIO_STATUS_NUMERICAL_ERROR; break;
+    }
+    res->iterations = sol->iterations;
+    snprintf(res->message, sizeof res->message, "%s", sol->message);
+    if (sol->status != QP_OPTIMAL) return;
+    res->has_solution = res->has_duals = 1;
+    memcpy(res->x, sol->x, p->n * sizeof *res->x);
+    res->objective = sgn * (sol->pcost + p->c0);
+    for (size_t i = 0; i < m->nrows; i++) {
+        double a = 0;
+        for (size_t k = m->row_start[i]; k < m->row_start[i + 1]; k++) a += m->nz_val[k] * sol->x[m->nz_idx[k]];
+        res->row_activity[i] = a;
+    }
+    /* duals as d objective / d rhs in the model's own sense; reduced costs
+     * as the bound multipliers' share of the Lagrangian gradient */
+    for (size_t i = 0; i < p->A.m; i++) {
+        double y = sol->y[i];
+        if (p->a_kind[i] == QP_ROW_EQ) res->row_dual[p->a_src[i]] += -sgn * y;
+        else res->reduced_cost[p->a_src[i]] += -sgn * y;
+    }
+    for (size_t i = 0; i < p->G.m; i++) {
+        double z = sol->z[i];
+        long s = p->g_src[i];
+        switch (p->g_kind[i]) {
+        case QP_ROW_HI: res->row_dual[s] += -sgn * z; break;
+        case QP_ROW_LO: res->row_dual[s] += sgn * z; break;
+        case QP_COL_UB: res->reduced_cost[s] += -sgn * z; break;
+        case QP_COL_LB: res->reduced_cost[s] += sgn * z; break;
+        default: break;
+        }
+    }
+    size_t off = p->l;
+    for (size_t k = 0; k < p->ncones; k++) {
+        res->cone_dual[k] = -sgn * sol->z[off];
+        off += p->cone_dim[k];
+    }
+}
+
+static folio_error qp_solve_model(folio_model *m, const folio_options *o, folio_result *res)
+{
+    if (m->nint)
+        return folio_model_fail(m, FOLIO_ERR_UNSUPPORTED,
+                                "model '%s' has %zu integer variables: the QP engine's branch and bound "
+                                "(mixed-integer QP/SOCP) is not built yet",
+                                m->name, m->nint);
+    if (folio_result_alloc(res, m->ncols, m->nrows))
+        return folio_model_fail(m, FOLIO_ERR_NOMEM, "out of memory allocating the result");
+    res->ncones = m->ncones;
+    res->cone_dual = calloc(m->ncones + 1, sizeof *res->cone_dual);
+    if (!res->cone_dual) return folio_model_fail(m, FOLIO_ERR_NOMEM, "out of memory allocating the result");
+    snprintf(res->solver, sizeof res->solver, "qp");
+    double t0 = folio_now();
+    qp_problem p;
+    folio_error e = build_problem(m, &p);
+    if (e != FOLIO_OK) {
+        qp_problem_free(&p);
+        return folio_model_fail(m, e, "out of memory building the QP");
+    }
+    e = check_convex(m, &p);
+    if (e != FOLIO_OK) {
+        qp_problem_free(&p);
+        if (e == FOLIO_ERR_NOMEM) folio_model_fail(m, e, "out of memory checking convexity");
+        return e;
+    }
+    qp_settings st;
+    qp_settings_default(&st);
+    if (o->time_limit > 0) st.time_limit = o->time_limit;
+    if (o->iteration_limit > 0) st.max_iter = (int)(o->iteration_limit < 100000 ? o->iteration_limit : 100000);
+    if (o->feastol > 0) st.feastol = o->feastol;
+    if (o->reltol > 0) st.reltol = o->reltol;
+    if (o->abstol > 0) st.abstol = o->abstol;
+    st.verbose = o->verbose;
+    qp_solution sol;
+    if (qp_ipm_solve(&p, &st, &sol)) {
+        qp_problem_free(&p);
+        return folio_model_fail(m, FOLIO_ERR_NOMEM, "out of memory in the QP solver");
+    }
+    map_result(m, &p, &sol, res);
+    res->solve_time = folio_now() - t0;
+    qp_solution_free(&sol);
+    qp_problem_free(&p);
+    return FOLIO_OK;
+}
+
+static folio_error qp_lower(folio_model *m, int skip_cones, double *seconds)
+{
+    (void)skip_cones;
+    double t0 = folio_now();
+    qp_problem p;
+    folio_error e = build_problem(m, &p);
+    qp_problem_free(&p);
+    if (seconds) *seconds = folio_now() - t0;
+    if (e != FOLIO_OK) return folio_model_fail(m, e, "out of memory building the QP");
+    return FOLIO_OK;
+}
+
+const folio_backend folio_backend_qp = {
+    "qp", FOLIO_CAP_LP | FOLIO_CAP_QP | FOLIO_CAP_SOC, qp_solve_model, qp_lower
+};

@@ -1,0 +1,539 @@
+/* Primal-dual interior-point method for convex QP/SOCP (CVXOPT's coneqp
+ * scheme): Nesterov-Todd scaling, Mehrotra predictor-corrector, one step
+ * of iterative refinement per Newton solve.
+ *
+ * Newton system, in the scaled variables dz~ = W dz, ds~ = W^{-1} ds:
+ *   P dx + A'dy + G'dz = -rx,  A dx = -ry,  G dx + ds = -rz,
+ *   lambda o (dz~ + ds~) = rc.
+ * Eliminating ds and dz leaves [H A'; A 0], H = P + G'W^{-2}G, solved
+ * through K = H + A'A (Cholesky) and the Schur complement A K^{-1} A'. */
+#include "qp.h"
+#include "qp_cone.h"
+#include "../backend.h"
+
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DENSE_ROW 16     /* G rows with more nonzeros go through dsyrk */
+
+void qp_settings_default(qp_settings *st)
+{
+    st->feastol = 1e-9;
+    st->abstol = 1e-10;
+    st->reltol = 1e-9;
+    st->max_iter = 100;
+    st->time_limit = 0;
+    st->verbose = 0;
+}
+
+void qp_csr_mul(const qp_csr *M, const double *x, double *y, double alpha, double beta)
+{
+    for (size_t i = 0; i < M->m; i++) {
+        double s = 0;
+        for (size_t k = M->start[i]; k < M->start[i + 1]; k++) s += M->val[k] * x[M->idx[k]];
+        y[i] = alpha * s + (beta == 0 ? 0 : beta * y[i]);
+    }
+}
+
+void qp_csr_tmul(const qp_csr *M, const double *x, double *y, double alpha, double beta)
+{
+    if (beta != 1.0)
+        for (size_t j = 0; j < M->n; j++) y[j] = beta == 0 ? 0 : beta * y[j];
+    for (size_t i = 0; i < M->m; i++) {
+        double xi = alpha * x[i];
+        if (xi == 0) continue;
+        for (size_t k = M->start[i]; k < M->start[i + 1]; k++) y[M->idx[k]] += M->val[k] * xi;
+    }
+}
+
+static double nrm2(const double *v, size_t n)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++) s += v[i] * v[i];
+    return sqrt(s);
+}
+
+static double dotp(const double *a, const double *b, size_t n)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+
+typedef struct ipm {
+    const qp_problem *p;
+    size_t n, np, m;
+    qp_scaling W;
+    double *K;          /* n x n, lower triangle: Cholesky factor after factor() */
+    double *X;          /* n x np: K^{-1} A' */
+    double *S;          /* np x np: Cholesky factor of A K^{-1} A' */
+    double *Dm;         /* dense scaled rows, md x n */
+    double *Ad;         /* A dense, np x n */
+    int *mark;          /* column marker, n */
+    int *cols;          /* columns of a cone block */
+    double *U;          /* a cone block's scaled rows, restricted to its columns */
+    /* work vectors */
+    double *t, *u, *v, *r1, *r2, *gdx, *dzt, *dst;
+    double *e1, *e2, *e3, *e4, *cx, *cy, *cz, *cs, *ct;
+    size_t maxdim;
+} ipm;
+
+static void *xcalloc(size_t n, size_t sz, int *fail)
+{
+    void *p = calloc(n ? n : 1, sz);
+    if (!p) *fail = 1;
+    return p;
+}
+
+static void ipm_free(ipm *w)
+{
+    free(w->W.w); free(w->W.beta); free(w->W.wbar); free(w->W.lambda);
+    free(w->K); free(w->X); free(w->S); free(w->Dm); free(w->Ad); free(w->mark); free(w->cols);
+    free(w->U);
+    free(w->t); free(w->u); free(w->v); free(w->r1); free(w->r2); free(w->gdx); free(w->dzt);
+    free(w->dst); free(w->e1); free(w->e2); free(w->e3); free(w->e4); free(w->cx); free(w->cy);
+    free(w->cz); free(w->cs); free(w->ct);
+}
+
+static int ipm_alloc(ipm *w, const qp_problem *p)
+{
+    int fail = 0;
+    memset(w, 0, sizeof *w);
+    w->p = p;
+    w->n = p->n;
+    w->np = p->A.m;
+    w->m = p->G.m;
+    size_t n = w->n, np = w->np, m = w->m;
+    w->W.l = p->l;
+    w->W.ncones = p->ncones;
+    w->W.dim = p->cone_dim;
+    w->W.w = xcalloc(p->l, sizeof(double), &fail);
+    w->W.beta = xcalloc(p->ncones, sizeof(double), &fail);
+    w->W.wbar = xcalloc(m, sizeof(double), &fail);
+    w->W.lambda = xcalloc(m, sizeof(double), &fail);
+    w->K = xcalloc(n * n, sizeof(double), &fail);
+    w->X = xcalloc(n * np, sizeof(double), &fail);
+    w->S = xcalloc(np * np, sizeof(double), &fail);
+    w->Ad = xcalloc(np * n, sizeof(double), &fail);
+    size_t md = 0;
+    for (size_t i = 0; i < p->l; i++)
+        if (p->G.start[i + 1] - p->G.start[i] > DENSE_ROW) md++;
+    w->Dm = xcalloc(md * n, sizeof(double), &fail);
+    w->mark = xcalloc(n, sizeof(int), &fail);
+    w->cols = xcalloc(n, sizeof(int), &fail);
+    for (size_t k = 0; k < p->ncones; k++)
+        if (p->cone_dim[k] > w->maxdim) w->maxdim = p->cone_dim[k];
+    w->U = xcalloc(w->maxdim * n + n, sizeof(double), &fail);
+    double **vecs[] = { &w->t, &w->u, &w->v, &w->gdx, &w->dzt, &w->dst, &w->e3, &w->e4, &w->cz,
+                        &w->cs, &w->ct };
+    for (size_t i = 0; i < sizeof vecs / sizeof *vecs; i++) *vecs[i] = xcalloc(m, sizeof(double), &fail);
+    w->r1 = xcalloc(n, sizeof(double), &fail);
+    w->e1 = xcalloc(n, sizeof(double), &fail);
+    w->cx = xcalloc(n, sizeof(double), &fail);
+    w->r2 = xcalloc(np, sizeof(double), &fail);
+    w->e2 = xcalloc(np, sizeof(double), &fail);
+    w->cy = xcalloc(np, sizeof(double), &fail);
+    if (!fail)
+        for (size_t i = 0; i < np; i++)
+            for (size_t k = p->A.start[i]; k < p->A.start[i + 1]; k++)
+                w->Ad[i * n + (size_t)p->A.idx[k]] += p->A.val[k];
+    for (size_t j = 0; j < n && !fail; j++) w->mark[j] = -1;
+    if (fail) ipm_free(w);
+    return fail ? -1 : 0;
+}
+
+/* K = P + G'W^{-2}G + A'A (lower triangle) + reg, then Cholesky and the
+ * Schur complement. identity: W = I (the starting point). Returns 0, 1
+ * when K is not definite, 2 when the Schur complement is not. */
+static int build_and_factor(ipm *w, double reg)
+{
+    const qp_problem *p = w->p;
+    size_t n = w->n, np = w->np;
+    double *K = w->K;
+    if (p->P) {
+        for (size_t i = 0; i < n; i++) memcpy(K + i * n, p->P + i * n, (i + 1) * sizeof *K);
+    } else {
+        for (size_t i = 0; i < n; i++) memset(K + i * n, 0, (i + 1) * sizeof *K);
+    }
+    const qp_csr *G = &p->G;
+    size_t md = 0;
+    for (size_t i = 0; i < p->l; i++) {
+        double winv = 1.0 / w->W.w[i];
+        size_t a = G->start[i], e = G->start[i + 1];
+        if (e - a > DENSE_ROW) {
+            double *row = w->Dm + md * n;
+            memset(row, 0, n * sizeof *row);
+            for (size_t k = a; k < e; k++) row[G->idx[k]] += G->val[k] * winv;
+            md++;
+            continue;
+        }
+        double d = winv * winv;
+        for (size_t k1 = a; k1 < e; k1++)
+            for (size_t k2 = a; k2 < e; k2++) {
+                int r = G->idx[k1], c = G->idx[k2];
+                if (r >= c) K[(size_t)r * n + (size_t)c] += d * G->val[k1] * G->val[k2];
+            }
+    }
+    if (md) {
+        gsl_matrix_view Dv = gsl_matrix_view_array(w->Dm, md, n);
+        gsl_matrix_view Kv = gsl_matrix_view_array(K, n, n);
+        gsl_blas_dsyrk(CblasLower, CblasTrans, 1.0, &Dv.matrix, 1.0, &Kv.matrix);
+    }
+    /* cones: U = W_k^{-1} G_k on the block's columns; K += U'U */
+    size_t off = p->l;
+    for (size_t kc = 0; kc < p->ncones; kc++) {
+        size_t d = p->cone_dim[kc], c = 0;
+        for (size_t r = off; r < off + d; r++)
+            for (size_t k = G->start[r]; k < G->start[r + 1]; k++) {
+                int j = G->idx[k];
+                if (w->mark[j] < 0) { w->mark[j] = (int)c; w->cols[c++] = j; }
+            }
+        double *U = w->U;   /* d x c, column-major per column: U[col * d + row] */
+        memset(U, 0, d * c * sizeof *U);
+        for (size_t r = off; r < off + d; r++)
+            for (size_t k = G->start[r]; k < G->start[r + 1]; k++)
+                U[(size_t)w->mark[G->idx[k]] * d + (r - off)] += G->val[k];
+        for (size_t col = 0; col < c; col++) {
+            double *uc = U + col * d;
+            qp_scale_block(&w->W, kc, off, uc, w->t, 1);
+            memcpy(uc, w->t, d * sizeof *uc);
+        }
+        for (size_t a = 0; a < c; a++)
+            for (size_t b = 0; b <= a; b++) {
+                double s = dotp(U + a * d, U + b * d, d);
+                int r = w->cols[a], cc = w->cols[b];
+                if (r >= cc) K[(size_t)r * n + (size_t)cc] += s;
+                else K[(size_t)cc * n + (size_t)r] += s;
+            }
+        for (size_t a = 0; a < c; a++) w->mark[w->cols[a]] = -1;
+        off += d;
+    }
+    /* A'A keeps K definite when H is only semidefinite on the null space of A */
+    const qp_csr *A = &p->A;
+    for (size_t i = 0; i < np; i++)
+        for (size_t k1 = A->start[i]; k1 < A->start[i + 1]; k1++)
+            for (size_t k2 = A->start[i]; k2 < A->start[i + 1]; k2++) {
+                int r = A->idx[k1], c = A->idx[k2];
+                if (r >= c) K[(size_t)r * n + (size_t)c] += A->val[k1] * A->val[k2];
+            }
+    double maxd = 1;
+    for (size_t i = 0; i < n; i++) if (K[i * n + i] > maxd) maxd = K[i * n + i];
+    /* a small regularisation; iterative refinement removes its effect */
+    for (size_t i = 0; i < n; i++) K[i * n + i] += reg * maxd;
+    gsl_matrix_view Kv = gsl_matrix_view_array(K, n, n);
+    if (n && gsl_linalg_cholesky_decomp1(&Kv.matrix) != GSL_SUCCESS) return 1;
+    if (np == 0) return 0;
+    /* X = K^{-1} A', S = A X */
+    for (size_t i = 0; i < np; i++) {
+        gsl_vector_view col = gsl_vector_view_array(w->t, n);
+        memcpy(w->t, w->Ad + i * n, n * sizeof *w->t);
+        gsl_linalg_cholesky_svx(&Kv.matrix, &col.vector);
+        for (size_t j = 0; j < n; j++) w->X[j * np + i] = w->t[j];
+    }
+    for (size_t i = 0; i < np; i++)
+        for (size_t k = 0; k <= i; k++) {
+            double s = 0;
+            for (size_t j = 0; j < n; j++) s += w->Ad[i * n + j] * w->X[j * np + k];
+            w->S[i * np + k] = s;
+        }
+    double maxs = 1e-300;
+    for (size_t i = 0; i < np; i++) if (w->S[i * np + i] > maxs) maxs = w->S[i * np + i];
+    for (size_t i = 0; i < np; i++) w->S[i * np + i] += 1e-14 * maxs;
+    gsl_matrix_view Sv = gsl_matrix_view_array(w->S, np, np);
+    if (gsl_linalg_cholesky_decomp1(&Sv.matrix) != GSL_SUCCESS) return 2;
+    return 0;
+}
+
+/* Builds and factors the KKT matrix, raising the regularisation if needed. */
+static int factor(ipm *w)
+{
+    double reg = 1e-13;
+    for (int attempt = 0; attempt < 5; attempt++, reg *= 100) {
+        int r = build_and_factor(w, reg);
+        if (r == 0) return 0;
+        if (r == 2) return -1;   /* dependent equality rows: no reg helps */
+    }
+    return -1;
+}
+
+/* [H A'; A 0][dx; dy] = [r1; r2] */
+static void kkt_solve(ipm *w, const double *r1, const double *r2, double *dx, double *dy)
+{
+    size_t n = w->n, np = w->np;
+    const qp_problem *p = w->p;
+    memcpy(dx, r1, n * sizeof *dx);
+    if (np) qp_csr_tmul(&p->A, r2, dx, 1.0, 1.0);
+    gsl_matrix_view Kv = gsl_matrix_view_array(w->K, n, n);
+    gsl_vector_view xv = gsl_vector_view_array(dx, n);
+    if (n) gsl_linalg_cholesky_svx(&Kv.matrix, &xv.vector);
+    if (!np) return;
+    /* dy = S^{-1} (A u - r2), dx = u - X dy */
+    qp_csr_mul(&p->A, dx, dy, 1.0, 0.0);
+    for (size_t i = 0; i < np; i++) dy[i] -= r2[i];
+    gsl_matrix_view Sv = gsl_matrix_view_array(w->S, np, np);
+    gsl_vector_view yv = gsl_vector_view_array(dy, np);
+    gsl_linalg_cholesky_svx(&Sv.matrix, &yv.vector);
+    for (size_t j = 0; j < n; j++) dx[j] -= dotp(w->X + j * np, dy, np);
+}
+
+/* One Newton solve (see the top of the file); fills dx..ds and the scaled
+ * dzt, dst. */
+static void newton1(ipm *w, const double *rx, const double *ry, const double *rz, const double *rc,
+                    double *dx, double *dy, double *dz, double *ds)
+{
+    const qp_problem *p = w->p;
+    size_t n = w->n, np = w->np, m = w->m;
+    qp_jdiv(&w->W, w->W.lambda, rc, w->t);                 /* t = lambda \ rc */
+    qp_scale(&w->W, rz, w->u, 1);
+    for (size_t i = 0; i < m; i++) w->u[i] += w->t[i];     /* u = W^{-1} rz + t */
+    qp_scale(&w->W, w->u, w->v, 1);                        /* v = W^{-1} u */
+    for (size_t j = 0; j < n; j++) w->r1[j] = -rx[j];
+    qp_csr_tmul(&p->G, w->v, w->r1, -1.0, 1.0);
+    for (size_t i = 0; i < np; i++) w->r2[i] = -ry[i];
+    kkt_solve(w, w->r1, w->r2, dx, dy);
+    qp_csr_mul(&p->G, dx, w->gdx, 1.0, 0.0);
+    for (size_t i = 0; i < m; i++) w->gdx[i] += rz[i];
+    qp_scale(&w->W, w->gdx, w->dzt, 1);
+    for (size_t i = 0; i < m; i++) {
+        w->dzt[i] += w->t[i];
+        w->dst[i] = w->t[i] - w->dzt[i];
+    }
+    qp_scale(&w->W, w->dzt, dz, 1);
+    qp_scale(&w->W, w->dst, ds, 0);
+}
+
+/* Newton solve plus one step of iterative refinement on the full system. */
+static void newton(ipm *w, const double *rx, const double *ry, const double *rz, const double *rc,
+                   double *dx, double *dy, double *dz, double *ds)
+{
+    const qp_problem *p = w->p;
+    size_t n = w->n, np = w->np, m = w->m;
+    newton1(w, rx, ry, rz, rc, dx, dy, dz, ds);
+    /* residuals of the computed direction */
+    for (size_t j = 0; j < n; j++) w->e1[j] = -rx[j];
+    if (p->P)
+        for (size_t i = 0; i < n; i++) w->e1[i] -= dotp(p->P + i * n, dx, n);
+    qp_csr_tmul(&p->A, dy, w->e1, -1.0, 1.0);
+    qp_csr_tmul(&p->G, dz, w->e1, -1.0, 1.0);
+    qp_csr_mul(&p->A, dx, w->e2, -1.0, 0.0);
+    for (size_t i = 0; i < np; i++) w->e2[i] -= ry[i];
+    qp_csr_mul(&p->G, dx, w->e3, -1.0, 0.0);
+    for (size_t i = 0; i < m; i++) w->e3[i] -= rz[i] + ds[i];
+    /* complementarity residual in the scaled space */
+    for (size_t i = 0; i < m; i++) w->ct[i] = w->dzt[i] + w->dst[i];
+    qp_jprod(&w->W, w->W.lambda, w->ct, w->e4);
+    for (size_t i = 0; i < m; i++) w->e4[i] = rc[i] - w->e4[i];
+    /* the correction solves the same system with the residuals as data */
+    for (size_t j = 0; j < n; j++) w->e1[j] = -w->e1[j];
+    for (size_t i = 0; i < np; i++) w->e2[i] = -w->e2[i];
+    for (size_t i = 0; i < m; i++) w->e3[i] = -w->e3[i];
+    double *sz = w->cz;   /* keep the first scaled directions */
+    memcpy(w->cs, w->dzt, m * sizeof *sz);
+    memcpy(sz, w->dst, m * sizeof *sz);
+    newton1(w, w->e1, w->e2, w->e3, w->e4, w->cx, w->cy, w->ct, w->u);
+    for (size_t j = 0; j < n; j++) dx[j] += w->cx[j];
+    for (size_t i = 0; i < np; i++) dy[i] += w->cy[i];
+    for (size_t i = 0; i < m; i++) {
+        dz[i] += w->ct[i];
+        ds[i] += w->u[i];
+        w->dzt[i] += w->cs[i];
+        w->dst[i] += sz[i];
+    }
+}
+
+static void set_identity_scaling(qp_scaling *W, size_t m)
+{
+    for (size_t i = 0; i < W->l; i++) W->w[i] = 1.0;
+    memset(W->wbar, 0, m * sizeof *W->wbar);
+    size_t off = W->l;
+    for (size_t k = 0; k < W->ncones; k++) {
+        W->beta[k] = 1.0;
+        W->wbar[off] = 1.0;
+        off += W->dim[k];
+    }
+}
+
+void qp_solution_free(qp_solution *s)
+{
+    if (!s) return;
+    free(s->x); free(s->y); free(s->z); free(s->s);
+    s->x = s->y = s->z = s->s = NULL;
+}
+
+int qp_ipm_solve(const qp_problem *p, const qp_settings *st, qp_solution *sol)
+{
+    memset(sol, 0, sizeof *sol);
+    ipm w;
+    if (ipm_alloc(&w, p)) return -1;
+    size_t n = w.n, np = w.np, m = w.m;
+    int fail = 0;
+    double *x = xcalloc(n, sizeof(double), &fail), *y = xcalloc(np, sizeof(double), &fail);
+    double *z = xcalloc(m, sizeof(double), &fail), *s = xcalloc(m, sizeof(double), &fail);
+    double *rx = xcalloc(n, sizeof(double), &fail), *ry = xcalloc(np, sizeof(double), &fail);
+    double *rz = xcalloc(m, sizeof(double), &fail), *rc = xcalloc(m, sizeof(double), &fail);
+    double *dx = xcalloc(n, sizeof(double), &fail), *dy = xcalloc(np, sizeof(double), &fail);
+    double *dz = xcalloc(m, sizeof(double), &fail), *ds = xcalloc(m, sizeof(double), &fail);
+    double *dsa = xcalloc(m, sizeof(double), &fail), *dza = xcalloc(m, sizeof(double), &fail);
+    double *px = xcalloc(n, sizeof(double), &fail);
+    if (fail) {
+        free(x); free(y); free(z); free(s); free(rx); free(ry); free(rz); free(rc);
+        free(dx); free(dy); free(dz); free(ds); free(dsa); free(dza); free(px);
+        ipm_free(&w);
+        return -1;
+    }
+    sol->x = x; sol->y = y; sol->z = z; sol->s = s;
+    gsl_error_handler_t *old = gsl_set_error_handler_off();
+    double t0 = folio_now();
+    const double resx0 = fmax(1.0, nrm2(p->q, n)), resy0 = fmax(1.0, nrm2(p->b, np)),
+                 resz0 = fmax(1.0, nrm2(p->h, m));
+    size_t degree = p->l + p->ncones;
+
+    /* starting point: x, y minimise 1/2 x'Px + q'x + 1/2 ||Gx - h||^2 on Ax = b;
+     * s = h - Gx and z = Gx - h, each shifted into the cone */
+    set_identity_scaling(&w.W, m);
+    if (factor(&w)) {
+        sol->status = QP_NUMERICAL;
+        snprintf(sol->message, sizeof sol->message,
+                 "the KKT system is singular at the start (dependent equalities or an unconstrained direction)");
+        goto done;
+    }
+    for (size_t j = 0; j < n; j++) rx[j] = -p->q[j];
+    qp_csr_tmul(&p->G, p->h, rx, 1.0, 1.0);
+    kkt_solve(&w, rx, p->b, x, y);
+    qp_csr_mul(&p->G, x, z, 1.0, 0.0);
+    for (size_t i = 0; i < m; i++) {
+        z[i] -= p->h[i];
+        s[i] = -z[i];
+    }
+    double a = qp_shift_needed(&w.W, s);
+    if (a >= -1e-8 * fmax(1.0, nrm2(s, m))) qp_add_identity(&w.W, s, 1 + a);
+    a = qp_shift_needed(&w.W, z);
+    if (a >= -1e-8 * fmax(1.0, nrm2(z, m))) qp_add_identity(&w.W, z, 1 + a);
+    if (m == 0) { /* no inequalities: the start is the solution of the KKT system */ }
+
+    sol->status = QP_MAX_ITER;
+    for (int it = 0;; it++) {
+        /* residuals and costs */
+        for (size_t j = 0; j < n; j++) px[j] = p->P ? dotp(p->P + j * n, x, n) : 0.0;
+        for (size_t j = 0; j < n; j++) rx[j] = px[j] + p->q[j];
+        qp_csr_tmul(&p->A, y, rx, 1.0, 1.0);
+        qp_csr_tmul(&p->G, z, rx, 1.0, 1.0);
+        qp_csr_mul(&p->A, x, ry, 1.0, 0.0);
+        for (size_t i = 0; i < np; i++) ry[i] -= p->b[i];
+        qp_csr_mul(&p->G, x, rz, 1.0, 0.0);
+        for (size_t i = 0; i < m; i++) rz[i] += s[i] - p->h[i];
+        double xpx = dotp(x, px, n), qx = dotp(p->q, x, n);
+        double gap = dotp(s, z, m);
+        double pcost = 0.5 * xpx + qx;
+        double dcost = pcost + dotp(y, ry, np) + dotp(z, rz, m) - gap;
+        double pres = fmax(nrm2(ry, np) / resy0, nrm2(rz, m) / resz0);
+        double dres = nrm2(rx, n) / resx0;
+        double relgap = pcost < 0 ? gap / -pcost : dcost > 0 ? gap / dcost : HUGE_VAL;
+        sol->iterations = it;
+        sol->pcost = pcost;
+        sol->dcost = dcost;
+        sol->gap = gap;
+        sol->pres = pres;
+        sol->dres = dres;
+        if (st->verbose)
+            fprintf(stderr, "qp %3d  pcost % .10e  dcost % .10e  gap %.2e  pres %.2e  dres %.2e\n", it, pcost,
+                    dcost, gap, pres, dres);
+        if (pres <= st->feastol && dres <= st->feastol && (gap <= st->abstol || relgap <= st->reltol)) {
+            sol->status = QP_OPTIMAL;
+            break;
+        }
+        /* certificates: (y, z) with A'y + G'z = 0, z in K, b'y + h'z < 0 proves
+         * primal infeasibility; x with Px = 0, Ax = 0, -Gx in K, q'x < 0 an
+         * unbounded objective. Iterates diverge along them. */
+        double bh = dotp(p->b, y, np) + dotp(p->h, z, m);
+        if (bh < 0 && m) {
+            for (size_t j = 0; j < n; j++) dx[j] = 0;
+            qp_csr_tmul(&p->A, y, dx, 1.0, 1.0);
+            qp_csr_tmul(&p->G, z, dx, 1.0, 1.0);
+            if (nrm2(dx, n) / resx0 <= st->feastol * -bh && -bh > 1e3) {
+                sol->status = QP_PRIMAL_INFEASIBLE;
+                break;
+            }
+        }
+        if (qx < 0) {
+            double ax = nrm2(ry, np) , gx = 0;
+            for (size_t i = 0; i < np; i++) ax = fmax(ax, 0);
+            qp_csr_mul(&p->A, x, dy, 1.0, 0.0);
+            qp_csr_mul(&p->G, x, dz, 1.0, 0.0);
+            for (size_t i = 0; i < m; i++) dz[i] += s[i];
+            gx = nrm2(dz, m);
+            double thr = st->feastol * -qx;
+            if (nrm2(px, n) <= thr && nrm2(dy, np) <= thr && gx <= thr && -qx > 1e3 * resx0) {
+                sol->status = QP_DUAL_INFEASIBLE;
+                break;
+            }
+        }
+        if (it >= st->max_iter) break;
+        if (st->time_limit > 0 && folio_now() - t0 > st->time_limit) {
+            sol->status = QP_TIME_LIMIT;
+            break;
+        }
+        if (qp_scaling_update(&w.W, s, z) || factor(&w)) {
+            sol->status = QP_NUMERICAL;
+            snprintf(sol->message, sizeof sol->message, "the KKT system became singular at iteration %d", it);
+            break;
+        }
+        double mu = gap / (double)(degree ? degree : 1);
+        /* predictor: rc = -lambda o lambda */
+        qp_jprod(&w.W, w.W.lambda, w.W.lambda, rc);
+        for (size_t i = 0; i < m; i++) rc[i] = -rc[i];
+        newton(&w, rx, ry, rz, rc, dx, dy, dz, ds);
+        double step = fmin(qp_max_step(&w.W, s, ds), qp_max_step(&w.W, z, dz));
+        if (step > 1) step = 1;
+        double sigma = pow(1 - step, 3);
+        /* corrector: rc = -lambda o lambda - dsa~ o dza~ + sigma mu e */
+        memcpy(dsa, w.dst, m * sizeof *dsa);
+        memcpy(dza, w.dzt, m * sizeof *dza);
+        qp_jprod(&w.W, dsa, dza, w.t);
+        qp_jprod(&w.W, w.W.lambda, w.W.lambda, rc);
+        for (size_t i = 0; i < m; i++) rc[i] = -rc[i] - w.t[i];
+        qp_add_identity(&w.W, rc, sigma * mu);
+        newton(&w, rx, ry, rz, rc, dx, dy, dz, ds);
+        step = fmin(qp_max_step(&w.W, s, ds), qp_max_step(&w.W, z, dz));
+        step = fmin(1.0, 0.99 * step);
+        if (!(step > 1e-12)) {
+            sol->status = QP_NUMERICAL;
+            snprintf(sol->message, sizeof sol->message, "no progress at iteration %d (step %g)", it, step);
+            break;
+        }
+        for (size_t j = 0; j < n; j++) x[j] += step * dx[j];
+        for (size_t i = 0; i < np; i++) y[i] += step * dy[i];
+        for (size_t i = 0; i < m; i++) {
+            z[i] += step * dz[i];
+            s[i] += step * ds[i];
+        }
+    }
+    if (!sol->message[0]) {
+        static const char *const what[] = {
+            "optimal", "primal infeasible (certificate found)", "dual infeasible: the objective is unbounded",
+            "iteration limit reached", "time limit reached", "numerical failure"
+        };
+        snprintf(sol->message, sizeof sol->message, "%s after %d iterations", what[sol->status], sol->iterations);
+    }
+done:
+    gsl_set_error_handler(old);
+    free(rx); free(ry); free(rz); free(rc); free(dx); free(dy); free(dz); free(ds);
+    free(dsa); free(dza); free(px);
+    ipm_free(&w);
+    return 0;
+}
+
+void qp_problem_free(qp_problem *p)
+{
+    if (!p) return;
+    free(p->P); free(p->q); free(p->b); free(p->h);
+    free(p->A.start); free(p->A.idx); free(p->A.val);
+    free(p->G.start); free(p->G.idx); free(p->G.val);
+    free(p->cone_dim); free(p->a_kind); free(p->g_kind); free(p->a_src); free(p->g_src);
+    memset(p, 0, sizeof *p);
+}
