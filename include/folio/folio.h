@@ -75,6 +75,14 @@ long folio_model_add_col(folio_model *m, const char *name, double lb, double ub,
  * and zero coefficients dropped. Returns the row index, or -1. */
 long folio_model_add_row(folio_model *m, const char *name, size_t n,
                          const int *idx, const double *val, double lo, double hi);
+/* Adds a convex quadratic constraint  lo <= l'x + sum_k qv[k] x[qi[k]] x[qj[k]] <= hi
+ * with one side infinite: "<=" needs a positive semidefinite form, ">=" a
+ * negative semidefinite one (otherwise FOLIO_ERR_INVALID names the extreme
+ * eigenvalue). Stored as a row with this name, plus a column and a cone
+ * named "NAME.sq" (see src/core/quad_row.c). Returns the row index or -1. */
+long folio_model_add_quad_row(folio_model *m, const char *name, size_t n, const int *idx,
+                              const double *val, size_t nq, const int *qi, const int *qj,
+                              const double *qv, double lo, double hi);
 /* Replaces the objective: constant + sum_k val[k] x[idx[k]]
  *                         + sum_k qv[k] x[qi[k]] x[qj[k]]
  * (quadratic terms as written, no factor 1/2; i and j in any order). */

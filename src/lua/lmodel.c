@@ -323,19 +323,45 @@ static rel_t check_rel(lua_State *L, int idx, const char *cname)
 }
 
 /* Copies scale * (linear terms of e) into the scratch at *n. */
-static void scratch_add(lua_State *L, lmodel *lm, size_t *n, const fexpr *e, double scale, const char *cname)
+/* Copies scale * e's linear terms into the scratch at *n; returns the
+ * number of quadratic terms it skipped. */
+static size_t scratch_add(lua_State *L, lmodel *lm, size_t *n, const fexpr *e, double scale, const char *cname)
 {
     if (e->model && e->model != lm->serial)
         luaL_error(L, "constraint '%s': uses variables of another model", cname);
     ensure_scratch(L, lm, *n + e->n);
+    size_t nq = 0;
     for (uint32_t k = 0; k < e->n; k++) {
-        if (e->t[k].j >= 0)
-            luaL_error(L, "constraint '%s': quadratic terms in constraints are not supported by "
-                          "the LP/MIP backends (use m:soc for cones)", cname);
+        if (e->t[k].j >= 0) { nq++; continue; }
         lm->idx[*n] = e->t[k].i;
         lm->val[*n] = scale * e->t[k].v;
         (*n)++;
     }
+    return nq;
+}
+
+/* A constraint with quadratic terms: a - b, kept as a row plus a cone. */
+static void add_quad_row(lua_State *L, lmodel *lm, const char *cname, size_t n, const fexpr *a,
+                         const fexpr *b, size_t nq, double lo, double hi)
+{
+    /* quadratic terms after the linear ones in the scratch */
+    ensure_scratch(L, lm, n + nq);
+    int *qi = lua_newuserdatauv(L, 2 * nq * sizeof(int) + 1, 0);
+    int *qj = qi + nq;
+    size_t w = 0;
+    for (int side = 0; side < 2; side++) {
+        const fexpr *e = side ? b : a;
+        for (uint32_t k = 0; k < e->n; k++)
+            if (e->t[k].j >= 0) {
+                qi[w] = e->t[k].i;
+                qj[w] = e->t[k].j;
+                lm->val[n + w] = (side ? -1.0 : 1.0) * e->t[k].v;
+                w++;
+            }
+    }
+    if (folio_model_add_quad_row(lm->m, cname, n, lm->idx, lm->val, nq, qi, qj, lm->val + n, lo, hi) < 0)
+        luaL_error(L, "%s", folio_model_last_error(lm->m));
+    lua_pop(L, 1);
 }
 
 /* Adds the row described by nvals values starting at stack index first:
@@ -349,11 +375,15 @@ static void add_row_from(lua_State *L, lmodel *lm, const char *cname, int first,
         rel_t r = check_rel(L, first + 1, cname);
         const fexpr *a = fexpr_view_mt(L, first, mt, &t1, cname);
         const fexpr *b = fexpr_view_mt(L, first + 2, mt, &t2, cname);
-        scratch_add(L, lm, &n, a, 1.0, cname);
-        scratch_add(L, lm, &n, b, -1.0, cname);
+        size_t nq = scratch_add(L, lm, &n, a, 1.0, cname);
+        nq += scratch_add(L, lm, &n, b, -1.0, cname);
         double rhs = b->c - a->c;
         lo = r == REL_LE ? -HUGE_VAL : rhs;
         hi = r == REL_GE ? HUGE_VAL : rhs;
+        if (nq) {
+            add_quad_row(L, lm, cname, n, a, b, nq, lo, hi);
+            return;
+        }
     } else if (nvals == 5) {
         rel_t r1 = check_rel(L, first + 1, cname), r2 = check_rel(L, first + 3, cname);
         if (r1 != r2 || r1 == REL_EQ)
@@ -363,7 +393,9 @@ static void add_row_from(lua_State *L, lmodel *lm, const char *cname, int first,
         const fexpr *c = fexpr_view_mt(L, first + 4, mt, &t3, cname);
         if (a->n || c->n)
             luaL_error(L, "constraint '%s': the outer parts of a two-sided constraint must be numbers", cname);
-        scratch_add(L, lm, &n, b, 1.0, cname);
+        if (scratch_add(L, lm, &n, b, 1.0, cname))
+            luaL_error(L, "constraint '%s': a quadratic constraint must be one-sided (<= or >=): "
+                          "a range is not convex", cname);
         double l = (r1 == REL_LE ? a->c : c->c) - b->c, h = (r1 == REL_LE ? c->c : a->c) - b->c;
         lo = l;
         hi = h;

@@ -23,9 +23,9 @@
 
 void qp_settings_default(qp_settings *st)
 {
-    st->feastol = 1e-9;
-    st->abstol = 1e-10;
-    st->reltol = 1e-9;
+    st->feastol = 1e-8;
+    st->abstol = 1e-9;
+    st->reltol = 1e-8;
     st->max_iter = 100;
     st->time_limit = 0;
     st->verbose = 0;
@@ -252,8 +252,9 @@ static int build_and_factor(ipm *w, double reg)
 /* Builds and factors the KKT matrix, raising the regularisation if needed. */
 static int factor(ipm *w)
 {
-    double reg = 1e-13;
-    for (int attempt = 0; attempt < 5; attempt++, reg *= 100) {
+    /* no regularisation unless K turns out not to be definite */
+    double reg = 0;
+    for (int attempt = 0; attempt < 6; attempt++, reg = reg ? reg * 100 : 1e-15) {
         int r = build_and_factor(w, reg);
         if (r == 0) return 0;
         if (r == 2) return -1;   /* dependent equality rows: no reg helps */

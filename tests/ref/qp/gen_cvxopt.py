@@ -19,6 +19,7 @@ import json
 import math
 import os
 import sys
+import zlib
 
 import numpy as np
 import cvxopt
@@ -62,15 +63,6 @@ def indep_rows(A, tol=1e-9):
     return keep
 
 
-def full_row_rank_system(E, f, rtol=1e-10):
-    """Replace E v = f by an equivalent system with full row rank (via SVD)."""
-    if E.shape[0] == 0:
-        return E, f
-    U, S, Vt = np.linalg.svd(E, full_matrices=False)
-    r = int(np.sum(S > rtol * max(1.0, S[0])))
-    return Vt[:r], (U[:, :r].T @ f) / S[:r]
-
-
 def cone_margins(v, dims):
     """Smallest margin of v in the cone (>= 0 means inside)."""
     l = dims["l"]
@@ -81,10 +73,6 @@ def cone_margins(v, dims):
         out.append(blk[0] - np.linalg.norm(blk[1:]))
         k += qk
     return min(out) if out else 0.0
-
-
-def cone_dot_blocks(s, z, dims):
-    return float(s @ z)
 
 
 def run_solver(P, q, G, h, dims, A, b, kktsolver=None, extra=None):
@@ -141,6 +129,11 @@ PERT_EPS = 1e-7      # relative size of the random data perturbations
 PERT_TRIES = 4
 
 
+def scale(v):
+    m = np.abs(v).max() if v.size else 0.0
+    return m if m > 0 else 1.0
+
+
 def perturbation_spreads(P, q, G, h, dims, A, b, x, y, z, seed):
     """Uniqueness probes.  A tiny random change of q moves x by O(eps) when
     the optimal x is unique, but jumps across the optimal face when it is not;
@@ -151,14 +144,14 @@ def perturbation_spreads(P, q, G, h, dims, A, b, x, y, z, seed):
     yz = np.concatenate([y, z])
     for _ in range(PERT_TRIES):
         d = rng.standard_normal(len(q))
-        d *= PERT_EPS * max(1.0, np.abs(q).max()) / np.abs(d).max()
+        d *= PERT_EPS * scale(q) / np.abs(d).max()
         sol, _, _ = solve_chain(P, q + d, G, h, dims, A, b)
         if sol is None or sol["status"] != "optimal":
             dx = math.inf
         else:
             dx = max(dx, np.abs(npv(sol["x"]) - x).max())
         e = rng.standard_normal(len(h) + len(b))
-        e *= PERT_EPS * max(1.0, np.abs(np.concatenate([h, b, [0.0]])).max()) / max(1e-300, np.abs(e).max())
+        e *= PERT_EPS * scale(np.concatenate([h, b])) / max(1e-300, np.abs(e).max())
         sol, _, _ = solve_chain(P, q, G, h + e[:len(h)], dims, A, b + e[len(h):])
         if sol is None or sol["status"] != "optimal":
             dd = math.inf
@@ -179,7 +172,7 @@ def empty(n):
 
 def make_case(name, description, q, P=None, A=None, b=None, G=None, h=None,
               dims=None, expect_status="optimal", expect_unique_x=True,
-              known_x=None, seed=0):
+              known_x=None):
     n = len(q)
     if A is None:
         A, b = empty(n)
@@ -193,7 +186,7 @@ def make_case(name, description, q, P=None, A=None, b=None, G=None, h=None,
                 q=np.asarray(q, float), A=np.asarray(A, float), b=np.asarray(b, float),
                 G=np.asarray(G, float), h=np.asarray(h, float), dims=dims,
                 expect_status=expect_status, expect_unique_x=expect_unique_x,
-                known_x=known_x, seed=seed)
+                known_x=known_x)
 
 
 def solve_case(c):
@@ -217,20 +210,23 @@ def solve_case(c):
                          "set to 0 (y is not unique)" % dropped)
     sol, solver, tag = solve_chain(P, q, G, h, dims, A[keepA], b[keepA], notes)
     if sol is None:
-        raise RuntimeError("%s: every CVXOPT attempt failed" % c["name"])
-    out["cvxopt_options"] = tag
-    status = sol["status"]
+        if P is None:
+            raise RuntimeError("%s: every CVXOPT attempt failed" % c["name"])
+        status, solver, iters = "unknown", "coneqp", None
+    else:
+        out["cvxopt_options"] = tag
+        status, iters = sol["status"], int(sol["iterations"])
     out["solver"] = "cvxopt.solvers." + solver
-    out["cvxopt_iterations"] = int(sol["iterations"])
+    out["cvxopt_iterations"] = iters
 
     if P is not None and status != "optimal":
         # coneqp cannot certify infeasibility; ask conelp about the
         # feasibility problem (zero objective) instead.
         feas, _ = run_solver(None, np.zeros(n), G, h, dims, A[keepA], b[keepA])
-        notes.append("coneqp returned status %r after %d iterations; coneqp cannot "
+        notes.append("coneqp did not return 'optimal' (see above); coneqp cannot "
                      "certify infeasibility, so status is conelp's on the feasibility "
                      "problem (q = 0, P = 0): %r after %d iterations"
-                     % (status, sol["iterations"], feas["status"], feas["iterations"]))
+                     % (feas["status"], feas["iterations"]))
         out["coneqp_status"] = status
         status = feas["status"]
         out["cvxopt_iterations"] = int(feas["iterations"])
@@ -258,7 +254,7 @@ def solve_case(c):
                    gap=gap, s_cone_margin=float(smin), z_cone_margin=float(zmin),
                    objective_recomputed_minus_reported=float(obj_chk - obj))
         ps, ds = perturbation_spreads(P, q, G, h, dims, A[keepA], b[keepA], x,
-                                      y[keepA], z, c["seed"])
+                                      y[keepA], z, zlib.crc32(c["name"].encode()))
         if len(keepA) < A.shape[0]:
             ds = math.inf                      # y of repeated rows is not unique
         uniq_x = ps <= 1e-3 * max(1.0, np.abs(x).max())
@@ -286,6 +282,11 @@ def solve_case(c):
         # active-constraint count, for information
         act = int(np.sum(s[:dims["l"]] <= 1e-7 * max(1.0, np.abs(h).max()))) if dims["l"] else 0
         info["active_l"] = act
+        k, acone = dims["l"], 0
+        for qk in dims["q"]:
+            acone += s[k] - np.linalg.norm(s[k + 1:k + qk]) <= 1e-7 * max(1.0, s[k])
+            k += qk
+        info["active_q"] = "%d/%d" % (acone, len(dims["q"]))
     else:
         out["unique_x"] = c["expect_unique_x"]
     if status != c["expect_status"]:
@@ -549,7 +550,7 @@ def case_socp_port_maxret(mu, S, tick):
                      {"l": n, "q": [n + 1]})
 
 
-def case_socp_mixed(seed):
+def case_socp_mixed(seed, rad=1.5):
     rng = rng_for(seed)
     n = 6
     P = rand_pd(rng, n)
@@ -557,10 +558,10 @@ def case_socp_mixed(seed):
     q = -P @ xt
     Gl = rng.standard_normal((4, n))
     hl = rng.uniform(0.5, 1.5, 4) + Gl @ np.zeros(n)
-    # cone 1: ||x - c1|| <= 2      s = (2, c1 - x)    size n+1
+    # cone 1: ||x - c1|| <= rad    s = (rad, c1 - x)  size n+1
     c1 = 0.3 * rng.standard_normal(n)
     G1 = np.vstack([np.zeros((1, n)), np.eye(n)])
-    h1 = np.concatenate([[2.0], c1])
+    h1 = np.concatenate([[rad], c1])
     # cone 2: ||F x + g|| <= d'x + e, F 3 x n   s = (e + d'x, -(F x + g))  size 4
     F = rng.standard_normal((3, n))
     g = 0.1 * rng.standard_normal(3)
@@ -574,8 +575,9 @@ def case_socp_mixed(seed):
     b = np.array([0.5])
     return make_case("socp_mixed_l_two_cones",
                      "strictly convex QP with 4 linear inequalities, a ball cone "
-                     "||x - c1|| <= 2 (size 7) and a cone ||F x + g|| <= d'x + e "
-                     "(size 4), and sum x = 0.5; dims l=4, q=[7, 4]",
+                     "||x - c1|| <= 1.5 (size 7) and a cone ||F x + g|| <= d'x + e "
+                     "(size 4), and sum x = 0.5; dims l=4, q=[7, 4]; at the optimum "
+                     "linear row 2 and both cones are active",
                      q, P, A, b, G, h, {"l": 4, "q": [n + 1, 4]})
 
 
@@ -763,15 +765,15 @@ def main():
         if info["status"] == "optimal":
             k = info["kkt"]
             pres = max(k["primal_eq"], k["primal_ineq"])
-            print("%-28s %-18s %4d %-6s %-6s %9.1e %9.1e %9.1e %9s  %r"
+            print("%-28s %-18s %4s %-6s %-6s %9.1e %9.1e %9.1e %9s  %r"
                   % (c["name"], info["status"], info["iters"], info["uniq_x"],
                      info["uniq_d"], pres, k["dual"], k["gap"],
                      "%.1e" % info["known_err"] if "known_err" in info else "-",
                      info["obj"]))
-            print("%-28s   perturbation probes: |dx| %.2e, |d(y,z)| %.2e, active l rows %d"
-                  % ("", info["ps"], info["ds"], info["active_l"]))
+            print("%-28s   perturbation probes: |dx| %.2e, |d(y,z)| %.2e, active l rows %d, active cones %s"
+                  % ("", info["ps"], info["ds"], info["active_l"], info["active_q"]))
         else:
-            print("%-28s %-18s %4d" % (c["name"], info["status"], info["iters"]))
+            print("%-28s %-18s %4s" % (c["name"], info["status"], info["iters"]))
 
 
 if __name__ == "__main__":
