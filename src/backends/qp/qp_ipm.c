@@ -80,6 +80,7 @@ typedef struct ipm {
     /* work vectors */
     double *t, *u, *v, *r1, *r2, *gdx, *dzt, *dst;
     double *e1, *e2, *e3, *e4, *cx, *cy, *cz, *cs, *ct;
+    double *tn;         /* n */
     size_t maxdim;
 } ipm;
 
@@ -97,7 +98,7 @@ static void ipm_free(ipm *w)
     free(w->U);
     free(w->t); free(w->u); free(w->v); free(w->r1); free(w->r2); free(w->gdx); free(w->dzt);
     free(w->dst); free(w->e1); free(w->e2); free(w->e3); free(w->e4); free(w->cx); free(w->cy);
-    free(w->cz); free(w->cs); free(w->ct);
+    free(w->cz); free(w->cs); free(w->ct); free(w->tn);
 }
 
 static int ipm_alloc(ipm *w, const qp_problem *p)
@@ -135,6 +136,7 @@ static int ipm_alloc(ipm *w, const qp_problem *p)
     w->r1 = xcalloc(n, sizeof(double), &fail);
     w->e1 = xcalloc(n, sizeof(double), &fail);
     w->cx = xcalloc(n, sizeof(double), &fail);
+    w->tn = xcalloc(n, sizeof(double), &fail);
     w->r2 = xcalloc(np, sizeof(double), &fail);
     w->e2 = xcalloc(np, sizeof(double), &fail);
     w->cy = xcalloc(np, sizeof(double), &fail);
@@ -230,10 +232,10 @@ static int build_and_factor(ipm *w, double reg)
     if (np == 0) return 0;
     /* X = K^{-1} A', S = A X */
     for (size_t i = 0; i < np; i++) {
-        gsl_vector_view col = gsl_vector_view_array(w->t, n);
-        memcpy(w->t, w->Ad + i * n, n * sizeof *w->t);
+        gsl_vector_view col = gsl_vector_view_array(w->tn, n);
+        memcpy(w->tn, w->Ad + i * n, n * sizeof *w->tn);
         gsl_linalg_cholesky_svx(&Kv.matrix, &col.vector);
-        for (size_t j = 0; j < n; j++) w->X[j * np + i] = w->t[j];
+        for (size_t j = 0; j < n; j++) w->X[j * np + i] = w->tn[j];
     }
     for (size_t i = 0; i < np; i++)
         for (size_t k = 0; k <= i; k++) {

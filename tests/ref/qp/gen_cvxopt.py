@@ -181,10 +181,11 @@ def make_case(name, description, q, P=None, A=None, b=None, G=None, h=None,
     if dims is None:
         dims = {"l": G.shape[0], "q": []}
     assert dims["l"] + sum(dims["q"]) == G.shape[0]
+    def arr(v):
+        return np.asarray(v, float) + 0.0      # + 0.0 turns -0.0 into 0.0
     return dict(name=name, description=description, n=n,
-                P=None if P is None else np.asarray(P, float),
-                q=np.asarray(q, float), A=np.asarray(A, float), b=np.asarray(b, float),
-                G=np.asarray(G, float), h=np.asarray(h, float), dims=dims,
+                P=None if P is None else arr(P),
+                q=arr(q), A=arr(A), b=arr(b), G=arr(G), h=arr(h), dims=dims,
                 expect_status=expect_status, expect_unique_x=expect_unique_x,
                 known_x=known_x)
 
@@ -228,6 +229,7 @@ def solve_case(c):
                      "problem (q = 0, P = 0): %r after %d iterations"
                      % (feas["status"], feas["iterations"]))
         out["coneqp_status"] = status
+        out["solver"] = "cvxopt.solvers.conelp (feasibility problem, q = 0, P = 0)"
         status = feas["status"]
         out["cvxopt_iterations"] = int(feas["iterations"])
     out["status"] = status
