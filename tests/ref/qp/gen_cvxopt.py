@@ -472,19 +472,21 @@ def stock_returns(nrows=500):
     return [tick[j] for j in ok], R
 
 
-def case_port_stocks():
+def case_port_stocks(gamma=1.0, name="port_meanvar_stocks"):
     tick, R = stock_returns()
     mu = R.mean(axis=0)
     S = np.cov(R, rowvar=False, ddof=1)
     n = len(tick)
-    gamma = 1.0
-    return make_case("port_meanvar_stocks",
+    extra = ("; with daily data gamma = 1 puts everything in the highest-mean asset"
+             if gamma == 1.0 else "; a diversified optimum (8 assets held)")
+    return make_case(name,
                      "long-only fully invested mean-variance on daily data: first 501 "
                      "price rows of pypfopt/stock_prices.csv (500 simple returns "
                      "p_t/p_{t-1}-1), tickers with no missing price in those rows: %s; "
                      "mu = mean return, Sigma = sample covariance (ddof=1); "
-                     "min w'Sigma w - gamma mu'w, gamma = 1, i.e. P = 2 Sigma, q = -mu; "
-                     "sum w = 1 (A), w >= 0 (G = -I)" % ",".join(tick),
+                     "min w'Sigma w - gamma mu'w, gamma = %r, i.e. P = 2 Sigma, "
+                     "q = -gamma mu; sum w = 1 (A), w >= 0 (G = -I)%s"
+                     % (",".join(tick), gamma, extra),
                      -gamma * mu, 2 * S, np.ones((1, n)), np.array([1.0]),
                      -np.eye(n), np.zeros(n)), tick, mu, S
 
@@ -739,6 +741,7 @@ def build_cases():
     port, tick, mu, S = case_port_stocks()
     cases += [
         port,
+        case_port_stocks(0.1, "port_meanvar_stocks_gamma0.1")[0],
         case_socp_robust_lp(601),
         case_socp_norm_min(602),
         case_socp_port_maxret(mu, S, tick),
