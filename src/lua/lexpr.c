@@ -3,7 +3,11 @@
 #include "lexpr.h"
 #include "lfamily.h"
 
+#include <gsl/gsl_eigen.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define INLINE_MAX 4
@@ -527,6 +531,46 @@ static double sigma_at(lua_State *L, int sig, lua_Integer r, lua_Integer c)
     return v;
 }
 
+/* Sigma (n x n, symmetric) must be positive semidefinite: a Cholesky
+ * factorisation of Sigma + tiny * I decides, and on failure the smallest
+ * eigenvalue goes into the message. The matrix lives in a userdata so an
+ * error cannot leak it. */
+static void check_psd(lua_State *L, int sig, lua_Integer n)
+{
+    if (n == 0) return;
+    size_t nn = (size_t)n;
+    double *C = lua_newuserdatauv(L, nn * nn * sizeof *C, 0);
+    double maxd = 0;
+    for (lua_Integer r = 1; r <= n; r++)
+        for (lua_Integer c = 1; c <= n; c++) {
+            double v = sigma_at(L, sig, r, c);
+            C[(size_t)(r - 1) * nn + (size_t)(c - 1)] = v;
+            if (r == c) maxd = fmax(maxd, fabs(v));
+        }
+    double *D = lua_newuserdatauv(L, nn * nn * sizeof *D, 0);
+    memcpy(D, C, nn * nn * sizeof *D);
+    for (size_t i = 0; i < nn; i++) D[i * nn + i] += 1e-12 * (1 + maxd);
+    gsl_error_handler_t *old = gsl_set_error_handler_off();
+    gsl_matrix_view Dv = gsl_matrix_view_array(D, nn, nn);
+    int ok = gsl_linalg_cholesky_decomp1(&Dv.matrix) == GSL_SUCCESS;
+    double lmin = NAN;
+    if (!ok) {
+        gsl_matrix_view Cv = gsl_matrix_view_array(C, nn, nn);
+        gsl_vector *ev = gsl_vector_alloc(nn);
+        gsl_eigen_symm_workspace *ws = gsl_eigen_symm_alloc(nn);
+        if (ev && ws && gsl_eigen_symm(&Cv.matrix, ev, ws) == GSL_SUCCESS) lmin = gsl_vector_min(ev);
+        gsl_vector_free(ev);
+        if (ws) gsl_eigen_symm_free(ws);
+    }
+    gsl_set_error_handler(old);
+    lua_pop(L, 2);
+    if (!ok) {
+        char msg[160];   /* lua_pushfstring has no %g */
+        snprintf(msg, sizeof msg, "quad: Sigma is not positive semidefinite (smallest eigenvalue %.6g)", lmin);
+        luaL_error(L, "%s", msg);
+    }
+}
+
 /* folio.quad(x, Sigma): x' Sigma x over x's elements in set order */
 static int l_quad(lua_State *L)
 {
@@ -555,6 +599,7 @@ static int l_quad(lua_State *L)
                 luaL_error(L, "%s", msg);
             }
         }
+    check_psd(L, 2, n);
     /* every element must be a single variable with coefficient 1 or an
      * affine expression; build products term by term */
     facc acc;

@@ -126,6 +126,10 @@ do
     "quad: Sigma is not symmetric: Sigma[1][2] = 2 but Sigma[2][1] = 0", "quad asymmetric")
   T.raises(function() return folio.quad(x, { { 1 } }) end, "quad: Sigma has 1 rows but x has 3 elements",
     "quad shape")
+  -- eigenvalues of [[1,2,0],[2,1,0],[0,0,1]] are -1, 1, 3
+  T.raises(function() return folio.quad(x, { { 1, 2, 0 }, { 2, 1, 0 }, { 0, 0, 1 } }) end,
+    "quad: Sigma is not positive semidefinite (smallest eigenvalue -1)", "quad not PSD")
+  T.near(r:value(folio.quad(x, { { 1, 1, 0 }, { 1, 1, 0 }, { 0, 0, 0 } })), 4, 1e-12, "quad on a singular PSD Sigma")
   local v = r:value(y)
   T.near(v.c[2], 2, 1e-12, "value of a family is a nested table")
 end
@@ -174,8 +178,23 @@ do
   T.raises(function() m:st("cap", x, "<=", 1) end, "constraint 'cap' already exists in this model",
     "duplicate constraint name")
   T.raises(function() m:st("q", x * y, "<=", 1) end,
-    "constraint 'q': quadratic terms in constraints are not supported by the LP/MIP backends (use m:soc for cones)",
-    "quadratic constraint")
+    "constraint 'q': is not convex (smallest eigenvalue of its quadratic form is -0.5)",
+    "non-convex quadratic constraint")
+  T.raises(function() m:st("q2", x * x, "==", 1) end,
+    "constraint 'q2': a quadratic constraint must be one-sided (<= or >=): an equality or a range is not convex",
+    "quadratic equality")
+  -- a convex one: max x + y st x^2 + y^2 <= 2 -> x = y = 1, dual sqrt(2)/(2 sqrt(2)) = 0.5
+  local qm = folio.model("qc")
+  local qx, qy = qm:var("x"), qm:var("y")
+  qm:st("disk", qx * qx + qy * qy, "<=", 2)
+  qm:maximize(qx + qy)
+  local qr = qm:solve()
+  T.eq(qr.solver, "qp", "quadratic constraint goes to the QP engine")
+  T.near(qr.objective, 2, 1e-7, "max on a disk")
+  T.near(qr:dual("disk"), 0.5, 1e-6, "dual of a quadratic constraint")
+  T.raises(function() qm:solve { solver = "glpk" } end,
+    "solve: GLPK solves LP and MIP only: model 'qc' has 0 quadratic objective terms and 1 second-order cones (use solver = \"qp\")",
+    "GLPK refuses a quadratic constraint")
   T.raises(function() m:solve { time_limt = 1 } end,
     "solve: unknown option 'time_limt' (options: solver, time_limit, mip_gap, iteration_limit, presolve, method, verbose, mip_duals, ranges, feastol, reltol, abstol)",
     "unknown solve option")

@@ -1,0 +1,43 @@
+"""CVXOPT's qp on the problem bench/qp/meanvar.lua builds (same LCG data):
+min w'Sigma w - mu'w, sum w = 1, w >= 0. Prints the median solve time.
+   /usr/bin/python3 bench/qp/meanvar_cvxopt.py N [REPS]"""
+import sys
+import time
+import numpy as np
+from cvxopt import matrix, solvers
+
+n = int(sys.argv[1])
+reps = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+k = 20
+seed = 12345
+
+
+def rnd():
+    global seed
+    seed = (seed * 1103515245 + 12345) % 2147483648
+    return seed / 2147483648 - 0.5
+
+
+B = np.array([[rnd() * 0.2 for _ in range(k)] for _ in range(n)])
+D = np.zeros(n)
+mu = np.zeros(n)
+for i in range(n):
+    D[i] = 0.01 + 0.04 * (rnd() + 0.5) ** 2
+    mu[i] = 0.05 + 0.1 * rnd()
+Sigma = B @ B.T + np.diag(D)
+# 1/2 w'Pw + q'w with P = 2 Sigma
+P = matrix(2 * Sigma)
+q = matrix(-mu)
+G = matrix(-np.eye(n))
+h = matrix(np.zeros(n))
+A = matrix(np.ones((1, n)))
+b = matrix(1.0)
+solvers.options["show_progress"] = False
+times = []
+for _ in range(reps):
+    t0 = time.perf_counter()
+    sol = solvers.qp(P, q, G, h, A, b)
+    times.append(time.perf_counter() - t0)
+times.sort()
+print(f"cvxopt meanvar n={n} objective={sol['primal objective']:.12g} iterations={sol['iterations']} "
+      f"status={sol['status']} solve_s={times[len(times) // 2]:.4f}", file=sys.stderr)
