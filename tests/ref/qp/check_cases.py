@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Load every cases/*.json and re-check it from the JSON alone (numpy only).
 
-For optimal cases with a recorded x: Ax = b, Gx + s = h, s and z in the cone,
-Px + q + G'y... (dual residual), s'z, and the objective.  Prints one line per
+For optimal cases with a recorded x it checks Ax = b, Gx + s = h, s and z in
+the cone, Px + q + G'z + A'y = 0, s'z = 0 and the objective (to 1e-8 scaled).  Prints one line per
 file and exits non-zero if a file does not load or a check fails.
 
     /usr/bin/python3 tests/ref/qp/check_cases.py

@@ -209,21 +209,35 @@ def solve_case(c):
             notes.append("A has dependent rows %s; CVXOPT requires rank(A) = p, so "
                          "they were dropped for the solve and their entries of y "
                          "set to 0 (y is not unique)" % dropped)
-    # CVXOPT's gap test is absolute OR relative, so a problem whose objective
-    # is tiny (daily-return portfolios: entries ~1e-4) would stop with x
-    # accurate to only ~1e-7.  Such problems are solved with P and q
-    # multiplied by a power of two k (exact in floating point); y, z and the
-    # objective are divided by k afterwards.  x and s are unchanged.
+    # CVXOPT's stopping test is "gap <= abstol OR relative gap <= reltol", so
+    # on a problem whose objective is small (daily-return portfolios: entries
+    # ~1e-4, optimum ~1e-5) the absolute test fires early and x is accurate
+    # to only ~1e-7.  Such problems are solved with P and q multiplied by a
+    # power of two k (exact in floating point): first k from the data size,
+    # then, if the objective terms at that solution are still small, k is
+    # raised (by at most 2^16) so they are O(1) and the problem re-solved.
+    # y, z and primal_objective are divided by k afterwards; x and s are
+    # unchanged by the scaling.
     mag = max(np.abs(q).max(), np.abs(P).max() if P is not None else 0.0)
-    k = 2.0 ** round(-math.log2(mag)) if 0.0 < mag < 1e-2 else 1.0
-    Ps = None if P is None else P * k
-    qs = q * k
+    k = 2.0 ** round(-math.log2(mag)) if 0.0 < mag < 0.25 else 1.0
+    for attempt in (1, 2):
+        Ps = None if P is None else P * k
+        qs = q * k
+        sub = []
+        sol, solver, tag = solve_chain(Ps, qs, G, h, dims, A[keepA], b[keepA], sub)
+        if attempt == 2 or sol is None or sol["status"] != "optimal":
+            break
+        xs = npv(sol["x"])
+        t = max(abs(qs @ xs), abs(0.5 * xs @ Ps @ xs) if P is not None else 0.0)
+        if not 0.0 < t < 0.25:
+            break
+        k *= 2.0 ** min(16, round(-math.log2(t)))
+    notes.extend(sub)
     if k != 1.0:
-        notes.append("solved with P and q multiplied by k = 2^%d = %r (exact "
-                     "scaling) so that CVXOPT's absolute gap tolerance is not loose "
-                     "relative to the objective; y, z and primal_objective were "
-                     "divided by k" % (round(math.log2(k)), k))
-    sol, solver, tag = solve_chain(Ps, qs, G, h, dims, A[keepA], b[keepA], notes)
+        notes.append("solved with P and q multiplied by k = 2^%d (exact scaling) so "
+                     "that CVXOPT's absolute gap tolerance is not loose relative to "
+                     "the objective; y, z and primal_objective were divided by k"
+                     % round(math.log2(k)))
     if sol is None:
         if P is None:
             raise RuntimeError("%s: every CVXOPT attempt failed" % c["name"])
