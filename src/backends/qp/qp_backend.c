@@ -70,7 +70,9 @@ static void cb_free(csr_builder *b)
 }
 
 /* Fills p from m; returns 0, or a folio error with m's message set. */
-static folio_error build_problem(folio_model *m, qp_problem *p)
+/* Fills p from m, with column bounds lb/ub (the model's, or a branch and
+ * bound node's); returns 0, or a folio error. */
+static folio_error build_problem(folio_model *m, const double *lb, const double *ub, qp_problem *p)
 {
     memset(p, 0, sizeof *p);
     size_t n = m->ncols;
@@ -102,7 +104,7 @@ static folio_error build_problem(folio_model *m, qp_problem *p)
                    m->nz_val + m->row_start[i], 1.0, m->hi[i], QP_ROW_EQ, (long)i))
             goto fail;
     for (size_t j = 0; j < n; j++)
-        if (m->lb[j] == m->ub[j] && (jj = (int)j, cb_row(&A, 1, &jj, &one, 1.0, m->lb[j], QP_COL_FIX, (long)j)))
+        if (lb[j] == ub[j] && (jj = (int)j, cb_row(&A, 1, &jj, &one, 1.0, lb[j], QP_COL_FIX, (long)j)))
             goto fail;
     /* orthant rows: a'x <= hi, -a'x <= -lo, bounds */
     for (size_t i = 0; i < m->nrows; i++) {
@@ -114,10 +116,10 @@ static folio_error build_problem(folio_model *m, qp_problem *p)
             goto fail;
     }
     for (size_t j = 0; j < n; j++) {
-        if (m->lb[j] == m->ub[j]) continue;
+        if (lb[j] == ub[j]) continue;
         jj = (int)j;
-        if (isfinite(m->ub[j]) && cb_row(&G, 1, &jj, &one, 1.0, m->ub[j], QP_COL_UB, (long)j)) goto fail;
-        if (isfinite(m->lb[j]) && cb_row(&G, 1, &jj, &one, -1.0, -m->lb[j], QP_COL_LB, (long)j)) goto fail;
+        if (isfinite(ub[j]) && cb_row(&G, 1, &jj, &one, 1.0, ub[j], QP_COL_UB, (long)j)) goto fail;
+        if (isfinite(lb[j]) && cb_row(&G, 1, &jj, &one, -1.0, -lb[j], QP_COL_LB, (long)j)) goto fail;
     }
     p->l = G.M.m;
     /* cones: s = h - Gx with s_0 = t'x + t0, s_i = a_i'x + b_i */
@@ -234,50 +236,244 @@ static void map_result(folio_model *m, const qp_problem *p, const qp_solution *s
     }
 }
 
+/* Solves the continuous problem with bounds lb/ub; fills sol (caller frees).
+ * The convexity check runs once, on the first call (check != 0). */
+static folio_error solve_relaxation(folio_model *m, const double *lb, const double *ub, const qp_settings *st,
+                                    int check, qp_problem *p, qp_solution *sol)
+{
+    folio_error e = build_problem(m, lb, ub, p);
+    if (e != FOLIO_OK) return folio_model_fail(m, e, "out of memory building the QP");
+    if (check && (e = check_convex(m, p)) != FOLIO_OK) {
+        if (e == FOLIO_ERR_NOMEM) folio_model_fail(m, e, "out of memory checking convexity");
+        return e;
+    }
+    if (qp_ipm_solve(p, st, sol)) return folio_model_fail(m, FOLIO_ERR_NOMEM, "out of memory in the QP solver");
+    return FOLIO_OK;
+}
+
+/* ---- branch and bound for integer variables --------------------------- */
+
+typedef struct bb_node {
+    double bound;       /* the parent's relaxation value (min sense) */
+    double *lb, *ub;    /* bounds of the integer columns, nint each */
+} bb_node;
+
+typedef struct bb_heap {
+    bb_node *v;
+    size_t n, cap;
+} bb_heap;
+
+static int heap_push(bb_heap *h, bb_node nd)
+{
+    if (h->n == h->cap) {
+        size_t c = h->cap ? 2 * h->cap : 64;
+        bb_node *v = realloc(h->v, c * sizeof *v);
+        if (!v) return -1;
+        h->v = v;
+        h->cap = c;
+    }
+    size_t i = h->n++;
+    h->v[i] = nd;
+    while (i && h->v[(i - 1) / 2].bound > h->v[i].bound) {
+        bb_node t = h->v[i]; h->v[i] = h->v[(i - 1) / 2]; h->v[(i - 1) / 2] = t;
+        i = (i - 1) / 2;
+    }
+    return 0;
+}
+
+static bb_node heap_pop(bb_heap *h)
+{
+    bb_node top = h->v[0];
+    h->v[0] = h->v[--h->n];
+    size_t i = 0;
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, s = i;
+        if (l < h->n && h->v[l].bound < h->v[s].bound) s = l;
+        if (r < h->n && h->v[r].bound < h->v[s].bound) s = r;
+        if (s == i) break;
+        bb_node t = h->v[i]; h->v[i] = h->v[s]; h->v[s] = t;
+        i = s;
+    }
+    return top;
+}
+
+#define INT_TOL 1e-6
+
+/* Best-bound branch and bound; each node is a QP solved from scratch by the
+ * interior-point method with the bounds its ancestors set. */
+static folio_error branch_and_bound(folio_model *m, const folio_options *o, const qp_settings *st,
+                                    folio_result *res)
+{
+    size_t n = m->ncols, ni = m->nint;
+    double sgn = m->sense == FOLIO_MAXIMIZE ? -1.0 : 1.0;
+    double t0 = folio_now();
+    double gap_tol = o->mip_gap >= 0 ? o->mip_gap : 1e-6;
+    size_t *ints = malloc((ni + 1) * sizeof *ints);
+    double *lb = malloc((n + 1) * sizeof *lb), *ub = malloc((n + 1) * sizeof *ub);
+    double *best_x = malloc((n + 1) * sizeof *best_x);
+    bb_heap heap = { 0 };
+    folio_error err = FOLIO_OK;
+    if (!ints || !lb || !ub || !best_x) { err = FOLIO_ERR_NOMEM; goto out; }
+    for (size_t j = 0, k = 0; j < n; j++) if (m->kind[j] != FOLIO_CONTINUOUS) ints[k++] = j;
+    bb_node root = { -HUGE_VAL, malloc((ni + 1) * sizeof(double)), malloc((ni + 1) * sizeof(double)) };
+    if (!root.lb || !root.ub) { free(root.lb); free(root.ub); err = FOLIO_ERR_NOMEM; goto out; }
+    for (size_t k = 0; k < ni; k++) {
+        /* integer bounds: round inwards */
+        root.lb[k] = ceil(m->lb[ints[k]] - INT_TOL);
+        root.ub[k] = floor(m->ub[ints[k]] + INT_TOL);
+    }
+    if (heap_push(&heap, root)) { free(root.lb); free(root.ub); err = FOLIO_ERR_NOMEM; goto out; }
+    /* dropped: the least bound of subtrees abandoned after a numerical
+     * failure, so that the reported bound and gap stay honest */
+    double incumbent = HUGE_VAL, dropped = HUGE_VAL;
+    long nodes = 0, iters = 0;
+    int limit = 0, first = 1, numerical = 0;
+    while (heap.n) {
+        double lower = fmin(heap.v[0].bound, dropped);
+        if (incumbent < HUGE_VAL && incumbent - lower <= gap_tol * fmax(1e-10, fabs(incumbent)) + 1e-12)
+            break;
+        if ((o->time_limit > 0 && folio_now() - t0 > o->time_limit) ||
+            (o->iteration_limit > 0 && nodes >= o->iteration_limit)) {
+            limit = 1;
+            break;
+        }
+        bb_node nd = heap_pop(&heap);
+        if (nd.bound >= incumbent) { free(nd.lb); free(nd.ub); continue; }
+        memcpy(lb, m->lb, n * sizeof *lb);
+        memcpy(ub, m->ub, n * sizeof *ub);
+        int empty = 0;
+        for (size_t k = 0; k < ni; k++) {
+            lb[ints[k]] = nd.lb[k];
+            ub[ints[k]] = nd.ub[k];
+            if (nd.lb[k] > nd.ub[k]) empty = 1;
+        }
+        nodes++;
+        qp_problem p;
+        qp_solution sol;
+        memset(&sol, 0, sizeof sol);
+        folio_error e = empty ? FOLIO_OK : solve_relaxation(m, lb, ub, st, first, &p, &sol);
+        first = 0;
+        if (e != FOLIO_OK) {
+            if (!empty) { qp_problem_free(&p); qp_solution_free(&sol); }
+            free(nd.lb); free(nd.ub);
+            err = e;
+            goto out;
+        }
+        if (empty) { free(nd.lb); free(nd.ub); continue; }
+        iters += sol.iterations;
+        if (getenv("FOLIO_BB_DEBUG")) fprintf(stderr, "node %ld status %d pcost %.12g dcost %.12g gap %.3g pres %.2g dres %.2g it %d\n", nodes, sol.status, sol.pcost, sol.dcost, sol.gap, sol.pres, sol.dres, sol.iterations);
+        double val = sol.pcost + p.c0;
+        int branch_k = -1;
+        if (sol.status == QP_OPTIMAL && val < incumbent) {
+            double worst = INT_TOL;
+            for (size_t k = 0; k < ni; k++) {
+                double xv = sol.x[ints[k]], f = fabs(xv - round(xv));
+                if (f > worst) { worst = f; branch_k = (int)k; }
+            }
+            if (branch_k < 0) {            /* integral: a new incumbent */
+                incumbent = val;
+                memcpy(best_x, sol.x, n * sizeof *best_x);
+            } else {
+                double xv = sol.x[ints[branch_k]];
+                bb_node a = { val, malloc((ni + 1) * sizeof(double)), malloc((ni + 1) * sizeof(double)) };
+                bb_node b = { val, malloc((ni + 1) * sizeof(double)), malloc((ni + 1) * sizeof(double)) };
+                int bad = !a.lb || !a.ub || !b.lb || !b.ub;
+                if (!bad) {
+                    memcpy(a.lb, nd.lb, ni * sizeof(double)); memcpy(a.ub, nd.ub, ni * sizeof(double));
+                    memcpy(b.lb, nd.lb, ni * sizeof(double)); memcpy(b.ub, nd.ub, ni * sizeof(double));
+                    a.ub[branch_k] = floor(xv);
+                    b.lb[branch_k] = ceil(xv);
+                }
+                if (bad || heap_push(&heap, a) || heap_push(&heap, b)) {
+                    if (bad) { free(a.lb); free(a.ub); free(b.lb); free(b.ub); }
+                    qp_problem_free(&p); qp_solution_free(&sol); free(nd.lb); free(nd.ub);
+                    err = FOLIO_ERR_NOMEM;
+                    goto out;
+                }
+            }
+        } else if (sol.status == QP_NUMERICAL || sol.status == QP_MAX_ITER || sol.status == QP_TIME_LIMIT) {
+            numerical = 1;
+            if (nd.bound < dropped) dropped = nd.bound;
+        }
+        qp_problem_free(&p);
+        qp_solution_free(&sol);
+        free(nd.lb); free(nd.ub);
+    }
+    double global_bound = fmin(heap.n ? heap.v[0].bound : incumbent, dropped);
+    res->nodes = nodes;
+    res->iterations = iters;
+    res->mip_bound = sgn * global_bound;
+    if (incumbent == HUGE_VAL) {
+        res->status = limit ? FOLIO_STATUS_TIME_LIMIT : numerical ? FOLIO_STATUS_NUMERICAL_ERROR
+                                                                : FOLIO_STATUS_INFEASIBLE;
+        res->mip_gap = HUGE_VAL;
+        snprintf(res->message, sizeof res->message, "branch and bound: %ld nodes, no integer solution%s",
+                 nodes, limit ? " before the limit" : "");
+        goto out;
+    }
+    /* the incumbent's integers, fixed exactly, give the reported solution */
+    memcpy(lb, m->lb, n * sizeof *lb);
+    memcpy(ub, m->ub, n * sizeof *ub);
+    for (size_t k = 0; k < ni; k++) lb[ints[k]] = ub[ints[k]] = round(best_x[ints[k]]);
+    qp_problem p;
+    qp_solution sol;
+    memset(&sol, 0, sizeof sol);
+    err = solve_relaxation(m, lb, ub, st, 0, &p, &sol);
+    if (err == FOLIO_OK) {
+        map_result(m, &p, &sol, res);
+        if (!o->mip_duals) res->has_duals = 0;
+        double val = sgn * res->objective;
+        double gap = fmax(0.0, val - global_bound) / fmax(1e-10, fabs(val));
+        res->mip_gap = gap;
+        /* optimal only when the gap is closed, dropped subtrees included */
+        int closed = gap <= gap_tol + 1e-12;
+        res->status = closed ? FOLIO_STATUS_OPTIMAL : limit ? FOLIO_STATUS_TIME_LIMIT : FOLIO_STATUS_NUMERICAL_ERROR;
+        res->has_solution = sol.status == QP_OPTIMAL;
+        snprintf(res->message, sizeof res->message, "branch and bound: %ld nodes, gap %.3g", nodes, res->mip_gap);
+    }
+    qp_problem_free(&p);
+    qp_solution_free(&sol);
+out:
+    while (heap.n) { bb_node nd = heap_pop(&heap); free(nd.lb); free(nd.ub); }
+    free(heap.v);
+    free(ints); free(lb); free(ub); free(best_x);
+    if (err == FOLIO_ERR_NOMEM) return folio_model_fail(m, err, "out of memory in branch and bound");
+    return err;
+}
+
 static folio_error qp_solve_model(folio_model *m, const folio_options *o, folio_result *res)
 {
-    if (m->nint)
-        return folio_model_fail(m, FOLIO_ERR_UNSUPPORTED,
-                                "model '%s' has %zu integer variables: the QP engine's branch and bound "
-                                "(mixed-integer QP/SOCP) is not built yet",
-                                m->name, m->nint);
     if (folio_result_alloc(res, m->ncols, m->nrows))
         return folio_model_fail(m, FOLIO_ERR_NOMEM, "out of memory allocating the result");
     res->ncones = m->ncones;
     res->cone_dual = calloc(m->ncones + 1, sizeof *res->cone_dual);
     if (!res->cone_dual) return folio_model_fail(m, FOLIO_ERR_NOMEM, "out of memory allocating the result");
     snprintf(res->solver, sizeof res->solver, "qp");
+    res->is_mip = m->nint > 0;
     double t0 = folio_now();
-    qp_problem p;
-    folio_error e = build_problem(m, &p);
-    if (e != FOLIO_OK) {
-        qp_problem_free(&p);
-        return folio_model_fail(m, e, "out of memory building the QP");
-    }
-    e = check_convex(m, &p);
-    if (e != FOLIO_OK) {
-        qp_problem_free(&p);
-        if (e == FOLIO_ERR_NOMEM) folio_model_fail(m, e, "out of memory checking convexity");
-        return e;
-    }
     qp_settings st;
     qp_settings_default(&st);
-    if (o->time_limit > 0) st.time_limit = o->time_limit;
-    if (o->iteration_limit > 0) st.max_iter = (int)(o->iteration_limit < 100000 ? o->iteration_limit : 100000);
+    if (o->iteration_limit > 0 && !m->nint)
+        st.max_iter = (int)(o->iteration_limit < 100000 ? o->iteration_limit : 100000);
     if (o->feastol > 0) st.feastol = o->feastol;
     if (o->reltol > 0) st.reltol = o->reltol;
     if (o->abstol > 0) st.abstol = o->abstol;
-    st.verbose = o->verbose;
-    qp_solution sol;
-    if (qp_ipm_solve(&p, &st, &sol)) {
+    st.verbose = o->verbose && !m->nint;
+    folio_error e;
+    if (m->nint) {
+        e = branch_and_bound(m, o, &st, res);
+    } else {
+        if (o->time_limit > 0) st.time_limit = o->time_limit;
+        qp_problem p;
+        qp_solution sol;
+        memset(&sol, 0, sizeof sol);
+        e = solve_relaxation(m, m->lb, m->ub, &st, 1, &p, &sol);
+        if (e == FOLIO_OK) map_result(m, &p, &sol, res);
+        qp_solution_free(&sol);
         qp_problem_free(&p);
-        return folio_model_fail(m, FOLIO_ERR_NOMEM, "out of memory in the QP solver");
     }
-    map_result(m, &p, &sol, res);
     res->solve_time = folio_now() - t0;
-    qp_solution_free(&sol);
-    qp_problem_free(&p);
-    return FOLIO_OK;
+    return e;
 }
 
 static folio_error qp_lower(folio_model *m, int skip_cones, double *seconds)
@@ -285,7 +481,7 @@ static folio_error qp_lower(folio_model *m, int skip_cones, double *seconds)
     (void)skip_cones;
     double t0 = folio_now();
     qp_problem p;
-    folio_error e = build_problem(m, &p);
+    folio_error e = build_problem(m, m->lb, m->ub, &p);
     qp_problem_free(&p);
     if (seconds) *seconds = folio_now() - t0;
     if (e != FOLIO_OK) return folio_model_fail(m, e, "out of memory building the QP");

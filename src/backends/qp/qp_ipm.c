@@ -24,7 +24,7 @@
 void qp_settings_default(qp_settings *st)
 {
     st->feastol = 1e-8;
-    st->abstol = 1e-9;
+    st->abstol = 1e-12;
     st->reltol = 1e-8;
     st->max_iter = 100;
     st->time_limit = 0;
