@@ -37,6 +37,13 @@ typedef struct qp_problem {
     size_t *cone_dim;       /* size of each cone block, in order after the l rows */
     int *a_kind, *g_kind;   /* QP_ROW_... per row of A and of G */
     long *a_src, *g_src;    /* model row, column or cone of each row */
+    /* presolve: model columns fixed (by their bounds, or by singleton rows
+     * that pin them) are substituted out; colmap[j] is the problem's
+     * column of model column j, or -1 with its value in fixval[j] */
+    size_t ncols_model;
+    long *colmap;
+    double *fixval;
+    int infeasible;         /* presolve found a violated constant row */
 } qp_problem;
 
 typedef enum qp_status {

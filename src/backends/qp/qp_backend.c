@@ -70,54 +70,134 @@ static void cb_free(csr_builder *b)
 }
 
 /* Fills p from m; returns 0, or a folio error with m's message set. */
-/* Fills p from m, with column bounds lb/ub (the model's, or a branch and
+/* Marks columns fixed by their bounds or pinned by a row whose other
+ * columns are all fixed; returns -1 when such a row cannot hold. */
+static int presolve_fix(const folio_model *m, const double *lb, const double *ub, long *colmap, double *fixval)
+{
+    size_t n = m->ncols;
+    for (size_t j = 0; j < n; j++) {
+        colmap[j] = lb[j] == ub[j] ? -1 : 0;
+        fixval[j] = lb[j];
+    }
+    for (int changed = 1; changed;) {
+        changed = 0;
+        for (size_t i = 0; i < m->nrows; i++) {
+            size_t cnt = 0, jf = 0;
+            double a = 0, shift = 0;
+            for (size_t k = m->row_start[i]; k < m->row_start[i + 1]; k++) {
+                size_t j = (size_t)m->nz_idx[k];
+                if (colmap[j] < 0) shift += m->nz_val[k] * fixval[j];
+                else { cnt++; jf = j; a = m->nz_val[k]; }
+            }
+            if (cnt != 1) continue;
+            double l = (m->lo[i] - shift) / a, h = (m->hi[i] - shift) / a;
+            if (a < 0) { double t = l; l = h; h = t; }
+            l = fmax(l, lb[jf]);
+            h = fmin(h, ub[jf]);
+            if (!isfinite(l) || !isfinite(h)) {
+                if (l > h) return -1;
+                continue;
+            }
+            double tol = 1e-9 * (1 + fabs(l) + fabs(h));
+            if (h < l - tol) return -1;
+            if (h - l <= tol) {
+                colmap[jf] = -1;
+                fixval[jf] = 0.5 * (l + h);
+                changed = 1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Row terms without the fixed columns, renumbered; returns the count and
+ * adds the fixed columns' contribution to *shift. */
+static size_t reduce_terms(const qp_problem *p, size_t len, const int *idx, const double *val, int *oi,
+                           double *ov, double *shift)
+{
+    size_t w = 0;
+    for (size_t k = 0; k < len; k++) {
+        long c = p->colmap[idx[k]];
+        if (c < 0) *shift += val[k] * p->fixval[idx[k]];
+        else { oi[w] = (int)c; ov[w] = val[k]; w++; }
+    }
+    return w;
+}
+
+/* Fills p from m with column bounds lb/ub (the model's, or a branch and
  * bound node's); returns 0, or a folio error. */
 static folio_error build_problem(folio_model *m, const double *lb, const double *ub, qp_problem *p)
 {
     memset(p, 0, sizeof *p);
-    size_t n = m->ncols;
+    size_t nm = m->ncols;
     double sgn = m->sense == FOLIO_MAXIMIZE ? -1.0 : 1.0;
+    p->ncols_model = nm;
+    p->colmap = malloc((nm + 1) * sizeof *p->colmap);
+    p->fixval = malloc((nm + 1) * sizeof *p->fixval);
+    if (!p->colmap || !p->fixval) return FOLIO_ERR_NOMEM;
+    if (presolve_fix(m, lb, ub, p->colmap, p->fixval)) p->infeasible = 1;
+    size_t n = 0;
+    for (size_t j = 0; j < nm; j++) if (p->colmap[j] >= 0) p->colmap[j] = (long)n++;
     p->n = n;
     p->c0 = sgn * m->obj_const;
     p->q = calloc(n + 1, sizeof *p->q);
-    if (!p->q) return FOLIO_ERR_NOMEM;
-    for (size_t j = 0; j < n; j++) p->q[j] = sgn * m->obj[j];
+    int *ti = malloc((nm + 1) * sizeof *ti);
+    double *tv = malloc((nm + 1) * sizeof *tv);
+    if (!p->q || !ti || !tv) { free(ti); free(tv); return FOLIO_ERR_NOMEM; }
+    for (size_t j = 0; j < nm; j++) {
+        if (p->colmap[j] >= 0) p->q[p->colmap[j]] = sgn * m->obj[j];
+        else p->c0 += sgn * m->obj[j] * p->fixval[j];
+    }
     if (m->nq) {
         p->P = calloc(n * n + 1, sizeof *p->P);
-        if (!p->P) return FOLIO_ERR_NOMEM;
-        /* objective terms v x_i x_j as 1/2 x'Px */
+        if (!p->P) { free(ti); free(tv); return FOLIO_ERR_NOMEM; }
+        /* objective terms v x_i x_j as 1/2 x'Px; fixed columns fold into q and c0 */
         for (size_t k = 0; k < m->nq; k++) {
             size_t i = (size_t)m->qi[k], j = (size_t)m->qj[k];
+            long ci = p->colmap[i], cj = p->colmap[j];
             double v = sgn * m->qv[k];
-            if (i == j) p->P[i * n + i] += 2 * v;
-            else { p->P[i * n + j] += v; p->P[j * n + i] += v; }
+            if (ci >= 0 && cj >= 0) {
+                if (ci == cj) p->P[ci * (long)n + ci] += 2 * v;
+                else { p->P[ci * (long)n + cj] += v; p->P[cj * (long)n + ci] += v; }
+            } else if (ci >= 0) {
+                p->q[ci] += v * p->fixval[j];
+            } else if (cj >= 0) {
+                p->q[cj] += v * p->fixval[i];
+            } else {
+                p->c0 += v * p->fixval[i] * p->fixval[j];
+            }
         }
     }
     csr_builder A = { 0 }, G = { 0 };
     folio_error e = FOLIO_ERR_NOMEM;
     double one = 1.0;
     int jj;
-    /* equalities: rows with lo == hi, fixed columns */
-    for (size_t i = 0; i < m->nrows; i++)
-        if (m->lo[i] == m->hi[i] &&
-            cb_row(&A, m->row_start[i + 1] - m->row_start[i], m->nz_idx + m->row_start[i],
-                   m->nz_val + m->row_start[i], 1.0, m->hi[i], QP_ROW_EQ, (long)i))
-            goto fail;
-    for (size_t j = 0; j < n; j++)
-        if (lb[j] == ub[j] && (jj = (int)j, cb_row(&A, 1, &jj, &one, 1.0, lb[j], QP_COL_FIX, (long)j)))
-            goto fail;
-    /* orthant rows: a'x <= hi, -a'x <= -lo, bounds */
-    for (size_t i = 0; i < m->nrows; i++) {
-        if (m->lo[i] == m->hi[i]) continue;
-        size_t s = m->row_start[i], len = m->row_start[i + 1] - s;
-        if (isfinite(m->hi[i]) && cb_row(&G, len, m->nz_idx + s, m->nz_val + s, 1.0, m->hi[i], QP_ROW_HI, (long)i))
-            goto fail;
-        if (isfinite(m->lo[i]) && cb_row(&G, len, m->nz_idx + s, m->nz_val + s, -1.0, -m->lo[i], QP_ROW_LO, (long)i))
-            goto fail;
-    }
-    for (size_t j = 0; j < n; j++) {
-        if (lb[j] == ub[j]) continue;
-        jj = (int)j;
+    /* rows: equalities to A; a'x <= hi and -a'x <= -lo to G. A row left
+     * with no free column is a constant: it holds or the node is infeasible */
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < m->nrows; i++) {
+            int eq = m->lo[i] == m->hi[i];
+            if (eq != (pass == 0)) continue;
+            size_t s = m->row_start[i];
+            double shift = 0;
+            size_t len = reduce_terms(p, m->row_start[i + 1] - s, m->nz_idx + s, m->nz_val + s, ti, tv, &shift);
+            if (len == 0) {
+                double tol = 1e-9 * (1 + fabs(shift));
+                if (shift < m->lo[i] - tol || shift > m->hi[i] + tol) p->infeasible = 1;
+                continue;
+            }
+            if (eq) {
+                if (cb_row(&A, len, ti, tv, 1.0, m->hi[i] - shift, QP_ROW_EQ, (long)i)) goto fail;
+                continue;
+            }
+            if (isfinite(m->hi[i]) && cb_row(&G, len, ti, tv, 1.0, m->hi[i] - shift, QP_ROW_HI, (long)i))
+                goto fail;
+            if (isfinite(m->lo[i]) && cb_row(&G, len, ti, tv, -1.0, -(m->lo[i] - shift), QP_ROW_LO, (long)i))
+                goto fail;
+        }
+    for (size_t j = 0; j < nm; j++) {
+        if (p->colmap[j] < 0) continue;
+        jj = (int)p->colmap[j];
         if (isfinite(ub[j]) && cb_row(&G, 1, &jj, &one, 1.0, ub[j], QP_COL_UB, (long)j)) goto fail;
         if (isfinite(lb[j]) && cb_row(&G, 1, &jj, &one, -1.0, -lb[j], QP_COL_LB, (long)j)) goto fail;
     }
@@ -130,14 +210,17 @@ static folio_error build_problem(folio_model *m, const double *lb, const double 
         size_t first = m->cone_start[k], last = m->cone_start[k + 1];
         p->cone_dim[k] = last - first;
         for (size_t a = first; a < last; a++) {
-            size_t s = m->aff_start[a], len = m->aff_start[a + 1] - s;
-            if (cb_row(&G, len, m->aff_idx + s, m->aff_val + s, -1.0, m->aff_cst[a], QP_CONE, (long)k))
-                goto fail;
+            size_t s = m->aff_start[a];
+            double shift = 0;
+            size_t len = reduce_terms(p, m->aff_start[a + 1] - s, m->aff_idx + s, m->aff_val + s, ti, tv, &shift);
+            if (cb_row(&G, len, ti, tv, -1.0, m->aff_cst[a] + shift, QP_CONE, (long)k)) goto fail;
         }
     }
+    free(ti);
+    free(tv);
     A.M.n = G.M.n = n;
-    if (A.M.m == 0) { A.M.start = calloc(1, sizeof *A.M.start); if (!A.M.start) goto fail; }
-    if (G.M.m == 0) { G.M.start = calloc(1, sizeof *G.M.start); if (!G.M.start) goto fail; }
+    if (A.M.m == 0) { A.M.start = calloc(1, sizeof *A.M.start); if (!A.M.start) goto fail2; }
+    if (G.M.m == 0) { G.M.start = calloc(1, sizeof *G.M.start); if (!G.M.start) goto fail2; }
     p->A = A.M; p->b = A.rhs; p->a_kind = A.kind; p->a_src = A.src;
     p->G = G.M; p->h = G.rhs; p->g_kind = G.kind; p->g_src = G.src;
     if (!p->b) p->b = calloc(1, sizeof *p->b);
@@ -145,6 +228,9 @@ static folio_error build_problem(folio_model *m, const double *lb, const double 
     if (!p->b || !p->h) return FOLIO_ERR_NOMEM;
     return FOLIO_OK;
 fail:
+    free(ti);
+    free(tv);
+fail2:
     cb_free(&A);
     cb_free(&G);
     return e;
@@ -203,37 +289,61 @@ static void map_result(folio_model *m, const qp_problem *p, const qp_solution *s
     res->iterations = sol->iterations;
     snprintf(res->message, sizeof res->message, "%s", sol->message);
     if (sol->status != QP_OPTIMAL) return;
+    size_t nm = p->ncols_model;
     res->has_solution = res->has_duals = 1;
-    memcpy(res->x, sol->x, p->n * sizeof *res->x);
+    for (size_t j = 0; j < nm; j++) res->x[j] = p->colmap[j] >= 0 ? sol->x[p->colmap[j]] : p->fixval[j];
     res->objective = sgn * (sol->pcost + p->c0);
     for (size_t i = 0; i < m->nrows; i++) {
         double a = 0;
-        for (size_t k = m->row_start[i]; k < m->row_start[i + 1]; k++) a += m->nz_val[k] * sol->x[m->nz_idx[k]];
+        for (size_t k = m->row_start[i]; k < m->row_start[i + 1]; k++) a += m->nz_val[k] * res->x[m->nz_idx[k]];
         res->row_activity[i] = a;
     }
-    /* duals as d objective / d rhs in the model's own sense; reduced costs
-     * as the bound multipliers' share of the Lagrangian gradient */
-    for (size_t i = 0; i < p->A.m; i++) {
-        double y = sol->y[i];
-        if (p->a_kind[i] == QP_ROW_EQ) res->row_dual[p->a_src[i]] += -sgn * y;
-        else res->reduced_cost[p->a_src[i]] += -sgn * y;
+    /* duals: d objective / d rhs in the model's own sense. Reduced costs:
+     * the gradient of the Lagrangian without the bound multipliers,
+     * d = Px + q + (rows)'(multipliers) + (cones)'(multipliers), over the
+     * full model so that substituted columns get theirs too. */
+    double *d = res->reduced_cost;
+    for (size_t j = 0; j < nm; j++) d[j] = sgn * m->obj[j];
+    for (size_t k = 0; k < m->nq; k++) {
+        size_t i = (size_t)m->qi[k], j = (size_t)m->qj[k];
+        double v = sgn * m->qv[k];
+        d[i] += v * res->x[j];
+        d[j] += v * res->x[i];
     }
-    for (size_t i = 0; i < p->G.m; i++) {
-        double z = sol->z[i];
-        long s = p->g_src[i];
-        switch (p->g_kind[i]) {
-        case QP_ROW_HI: res->row_dual[s] += -sgn * z; break;
-        case QP_ROW_LO: res->row_dual[s] += sgn * z; break;
-        case QP_COL_UB: res->reduced_cost[s] += -sgn * z; break;
-        case QP_COL_LB: res->reduced_cost[s] += sgn * z; break;
+    for (size_t r = 0; r < p->A.m; r++) {
+        long i = p->a_src[r];
+        double y = sol->y[r];
+        res->row_dual[i] += -sgn * y;
+        for (size_t k = m->row_start[i]; k < m->row_start[i + 1]; k++) d[m->nz_idx[k]] += m->nz_val[k] * y;
+    }
+    size_t cone_row = p->l;
+    for (size_t r = 0; r < p->G.m; r++) {
+        double z = sol->z[r];
+        long i = p->g_src[r];
+        switch (p->g_kind[r]) {
+        case QP_ROW_HI:
+        case QP_ROW_LO: {
+            double side = p->g_kind[r] == QP_ROW_HI ? 1.0 : -1.0;
+            res->row_dual[i] += -side * sgn * z;
+            for (size_t k = m->row_start[i]; k < m->row_start[i + 1]; k++)
+                d[m->nz_idx[k]] += side * m->nz_val[k] * z;
+            break;
+        }
         default: break;
         }
     }
+    (void)cone_row;
     size_t off = p->l;
     for (size_t k = 0; k < p->ncones; k++) {
         res->cone_dual[k] = -sgn * sol->z[off];
+        /* G rows of a cone are minus its affine expressions */
+        for (size_t a = m->cone_start[k]; a < m->cone_start[k + 1]; a++) {
+            double z = sol->z[off + (a - m->cone_start[k])];
+            for (size_t t = m->aff_start[a]; t < m->aff_start[a + 1]; t++) d[m->aff_idx[t]] -= m->aff_val[t] * z;
+        }
         off += p->cone_dim[k];
     }
+    for (size_t j = 0; j < nm; j++) d[j] *= sgn;
 }
 
 /* Solves the continuous problem with bounds lb/ub; fills sol (caller frees).
@@ -247,8 +357,21 @@ static folio_error solve_relaxation(folio_model *m, const double *lb, const doub
         if (e == FOLIO_ERR_NOMEM) folio_model_fail(m, e, "out of memory checking convexity");
         return e;
     }
+    if (p->infeasible) {
+        /* presolve: a row whose columns are all fixed does not hold */
+        memset(sol, 0, sizeof *sol);
+        sol->status = QP_PRIMAL_INFEASIBLE;
+        snprintf(sol->message, sizeof sol->message, "presolve: fixed variables violate a constraint");
+        return FOLIO_OK;
+    }
     if (qp_ipm_solve(p, st, sol)) return folio_model_fail(m, FOLIO_ERR_NOMEM, "out of memory in the QP solver");
     return FOLIO_OK;
+}
+
+/* The model's columns from a solution of the presolved problem. */
+static void full_x(const qp_problem *p, const qp_solution *sol, double *x)
+{
+    for (size_t j = 0; j < p->ncols_model; j++) x[j] = p->colmap[j] >= 0 ? sol->x[p->colmap[j]] : p->fixval[j];
 }
 
 /* ---- branch and bound for integer variables --------------------------- */
@@ -310,10 +433,10 @@ static folio_error branch_and_bound(folio_model *m, const folio_options *o, cons
     double gap_tol = o->mip_gap >= 0 ? o->mip_gap : 1e-6;
     size_t *ints = malloc((ni + 1) * sizeof *ints);
     double *lb = malloc((n + 1) * sizeof *lb), *ub = malloc((n + 1) * sizeof *ub);
-    double *best_x = malloc((n + 1) * sizeof *best_x);
+    double *best_x = malloc((n + 1) * sizeof *best_x), *xn = malloc((n + 1) * sizeof *xn);
     bb_heap heap = { 0 };
     folio_error err = FOLIO_OK;
-    if (!ints || !lb || !ub || !best_x) { err = FOLIO_ERR_NOMEM; goto out; }
+    if (!ints || !lb || !ub || !best_x || !xn) { err = FOLIO_ERR_NOMEM; goto out; }
     for (size_t j = 0, k = 0; j < n; j++) if (m->kind[j] != FOLIO_CONTINUOUS) ints[k++] = j;
     bb_node root = { -HUGE_VAL, malloc((ni + 1) * sizeof(double)), malloc((ni + 1) * sizeof(double)) };
     if (!root.lb || !root.ub) { free(root.lb); free(root.ub); err = FOLIO_ERR_NOMEM; goto out; }
@@ -361,20 +484,20 @@ static folio_error branch_and_bound(folio_model *m, const folio_options *o, cons
         }
         if (empty) { free(nd.lb); free(nd.ub); continue; }
         iters += sol.iterations;
-        if (getenv("FOLIO_BB_DEBUG")) fprintf(stderr, "node %ld status %d pcost %.12g dcost %.12g gap %.3g pres %.2g dres %.2g it %d\n", nodes, sol.status, sol.pcost, sol.dcost, sol.gap, sol.pres, sol.dres, sol.iterations);
         double val = sol.pcost + p.c0;
         int branch_k = -1;
         if (sol.status == QP_OPTIMAL && val < incumbent) {
+            full_x(&p, &sol, xn);
             double worst = INT_TOL;
             for (size_t k = 0; k < ni; k++) {
-                double xv = sol.x[ints[k]], f = fabs(xv - round(xv));
+                double xv = xn[ints[k]], f = fabs(xv - round(xv));
                 if (f > worst) { worst = f; branch_k = (int)k; }
             }
             if (branch_k < 0) {            /* integral: a new incumbent */
                 incumbent = val;
-                memcpy(best_x, sol.x, n * sizeof *best_x);
+                memcpy(best_x, xn, n * sizeof *best_x);
             } else {
-                double xv = sol.x[ints[branch_k]];
+                double xv = xn[ints[branch_k]];
                 bb_node a = { val, malloc((ni + 1) * sizeof(double)), malloc((ni + 1) * sizeof(double)) };
                 bb_node b = { val, malloc((ni + 1) * sizeof(double)), malloc((ni + 1) * sizeof(double)) };
                 int bad = !a.lb || !a.ub || !b.lb || !b.ub;
@@ -428,6 +551,8 @@ static folio_error branch_and_bound(folio_model *m, const folio_options *o, cons
         /* optimal only when the gap is closed, dropped subtrees included */
         int closed = gap <= gap_tol + 1e-12;
         res->status = closed ? FOLIO_STATUS_OPTIMAL : limit ? FOLIO_STATUS_TIME_LIMIT : FOLIO_STATUS_NUMERICAL_ERROR;
+        /* the final fixed-integer solve may land a hair past the nodes' bound */
+        if (sgn * (res->mip_bound - res->objective) > 0) res->mip_bound = res->objective;
         res->has_solution = sol.status == QP_OPTIMAL;
         snprintf(res->message, sizeof res->message, "branch and bound: %ld nodes, gap %.3g", nodes, res->mip_gap);
     }
@@ -436,7 +561,7 @@ static folio_error branch_and_bound(folio_model *m, const folio_options *o, cons
 out:
     while (heap.n) { bb_node nd = heap_pop(&heap); free(nd.lb); free(nd.ub); }
     free(heap.v);
-    free(ints); free(lb); free(ub); free(best_x);
+    free(ints); free(lb); free(ub); free(best_x); free(xn);
     if (err == FOLIO_ERR_NOMEM) return folio_model_fail(m, err, "out of memory in branch and bound");
     return err;
 }
