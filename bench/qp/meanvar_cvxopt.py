@@ -33,6 +33,8 @@ h = matrix(np.zeros(n))
 A = matrix(np.ones((1, n)))
 b = matrix(1.0)
 solvers.options["show_progress"] = False
+# the tolerances folio uses by default, so both reach the same accuracy
+solvers.options.update({"abstol": 1e-12, "reltol": 1e-8, "feastol": 1e-8})
 times = []
 for _ in range(reps):
     t0 = time.perf_counter()
