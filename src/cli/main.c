@@ -346,7 +346,7 @@ int main(int argc, char **argv)
     }
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--version") || !strcmp(cmd, "-v")) {
-        printf("folio %s (%s, GLPK backend)\n", FOLIO_VERSION, LUA_RELEASE);
+        printf("folio %s (%s; solvers: glpk, qp)\n", FOLIO_VERSION, LUA_RELEASE);
         return EXIT_SOLVED;
     }
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
