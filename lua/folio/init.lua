@@ -21,6 +21,78 @@ local folio = {
   script_dir = ".",
 }
 
+-- m:factor_risk(name, x, {loadings = B, factor_cov = F, specific = D}):
+-- the variance x'(B F B' + diag(D))x of a factor model, kept in factor
+-- form. It adds k variables name.f[1..k] and rows name[1..k] with
+-- name.f = L'B'x (F = LL', Cholesky) and returns sum name.f^2 + sum D x^2.
+-- The QP engine then sees a diagonal Hessian and solves in O(n k^2) per
+-- iteration instead of factoring an n x n matrix.
+-- B[i][f] and D[i] follow the order of x's set (like folio.quad's Sigma).
+core.model_methods.factor_risk = function(m, name, x, spec)
+  if type(name) ~= "string" then error("factor_risk: name must be a string", 2) end
+  if type(spec) ~= "table" then error("factor_risk: expected {loadings =, factor_cov =, specific =}", 2) end
+  local B, F, D = spec.loadings, spec.factor_cov, spec.specific
+  if type(B) ~= "table" or type(F) ~= "table" then
+    error("factor_risk '" .. name .. "': loadings and factor_cov are required", 2)
+  end
+  local xs = core.values(x)       -- x's variables in set order
+  local n, k = #xs, #F
+  if #B ~= n then
+    error(("factor_risk '%s': loadings have %d rows but x has %d elements"):format(name, #B, n), 2)
+  end
+  if D ~= nil and (type(D) ~= "table" or #D ~= n) then
+    error(("factor_risk '%s': specific must hold %d variances"):format(name, n), 2)
+  end
+  -- Cholesky F = L L'
+  local L = {}
+  for i = 1, k do
+    if type(F[i]) ~= "table" or #F[i] ~= k then
+      error(("factor_risk '%s': factor_cov row %d must have %d entries"):format(name, i, k), 2)
+    end
+    L[i] = {}
+    for j = 1, i do
+      if math.abs(F[i][j] - F[j][i]) > 1e-12 * (1 + math.abs(F[i][j])) then
+        error(("factor_risk '%s': factor_cov is not symmetric at [%d][%d]"):format(name, i, j), 2)
+      end
+      local s = F[i][j]
+      for q = 1, j - 1 do s = s - L[i][q] * L[j][q] end
+      if i == j then
+        if not (s > 0) then
+          error(("factor_risk '%s': factor_cov is not positive definite (pivot %d is %.6g)"):format(name, i, s), 2)
+        end
+        L[i][i] = math.sqrt(s)
+      else
+        L[i][j] = s / L[j][j]
+      end
+    end
+  end
+  local K = {}
+  for f = 1, k do K[f] = f end
+  local y = m:var(name .. ".f", K)
+  -- y_f = sum_i (sum_g B[i][g] L[g][f]) x_i
+  m:st(name, K, function(f)
+    local coef = {}
+    for i = 1, n do
+      local c = 0
+      for g = f, k do c = c + B[i][g] * L[g][f] end
+      coef[i] = c
+    end
+    return y[f], "==", folio.dot(coef, xs)
+  end)
+  local risk = folio.sum(K, function(f) return y[f] * y[f] end)
+  if D then
+    for i = 1, n do
+      if not (D[i] >= 0) then
+        error(("factor_risk '%s': specific variance %d is negative or not a number"):format(name, i), 2)
+      end
+    end
+    local terms = {}
+    for i = 1, n do if D[i] ~= 0 then terms[#terms + 1] = D[i] * (xs[i] * xs[i]) end end
+    risk = risk + folio.sum(terms)
+  end
+  return risk
+end
+
 local table_mt = { __name = "folio.table" }
 table_mt.__index = table_mt
 

@@ -517,6 +517,17 @@ static void collect_leaf(lua_State *L, void *ud, int nkeys)
     lua_rawseti(L, c->list, ++c->n);
 }
 
+/* folio.values(family): its leaves in set order, as an array */
+static int l_values(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 1);
+    lua_newtable(L);
+    collect_ctx c = { 2, 0 };
+    folio_family_each(L, 1, "values", 0, collect_leaf, &c);
+    return 1;
+}
+
 /* Reads Sigma[r][c] (rows as Lua tables). */
 static double sigma_at(lua_State *L, int sig, lua_Integer r, lua_Integer c)
 {
@@ -632,7 +643,7 @@ static const luaL_Reg expr_meta[] = {
 };
 
 static const luaL_Reg expr_funcs[] = {
-    {"sum", l_sum}, {"dot", l_dot}, {"quad", l_quad}, {NULL, NULL}
+    {"sum", l_sum}, {"dot", l_dot}, {"quad", l_quad}, {"values", l_values}, {NULL, NULL}
 };
 
 int luaopen_folio_expr(lua_State *L)

@@ -735,9 +735,13 @@ int luaopen_folio_model(lua_State *L)
     luaL_newmetatable(L, LMODEL_MT);
     luaL_setfuncs(L, model_meta, 0);
     luaL_newlib(L, model_methods);
+    lua_pushvalue(L, -1);
     lua_pushcclosure(L, m_index, 1);
-    lua_setfield(L, -2, "__index");
-    lua_pop(L, 1);
+    lua_setfield(L, -3, "__index");
+    /* the methods table, so lua/folio can add methods written in Lua */
     luaL_newlib(L, model_funcs);
+    lua_insert(L, -2);
+    lua_setfield(L, -2, "model_methods");
+    lua_remove(L, -2);
     return 1;
 }

@@ -25,7 +25,8 @@ enum { QP_ROW_EQ, QP_ROW_HI, QP_ROW_LO, QP_COL_FIX, QP_COL_UB, QP_COL_LB, QP_CON
 
 typedef struct qp_problem {
     size_t n;
-    double *P;              /* n x n row-major, NULL when the objective is linear */
+    double *P;              /* n x n row-major, NULL when the objective is linear or diagonal */
+    double *Pdiag;          /* n, when P is diagonal (P is then NULL) */
     double *q;
     double c0;
     qp_csr A;

@@ -148,7 +148,22 @@ static folio_error build_problem(folio_model *m, const double *lb, const double 
         if (p->colmap[j] >= 0) p->q[p->colmap[j]] = sgn * m->obj[j];
         else p->c0 += sgn * m->obj[j] * p->fixval[j];
     }
-    if (m->nq) {
+    int diagonal = 1;   /* a diagonal P (separable risk, lifted factor models) stays a vector */
+    for (size_t k = 0; k < m->nq; k++)
+        if (m->qi[k] != m->qj[k] && p->colmap[m->qi[k]] >= 0 && p->colmap[m->qj[k]] >= 0) diagonal = 0;
+    if (m->nq && diagonal) {
+        p->Pdiag = calloc(n + 1, sizeof *p->Pdiag);
+        if (!p->Pdiag) { free(ti); free(tv); return FOLIO_ERR_NOMEM; }
+        for (size_t k = 0; k < m->nq; k++) {
+            size_t i = (size_t)m->qi[k], j = (size_t)m->qj[k];
+            long ci = p->colmap[i], cj = p->colmap[j];
+            double v = sgn * m->qv[k];
+            if (ci >= 0 && cj >= 0) p->Pdiag[ci] += 2 * v;
+            else if (ci >= 0) p->q[ci] += v * p->fixval[j];
+            else if (cj >= 0) p->q[cj] += v * p->fixval[i];
+            else p->c0 += v * p->fixval[i] * p->fixval[j];
+        }
+    } else if (m->nq) {
         p->P = calloc(n * n + 1, sizeof *p->P);
         if (!p->P) { free(ti); free(tv); return FOLIO_ERR_NOMEM; }
         /* objective terms v x_i x_j as 1/2 x'Px; fixed columns fold into q and c0 */
@@ -240,6 +255,21 @@ fail2:
 static folio_error check_convex(folio_model *m, const qp_problem *p)
 {
     size_t n = p->n;
+    if (p->Pdiag) {
+        double lmin = 0, maxd = 0;
+        for (size_t j = 0; j < n; j++) {
+            lmin = fmin(lmin, p->Pdiag[j]);
+            maxd = fmax(maxd, fabs(p->Pdiag[j]));
+        }
+        if (lmin >= -1e-9 * (1 + maxd)) return FOLIO_OK;
+        return folio_model_fail(m, FOLIO_ERR_INVALID,
+                                m->sense == FOLIO_MAXIMIZE
+                                    ? "model '%s': maximising a quadratic objective that is not concave "
+                                      "(largest eigenvalue of its Hessian is %.6g)"
+                                    : "model '%s': minimising a quadratic objective that is not convex "
+                                      "(smallest eigenvalue of its Hessian is %.6g)",
+                                m->name, m->sense == FOLIO_MAXIMIZE ? -lmin : lmin);
+    }
     if (!p->P || n == 0) return FOLIO_OK;
     double *C = malloc(n * n * sizeof *C);
     if (!C) return FOLIO_ERR_NOMEM;

@@ -65,6 +65,18 @@ static double dotp(const double *a, const double *b, size_t n)
     return s;
 }
 
+/* y = P x */
+static void pmul(const qp_problem *p, const double *x, double *y)
+{
+    size_t n = p->n;
+    if (p->P)
+        for (size_t i = 0; i < n; i++) y[i] = dotp(p->P + i * n, x, n);
+    else if (p->Pdiag)
+        for (size_t i = 0; i < n; i++) y[i] = p->Pdiag[i] * x[i];
+    else
+        for (size_t i = 0; i < n; i++) y[i] = 0;
+}
+
 typedef struct ipm {
     const qp_problem *p;
     size_t n, np, m;
@@ -82,6 +94,11 @@ typedef struct ipm {
     double *e1, *e2, *e3, *e4, *cx, *cy, *cz, *cs, *ct;
     double *tn;         /* n */
     size_t maxdim;
+    /* diagonal path: P diagonal, every inequality a single-column row and no
+     * cones, so H = P + G'W^{-2}G is a diagonal Hd and the equalities are
+     * handled through A Hd^{-1} A' (O(n p^2), no n x n matrix) */
+    int diag;
+    double *Hd;
 } ipm;
 
 static void *xcalloc(size_t n, size_t sz, int *fail)
@@ -94,7 +111,7 @@ static void *xcalloc(size_t n, size_t sz, int *fail)
 static void ipm_free(ipm *w)
 {
     free(w->W.w); free(w->W.beta); free(w->W.wbar); free(w->W.lambda);
-    free(w->K); free(w->X); free(w->S); free(w->Dm); free(w->Ad); free(w->mark); free(w->cols);
+    free(w->K); free(w->Hd); free(w->X); free(w->S); free(w->Dm); free(w->Ad); free(w->mark); free(w->cols);
     free(w->U);
     free(w->t); free(w->u); free(w->v); free(w->r1); free(w->r2); free(w->gdx); free(w->dzt);
     free(w->dst); free(w->e1); free(w->e2); free(w->e3); free(w->e4); free(w->cx); free(w->cy);
@@ -117,7 +134,11 @@ static int ipm_alloc(ipm *w, const qp_problem *p)
     w->W.beta = xcalloc(p->ncones, sizeof(double), &fail);
     w->W.wbar = xcalloc(m, sizeof(double), &fail);
     w->W.lambda = xcalloc(m, sizeof(double), &fail);
-    w->K = xcalloc(n * n, sizeof(double), &fail);
+    w->diag = !p->P && p->ncones == 0;
+    for (size_t i = 0; i < p->l && w->diag; i++)
+        if (p->G.start[i + 1] - p->G.start[i] != 1) w->diag = 0;
+    w->K = w->diag ? NULL : xcalloc(n * n, sizeof(double), &fail);
+    w->Hd = w->diag ? xcalloc(n, sizeof(double), &fail) : NULL;
     w->X = xcalloc(n * np, sizeof(double), &fail);
     w->S = xcalloc(np * np, sizeof(double), &fail);
     w->Ad = xcalloc(np * n, sizeof(double), &fail);
@@ -161,6 +182,8 @@ static int build_and_factor(ipm *w, double reg)
         for (size_t i = 0; i < n; i++) memcpy(K + i * n, p->P + i * n, (i + 1) * sizeof *K);
     } else {
         for (size_t i = 0; i < n; i++) memset(K + i * n, 0, (i + 1) * sizeof *K);
+        if (p->Pdiag)
+            for (size_t i = 0; i < n; i++) K[i * n + i] = p->Pdiag[i];
     }
     const qp_csr *G = &p->G;
     size_t md = 0;
@@ -251,13 +274,48 @@ static int build_and_factor(ipm *w, double reg)
     return 0;
 }
 
+/* The diagonal path: Hd, X = Hd^{-1} A', S = A X (Cholesky). */
+static int build_and_factor_diag(ipm *w, double reg)
+{
+    const qp_problem *p = w->p;
+    size_t n = w->n, np = w->np;
+    double *H = w->Hd;
+    for (size_t j = 0; j < n; j++) H[j] = p->Pdiag ? p->Pdiag[j] : 0.0;
+    for (size_t i = 0; i < p->l; i++) {
+        size_t k = p->G.start[i];
+        double g = p->G.val[k] / w->W.w[i];
+        H[p->G.idx[k]] += g * g;
+    }
+    double maxd = 1e-300;
+    for (size_t j = 0; j < n; j++) maxd = fmax(maxd, H[j]);
+    for (size_t j = 0; j < n; j++) {
+        H[j] += reg * maxd;
+        if (!(H[j] > 0)) return 1;
+    }
+    if (np == 0) return 0;
+    for (size_t j = 0; j < n; j++)
+        for (size_t i = 0; i < np; i++) w->X[j * np + i] = w->Ad[i * n + j] / H[j];
+    for (size_t i = 0; i < np; i++)
+        for (size_t k = 0; k <= i; k++) {
+            double s = 0;
+            for (size_t j = 0; j < n; j++) s += w->Ad[i * n + j] * w->X[j * np + k];
+            w->S[i * np + k] = s;
+        }
+    double maxs = 1e-300;
+    for (size_t i = 0; i < np; i++) if (w->S[i * np + i] > maxs) maxs = w->S[i * np + i];
+    for (size_t i = 0; i < np; i++) w->S[i * np + i] += 1e-14 * maxs;
+    gsl_matrix_view Sv = gsl_matrix_view_array(w->S, np, np);
+    if (gsl_linalg_cholesky_decomp1(&Sv.matrix) != GSL_SUCCESS) return 2;
+    return 0;
+}
+
 /* Builds and factors the KKT matrix, raising the regularisation if needed. */
 static int factor(ipm *w)
 {
     /* no regularisation unless K turns out not to be definite */
     double reg = 0;
     for (int attempt = 0; attempt < 6; attempt++, reg = reg ? reg * 100 : 1e-15) {
-        int r = build_and_factor(w, reg);
+        int r = w->diag ? build_and_factor_diag(w, reg) : build_and_factor(w, reg);
         if (r == 0) return 0;
         if (r == 2) return -1;   /* dependent equality rows: no reg helps */
     }
@@ -269,6 +327,18 @@ static void kkt_solve(ipm *w, const double *r1, const double *r2, double *dx, do
 {
     size_t n = w->n, np = w->np;
     const qp_problem *p = w->p;
+    if (w->diag) {
+        /* dx = Hd^{-1}(r1 - A'dy), dy = S^{-1}(A Hd^{-1} r1 - r2) */
+        for (size_t j = 0; j < n; j++) dx[j] = r1[j] / w->Hd[j];
+        if (!np) return;
+        qp_csr_mul(&p->A, dx, dy, 1.0, 0.0);
+        for (size_t i = 0; i < np; i++) dy[i] -= r2[i];
+        gsl_matrix_view Sv = gsl_matrix_view_array(w->S, np, np);
+        gsl_vector_view yv = gsl_vector_view_array(dy, np);
+        gsl_linalg_cholesky_svx(&Sv.matrix, &yv.vector);
+        for (size_t j = 0; j < n; j++) dx[j] -= dotp(w->X + j * np, dy, np);
+        return;
+    }
     memcpy(dx, r1, n * sizeof *dx);
     if (np) qp_csr_tmul(&p->A, r2, dx, 1.0, 1.0);
     gsl_matrix_view Kv = gsl_matrix_view_array(w->K, n, n);
@@ -319,8 +389,10 @@ static void newton(ipm *w, const double *rx, const double *ry, const double *rz,
     newton1(w, rx, ry, rz, rc, dx, dy, dz, ds);
     /* residuals of the computed direction */
     for (size_t j = 0; j < n; j++) w->e1[j] = -rx[j];
-    if (p->P)
-        for (size_t i = 0; i < n; i++) w->e1[i] -= dotp(p->P + i * n, dx, n);
+    if (p->P || p->Pdiag) {
+        pmul(p, dx, w->tn);
+        for (size_t i = 0; i < n; i++) w->e1[i] -= w->tn[i];
+    }
     qp_csr_tmul(&p->A, dy, w->e1, -1.0, 1.0);
     qp_csr_tmul(&p->G, dz, w->e1, -1.0, 1.0);
     qp_csr_mul(&p->A, dx, w->e2, -1.0, 0.0);
@@ -422,7 +494,7 @@ int qp_ipm_solve(const qp_problem *p, const qp_settings *st, qp_solution *sol)
     sol->status = QP_MAX_ITER;
     for (int it = 0;; it++) {
         /* residuals and costs */
-        for (size_t j = 0; j < n; j++) px[j] = p->P ? dotp(p->P + j * n, x, n) : 0.0;
+        pmul(p, x, px);
         for (size_t j = 0; j < n; j++) rx[j] = px[j] + p->q[j];
         qp_csr_tmul(&p->A, y, rx, 1.0, 1.0);
         qp_csr_tmul(&p->G, z, rx, 1.0, 1.0);
@@ -534,7 +606,7 @@ done:
 void qp_problem_free(qp_problem *p)
 {
     if (!p) return;
-    free(p->P); free(p->q); free(p->b); free(p->h);
+    free(p->P); free(p->Pdiag); free(p->q); free(p->b); free(p->h);
     free(p->A.start); free(p->A.idx); free(p->A.val);
     free(p->G.start); free(p->G.idx); free(p->G.val);
     free(p->cone_dim); free(p->a_kind); free(p->g_kind); free(p->a_src); free(p->g_src);
