@@ -170,6 +170,24 @@ static int ipm_alloc(ipm *w, const qp_problem *p)
     return fail ? -1 : 0;
 }
 
+/* S = A X with X = (K or Hd)^{-1} A' already in place; Cholesky of S.
+ * Returns 2 when S is not definite (dependent equality rows). */
+static int schur_factor(ipm *w)
+{
+    size_t n = w->n, np = w->np;
+    for (size_t i = 0; i < np; i++)
+        for (size_t k = 0; k <= i; k++) {
+            double s = 0;
+            for (size_t j = 0; j < n; j++) s += w->Ad[i * n + j] * w->X[j * np + k];
+            w->S[i * np + k] = s;
+        }
+    double maxs = 1e-300;
+    for (size_t i = 0; i < np; i++) if (w->S[i * np + i] > maxs) maxs = w->S[i * np + i];
+    for (size_t i = 0; i < np; i++) w->S[i * np + i] += 1e-14 * maxs;
+    gsl_matrix_view Sv = gsl_matrix_view_array(w->S, np, np);
+    return gsl_linalg_cholesky_decomp1(&Sv.matrix) == GSL_SUCCESS ? 0 : 2;
+}
+
 /* K = P + G'W^{-2}G + A'A (lower triangle) + reg, then Cholesky and the
  * Schur complement. identity: W = I (the starting point). Returns 0, 1
  * when K is not definite, 2 when the Schur complement is not. */
@@ -260,18 +278,7 @@ static int build_and_factor(ipm *w, double reg)
         gsl_linalg_cholesky_svx(&Kv.matrix, &col.vector);
         for (size_t j = 0; j < n; j++) w->X[j * np + i] = w->tn[j];
     }
-    for (size_t i = 0; i < np; i++)
-        for (size_t k = 0; k <= i; k++) {
-            double s = 0;
-            for (size_t j = 0; j < n; j++) s += w->Ad[i * n + j] * w->X[j * np + k];
-            w->S[i * np + k] = s;
-        }
-    double maxs = 1e-300;
-    for (size_t i = 0; i < np; i++) if (w->S[i * np + i] > maxs) maxs = w->S[i * np + i];
-    for (size_t i = 0; i < np; i++) w->S[i * np + i] += 1e-14 * maxs;
-    gsl_matrix_view Sv = gsl_matrix_view_array(w->S, np, np);
-    if (gsl_linalg_cholesky_decomp1(&Sv.matrix) != GSL_SUCCESS) return 2;
-    return 0;
+    return schur_factor(w);
 }
 
 /* The diagonal path: Hd, X = Hd^{-1} A', S = A X (Cholesky). */
@@ -295,18 +302,7 @@ static int build_and_factor_diag(ipm *w, double reg)
     if (np == 0) return 0;
     for (size_t j = 0; j < n; j++)
         for (size_t i = 0; i < np; i++) w->X[j * np + i] = w->Ad[i * n + j] / H[j];
-    for (size_t i = 0; i < np; i++)
-        for (size_t k = 0; k <= i; k++) {
-            double s = 0;
-            for (size_t j = 0; j < n; j++) s += w->Ad[i * n + j] * w->X[j * np + k];
-            w->S[i * np + k] = s;
-        }
-    double maxs = 1e-300;
-    for (size_t i = 0; i < np; i++) if (w->S[i * np + i] > maxs) maxs = w->S[i * np + i];
-    for (size_t i = 0; i < np; i++) w->S[i * np + i] += 1e-14 * maxs;
-    gsl_matrix_view Sv = gsl_matrix_view_array(w->S, np, np);
-    if (gsl_linalg_cholesky_decomp1(&Sv.matrix) != GSL_SUCCESS) return 2;
-    return 0;
+    return schur_factor(w);
 }
 
 /* Builds and factors the KKT matrix, raising the regularisation if needed. */
