@@ -337,8 +337,14 @@ static int cmd_repl(void)
     return EXIT_SOLVED;
 }
 
+/* OpenBLAS's spinning worker threads slow model building and small solves
+ * on a shared machine; the QP engine asks for more threads on large dense
+ * problems. OPENBLAS_NUM_THREADS, when set, decides instead. */
+void openblas_set_num_threads(int);
+
 int main(int argc, char **argv)
 {
+    if (!getenv("OPENBLAS_NUM_THREADS")) openblas_set_num_threads(1);
     if (argc < 2) {
         if (isatty(0)) return cmd_repl();
         usage_text(stderr);

@@ -18,8 +18,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define DENSE_ROW 16     /* G rows with more nonzeros go through dsyrk */
+
+/* OpenBLAS's worker threads spin after each call; on small matrices they
+ * cost more than they give and take CPU from the rest of the process
+ * (measured at n = 500: 24 ms with one thread, 36 ms with two; at
+ * n = 2000 two threads win by about 6%). The host runs OpenBLAS with one
+ * thread (src/cli/main.c); large dense solves use every core. */
+void openblas_set_num_threads(int);
+int openblas_get_num_threads(void);
+#define BLAS_THREADS_MIN_N 1500
 
 void qp_settings_default(qp_settings *st)
 {
@@ -417,6 +427,126 @@ static void newton(ipm *w, const double *rx, const double *ry, const double *rz,
     }
 }
 
+/* ---- crossover: guess the active set and solve for the exact vertex ---- */
+
+/* When every inequality is a single-column row and there are no cones, a
+ * nearly converged iterate tells which rows are active (s_i < z_i). Fixing
+ * their columns leaves an equality-constrained QP on the free columns,
+ *   [P_FF A_F'; A_F 0] [x_F; y] = [-q_F - P_FC x_C; b - A_C x_C],
+ * one LU of size |F| + p. If its x keeps the inactive rows and the active
+ * rows get multipliers of the right sign, it is an exact optimum and the
+ * remaining iterations are skipped; otherwise the iterations go on. */
+static int crossover(ipm *w, double *x, double *y, double *z, double *s, const qp_settings *st)
+{
+    const qp_problem *p = w->p;
+    size_t n = w->n, np = w->np, m = w->m;
+    if (p->ncones || m != p->l) return 0;
+    for (size_t i = 0; i < m; i++)
+        if (p->G.start[i + 1] - p->G.start[i] != 1) return 0;
+    int fail = 0;
+    unsigned char *act = xcalloc(m, 1, &fail);          /* the guessed active rows */
+    double *xc = xcalloc(n, sizeof(double), &fail);    /* fixed values */
+    long *fixrow = xcalloc(n, sizeof(long), &fail);      /* active row per column, or -1 */
+    long *pos = xcalloc(n, sizeof(long), &fail);         /* column -> free index */
+    double *KKT = NULL;     /* (|F| + p)^2, sized per round */
+    double *rhs = xcalloc(n + np, sizeof(double), &fail);
+    double *xn = xcalloc(n, sizeof(double), &fail), *g = xcalloc(n, sizeof(double), &fail);
+    gsl_permutation *perm = NULL;
+    int ok = 0;
+    if (fail) goto out;
+    for (size_t i = 0; i < m; i++) act[i] = s[i] < z[i];
+    double hscale = 1;
+    for (size_t i = 0; i < m; i++) hscale = fmax(hscale, fabs(p->h[i]));
+    /* a few primal-dual active-set corrections on top of the guess */
+    for (int round = 0; round < 8 && !ok; round++) {
+        for (size_t j = 0; j < n; j++) fixrow[j] = -1;
+        for (size_t i = 0; i < m; i++) {
+            if (!act[i]) continue;
+            size_t k = p->G.start[i];
+            int c = p->G.idx[k];
+            double v = p->h[i] / p->G.val[k];
+            if (fixrow[c] >= 0 && fabs(xc[c] - v) > 1e-12 * (1 + fabs(v))) goto out;  /* both bounds, apart */
+            fixrow[c] = (long)i;
+            xc[c] = v;
+        }
+        size_t nf = 0;
+        for (size_t j = 0; j < n; j++) pos[j] = fixrow[j] < 0 ? (long)nf++ : -1;
+        size_t dim = nf + np;
+        if (dim == 0) goto out;
+        free(KKT);
+        KKT = calloc(dim * dim, sizeof *KKT);
+        if (!KKT) goto out;
+        for (size_t j = 0; j < n; j++) xn[j] = pos[j] < 0 ? xc[j] : 0.0;
+        /* rhs_F = -q_F - P_FC x_C; equality rows with the fixed part moved right */
+        pmul(p, xn, g);
+        for (size_t j = 0; j < n; j++)
+            if (pos[j] >= 0) rhs[pos[j]] = -p->q[j] - g[j];
+        for (size_t r = 0; r < np; r++) {
+            double bc = p->b[r];
+            for (size_t k = p->A.start[r]; k < p->A.start[r + 1]; k++) {
+                int c = p->A.idx[k];
+                if (pos[c] >= 0) {
+                    KKT[(nf + r) * dim + (size_t)pos[c]] += p->A.val[k];
+                    KKT[(size_t)pos[c] * dim + nf + r] += p->A.val[k];
+                } else {
+                    bc -= p->A.val[k] * xc[c];
+                }
+            }
+            rhs[nf + r] = bc;
+        }
+        for (size_t a = 0; a < n; a++) {
+            if (pos[a] < 0) continue;
+            if (p->P)
+                for (size_t b = 0; b < n; b++)
+                    if (pos[b] >= 0) KKT[(size_t)pos[a] * dim + (size_t)pos[b]] = p->P[a * n + b];
+            if (p->Pdiag) KKT[(size_t)pos[a] * dim + (size_t)pos[a]] = p->Pdiag[a];
+        }
+        if (perm) gsl_permutation_free(perm);
+        perm = gsl_permutation_alloc(dim);
+        if (!perm) goto out;
+        gsl_matrix_view Kv = gsl_matrix_view_array(KKT, dim, dim);
+        gsl_vector_view rv = gsl_vector_view_array(rhs, dim);
+        int signum;
+        if (gsl_linalg_LU_decomp(&Kv.matrix, perm, &signum) != GSL_SUCCESS) goto out;
+        for (size_t i = 0; i < dim; i++)
+            if (fabs(gsl_matrix_get(&Kv.matrix, i, i)) < 1e-13) goto out;    /* no unique point */
+        if (gsl_linalg_LU_svx(&Kv.matrix, perm, &rv.vector) != GSL_SUCCESS) goto out;
+        for (size_t j = 0; j < n; j++) xn[j] = pos[j] < 0 ? xc[j] : rhs[pos[j]];
+        /* gradient of the Lagrangian without the row multipliers */
+        pmul(p, xn, g);
+        for (size_t j = 0; j < n; j++) g[j] += p->q[j];
+        qp_csr_tmul(&p->A, rhs + nf, g, 1.0, 1.0);
+        double gscale = 1;
+        for (size_t j = 0; j < n; j++) gscale = fmax(gscale, fabs(g[j]));
+        int clean = 1;
+        for (size_t i = 0; i < m; i++) {
+            size_t k = p->G.start[i];
+            int c = p->G.idx[k];
+            if (act[i] && fixrow[c] == (long)i) {
+                if (-g[c] / p->G.val[k] < -st->feastol * gscale) { act[i] = 0; clean = 0; }   /* wrong sign: release */
+            } else if (!act[i] && p->h[i] - p->G.val[k] * xn[c] < -st->feastol * hscale) {
+                act[i] = 1;                                                             /* violated: hold it */
+                clean = 0;
+            }
+        }
+        if (!clean) continue;
+        /* accept the exact point: x, y, and z_i = -g_c / g_i on the active rows */
+        memcpy(x, xn, n * sizeof *x);
+        memcpy(y, rhs + nf, np * sizeof *y);
+        for (size_t i = 0; i < m; i++) {
+            size_t k = p->G.start[i];
+            int c = p->G.idx[k];
+            z[i] = act[i] && fixrow[c] == (long)i ? fmax(0.0, -g[c] / p->G.val[k]) : 0.0;
+            s[i] = fmax(0.0, p->h[i] - p->G.val[k] * x[c]);
+        }
+        ok = 1;
+    }
+out:
+    free(act); free(xc); free(fixrow); free(pos); free(KKT); free(rhs); free(xn); free(g);
+    if (perm) gsl_permutation_free(perm);
+    return ok;
+}
+
 static void set_identity_scaling(qp_scaling *W, size_t m)
 {
     for (size_t i = 0; i < W->l; i++) W->w[i] = 1.0;
@@ -459,6 +589,10 @@ int qp_ipm_solve(const qp_problem *p, const qp_settings *st, qp_solution *sol)
     }
     sol->x = x; sol->y = y; sol->z = z; sol->s = s;
     gsl_error_handler_t *old = gsl_set_error_handler_off();
+    int blas_threads = openblas_get_num_threads();
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    if (n >= BLAS_THREADS_MIN_N && !w.diag && !getenv("OPENBLAS_NUM_THREADS") && cores > blas_threads)
+        openblas_set_num_threads((int)cores);
     double t0 = folio_now();
     const double resx0 = fmax(1.0, nrm2(p->q, n)), resy0 = fmax(1.0, nrm2(p->b, np)),
                  resz0 = fmax(1.0, nrm2(p->h, m));
@@ -516,6 +650,18 @@ int qp_ipm_solve(const qp_problem *p, const qp_settings *st, qp_solution *sol)
                     dcost, gap, pres, dres);
         if (pres <= st->feastol && dres <= st->feastol && (gap <= st->abstol || relgap <= st->reltol)) {
             sol->status = QP_OPTIMAL;
+            break;
+        }
+        /* close to the optimum: try to jump to the exact vertex */
+        if (pres <= 1e-6 && dres <= 1e-6 && relgap <= 1e-1 && crossover(&w, x, y, z, s, st)) {
+            pmul(p, x, px);
+            sol->pcost = 0.5 * dotp(x, px, n) + dotp(p->q, x, n);
+            sol->dcost = sol->pcost;
+            sol->gap = dotp(s, z, m);
+            sol->pres = sol->dres = 0;
+            sol->iterations = it;
+            sol->status = QP_OPTIMAL;
+            snprintf(sol->message, sizeof sol->message, "optimal after %d iterations and an active-set crossover", it);
             break;
         }
         /* certificates: (y, z) with A'y + G'z = 0, z in K, b'y + h'z < 0 proves
@@ -592,6 +738,7 @@ int qp_ipm_solve(const qp_problem *p, const qp_settings *st, qp_solution *sol)
         snprintf(sol->message, sizeof sol->message, "%s after %d iterations", what[sol->status], sol->iterations);
     }
 done:
+    if (openblas_get_num_threads() != blas_threads) openblas_set_num_threads(blas_threads);
     gsl_set_error_handler(old);
     free(rx); free(ry); free(rz); free(rc); free(dx); free(dy); free(dz); free(ds);
     free(dsa); free(dza); free(px);
