@@ -436,7 +436,7 @@ static void newton(ipm *w, const double *rx, const double *ry, const double *rz,
  * one LU of size |F| + p. If its x keeps the inactive rows and the active
  * rows get multipliers of the right sign, it is an exact optimum and the
  * remaining iterations are skipped; otherwise the iterations go on. */
-static int crossover(ipm *w, double *x, double *y, double *z, double *s, const qp_settings *st)
+static int crossover(ipm *w, double *x, double *y, double *z, double *s)
 {
     const qp_problem *p = w->p;
     size_t n = w->n, np = w->np, m = w->m;
@@ -523,8 +523,8 @@ static int crossover(ipm *w, double *x, double *y, double *z, double *s, const q
             size_t k = p->G.start[i];
             int c = p->G.idx[k];
             if (act[i] && fixrow[c] == (long)i) {
-                if (-g[c] / p->G.val[k] < -st->feastol * gscale) { act[i] = 0; clean = 0; }   /* wrong sign: release */
-            } else if (!act[i] && p->h[i] - p->G.val[k] * xn[c] < -st->feastol * hscale) {
+                if (-g[c] / p->G.val[k] < -1e-12 * gscale) { act[i] = 0; clean = 0; }   /* wrong sign: release */
+            } else if (!act[i] && p->h[i] - p->G.val[k] * xn[c] < -1e-12 * hscale) {
                 act[i] = 1;                                                             /* violated: hold it */
                 clean = 0;
             }
@@ -653,7 +653,7 @@ int qp_ipm_solve(const qp_problem *p, const qp_settings *st, qp_solution *sol)
             break;
         }
         /* close to the optimum: try to jump to the exact vertex */
-        if (pres <= 1e-6 && dres <= 1e-6 && relgap <= 1e-1 && crossover(&w, x, y, z, s, st)) {
+        if (pres <= 1e-6 && dres <= 1e-6 && relgap <= 1e-1 && crossover(&w, x, y, z, s)) {
             pmul(p, x, px);
             sol->pcost = 0.5 * dotp(x, px, n) + dotp(p->q, x, n);
             sol->dcost = sol->pcost;
