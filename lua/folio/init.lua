@@ -93,6 +93,36 @@ core.model_methods.factor_risk = function(m, name, x, spec)
   return risk
 end
 
+-- m:returns_risk(name, x, R): the sample variance x'(R'R/(T-1))x of a
+-- returns matrix R (T rows of n returns, already de-meaned), kept in that
+-- form through factor_risk with loadings R'/sqrt(T-1) and an identity
+-- factor covariance: T factor variables instead of an n x n matrix.
+core.model_methods.returns_risk = function(m, name, x, R)
+  if type(R) ~= "table" or #R < 2 then
+    error("returns_risk '" .. tostring(name) .. "': R must be a list of at least 2 rows of returns", 2)
+  end
+  local T, n = #R, #R[1]
+  local scale = 1 / math.sqrt(T - 1)
+  local B = {}
+  for i = 1, n do
+    local row = {}
+    for t = 1, T do
+      local v = R[t][i]
+      if type(v) ~= "number" or v ~= v then
+        error(("returns_risk '%s': R[%d][%d] is not a number"):format(name, t, i), 2)
+      end
+      row[t] = v * scale
+    end
+    B[i] = row
+  end
+  local I = {}
+  for a = 1, T do
+    I[a] = {}
+    for b = 1, T do I[a][b] = a == b and 1 or 0 end
+  end
+  return core.model_methods.factor_risk(m, name, x, { loadings = B, factor_cov = I })
+end
+
 local table_mt = { __name = "folio.table" }
 table_mt.__index = table_mt
 

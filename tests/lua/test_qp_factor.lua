@@ -53,6 +53,39 @@ T.near(rf:dual("budget"), rd:dual("budget"), 1e-6, "same budget dual")
 T.eq(mf:stats().cols, n + k, "k factor variables added")
 T.eq(mf:stats().rows, 1 + k, "k factor rows added")
 
+-- a returns matrix: R'R/(T-1) kept as T factor variables
+do
+  local nt, nr = 30, 12
+  local R = {}
+  for t = 1, nt do R[t] = {} for i = 1, nr do R[t][i] = 0.02 * rnd() end end
+  for i = 1, nr do   -- de-mean the columns
+    local s = 0
+    for t = 1, nt do s = s + R[t][i] end
+    for t = 1, nt do R[t][i] = R[t][i] - s / nt end
+  end
+  local S = {}
+  for i = 1, nr do
+    S[i] = {}
+    for j = 1, nr do
+      local c = 0
+      for t = 1, nt do c = c + R[t][i] * R[t][j] end
+      S[i][j] = c / (nt - 1)
+    end
+  end
+  local I = {}
+  for i = 1, nr do I[i] = i end
+  local function minvar(use_returns)
+    local m = folio.model("ret")
+    local w = m:var("w", I, { lb = 0 })
+    m:st("budget", folio.sum(w), "==", 1)
+    m:minimize(use_returns and m:returns_risk("risk", w, R) or folio.quad(w, S))
+    return m:solve(tight)
+  end
+  local a, b = minvar(true), minvar(false)
+  T.eq(a.status, "optimal", "returns form: optimal")
+  T.near(a.objective, b.objective, 1e-8, "returns form: same minimum variance as the sample covariance")
+end
+
 -- errors name the model part
 local m = folio.model("bad")
 local w = m:var("w", A)
