@@ -75,6 +75,11 @@ long folio_model_add_col(folio_model *m, const char *name, double lb, double ub,
  * and zero coefficients dropped. Returns the row index, or -1. */
 long folio_model_add_row(folio_model *m, const char *name, size_t n,
                          const int *idx, const double *val, double lo, double hi);
+/* Declares the current objective's quadratic part known to be convex (when
+ * minimising) or concave (when maximising), as the Lua layer can tell from
+ * how it was built; the QP engine then skips its own Cholesky check.
+ * Setting the objective again clears the mark. */
+void folio_model_mark_objective_convex(folio_model *m);
 /* Adds a convex quadratic constraint  lo <= l'x + sum_k qv[k] x[qi[k]] x[qj[k]] <= hi
  * with one side infinite: "<=" needs a positive semidefinite form, ">=" a
  * negative semidefinite one (otherwise FOLIO_ERR_INVALID names the extreme

@@ -331,6 +331,7 @@ folio_error folio_model_set_objective(folio_model *m, folio_sense sense, double 
     m->nq = w;
     m->sense = sense;
     m->obj_const = constant;
+    m->obj_convex = 0;
     return FOLIO_OK;
 }
 
@@ -488,3 +489,5 @@ long folio_model_find_cone(folio_model *m, const char *name)
 {
     return index_find(m, &m->cone_index, m->cone_name, m->ncones, name);
 }
+
+void folio_model_mark_objective_convex(folio_model *m) { m->obj_convex = 1; }

@@ -35,6 +35,7 @@ struct folio_model {
 
     folio_sense sense;
     double obj_const;
+    int obj_convex;             /* the caller vouches for the objective's curvature */
     size_t nq, q_cap;
     int *qi, *qj;
     double *qv;

@@ -18,6 +18,10 @@ typedef struct termbuf {
 } termbuf;
 
 static const char mt_key = 'e';   /* registry key of the expr metatable */
+
+static uint32_t curv_flip(uint32_t c) { return ((c & CURV_PSD) << 1) | ((c & CURV_NSD) >> 1); }
+/* curvature of s * e */
+static uint32_t curv_scaled(uint32_t c, double s) { return s > 0 ? c : s < 0 ? curv_flip(c) : CURV_LINEAR; }
 static fexpr_name_fn name_resolver;
 
 void fexpr_set_name_resolver(fexpr_name_fn fn) { name_resolver = fn; }
@@ -64,6 +68,7 @@ static fexpr *push_over_buf(lua_State *L, int mt, termbuf *b, uint32_t model, do
     lua_setiuservalue(L, -2, 1);
     e->model = model;
     e->n = (uint32_t)n;
+    e->curv = 0;
     e->c = c;
     e->t = b->d;
     set_mt(L, mt);
@@ -79,6 +84,7 @@ static fexpr *new_expr(lua_State *L, int mt, uint32_t model, double c, const fte
         e->t = (fterm *)(e + 1);
         e->model = n ? model : 0;
         e->n = (uint32_t)n;
+        e->curv = n ? 0 : CURV_LINEAR;
         e->c = c;
         set_mt(L, mt);
     } else {
@@ -117,6 +123,7 @@ static const fexpr *var_view(lua_State *L, int idx, fview *tmp)
     tmp->one.v = 1.0;
     tmp->e.model = (uint32_t)(code >> 32) & 0x7fffffffu;
     tmp->e.n = 1;
+    tmp->e.curv = CURV_LINEAR;
     tmp->e.c = 0.0;
     tmp->e.t = &tmp->one;
     return &tmp->e;
@@ -150,6 +157,7 @@ static const fexpr *view(lua_State *L, int idx, int mt, fview *tmp, const char *
     case LUA_TNUMBER:
         tmp->e.model = 0;
         tmp->e.n = 0;
+        tmp->e.curv = CURV_LINEAR;
         tmp->e.c = check_finite(L, lua_tonumber(L, idx));
         tmp->e.t = NULL;
         return &tmp->e;
@@ -223,18 +231,19 @@ static int add_scaled(lua_State *L, double sb)
     const fexpr *b = view(L, 2, MT_UP, &tb, sb > 0 ? "+" : "-");
     uint32_t model = join_models(L, a->model, b->model);
     double c = check_finite(L, a->c + sb * b->c);
+    uint32_t curv = a->curv & curv_scaled(b->curv, sb);
     size_t n = (size_t)a->n + b->n;
     termbuf *buf;
     if ((buf = appendable(L, 1, a, b->n))) {
         copy_scaled(buf->d + buf->used, b, sb);
         buf->used = n;
-        push_over_buf(L, MT_UP, buf, model, c, n);
+        push_over_buf(L, MT_UP, buf, model, c, n)->curv = curv;
         return 1;
     }
     if (sb == 1.0 && (buf = appendable(L, 2, b, a->n))) {
         copy_scaled(buf->d + buf->used, a, 1.0);
         buf->used = n;
-        push_over_buf(L, MT_UP, buf, model, c, n);
+        push_over_buf(L, MT_UP, buf, model, c, n)->curv = curv;
         return 1;
     }
     fexpr *e;
@@ -248,6 +257,7 @@ static int add_scaled(lua_State *L, double sb)
     }
     copy_scaled(e->t, a, 1.0);
     copy_scaled(e->t + a->n, b, sb);
+    e->curv = curv;
     return 1;
 }
 
@@ -262,6 +272,7 @@ static int scale_to_new(lua_State *L, const fexpr *a, double s)
         return 1;
     }
     fexpr *e = new_expr(L, MT_UP, a->model, c, NULL, a->n);
+    e->curv = curv_scaled(a->curv, s);
     copy_scaled(e->t, a, s);
     for (uint32_t k = 0; k < a->n; k++) check_finite(L, e->t[k].v);
     return 1;
@@ -281,6 +292,8 @@ static int e_mul(lua_State *L)
     uint32_t model = join_models(L, a->model, b->model);
     size_t n = (size_t)a->n * b->n + (a->c != 0 ? b->n : 0) + (b->c != 0 ? a->n : 0);
     fexpr *e = new_expr(L, MT_UP, model, check_finite(L, a->c * b->c), NULL, n);
+    /* e * e is a square: PSD; other products are of unknown curvature */
+    e->curv = lua_rawequal(L, 1, 2) ? CURV_PSD : 0;
     size_t w = 0;
     for (uint32_t p = 0; p < a->n; p++)
         for (uint32_t q = 0; q < b->n; q++) {
@@ -381,12 +394,14 @@ void facc_init(lua_State *L, facc *a, size_t cap)
     a->n = 0;
     a->c = 0.0;
     a->model = 0;
+    a->curv = CURV_LINEAR;
     a->slot = lua_gettop(L);
 }
 
 void facc_add(lua_State *L, facc *a, const fexpr *e, double scale)
 {
     a->model = join_models(L, a->model, e->model);
+    a->curv &= curv_scaled(e->curv, scale);
     a->c += e->c * scale;
     if (a->n + e->n > a->cap) {
         size_t cap = a->cap * 2;
@@ -405,14 +420,14 @@ void facc_finish(lua_State *L, facc *a)
 {
     if (!isfinite(a->c)) luaL_error(L, "non-finite number (%s) in a folio expression", nonfinite(a->c));
     if (a->n <= INLINE_MAX) {
-        fexpr_push(L, a->model, a->c, a->t, a->n);
+        fexpr_push(L, a->model, a->c, a->t, a->n)->curv = a->curv;
     } else {
         termbuf *b = lua_touserdata(L, a->slot);
         b->used = a->n;
         lua_rawgetp(L, LUA_REGISTRYINDEX, &mt_key);
         int mt = lua_gettop(L);
         lua_pushvalue(L, a->slot);
-        push_over_buf(L, mt, b, a->model, a->c, a->n);
+        push_over_buf(L, mt, b, a->model, a->c, a->n)->curv = a->curv;
         lua_remove(L, mt);
     }
     lua_replace(L, a->slot);
@@ -631,6 +646,7 @@ static int l_quad(lua_State *L)
         }
         lua_pop(L, 1);
     }
+    acc.curv = CURV_PSD;   /* Sigma passed check_psd: x' Sigma x is convex */
     facc_finish(L, &acc);
     lua_pushvalue(L, acc.slot);
     return 1;

@@ -20,9 +20,19 @@ typedef struct fterm {
     double v;
 } fterm;
 
+/* What is known of the quadratic part's curvature: it is PSD, NSD, both
+ * (no quadratic terms), or unknown (0). Kept through arithmetic so that an
+ * objective built from checked forms (folio.quad, squares) needs no second
+ * convexity check. */
+#define CURV_PSD 1u
+#define CURV_NSD 2u
+#define CURV_LINEAR 3u
+
 typedef struct fexpr {
     uint32_t model;    /* serial of the model whose columns appear, 0 if none */
     uint32_t n;        /* number of terms */
+    uint32_t curv;     /* CURV_* bits */
+    uint32_t unused;
     double c;          /* constant */
     fterm *t;          /* inline (just after this header) or in a termbuf */
 } fexpr;
@@ -37,7 +47,7 @@ typedef struct fview {
 } fview;
 
 /* Pushes a new expression with n terms copied from t (t may be NULL: the
- * caller fills e->t). */
+ * caller fills e->t); its curvature is unknown until the caller sets it. */
 fexpr *fexpr_push(lua_State *L, uint32_t model, double c, const fterm *t, size_t n);
 /* A single variable: 1 * x_col (a tagged light userdata). */
 void fexpr_push_var(lua_State *L, uint32_t model, int32_t col);
@@ -59,6 +69,7 @@ typedef struct facc {
     size_t n, cap;
     double c;
     uint32_t model;
+    uint32_t curv;
     int slot;          /* absolute stack index of the termbuf */
 } facc;
 

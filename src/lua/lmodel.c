@@ -559,6 +559,8 @@ static int set_objective(lua_State *L, folio_sense sense)
     free(li); free(qi); free(qj); free(lv); free(qv);
     if (err == FOLIO_ERR_NOMEM) return luaL_error(L, "out of memory setting the objective");
     if (err) return luaL_error(L, "%s", folio_model_last_error(lm->m));
+    if (nq && (e->curv & (sense == FOLIO_MINIMIZE ? CURV_PSD : CURV_NSD)))
+        folio_model_mark_objective_convex(lm->m);
     lua_settop(L, 1);
     return 1;
 }

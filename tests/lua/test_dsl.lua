@@ -132,6 +132,21 @@ do
   T.near(r:value(folio.quad(x, { { 1, 1, 0 }, { 1, 1, 0 }, { 0, 0, 0 } })), 4, 1e-12, "quad on a singular PSD Sigma")
   local v = r:value(y)
   T.near(v.c[2], 2, 1e-12, "value of a family is a nested table")
+
+  -- curvature is tracked, so a concave objective is never taken for convex
+  local cm = folio.model("curv")
+  local cx = cm:var("x", S, { lb = 0, ub = 1 })
+  local PD = { { 2, 0, 0 }, { 0, 3, 0 }, { 0, 0, 1 } }
+  cm:minimize(folio.sum(cx) - folio.quad(cx, PD))
+  T.raises(function() cm:solve() end,
+    "solve: model 'curv': minimising a quadratic objective that is not convex (smallest eigenvalue of its Hessian is -6)",
+    "minimising a concave quadratic is refused")
+  cm:maximize(folio.quad(cx, PD) + cx.a * cx.a)
+  T.raises(function() cm:solve() end,
+    "solve: model 'curv': maximising a quadratic objective that is not concave (largest eigenvalue of its Hessian is 6)",
+    "maximising a convex quadratic is refused")
+  cm:minimize(folio.quad(cx, PD) + 2 * (cx.b * cx.b) - folio.sum(cx))
+  T.eq(cm:solve().status, "optimal", "sums of checked forms and squares solve")
 end
 
 ------------------------------------------------------------------------------

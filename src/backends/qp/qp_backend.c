@@ -255,6 +255,7 @@ fail2:
 static folio_error check_convex(folio_model *m, const qp_problem *p)
 {
     size_t n = p->n;
+    if (m->obj_convex) return FOLIO_OK;   /* built from checked forms (see lexpr.h) */
     if (p->Pdiag) {
         double lmin = 0, maxd = 0;
         for (size_t j = 0; j < n; j++) {
