@@ -31,6 +31,11 @@ void openblas_set_num_threads(int);
 int openblas_get_num_threads(void);
 #define BLAS_THREADS_MIN_N 1500
 
+/* OpenBLAS's LAPACK Cholesky: faster than GSL's recursive one on the KKT
+ * matrix. A row-major lower triangle is a column-major upper one, so
+ * dpotrf("U") leaves the same L that gsl_linalg_cholesky_svx expects. */
+void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info);
+
 void qp_settings_default(qp_settings *st)
 {
     st->feastol = 1e-8;
@@ -79,9 +84,13 @@ static double dotp(const double *a, const double *b, size_t n)
 static void pmul(const qp_problem *p, const double *x, double *y)
 {
     size_t n = p->n;
-    if (p->P)
-        for (size_t i = 0; i < n; i++) y[i] = dotp(p->P + i * n, x, n);
-    else if (p->Pdiag)
+    if (p->P) {
+        if (n == 0) return;
+        gsl_matrix_const_view Pv = gsl_matrix_const_view_array(p->P, n, n);
+        gsl_vector_const_view xv = gsl_vector_const_view_array(x, n);
+        gsl_vector_view yv = gsl_vector_view_array(y, n);
+        gsl_blas_dsymv(CblasLower, 1.0, &Pv.matrix, &xv.vector, 0.0, &yv.vector);
+    } else if (p->Pdiag)
         for (size_t i = 0; i < n; i++) y[i] = p->Pdiag[i] * x[i];
     else
         for (size_t i = 0; i < n; i++) y[i] = 0;
@@ -279,7 +288,11 @@ static int build_and_factor(ipm *w, double reg)
     /* a small regularisation; iterative refinement removes its effect */
     for (size_t i = 0; i < n; i++) K[i * n + i] += reg * maxd;
     gsl_matrix_view Kv = gsl_matrix_view_array(K, n, n);
-    if (n && gsl_linalg_cholesky_decomp1(&Kv.matrix) != GSL_SUCCESS) return 1;
+    if (n) {
+        int ni = (int)n, info = 0;
+        dpotrf_("U", &ni, K, &ni, &info);
+        if (info != 0) return 1;
+    }
     if (np == 0) return 0;
     /* X = K^{-1} A', S = A X */
     for (size_t i = 0; i < np; i++) {
