@@ -150,4 +150,13 @@ end
 
 function folio.is_table(v) return getmetatable(v) == table_mt end
 
+-- risk and return estimation (lua/folio/estimators.lua)
+do
+  package.loaded.folio = folio   -- the estimators require "folio" lazily
+  local est = require "folio.estimators"
+  folio.returns = est.returns
+  folio.RiskEstimator = est.RiskEstimator
+  folio.core_stats = core.stats
+end
+
 return folio

@@ -4,6 +4,7 @@
 #include "lexpr.h"
 #include "lmodel.h"
 #include "ldata.h"
+#include "lstats.h"
 #include "folio/folio.h"
 
 #include <string.h>
@@ -47,6 +48,8 @@ int luaopen_folio_core(lua_State *L)
     merge_into(L, core);
     luaopen_folio_data(L);
     merge_into(L, core);
+    luaopen_folio_stats(L);
+    lua_setfield(L, core, "stats");
     lua_pushcfunction(L, l_backends);
     lua_setfield(L, core, "backends");
     lua_pushliteral(L, FOLIO_VERSION);

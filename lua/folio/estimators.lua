@@ -1,0 +1,149 @@
+-- Risk and return estimation from price or return tables (the shape
+-- folio.read_csv gives: t.columns, t.n, t[col][i] with nil holes). The
+-- O(T n^2) kernels run in C (folio.core.stats, src/lua/lstats.c).
+local core = require "folio.core"
+local stats = core.stats
+
+local E = {}
+
+local function is_date_col(name, opts)
+  return name == (opts.date or "date") or name == "Date"
+end
+
+-- folio.returns(prices [, {date = "date", kind = "simple"|"log"}]):
+-- period returns p_t / p_{t-1} - 1 (or log p_t / p_{t-1}); a return is nil
+-- where either price is missing. The date column is carried over.
+function E.returns(prices, opts)
+  opts = opts or {}
+  if type(prices) ~= "table" or type(prices.columns) ~= "table" then
+    error("returns: expected a table from folio.read_csv (with .columns and .n)", 2)
+  end
+  local kind = opts.kind or "simple"
+  if kind ~= "simple" and kind ~= "log" then error("returns: kind must be \"simple\" or \"log\"", 2) end
+  local out = { columns = {}, n = math.max(0, prices.n - 1), file = prices.file }
+  for _, c in ipairs(prices.columns) do
+    out.columns[#out.columns + 1] = c
+    local p, r = prices[c], {}
+    if is_date_col(c, opts) then
+      for t = 2, prices.n do r[t - 1] = p[t] end
+    else
+      for t = 2, prices.n do
+        local a, b = p[t - 1], p[t]
+        if a ~= nil and b ~= nil then
+          if type(a) ~= "number" or type(b) ~= "number" then
+            error(("returns: column '%s' row %d is not a price"):format(c, t), 2)
+          end
+          if a <= 0 then error(("returns: column '%s' has a non-positive price at row %d"):format(c, t - 1), 2) end
+          r[t - 1] = kind == "simple" and b / a - 1 or math.log(b / a)
+        end
+      end
+    end
+    out[c] = r
+  end
+  return out
+end
+
+local RISK_METHODS = { sample = true, ewma = true, semicovariance = true }
+local RISK_OPTS = { method = 1, frequency = 1, half_life = 1, span = 1, horizon = 1, lookback = 1,
+                    as_of = 1, date = 1, benchmark = 1, assets = 1 }
+
+local Risk = {}
+Risk.__index = Risk
+
+-- folio.RiskEstimator{method = "sample"|"ewma"|"semicovariance",
+--   frequency = 252 (periods per year), half_life = or span = (ewma),
+--   benchmark = 0 (semicovariance: returns below it count), horizon = 1
+--   (years), lookback = rows, as_of = "YYYY-MM-DD", assets = {...}}
+function E.RiskEstimator(o)
+  o = o or {}
+  for k in pairs(o) do
+    if not RISK_OPTS[k] then error(("RiskEstimator: unknown option '%s'"):format(tostring(k)), 2) end
+  end
+  local method = o.method or "sample"
+  if not RISK_METHODS[method] then
+    error(("RiskEstimator: method must be sample, ewma or semicovariance, got '%s'"):format(tostring(method)), 2)
+  end
+  if method == "ewma" and not o.half_life and not o.span then
+    error("RiskEstimator: ewma needs half_life or span", 2)
+  end
+  local self = setmetatable({}, Risk)
+  for k, v in pairs(o) do self[k] = v end
+  self.method, self.frequency, self.horizon = method, o.frequency or 252, o.horizon or 1
+  return self
+end
+
+-- The rows to use: up to as_of (by the date column), then the last lookback.
+local function window(self, R)
+  local first, last = 1, R.n
+  local dates = R[self.date or "date"] or R.Date
+  if self.as_of then
+    if not dates then error("RiskEstimator: as_of needs a date column", 3) end
+    last = 0
+    for t = 1, R.n do if dates[t] <= self.as_of then last = t end end
+  end
+  if self.lookback then first = math.max(1, last - self.lookback + 1) end
+  return first, last
+end
+
+-- est:estimate(returns) -> {assets, cov, vol, corr, rows, warnings}
+function Risk:estimate(R)
+  if type(R) ~= "table" or type(R.columns) ~= "table" then
+    error("estimate: expected a returns table (folio.returns or folio.read_csv)", 2)
+  end
+  local assets = self.assets
+  if not assets then
+    assets = {}
+    for _, c in ipairs(R.columns) do if not is_date_col(c, self) then assets[#assets + 1] = c end end
+  end
+  local first, last = window(self, R)
+  local T = last - first + 1
+  if T < 2 then error(("estimate: %d rows in the estimation window"):format(T), 2) end
+  local data = { n = T }
+  for j, a in ipairs(assets) do
+    local col = R[a]
+    if not col then error(("estimate: no column '%s'"):format(a), 2) end
+    local c = {}
+    for t = first, last do
+      local v = col[t]
+      if v ~= nil and self.method == "semicovariance" then v = math.min(v - (self.benchmark or 0), 0) end
+      c[t - first + 1] = v
+    end
+    data[j] = c
+  end
+  local cov
+  if self.method == "sample" then
+    cov = stats.cov_pairwise(data, 1)
+  elseif self.method == "semicovariance" then
+    cov = stats.cov_pairwise(data, 0, false)
+  else
+    local alpha = self.span and 2 / (self.span + 1) or 1 - 0.5 ^ (1 / self.half_life)
+    local w = {}
+    for t = 1, T do w[t] = (1 - alpha) ^ (T - t) end
+    cov = stats.cov_weighted(data, w)
+  end
+  local scale = self.frequency * self.horizon
+  local k = #assets
+  for i = 1, k do for j = 1, k do cov[i][j] = cov[i][j] * scale end end
+  local warnings = {}
+  local repaired, lmin = stats.psd_repair(cov)
+  local maxd = 0
+  for i = 1, k do maxd = math.max(maxd, cov[i][i]) end
+  if lmin < -1e-12 * math.max(1, maxd) then
+    local msg = ("covariance repaired to the nearest positive semidefinite matrix (smallest eigenvalue was %.6g)")
+      :format(lmin)
+    warnings[#warnings + 1] = msg
+    io.stderr:write("folio: warning: ", msg, "\n")
+    cov = repaired
+  end
+  local vol, corr = {}, {}
+  for i = 1, k do vol[i] = math.sqrt(math.max(cov[i][i], 0)) end
+  for i = 1, k do
+    corr[i] = {}
+    for j = 1, k do
+      corr[i][j] = (vol[i] > 0 and vol[j] > 0) and cov[i][j] / (vol[i] * vol[j]) or (i == j and 1 or 0)
+    end
+  end
+  return { assets = assets, cov = cov, vol = vol, corr = corr, rows = T, warnings = warnings }
+end
+
+return E

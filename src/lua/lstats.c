@@ -1,0 +1,211 @@
+/* folio.stats: the hot loops of the risk estimators in C: pairwise-complete
+ * and weighted covariances, and the repair of a matrix to the nearest
+ * positive semidefinite one. Columns are Lua arrays with nil holes. */
+#include "lstats.h"
+
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_eigen.h>
+#include <gsl/gsl_errno.h>
+#include <lauxlib.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Reads data = {n = T, col_1, ..., col_k} (columns as arrays with nil
+ * holes, T rows each) into a T x k row-major matrix with NaN for holes,
+ * kept in a userdata pushed on the stack. *T and *k receive the shape. */
+static double *read_columns(lua_State *L, int idx, size_t *T, size_t *k)
+{
+    luaL_checktype(L, idx, LUA_TTABLE);
+    size_t nk = lua_rawlen(L, idx);
+    lua_getfield(L, idx, "n");
+    if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 0) luaL_error(L, "covariance: data.n must be the number of rows");
+    size_t nt = (size_t)lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    if (nk == 0) luaL_error(L, "covariance: no columns");
+    for (size_t j = 1; j <= nk; j++) {
+        if (lua_rawgeti(L, idx, (lua_Integer)j) != LUA_TTABLE) luaL_error(L, "covariance: column %d is not a table", (int)j);
+        lua_pop(L, 1);
+    }
+    double *X = lua_newuserdatauv(L, (nt * nk + 1) * sizeof *X, 0);
+    for (size_t j = 0; j < nk; j++) {
+        lua_rawgeti(L, idx, (lua_Integer)j + 1);
+        for (size_t t = 0; t < nt; t++) {
+            int ty = lua_rawgeti(L, -1, (lua_Integer)t + 1);
+            double v = NAN;
+            if (ty == LUA_TNUMBER) {
+                v = lua_tonumber(L, -1);
+                if (!isfinite(v)) luaL_error(L, "covariance: column %d, row %d is not finite", (int)j + 1, (int)t + 1);
+            } else if (ty != LUA_TNIL) {
+                luaL_error(L, "covariance: column %d, row %d is a %s", (int)j + 1, (int)t + 1, luaL_typename(L, -1));
+            }
+            X[t * nk + j] = v;
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+    }
+    *T = nt;
+    *k = nk;
+    return X;
+}
+
+static void push_matrix(lua_State *L, const double *M, size_t k)
+{
+    lua_createtable(L, (int)k, 0);
+    for (size_t i = 0; i < k; i++) {
+        lua_createtable(L, (int)k, 0);
+        for (size_t j = 0; j < k; j++) {
+            lua_pushnumber(L, M[i * k + j]);
+            lua_rawseti(L, -2, (lua_Integer)j + 1);
+        }
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+}
+
+/* stats.cov_pairwise(data [, ddof [, center]]): for each pair, the
+ * covariance over the rows where both are present, about the means of
+ * those rows (pandas' DataFrame.cov); center = false takes the second
+ * moments about zero (semicovariance of downside returns). Pairs with
+ * fewer than ddof + 1 common rows are an error. */
+static int l_cov_pairwise(lua_State *L)
+{
+    lua_Integer ddof = luaL_optinteger(L, 2, 1);
+    int center = lua_isnoneornil(L, 3) ? 1 : lua_toboolean(L, 3);
+    size_t T, k;
+    double *X = read_columns(L, 1, &T, &k);
+    double *C = lua_newuserdatauv(L, k * k * sizeof *C, 0);
+    int complete = 1;
+    for (size_t i = 0; i < T * k && complete; i++) if (isnan(X[i])) complete = 0;
+    if (complete) {
+        if ((lua_Integer)T <= ddof) return luaL_error(L, "covariance: %d rows are too few", (int)T);
+        /* no holes: centre once and let BLAS form X'X */
+        for (size_t j = 0; j < k && center; j++) {
+            double m = 0;
+            for (size_t t = 0; t < T; t++) m += X[t * k + j];
+            m /= (double)T;
+            for (size_t t = 0; t < T; t++) X[t * k + j] -= m;
+        }
+        gsl_matrix_view Xv = gsl_matrix_view_array(X, T, k), Cv = gsl_matrix_view_array(C, k, k);
+        gsl_blas_dsyrk(CblasLower, CblasTrans, 1.0 / (double)(T - (size_t)ddof), &Xv.matrix, 0.0, &Cv.matrix);
+        for (size_t i = 0; i < k; i++)
+            for (size_t j = i + 1; j < k; j++) C[i * k + j] = C[j * k + i];
+    } else {
+        for (size_t a = 0; a < k; a++)
+            for (size_t b = 0; b <= a; b++) {
+                double sa = 0, sb = 0;
+                size_t n = 0;
+                for (size_t t = 0; t < T; t++) {
+                    double xa = X[t * k + a], xb = X[t * k + b];
+                    if (isnan(xa) || isnan(xb)) continue;
+                    sa += xa; sb += xb; n++;
+                }
+                if ((lua_Integer)n <= ddof)
+                    return luaL_error(L, "covariance: columns %d and %d share only %d rows", (int)a + 1, (int)b + 1, (int)n);
+                double ma = center ? sa / (double)n : 0, mb = center ? sb / (double)n : 0, s = 0;
+                for (size_t t = 0; t < T; t++) {
+                    double xa = X[t * k + a], xb = X[t * k + b];
+                    if (isnan(xa) || isnan(xb)) continue;
+                    s += (xa - ma) * (xb - mb);
+                }
+                C[a * k + b] = C[b * k + a] = s / (double)(n - (size_t)ddof);
+            }
+    }
+    push_matrix(L, C, k);
+    return 1;
+}
+
+/* stats.cov_weighted(columns, weights): sum_t w_t (x_t - m)(x_t - m)' /
+ * (1 - sum w^2) with m = sum_t w_t x_t and the weights normalised to sum
+ * to one (the unbiased weighted covariance); rows with any hole are
+ * dropped and the remaining weights renormalised. */
+static int l_cov_weighted(lua_State *L)
+{
+    size_t T, k;
+    double *X = read_columns(L, 1, &T, &k);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    if (lua_rawlen(L, 2) != T) return luaL_error(L, "covariance: %d weights for %d rows", (int)lua_rawlen(L, 2), (int)T);
+    double *w = lua_newuserdatauv(L, (T + 1) * sizeof *w, 0);
+    double *C = lua_newuserdatauv(L, k * k * sizeof *C, 0);
+    double sw = 0;
+    for (size_t t = 0; t < T; t++) {
+        lua_rawgeti(L, 2, (lua_Integer)t + 1);
+        w[t] = lua_tonumber(L, -1);
+        lua_pop(L, 1);
+        if (!(w[t] >= 0) || !isfinite(w[t])) return luaL_error(L, "covariance: weight %d is not a nonnegative number", (int)t + 1);
+        for (size_t j = 0; j < k; j++) if (isnan(X[t * k + j])) w[t] = 0;
+        sw += w[t];
+    }
+    if (!(sw > 0)) return luaL_error(L, "covariance: no complete row with positive weight");
+    double sw2 = 0;
+    for (size_t t = 0; t < T; t++) { w[t] /= sw; sw2 += w[t] * w[t]; }
+    if (!(sw2 < 1)) return luaL_error(L, "covariance: the weights leave a single row");
+    double *m = lua_newuserdatauv(L, k * sizeof *m, 0);
+    for (size_t j = 0; j < k; j++) {
+        m[j] = 0;
+        for (size_t t = 0; t < T; t++) if (w[t] > 0) m[j] += w[t] * X[t * k + j];
+    }
+    for (size_t a = 0; a < k; a++)
+        for (size_t b = 0; b <= a; b++) {
+            double s = 0;
+            for (size_t t = 0; t < T; t++)
+                if (w[t] > 0) s += w[t] * (X[t * k + a] - m[a]) * (X[t * k + b] - m[b]);
+            C[a * k + b] = C[b * k + a] = s / (1 - sw2);
+        }
+    push_matrix(L, C, k);
+    return 1;
+}
+
+/* stats.psd_repair(M): the nearest (Frobenius) positive semidefinite
+ * matrix, negative eigenvalues set to zero; returns it and the smallest
+ * eigenvalue of M. */
+static int l_psd_repair(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    size_t k = lua_rawlen(L, 1);
+    if (k == 0) return luaL_error(L, "psd_repair: empty matrix");
+    double *M = lua_newuserdatauv(L, k * k * sizeof *M, 0);
+    double *V = lua_newuserdatauv(L, k * k * sizeof *V, 0);
+    double *e = lua_newuserdatauv(L, k * sizeof *e, 0);
+    for (size_t i = 0; i < k; i++) {
+        if (lua_rawgeti(L, 1, (lua_Integer)i + 1) != LUA_TTABLE || lua_rawlen(L, -1) != k)
+            return luaL_error(L, "psd_repair: row %d must have %d entries", (int)i + 1, (int)k);
+        for (size_t j = 0; j < k; j++) {
+            lua_rawgeti(L, -1, (lua_Integer)j + 1);
+            M[i * k + j] = lua_tonumber(L, -1);
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+    }
+    gsl_matrix_view Mv = gsl_matrix_view_array(M, k, k), Vv = gsl_matrix_view_array(V, k, k);
+    gsl_vector_view ev = gsl_vector_view_array(e, k);
+    gsl_eigen_symmv_workspace *ws = gsl_eigen_symmv_alloc(k);
+    if (!ws) return luaL_error(L, "out of memory");
+    gsl_error_handler_t *old = gsl_set_error_handler_off();
+    int st = gsl_eigen_symmv(&Mv.matrix, &ev.vector, &Vv.matrix, ws);
+    gsl_set_error_handler(old);
+    gsl_eigen_symmv_free(ws);
+    if (st != GSL_SUCCESS) return luaL_error(L, "psd_repair: eigen-decomposition failed");
+    double lmin = e[0];
+    for (size_t i = 1; i < k; i++) lmin = fmin(lmin, e[i]);
+    /* M = V diag(max(e, 0)) V' */
+    for (size_t i = 0; i < k; i++)
+        for (size_t j = 0; j < k; j++) {
+            double s = 0;
+            for (size_t q = 0; q < k; q++) if (e[q] > 0) s += V[i * k + q] * e[q] * V[j * k + q];
+            M[i * k + j] = s;
+        }
+    push_matrix(L, M, k);
+    lua_pushnumber(L, lmin);
+    return 2;
+}
+
+static const luaL_Reg stats_funcs[] = {
+    {"cov_pairwise", l_cov_pairwise}, {"cov_weighted", l_cov_weighted}, {"psd_repair", l_psd_repair},
+    {NULL, NULL}
+};
+
+int luaopen_folio_stats(lua_State *L)
+{
+    luaL_newlib(L, stats_funcs);
+    return 1;
+}

@@ -1,0 +1,46 @@
+-- folio.returns and folio.RiskEstimator against an independent numpy
+-- computation (tests/ref/risk/ref_risk.py) on ../shared/data/pypfopt/
+-- stock_prices.csv: 20 stocks, listings starting at different dates.
+local T = dofile("tests/lua/testlib.lua")
+local folio = require "folio"
+
+local tmp = os.tmpname()
+assert(os.execute("/usr/bin/python3 tests/ref/risk/ref_risk.py " .. tmp), "reference script failed")
+local ref = folio.read_json(tmp)
+os.remove(tmp)
+
+local prices = folio.read_csv("../shared/data/pypfopt/stock_prices.csv")
+local R = folio.returns(prices)
+T.eq(R.n, prices.n - 1, "one return fewer than prices")
+T.eq(R.AAPL[1], prices.AAPL[2] / prices.AAPL[1] - 1, "simple return")
+
+local function same(got, want, tol, what)
+  local worst = 0
+  for i = 1, #want do
+    for j = 1, #want do
+      worst = math.max(worst, math.abs(got[i][j] - want[i][j]) / math.max(1e-12, math.abs(want[i][i] * want[j][j]) ^ 0.5))
+    end
+  end
+  T.ok(worst <= tol, string.format("%s: worst relative difference %.2e", what, worst))
+end
+
+local s = folio.RiskEstimator { method = "sample" }:estimate(R)
+T.eq(#s.assets, 20, "every ticker is an asset")
+same(s.cov, ref.sample, 1e-10, "sample covariance, pairwise complete")
+T.near(s.corr[3][3], 1, 1e-12, "correlation diagonal")
+T.near(s.vol[1], math.sqrt(ref.sample[1][1]), 1e-12, "volatility")
+same(folio.RiskEstimator { method = "ewma", span = 180 }:estimate(R).cov, ref.ewma_span180, 1e-10, "EWMA, span 180")
+same(folio.RiskEstimator { method = "semicovariance" }:estimate(R).cov, ref.semicovariance, 1e-10, "semicovariance")
+local w = folio.RiskEstimator { lookback = 500, as_of = "2016-12-31" }:estimate(R)
+T.eq(w.rows, 500, "lookback window")
+same(w.cov, ref.sample_asof_2016_lookback500, 1e-10, "no data after the estimation date")
+
+-- a matrix that is not PSD is repaired, with a warning naming the eigenvalue
+local fixed, lmin = folio.core_stats.psd_repair({ { 1, 2 }, { 2, 1 } })
+T.near(lmin, -1, 1e-12, "smallest eigenvalue of [[1,2],[2,1]]")
+T.near(fixed[1][1], 1.5, 1e-12, "nearest PSD matrix")
+T.raises(function() folio.RiskEstimator { method = "ewma" } end, "RiskEstimator: ewma needs half_life or span",
+  "ewma without a decay")
+T.raises(function() folio.RiskEstimator { methd = "sample" } end, "RiskEstimator: unknown option 'methd'",
+  "unknown option")
+T.done()

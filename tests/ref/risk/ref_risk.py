@@ -1,0 +1,59 @@
+"""Independent reference for folio.RiskEstimator on
+../shared/data/pypfopt/stock_prices.csv, with numpy only:
+   /usr/bin/python3 tests/ref/risk/ref_risk.py OUT.json
+Conventions (docs/exposure_optimizer.md): simple returns p_t/p_{t-1} - 1;
+sample: pairwise-complete covariance, ddof = 1, about each pair's own
+means; ewma: rows without holes, weights (1-a)^(T-1-t) normalised, divided
+by 1 - sum w^2; semicovariance: d = min(r, 0), sum d_a d_b / n_ab over the
+rows both have; all annualised with 252."""
+import csv
+import json
+import sys
+
+import numpy as np
+
+path = "../shared/data/pypfopt/stock_prices.csv"
+with open(path, newline="") as f:
+    rows = list(csv.reader(f))
+header, body = rows[0], rows[1:]
+dates = [r[0] for r in body]
+P = np.array([[float(x) if x != "" else np.nan for x in r[1:]] for r in body])
+R = P[1:] / P[:-1] - 1          # NaN where either price is missing
+rdates = dates[1:]
+assets = header[1:]
+
+
+def pairwise(X, ddof=1, center=True):
+    k = X.shape[1]
+    C = np.zeros((k, k))
+    for a in range(k):
+        for b in range(a + 1):
+            m = ~np.isnan(X[:, a]) & ~np.isnan(X[:, b])
+            xa, xb = X[m, a], X[m, b]
+            if center:
+                xa, xb = xa - xa.mean(), xb - xb.mean()
+            C[a, b] = C[b, a] = (xa * xb).sum() / (m.sum() - ddof)
+    return C
+
+
+def ewma(X, span):
+    a = 2 / (span + 1)
+    T = X.shape[0]
+    w = (1 - a) ** (T - 1 - np.arange(T))
+    w[np.isnan(X).any(axis=1)] = 0
+    w = w / w.sum()
+    Xc = np.where(np.isnan(X), 0, X)
+    mu = w @ Xc
+    D = Xc - mu
+    return (D * w[:, None]).T @ D / (1 - (w ** 2).sum())
+
+
+out = {"assets": assets,
+       "sample": (pairwise(R) * 252).tolist(),
+       "ewma_span180": (ewma(R, 180) * 252).tolist(),
+       "semicovariance": (pairwise(np.minimum(R, 0), ddof=0, center=False) * 252).tolist()}
+last = max(i for i, d in enumerate(rdates) if d <= "2016-12-31")
+W = R[last - 499:last + 1]
+out["sample_asof_2016_lookback500"] = (pairwise(W) * 252).tolist()
+with open(sys.argv[1], "w") as f:
+    json.dump(out, f)
