@@ -157,6 +157,11 @@ do
   folio.returns = est.returns
   folio.RiskEstimator = est.RiskEstimator
   folio.core_stats = core.stats
+  local x = require "folio.exposure"
+  for _, k in ipairs { "ExposureOptimizer", "ExposureConstraints", "MinVolatility", "MaxSharpeRatio",
+                       "MeanVariance", "TargetReturn", "TargetVolatility" } do
+    folio[k] = x[k]
+  end
 end
 
 return folio

@@ -1,0 +1,330 @@
+-- The exposure-level optimizer (issue 4, first part): objectives, the
+-- linear constraint set, volatility and tracking-error limits, and the
+-- result with risk decomposition. Models are built with the core DSL and
+-- solved by the QP/SOCP engine.
+local folio = require "folio"
+
+local X = {}
+
+---------------------------------------------------------------------------
+-- objectives and constraints are plain tagged tables
+---------------------------------------------------------------------------
+local function objective(kind, fields)
+  return function(o)
+    o = o or {}
+    for k in pairs(o) do
+      if not fields[k] then error(("%s: unknown option '%s'"):format(kind, tostring(k)), 2) end
+    end
+    local t = { kind = kind }
+    for k, v in pairs(o) do t[k] = v end
+    return t
+  end
+end
+
+X.MinVolatility = objective("MinVolatility", {})
+X.MaxSharpeRatio = objective("MaxSharpeRatio", { risk_free_rate = true })
+X.MeanVariance = objective("MeanVariance", { risk_aversion = true })
+X.TargetReturn = objective("TargetReturn", { target_return = true })
+X.TargetVolatility = objective("TargetVolatility", { target_vol = true })
+
+local CONSTRAINT_FIELDS = {
+  bounds = true, min_weights = true, max_weights = true, budget = true, categories = true,
+  category_limits = true, max_total_notional = true, max_volatility = true, benchmark = true,
+  max_tracking_error = true,
+}
+local NOT_YET = {
+  max_leverage_exposures = true, min_exposures = true, max_exposures = true, max_concentration = true,
+  max_correlation_pairs = true, current_weights = true, transaction_costs = true, max_turnover = true,
+}
+
+function X.ExposureConstraints(o)
+  o = o or {}
+  for k, v in pairs(o) do
+    if NOT_YET[k] and v ~= false then
+      error(("ExposureConstraints: '%s' is not supported yet (issue 4 is in progress)"):format(k), 2)
+    end
+    if not CONSTRAINT_FIELDS[k] and not NOT_YET[k] then
+      error(("ExposureConstraints: unknown field '%s'"):format(tostring(k)), 2)
+    end
+  end
+  local c = { kind = "ExposureConstraints" }
+  for k, v in pairs(o) do c[k] = v end
+  return c
+end
+
+---------------------------------------------------------------------------
+-- inputs
+---------------------------------------------------------------------------
+local function keyed(v, names, what)
+  -- a table keyed by exposure name, or an array aligned with names
+  local out = {}
+  for i, e in ipairs(names) do
+    local x = v[e]
+    if x == nil then x = v[i] end
+    if type(x) ~= "number" then error(("optimize: %s has no number for '%s'"):format(what, e), 3) end
+    out[i] = x
+  end
+  return out
+end
+
+local function check_cov(cov, n)
+  if type(cov) ~= "table" or #cov ~= n then error(("optimize: cov must have %d rows (one per exposure)"):format(n), 3) end
+  for i = 1, n do
+    if type(cov[i]) ~= "table" or #cov[i] ~= n then
+      error(("optimize: cov row %d must have %d entries"):format(i, n), 3)
+    end
+  end
+end
+
+-- Checks combinations that cannot be feasible, before any solve.
+local function validate(names, lo, hi, c)
+  local budget = c.budget
+  if budget == nil then budget = 1 end
+  if budget ~= false then
+    local smin, smax = 0, 0
+    for i = 1, #names do smin = smin + lo[i]; smax = smax + hi[i] end
+    if smin > budget + 1e-12 then
+      error(("optimize: infeasible constraints: the minimum weights sum to %.6g, above the budget %.6g")
+        :format(smin, budget), 3)
+    end
+    if smax < budget - 1e-12 then
+      error(("optimize: infeasible constraints: the maximum weights sum to %.6g, below the budget %.6g")
+        :format(smax, budget), 3)
+    end
+  end
+  for i, e in ipairs(names) do
+    if lo[i] > hi[i] then
+      error(("optimize: infeasible constraints: '%s' has minimum %.6g above maximum %.6g"):format(e, lo[i], hi[i]), 3)
+    end
+  end
+  if c.category_limits then
+    local cats = c.categories or {}
+    for cat, lim in pairs(c.category_limits) do
+      local smin, smax, any = 0, 0, false
+      for i, e in ipairs(names) do
+        if cats[e] == cat then smin, smax, any = smin + lo[i], smax + hi[i], true end
+      end
+      if not any then error(("optimize: category '%s' has a limit but no exposure"):format(cat), 3) end
+      local clo, chi = lim[1] or -math.huge, lim[2] or math.huge
+      if smin > chi + 1e-12 then
+        error(("optimize: infeasible constraints: category '%s' has a maximum of %.6g but its minimum weights sum to %.6g")
+          :format(cat, chi, smin), 3)
+      end
+      if smax < clo - 1e-12 then
+        error(("optimize: infeasible constraints: category '%s' has a minimum of %.6g but its maximum weights sum to %.6g")
+          :format(cat, clo, smax), 3)
+      end
+    end
+  end
+end
+
+---------------------------------------------------------------------------
+-- the optimizer
+---------------------------------------------------------------------------
+local Opt = {}
+Opt.__index = Opt
+
+function X.ExposureOptimizer(o)
+  return setmetatable({ options = o or {} }, Opt)
+end
+
+-- Per-exposure bounds from bounds = {lo, hi} (false: open) and min/max_weights.
+local function bounds_of(names, c)
+  local b = c.bounds or { 0, 1 }
+  local dlo = b[1] == false and -math.huge or (b[1] or 0)
+  local dhi = b[2] == false and math.huge or (b[2] or 1)
+  local lo, hi = {}, {}
+  for i, e in ipairs(names) do
+    lo[i] = (c.min_weights and c.min_weights[e]) or dlo
+    hi[i] = (c.max_weights and c.max_weights[e]) or dhi
+  end
+  return lo, hi
+end
+
+local function solve_model(self, names, mu, cov, obj, c)
+  local n = #names
+  local lo, hi = bounds_of(names, c)
+  validate(names, lo, hi, c)
+  local budget = c.budget
+  if budget == nil then budget = 1 end
+  local m = folio.model("exposures")
+  local pos = {}
+  for i, e in ipairs(names) do pos[e] = i end
+  local I = names   -- rows and variables are named after the exposures
+  local sharpe = obj.kind == "MaxSharpeRatio"
+  local rf = obj.risk_free_rate or 0
+  local kappa
+  -- MaxSharpe: the homogenising transform y = kappa w, (mu - rf)'y = 1,
+  -- min y'Sigma y: one convex QP; every linear limit scales with kappa
+  if sharpe then
+    if budget == false or budget == 0 then
+      error("optimize: MaxSharpeRatio needs a positive budget", 3)
+    end
+    for _, k in ipairs { "max_volatility", "max_tracking_error", "max_total_notional" } do
+      if c[k] then error(("optimize: %s with MaxSharpeRatio is not supported yet"):format(k), 3) end
+    end
+    kappa = m:var("kappa", { lb = 0 })
+  end
+  local w = m:var("w", I, {
+    lb = function(e) local i = pos[e]; return (sharpe and lo[i] ~= -math.huge) and -math.huge or lo[i] end,
+    ub = function(e) local i = pos[e]; return (sharpe and hi[i] ~= math.huge) and math.huge or hi[i] end,
+  })
+  local function scaled(v) return sharpe and v * kappa or v end
+  if sharpe then
+    m:st("min_weight", I, function(e) if lo[pos[e]] ~= -math.huge then return w[e], ">=", scaled(lo[pos[e]]) end end)
+    m:st("max_weight", I, function(e) if hi[pos[e]] ~= math.huge then return w[e], "<=", scaled(hi[pos[e]]) end end)
+  end
+  if budget ~= false then m:st("budget", folio.sum(w), "==", scaled(budget)) end
+  if c.category_limits then
+    local cats = c.categories or {}
+    local names_sorted = {}
+    for cat in pairs(c.category_limits) do names_sorted[#names_sorted + 1] = cat end
+    table.sort(names_sorted)
+    for _, cat in ipairs(names_sorted) do
+      local lim = c.category_limits[cat]
+      local members = {}
+      for _, e in ipairs(names) do if cats[e] == cat then members[#members + 1] = w[e] end end
+      local s = folio.sum(members)
+      if lim[1] and lim[1] ~= false then m:st("category_min_" .. cat, s, ">=", scaled(lim[1])) end
+      if lim[2] and lim[2] ~= false then m:st("category_max_" .. cat, s, "<=", scaled(lim[2])) end
+    end
+  end
+  if c.max_total_notional then
+    -- gross exposure sum |w| through a split w = p - q
+    local p = m:var("long", I, { lb = 0 })
+    local q = m:var("short", I, { lb = 0 })
+    m:st("split", I, function(e) return w[e], "==", p[e] - q[e] end)
+    m:st("max_total_notional", folio.sum(p) + folio.sum(q), "<=", c.max_total_notional)
+  end
+  local risk = folio.quad(w, cov)
+  if c.max_volatility then m:st("max_volatility", risk, "<=", c.max_volatility ^ 2) end
+  if c.max_tracking_error then
+    if not c.benchmark then error("optimize: max_tracking_error needs a benchmark", 3) end
+    local b = keyed(c.benchmark, names, "benchmark")
+    local active = {}
+    for i, e in ipairs(names) do active[i] = w[e] - b[i] end
+    m:st("max_tracking_error", folio.quad(active, cov), "<=", c.max_tracking_error ^ 2)
+  end
+  local muk = {}
+  for i, e in ipairs(names) do muk[e] = mu[i] end
+  local ret = folio.dot(muk, w)
+  if obj.kind == "MinVolatility" then
+    m:minimize(risk)
+  elseif sharpe then
+    local excess = {}
+    for i, e in ipairs(names) do excess[e] = mu[i] - rf end
+    m:st("excess_return", folio.dot(excess, w), "==", 1)
+    m:minimize(risk)
+  elseif obj.kind == "MeanVariance" then
+    -- utility, maximised: shadow prices are gains per unit of a limit
+    local lambda = obj.risk_aversion or 1
+    m:maximize(ret - (lambda / 2) * risk)
+  elseif obj.kind == "TargetReturn" then
+    if type(obj.target_return) ~= "number" then error("optimize: TargetReturn needs target_return", 3) end
+    m:st("target_return", ret, ">=", obj.target_return)
+    m:minimize(risk)
+  elseif obj.kind == "TargetVolatility" then
+    if type(obj.target_vol) ~= "number" then error("optimize: TargetVolatility needs target_vol", 3) end
+    m:st("target_volatility", risk, "<=", obj.target_vol ^ 2)
+    m:maximize(ret)
+  else
+    error(("optimize: unknown objective %s"):format(tostring(obj.kind)), 3)
+  end
+  -- the tiny weights of an interior point would read as positions: solve tight
+  local r = m:solve(self.options.solve or { feastol = 1e-10, reltol = 1e-10, abstol = 1e-14 })
+  return r, m, w, kappa
+end
+
+local Result = {}
+Result.__index = Result
+
+-- opt:optimize{exposures =, objective =, constraints =, mu =, cov =}
+function Opt:optimize(a)
+  if type(a) ~= "table" then error("optimize: expected a table of arguments", 2) end
+  local names = a.exposures
+  if type(names) ~= "table" or #names == 0 then error("optimize: exposures must be a non-empty list of names", 2) end
+  local n = #names
+  local obj = a.objective or X.MinVolatility {}
+  local c = a.constraints or X.ExposureConstraints {}
+  local mu = a.mu and keyed(a.mu, names, "mu") or nil
+  if not mu then
+    if obj.kind ~= "MinVolatility" then error("optimize: this objective needs mu (expected returns)", 2) end
+    mu = {}
+    for i = 1, n do mu[i] = 0 end
+  end
+  local cov = a.cov
+  if not cov then error("optimize: cov is required (a RiskEstimator result's cov will do)", 2) end
+  check_cov(cov, n)
+  local r, m, w, kappa = solve_model(self, names, mu, cov, obj, c)
+  local res = setmetatable({
+    exposures = names, optimization_status = r.status, objective_value = r.objective,
+    solver_stats = { solver = r.solver, iterations = r.iterations, time = r.solve_time },
+    result = r, risk_free_rate = obj.risk_free_rate or 0,
+  }, Result)
+  if not r.has_solution then return res end
+  local k = kappa and r:value(kappa) or 1
+  local weights, wv = {}, {}
+  for i, e in ipairs(names) do
+    wv[i] = r:value(w[e]) / k
+    weights[e] = wv[i]
+  end
+  res.weights = weights
+  -- risk decomposition: RC_i = w_i (Sigma w)_i / sigma, summing to sigma
+  local sw, var = {}, 0
+  for i = 1, n do
+    local s = 0
+    for j = 1, n do s = s + cov[i][j] * wv[j] end
+    sw[i] = s
+    var = var + wv[i] * s
+  end
+  local vol = math.sqrt(math.max(var, 0))
+  local er = 0
+  for i = 1, n do er = er + mu[i] * wv[i] end
+  res.expected_return, res.volatility = er, vol
+  res.sharpe_ratio = vol > 0 and (er - res.risk_free_rate) / vol or nil
+  res.risk_contributions, res.correlation_matrix = {}, {}
+  local wsig = 0
+  for i, e in ipairs(names) do
+    res.risk_contributions[e] = vol > 0 and wv[i] * sw[i] / vol or 0
+    wsig = wsig + math.abs(wv[i]) * math.sqrt(cov[i][i])
+    res.correlation_matrix[i] = {}
+    for j = 1, n do
+      local d = math.sqrt(cov[i][i] * cov[j][j])
+      res.correlation_matrix[i][j] = d > 0 and cov[i][j] / d or (i == j and 1 or 0)
+    end
+  end
+  res.diversification_ratio = vol > 0 and wsig / vol or nil
+  -- binding rows and their shadow prices (the duals of this very solve)
+  res.active_constraints, res.shadow_prices = {}, {}
+  for _, row in ipairs(r:rows()) do
+    local lim = (row.upper ~= math.huge and row.activity >= (row.lower + row.upper) / 2) and row.upper or row.lower
+    local name = row.name:match("^[^%[]+")
+    -- split and excess_return are the formulation's, not the user's limits
+    if lim ~= math.huge and lim ~= -math.huge and name ~= "split" and name ~= "excess_return"
+       and not name:find("%.f$")
+       and math.abs(row.activity - lim) <= 1e-6 * (1 + math.abs(lim)) then
+      res.active_constraints[#res.active_constraints + 1] = row.name
+      if row.dual then res.shadow_prices[row.name] = row.dual end
+    end
+  end
+  return res
+end
+
+function Result:summary()
+  local out = { ("Exposure optimization: %s"):format(self.optimization_status) }
+  if not self.weights then return out[1] end
+  out[#out + 1] = ("Expected return %.4f%%  volatility %.4f%%  Sharpe %.4f  diversification %.3f"):format(
+    100 * self.expected_return, 100 * self.volatility, self.sharpe_ratio or 0 / 0, self.diversification_ratio or 0 / 0)
+  local rows = {}
+  for _, e in ipairs(self.exposures) do
+    rows[#rows + 1] = { e, 100 * self.weights[e], 100 * self.risk_contributions[e] }
+  end
+  table.sort(rows, function(a, b) return a[2] > b[2] end)
+  out[#out + 1] = require("folio.report").grid({ "exposure", "weight %", "risk contribution %" }, rows)
+  if #self.active_constraints > 0 then
+    out[#out + 1] = "Binding: " .. table.concat(self.active_constraints, ", ")
+  end
+  return table.concat(out, "\n")
+end
+
+return X
