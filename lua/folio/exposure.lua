@@ -26,6 +26,8 @@ X.MaxSharpeRatio = objective("MaxSharpeRatio", { risk_free_rate = true })
 X.MeanVariance = objective("MeanVariance", { risk_aversion = true })
 X.TargetReturn = objective("TargetReturn", { target_return = true })
 X.TargetVolatility = objective("TargetVolatility", { target_vol = true })
+X.RiskParity = objective("RiskParity", { budgets = true })
+X.MaxDiversification = objective("MaxDiversification", {})
 
 local CONSTRAINT_FIELDS = {
   bounds = true, min_weights = true, max_weights = true, budget = true, categories = true,
@@ -151,17 +153,18 @@ local function solve_model(self, names, mu, cov, obj, c)
   local pos = {}
   for i, e in ipairs(names) do pos[e] = i end
   local I = names   -- rows and variables are named after the exposures
-  local sharpe = obj.kind == "MaxSharpeRatio"
+  -- both are ratios a'w / sqrt(w'Sw) with a = mu - rf or a = the volatilities
+  local sharpe = obj.kind == "MaxSharpeRatio" or obj.kind == "MaxDiversification"
   local rf = obj.risk_free_rate or 0
   local kappa
   -- MaxSharpe: the homogenising transform y = kappa w, (mu - rf)'y = 1,
   -- min y'Sigma y: one convex QP; every linear limit scales with kappa
   if sharpe then
     if budget == false or budget == 0 then
-      error("optimize: MaxSharpeRatio needs a positive budget", 3)
+      error("optimize: " .. obj.kind .. " needs a positive budget", 3)
     end
     for _, k in ipairs { "max_volatility", "max_tracking_error", "max_total_notional" } do
-      if c[k] then error(("optimize: %s with MaxSharpeRatio is not supported yet"):format(k), 3) end
+      if c[k] then error(("optimize: %s with %s is not supported yet"):format(k, obj.kind), 3) end
     end
     kappa = m:var("kappa", { lb = 0 })
   end
@@ -211,9 +214,11 @@ local function solve_model(self, names, mu, cov, obj, c)
   if obj.kind == "MinVolatility" then
     m:minimize(risk)
   elseif sharpe then
-    local excess = {}
-    for i, e in ipairs(names) do excess[e] = mu[i] - rf end
-    m:st("excess_return", folio.dot(excess, w), "==", 1)
+    local a = {}
+    for i, e in ipairs(names) do
+      a[e] = obj.kind == "MaxSharpeRatio" and mu[i] - rf or math.sqrt(cov[i][i])
+    end
+    m:st("excess_return", folio.dot(a, w), "==", 1)
     m:minimize(risk)
   elseif obj.kind == "MeanVariance" then
     -- utility, maximised: shadow prices are gains per unit of a limit
@@ -238,37 +243,12 @@ end
 local Result = {}
 Result.__index = Result
 
--- opt:optimize{exposures =, objective =, constraints =, mu =, cov =}
-function Opt:optimize(a)
-  if type(a) ~= "table" then error("optimize: expected a table of arguments", 2) end
-  local names = a.exposures
-  if type(names) ~= "table" or #names == 0 then error("optimize: exposures must be a non-empty list of names", 2) end
+-- Fills the result's weights, returns, risk decomposition and ratios from
+-- the weights wv (aligned with names).
+function Opt.describe(res, names, mu, cov, wv)
   local n = #names
-  local obj = a.objective or X.MinVolatility {}
-  local c = a.constraints or X.ExposureConstraints {}
-  local mu = a.mu and keyed(a.mu, names, "mu") or nil
-  if not mu then
-    if obj.kind ~= "MinVolatility" then error("optimize: this objective needs mu (expected returns)", 2) end
-    mu = {}
-    for i = 1, n do mu[i] = 0 end
-  end
-  local cov = a.cov
-  if not cov then error("optimize: cov is required (a RiskEstimator result's cov will do)", 2) end
-  check_cov(cov, n)
-  local r, m, w, kappa = solve_model(self, names, mu, cov, obj, c)
-  local res = setmetatable({
-    exposures = names, optimization_status = r.status, objective_value = r.objective,
-    solver_stats = { solver = r.solver, iterations = r.iterations, time = r.solve_time },
-    result = r, risk_free_rate = obj.risk_free_rate or 0,
-  }, Result)
-  if not r.has_solution then return res end
-  local k = kappa and r:value(kappa) or 1
-  local weights, wv = {}, {}
-  for i, e in ipairs(names) do
-    wv[i] = r:value(w[e]) / k
-    weights[e] = wv[i]
-  end
-  res.weights = weights
+  res.weights = {}
+  for i, e in ipairs(names) do res.weights[e] = wv[i] end
   -- risk decomposition: RC_i = w_i (Sigma w)_i / sigma, summing to sigma
   local sw, var = {}, 0
   for i = 1, n do
@@ -294,6 +274,64 @@ function Opt:optimize(a)
     end
   end
   res.diversification_ratio = vol > 0 and wsig / vol or nil
+end
+
+-- RiskParity: long-only, fully invested, risk contributions equal to the
+-- budgets (default equal), by Newton's method on Spinu's convex problem.
+function Opt:risk_parity(names, mu, cov, obj, c)
+  for k, v in pairs(c) do
+    if k ~= "kind" and v ~= false and not (k == "bounds" and v[1] == 0) and not (k == "budget" and v == 1) then
+      error(("optimize: RiskParity with '%s' is not supported yet"):format(k), 3)
+    end
+  end
+  local n = #names
+  local b = {}
+  for i, e in ipairs(names) do
+    b[i] = obj.budgets and (obj.budgets[e] or obj.budgets[i]) or 1 / n
+    if type(b[i]) ~= "number" then error(("optimize: RiskParity budget for '%s' is missing"):format(e), 3) end
+  end
+  local t0 = os.clock()
+  local wv, iters = folio.core_stats.risk_parity(cov, b)
+  local res = setmetatable({
+    exposures = names, optimization_status = "optimal",
+    solver_stats = { solver = "newton", iterations = iters, time = os.clock() - t0 },
+    risk_free_rate = 0, active_constraints = { "budget" }, shadow_prices = {},
+  }, Result)
+  Opt.describe(res, names, mu, cov, wv)
+  res.objective_value = res.volatility
+  return res
+end
+
+-- opt:optimize{exposures =, objective =, constraints =, mu =, cov =}
+function Opt:optimize(a)
+  if type(a) ~= "table" then error("optimize: expected a table of arguments", 2) end
+  local names = a.exposures
+  if type(names) ~= "table" or #names == 0 then error("optimize: exposures must be a non-empty list of names", 2) end
+  local n = #names
+  local obj = a.objective or X.MinVolatility {}
+  local c = a.constraints or X.ExposureConstraints {}
+  local mu = a.mu and keyed(a.mu, names, "mu") or nil
+  local needs_mu = { MaxSharpeRatio = true, MeanVariance = true, TargetReturn = true, TargetVolatility = true }
+  if not mu then
+    if needs_mu[obj.kind] then error("optimize: " .. obj.kind .. " needs mu (expected returns)", 2) end
+    mu = {}
+    for i = 1, n do mu[i] = 0 end
+  end
+  local cov = a.cov
+  if not cov then error("optimize: cov is required (a RiskEstimator result's cov will do)", 2) end
+  check_cov(cov, n)
+  if obj.kind == "RiskParity" then return self:risk_parity(names, mu, cov, obj, c) end
+  local r, m, w, kappa = solve_model(self, names, mu, cov, obj, c)
+  local res = setmetatable({
+    exposures = names, optimization_status = r.status, objective_value = r.objective,
+    solver_stats = { solver = r.solver, iterations = r.iterations, time = r.solve_time },
+    result = r, risk_free_rate = obj.risk_free_rate or 0,
+  }, Result)
+  if not r.has_solution then return res end
+  local k = kappa and r:value(kappa) or 1
+  local wv = {}
+  for i, e in ipairs(names) do wv[i] = r:value(w[e]) / k end
+  self.describe(res, names, mu, cov, wv)
   -- binding rows and their shadow prices (the duals of this very solve)
   res.active_constraints, res.shadow_prices = {}, {}
   for _, row in ipairs(r:rows()) do

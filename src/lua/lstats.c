@@ -6,6 +6,7 @@
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_eigen.h>
 #include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
 #include <lauxlib.h>
 #include <math.h>
 #include <stdlib.h>
@@ -155,27 +156,17 @@ static int l_cov_weighted(lua_State *L)
     return 1;
 }
 
+static double *read_matrix(lua_State *L, int idx, size_t *n, const char *what);
+
 /* stats.psd_repair(M): the nearest (Frobenius) positive semidefinite
  * matrix, negative eigenvalues set to zero; returns it and the smallest
  * eigenvalue of M. */
 static int l_psd_repair(lua_State *L)
 {
-    luaL_checktype(L, 1, LUA_TTABLE);
-    size_t k = lua_rawlen(L, 1);
-    if (k == 0) return luaL_error(L, "psd_repair: empty matrix");
-    double *M = lua_newuserdatauv(L, k * k * sizeof *M, 0);
+    size_t k;
+    double *M = read_matrix(L, 1, &k, "psd_repair");
     double *V = lua_newuserdatauv(L, k * k * sizeof *V, 0);
     double *e = lua_newuserdatauv(L, k * sizeof *e, 0);
-    for (size_t i = 0; i < k; i++) {
-        if (lua_rawgeti(L, 1, (lua_Integer)i + 1) != LUA_TTABLE || lua_rawlen(L, -1) != k)
-            return luaL_error(L, "psd_repair: row %d must have %d entries", (int)i + 1, (int)k);
-        for (size_t j = 0; j < k; j++) {
-            lua_rawgeti(L, -1, (lua_Integer)j + 1);
-            M[i * k + j] = lua_tonumber(L, -1);
-            lua_pop(L, 1);
-        }
-        lua_pop(L, 1);
-    }
     gsl_matrix_view Mv = gsl_matrix_view_array(M, k, k), Vv = gsl_matrix_view_array(V, k, k);
     gsl_vector_view ev = gsl_vector_view_array(e, k);
     gsl_eigen_symmv_workspace *ws = gsl_eigen_symmv_alloc(k);
@@ -199,7 +190,103 @@ static int l_psd_repair(lua_State *L)
     return 2;
 }
 
+/* Reads an n x n Lua matrix into a userdata pushed on the stack. */
+static double *read_matrix(lua_State *L, int idx, size_t *n, const char *what)
+{
+    luaL_checktype(L, idx, LUA_TTABLE);
+    size_t k = lua_rawlen(L, idx);
+    if (k == 0) luaL_error(L, "%s: empty matrix", what);
+    double *M = lua_newuserdatauv(L, k * k * sizeof *M, 0);
+    for (size_t i = 0; i < k; i++) {
+        if (lua_rawgeti(L, idx, (lua_Integer)i + 1) != LUA_TTABLE || lua_rawlen(L, -1) != k)
+            luaL_error(L, "%s: row %d must have %d entries", what, (int)i + 1, (int)k);
+        for (size_t j = 0; j < k; j++) {
+            lua_rawgeti(L, -1, (lua_Integer)j + 1);
+            M[i * k + j] = lua_tonumber(L, -1);
+            if (!isfinite(M[i * k + j])) luaL_error(L, "%s: entry [%d][%d] is not a finite number", what, (int)i + 1, (int)j + 1);
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+    }
+    *n = k;
+    return M;
+}
+
+/* stats.risk_parity(cov, budgets): long-only weights whose risk
+ * contributions w_i (Sw)_i / w'Sw equal the budgets b_i (summing to 1).
+ * Spinu's convex formulation: min 1/2 y'Sy - sum b_i log y_i, whose
+ * optimum has y_i (Sy)_i = b_i; Newton's method with a step that keeps
+ * y > 0, then w = y / sum y. Returns w and the iteration count. */
+static int l_risk_parity(lua_State *L)
+{
+    size_t n, nb;
+    double *S = read_matrix(L, 1, &n, "risk_parity");
+    luaL_checktype(L, 2, LUA_TTABLE);
+    nb = lua_rawlen(L, 2);
+    if (nb != n) return luaL_error(L, "risk_parity: %d budgets for %d exposures", (int)nb, (int)n);
+    double *b = lua_newuserdatauv(L, 6 * n * sizeof *b + n * n * sizeof *b, 0);
+    double *y = b + n, *g = y + n, *d = g + n, *Sy = d + n, *yn = Sy + n, *H = yn + n;
+    double bs = 0;
+    for (size_t i = 0; i < n; i++) {
+        lua_rawgeti(L, 2, (lua_Integer)i + 1);
+        b[i] = lua_tonumber(L, -1);
+        lua_pop(L, 1);
+        if (!(b[i] > 0) || !isfinite(b[i])) return luaL_error(L, "risk_parity: budget %d must be positive", (int)i + 1);
+        bs += b[i];
+        if (!(S[i * n + i] > 0)) return luaL_error(L, "risk_parity: exposure %d has no variance", (int)i + 1);
+    }
+    for (size_t i = 0; i < n; i++) { b[i] /= bs; y[i] = sqrt(b[i] / S[i * n + i]); }
+    gsl_matrix_view Sv = gsl_matrix_view_array(S, n, n), Hv = gsl_matrix_view_array(H, n, n);
+    gsl_vector_view yv = gsl_vector_view_array(y, n), Syv = gsl_vector_view_array(Sy, n), dv = gsl_vector_view_array(d, n);
+    gsl_error_handler_t *old = gsl_set_error_handler_off();
+    int it, ok = 0;
+    for (it = 0; it < 100; it++) {
+        gsl_blas_dsymv(CblasLower, 1.0, &Sv.matrix, &yv.vector, 0.0, &Syv.vector);
+        double gn = 0, f = 0;
+        for (size_t i = 0; i < n; i++) {
+            g[i] = Sy[i] - b[i] / y[i];
+            gn = fmax(gn, fabs(g[i] * y[i]));     /* relative: y_i (Sy)_i - b_i */
+            f += 0.5 * y[i] * Sy[i] - b[i] * log(y[i]);
+        }
+        if (gn <= 1e-14) { ok = 1; break; }
+        memcpy(H, S, n * n * sizeof *H);
+        for (size_t i = 0; i < n; i++) { H[i * n + i] += b[i] / (y[i] * y[i]); d[i] = -g[i]; }
+        if (gsl_linalg_cholesky_decomp1(&Hv.matrix) != GSL_SUCCESS) break;
+        gsl_linalg_cholesky_svx(&Hv.matrix, &dv.vector);
+        /* backtracking: stay positive, decrease f */
+        double step = 1;
+        for (size_t i = 0; i < n; i++) if (d[i] < 0) step = fmin(step, -0.99 * y[i] / d[i]);
+        double slope = 0;
+        for (size_t i = 0; i < n; i++) slope += g[i] * d[i];
+        /* near the optimum f no longer changes measurably: take the
+         * (positive) Newton step as it is, where it converges quadratically */
+        for (int ls = 0; ls < 60 && gn > 1e-8; ls++, step *= 0.5) {
+            double fn = 0;
+            for (size_t i = 0; i < n; i++) yn[i] = y[i] + step * d[i];
+            gsl_vector_view ynv = gsl_vector_view_array(yn, n);
+            gsl_blas_dsymv(CblasLower, 1.0, &Sv.matrix, &ynv.vector, 0.0, &Syv.vector);
+            for (size_t i = 0; i < n; i++) fn += 0.5 * yn[i] * Sy[i] - b[i] * log(yn[i]);
+            if (fn <= f + 1e-4 * step * slope || step < 1e-12) break;
+        }
+        if (gn <= 1e-8)
+            for (size_t i = 0; i < n; i++) yn[i] = y[i] + step * d[i];
+        memcpy(y, yn, n * sizeof *y);
+    }
+    gsl_set_error_handler(old);
+    if (!ok) return luaL_error(L, "risk_parity: Newton's method did not converge in %d iterations", it);
+    double sy = 0;
+    for (size_t i = 0; i < n; i++) sy += y[i];
+    lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        lua_pushnumber(L, y[i] / sy);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_pushinteger(L, it);
+    return 2;
+}
+
 static const luaL_Reg stats_funcs[] = {
+    {"risk_parity", l_risk_parity},
     {"cov_pairwise", l_cov_pairwise}, {"cov_weighted", l_cov_weighted}, {"psd_repair", l_psd_repair},
     {NULL, NULL}
 };

@@ -122,6 +122,25 @@ local tvo = opt:optimize { exposures = names, cov = cov, mu = mu,
   objective = folio.TargetVolatility { target_vol = 0.09 }, constraints = long {} }
 T.near(tvo.volatility, 0.09, 1e-6, "target volatility reached")
 
+-- risk parity and maximum diversification on an equal-correlation matrix:
+-- both give inverse-volatility weights
+local rho = 0.3
+local ec = {}
+for i = 1, n do ec[i] = {} for j = 1, n do ec[i][j] = (i == j and 1 or rho) * vol[i] * vol[j] end end
+local inv = {}
+for i = 1, n do inv[i] = 1 / vol[i] end
+inv = normalised(inv)
+local rp = opt:optimize { exposures = names, cov = ec, objective = folio.RiskParity {} }
+close_weights(rp, inv, 1e-10, "risk parity on equal correlations is inverse volatility")
+local md = opt:optimize { exposures = names, cov = ec, objective = folio.MaxDiversification {} }
+close_weights(md, inv, 1e-7, "maximum diversification on equal correlations is inverse volatility")
+-- risk budgets are met to 1e-8 on a general covariance
+local budgets = { us_equity = 0.4, treasuries = 0.1, trend = 0.2, real_estate = 0.2, gold = 0.1 }
+local rb = opt:optimize { exposures = names, cov = cov, objective = folio.RiskParity { budgets = budgets } }
+local worst = 0
+for _, e in ipairs(names) do worst = math.max(worst, math.abs(rb.risk_contributions[e] / rb.volatility - budgets[e])) end
+T.ok(worst <= 1e-8, string.format("risk budgets met (worst %.2e)", worst))
+
 -- infeasible combinations are named before any solve
 T.raises(function()
   opt:optimize { exposures = names, cov = cov, constraints = long { min_weights = { us_equity = 0.6, trend = 0.5 } } }

@@ -1,0 +1,72 @@
+-- Exposure optimizer timings, in-process (no process start):
+--   build/folio run bench/exposure/bench.lua [--set reps=1000]
+-- 20 exposures: every objective, median over `reps` optimizations;
+-- 1,000 exposures: MaxSharpe, MinVol and RiskParity, median of 3.
+local folio = require "folio"
+local reps = math.tointeger(folio.params.reps) or 1000
+
+local function universe(n, k)
+  local seed = 987
+  local function rnd() seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648 - 0.5 end
+  local B, D, mu, names = {}, {}, {}, {}
+  for i = 1, n do
+    names[i] = "e" .. i
+    B[i] = {}
+    for f = 1, k do B[i][f] = 0.15 * rnd() end
+    D[i] = 0.01 + 0.03 * (rnd() + 0.5) ^ 2
+    mu[i] = 0.06 + 0.06 * rnd()
+  end
+  local cov = {}
+  for i = 1, n do
+    cov[i] = {}
+    for j = 1, n do
+      local s = 0
+      for f = 1, k do s = s + B[i][f] * B[j][f] end
+      cov[i][j] = s + (i == j and D[i] or 0)
+    end
+  end
+  return names, mu, cov
+end
+
+local function median(t)
+  table.sort(t)
+  return t[(#t + 1) // 2]
+end
+
+local function time(names, mu, cov, obj, cons, runs)
+  local opt = folio.ExposureOptimizer()
+  local ts = {}
+  local res
+  for r = 1, runs do
+    local t0 = os.clock()
+    res = opt:optimize { exposures = names, mu = mu, cov = cov, objective = obj, constraints = cons }
+    ts[r] = os.clock() - t0
+  end
+  assert(res.optimization_status == "optimal", res.optimization_status)
+  return median(ts), res
+end
+
+local names, mu, cov = universe(20, 3)
+local long = folio.ExposureConstraints { bounds = { 0, 0.3 } }
+local objectives = {
+  { "MinVolatility", folio.MinVolatility {} },
+  { "MaxSharpeRatio", folio.MaxSharpeRatio { risk_free_rate = 0.02 } },
+  { "MeanVariance", folio.MeanVariance { risk_aversion = 3 } },
+  { "TargetReturn", folio.TargetReturn { target_return = 0.07 } },
+  { "TargetVolatility", folio.TargetVolatility { target_vol = 0.12 } },
+  { "MaxDiversification", folio.MaxDiversification {} },
+  { "RiskParity", folio.RiskParity {}, folio.ExposureConstraints {} },
+}
+print(string.format("| objective | 20 exposures, median of %d (ms) |", reps))
+print("|---|---:|")
+for _, o in ipairs(objectives) do
+  local t = time(names, mu, cov, o[2], o[3] or long, reps)
+  print(string.format("| %s | %.3f |", o[1], 1000 * t))
+end
+local big, bmu, bcov = universe(1000, 10)
+print("\n| objective | 1,000 exposures, median of 3 (s) |")
+print("|---|---:|")
+for _, o in ipairs { objectives[1], objectives[2], objectives[7] } do
+  local t = time(big, bmu, bcov, o[2], o[3] or folio.ExposureConstraints { bounds = { 0, 0.05 } }, 3)
+  print(string.format("| %s | %.3f |", o[1], t))
+end
