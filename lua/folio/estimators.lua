@@ -43,6 +43,7 @@ function E.returns(prices, opts)
   return out
 end
 
+local window   -- defined below, shared by both estimators
 local RISK_METHODS = { sample = true, ewma = true, semicovariance = true }
 local RISK_OPTS = { method = 1, frequency = 1, half_life = 1, span = 1, horizon = 1, lookback = 1,
                     as_of = 1, date = 1, benchmark = 1, assets = 1 }
@@ -73,7 +74,7 @@ function E.RiskEstimator(o)
 end
 
 -- The rows to use: up to as_of (by the date column), then the last lookback.
-local function window(self, R)
+function window(self, R)
   local first, last = 1, R.n
   local dates = R[self.date or "date"] or R.Date
   if self.as_of then
@@ -144,6 +145,181 @@ function Risk:estimate(R)
     end
   end
   return { assets = assets, cov = cov, vol = vol, corr = corr, rows = T, warnings = warnings }
+end
+
+---------------------------------------------------------------------------
+-- return estimation
+---------------------------------------------------------------------------
+local RET_METHODS = { mean = true, cagr = true, ewma = true, given = true, black_litterman = true }
+local RET_OPTS = { method = 1, frequency = 1, half_life = 1, span = 1, values = 1, lookback = 1, as_of = 1,
+                   date = 1, assets = 1, market_weights = 1, risk_aversion = 1, tau = 1, views = 1 }
+
+local Ret = {}
+Ret.__index = Ret
+
+-- folio.ReturnEstimator{method = "mean"|"cagr"|"ewma"|"given"|"black_litterman", ...}
+function E.ReturnEstimator(o)
+  o = o or {}
+  for k in pairs(o) do
+    if not RET_OPTS[k] then error(("ReturnEstimator: unknown option '%s'"):format(tostring(k)), 2) end
+  end
+  local method = o.method or "mean"
+  if not RET_METHODS[method] then
+    error(("ReturnEstimator: method must be mean, cagr, ewma, given or black_litterman, got '%s'")
+      :format(tostring(method)), 2)
+  end
+  if method == "ewma" and not o.half_life and not o.span then
+    error("ReturnEstimator: ewma needs half_life or span", 2)
+  end
+  if method == "given" and type(o.values) ~= "table" then error("ReturnEstimator: given needs values", 2) end
+  if method == "black_litterman" and (type(o.market_weights) ~= "table" or type(o.risk_aversion) ~= "number") then
+    error("ReturnEstimator: black_litterman needs market_weights and risk_aversion", 2)
+  end
+  local self = setmetatable({}, Ret)
+  for k, v in pairs(o) do self[k] = v end
+  self.method, self.frequency = method, o.frequency or 252
+  return self
+end
+
+-- Solves A x = b for small dense systems (Gaussian elimination with
+-- partial pivoting); A is left untouched.
+local function lsolve(A, b)
+  local n = #A
+  local M = {}
+  for i = 1, n do
+    M[i] = {}
+    for j = 1, n do M[i][j] = A[i][j] end
+    M[i][n + 1] = b[i]
+  end
+  for c = 1, n do
+    local p = c
+    for r = c + 1, n do if math.abs(M[r][c]) > math.abs(M[p][c]) then p = r end end
+    if M[p][c] == 0 then error("black_litterman: singular system", 4) end
+    M[c], M[p] = M[p], M[c]
+    for r = c + 1, n do
+      local f = M[r][c] / M[c][c]
+      for k = c, n + 1 do M[r][k] = M[r][k] - f * M[c][k] end
+    end
+  end
+  local x = {}
+  for r = n, 1, -1 do
+    local s = M[r][n + 1]
+    for k = r + 1, n do s = s - M[r][k] * x[k] end
+    x[r] = s / M[r][r]
+  end
+  return x
+end
+
+-- Black-Litterman posterior (He and Litterman): pi = delta S w_mkt, and
+-- with views P mu = Q + e, e ~ N(0, Omega),
+--   mu = pi + tau S P' (P tau S P' + Omega)^{-1} (Q - P pi),
+-- Omega = diag(P tau S P') / confidence by default (confidence 1).
+local function black_litterman(self, assets, cov)
+  local n = #assets
+  local w = {}
+  for i, a in ipairs(assets) do
+    w[i] = self.market_weights[a] or self.market_weights[i]
+    if type(w[i]) ~= "number" then error(("black_litterman: no market weight for '%s'"):format(a), 3) end
+  end
+  local pi = {}
+  for i = 1, n do
+    local s = 0
+    for j = 1, n do s = s + cov[i][j] * w[j] end
+    pi[i] = self.risk_aversion * s
+  end
+  local views = self.views
+  if not views or not views.P or #views.P == 0 then return pi end
+  local tau = self.tau or 0.05
+  local P, Q, k = views.P, views.Q, #views.P
+  if type(Q) ~= "table" or #Q ~= k then error("black_litterman: views.Q must have one value per row of views.P", 3) end
+  local tSP = {}     -- tau S P'  (n x k)
+  for i = 1, n do
+    tSP[i] = {}
+    for v = 1, k do
+      local s = 0
+      for j = 1, n do s = s + cov[i][j] * P[v][j] end
+      tSP[i][v] = tau * s
+    end
+  end
+  local M = {}       -- P tau S P' + Omega  (k x k)
+  for a = 1, k do
+    M[a] = {}
+    for b = 1, k do
+      local s = 0
+      for i = 1, n do s = s + P[a][i] * tSP[i][b] end
+      M[a][b] = s
+    end
+  end
+  for a = 1, k do
+    local om = views.omega and views.omega[a]
+    if not om then om = M[a][a] / ((views.confidence and views.confidence[a]) or 1) end
+    M[a][a] = M[a][a] + om
+  end
+  local r = {}
+  for v = 1, k do
+    local s = Q[v]
+    for i = 1, n do s = s - P[v][i] * pi[i] end
+    r[v] = s
+  end
+  local x = lsolve(M, r)
+  local mu = {}
+  for i = 1, n do
+    local s = pi[i]
+    for v = 1, k do s = s + tSP[i][v] * x[v] end
+    mu[i] = s
+  end
+  return mu
+end
+
+-- est:estimate(returns [, cov]) -> {assets, mu} (annualised; cov, annual,
+-- only for black_litterman)
+function Ret:estimate(R, cov)
+  local assets = self.assets
+  if not assets and R then
+    assets = {}
+    for _, c in ipairs(R.columns) do if not is_date_col(c, self) then assets[#assets + 1] = c end end
+  end
+  if not assets then error("estimate: give returns or assets", 2) end
+  local mu = {}
+  if self.method == "given" then
+    for i, a in ipairs(assets) do
+      mu[i] = self.values[a] or self.values[i]
+      if type(mu[i]) ~= "number" then error(("estimate: no given return for '%s'"):format(a), 2) end
+    end
+  elseif self.method == "black_litterman" then
+    if type(cov) ~= "table" then error("estimate: black_litterman needs the covariance", 2) end
+    mu = black_litterman(self, assets, cov)
+  else
+    local first, last = window(self, R)
+    local f = self.frequency
+    for i, a in ipairs(assets) do
+      local col = R[a]
+      if not col then error(("estimate: no column '%s'"):format(a), 2) end
+      if self.method == "mean" then
+        local s, cnt = 0, 0
+        for t = first, last do if col[t] ~= nil then s, cnt = s + col[t], cnt + 1 end end
+        mu[i] = cnt > 0 and f * s / cnt or 0 / 0
+      elseif self.method == "cagr" then
+        local lg, cnt = 0, 0
+        for t = first, last do if col[t] ~= nil then lg, cnt = lg + math.log(1 + col[t]), cnt + 1 end end
+        mu[i] = cnt > 0 and math.exp(lg * f / cnt) - 1 or 0 / 0
+      else   -- ewma: weights (1 - a)^(T-1-t) over the rows the asset has
+        local alpha = self.span and 2 / (self.span + 1) or 1 - 0.5 ^ (1 / self.half_life)
+        local s, sw = 0, 0
+        for t = first, last do
+          if col[t] ~= nil then
+            local wt = (1 - alpha) ^ (last - t)
+            s, sw = s + wt * col[t], sw + wt
+          end
+        end
+        mu[i] = sw > 0 and f * s / sw or 0 / 0
+      end
+      if mu[i] ~= mu[i] then error(("estimate: '%s' has no return in the window"):format(a), 2) end
+    end
+  end
+  local byname = {}
+  for i, a in ipairs(assets) do byname[a] = mu[i] end
+  return { assets = assets, mu = mu, by_name = byname }
 end
 
 return E

@@ -156,6 +156,7 @@ do
   local est = require "folio.estimators"
   folio.returns = est.returns
   folio.RiskEstimator = est.RiskEstimator
+  folio.ReturnEstimator = est.ReturnEstimator
   folio.core_stats = core.stats
   local x = require "folio.exposure"
   for _, k in ipairs { "ExposureOptimizer", "ExposureConstraints", "MinVolatility", "MaxSharpeRatio",

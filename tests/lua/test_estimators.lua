@@ -35,6 +35,28 @@ local w = folio.RiskEstimator { lookback = 500, as_of = "2016-12-31" }:estimate(
 T.eq(w.rows, 500, "lookback window")
 same(w.cov, ref.sample_asof_2016_lookback500, 1e-10, "no data after the estimation date")
 
+-- return estimators
+local function same_vec(got, want, tol, what)
+  local worst = 0
+  for i = 1, #want do worst = math.max(worst, math.abs(got[i] - want[i]) / math.max(1e-12, math.abs(want[i]))) end
+  T.ok(worst <= tol, string.format("%s: worst relative difference %.2e", what, worst))
+end
+same_vec(folio.ReturnEstimator { method = "mean" }:estimate(R).mu, ref.mean, 1e-12, "historical mean")
+same_vec(folio.ReturnEstimator { method = "cagr" }:estimate(R).mu, ref.cagr, 1e-10, "compound annual growth")
+same_vec(folio.ReturnEstimator { method = "ewma", span = 60 }:estimate(R).mu, ref.ewma_span60, 1e-10, "EWMA mean")
+local wm = {}
+for i = 1, 20 do wm[i] = 1 / 20 end
+local P = { {}, {} }
+for j = 1, 20 do P[1][j] = 0; P[2][j] = 0 end
+P[1][1], P[2][2], P[2][3] = 1, 1, -1
+local bl = folio.ReturnEstimator { method = "black_litterman", market_weights = wm, risk_aversion = 2.5,
+  views = { P = P, Q = { 0.10, 0.02 } } }
+same_vec(bl:estimate(R, s.cov).mu, ref.bl_posterior, 1e-9, "Black-Litterman posterior")
+local prior = folio.ReturnEstimator { method = "black_litterman", market_weights = wm, risk_aversion = 2.5 }
+same_vec(prior:estimate(R, s.cov).mu, ref.bl_pi, 1e-12, "Black-Litterman without views is the equilibrium")
+local given = folio.ReturnEstimator { method = "given", values = { AAPL = 0.1 }, assets = { "AAPL" } }:estimate()
+T.eq(given.by_name.AAPL, 0.1, "given returns")
+
 -- a matrix that is not PSD is repaired, with a warning naming the eigenvalue
 local fixed, lmin = folio.core_stats.psd_repair({ { 1, 2 }, { 2, 1 } })
 T.near(lmin, -1, 1e-12, "smallest eigenvalue of [[1,2],[2,1]]")
