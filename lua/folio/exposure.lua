@@ -32,12 +32,11 @@ X.MaxDiversification = objective("MaxDiversification", {})
 local CONSTRAINT_FIELDS = {
   bounds = true, min_weights = true, max_weights = true, budget = true, categories = true,
   category_limits = true, max_total_notional = true, max_volatility = true, benchmark = true,
-  max_tracking_error = true,
+  max_tracking_error = true, min_exposures = true, max_exposures = true, min_position = true,
+  max_concentration = true, leveraged = true, max_leverage_exposures = true, max_correlation_pairs = true,
+  current_weights = true, transaction_costs = true, max_turnover = true,
 }
-local NOT_YET = {
-  max_leverage_exposures = true, min_exposures = true, max_exposures = true, max_concentration = true,
-  max_correlation_pairs = true, current_weights = true, transaction_costs = true, max_turnover = true,
-}
+local NOT_YET = {}
 
 function X.ExposureConstraints(o)
   o = o or {}
@@ -199,6 +198,72 @@ local function solve_model(self, names, mu, cov, obj, c)
     m:st("split", I, function(e) return w[e], "==", p[e] - q[e] end)
     m:st("max_total_notional", folio.sum(p) + folio.sum(q), "<=", c.max_total_notional)
   end
+  if c.max_concentration then
+    -- no single exposure above the cap, on either side
+    m:st("max_concentration", I, function(e) return w[e], "<=", scaled(c.max_concentration) end)
+    m:st("min_concentration", I, function(e)
+      if lo[pos[e]] < 0 then return w[e], ">=", scaled(-c.max_concentration) end
+    end)
+  end
+  if c.max_leverage_exposures then
+    local lev = c.leveraged or {}
+    local members = {}
+    for _, e in ipairs(names) do if lev[e] then members[#members + 1] = w[e] end end
+    if #members == 0 then error("optimize: max_leverage_exposures needs leveraged = {exposure = true, ...}", 3) end
+    m:st("max_leverage_exposures", folio.sum(members), "<=", scaled(c.max_leverage_exposures))
+  end
+  -- holdings: binaries z for cardinality and correlation-pair exclusion
+  local pairs_t = c.max_correlation_pairs
+  if c.min_exposures or c.max_exposures or pairs_t then
+    if sharpe then error(("optimize: cardinality and correlation pairs with %s are not supported yet"):format(obj.kind), 3) end
+    for i, e in ipairs(names) do
+      if lo[i] < 0 then error(("optimize: holding limits need long-only weights ('%s' may go short)"):format(e), 3) end
+      if hi[i] == math.huge then error(("optimize: holding limits need a finite maximum weight for '%s'"):format(e), 3) end
+    end
+    local z = m:var("held", I, { kind = "binary" })
+    m:st("hold", I, function(e) return w[e], "<=", hi[pos[e]] * z[e] end)
+    local minpos = c.min_position or (c.min_exposures and 0.01) or 0
+    if minpos > 0 then m:st("min_position", I, function(e) return w[e], ">=", minpos * z[e] end) end
+    if c.max_exposures then m:st("max_exposures", folio.sum(z), "<=", c.max_exposures) end
+    if c.min_exposures then m:st("min_exposures", folio.sum(z), ">=", c.min_exposures) end
+    if pairs_t then
+      -- no two held exposures correlated above the threshold
+      local P = {}
+      for i = 1, n do
+        for j = i + 1, n do
+          local r = cov[i][j] / math.sqrt(cov[i][i] * cov[j][j])
+          if r > pairs_t then P[#P + 1] = { names[i], names[j] } end
+        end
+      end
+      if #P > 0 then
+        local keys, by = {}, {}
+        for _, pr in ipairs(P) do
+          local key = pr[1] .. "~" .. pr[2]
+          keys[#keys + 1], by[key] = key, pr
+        end
+        m:st("correlated", keys, function(key) return z[by[key][1]] + z[by[key][2]], "<=", 1 end)
+      end
+    end
+  end
+  -- trading against current weights: turnover and proportional costs
+  local cost
+  if c.max_turnover or c.transaction_costs then
+    if sharpe then error(("optimize: turnover and costs with %s are not supported yet"):format(obj.kind), 3) end
+    if not c.current_weights then error("optimize: max_turnover and transaction_costs need current_weights", 3) end
+    local w0 = {}
+    for _, e in ipairs(names) do w0[e] = c.current_weights[e] or 0 end
+    local buy = m:var("buy", I, { lb = 0 })
+    local sell = m:var("sell", I, { lb = 0 })
+    m:st("trade", I, function(e) return w[e] - w0[e], "==", buy[e] - sell[e] end)
+    if c.max_turnover then m:st("max_turnover", folio.sum(buy) + folio.sum(sell), "<=", c.max_turnover) end
+    if c.transaction_costs then
+      local tc = c.transaction_costs
+      cost = folio.sum(I, function(e)
+        local k = type(tc) == "number" and tc or tc[e] or 0
+        return k * (buy[e] + sell[e])
+      end)
+    end
+  end
   local risk = folio.quad(w, cov)
   if c.max_volatility then m:st("max_volatility", risk, "<=", c.max_volatility ^ 2) end
   if c.max_tracking_error then
@@ -211,6 +276,12 @@ local function solve_model(self, names, mu, cov, obj, c)
   local muk = {}
   for i, e in ipairs(names) do muk[e] = mu[i] end
   local ret = folio.dot(muk, w)
+  if cost then
+    if obj.kind == "MinVolatility" then
+      error("optimize: transaction_costs need an objective with returns (costs are subtracted from them)", 3)
+    end
+    ret = ret - cost     -- returns net of trading costs
+  end
   if obj.kind == "MinVolatility" then
     m:minimize(risk)
   elseif sharpe then
@@ -338,7 +409,7 @@ function Opt:optimize(a)
     local lim = (row.upper ~= math.huge and row.activity >= (row.lower + row.upper) / 2) and row.upper or row.lower
     local name = row.name:match("^[^%[]+")
     -- split and excess_return are the formulation's, not the user's limits
-    if lim ~= math.huge and lim ~= -math.huge and name ~= "split" and name ~= "excess_return"
+    if lim ~= math.huge and lim ~= -math.huge and name ~= "split" and name ~= "excess_return" and name ~= "trade"
        and not name:find("%.f$")
        and math.abs(row.activity - lim) <= 1e-6 * (1 + math.abs(lim)) then
       res.active_constraints[#res.active_constraints + 1] = row.name

@@ -150,7 +150,61 @@ T.raises(function()
     min_weights = { gold = 0.3 }, category_limits = { real_assets = { false, 0.2 } } } }
 end, "optimize: infeasible constraints: category 'real_assets' has a maximum of 0.2 but its minimum weights sum to 0.3",
   "category limit below its minimums")
-T.raises(function() folio.ExposureConstraints { max_turnover = 0.1 } end,
-  "ExposureConstraints: 'max_turnover' is not supported yet (issue 4 is in progress)", "not yet supported limits are refused")
+T.raises(function() folio.ExposureConstraints { max_turnovr = 0.1 } end,
+  "ExposureConstraints: unknown field 'max_turnovr'", "typo in a constraint")
+
+-- holdings: at most 2 exposures (MIQP), checked against every pair
+local card = opt:optimize { exposures = names, cov = cov, objective = folio.MinVolatility {},
+  constraints = long { max_exposures = 2 } }
+local held = 0
+for _, e in ipairs(names) do if card.weights[e] > 1e-9 then held = held + 1 end end
+T.ok(held <= 2, "max_exposures: at most 2 held")
+local best = math.huge
+for i = 1, n do
+  for j = i + 1, n do
+    local pair = opt:optimize { exposures = names, cov = cov, objective = folio.MinVolatility {},
+      constraints = long { max_weights = (function()
+        local mw = {}
+        for k, e in ipairs(names) do if k ~= i and k ~= j then mw[e] = 0 end end
+        return mw
+      end)() } }
+    best = math.min(best, pair.volatility)
+  end
+end
+T.near(card.volatility, best, 1e-7, "max_exposures: the best pair, as brute force finds it")
+local many = opt:optimize { exposures = names, cov = cov, mu = mu, objective = folio.MeanVariance { risk_aversion = 0.5 },
+  constraints = long { min_exposures = 4, min_position = 0.05 } }
+held = 0
+for _, e in ipairs(names) do if many.weights[e] >= 0.05 - 1e-9 then held = held + 1 end end
+T.ok(held >= 4, "min_exposures: at least 4 held at 5% or more")
+
+local conc = opt:optimize { exposures = names, cov = cov, mu = mu, objective = mean, constraints = long { max_concentration = 0.3 } }
+local top = 0
+for _, e in ipairs(names) do top = math.max(top, conc.weights[e]) end
+T.near(top, 0.3, 1e-7, "max_concentration binds")
+
+local lev = opt:optimize { exposures = names, cov = cov, mu = mu, objective = mean,
+  constraints = long { leveraged = { us_equity = true, trend = true }, max_leverage_exposures = 0.2 } }
+T.near(lev.weights.us_equity + lev.weights.trend, 0.2, 1e-7, "max_leverage_exposures binds")
+
+local cp = opt:optimize { exposures = names, cov = cov, mu = mu, objective = mean,
+  constraints = long { max_correlation_pairs = 0.5 } }
+T.ok(cp.weights.us_equity < 1e-9 or cp.weights.real_estate < 1e-9,
+  "max_correlation_pairs: equity and real estate (0.6) are not both held")
+
+local w0 = { us_equity = 0.2, treasuries = 0.2, trend = 0.2, real_estate = 0.2, gold = 0.2 }
+local to = opt:optimize { exposures = names, cov = cov, mu = mu, objective = mean,
+  constraints = long { current_weights = w0, max_turnover = 0.1 } }
+local turn = 0
+for _, e in ipairs(names) do turn = turn + math.abs(to.weights[e] - w0[e]) end
+T.near(turn, 0.1, 1e-7, "max_turnover binds")
+local function turnover_with(cost)
+  local r = opt:optimize { exposures = names, cov = cov, mu = mu, objective = mean,
+    constraints = long { current_weights = w0, transaction_costs = cost } }
+  local t = 0
+  for _, e in ipairs(names) do t = t + math.abs(r.weights[e] - w0[e]) end
+  return t
+end
+T.ok(turnover_with(0.05) < turnover_with(0.001) - 1e-6, "higher transaction costs trade less")
 T.raises(function() folio.MaxSharpeRatio { riskfree = 0.1 } end, "MaxSharpeRatio: unknown option 'riskfree'", "typo in an objective")
 T.done()
