@@ -44,8 +44,8 @@ function E.returns(prices, opts)
 end
 
 local window   -- defined below, shared by both estimators
-local RISK_METHODS = { sample = true, ewma = true, semicovariance = true }
-local RISK_OPTS = { method = 1, frequency = 1, half_life = 1, span = 1, horizon = 1, lookback = 1,
+local RISK_METHODS = { sample = true, ewma = true, semicovariance = true, ledoit_wolf = true }
+local RISK_OPTS = { method = 1, target = 1, frequency = 1, half_life = 1, span = 1, horizon = 1, lookback = 1,
                     as_of = 1, date = 1, benchmark = 1, assets = 1 }
 
 local Risk = {}
@@ -62,7 +62,11 @@ function E.RiskEstimator(o)
   end
   local method = o.method or "sample"
   if not RISK_METHODS[method] then
-    error(("RiskEstimator: method must be sample, ewma or semicovariance, got '%s'"):format(tostring(method)), 2)
+    error(("RiskEstimator: method must be sample, ewma, semicovariance or ledoit_wolf, got '%s'")
+      :format(tostring(method)), 2)
+  end
+  if method == "ledoit_wolf" and (o.target or "constant_correlation") ~= "constant_correlation" then
+    error("RiskEstimator: ledoit_wolf supports target = \"constant_correlation\" (single_factor is not built yet)", 2)
   end
   if method == "ewma" and not o.half_life and not o.span then
     error("RiskEstimator: ewma needs half_life or span", 2)
@@ -116,6 +120,10 @@ function Risk:estimate(R)
     cov = stats.cov_pairwise(data, 1)
   elseif self.method == "semicovariance" then
     cov = stats.cov_pairwise(data, 0, false)
+  elseif self.method == "ledoit_wolf" then
+    local shrinkage
+    cov, shrinkage = stats.ledoit_wolf_cc(data)
+    self.shrinkage = shrinkage
   else
     local alpha = self.span and 2 / (self.span + 1) or 1 - 0.5 ^ (1 / self.half_life)
     local w = {}
@@ -144,7 +152,8 @@ function Risk:estimate(R)
       corr[i][j] = (vol[i] > 0 and vol[j] > 0) and cov[i][j] / (vol[i] * vol[j]) or (i == j and 1 or 0)
     end
   end
-  return { assets = assets, cov = cov, vol = vol, corr = corr, rows = T, warnings = warnings }
+  return { assets = assets, cov = cov, vol = vol, corr = corr, rows = T, warnings = warnings,
+           shrinkage = self.method == "ledoit_wolf" and self.shrinkage or nil }
 end
 
 ---------------------------------------------------------------------------

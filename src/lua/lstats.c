@@ -285,7 +285,76 @@ static int l_risk_parity(lua_State *L)
     return 2;
 }
 
+/* stats.ledoit_wolf_cc(data): Ledoit and Wolf (2004) shrinkage towards
+ * the constant-correlation target, on the rows without holes. Sample
+ * S = Y'Y/T (Y demeaned), target F_ii = s_ii, F_ij = rbar sqrt(s_ii s_jj);
+ * delta = max(0, min(1, (pi - rho) / gamma / T)). Returns the shrunk
+ * matrix, delta and the number of rows used. */
+static int l_ledoit_wolf_cc(lua_State *L)
+{
+    size_t T0, n;
+    double *X0 = read_columns(L, 1, &T0, &n);
+    if (n < 2) return luaL_error(L, "ledoit_wolf: needs at least 2 assets");
+    double *Y = lua_newuserdatauv(L, (T0 * n + 1) * sizeof *Y, 0);
+    size_t T = 0;
+    for (size_t t = 0; t < T0; t++) {
+        int full = 1;
+        for (size_t j = 0; j < n; j++) if (isnan(X0[t * n + j])) full = 0;
+        if (full) memcpy(Y + (T++) * n, X0 + t * n, n * sizeof *Y);
+    }
+    if (T < 2) return luaL_error(L, "ledoit_wolf: fewer than 2 rows without holes");
+    double *S = lua_newuserdatauv(L, 2 * n * n * sizeof *S, 0), *F = S + n * n;
+    for (size_t j = 0; j < n; j++) {
+        double m = 0;
+        for (size_t t = 0; t < T; t++) m += Y[t * n + j];
+        m /= (double)T;
+        for (size_t t = 0; t < T; t++) Y[t * n + j] -= m;
+    }
+    for (size_t a = 0; a < n; a++)
+        for (size_t b = 0; b <= a; b++) {
+            double v = 0;
+            for (size_t t = 0; t < T; t++) v += Y[t * n + a] * Y[t * n + b];
+            S[a * n + b] = S[b * n + a] = v / (double)T;
+        }
+    double rbar = 0;
+    for (size_t a = 0; a < n; a++)
+        for (size_t b = a + 1; b < n; b++) rbar += S[a * n + b] / sqrt(S[a * n + a] * S[b * n + b]);
+    rbar *= 2.0 / (double)(n * (n - 1));
+    for (size_t a = 0; a < n; a++)
+        for (size_t b = 0; b < n; b++)
+            F[a * n + b] = a == b ? S[a * n + a] : rbar * sqrt(S[a * n + a] * S[b * n + b]);
+    /* pi = sum_ij pi_ij, rho = sum_i pi_ii + sum_{i != j} (rbar/2)(...) */
+    double pi = 0, rho = 0, gamma = 0;
+    for (size_t a = 0; a < n; a++)
+        for (size_t b = 0; b < n; b++) {
+            double pij = 0, tai = 0, tbi = 0;
+            for (size_t t = 0; t < T; t++) {
+                double ya = Y[t * n + a], yb = Y[t * n + b], c = ya * yb - S[a * n + b];
+                pij += c * c;
+                if (a != b) {
+                    tai += (ya * ya - S[a * n + a]) * c;
+                    tbi += (yb * yb - S[b * n + b]) * c;
+                }
+            }
+            pij /= (double)T;
+            pi += pij;
+            if (a == b) rho += pij;
+            else
+                rho += 0.5 * rbar * (sqrt(S[b * n + b] / S[a * n + a]) * tai / (double)T +
+                                     sqrt(S[a * n + a] / S[b * n + b]) * tbi / (double)T);
+            double d = F[a * n + b] - S[a * n + b];
+            gamma += d * d;
+        }
+    double delta = gamma > 0 ? fmax(0.0, fmin(1.0, (pi - rho) / gamma / (double)T)) : 1.0;
+    for (size_t i = 0; i < n * n; i++) S[i] = delta * F[i] + (1 - delta) * S[i];
+    push_matrix(L, S, n);
+    lua_pushnumber(L, delta);
+    lua_pushinteger(L, (lua_Integer)T);
+    return 3;
+}
+
 static const luaL_Reg stats_funcs[] = {
+    {"ledoit_wolf_cc", l_ledoit_wolf_cc},
     {"risk_parity", l_risk_parity},
     {"cov_pairwise", l_cov_pairwise}, {"cov_weighted", l_cov_weighted}, {"psd_repair", l_psd_repair},
     {NULL, NULL}

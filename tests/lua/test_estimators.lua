@@ -35,6 +35,10 @@ local w = folio.RiskEstimator { lookback = 500, as_of = "2016-12-31" }:estimate(
 T.eq(w.rows, 500, "lookback window")
 same(w.cov, ref.sample_asof_2016_lookback500, 1e-10, "no data after the estimation date")
 
+local lw = folio.RiskEstimator { method = "ledoit_wolf" }:estimate(R)
+same(lw.cov, ref.ledoit_wolf_cc, 1e-9, "Ledoit-Wolf, constant-correlation target")
+T.near(lw.shrinkage, ref.ledoit_wolf_delta, 1e-9, "Ledoit-Wolf shrinkage intensity")
+
 -- return estimators
 local function same_vec(got, want, tol, what)
   local worst = 0

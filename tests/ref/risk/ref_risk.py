@@ -99,3 +99,31 @@ with open(sys.argv[1]) as f:
 d.update(extra)
 with open(sys.argv[1], "w") as f:
     json.dump(d, f)
+
+# --- Ledoit-Wolf (2004), constant-correlation target, rows without holes ---
+Y = R[~np.isnan(R).any(axis=1)]
+T, n = Y.shape
+Y = Y - Y.mean(axis=0)
+S = Y.T @ Y / T
+sd = np.sqrt(np.diag(S))
+corr = S / np.outer(sd, sd)
+rbar = (corr.sum() - n) / (n * (n - 1))
+F = rbar * np.outer(sd, sd)
+np.fill_diagonal(F, np.diag(S))
+Z = Y[:, :, None] * Y[:, None, :] - S          # T x n x n
+pi_mat = (Z ** 2).mean(axis=0)
+pi_hat = pi_mat.sum()
+theta_ii = ((Y ** 2 - np.diag(S))[:, :, None] * Z).mean(axis=0)   # theta[i, (i,j)]
+rho = np.trace(pi_mat)
+for i in range(n):
+    for j in range(n):
+        if i != j:
+            rho += rbar / 2 * (np.sqrt(S[j, j] / S[i, i]) * theta_ii[i, j] + np.sqrt(S[i, i] / S[j, j]) * theta_ii[j, i])
+gamma = ((F - S) ** 2).sum()
+delta = max(0.0, min(1.0, (pi_hat - rho) / gamma / T))
+with open(sys.argv[1]) as f:
+    d = json.load(f)
+d["ledoit_wolf_cc"] = ((delta * F + (1 - delta) * S) * 252).tolist()
+d["ledoit_wolf_delta"] = delta
+with open(sys.argv[1], "w") as f:
+    json.dump(d, f)
