@@ -419,6 +419,233 @@ function Opt:optimize(a)
   return res
 end
 
+---------------------------------------------------------------------------
+-- scenario mode: CVaR (Rockafellar and Uryasev)
+---------------------------------------------------------------------------
+-- opt:optimize_with_scenarios{exposures =, scenarios = {{r_1..r_n}, ...},
+--   probabilities = (default equal), alpha = 0.95, mu = (default: the
+--   scenario mean), objective = "min_cvar" | "max_return",
+--   max_cvar = (with max_return), constraints = ExposureConstraints{...}}
+-- CVaR_alpha(w) = min_z z + 1/(1 - alpha) sum_s p_s max(0, -r_s'w - z):
+-- an LP with a variable u_s >= -r_s'w - z, u_s >= 0 per scenario.
+function Opt:optimize_with_scenarios(a)
+  local names, S = a.exposures, a.scenarios
+  if type(names) ~= "table" or #names == 0 then error("optimize_with_scenarios: exposures required", 2) end
+  if type(S) ~= "table" or #S == 0 then error("optimize_with_scenarios: scenarios required", 2) end
+  local n, ns = #names, #S
+  local alpha = a.alpha or 0.95
+  if not (alpha > 0 and alpha < 1) then error("optimize_with_scenarios: alpha must be in (0, 1)", 2) end
+  local p = a.probabilities
+  if p ~= nil and (type(p) ~= "table" or #p ~= ns) then
+    error(("optimize_with_scenarios: probabilities must have %d entries, one per scenario"):format(ns), 2)
+  end
+  local psum = 0
+  for s = 1, ns do
+    if type(S[s]) ~= "table" or #S[s] ~= n then
+      error(("optimize_with_scenarios: scenario %d must have %d returns"):format(s, n), 2)
+    end
+    local ps = p and p[s] or 1 / ns
+    if type(ps) ~= "number" or ps < 0 then error(("optimize_with_scenarios: probability %d is invalid"):format(s), 2) end
+    psum = psum + ps
+  end
+  if math.abs(psum - 1) > 1e-9 then error(("optimize_with_scenarios: probabilities sum to %.12g, not 1"):format(psum), 2) end
+  local mu = a.mu and keyed(a.mu, names, "mu") or nil
+  if not mu then
+    mu = {}
+    for i = 1, n do
+      local m = 0
+      for s = 1, ns do m = m + (p and p[s] or 1 / ns) * S[s][i] end
+      mu[i] = m
+    end
+  end
+  local c = a.constraints or X.ExposureConstraints {}
+  local lo, hi = bounds_of(names, c)
+  validate(names, lo, hi, c)
+  local m = folio.model("cvar")
+  local pos = {}
+  for i, e in ipairs(names) do pos[e] = i end
+  local w = m:var("w", names, { lb = function(e) return lo[pos[e]] end, ub = function(e) return hi[pos[e]] end })
+  local budget = c.budget
+  if budget == nil then budget = 1 end
+  if budget ~= false then m:st("budget", folio.sum(w), "==", budget) end
+  local z = m:var("var")
+  local SI = {}
+  for s = 1, ns do SI[s] = s end
+  local u = m:var("excess_loss", SI, { lb = 0 })
+  m:st("loss", SI, function(s)
+    local ret = folio.sum(names, function(e) return S[s][pos[e]] * w[e] end)
+    return u[s], ">=", -1 * ret - z
+  end)
+  local cvar = z + folio.sum(SI, function(s) return ((p and p[s] or 1 / ns) / (1 - alpha)) * u[s] end)
+  local muk = {}
+  for i, e in ipairs(names) do muk[e] = mu[i] end
+  local kind = a.objective or "min_cvar"
+  if kind == "min_cvar" then
+    m:minimize(cvar)
+  elseif kind == "max_return" then
+    if type(a.max_cvar) ~= "number" then error("optimize_with_scenarios: max_return needs max_cvar", 2) end
+    m:st("max_cvar", cvar, "<=", a.max_cvar)
+    m:maximize(folio.dot(muk, w))
+  else
+    error(("optimize_with_scenarios: objective must be \"min_cvar\" or \"max_return\", got %s"):format(tostring(kind)), 2)
+  end
+  local r = m:solve()
+  local res = setmetatable({ exposures = names, optimization_status = r.status, objective_value = r.objective,
+    solver_stats = { solver = r.solver, iterations = r.iterations, time = r.solve_time }, result = r,
+    risk_free_rate = 0 }, Result)
+  if not r.has_solution then return res end
+  res.weights = {}
+  local wv = {}
+  for i, e in ipairs(names) do wv[i] = r:value(w[e]); res.weights[e] = wv[i] end
+  res.cvar, res.var = r:value(cvar), r:value(z)
+  res.expected_return = 0
+  for i = 1, n do res.expected_return = res.expected_return + mu[i] * wv[i] end
+  res.active_constraints, res.shadow_prices = {}, {}
+  if r.has_duals and kind == "max_return" then res.shadow_prices.max_cvar = r:dual("max_cvar") end
+  return res
+end
+
+---------------------------------------------------------------------------
+-- robust mode: uncertainty in the expected returns
+---------------------------------------------------------------------------
+-- opt:optimize_robust{exposures =, mu =, cov =, risk_aversion = 1,
+--   uncertainty = {kind = "box", delta = {...}}
+--               | {kind = "ellipsoid", kappa =, cov_mu = (default cov)},
+--   constraints = ExposureConstraints{...}}
+-- maximises the worst case of mu'w - (l/2) w'Sw over the set:
+--   box:        mu'w - sum delta_i |w_i|        (|w| through w = long - short)
+--   ellipsoid:  mu'w - kappa ||L'w||, cov_mu = LL'  (a second-order cone)
+function Opt:optimize_robust(a)
+  local names = a.exposures
+  if type(names) ~= "table" or #names == 0 then error("optimize_robust: exposures required", 2) end
+  local n = #names
+  local mu = keyed(a.mu or {}, names, "mu")
+  local cov = a.cov
+  check_cov(cov, n)
+  local u = a.uncertainty
+  if type(u) ~= "table" or (u.kind ~= "box" and u.kind ~= "ellipsoid") then
+    error("optimize_robust: uncertainty must be {kind = \"box\", delta =} or {kind = \"ellipsoid\", kappa =}", 2)
+  end
+  local c = a.constraints or X.ExposureConstraints {}
+  local lo, hi = bounds_of(names, c)
+  validate(names, lo, hi, c)
+  local lambda = a.risk_aversion or 1
+  local m = folio.model("robust")
+  local pos = {}
+  for i, e in ipairs(names) do pos[e] = i end
+  local w = m:var("w", names, { lb = function(e) return lo[pos[e]] end, ub = function(e) return hi[pos[e]] end })
+  local budget = c.budget
+  if budget == nil then budget = 1 end
+  if budget ~= false then m:st("budget", folio.sum(w), "==", budget) end
+  local muk = {}
+  for i, e in ipairs(names) do muk[e] = mu[i] end
+  local worst = folio.dot(muk, w)
+  if u.kind == "box" then
+    local delta = keyed(u.delta or {}, names, "uncertainty.delta")
+    local p = m:var("long", names, { lb = 0 })
+    local q = m:var("short", names, { lb = 0 })
+    m:st("split", names, function(e) return w[e], "==", p[e] - q[e] end)
+    worst = worst - folio.sum(names, function(e) return delta[pos[e]] * (p[e] + q[e]) end)
+  else
+    local kappa = u.kappa or 1
+    local S = u.cov_mu or cov
+    check_cov(S, n)
+    -- L from a Cholesky factorisation of cov_mu (which must be definite)
+    local L = {}
+    for i = 1, n do
+      L[i] = {}
+      for j = 1, i do
+        local v = S[i][j]
+        for k = 1, j - 1 do v = v - L[i][k] * L[j][k] end
+        if i == j then
+          if not (v > 0) then error("optimize_robust: cov_mu is not positive definite", 2) end
+          L[i][i] = math.sqrt(v)
+        else
+          L[i][j] = v / L[j][j]
+        end
+      end
+    end
+    local t = m:var("uncertainty", { lb = 0 })
+    local members = {}
+    for k = 1, n do
+      members[k] = folio.sum(names, function(e) local i = pos[e]; if i >= k then return L[i][k] * w[e] end end)
+    end
+    m:soc("uncertainty", members, "<=", t)
+    worst = worst - kappa * t
+  end
+  m:maximize(worst - (lambda / 2) * folio.quad(w, cov))
+  local r = m:solve { feastol = 1e-10, reltol = 1e-10, abstol = 1e-14 }
+  local res = setmetatable({ exposures = names, optimization_status = r.status, objective_value = r.objective,
+    solver_stats = { solver = r.solver, iterations = r.iterations, time = r.solve_time }, result = r,
+    risk_free_rate = 0, active_constraints = {}, shadow_prices = {} }, Result)
+  if not r.has_solution then return res end
+  local wv = {}
+  for i, e in ipairs(names) do wv[i] = r:value(w[e]) end
+  Opt.describe(res, names, mu, cov, wv)
+  res.worst_case_return = r:value(worst)
+  return res
+end
+
+---------------------------------------------------------------------------
+-- multi-period mode: one joint model over the rebalance dates
+---------------------------------------------------------------------------
+-- opt:optimize_multiperiod{exposures =, periods = {{mu =, cov =}, ...},
+--   risk_aversion = 1, current_weights =, transaction_costs = (rate or
+--   per exposure), constraints = ExposureConstraints{...} (every period)}
+-- max sum_t [mu_t'w_t - (l/2) w_t'S_t w_t - c'(buy_t + sell_t)] with
+-- w_t - w_{t-1} = buy_t - sell_t, w_0 the current weights.
+function Opt:optimize_multiperiod(a)
+  local names, periods = a.exposures, a.periods
+  if type(names) ~= "table" or #names == 0 then error("optimize_multiperiod: exposures required", 2) end
+  if type(periods) ~= "table" or #periods == 0 then error("optimize_multiperiod: periods required", 2) end
+  local n, np = #names, #periods
+  local c = a.constraints or X.ExposureConstraints {}
+  local lo, hi = bounds_of(names, c)
+  validate(names, lo, hi, c)
+  local lambda = a.risk_aversion or 1
+  local tc = a.transaction_costs or 0
+  local w0 = a.current_weights or {}
+  local m = folio.model("multiperiod")
+  local pos = {}
+  for i, e in ipairs(names) do pos[e] = i end
+  local P = {}
+  for t = 1, np do P[t] = t end
+  local w = m:var("w", { P, names }, { lb = function(_, e) return lo[pos[e]] end, ub = function(_, e) return hi[pos[e]] end })
+  local buy = m:var("buy", { P, names }, { lb = 0 })
+  local sell = m:var("sell", { P, names }, { lb = 0 })
+  local budget = c.budget
+  if budget == nil then budget = 1 end
+  if budget ~= false then m:st("budget", P, function(t) return folio.sum(w[t]), "==", budget end) end
+  m:st("trade", { P, names }, function(t, e)
+    local prev = t == 1 and (w0[e] or 0) or w[t - 1][e]
+    return w[t][e] - prev, "==", buy[t][e] - sell[t][e]
+  end)
+  local obj = 0
+  for t = 1, np do
+    local mu = keyed(periods[t].mu or {}, names, ("periods[%d].mu"):format(t))
+    check_cov(periods[t].cov, n)
+    local muk = {}
+    for i, e in ipairs(names) do muk[e] = mu[i] end
+    obj = obj + folio.dot(muk, w[t]) - (lambda / 2) * folio.quad(w[t], periods[t].cov)
+      - folio.sum(names, function(e)
+          local k = type(tc) == "number" and tc or tc[e] or 0
+          if k ~= 0 then return k * (buy[t][e] + sell[t][e]) end
+        end)
+  end
+  m:maximize(obj)
+  local r = m:solve { feastol = 1e-10, reltol = 1e-10, abstol = 1e-14 }
+  local res = { optimization_status = r.status, objective_value = r.objective, result = r,
+                solver_stats = { solver = r.solver, iterations = r.iterations, time = r.solve_time } }
+  if r.has_solution then
+    res.weights = {}
+    for t = 1, np do
+      res.weights[t] = {}
+      for _, e in ipairs(names) do res.weights[t][e] = r:value(w[t][e]) end
+    end
+  end
+  return res
+end
+
 function Result:summary()
   local out = { ("Exposure optimization: %s"):format(self.optimization_status) }
   if not self.weights then return out[1] end

@@ -207,4 +207,82 @@ local function turnover_with(cost)
 end
 T.ok(turnover_with(0.05) < turnover_with(0.001) - 1e-6, "higher transaction costs trade less")
 T.raises(function() folio.MaxSharpeRatio { riskfree = 0.1 } end, "MaxSharpeRatio: unknown option 'riskfree'", "typo in an objective")
+-- robust: a box around mu is, long-only, mean-variance with mu - delta
+do
+  local delta = { 0.02, 0.005, 0.03, 0.02, 0.01 }
+  local rb = opt:optimize_robust { exposures = names, mu = mu, cov = cov, risk_aversion = 0.5,
+    uncertainty = { kind = "box", delta = delta }, constraints = long {} }
+  local shifted = {}
+  for i = 1, n do shifted[i] = mu[i] - delta[i] end
+  local mvs = opt:optimize { exposures = names, mu = shifted, cov = cov, objective = mean, constraints = long {} }
+  close_weights(rb, (function() local t = {} for i, e in ipairs(names) do t[i] = mvs.weights[e] end return t end)(),
+    1e-6, "robust box equals mean-variance on mu - delta (long-only)")
+  -- ellipsoid with kappa = 0 is plain mean-variance; with kappa > 0 the
+  -- worst-case return is mu'w - kappa sqrt(w'Sw) at the solution
+  local e0 = opt:optimize_robust { exposures = names, mu = mu, cov = cov, risk_aversion = 0.5,
+    uncertainty = { kind = "ellipsoid", kappa = 0 }, constraints = long {} }
+  close_weights(e0, (function() local t = {} for i, e in ipairs(names) do t[i] = free.weights[e] end return t end)(),
+    1e-6, "robust ellipsoid with kappa 0 is mean-variance")
+  local e1 = opt:optimize_robust { exposures = names, mu = mu, cov = cov, risk_aversion = 0.5,
+    uncertainty = { kind = "ellipsoid", kappa = 0.5 }, constraints = long {} }
+  T.near(e1.worst_case_return, e1.expected_return - 0.5 * e1.volatility, 1e-7, "ellipsoidal worst case")
+  T.ok(e1.volatility < free.volatility, "uncertainty makes the portfolio more defensive")
+end
+
+-- multi-period: free trading decouples the periods; prohibitive costs keep
+-- the current weights
+do
+  local cov2 = {}
+  for i = 1, n do cov2[i] = {} for j = 1, n do cov2[i][j] = cov[i][j] * (i == j and 1.5 or 1) end end
+  local mu2 = { 0.05, 0.05, 0.07, 0.06, 0.05 }
+  local periods = { { mu = mu, cov = cov }, { mu = mu2, cov = cov2 } }
+  local w0 = { us_equity = 0.2, treasuries = 0.2, trend = 0.2, real_estate = 0.2, gold = 0.2 }
+  local mp = opt:optimize_multiperiod { exposures = names, periods = periods, risk_aversion = 0.5,
+    current_weights = w0, transaction_costs = 0, constraints = long {} }
+  local single2 = opt:optimize { exposures = names, mu = mu2, cov = cov2, objective = mean, constraints = long {} }
+  local worst = 0
+  for _, e in ipairs(names) do
+    worst = math.max(worst, math.abs(mp.weights[1][e] - free.weights[e]), math.abs(mp.weights[2][e] - single2.weights[e]))
+  end
+  T.ok(worst <= 1e-6, string.format("multi-period without costs equals the single periods (worst %.2e)", worst))
+  local frozen = opt:optimize_multiperiod { exposures = names, periods = periods, risk_aversion = 0.5,
+    current_weights = w0, transaction_costs = 10, constraints = long {} }
+  worst = 0
+  for t = 1, 2 do for _, e in ipairs(names) do worst = math.max(worst, math.abs(frozen.weights[t][e] - 0.2)) end end
+  T.ok(worst <= 1e-6, "prohibitive costs keep the current weights")
+end
+
+-- scenarios: CVaR (Rockafellar-Uryasev LP) against the empirical CVaR of
+-- every weight on a fine grid (2 assets, 400 equally likely scenarios)
+do
+  local seed = 11
+  local function rnd() seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648 - 0.5 end
+  local S = {}
+  for s = 1, 400 do S[s] = { 0.002 + 0.02 * rnd() + 0.01 * rnd(), 0.001 + 0.008 * rnd() } end
+  local function empirical_cvar(wa)   -- mean of the worst 10% of 400 losses
+    local losses = {}
+    for s = 1, #S do losses[s] = -(wa * S[s][1] + (1 - wa) * S[s][2]) end
+    table.sort(losses, function(x, y) return x > y end)
+    local sum = 0
+    for i = 1, 40 do sum = sum + losses[i] end
+    return sum / 40
+  end
+  local r = opt:optimize_with_scenarios { exposures = { "a", "b" }, scenarios = S, alpha = 0.9 }
+  T.eq(r.optimization_status, "optimal", "CVaR: status")
+  T.near(empirical_cvar(r.weights.a), r.cvar, 1e-10, "CVaR of the optimal weights equals the LP's value")
+  local best = math.huge
+  for i = 0, 10000 do best = math.min(best, empirical_cvar(i / 10000)) end
+  T.ok(r.cvar <= best + 1e-12 and r.cvar >= best - 1e-7, "CVaR minimum matches the grid search")
+  local mr = opt:optimize_with_scenarios { exposures = { "a", "b" }, scenarios = S, alpha = 0.9,
+    objective = "max_return", max_cvar = 0.004 }
+  T.near(mr.cvar, 0.004, 1e-9, "CVaR limit binds when maximising return")
+  T.ok(mr.expected_return > r.expected_return, "a looser CVaR buys expected return")
+  T.raises(function() opt:optimize_with_scenarios { exposures = { "a", "b" }, scenarios = S, probabilities = { 0.5 } } end,
+    "optimize_with_scenarios: probabilities must have 400 entries, one per scenario", "one probability per scenario")
+  local half = {}
+  for s = 1, 400 do half[s] = 0.5 / 400 end
+  T.raises(function() opt:optimize_with_scenarios { exposures = { "a", "b" }, scenarios = S, probabilities = half } end,
+    "optimize_with_scenarios: probabilities sum to 0.5, not 1", "probabilities must sum to 1")
+end
+
 T.done()
