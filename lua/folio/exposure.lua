@@ -646,6 +646,50 @@ function Opt:optimize_multiperiod(a)
   return res
 end
 
+-- SVG charts, written atomically
+function Result:plot_allocation(path)
+  if not self.weights then error("plot_allocation: no solution to plot", 2) end
+  local labels, values = {}, {}
+  for i, e in ipairs(self.exposures) do labels[i], values[i] = e, 100 * self.weights[e] end
+  folio.write_text(path, require("folio.svg").bars { title = "Allocation", labels = labels, values = values, unit = "%" })
+end
+
+function Result:plot_risk_contributions(path)
+  if not self.risk_contributions then error("plot_risk_contributions: no solution to plot", 2) end
+  local labels, values = {}, {}
+  for i, e in ipairs(self.exposures) do labels[i], values[i] = e, 100 * self.risk_contributions[e] end
+  folio.write_text(path, require("folio.svg").bars {
+    title = "Risk contributions (volatility points)", labels = labels, values = values, unit = "%" })
+end
+
+-- opt:efficient_frontier{exposures, mu, cov, constraints, points = 20}:
+-- minimum volatility at returns from the minimum-variance portfolio's to
+-- the highest reachable; returns {points = {{vol, ret}, ...}} with :plot(path)
+function Opt:efficient_frontier(a)
+  local names = a.exposures
+  local npts = a.points or 20
+  local minv = self:optimize { exposures = names, mu = a.mu, cov = a.cov, objective = X.MinVolatility {},
+                               constraints = a.constraints }
+  if not minv.weights then error("efficient_frontier: the minimum-variance problem has no solution", 2) end
+  local top = self:optimize { exposures = names, mu = a.mu, cov = a.cov,
+                              objective = X.MeanVariance { risk_aversion = 1e-6 }, constraints = a.constraints }
+  local r0, r1 = minv.expected_return, top.expected_return
+  local pts = {}
+  for k = 0, npts - 1 do
+    local target = r0 + (r1 - r0) * k / (npts - 1)
+    local res = self:optimize { exposures = names, mu = a.mu, cov = a.cov,
+                                objective = X.TargetReturn { target_return = target }, constraints = a.constraints }
+    if res.weights then pts[#pts + 1] = { res.volatility, res.expected_return } end
+  end
+  return {
+    points = pts,
+    plot = function(fr, path)
+      folio.write_text(path, require("folio.svg").line { title = "Efficient frontier", xlabel = "volatility",
+        ylabel = "expected return", points = fr.points })
+    end,
+  }
+end
+
 function Result:summary()
   local out = { ("Exposure optimization: %s"):format(self.optimization_status) }
   if not self.weights then return out[1] end

@@ -14,6 +14,7 @@ local folio = {
   index = core.index,
   read_json = core.read_json,
   write_json = core.write_json,
+  write_text = core.write_text,
   json_null = core.json_null,
   backends = core.backends,
   -- set by the host: --set key=value pairs and the running script's folder

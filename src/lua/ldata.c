@@ -732,6 +732,18 @@ static int l_write_json(lua_State *L)
     return 0;
 }
 
+/* write_text(path, text): the bytes as they are, written atomically (temp
+ * file in the same folder, then rename); nothing half-written on failure. */
+static int l_write_text(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    size_t len;
+    const char *text = luaL_checklstring(L, 2, &len);
+    char err[4352];
+    if (folio_atomic_write(path, text, len, err, sizeof err) != 0) return luaL_error(L, "%s", err);
+    return 0;
+}
+
 /* ---- module ------------------------------------------------------------- */
 
 static const luaL_Reg data_funcs[] = {
@@ -739,6 +751,7 @@ static const luaL_Reg data_funcs[] = {
     {"index", l_index},
     {"read_json", l_read_json},
     {"write_json", l_write_json},
+    {"write_text", l_write_text},
     {NULL, NULL}
 };
 

@@ -252,6 +252,32 @@ do
   T.ok(worst <= 1e-6, "prohibitive costs keep the current weights")
 end
 
+-- charts: self-contained SVG written atomically; the frontier rises
+do
+  local dir = os.tmpname()
+  os.remove(dir)
+  assert(os.execute("mkdir -p " .. dir))
+  ms:plot_allocation(dir .. "/alloc.svg")
+  ms:plot_risk_contributions(dir .. "/rc.svg")
+  local f = assert(io.open(dir .. "/alloc.svg"))
+  local text = f:read("a")
+  f:close()
+  T.ok(text:sub(1, 4) == "<svg" and text:find("us_equity", 1, true) ~= nil, "allocation chart is SVG with the labels")
+  T.ok(not text:find("<script", 1, true) and not text:find("http://", 30, true), "chart has no scripts or links")
+  local fr = opt:efficient_frontier { exposures = names, mu = mu, cov = cov, constraints = long {}, points = 12 }
+  local rising = #fr.points >= 10
+  for k = 2, #fr.points do
+    if fr.points[k][1] < fr.points[k - 1][1] - 1e-9 or fr.points[k][2] < fr.points[k - 1][2] - 1e-9 then rising = false end
+  end
+  T.ok(rising, "efficient frontier: volatility and return rise together")
+  fr:plot(dir .. "/frontier.svg")
+  local p = io.popen("ls " .. dir)
+  local listing = p:read("a")
+  p:close()
+  T.eq(listing, "alloc.svg\nfrontier.svg\nrc.svg\n", "only the charts are left in the folder")
+  os.execute("rm -rf " .. dir)
+end
+
 -- scenarios: CVaR (Rockafellar-Uryasev LP) against the empirical CVaR of
 -- every weight on a fine grid (2 assets, 400 equally likely scenarios)
 do
