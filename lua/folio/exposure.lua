@@ -28,6 +28,7 @@ X.TargetReturn = objective("TargetReturn", { target_return = true })
 X.TargetVolatility = objective("TargetVolatility", { target_vol = true })
 X.RiskParity = objective("RiskParity", { budgets = true })
 X.MaxDiversification = objective("MaxDiversification", {})
+-- (ExposureUniverse is defined below)
 
 local CONSTRAINT_FIELDS = {
   bounds = true, min_weights = true, max_weights = true, budget = true, categories = true,
@@ -688,6 +689,73 @@ function Opt:efficient_frontier(a)
         ylabel = "expected return", points = fr.points })
     end,
   }
+end
+
+---------------------------------------------------------------------------
+-- exposure universe and fund mapping
+---------------------------------------------------------------------------
+local Universe = {}
+Universe.__index = Universe
+
+-- folio.ExposureUniverse{exposures = {{name =, category =, leveraged =}, ...},
+--   funds = {fund = {exposure = loading, ...}, ...}}: a fund's loadings are
+-- its exposure per unit invested (100% equity + 100% trend = 200% notional).
+function X.ExposureUniverse(o)
+  if type(o) ~= "table" or type(o.exposures) ~= "table" then
+    error("ExposureUniverse: expected {exposures = {...}, funds = {...}}", 2)
+  end
+  local u = setmetatable({ names = {}, categories = {}, leveraged = {}, funds = {}, loadings = {} }, Universe)
+  for i, e in ipairs(o.exposures) do
+    if type(e.name) ~= "string" then error(("ExposureUniverse: exposure %d has no name"):format(i), 2) end
+    if u.categories[e.name] then error(("ExposureUniverse: duplicate exposure '%s'"):format(e.name), 2) end
+    u.names[i] = e.name
+    u.categories[e.name] = e.category or "other"
+    u.leveraged[e.name] = e.leveraged and true or nil
+  end
+  local fnames = {}
+  for f in pairs(o.funds or {}) do fnames[#fnames + 1] = f end
+  table.sort(fnames)
+  for _, f in ipairs(fnames) do
+    for e, l in pairs(o.funds[f]) do
+      if not u.categories[e] then error(("ExposureUniverse: fund '%s' loads on unknown exposure '%s'"):format(f, e), 2) end
+      if type(l) ~= "number" then error(("ExposureUniverse: fund '%s' loading on '%s' is not a number"):format(f, e), 2) end
+    end
+    u.funds[#u.funds + 1] = f
+    u.loadings[f] = o.funds[f]
+  end
+  return u
+end
+
+-- u:fund_weights(target, {bounds = {0, 1}, budget = nil}): fund weights
+-- whose exposures come closest (least squares) to the target exposure
+-- weights; reports the residual per exposure and the total notional.
+function Universe:fund_weights(target, o)
+  o = o or {}
+  if #self.funds == 0 then error("fund_weights: the universe has no funds", 2) end
+  local b = o.bounds or { 0, 1 }
+  local m = folio.model("funds")
+  local f = m:var("f", self.funds, { lb = b[1] == false and -math.huge or b[1], ub = b[2] == false and math.huge or b[2] })
+  if o.budget then m:st("budget", folio.sum(f), "==", o.budget) end
+  local err = m:var("residual", self.names)
+  m:st("exposure", self.names, function(e)
+    return err[e], "==", folio.sum(self.funds, function(fund)
+      local l = self.loadings[fund][e]
+      if l and l ~= 0 then return l * f[fund] end
+    end) - (target[e] or 0)
+  end)
+  m:minimize(folio.sum(self.names, function(e) return err[e] * err[e] end))
+  local r = m:solve { feastol = 1e-10, reltol = 1e-10, abstol = 1e-16 }
+  if not r.has_solution then error("fund_weights: " .. r.status, 2) end
+  local out = { weights = {}, residual = {}, status = r.status, total_notional = 0 }
+  for _, fund in ipairs(self.funds) do
+    local v = r:value(f[fund])
+    out.weights[fund] = v
+    local gross = 0
+    for _, l in pairs(self.loadings[fund]) do gross = gross + math.abs(l) end
+    out.total_notional = out.total_notional + math.abs(v) * gross
+  end
+  for _, e in ipairs(self.names) do out.residual[e] = r:value(err[e]) end
+  return out
 end
 
 function Result:summary()

@@ -161,7 +161,7 @@ do
   folio.core_stats = core.stats
   local x = require "folio.exposure"
   for _, k in ipairs { "ExposureOptimizer", "ExposureConstraints", "MinVolatility", "MaxSharpeRatio",
-                       "MeanVariance", "TargetReturn", "TargetVolatility", "RiskParity", "MaxDiversification" } do
+                       "MeanVariance", "TargetReturn", "TargetVolatility", "RiskParity", "MaxDiversification", "ExposureUniverse" } do
     folio[k] = x[k]
   end
 end

@@ -252,6 +252,26 @@ do
   T.ok(worst <= 1e-6, "prohibitive costs keep the current weights")
 end
 
+-- funds to exposures: an exact mix and an unreachable target
+do
+  local u = folio.ExposureUniverse {
+    exposures = { { name = "equity", category = "equity_beta" }, { name = "trend", category = "alternatives", leveraged = true },
+                  { name = "bonds", category = "rates" } },
+    funds = { stacked = { equity = 1, trend = 1 }, bond_fund = { bonds = 1 }, equity_fund = { equity = 1 } },
+  }
+  local fw = u:fund_weights { equity = 0.6, trend = 0.3, bonds = 0.4 }
+  T.near(fw.weights.stacked, 0.3, 1e-7, "fund mapping: 30% stacked fund")
+  T.near(fw.weights.equity_fund, 0.3, 1e-7, "fund mapping: 30% plain equity")
+  T.near(fw.weights.bond_fund, 0.4, 1e-7, "fund mapping: 40% bonds")
+  T.near(fw.total_notional, 0.3 * 2 + 0.3 + 0.4, 1e-7, "total notional counts the stacked fund twice")
+  -- trend above equity cannot be reached (trend only comes with equity)
+  local miss = u:fund_weights { equity = 0.2, trend = 0.4, bonds = 0.4 }
+  T.near(miss.residual.trend - miss.residual.equity, -0.2, 1e-6, "unreachable part shows in the residual")
+  T.near(miss.weights.stacked, 0.3, 1e-6, "least squares splits the miss evenly")
+  T.raises(function() folio.ExposureUniverse { exposures = { { name = "a" } }, funds = { x = { b = 1 } } } end,
+    "ExposureUniverse: fund 'x' loads on unknown exposure 'b'", "unknown exposure in a fund")
+end
+
 -- charts: self-contained SVG written atomically; the frontier rises
 do
   local dir = os.tmpname()
