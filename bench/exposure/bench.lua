@@ -70,3 +70,29 @@ for _, o in ipairs { objectives[1], objectives[2], objectives[7] } do
   local t = time(big, bmu, bcov, o[2], o[3] or folio.ExposureConstraints { bounds = { 0, 0.05 } }, 3)
   print(string.format("| %s | %.3f |", o[1], t))
 end
+
+-- cardinality: minimum variance holding at most 10 (and 5) of the 31 Hang
+-- Seng assets (OR-Library port1), through ExposureConstraints
+do
+  local f = assert(io.open("../shared/data/orlib/port1.txt"))
+  local n = tonumber(f:read("l"))
+  local mu, sd, names = {}, {}, {}
+  for i = 1, n do mu[i], sd[i] = f:read("n", "n"); names[i] = "hs" .. i end
+  local cov = {}
+  for i = 1, n do cov[i] = {} end
+  while true do
+    local i, j, c = f:read("n", "n", "n")
+    if not i then break end
+    cov[i][j] = c * sd[i] * sd[j]
+    cov[j][i] = cov[i][j]
+  end
+  f:close()
+  print("\n| holdings | status | variance | solve time (s) |")
+  print("|---|---|---:|---:|")
+  for _, k in ipairs { 10, 5, 3 } do
+    local t0 = os.clock()
+    local r = folio.ExposureOptimizer():optimize { exposures = names, cov = cov, objective = folio.MinVolatility {},
+      constraints = folio.ExposureConstraints { max_exposures = k } }
+    print(string.format("| at most %d of 31 | %s | %.10g | %.3f |", k, r.optimization_status, r.volatility ^ 2, os.clock() - t0))
+  end
+end
