@@ -94,6 +94,18 @@ local function validate(names, lo, hi, c)
         :format(smax, budget), 3)
     end
   end
+  if c.max_exposures then
+    local forced = 0
+    for i = 1, #names do if lo[i] > 0 then forced = forced + 1 end end
+    if forced > c.max_exposures then
+      error(("optimize: infeasible constraints: %d exposures have a positive minimum weight but max_exposures is %d")
+        :format(forced, c.max_exposures), 3)
+    end
+  end
+  if c.min_exposures and c.max_exposures and c.min_exposures > c.max_exposures then
+    error(("optimize: infeasible constraints: min_exposures %d is above max_exposures %d")
+      :format(c.min_exposures, c.max_exposures), 3)
+  end
   for i, e in ipairs(names) do
     if lo[i] > hi[i] then
       error(("optimize: infeasible constraints: '%s' has minimum %.6g above maximum %.6g"):format(e, lo[i], hi[i]), 3)

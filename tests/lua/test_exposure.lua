@@ -150,6 +150,10 @@ T.raises(function()
     min_weights = { gold = 0.3 }, category_limits = { real_assets = { false, 0.2 } } } }
 end, "optimize: infeasible constraints: category 'real_assets' has a maximum of 0.2 but its minimum weights sum to 0.3",
   "category limit below its minimums")
+T.raises(function()
+  opt:optimize { exposures = names, cov = cov, constraints = long { max_exposures = 1, min_weights = { gold = 0.1, trend = 0.1 } } }
+end, "optimize: infeasible constraints: 2 exposures have a positive minimum weight but max_exposures is 1",
+  "cardinality below the forced positions")
 T.raises(function() folio.ExposureConstraints { max_turnovr = 0.1 } end,
   "ExposureConstraints: unknown field 'max_turnovr'", "typo in a constraint")
 
