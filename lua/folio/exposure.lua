@@ -432,6 +432,22 @@ function Opt:optimize(a)
   return res
 end
 
+-- A model with weights w over names, their bounds and the budget (the
+-- linear core the modes share); returns the model, w and name -> position.
+local function weights_model(model_name, names, constraints)
+  local c = constraints or X.ExposureConstraints {}
+  local lo, hi = bounds_of(names, c)
+  validate(names, lo, hi, c)
+  local m = folio.model(model_name)
+  local pos = {}
+  for i, e in ipairs(names) do pos[e] = i end
+  local w = m:var("w", names, { lb = function(e) return lo[pos[e]] end, ub = function(e) return hi[pos[e]] end })
+  local budget = c.budget
+  if budget == nil then budget = 1 end
+  if budget ~= false then m:st("budget", folio.sum(w), "==", budget) end
+  return m, w, pos
+end
+
 ---------------------------------------------------------------------------
 -- scenario mode: CVaR (Rockafellar and Uryasev)
 ---------------------------------------------------------------------------
@@ -471,16 +487,7 @@ function Opt:optimize_with_scenarios(a)
       mu[i] = m
     end
   end
-  local c = a.constraints or X.ExposureConstraints {}
-  local lo, hi = bounds_of(names, c)
-  validate(names, lo, hi, c)
-  local m = folio.model("cvar")
-  local pos = {}
-  for i, e in ipairs(names) do pos[e] = i end
-  local w = m:var("w", names, { lb = function(e) return lo[pos[e]] end, ub = function(e) return hi[pos[e]] end })
-  local budget = c.budget
-  if budget == nil then budget = 1 end
-  if budget ~= false then m:st("budget", folio.sum(w), "==", budget) end
+  local m, w, pos = weights_model("cvar", names, a.constraints)
   local z = m:var("var")
   local SI = {}
   for s = 1, ns do SI[s] = s end
@@ -539,17 +546,8 @@ function Opt:optimize_robust(a)
   if type(u) ~= "table" or (u.kind ~= "box" and u.kind ~= "ellipsoid") then
     error("optimize_robust: uncertainty must be {kind = \"box\", delta =} or {kind = \"ellipsoid\", kappa =}", 2)
   end
-  local c = a.constraints or X.ExposureConstraints {}
-  local lo, hi = bounds_of(names, c)
-  validate(names, lo, hi, c)
   local lambda = a.risk_aversion or 1
-  local m = folio.model("robust")
-  local pos = {}
-  for i, e in ipairs(names) do pos[e] = i end
-  local w = m:var("w", names, { lb = function(e) return lo[pos[e]] end, ub = function(e) return hi[pos[e]] end })
-  local budget = c.budget
-  if budget == nil then budget = 1 end
-  if budget ~= false then m:st("budget", folio.sum(w), "==", budget) end
+  local m, w, pos = weights_model("robust", names, a.constraints)
   local muk = {}
   for i, e in ipairs(names) do muk[e] = mu[i] end
   local worst = folio.dot(muk, w)
