@@ -45,13 +45,15 @@ end
 
 local window   -- defined below, shared by both estimators
 local RISK_METHODS = { sample = true, ewma = true, semicovariance = true, ledoit_wolf = true }
+local LW_TARGETS = { constant_correlation = true, single_factor = true, identity = true }
 local RISK_OPTS = { method = 1, target = 1, frequency = 1, half_life = 1, span = 1, horizon = 1, lookback = 1,
                     as_of = 1, date = 1, benchmark = 1, assets = 1 }
 
 local Risk = {}
 Risk.__index = Risk
 
--- folio.RiskEstimator{method = "sample"|"ewma"|"semicovariance",
+-- folio.RiskEstimator{method = "sample"|"ewma"|"semicovariance"|"ledoit_wolf",
+--   target = "constant_correlation"|"single_factor"|"identity" (ledoit_wolf),
 --   frequency = 252 (periods per year), half_life = or span = (ewma),
 --   benchmark = 0 (semicovariance: returns below it count), horizon = 1
 --   (years), lookback = rows, as_of = "YYYY-MM-DD", assets = {...}}
@@ -65,8 +67,12 @@ function E.RiskEstimator(o)
     error(("RiskEstimator: method must be sample, ewma, semicovariance or ledoit_wolf, got '%s'")
       :format(tostring(method)), 2)
   end
-  if method == "ledoit_wolf" and (o.target or "constant_correlation") ~= "constant_correlation" then
-    error("RiskEstimator: ledoit_wolf supports target = \"constant_correlation\" (single_factor is not built yet)", 2)
+  if o.target ~= nil then
+    if method ~= "ledoit_wolf" then error("RiskEstimator: target applies to method = \"ledoit_wolf\" only", 2) end
+    if not LW_TARGETS[o.target] then
+      error(("RiskEstimator: ledoit_wolf target must be constant_correlation, single_factor or identity, got '%s'")
+        :format(tostring(o.target)), 2)
+    end
   end
   if method == "ewma" and not o.half_life and not o.span then
     error("RiskEstimator: ewma needs half_life or span", 2)
@@ -122,7 +128,7 @@ function Risk:estimate(R)
     cov = stats.cov_pairwise(data, 0, false)
   elseif self.method == "ledoit_wolf" then
     local shrinkage
-    cov, shrinkage = stats.ledoit_wolf_cc(data)
+    cov, shrinkage = stats.ledoit_wolf(data, self.target or "constant_correlation")
     self.shrinkage = shrinkage
   else
     local alpha = self.span and 2 / (self.span + 1) or 1 - 0.5 ^ (1 / self.half_life)

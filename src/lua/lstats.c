@@ -285,37 +285,10 @@ static int l_risk_parity(lua_State *L)
     return 2;
 }
 
-/* stats.ledoit_wolf_cc(data): Ledoit and Wolf (2004) shrinkage towards
- * the constant-correlation target, on the rows without holes. Sample
- * S = Y'Y/T (Y demeaned), target F_ii = s_ii, F_ij = rbar sqrt(s_ii s_jj);
- * delta = max(0, min(1, (pi - rho) / gamma / T)). Returns the shrunk
- * matrix, delta and the number of rows used. */
-static int l_ledoit_wolf_cc(lua_State *L)
+/* Constant-correlation target (Ledoit and Wolf 2004): F_ii = s_ii,
+ * F_ij = rbar sqrt(s_ii s_jj). Returns rho; F is filled in. */
+static double lw_target_cc(const double *Y, const double *S, double *F, size_t T, size_t n)
 {
-    size_t T0, n;
-    double *X0 = read_columns(L, 1, &T0, &n);
-    if (n < 2) return luaL_error(L, "ledoit_wolf: needs at least 2 assets");
-    double *Y = lua_newuserdatauv(L, (T0 * n + 1) * sizeof *Y, 0);
-    size_t T = 0;
-    for (size_t t = 0; t < T0; t++) {
-        int full = 1;
-        for (size_t j = 0; j < n; j++) if (isnan(X0[t * n + j])) full = 0;
-        if (full) memcpy(Y + (T++) * n, X0 + t * n, n * sizeof *Y);
-    }
-    if (T < 2) return luaL_error(L, "ledoit_wolf: fewer than 2 rows without holes");
-    double *S = lua_newuserdatauv(L, 2 * n * n * sizeof *S, 0), *F = S + n * n;
-    for (size_t j = 0; j < n; j++) {
-        double m = 0;
-        for (size_t t = 0; t < T; t++) m += Y[t * n + j];
-        m /= (double)T;
-        for (size_t t = 0; t < T; t++) Y[t * n + j] -= m;
-    }
-    for (size_t a = 0; a < n; a++)
-        for (size_t b = 0; b <= a; b++) {
-            double v = 0;
-            for (size_t t = 0; t < T; t++) v += Y[t * n + a] * Y[t * n + b];
-            S[a * n + b] = S[b * n + a] = v / (double)T;
-        }
     double rbar = 0;
     for (size_t a = 0; a < n; a++)
         for (size_t b = a + 1; b < n; b++) rbar += S[a * n + b] / sqrt(S[a * n + a] * S[b * n + b]);
@@ -323,29 +296,133 @@ static int l_ledoit_wolf_cc(lua_State *L)
     for (size_t a = 0; a < n; a++)
         for (size_t b = 0; b < n; b++)
             F[a * n + b] = a == b ? S[a * n + a] : rbar * sqrt(S[a * n + a] * S[b * n + b]);
-    /* pi = sum_ij pi_ij, rho = sum_i pi_ii + sum_{i != j} (rbar/2)(...) */
-    double pi = 0, rho = 0, gamma = 0;
+    /* rho = sum_{i != j} (rbar/2)(sqrt(s_jj/s_ii) theta_ii,ij + sqrt(s_ii/s_jj) theta_jj,ij) */
+    double rho = 0;
     for (size_t a = 0; a < n; a++)
         for (size_t b = 0; b < n; b++) {
-            double pij = 0, tai = 0, tbi = 0;
+            if (a == b) continue;
+            double tai = 0, tbi = 0;
             for (size_t t = 0; t < T; t++) {
                 double ya = Y[t * n + a], yb = Y[t * n + b], c = ya * yb - S[a * n + b];
-                pij += c * c;
-                if (a != b) {
-                    tai += (ya * ya - S[a * n + a]) * c;
-                    tbi += (yb * yb - S[b * n + b]) * c;
-                }
+                tai += (ya * ya - S[a * n + a]) * c;
+                tbi += (yb * yb - S[b * n + b]) * c;
             }
-            pij /= (double)T;
-            pi += pij;
-            if (a == b) rho += pij;
-            else
-                rho += 0.5 * rbar * (sqrt(S[b * n + b] / S[a * n + a]) * tai / (double)T +
-                                     sqrt(S[a * n + a] / S[b * n + b]) * tbi / (double)T);
-            double d = F[a * n + b] - S[a * n + b];
-            gamma += d * d;
+            rho += 0.5 * rbar * (sqrt(S[b * n + b] / S[a * n + a]) * tai / (double)T +
+                                 sqrt(S[a * n + a] / S[b * n + b]) * tbi / (double)T);
         }
-    double delta = gamma > 0 ? fmax(0.0, fmin(1.0, (pi - rho) / gamma / (double)T)) : 1.0;
+    return rho;
+}
+
+/* Single-factor target (Ledoit and Wolf 2003): the market is the
+ * equal-weighted average of the assets, F_ij = c_i c_j / v (i != j),
+ * F_ii = s_ii, with c_i = cov(asset i, market) and v = var(market). */
+static double lw_target_sf(const double *Y, const double *S, double *F, size_t T, size_t n, double *m)
+{
+    double v = 0;
+    for (size_t t = 0; t < T; t++) {
+        double s = 0;
+        for (size_t j = 0; j < n; j++) s += Y[t * n + j];
+        m[t] = s / (double)n;
+        v += m[t] * m[t];
+    }
+    v /= (double)T;
+    double *c = m + T;
+    for (size_t j = 0; j < n; j++) {
+        double s = 0;
+        for (size_t t = 0; t < T; t++) s += Y[t * n + j] * m[t];
+        c[j] = s / (double)T;
+    }
+    for (size_t a = 0; a < n; a++)
+        for (size_t b = 0; b < n; b++) F[a * n + b] = a == b ? S[a * n + a] : c[a] * c[b] / v;
+    /* rho_off = sum_{i != j} 2 c_j/v (A_ij - c_i s_ij) - c_i c_j/v^2 (B_ij - v s_ij),
+     * A_ij = mean(y_i^2 y_j m), B_ij = mean(y_i y_j m^2) */
+    double rho = 0;
+    for (size_t a = 0; a < n; a++)
+        for (size_t b = 0; b < n; b++) {
+            if (a == b) continue;
+            double A = 0, B = 0;
+            for (size_t t = 0; t < T; t++) {
+                double ya = Y[t * n + a], yb = Y[t * n + b];
+                A += ya * ya * yb * m[t];
+                B += ya * yb * m[t] * m[t];
+            }
+            A /= (double)T;
+            B /= (double)T;
+            rho += 2 * c[b] / v * (A - c[a] * S[a * n + b]) - c[a] * c[b] / (v * v) * (B - v * S[a * n + b]);
+        }
+    return rho;
+}
+
+/* stats.ledoit_wolf(data, target): Ledoit-Wolf shrinkage on the rows
+ * without holes, S = Y'Y/T with Y demeaned. target is
+ * "constant_correlation", "single_factor" or "identity". Returns the
+ * shrunk matrix, the intensity delta and the number of rows used. */
+static int l_ledoit_wolf(lua_State *L)
+{
+    static const char *const targets[] = {"constant_correlation", "single_factor", "identity", NULL};
+    int target = luaL_checkoption(L, 2, "constant_correlation", targets);
+    size_t T0, n;
+    double *X0 = read_columns(L, 1, &T0, &n);
+    if (n < 2) return luaL_error(L, "ledoit_wolf: needs at least 2 assets");
+    double *Y = lua_newuserdatauv(L, (T0 * n + T0 + n + 1) * sizeof *Y, 0);
+    size_t T = 0;
+    for (size_t t = 0; t < T0; t++) {
+        int full = 1;
+        for (size_t j = 0; j < n; j++) if (isnan(X0[t * n + j])) full = 0;
+        if (full) memcpy(Y + (T++) * n, X0 + t * n, n * sizeof *Y);
+    }
+    if (T < 2) return luaL_error(L, "ledoit_wolf: fewer than 2 rows without holes");
+    double *work = Y + T * n;   /* T + n scratch for the single-factor target */
+    double *S = lua_newuserdatauv(L, 2 * n * n * sizeof *S, 0), *F = S + n * n;
+    for (size_t j = 0; j < n; j++) {
+        double mean = 0;
+        for (size_t t = 0; t < T; t++) mean += Y[t * n + j];
+        mean /= (double)T;
+        for (size_t t = 0; t < T; t++) Y[t * n + j] -= mean;
+    }
+    for (size_t a = 0; a < n; a++)
+        for (size_t b = 0; b <= a; b++) {
+            double v = 0;
+            for (size_t t = 0; t < T; t++) v += Y[t * n + a] * Y[t * n + b];
+            S[a * n + b] = S[b * n + a] = v / (double)T;
+        }
+    for (size_t j = 0; j < n; j++)
+        if (!(S[j * n + j] > 0))
+            return luaL_error(L, "ledoit_wolf: asset %d has zero variance in the window", (int)j + 1);
+    /* pi = sum_ij mean((y_i y_j - s_ij)^2); its diagonal part enters rho */
+    double pi = 0, pi_diag = 0;
+    for (size_t a = 0; a < n; a++)
+        for (size_t b = 0; b < n; b++) {
+            double p = 0;
+            for (size_t t = 0; t < T; t++) {
+                double c = Y[t * n + a] * Y[t * n + b] - S[a * n + b];
+                p += c * c;
+            }
+            pi += p / (double)T;
+            if (a == b) pi_diag += p / (double)T;
+        }
+    double delta;
+    if (target == 2) {
+        /* Ledoit and Wolf (2004a): F = (tr S / n) I, delta = min(b2, d2) / d2
+         * with b2 = pi / T (the mean squared error of S) and d2 = |S - F|^2. */
+        double mu = 0;
+        for (size_t j = 0; j < n; j++) mu += S[j * n + j];
+        mu /= (double)n;
+        double d2 = 0;
+        for (size_t a = 0; a < n; a++)
+            for (size_t b = 0; b < n; b++) {
+                F[a * n + b] = a == b ? mu : 0;
+                double d = S[a * n + b] - F[a * n + b];
+                d2 += d * d;
+            }
+        double b2 = pi / (double)T;
+        delta = d2 > 0 ? fmin(b2, d2) / d2 : 1.0;
+    } else {
+        double rho = pi_diag + (target == 0 ? lw_target_cc(Y, S, F, T, n) : lw_target_sf(Y, S, F, T, n, work));
+        double gamma = 0;
+        for (size_t i = 0; i < n * n; i++) gamma += (F[i] - S[i]) * (F[i] - S[i]);
+        delta = gamma > 0 ? fmax(0.0, fmin(1.0, (pi - rho) / gamma / (double)T)) : 1.0;
+    }
     for (size_t i = 0; i < n * n; i++) S[i] = delta * F[i] + (1 - delta) * S[i];
     push_matrix(L, S, n);
     lua_pushnumber(L, delta);
@@ -354,7 +431,7 @@ static int l_ledoit_wolf_cc(lua_State *L)
 }
 
 static const luaL_Reg stats_funcs[] = {
-    {"ledoit_wolf_cc", l_ledoit_wolf_cc},
+    {"ledoit_wolf", l_ledoit_wolf},
     {"risk_parity", l_risk_parity},
     {"cov_pairwise", l_cov_pairwise}, {"cov_weighted", l_cov_weighted}, {"psd_repair", l_psd_repair},
     {NULL, NULL}

@@ -38,6 +38,17 @@ same(w.cov, ref.sample_asof_2016_lookback500, 1e-10, "no data after the estimati
 local lw = folio.RiskEstimator { method = "ledoit_wolf" }:estimate(R)
 same(lw.cov, ref.ledoit_wolf_cc, 1e-9, "Ledoit-Wolf, constant-correlation target")
 T.near(lw.shrinkage, ref.ledoit_wolf_delta, 1e-9, "Ledoit-Wolf shrinkage intensity")
+local sf = folio.RiskEstimator { method = "ledoit_wolf", target = "single_factor" }:estimate(R)
+same(sf.cov, ref.ledoit_wolf_sf, 1e-9, "Ledoit-Wolf, single-factor target")
+T.near(sf.shrinkage, ref.ledoit_wolf_sf_delta, 1e-9, "Ledoit-Wolf single-factor intensity")
+T.ok(sf.shrinkage > 0 and sf.shrinkage < 1, "single-factor intensity strictly inside (0, 1)")
+local id = folio.RiskEstimator { method = "ledoit_wolf", target = "identity" }:estimate(R)
+same(id.cov, ref.ledoit_wolf_id, 1e-9, "Ledoit-Wolf, scaled identity target")
+T.near(id.shrinkage, ref.ledoit_wolf_id_delta, 1e-9, "Ledoit-Wolf identity intensity")
+T.raises(function() folio.RiskEstimator { method = "ledoit_wolf", target = "market" } end,
+  "target must be constant_correlation, single_factor or identity, got 'market'", "unknown shrinkage target")
+T.raises(function() folio.RiskEstimator { method = "sample", target = "identity" } end,
+  "target applies to method = \"ledoit_wolf\" only", "target without ledoit_wolf")
 
 -- return estimators
 local function same_vec(got, want, tol, what)

@@ -127,3 +127,35 @@ d["ledoit_wolf_cc"] = ((delta * F + (1 - delta) * S) * 252).tolist()
 d["ledoit_wolf_delta"] = delta
 with open(sys.argv[1], "w") as f:
     json.dump(d, f)
+
+# --- Ledoit-Wolf (2003), single-factor target, in the paper's r_ijt form ---
+# market m_t = equal-weighted average of the (demeaned) returns
+m = Y.mean(axis=1)
+v = m @ m / T
+c = Y.T @ m / T
+Fsf = np.outer(c, c) / v
+np.fill_diagonal(Fsf, np.diag(S))
+# r_ijt = (c_j v y_it + c_i v y_jt - c_i c_j m_t) m_t y_it y_jt / v^2 - f_ij s_ij
+rho_sf = np.trace(pi_mat)
+for i in range(n):
+    for j in range(n):
+        if i != j:
+            r = (c[j] * v * Y[:, i] + c[i] * v * Y[:, j] - c[i] * c[j] * m) * m * Y[:, i] * Y[:, j] / v ** 2
+            rho_sf += r.mean() - Fsf[i, j] * S[i, j]
+gamma_sf = ((Fsf - S) ** 2).sum()
+delta_sf = max(0.0, min(1.0, (pi_hat - rho_sf) / gamma_sf / T))
+
+# --- Ledoit-Wolf (2004a), scaled identity target ---
+mu = np.trace(S) / n
+Fid = mu * np.eye(n)
+d2 = ((S - Fid) ** 2).sum()
+b2 = sum(((np.outer(y, y) - S) ** 2).sum() for y in Y) / T ** 2
+delta_id = min(b2, d2) / d2
+with open(sys.argv[1]) as f:
+    d = json.load(f)
+d["ledoit_wolf_sf"] = ((delta_sf * Fsf + (1 - delta_sf) * S) * 252).tolist()
+d["ledoit_wolf_sf_delta"] = delta_sf
+d["ledoit_wolf_id"] = ((delta_id * Fid + (1 - delta_id) * S) * 252).tolist()
+d["ledoit_wolf_id_delta"] = delta_id
+with open(sys.argv[1], "w") as f:
+    json.dump(d, f)
