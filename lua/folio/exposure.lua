@@ -36,6 +36,7 @@ local CONSTRAINT_FIELDS = {
   max_tracking_error = true, min_exposures = true, max_exposures = true, min_position = true,
   max_concentration = true, leveraged = true, max_leverage_exposures = true, max_correlation_pairs = true,
   current_weights = true, transaction_costs = true, max_turnover = true,
+  max_cvar = true, scenarios = true, scenario_probabilities = true, cvar_alpha = true,
 }
 local NOT_YET = {}
 
@@ -76,6 +77,90 @@ local function check_cov(cov, n)
       error(("optimize: cov row %d must have %d entries"):format(i, n), 3)
     end
   end
+end
+
+-- Scenario returns as rows aligned with names: a list of rows, or a
+-- returns table (folio.returns / read_csv) whose columns are the
+-- exposures. Checks probabilities; returns rows and probabilities.
+-- Errors are raised at `level` (the user's call).
+local function scenario_rows(S, p, names, what, level)
+  local n = #names
+  if type(S) ~= "table" then error(what .. ": scenarios required", level) end
+  if type(S.columns) == "table" then
+    local rows = {}
+    for t = 1, S.n or 0 do
+      local row = {}
+      for i, e in ipairs(names) do
+        local col = S[e]
+        if not col then error(("%s: scenarios have no column '%s'"):format(what, e), level) end
+        local v = col[t]
+        if type(v) ~= "number" then error(("%s: scenario %d has no return for '%s'"):format(what, t, e), level) end
+        row[i] = v
+      end
+      rows[t] = row
+    end
+    S = rows
+  end
+  local ns = #S
+  if ns == 0 then error(what .. ": scenarios required", level) end
+  if p ~= nil and (type(p) ~= "table" or #p ~= ns) then
+    error(("%s: probabilities must have %d entries, one per scenario"):format(what, ns), level)
+  end
+  local prob, psum = {}, 0
+  for s = 1, ns do
+    if type(S[s]) ~= "table" or #S[s] ~= n then
+      error(("%s: scenario %d must have %d returns"):format(what, s, n), level)
+    end
+    for i = 1, n do
+      if type(S[s][i]) ~= "number" or S[s][i] ~= S[s][i] then
+        error(("%s: scenario %d, return %d is not a number"):format(what, s, i), level)
+      end
+    end
+    local ps = p and p[s] or 1 / ns
+    if type(ps) ~= "number" or ps < 0 then error(("%s: probability %d is invalid"):format(what, s), level) end
+    prob[s], psum = ps, psum + ps
+  end
+  if math.abs(psum - 1) > 1e-9 then error(("%s: probabilities sum to %.12g, not 1"):format(what, psum), level) end
+  return S, prob
+end
+
+-- Rockafellar-Uryasev: CVaR_alpha(w) = min_z z + 1/(1-alpha) sum_s p_s u_s,
+-- u_s >= -r_s'w - z, u_s >= 0. Adds z, u and the rows; returns the CVaR
+-- expression and z. Linear and positively homogeneous in (w, z, u).
+local function add_cvar(m, w, names, S, prob, alpha, prefix)
+  local pos = {}
+  for i, e in ipairs(names) do pos[e] = i end
+  local z = m:var(prefix .. "var")
+  local SI = {}
+  for s = 1, #S do SI[s] = s end
+  local u = m:var(prefix .. "excess_loss", SI, { lb = 0 })
+  m:st(prefix .. "loss", SI, function(s)
+    local ret = folio.sum(names, function(e) return S[s][pos[e]] * w[e] end)
+    return u[s], ">=", -1 * ret - z
+  end)
+  return z + folio.sum(SI, function(s) return (prob[s] / (1 - alpha)) * u[s] end), z
+end
+
+-- The CVaR and VaR of weights wv, exactly: f(z) = z + 1/(1-alpha) *
+-- sum_s p_s max(0, l_s - z) is convex and piecewise linear with its
+-- minimum at a loss, so evaluate it at every loss (sorted, prefix sums).
+-- The LP's own z + sum u is only an upper bound when the limit is slack.
+local function cvar_of(S, prob, wv, alpha)
+  local loss = {}
+  for s = 1, #S do
+    local l = 0
+    for i = 1, #wv do l = l - S[s][i] * wv[i] end
+    loss[s] = { l, prob[s] }
+  end
+  table.sort(loss, function(x, y) return x[1] > y[1] end)
+  local best, var, P, L = math.huge, nil, 0, 0
+  for k = 1, #loss do
+    local z = loss[k][1]
+    local f = z + (L - z * P) / (1 - alpha)
+    if f < best then best, var = f, z end
+    P, L = P + loss[k][2], L + loss[k][2] * z
+  end
+  return best, var
 end
 
 -- Checks combinations that cannot be feasible, before any solve.
@@ -286,6 +371,18 @@ local function solve_model(self, names, mu, cov, obj, c)
     for i, e in ipairs(names) do active[i] = w[e] - b[i] end
     m:st("max_tracking_error", folio.quad(active, cov), "<=", c.max_tracking_error ^ 2)
   end
+  local cvar
+  if c.max_cvar then
+    local alpha = c.cvar_alpha or 0.95
+    if not (type(alpha) == "number" and alpha > 0 and alpha < 1) then error("optimize: cvar_alpha must be in (0, 1)", 3) end
+    if type(c.max_cvar) ~= "number" then error("optimize: max_cvar must be a number", 3) end
+    local S, prob = scenario_rows(c.scenarios, c.scenario_probabilities, names, "optimize: max_cvar", 4)
+    local expr = add_cvar(m, w, names, S, prob, alpha, "cvar_")
+    m:st("max_cvar", expr, "<=", scaled(c.max_cvar))
+    cvar = { S = S, prob = prob, alpha = alpha, limit = c.max_cvar }
+  elseif c.scenarios or c.scenario_probabilities or c.cvar_alpha then
+    error("optimize: scenarios, scenario_probabilities and cvar_alpha go with max_cvar", 3)
+  end
   local muk = {}
   for i, e in ipairs(names) do muk[e] = mu[i] end
   local ret = folio.dot(muk, w)
@@ -321,7 +418,13 @@ local function solve_model(self, names, mu, cov, obj, c)
   end
   -- the tiny weights of an interior point would read as positions: solve tight
   local r = m:solve(self.options.solve or { feastol = 1e-10, reltol = 1e-10, abstol = 1e-14 })
-  return r, m, w, kappa
+  if r.status == "numerical_error" and not self.options.solve then
+    -- a thin feasible set (a CVaR limit near its minimum) can stall the
+    -- tight solve; the solver's default tolerances still certify optimality
+    r = m:solve()
+    return r, m, w, kappa, cvar, true
+  end
+  return r, m, w, kappa, cvar
 end
 
 local Result = {}
@@ -405,10 +508,11 @@ function Opt:optimize(a)
   if not cov then error("optimize: cov is required (a RiskEstimator result's cov will do)", 2) end
   check_cov(cov, n)
   if obj.kind == "RiskParity" then return self:risk_parity(names, mu, cov, obj, c) end
-  local r, m, w, kappa = solve_model(self, names, mu, cov, obj, c)
+  local r, m, w, kappa, cvar, retried = solve_model(self, names, mu, cov, obj, c)
   local res = setmetatable({
     exposures = names, optimization_status = r.status, objective_value = r.objective,
-    solver_stats = { solver = r.solver, iterations = r.iterations, time = r.solve_time },
+    solver_stats = { solver = r.solver, iterations = r.iterations, time = r.solve_time,
+                     retried_at_default_tolerance = retried },
     result = r, risk_free_rate = obj.risk_free_rate or 0,
   }, Result)
   if not r.has_solution then return res end
@@ -416,6 +520,7 @@ function Opt:optimize(a)
   local wv = {}
   for i, e in ipairs(names) do wv[i] = r:value(w[e]) / k end
   self.describe(res, names, mu, cov, wv)
+  if cvar then res.cvar, res.var = cvar_of(cvar.S, cvar.prob, wv, cvar.alpha) end
   -- binding rows and their shadow prices (the duals of this very solve)
   res.active_constraints, res.shadow_prices = {}, {}
   for _, row in ipairs(r:rows()) do
@@ -423,10 +528,14 @@ function Opt:optimize(a)
     local name = row.name:match("^[^%[]+")
     -- split and excess_return are the formulation's, not the user's limits
     if lim ~= math.huge and lim ~= -math.huge and name ~= "split" and name ~= "excess_return" and name ~= "trade"
+       and name ~= "cvar_loss"
        and not name:find("%.f$")
        and math.abs(row.activity - lim) <= 1e-6 * (1 + math.abs(lim)) then
-      res.active_constraints[#res.active_constraints + 1] = row.name
-      if row.dual then res.shadow_prices[row.name] = row.dual end
+      -- max_cvar binds only if the weights' true CVaR is at the limit
+      if name ~= "max_cvar" or res.cvar >= cvar.limit - 1e-6 * (1 + math.abs(cvar.limit)) then
+        res.active_constraints[#res.active_constraints + 1] = row.name
+        if row.dual then res.shadow_prices[row.name] = row.dual end
+      end
     end
   end
   return res
@@ -458,45 +567,26 @@ end
 -- CVaR_alpha(w) = min_z z + 1/(1 - alpha) sum_s p_s max(0, -r_s'w - z):
 -- an LP with a variable u_s >= -r_s'w - z, u_s >= 0 per scenario.
 function Opt:optimize_with_scenarios(a)
-  local names, S = a.exposures, a.scenarios
+  local names = a.exposures
   if type(names) ~= "table" or #names == 0 then error("optimize_with_scenarios: exposures required", 2) end
-  if type(S) ~= "table" or #S == 0 then error("optimize_with_scenarios: scenarios required", 2) end
-  local n, ns = #names, #S
+  local n = #names
   local alpha = a.alpha or 0.95
-  if not (alpha > 0 and alpha < 1) then error("optimize_with_scenarios: alpha must be in (0, 1)", 2) end
-  local p = a.probabilities
-  if p ~= nil and (type(p) ~= "table" or #p ~= ns) then
-    error(("optimize_with_scenarios: probabilities must have %d entries, one per scenario"):format(ns), 2)
+  if not (type(alpha) == "number" and alpha > 0 and alpha < 1) then
+    error("optimize_with_scenarios: alpha must be in (0, 1)", 2)
   end
-  local psum = 0
-  for s = 1, ns do
-    if type(S[s]) ~= "table" or #S[s] ~= n then
-      error(("optimize_with_scenarios: scenario %d must have %d returns"):format(s, n), 2)
-    end
-    local ps = p and p[s] or 1 / ns
-    if type(ps) ~= "number" or ps < 0 then error(("optimize_with_scenarios: probability %d is invalid"):format(s), 2) end
-    psum = psum + ps
-  end
-  if math.abs(psum - 1) > 1e-9 then error(("optimize_with_scenarios: probabilities sum to %.12g, not 1"):format(psum), 2) end
+  local S, prob = scenario_rows(a.scenarios, a.probabilities, names, "optimize_with_scenarios", 3)
+  local ns = #S
   local mu = a.mu and keyed(a.mu, names, "mu") or nil
   if not mu then
     mu = {}
     for i = 1, n do
       local m = 0
-      for s = 1, ns do m = m + (p and p[s] or 1 / ns) * S[s][i] end
+      for s = 1, ns do m = m + prob[s] * S[s][i] end
       mu[i] = m
     end
   end
-  local m, w, pos = weights_model("cvar", names, a.constraints)
-  local z = m:var("var")
-  local SI = {}
-  for s = 1, ns do SI[s] = s end
-  local u = m:var("excess_loss", SI, { lb = 0 })
-  m:st("loss", SI, function(s)
-    local ret = folio.sum(names, function(e) return S[s][pos[e]] * w[e] end)
-    return u[s], ">=", -1 * ret - z
-  end)
-  local cvar = z + folio.sum(SI, function(s) return ((p and p[s] or 1 / ns) / (1 - alpha)) * u[s] end)
+  local m, w = weights_model("cvar", names, a.constraints)
+  local cvar = add_cvar(m, w, names, S, prob, alpha, "")
   local muk = {}
   for i, e in ipairs(names) do muk[e] = mu[i] end
   local kind = a.objective or "min_cvar"
@@ -517,11 +607,14 @@ function Opt:optimize_with_scenarios(a)
   res.weights = {}
   local wv = {}
   for i, e in ipairs(names) do wv[i] = r:value(w[e]); res.weights[e] = wv[i] end
-  res.cvar, res.var = r:value(cvar), r:value(z)
+  res.cvar, res.var = cvar_of(S, prob, wv, alpha)
   res.expected_return = 0
   for i = 1, n do res.expected_return = res.expected_return + mu[i] * wv[i] end
   res.active_constraints, res.shadow_prices = {}, {}
-  if r.has_duals and kind == "max_return" then res.shadow_prices.max_cvar = r:dual("max_cvar") end
+  if r.has_duals and kind == "max_return" and res.cvar >= a.max_cvar - 1e-6 * (1 + math.abs(a.max_cvar)) then
+    res.active_constraints[1] = "max_cvar"
+    res.shadow_prices.max_cvar = r:dual("max_cvar")
+  end
   return res
 end
 

@@ -257,4 +257,17 @@ expect_eq "hard MIP (slack): has an incumbent" "true" "$(json_get "$WORK/hard_sl
 check "hard MIP (slack): the incumbent's objective is in the JSON" \
   awk -v v="$(json_get "$WORK/hard_slack.json" objective)" 'BEGIN { exit !(v ~ /^[0-9.e+-]+$/ && v >= 0) }'
 
+# ------------------------------------------------ the exposure model scripts
+run_folio run models/exposure_objectives.lua
+expect_eq "exposure_objectives.lua: exit code" 0 "$RC"
+run_folio run models/exposure_modes.lua --json "$WORK/modes.json"
+expect_eq "exposure_modes.lua: exit code" 0 "$RC"
+expect_eq "exposure_modes.lua: multi-period status" "optimal" "$(json_get "$WORK/modes.json" multiperiod_status)"
+mincvar=$(json_get "$WORK/modes.json" min_cvar_95_monthly)
+sharpe_cvar=$(json_get "$WORK/modes.json" max_sharpe_under_cvar_2_2pct_monthly)
+check "exposure_modes.lua: the 2.2% CVaR limit is above the minimum CVaR ($mincvar)" \
+  awk -v v="$mincvar" 'BEGIN { exit !(v > 0.015 && v < 0.022) }'
+check "exposure_modes.lua: max Sharpe under the CVaR limit is a number ($sharpe_cvar)" \
+  awk -v v="$sharpe_cvar" 'BEGIN { exit !(v ~ /^[0-9.e+-]+$/ && v > 0.5) }'
+
 finish

@@ -333,6 +333,61 @@ do
   for s = 1, 400 do half[s] = 0.5 / 400 end
   T.raises(function() opt:optimize_with_scenarios { exposures = { "a", "b" }, scenarios = S, probabilities = half } end,
     "optimize_with_scenarios: probabilities sum to 0.5, not 1", "probabilities must sum to 1")
+  -- CVaR as a limit next to any objective: MinVolatility and
+  -- MaxSharpeRatio against a grid search over the feasible weights
+  local cv2 = { { 0.0001, 0 }, { 0, 0.0004 } }   -- min volatility leans on a, whose scenarios are riskier
+  local mu2 = { 0.0025, 0.001 }
+  local function var2(wa) return wa * wa * cv2[1][1] + (1 - wa) ^ 2 * cv2[2][2] end
+  local function grid(score, limit)   -- step 1e-3, then 4e-6 around the best point
+    local arg, top = nil, -math.huge
+    local function scan(a, b, steps)
+      for i = 0, steps do
+        local wa = a + (b - a) * i / steps
+        if wa >= 0 and wa <= 1 and empirical_cvar(wa) <= limit then
+          local v = score(wa)
+          if v > top then arg, top = wa, v end
+        end
+      end
+    end
+    scan(0, 1, 1000)
+    scan(arg - 2e-3, arg + 2e-3, 1000)
+    return arg, top
+  end
+  local free = opt:optimize { exposures = { "a", "b" }, cov = cv2, objective = folio.MinVolatility {} }
+  local limit = (empirical_cvar(free.weights.a) + r.cvar) / 2
+  local cl = opt:optimize { exposures = { "a", "b" }, cov = cv2, objective = folio.MinVolatility {},
+    constraints = folio.ExposureConstraints { max_cvar = limit, scenarios = S, cvar_alpha = 0.9 } }
+  T.eq(cl.optimization_status, "optimal", "MinVolatility with a CVaR limit: status")
+  local ga = grid(function(wa) return -var2(wa) end, limit)
+  T.near(cl.weights.a, ga, 2e-5, "MinVolatility with a CVaR limit matches the grid search")
+  T.near(cl.cvar, limit, 1e-8, "the CVaR limit binds")
+  T.near(empirical_cvar(cl.weights.a), cl.cvar, 1e-9, "reported CVaR is the weights' empirical CVaR")
+  T.ok(cl.shadow_prices.max_cvar ~= nil and cl.shadow_prices.max_cvar ~= 0, "max_cvar has a shadow price")
+  local listed = false
+  for _, a in ipairs(cl.active_constraints) do
+    T.ok(not a:find("cvar_loss"), "formulation rows are not reported as active: " .. a)
+    if a == "max_cvar" then listed = true end
+  end
+  T.ok(listed, "max_cvar is an active constraint")
+  local sh = opt:optimize { exposures = { "a", "b" }, cov = cv2, mu = mu2, objective = folio.MaxSharpeRatio {},
+    constraints = folio.ExposureConstraints { max_cvar = limit, scenarios = S, cvar_alpha = 0.9 } }
+  local gs = grid(function(wa) return (mu2[1] * wa + mu2[2] * (1 - wa)) / math.sqrt(var2(wa)) end, limit)
+  T.near(sh.weights.a, gs, 2e-5, "MaxSharpeRatio with a CVaR limit matches the grid search")
+  T.ok(sh.cvar <= limit + 1e-9, "MaxSharpeRatio respects the CVaR limit")
+  local tbl = { columns = { "a", "b" }, n = #S, a = {}, b = {} }
+  for s2 = 1, #S do tbl.a[s2], tbl.b[s2] = S[s2][1], S[s2][2] end
+  local ct = opt:optimize { exposures = { "a", "b" }, cov = cv2, objective = folio.MinVolatility {},
+    constraints = folio.ExposureConstraints { max_cvar = limit, scenarios = tbl, cvar_alpha = 0.9 } }
+  T.near(ct.weights.a, cl.weights.a, 1e-9, "scenarios given as a returns table")
+  T.raises(function() opt:optimize { exposures = { "a", "b" }, cov = cv2,
+    constraints = folio.ExposureConstraints { max_cvar = limit } } end,
+    "optimize: max_cvar: scenarios required", "a CVaR limit needs scenarios")
+  T.raises(function() opt:optimize { exposures = { "a", "b" }, cov = cv2,
+    constraints = folio.ExposureConstraints { scenarios = S } } end,
+    "optimize: scenarios, scenario_probabilities and cvar_alpha go with max_cvar", "scenarios without a limit")
+  T.raises(function() opt:optimize { exposures = { "a", "c" }, cov = cv2,
+    constraints = folio.ExposureConstraints { max_cvar = limit, scenarios = tbl } } end,
+    "optimize: max_cvar: scenarios have no column 'c'", "scenario table must cover the exposures")
 end
 
 T.done()
