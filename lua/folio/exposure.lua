@@ -515,6 +515,15 @@ function Opt:optimize(a)
                      retried_at_default_tolerance = retried },
     result = r, risk_free_rate = obj.risk_free_rate or 0,
   }, Result)
+  if kappa and r.status == "numerical_error" then
+    -- the scaled problem of a ratio objective has no infeasibility
+    -- certificate of its own; the same limits under MinVolatility do
+    local probe = solve_model(self, names, mu, cov, X.MinVolatility {}, c)
+    if probe.status == "infeasible" then
+      res.optimization_status, res.result = "infeasible", probe
+      res.message = "the constraints are infeasible (proved on the same limits without the ratio objective)"
+    end
+  end
   if not r.has_solution then return res end
   local k = kappa and r:value(kappa) or 1
   local wv = {}

@@ -374,6 +374,9 @@ do
   local gs = grid(function(wa) return (mu2[1] * wa + mu2[2] * (1 - wa)) / math.sqrt(var2(wa)) end, limit)
   T.near(sh.weights.a, gs, 2e-5, "MaxSharpeRatio with a CVaR limit matches the grid search")
   T.ok(sh.cvar <= limit + 1e-9, "MaxSharpeRatio respects the CVaR limit")
+  local tight = opt:optimize { exposures = { "a", "b" }, cov = cv2, mu = mu2, objective = folio.MaxSharpeRatio {},
+    constraints = folio.ExposureConstraints { max_cvar = r.cvar * 0.9, scenarios = S, cvar_alpha = 0.9 } }
+  T.eq(tight.optimization_status, "infeasible", "MaxSharpeRatio under a CVaR limit below the minimum CVaR")
   local tbl = { columns = { "a", "b" }, n = #S, a = {}, b = {} }
   for s2 = 1, #S do tbl.a[s2], tbl.b[s2] = S[s2][1], S[s2][2] end
   local ct = opt:optimize { exposures = { "a", "b" }, cov = cv2, objective = folio.MinVolatility {},
