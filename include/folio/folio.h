@@ -151,6 +151,7 @@ typedef struct folio_options {
     int mip_duals;           /* MIP: re-solve the LP with integers fixed, for duals */
     int ranges;              /* compute LP sensitivity ranges */
     double feastol, reltol, abstol;   /* interior point (qp): <= 0 for the defaults */
+    int dense_kkt;           /* qp: 1 factors the full KKT matrix (no arrow elimination) */
 } folio_options;
 
 void folio_options_default(folio_options *o);

@@ -378,7 +378,13 @@ local function solve_model(self, names, mu, cov, obj, c)
     if type(c.max_cvar) ~= "number" then error("optimize: max_cvar must be a number", 3) end
     local S, prob = scenario_rows(c.scenarios, c.scenario_probabilities, names, "optimize: max_cvar", 4)
     local expr = add_cvar(m, w, names, S, prob, alpha, "cvar_")
-    m:st("max_cvar", expr, "<=", scaled(c.max_cvar))
+    -- an equality with a slack keeps the dense row out of G, so the QP
+    -- engine can eliminate the per-scenario variables (its arrow path)
+    if obj.kind == "MinCVaR" then
+      m:minimize(expr)   -- the feasibility probe: the smallest CVaR the other limits allow
+    else
+      m:st("max_cvar", expr + m:var("cvar_slack", { lb = 0 }), "==", scaled(c.max_cvar))
+    end
     cvar = { S = S, prob = prob, alpha = alpha, limit = c.max_cvar }
   elseif c.scenarios or c.scenario_probabilities or c.cvar_alpha then
     error("optimize: scenarios, scenario_probabilities and cvar_alpha go with max_cvar", 3)
@@ -392,7 +398,9 @@ local function solve_model(self, names, mu, cov, obj, c)
     end
     ret = ret - cost     -- returns net of trading costs
   end
-  if obj.kind == "MinVolatility" then
+  if obj.kind == "MinCVaR" then
+    -- objective set with the CVaR rows above
+  elseif obj.kind == "MinVolatility" then
     m:minimize(risk)
   elseif sharpe then
     local a = {}
@@ -418,9 +426,10 @@ local function solve_model(self, names, mu, cov, obj, c)
   end
   -- the tiny weights of an interior point would read as positions: solve tight
   local r = m:solve(self.options.solve or { feastol = 1e-10, reltol = 1e-10, abstol = 1e-14 })
-  if r.status == "numerical_error" and not self.options.solve then
-    -- a thin feasible set (a CVaR limit near its minimum) can stall the
-    -- tight solve; the solver's default tolerances still certify optimality
+  if (r.status == "numerical_error" or r.status == "iteration_limit") and not self.options.solve then
+    -- a thin feasible set (a CVaR limit near its minimum), or thousands of
+    -- scenario rows, can leave the residuals just above 1e-10 for good;
+    -- the solver's default tolerances (1e-8) still certify optimality
     r = m:solve()
     return r, m, w, kappa, cvar, true
   end
@@ -515,7 +524,20 @@ function Opt:optimize(a)
                      retried_at_default_tolerance = retried },
     result = r, risk_free_rate = obj.risk_free_rate or 0,
   }, Result)
-  if kappa and r.status == "numerical_error" then
+  if c.max_cvar and r.status ~= "optimal" and r.status ~= "infeasible" then
+    -- near its minimum a CVaR limit can leave the QP without a certificate
+    -- either way; the LP of the smallest CVaR under the other limits decides
+    local probe = solve_model(self, names, mu, cov, { kind = "MinCVaR" }, c)
+    if probe.status == "infeasible" then
+      res.optimization_status, res.result = "infeasible", probe
+      res.message = "the limits other than max_cvar are infeasible"
+    elseif probe.status == "optimal" and probe.objective > c.max_cvar + 1e-9 * (1 + math.abs(c.max_cvar)) then
+      res.optimization_status, res.result = "infeasible", probe
+      res.message = ("max_cvar %.6g is below the smallest CVaR the other limits allow (%.6g)")
+        :format(c.max_cvar, probe.objective)
+    end
+  end
+  if kappa and res.optimization_status == "numerical_error" then
     -- the scaled problem of a ratio objective has no infeasibility
     -- certificate of its own; the same limits under MinVolatility do
     local probe = solve_model(self, names, mu, cov, X.MinVolatility {}, c)

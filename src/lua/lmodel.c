@@ -572,7 +572,7 @@ static int m_maximize(lua_State *L) { return set_objective(L, FOLIO_MAXIMIZE); }
 
 static const char *const solve_opts[] = {
     "solver", "time_limit", "mip_gap", "iteration_limit", "presolve", "method",
-    "verbose", "mip_duals", "ranges", "feastol", "reltol", "abstol", NULL
+    "verbose", "mip_duals", "ranges", "feastol", "reltol", "abstol", "dense_kkt", NULL
 };
 
 static double opt_number(lua_State *L, int t, const char *key, double dflt, double lo)
@@ -627,6 +627,7 @@ static int m_solve(lua_State *L)
     o.feastol = opt_number(L, 2, "feastol", 0, 0);
     o.reltol = opt_number(L, 2, "reltol", 0, 0);
     o.abstol = opt_number(L, 2, "abstol", 0, 0);
+    o.dense_kkt = opt_bool(L, 2, "dense_kkt", 0);
     /* ranging costs two basis solves per row and column: on by default
      * only for models small enough for that to be cheap */
     size_t size = folio_model_nrows(lm->m) + folio_model_ncols(lm->m);

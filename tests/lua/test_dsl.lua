@@ -213,7 +213,7 @@ do
     "solve: GLPK solves LP and MIP only: model 'qc' has 0 quadratic objective terms and 1 second-order cones (use solver = \"qp\")",
     "GLPK refuses a quadratic constraint")
   T.raises(function() m:solve { time_limt = 1 } end,
-    "solve: unknown option 'time_limt' (options: solver, time_limit, mip_gap, iteration_limit, presolve, method, verbose, mip_duals, ranges, feastol, reltol, abstol)",
+    "solve: unknown option 'time_limt' (options: solver, time_limit, mip_gap, iteration_limit, presolve, method, verbose, mip_duals, ranges, feastol, reltol, abstol, dense_kkt)",
     "unknown solve option")
   T.raises(function() m:solve { solver = "cplex" } end, "solve: unknown solver 'cplex' (available: glpk, qp)",
     "unknown solver")

@@ -377,6 +377,16 @@ do
   local tight = opt:optimize { exposures = { "a", "b" }, cov = cv2, mu = mu2, objective = folio.MaxSharpeRatio {},
     constraints = folio.ExposureConstraints { max_cvar = r.cvar * 0.9, scenarios = S, cvar_alpha = 0.9 } }
   T.eq(tight.optimization_status, "infeasible", "MaxSharpeRatio under a CVaR limit below the minimum CVaR")
+  for _, f in ipairs { 0.999, 0.9 } do
+    local near = opt:optimize { exposures = { "a", "b" }, cov = cv2, objective = folio.MinVolatility {},
+      constraints = folio.ExposureConstraints { max_cvar = r.cvar * f, scenarios = S, cvar_alpha = 0.9 } }
+    T.eq(near.optimization_status, "infeasible", ("MinVolatility under a CVaR limit %.3gx the minimum"):format(f))
+  end
+  -- the QP engine's arrow path (404 columns, 400 local) against its dense path
+  local dense = folio.ExposureOptimizer { solve = { dense_kkt = true } }:optimize { exposures = { "a", "b" },
+    cov = cv2, objective = folio.MinVolatility {},
+    constraints = folio.ExposureConstraints { max_cvar = limit, scenarios = S, cvar_alpha = 0.9 } }
+  T.near(dense.weights.a, cl.weights.a, 1e-7, "arrow and dense KKT paths agree")
   local tbl = { columns = { "a", "b" }, n = #S, a = {}, b = {} }
   for s2 = 1, #S do tbl.a[s2], tbl.b[s2] = S[s2][1], S[s2][2] end
   local ct = opt:optimize { exposures = { "a", "b" }, cov = cv2, objective = folio.MinVolatility {},

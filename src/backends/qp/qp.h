@@ -61,6 +61,7 @@ typedef struct qp_settings {
     int max_iter;
     double time_limit;                /* seconds, <= 0 for none */
     int verbose;
+    int dense_kkt;                    /* 1: never take the arrow path */
 } qp_settings;
 
 typedef struct qp_solution {

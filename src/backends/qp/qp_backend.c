@@ -615,6 +615,7 @@ static folio_error qp_solve_model(folio_model *m, const folio_options *o, folio_
     if (o->reltol > 0) st.reltol = o->reltol;
     if (o->abstol > 0) st.abstol = o->abstol;
     st.verbose = o->verbose && !m->nint;
+    st.dense_kkt = o->dense_kkt;
     folio_error e;
     if (m->nint) {
         e = branch_and_bound(m, o, &st, res);

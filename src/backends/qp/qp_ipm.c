@@ -21,6 +21,9 @@
 #include <unistd.h>
 
 #define DENSE_ROW 16     /* G rows with more nonzeros go through dsyrk */
+/* infeasibility certificates are judged at least this loosely: a tight
+ * feastol (1e-10) would otherwise hide a certificate behind round-off */
+#define CERT_TOL 1e-8
 
 /* OpenBLAS's worker threads spin after each call; on small matrices they
  * cost more than they give and take CPU from the rest of the process
@@ -44,6 +47,7 @@ void qp_settings_default(qp_settings *st)
     st->max_iter = 100;
     st->time_limit = 0;
     st->verbose = 0;
+    st->dense_kkt = 0;
 }
 
 void qp_csr_mul(const qp_csr *M, const double *x, double *y, double alpha, double beta)
@@ -118,6 +122,16 @@ typedef struct ipm {
      * handled through A Hd^{-1} A' (O(n p^2), no n x n matrix) */
     int diag;
     double *Hd;
+    /* arrow path: "local" columns L (no P, no cone, at most one per G row)
+     * make K = [K_BB K_BL; K_LB diag(dL)]; they are eliminated into the
+     * nb x nb Schur complement C = K_BB - K_BL dL^{-1} K_LB, so a model with
+     * one variable per scenario (CVaR) costs O(nl nb^2), not O(n^3). A rows
+     * that touch L stay out of the A'A term (arow = 0). */
+    int arrow;
+    size_t nb, nl;
+    int *bpos, *lpos, *bcol, *lcol;
+    double *C, *KLB, *dL, *tb;
+    unsigned char *arow;
 } ipm;
 
 static void *xcalloc(size_t n, size_t sz, int *fail)
@@ -132,12 +146,77 @@ static void ipm_free(ipm *w)
     free(w->W.w); free(w->W.beta); free(w->W.wbar); free(w->W.lambda);
     free(w->K); free(w->Hd); free(w->X); free(w->S); free(w->Dm); free(w->Ad); free(w->mark); free(w->cols);
     free(w->U);
+    free(w->bpos); free(w->lpos); free(w->bcol); free(w->lcol); free(w->C); free(w->KLB); free(w->dL);
+    free(w->tb); free(w->arow);
     free(w->t); free(w->u); free(w->v); free(w->r1); free(w->r2); free(w->gdx); free(w->dzt);
     free(w->dst); free(w->e1); free(w->e2); free(w->e3); free(w->e4); free(w->cx); free(w->cy);
     free(w->cz); free(w->cs); free(w->ct); free(w->tn);
 }
 
-static int ipm_alloc(ipm *w, const qp_problem *p)
+/* Picks the local columns of the arrow path (see the ipm struct). In a G
+ * row with several candidates the one in the fewest rows stays local
+ * (u_s, not the z every loss row shares). Used only when the local
+ * columns are at least half of n and at least ARROW_MIN. */
+#define ARROW_MIN 64
+static int detect_arrow(ipm *w, int *fail)
+{
+    const qp_problem *p = w->p;
+    size_t n = w->n;
+    w->arrow = 0;
+    if (n < ARROW_MIN) return 0;
+    int *deg = xcalloc(n, sizeof(int), fail);
+    unsigned char *cand = xcalloc(n, 1, fail);
+    if (*fail) { free(deg); free(cand); return -1; }
+    for (size_t j = 0; j < n; j++) cand[j] = 1;
+    if (p->P)
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < n; j++)
+                if (p->P[i * n + j] != 0) cand[i] = cand[j] = 0;
+    const qp_csr *G = &p->G;
+    for (size_t r = 0; r < G->m; r++)
+        for (size_t k = G->start[r]; k < G->start[r + 1]; k++) {
+            if (r >= p->l) cand[G->idx[k]] = 0;   /* cone rows */
+            deg[G->idx[k]]++;
+        }
+    for (size_t r = 0; r < p->l; r++) {
+        int keep = -1;
+        for (size_t k = G->start[r]; k < G->start[r + 1]; k++) {
+            int j = G->idx[k];
+            if (!cand[j] || j == keep) continue;
+            if (keep < 0 || deg[j] < deg[keep] || (deg[j] == deg[keep] && j < keep)) keep = j;
+        }
+        for (size_t k = G->start[r]; k < G->start[r + 1]; k++)
+            if (G->idx[k] != keep) cand[G->idx[k]] = 0;
+    }
+    size_t nl = 0;
+    for (size_t j = 0; j < n; j++) nl += cand[j];
+    free(deg);
+    if (nl < ARROW_MIN || 2 * nl < n) { free(cand); return 0; }
+    w->nl = nl;
+    w->nb = n - nl;
+    w->bpos = xcalloc(n, sizeof(int), fail);
+    w->lpos = xcalloc(n, sizeof(int), fail);
+    w->bcol = xcalloc(w->nb + 1, sizeof(int), fail);
+    w->lcol = xcalloc(nl, sizeof(int), fail);
+    w->arow = xcalloc(w->np + 1, 1, fail);
+    if (*fail) { free(cand); return -1; }
+    size_t b = 0, l = 0;
+    for (size_t j = 0; j < n; j++) {
+        w->bpos[j] = w->lpos[j] = -1;
+        if (cand[j]) { w->lpos[j] = (int)l; w->lcol[l++] = (int)j; }
+        else { w->bpos[j] = (int)b; w->bcol[b++] = (int)j; }
+    }
+    for (size_t i = 0; i < w->np; i++) {
+        w->arow[i] = 1;
+        for (size_t k = p->A.start[i]; k < p->A.start[i + 1]; k++)
+            if (cand[p->A.idx[k]]) w->arow[i] = 0;
+    }
+    free(cand);
+    w->arrow = 1;
+    return 0;
+}
+
+static int ipm_alloc(ipm *w, const qp_problem *p, int dense_kkt)
 {
     int fail = 0;
     memset(w, 0, sizeof *w);
@@ -156,13 +235,20 @@ static int ipm_alloc(ipm *w, const qp_problem *p)
     w->diag = !p->P && p->ncones == 0;
     for (size_t i = 0; i < p->l && w->diag; i++)
         if (p->G.start[i + 1] - p->G.start[i] != 1) w->diag = 0;
-    w->K = w->diag ? NULL : xcalloc(n * n, sizeof(double), &fail);
+    if (!w->diag && !dense_kkt && detect_arrow(w, &fail) == 0 && w->arrow) {
+        size_t nb = w->nb, nl = w->nl;
+        w->C = xcalloc(nb * nb, sizeof(double), &fail);
+        w->KLB = xcalloc(nl * nb, sizeof(double), &fail);
+        w->dL = xcalloc(nl, sizeof(double), &fail);
+        w->tb = xcalloc(nb, sizeof(double), &fail);
+    }
+    w->K = (w->diag || w->arrow) ? NULL : xcalloc(n * n, sizeof(double), &fail);
     w->Hd = w->diag ? xcalloc(n, sizeof(double), &fail) : NULL;
     w->X = xcalloc(n * np, sizeof(double), &fail);
     w->S = xcalloc(np * np, sizeof(double), &fail);
     w->Ad = xcalloc(np * n, sizeof(double), &fail);
     size_t md = 0;
-    for (size_t i = 0; i < p->l; i++)
+    for (size_t i = 0; i < p->l && !w->arrow; i++)
         if (p->G.start[i + 1] - p->G.start[i] > DENSE_ROW) md++;
     w->Dm = xcalloc(md * n, sizeof(double), &fail);
     w->mark = xcalloc(n, sizeof(int), &fail);
@@ -207,6 +293,31 @@ static int schur_factor(ipm *w)
     return gsl_linalg_cholesky_decomp1(&Sv.matrix) == GSL_SUCCESS ? 0 : 2;
 }
 
+/* U = W_k^{-1} G_k restricted to the cone block's columns (d x c, one
+ * column after another); w->cols lists them and w->mark maps them back,
+ * and the caller resets mark. Returns c. */
+static size_t scaled_cone_block(ipm *w, size_t kc, size_t off)
+{
+    const qp_csr *G = &w->p->G;
+    size_t d = w->p->cone_dim[kc], c = 0;
+    for (size_t r = off; r < off + d; r++)
+        for (size_t k = G->start[r]; k < G->start[r + 1]; k++) {
+            int j = G->idx[k];
+            if (w->mark[j] < 0) { w->mark[j] = (int)c; w->cols[c++] = j; }
+        }
+    double *U = w->U;
+    memset(U, 0, d * c * sizeof *U);
+    for (size_t r = off; r < off + d; r++)
+        for (size_t k = G->start[r]; k < G->start[r + 1]; k++)
+            U[(size_t)w->mark[G->idx[k]] * d + (r - off)] += G->val[k];
+    for (size_t col = 0; col < c; col++) {
+        double *uc = U + col * d;
+        qp_scale_block(&w->W, kc, off, uc, w->t, 1);
+        memcpy(uc, w->t, d * sizeof *uc);
+    }
+    return c;
+}
+
 /* K = P + G'W^{-2}G + A'A (lower triangle) + reg, then Cholesky and the
  * Schur complement. identity: W = I (the starting point). Returns 0, 1
  * when K is not definite, 2 when the Schur complement is not. */
@@ -249,22 +360,8 @@ static int build_and_factor(ipm *w, double reg)
     /* cones: U = W_k^{-1} G_k on the block's columns; K += U'U */
     size_t off = p->l;
     for (size_t kc = 0; kc < p->ncones; kc++) {
-        size_t d = p->cone_dim[kc], c = 0;
-        for (size_t r = off; r < off + d; r++)
-            for (size_t k = G->start[r]; k < G->start[r + 1]; k++) {
-                int j = G->idx[k];
-                if (w->mark[j] < 0) { w->mark[j] = (int)c; w->cols[c++] = j; }
-            }
-        double *U = w->U;   /* d x c, column-major per column: U[col * d + row] */
-        memset(U, 0, d * c * sizeof *U);
-        for (size_t r = off; r < off + d; r++)
-            for (size_t k = G->start[r]; k < G->start[r + 1]; k++)
-                U[(size_t)w->mark[G->idx[k]] * d + (r - off)] += G->val[k];
-        for (size_t col = 0; col < c; col++) {
-            double *uc = U + col * d;
-            qp_scale_block(&w->W, kc, off, uc, w->t, 1);
-            memcpy(uc, w->t, d * sizeof *uc);
-        }
+        size_t d = p->cone_dim[kc], c = scaled_cone_block(w, kc, off);
+        double *U = w->U;
         for (size_t a = 0; a < c; a++)
             for (size_t b = 0; b <= a; b++) {
                 double s = dotp(U + a * d, U + b * d, d);
@@ -328,13 +425,132 @@ static int build_and_factor_diag(ipm *w, double reg)
     return schur_factor(w);
 }
 
+/* K x = r on the arrow path, in place: x_B = C^{-1}(r_B - K_BL dL^{-1} r_L),
+ * x_L = dL^{-1}(r_L - K_LB x_B). */
+static void arrow_solve(ipm *w, double *x)
+{
+    size_t nb = w->nb, nl = w->nl;
+    double *tb = w->tb;
+    for (size_t b = 0; b < nb; b++) tb[b] = x[w->bcol[b]];
+    for (size_t l = 0; l < nl; l++) {
+        double f = x[w->lcol[l]] / w->dL[l];
+        const double *row = w->KLB + l * nb;
+        for (size_t b = 0; b < nb; b++) tb[b] -= row[b] * f;
+    }
+    if (nb) {
+        gsl_matrix_view Cv = gsl_matrix_view_array(w->C, nb, nb);
+        gsl_vector_view tv = gsl_vector_view_array(tb, nb);
+        gsl_linalg_cholesky_svx(&Cv.matrix, &tv.vector);
+    }
+    for (size_t b = 0; b < nb; b++) x[w->bcol[b]] = tb[b];
+    for (size_t l = 0; l < nl; l++) {
+        const double *row = w->KLB + l * nb;
+        x[w->lcol[l]] = (x[w->lcol[l]] - dotp(row, tb, nb)) / w->dL[l];
+    }
+}
+
+/* Adds v to K at columns (r, c) on the arrow path; K_LL is diagonal by
+ * construction, so a local pair is always r == c. */
+static void arrow_add(ipm *w, int r, int c, double v)
+{
+    int lr = w->lpos[r], lc = w->lpos[c];
+    if (lr >= 0 && lc >= 0) {
+        if (r == c) w->dL[lr] += v;
+    } else if (lr >= 0) {
+        w->KLB[(size_t)lr * w->nb + (size_t)w->bpos[c]] += v;
+    } else if (lc >= 0) {
+        w->KLB[(size_t)lc * w->nb + (size_t)w->bpos[r]] += v;
+    } else {
+        int br = w->bpos[r], bc = w->bpos[c];
+        if (br < bc) { int t = br; br = bc; bc = t; }
+        w->C[(size_t)br * w->nb + (size_t)bc] += v;
+    }
+}
+
+/* The arrow path's build and factor: K_BB (lower), K_LB, dL; then
+ * C = K_BB - K_BL dL^{-1} K_LB (Cholesky) and the equality Schur complement. */
+static int build_and_factor_arrow(ipm *w, double reg)
+{
+    const qp_problem *p = w->p;
+    size_t n = w->n, np = w->np, nb = w->nb, nl = w->nl;
+    memset(w->C, 0, nb * nb * sizeof *w->C);
+    memset(w->KLB, 0, nl * nb * sizeof *w->KLB);
+    memset(w->dL, 0, nl * sizeof *w->dL);
+    if (p->P)
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j <= i; j++)
+                if (p->P[i * n + j] != 0) arrow_add(w, (int)i, (int)j, p->P[i * n + j]);
+    if (p->Pdiag)
+        for (size_t i = 0; i < n; i++) arrow_add(w, (int)i, (int)i, p->Pdiag[i]);
+    const qp_csr *G = &p->G;
+    for (size_t i = 0; i < p->l; i++) {
+        double winv = 1.0 / w->W.w[i], d = winv * winv;
+        for (size_t k1 = G->start[i]; k1 < G->start[i + 1]; k1++)
+            for (size_t k2 = G->start[i]; k2 < G->start[i + 1]; k2++) {
+                int r = G->idx[k1], c = G->idx[k2];
+                /* one triangle: B-B pairs with r >= c, mixed pairs from the local side */
+                int lr = w->lpos[r] >= 0, lc = w->lpos[c] >= 0;
+                if ((lr && !lc) || (!lr && !lc && r >= c) || (lr && lc && r == c))
+                    arrow_add(w, r, c, d * G->val[k1] * G->val[k2]);
+            }
+    }
+    /* cones touch only B columns */
+    size_t off = p->l;
+    for (size_t kc = 0; kc < p->ncones; kc++) {
+        size_t d = p->cone_dim[kc], c = scaled_cone_block(w, kc, off);
+        double *U = w->U;
+        for (size_t a = 0; a < c; a++)
+            for (size_t b = 0; b <= a; b++) arrow_add(w, w->cols[a], w->cols[b], dotp(U + a * d, U + b * d, d));
+        for (size_t a = 0; a < c; a++) w->mark[w->cols[a]] = -1;
+        off += d;
+    }
+    const qp_csr *A = &p->A;
+    for (size_t i = 0; i < np; i++) {
+        if (!w->arow[i]) continue;
+        for (size_t k1 = A->start[i]; k1 < A->start[i + 1]; k1++)
+            for (size_t k2 = A->start[i]; k2 < A->start[i + 1]; k2++)
+                if (A->idx[k1] >= A->idx[k2]) arrow_add(w, A->idx[k1], A->idx[k2], A->val[k1] * A->val[k2]);
+    }
+    double maxd = 1;
+    for (size_t b = 0; b < nb; b++) maxd = fmax(maxd, w->C[b * nb + b]);
+    for (size_t l = 0; l < nl; l++) maxd = fmax(maxd, w->dL[l]);
+    for (size_t b = 0; b < nb; b++) w->C[b * nb + b] += reg * maxd;
+    for (size_t l = 0; l < nl; l++) {
+        w->dL[l] += reg * maxd;
+        if (!(w->dL[l] > 0)) return 1;
+    }
+    /* C -= K_BL dL^{-1} K_LB, lower triangle */
+    for (size_t l = 0; l < nl; l++) {
+        const double *row = w->KLB + l * nb;
+        double f = 1.0 / w->dL[l];
+        for (size_t a = 0; a < nb; a++) {
+            if (row[a] == 0) continue;
+            double ra = row[a] * f;
+            for (size_t b = 0; b <= a; b++) w->C[a * nb + b] -= ra * row[b];
+        }
+    }
+    if (nb) {
+        int ni = (int)nb, info = 0;
+        dpotrf_("U", &ni, w->C, &ni, &info);
+        if (info != 0) return 1;
+    }
+    if (np == 0) return 0;
+    for (size_t i = 0; i < np; i++) {
+        memcpy(w->tn, w->Ad + i * n, n * sizeof *w->tn);
+        arrow_solve(w, w->tn);
+        for (size_t j = 0; j < n; j++) w->X[j * np + i] = w->tn[j];
+    }
+    return schur_factor(w);
+}
+
 /* Builds and factors the KKT matrix, raising the regularisation if needed. */
 static int factor(ipm *w)
 {
     /* no regularisation unless K turns out not to be definite */
     double reg = 0;
     for (int attempt = 0; attempt < 6; attempt++, reg = reg ? reg * 100 : 1e-15) {
-        int r = w->diag ? build_and_factor_diag(w, reg) : build_and_factor(w, reg);
+        int r = w->diag ? build_and_factor_diag(w, reg)
+              : w->arrow ? build_and_factor_arrow(w, reg) : build_and_factor(w, reg);
         if (r == 0) return 0;
         if (r == 2) return -1;   /* dependent equality rows: no reg helps */
     }
@@ -359,10 +575,18 @@ static void kkt_solve(ipm *w, const double *r1, const double *r2, double *dx, do
         return;
     }
     memcpy(dx, r1, n * sizeof *dx);
-    if (np) qp_csr_tmul(&p->A, r2, dx, 1.0, 1.0);
-    gsl_matrix_view Kv = gsl_matrix_view_array(w->K, n, n);
-    gsl_vector_view xv = gsl_vector_view_array(dx, n);
-    if (n) gsl_linalg_cholesky_svx(&Kv.matrix, &xv.vector);
+    if (w->arrow) {
+        /* K holds A'A only for the rows in arow: add A_s' r2_s to match */
+        for (size_t i = 0; i < np; i++)
+            if (w->arow[i])
+                for (size_t k = p->A.start[i]; k < p->A.start[i + 1]; k++) dx[p->A.idx[k]] += p->A.val[k] * r2[i];
+        arrow_solve(w, dx);
+    } else {
+        if (np) qp_csr_tmul(&p->A, r2, dx, 1.0, 1.0);
+        gsl_matrix_view Kv = gsl_matrix_view_array(w->K, n, n);
+        gsl_vector_view xv = gsl_vector_view_array(dx, n);
+        if (n) gsl_linalg_cholesky_svx(&Kv.matrix, &xv.vector);
+    }
     if (!np) return;
     /* dy = S^{-1} (A u - r2), dx = u - X dy */
     qp_csr_mul(&p->A, dx, dy, 1.0, 0.0);
@@ -583,7 +807,7 @@ int qp_ipm_solve(const qp_problem *p, const qp_settings *st, qp_solution *sol)
 {
     memset(sol, 0, sizeof *sol);
     ipm w;
-    if (ipm_alloc(&w, p)) return -1;
+    if (ipm_alloc(&w, p, st->dense_kkt)) return -1;
     size_t n = w.n, np = w.np, m = w.m;
     int fail = 0;
     double *x = xcalloc(n, sizeof(double), &fail), *y = xcalloc(np, sizeof(double), &fail);
@@ -685,7 +909,7 @@ int qp_ipm_solve(const qp_problem *p, const qp_settings *st, qp_solution *sol)
             for (size_t j = 0; j < n; j++) dx[j] = 0;
             qp_csr_tmul(&p->A, y, dx, 1.0, 1.0);
             qp_csr_tmul(&p->G, z, dx, 1.0, 1.0);
-            if (nrm2(dx, n) / resx0 <= st->feastol * -bh && -bh > 1e3) {
+            if (nrm2(dx, n) / resx0 <= fmax(st->feastol, CERT_TOL) * -bh && -bh > 1e3) {
                 sol->status = QP_PRIMAL_INFEASIBLE;
                 break;
             }
@@ -697,7 +921,7 @@ int qp_ipm_solve(const qp_problem *p, const qp_settings *st, qp_solution *sol)
             qp_csr_mul(&p->G, x, dz, 1.0, 0.0);
             for (size_t i = 0; i < m; i++) dz[i] += s[i];
             gx = nrm2(dz, m);
-            double thr = st->feastol * -qx;
+            double thr = fmax(st->feastol, CERT_TOL) * -qx;
             if (nrm2(px, n) <= thr && nrm2(dy, np) <= thr && gx <= thr && -qx > 1e3 * resx0) {
                 sol->status = QP_DUAL_INFEASIBLE;
                 break;
