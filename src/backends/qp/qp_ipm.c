@@ -132,7 +132,28 @@ typedef struct ipm {
     int *bpos, *lpos, *bcol, *lcol;
     double *C, *KLB, *dL, *tb;
     unsigned char *arow;
+    /* the support of P (columns with a nonzero): with one variable per
+     * scenario it is a small corner of n, and P x, the arrow build and the
+     * column choice only need that corner (Ps, nps x nps) */
+    size_t nps;
+    int *psup;
+    double *Ps;
 } ipm;
+
+/* y = P x through the support when it is small */
+static void ipm_pmul(const ipm *w, const double *x, double *y)
+{
+    const qp_problem *p = w->p;
+    if (!w->Ps) { pmul(p, x, y); return; }
+    size_t n = w->n, k = w->nps;
+    for (size_t i = 0; i < n; i++) y[i] = 0;
+    for (size_t a = 0; a < k; a++) {
+        double s = 0;
+        const double *row = w->Ps + a * k;
+        for (size_t b = 0; b < k; b++) s += row[b] * x[w->psup[b]];
+        y[w->psup[a]] = s;
+    }
+}
 
 static void *xcalloc(size_t n, size_t sz, int *fail)
 {
@@ -147,7 +168,7 @@ static void ipm_free(ipm *w)
     free(w->K); free(w->Hd); free(w->X); free(w->S); free(w->Dm); free(w->Ad); free(w->mark); free(w->cols);
     free(w->U);
     free(w->bpos); free(w->lpos); free(w->bcol); free(w->lcol); free(w->C); free(w->KLB); free(w->dL);
-    free(w->tb); free(w->arow);
+    free(w->tb); free(w->arow); free(w->psup); free(w->Ps);
     free(w->t); free(w->u); free(w->v); free(w->r1); free(w->r2); free(w->gdx); free(w->dzt);
     free(w->dst); free(w->e1); free(w->e2); free(w->e3); free(w->e4); free(w->cx); free(w->cy);
     free(w->cz); free(w->cs); free(w->ct); free(w->tn);
@@ -168,10 +189,7 @@ static int detect_arrow(ipm *w, int *fail)
     unsigned char *cand = xcalloc(n, 1, fail);
     if (*fail) { free(deg); free(cand); return -1; }
     for (size_t j = 0; j < n; j++) cand[j] = 1;
-    if (p->P)
-        for (size_t i = 0; i < n; i++)
-            for (size_t j = 0; j < n; j++)
-                if (p->P[i * n + j] != 0) cand[i] = cand[j] = 0;
+    for (size_t a = 0; a < w->nps; a++) cand[w->psup[a]] = 0;   /* P is symmetric */
     const qp_csr *G = &p->G;
     for (size_t r = 0; r < G->m; r++)
         for (size_t k = G->start[r]; k < G->start[r + 1]; k++) {
@@ -235,7 +253,22 @@ static int ipm_alloc(ipm *w, const qp_problem *p, int dense_kkt)
     w->diag = !p->P && p->ncones == 0;
     for (size_t i = 0; i < p->l && w->diag; i++)
         if (p->G.start[i + 1] - p->G.start[i] != 1) w->diag = 0;
-    if (!w->diag && !dense_kkt && detect_arrow(w, &fail) == 0 && w->arrow) {
+    if (p->P) {
+        /* one pass over P for its support; kept only when it is small */
+        w->psup = xcalloc(n, sizeof(int), &fail);
+        if (!fail) {
+            for (size_t i = 0; i < n; i++)
+                for (size_t j = 0; j < n; j++)
+                    if (p->P[i * n + j] != 0) { w->psup[w->nps++] = (int)i; break; }
+            if (2 * w->nps <= n) {
+                size_t k = w->nps;
+                w->Ps = xcalloc(k * k, sizeof(double), &fail);
+                for (size_t a = 0; a < k && !fail; a++)
+                    for (size_t b = 0; b < k; b++) w->Ps[a * k + b] = p->P[(size_t)w->psup[a] * n + (size_t)w->psup[b]];
+            }
+        }
+    }
+    if (!w->diag && !dense_kkt && !fail && detect_arrow(w, &fail) == 0 && w->arrow) {
         size_t nb = w->nb, nl = w->nl;
         w->C = xcalloc(nb * nb, sizeof(double), &fail);
         w->KLB = xcalloc(nl * nb, sizeof(double), &fail);
@@ -476,10 +509,12 @@ static int build_and_factor_arrow(ipm *w, double reg)
     memset(w->C, 0, nb * nb * sizeof *w->C);
     memset(w->KLB, 0, nl * nb * sizeof *w->KLB);
     memset(w->dL, 0, nl * sizeof *w->dL);
-    if (p->P)
-        for (size_t i = 0; i < n; i++)
-            for (size_t j = 0; j <= i; j++)
-                if (p->P[i * n + j] != 0) arrow_add(w, (int)i, (int)j, p->P[i * n + j]);
+    for (size_t a = 0; a < w->nps; a++)
+        for (size_t b = 0; b < w->nps; b++) {
+            int i = w->psup[a], j = w->psup[b];
+            double v = p->P[(size_t)i * n + (size_t)j];
+            if (j <= i && v != 0) arrow_add(w, i, j, v);
+        }
     if (p->Pdiag)
         for (size_t i = 0; i < n; i++) arrow_add(w, (int)i, (int)i, p->Pdiag[i]);
     const qp_csr *G = &p->G;
@@ -633,7 +668,7 @@ static void newton(ipm *w, const double *rx, const double *ry, const double *rz,
     /* residuals of the computed direction */
     for (size_t j = 0; j < n; j++) w->e1[j] = -rx[j];
     if (p->P || p->Pdiag) {
-        pmul(p, dx, w->tn);
+        ipm_pmul(w, dx, w->tn);
         for (size_t i = 0; i < n; i++) w->e1[i] -= w->tn[i];
     }
     qp_csr_tmul(&p->A, dy, w->e1, -1.0, 1.0);
@@ -828,7 +863,7 @@ int qp_ipm_solve(const qp_problem *p, const qp_settings *st, qp_solution *sol)
     gsl_error_handler_t *old = gsl_set_error_handler_off();
     int blas_threads = openblas_get_num_threads();
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    if (n >= BLAS_THREADS_MIN_N && !w.diag && !getenv("OPENBLAS_NUM_THREADS") && cores > blas_threads)
+    if (n >= BLAS_THREADS_MIN_N && !w.diag && !w.arrow && !getenv("OPENBLAS_NUM_THREADS") && cores > blas_threads)
         openblas_set_num_threads((int)cores);
     double t0 = folio_now();
     const double resx0 = fmax(1.0, nrm2(p->q, n)), resy0 = fmax(1.0, nrm2(p->b, np)),
@@ -861,7 +896,7 @@ int qp_ipm_solve(const qp_problem *p, const qp_settings *st, qp_solution *sol)
     sol->status = QP_MAX_ITER;
     for (int it = 0;; it++) {
         /* residuals and costs */
-        pmul(p, x, px);
+        ipm_pmul(&w, x, px);
         for (size_t j = 0; j < n; j++) rx[j] = px[j] + p->q[j];
         qp_csr_tmul(&p->A, y, rx, 1.0, 1.0);
         qp_csr_tmul(&p->G, z, rx, 1.0, 1.0);
@@ -891,7 +926,7 @@ int qp_ipm_solve(const qp_problem *p, const qp_settings *st, qp_solution *sol)
         }
         /* close to the optimum: try to jump to the exact vertex */
         if (pres <= 1e-6 && dres <= 1e-6 && relgap <= 1e-1 && crossover(&w, x, y, z, s)) {
-            pmul(p, x, px);
+            ipm_pmul(&w, x, px);
             sol->pcost = 0.5 * dotp(x, px, n) + dotp(p->q, x, n);
             sol->dcost = sol->pcost;
             sol->gap = dotp(s, z, m);
