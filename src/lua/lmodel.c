@@ -78,14 +78,14 @@ static void ensure_scratch(lua_State *L, lmodel *lm, size_t n)
 
 /* ---- folio.model(name) --------------------------------------------------- */
 
-/* Pushes a model userdata owning m (or a new model named name). */
-static lmodel *push_model(lua_State *L, const char *name, folio_model *m)
+/* Pushes an empty model userdata; the caller attaches lm->m. It exists
+ * (and will be collected) before the C model does, so nothing leaks if
+ * creating or reading that model raises an error. */
+static lmodel *push_model(lua_State *L)
 {
     lmodel *lm = lua_newuserdatauv(L, sizeof *lm, 1);
     memset(lm, 0, sizeof *lm);
     luaL_setmetatable(L, LMODEL_MT);
-    lm->m = m ? m : folio_model_new(name);
-    if (!lm->m) luaL_error(L, "out of memory creating model");
     lm->serial = next_serial++;
     lua_createtable(L, 0, 3);
     lua_newtable(L); lua_setfield(L, -2, "vars");
@@ -102,7 +102,9 @@ static lmodel *push_model(lua_State *L, const char *name, folio_model *m)
 static int l_model(lua_State *L)
 {
     const char *name = luaL_optstring(L, 1, "model");
-    push_model(L, name, NULL);
+    lmodel *lm = push_model(L);
+    lm->m = folio_model_new(name);
+    if (!lm->m) return luaL_error(L, "out of memory creating model");
     return 1;
 }
 
@@ -117,11 +119,9 @@ static int l_read_model(lua_State *L)
     else if (len > 4 && !strcmp(path + len - 4, ".mps")) fmt = FOLIO_FORMAT_MPS;
     else return luaL_error(L, "read_model: '%s': the file name must end in .lp or .mps", path);
     char err[600];
-    lmodel *lm = push_model(L, path, folio_model_new("placeholder"));
-    folio_model *m = folio_model_read(path, fmt, err, sizeof err);
-    if (!m) return luaL_error(L, "%s", err);
-    folio_model_free(lm->m);
-    lm->m = m;
+    lmodel *lm = push_model(L);
+    lm->m = folio_model_read(path, fmt, err, sizeof err);
+    if (!lm->m) return luaL_error(L, "%s", err);
     return 1;
 }
 
