@@ -436,6 +436,28 @@ local function solve_model(self, names, mu, cov, obj, c)
   return r, m, w, kappa, cvar
 end
 
+-- When a solve ends with neither an optimum nor a certificate, an easier
+-- problem on the same limits decides feasibility: with a CVaR limit, the
+-- LP of the smallest CVaR under the other limits; for a ratio objective
+-- (whose scaled problem has no certificate of its own), MinVolatility.
+-- Returns the probe's result and a message when infeasibility is proved.
+local function prove_infeasible(self, names, mu, cov, c, status, ratio)
+  if status == "optimal" or status == "infeasible" then return nil end
+  if c.max_cvar then
+    local probe = solve_model(self, names, mu, cov, { kind = "MinCVaR" }, c)
+    if probe.status == "infeasible" then return probe, "the limits other than max_cvar are infeasible" end
+    if probe.status == "optimal" and probe.objective > c.max_cvar + 1e-9 * (1 + math.abs(c.max_cvar)) then
+      return probe, ("max_cvar %.6g is below the smallest CVaR the other limits allow (%.6g)")
+        :format(c.max_cvar, probe.objective)
+    end
+  elseif ratio and status == "numerical_error" then
+    local probe = solve_model(self, names, mu, cov, X.MinVolatility {}, c)
+    if probe.status == "infeasible" then
+      return probe, "the constraints are infeasible (proved on the same limits without the ratio objective)"
+    end
+  end
+end
+
 local Result = {}
 Result.__index = Result
 
@@ -524,27 +546,10 @@ function Opt:optimize(a)
                      retried_at_default_tolerance = retried },
     result = r, risk_free_rate = obj.risk_free_rate or 0,
   }, Result)
-  if c.max_cvar and r.status ~= "optimal" and r.status ~= "infeasible" then
-    -- near its minimum a CVaR limit can leave the QP without a certificate
-    -- either way; the LP of the smallest CVaR under the other limits decides
-    local probe = solve_model(self, names, mu, cov, { kind = "MinCVaR" }, c)
-    if probe.status == "infeasible" then
-      res.optimization_status, res.result = "infeasible", probe
-      res.message = "the limits other than max_cvar are infeasible"
-    elseif probe.status == "optimal" and probe.objective > c.max_cvar + 1e-9 * (1 + math.abs(c.max_cvar)) then
-      res.optimization_status, res.result = "infeasible", probe
-      res.message = ("max_cvar %.6g is below the smallest CVaR the other limits allow (%.6g)")
-        :format(c.max_cvar, probe.objective)
-    end
-  end
-  if kappa and res.optimization_status == "numerical_error" then
-    -- the scaled problem of a ratio objective has no infeasibility
-    -- certificate of its own; the same limits under MinVolatility do
-    local probe = solve_model(self, names, mu, cov, X.MinVolatility {}, c)
-    if probe.status == "infeasible" then
-      res.optimization_status, res.result = "infeasible", probe
-      res.message = "the constraints are infeasible (proved on the same limits without the ratio objective)"
-    end
+  local probe, why = prove_infeasible(self, names, mu, cov, c, r.status, kappa ~= nil)
+  if probe then
+    res.optimization_status, res.result, res.message = "infeasible", probe, why
+    return res
   end
   if not r.has_solution then return res end
   local k = kappa and r:value(kappa) or 1
