@@ -21,13 +21,16 @@ local function objective(kind, fields)
   end
 end
 
-X.MinVolatility = objective("MinVolatility", {})
-X.MaxSharpeRatio = objective("MaxSharpeRatio", { risk_free_rate = true })
-X.MeanVariance = objective("MeanVariance", { risk_aversion = true })
-X.TargetReturn = objective("TargetReturn", { target_return = true })
-X.TargetVolatility = objective("TargetVolatility", { target_vol = true })
+-- l2_reg = gamma adds gamma * ||w||^2 to every QP objective (subtracted
+-- when maximising); for the ratio objectives it acts on the scaled
+-- weights, i.e. the ratio is taken with Sigma + gamma I as the risk
+X.MinVolatility = objective("MinVolatility", { l2_reg = true })
+X.MaxSharpeRatio = objective("MaxSharpeRatio", { risk_free_rate = true, l2_reg = true })
+X.MeanVariance = objective("MeanVariance", { risk_aversion = true, l2_reg = true })
+X.TargetReturn = objective("TargetReturn", { target_return = true, l2_reg = true })
+X.TargetVolatility = objective("TargetVolatility", { target_vol = true, l2_reg = true })
 X.RiskParity = objective("RiskParity", { budgets = true })
-X.MaxDiversification = objective("MaxDiversification", {})
+X.MaxDiversification = objective("MaxDiversification", { l2_reg = true })
 -- (ExposureUniverse is defined below)
 
 local CONSTRAINT_FIELDS = {
@@ -38,15 +41,11 @@ local CONSTRAINT_FIELDS = {
   current_weights = true, transaction_costs = true, max_turnover = true,
   max_cvar = true, scenarios = true, scenario_probabilities = true, cvar_alpha = true,
 }
-local NOT_YET = {}
 
 function X.ExposureConstraints(o)
   o = o or {}
-  for k, v in pairs(o) do
-    if NOT_YET[k] and v ~= false then
-      error(("ExposureConstraints: '%s' is not supported yet (issue 4 is in progress)"):format(k), 2)
-    end
-    if not CONSTRAINT_FIELDS[k] and not NOT_YET[k] then
+  for k in pairs(o) do
+    if not CONSTRAINT_FIELDS[k] then
       error(("ExposureConstraints: unknown field '%s'"):format(tostring(k)), 2)
     end
   end
@@ -240,6 +239,40 @@ local function bounds_of(names, c)
   return lo, hi
 end
 
+-- Lower Cholesky factor of a covariance (S = L L'); a zero pivot of a
+-- semidefinite S gives a zero column, so ||L'x|| = sqrt(x'Sx) still holds.
+local function cholesky_lower(S, n, what)
+  local L = {}
+  for i = 1, n do
+    L[i] = {}
+    for j = 1, i do
+      local v = S[i][j]
+      for k = 1, j - 1 do v = v - L[i][k] * L[j][k] end
+      if i == j then
+        if v < -1e-10 * (1 + math.abs(S[i][i])) then error(what .. " is not positive semidefinite", 3) end
+        L[i][i] = math.sqrt(math.max(v, 0))
+      else
+        L[i][j] = L[j][j] > 0 and v / L[j][j] or 0
+      end
+    end
+  end
+  return L
+end
+
+-- the cone ||L'x|| <= t, the SOC form of sqrt(x'Sx) <= t; x(i) gives the
+-- expression of the i-th exposure
+local function risk_cone(m, name, L, n, x, t)
+  local members = {}
+  for k = 1, n do
+    local terms = {}
+    for i = k, n do
+      if L[i][k] ~= 0 then terms[#terms + 1] = L[i][k] * x(i) end
+    end
+    members[k] = folio.sum(terms)
+  end
+  m:soc(name, members, "<=", t)
+end
+
 local function solve_model(self, names, mu, cov, obj, c)
   local n = #names
   local lo, hi = bounds_of(names, c)
@@ -259,9 +292,6 @@ local function solve_model(self, names, mu, cov, obj, c)
   if sharpe then
     if budget == false or budget == 0 then
       error("optimize: " .. obj.kind .. " needs a positive budget", 3)
-    end
-    for _, k in ipairs { "max_volatility", "max_tracking_error", "max_total_notional" } do
-      if c[k] then error(("optimize: %s with %s is not supported yet"):format(k, obj.kind), 3) end
     end
     kappa = m:var("kappa", { lb = 0 })
   end
@@ -294,7 +324,7 @@ local function solve_model(self, names, mu, cov, obj, c)
     local p = m:var("long", I, { lb = 0 })
     local q = m:var("short", I, { lb = 0 })
     m:st("split", I, function(e) return w[e], "==", p[e] - q[e] end)
-    m:st("max_total_notional", folio.sum(p) + folio.sum(q), "<=", c.max_total_notional)
+    m:st("max_total_notional", folio.sum(p) + folio.sum(q), "<=", scaled(c.max_total_notional))
   end
   if c.max_concentration then
     -- no single exposure above the cap, on either side
@@ -313,7 +343,11 @@ local function solve_model(self, names, mu, cov, obj, c)
   -- holdings: binaries z for cardinality and correlation-pair exclusion
   local pairs_t = c.max_correlation_pairs
   if c.min_exposures or c.max_exposures or pairs_t then
-    if sharpe then error(("optimize: cardinality and correlation pairs with %s are not supported yet"):format(obj.kind), 3) end
+    -- y = kappa w with z binary would need y <= M z with kappa unbounded
+    if sharpe then
+      error(("optimize: holding limits with %s are not convex after its homogenising transform; "
+             .. "use TargetReturn over a range of returns (efficient_frontier)"):format(obj.kind), 3)
+    end
     for i, e in ipairs(names) do
       if lo[i] < 0 then error(("optimize: holding limits need long-only weights ('%s' may go short)"):format(e), 3) end
       if hi[i] == math.huge then error(("optimize: holding limits need a finite maximum weight for '%s'"):format(e), 3) end
@@ -346,14 +380,13 @@ local function solve_model(self, names, mu, cov, obj, c)
   -- trading against current weights: turnover and proportional costs
   local cost
   if c.max_turnover or c.transaction_costs then
-    if sharpe then error(("optimize: turnover and costs with %s are not supported yet"):format(obj.kind), 3) end
     if not c.current_weights then error("optimize: max_turnover and transaction_costs need current_weights", 3) end
     local w0 = {}
     for _, e in ipairs(names) do w0[e] = c.current_weights[e] or 0 end
     local buy = m:var("buy", I, { lb = 0 })
     local sell = m:var("sell", I, { lb = 0 })
-    m:st("trade", I, function(e) return w[e] - w0[e], "==", buy[e] - sell[e] end)
-    if c.max_turnover then m:st("max_turnover", folio.sum(buy) + folio.sum(sell), "<=", c.max_turnover) end
+    m:st("trade", I, function(e) return w[e] - scaled(w0[e]), "==", buy[e] - sell[e] end)
+    if c.max_turnover then m:st("max_turnover", folio.sum(buy) + folio.sum(sell), "<=", scaled(c.max_turnover)) end
     if c.transaction_costs then
       local tc = c.transaction_costs
       cost = folio.sum(I, function(e)
@@ -363,13 +396,26 @@ local function solve_model(self, names, mu, cov, obj, c)
     end
   end
   local risk = folio.quad(w, cov)
-  if c.max_volatility then m:st("max_volatility", risk, "<=", c.max_volatility ^ 2) end
+  -- under the ratio transform sqrt(y'Sy) <= s kappa is a cone, not a quadratic row
+  local L = sharpe and (c.max_volatility or c.max_tracking_error) and cholesky_lower(cov, n, "optimize: cov")
+  if c.max_volatility then
+    if sharpe then
+      risk_cone(m, "max_volatility", L, n, function(i) return w[names[i]] end, c.max_volatility * kappa)
+    else
+      m:st("max_volatility", risk, "<=", c.max_volatility ^ 2)
+    end
+  end
   if c.max_tracking_error then
     if not c.benchmark then error("optimize: max_tracking_error needs a benchmark", 3) end
     local b = keyed(c.benchmark, names, "benchmark")
-    local active = {}
-    for i, e in ipairs(names) do active[i] = w[e] - b[i] end
-    m:st("max_tracking_error", folio.quad(active, cov), "<=", c.max_tracking_error ^ 2)
+    if sharpe then
+      risk_cone(m, "max_tracking_error", L, n, function(i) return w[names[i]] - b[i] * kappa end,
+                c.max_tracking_error * kappa)
+    else
+      local active = {}
+      for i, e in ipairs(names) do active[i] = w[e] - b[i] end
+      m:st("max_tracking_error", folio.quad(active, cov), "<=", c.max_tracking_error ^ 2)
+    end
   end
   local cvar
   if c.max_cvar then
@@ -393,34 +439,40 @@ local function solve_model(self, names, mu, cov, obj, c)
   for i, e in ipairs(names) do muk[e] = mu[i] end
   local ret = folio.dot(muk, w)
   if cost then
-    if obj.kind == "MinVolatility" then
+    if obj.kind == "MinVolatility" or obj.kind == "MaxDiversification" then
       error("optimize: transaction_costs need an objective with returns (costs are subtracted from them)", 3)
     end
     ret = ret - cost     -- returns net of trading costs
   end
+  local l2 = obj.l2_reg
+  if l2 ~= nil and not (type(l2) == "number" and l2 >= 0 and l2 < math.huge) then
+    error("optimize: l2_reg must be a finite number >= 0", 3)
+  end
+  local reg = (l2 and l2 > 0) and l2 * folio.sum(I, function(e) return w[e] * w[e] end) or 0
   if obj.kind == "MinCVaR" then
     -- objective set with the CVaR rows above
   elseif obj.kind == "MinVolatility" then
-    m:minimize(risk)
+    m:minimize(risk + reg)
   elseif sharpe then
     local a = {}
     for i, e in ipairs(names) do
       a[e] = obj.kind == "MaxSharpeRatio" and mu[i] - rf or math.sqrt(cov[i][i])
     end
-    m:st("excess_return", folio.dot(a, w), "==", 1)
-    m:minimize(risk)
+    -- costs come off the excess return: (mu - rf)'y - c(buy + sell) = 1
+    m:st("excess_return", cost and folio.dot(a, w) - cost or folio.dot(a, w), "==", 1)
+    m:minimize(risk + reg)
   elseif obj.kind == "MeanVariance" then
     -- utility, maximised: shadow prices are gains per unit of a limit
     local lambda = obj.risk_aversion or 1
-    m:maximize(ret - (lambda / 2) * risk)
+    m:maximize(ret - (lambda / 2) * risk - reg)
   elseif obj.kind == "TargetReturn" then
     if type(obj.target_return) ~= "number" then error("optimize: TargetReturn needs target_return", 3) end
     m:st("target_return", ret, ">=", obj.target_return)
-    m:minimize(risk)
+    m:minimize(risk + reg)
   elseif obj.kind == "TargetVolatility" then
     if type(obj.target_vol) ~= "number" then error("optimize: TargetVolatility needs target_vol", 3) end
     m:st("target_volatility", risk, "<=", obj.target_vol ^ 2)
-    m:maximize(ret)
+    m:maximize(ret - reg)
   else
     error(("optimize: unknown objective %s"):format(tostring(obj.kind)), 3)
   end
@@ -499,7 +551,8 @@ end
 function Opt:risk_parity(names, mu, cov, obj, c)
   for k, v in pairs(c) do
     if k ~= "kind" and v ~= false and not (k == "bounds" and v[1] == 0) and not (k == "budget" and v == 1) then
-      error(("optimize: RiskParity with '%s' is not supported yet"):format(k), 3)
+      error(("optimize: RiskParity takes no '%s': its weights are fixed by the risk budgets "
+             .. "(long-only, fully invested)"):format(k), 3)
     end
   end
   local n = #names
@@ -572,6 +625,23 @@ function Opt:optimize(a)
         res.active_constraints[#res.active_constraints + 1] = row.name
         if row.dual then res.shadow_prices[row.name] = row.dual end
       end
+    end
+  end
+  -- the ratio objectives hold their risk limits as cones, judged on the weights
+  if kappa then
+    local function cone_binds(name, value, limit)
+      if limit and value >= limit * (1 - 1e-6) then
+        res.active_constraints[#res.active_constraints + 1] = name
+        res.shadow_prices[name] = r:dual(name)
+      end
+    end
+    cone_binds("max_volatility", res.volatility, c.max_volatility)
+    if c.max_tracking_error then
+      local b, te = keyed(c.benchmark, names, "benchmark"), 0
+      for i = 1, #names do
+        for j = 1, #names do te = te + (wv[i] - b[i]) * cov[i][j] * (wv[j] - b[j]) end
+      end
+      cone_binds("max_tracking_error", math.sqrt(math.max(te, 0)), c.max_tracking_error)
     end
   end
   return res
@@ -690,27 +760,9 @@ function Opt:optimize_robust(a)
     local kappa = u.kappa or 1
     local S = u.cov_mu or cov
     check_cov(S, n)
-    -- L from a Cholesky factorisation of cov_mu (which must be definite)
-    local L = {}
-    for i = 1, n do
-      L[i] = {}
-      for j = 1, i do
-        local v = S[i][j]
-        for k = 1, j - 1 do v = v - L[i][k] * L[j][k] end
-        if i == j then
-          if not (v > 0) then error("optimize_robust: cov_mu is not positive definite", 2) end
-          L[i][i] = math.sqrt(v)
-        else
-          L[i][j] = v / L[j][j]
-        end
-      end
-    end
+    local L = cholesky_lower(S, n, "optimize_robust: cov_mu")
     local t = m:var("uncertainty", { lb = 0 })
-    local members = {}
-    for k = 1, n do
-      members[k] = folio.sum(names, function(e) local i = pos[e]; if i >= k then return L[i][k] * w[e] end end)
-    end
-    m:soc("uncertainty", members, "<=", t)
+    risk_cone(m, "uncertainty", L, n, function(i) return w[names[i]] end, t)
     worst = worst - kappa * t
   end
   m:maximize(worst - (lambda / 2) * folio.quad(w, cov))

@@ -229,9 +229,11 @@ static int check_terms(folio_model *m, const char *what, const char *name, size_
     return 0;
 }
 
-/* Appends n terms to the nonzero arrays, summing duplicates and dropping
- * zeros; returns the number kept. Terms must be checked. */
-static size_t append_merged(folio_model *m, size_t base, size_t n, const int *idx, const double *val)
+/* Appends n terms to oidx/oval from position base (the row or cone
+ * arrays), summing duplicates and dropping zeros; returns the number kept.
+ * Terms must be checked. */
+static size_t append_merged(folio_model *m, int *oidx, double *oval, size_t base, size_t n, const int *idx,
+                            const double *val)
 {
     if (m->mark_cap < m->ncols) {
         size_t old = m->mark_cap, c = m->mark_cap;
@@ -243,21 +245,21 @@ static size_t append_merged(folio_model *m, size_t base, size_t n, const int *id
     for (size_t k = 0; k < n; k++) {
         int j = idx[k];
         long p = m->mark[j];
-        if (p >= (long)base && (size_t)p < len && m->nz_idx[p] == j) {
-            m->nz_val[p] += val[k];
+        if (p >= (long)base && (size_t)p < len && oidx[p] == j) {
+            oval[p] += val[k];
         } else {
             m->mark[j] = (long)len;
-            m->nz_idx[len] = j;
-            m->nz_val[len] = val[k];
+            oidx[len] = j;
+            oval[len] = val[k];
             len++;
         }
     }
     /* drop exact zeros (cancelled terms) */
     size_t w = base;
     for (size_t r = base; r < len; r++) {
-        if (m->nz_val[r] != 0.0) {
-            m->nz_idx[w] = m->nz_idx[r];
-            m->nz_val[w] = m->nz_val[r];
+        if (oval[r] != 0.0) {
+            oidx[w] = oidx[r];
+            oval[w] = oval[r];
             w++;
         }
     }
@@ -279,7 +281,7 @@ long folio_model_add_row(folio_model *m, const char *name, size_t n, const int *
     m->nz_cap = c;
     size_t off = intern(m, "constraint", name, 'r', m->nrows);
     if (off == SIZE_MAX) return -1;
-    size_t kept = append_merged(m, m->nz_len, n, idx, val);
+    size_t kept = append_merged(m, m->nz_idx, m->nz_val, m->nz_len, n, idx, val);
     if (kept == SIZE_MAX) {
         folio_model_fail(m, FOLIO_ERR_NOMEM, "out of memory adding constraint");
         return -1;
@@ -373,21 +375,24 @@ long folio_model_add_soc(folio_model *m, const char *name, size_t k, const size_
     m->aff_nz_cap = ci < cv ? ci : cv;
     size_t off = intern(m, "cone", name, 'k', m->ncones);
     if (off == SIZE_MAX) return -1;
-    /* right-hand side first, then the members */
-    if (nt) {
-        memcpy(m->aff_idx + m->aff_len, tidx, nt * sizeof *tidx);
-        memcpy(m->aff_val + m->aff_len, tval, nt * sizeof *tval);
+    /* right-hand side first, then the members; each with duplicates summed
+     * (so a member never has more terms than the model has columns) */
+    size_t kept = append_merged(m, m->aff_idx, m->aff_val, m->aff_len, nt, tidx, tval);
+    if (kept == SIZE_MAX) {
+        folio_model_fail(m, FOLIO_ERR_NOMEM, "out of memory adding cone");
+        return -1;
     }
-    m->aff_len += nt;
+    m->aff_len += kept;
     m->aff_cst[m->naff] = t0;
     m->aff_start[++m->naff] = m->aff_len;
     for (size_t r = 0; r < k; r++) {
-        size_t len = start[r + 1] - start[r];
-        if (len) {
-            memcpy(m->aff_idx + m->aff_len, idx + start[r], len * sizeof *idx);
-            memcpy(m->aff_val + m->aff_len, val + start[r], len * sizeof *val);
+        kept = append_merged(m, m->aff_idx, m->aff_val, m->aff_len, start[r + 1] - start[r], idx + start[r],
+                             val + start[r]);
+        if (kept == SIZE_MAX) {
+            folio_model_fail(m, FOLIO_ERR_NOMEM, "out of memory adding cone");
+            return -1;
         }
-        m->aff_len += len;
+        m->aff_len += kept;
         m->aff_cst[m->naff] = cst[r];
         m->aff_start[++m->naff] = m->aff_len;
     }

@@ -527,6 +527,21 @@ static void test_add_soc(void **state)
     assert_int_equal(m->aff_start[5] - m->aff_start[4], 2);
     assert_int_equal(m->aff_idx[m->aff_start[4]], 1);
 
+    /* repeated columns in a member or on the right are summed, so a member
+     * never holds more terms than there are columns (the QP engine's row
+     * buffers rely on it) */
+    size_t start3[] = { 0, 5 };
+    int idx3[] = { 0, 1, 0, 0, 1 };
+    double val3[] = { 1, 2, 1, 1, -2 };
+    int tidx3[] = { 2, 2, 2, 2 };
+    double tval3[] = { 1, 1, 1, 1 };
+    assert_int_equal(folio_model_add_soc(m, "merged", 1, start3, idx3, val3, cst, 4, tidx3, tval3, 0), 2);
+    size_t a0 = m->cone_start[2];
+    assert_int_equal(m->aff_start[a0 + 1] - m->aff_start[a0], 1);   /* 4 t terms -> one */
+    assert_true(m->aff_idx[m->aff_start[a0]] == 2 && m->aff_val[m->aff_start[a0]] == 4);
+    assert_int_equal(m->aff_start[a0 + 2] - m->aff_start[a0 + 1], 1); /* x1 cancels, x0 sums to 3 */
+    assert_true(m->aff_idx[m->aff_start[a0 + 1]] == 0 && m->aff_val[m->aff_start[a0 + 1]] == 3);
+
     /* cones are not rows and add no linear nonzeros */
     assert_int_equal(folio_model_nrows(m), 0);
     assert_int_equal(folio_model_nnz(m), 0);

@@ -99,8 +99,8 @@ command -v glpsol >/dev/null || { echo "FAIL: glpsol not found (apt-get install 
 [ -x "$FOLIO" ] || { echo "FAIL: folio binary '$FOLIO' not found"; echo "0 passed, 1 failed"; exit 1; }
 
 # json_get FILE KEY: prints KEY of folio's result in FILE (an object, or an
-# array whose first element is the result); "<invalid>" when FILE is not
-# valid JSON, "<missing>" when KEY is absent; booleans as true/false.
+# array of results: the first object holding KEY); "<invalid>" when FILE is
+# not valid JSON, "<missing>" when KEY is absent; booleans as true/false.
 json_get() {
   "$PY" - "$1" "$2" <<'PYEOF'
 import json, sys
@@ -110,7 +110,7 @@ try:
 except (OSError, ValueError):
     print("<invalid>"); sys.exit(0)
 if isinstance(d, list):
-    d = d[0] if d else {}
+    d = next((x for x in d if isinstance(x, dict) and sys.argv[2] in x), {})
 v = d.get(sys.argv[2], "<missing>") if isinstance(d, dict) else "<missing>"
 print(json.dumps(v) if isinstance(v, (bool, dict, list)) else v)
 PYEOF

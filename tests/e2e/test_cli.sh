@@ -270,4 +270,29 @@ check "exposure_modes.lua: the 2.2% CVaR limit is above the minimum CVaR ($mincv
 check "exposure_modes.lua: max Sharpe under the CVaR limit is a number ($sharpe_cvar)" \
   awk -v v="$sharpe_cvar" 'BEGIN { exit !(v ~ /^[0-9.e+-]+$/ && v > 0.5) }'
 
+# one script per objective and mode: each runs, solves, and meets its own limit
+for model in minvol riskparity maxdiversification targetvol meanvariance targetreturn; do
+  run_folio run models/exposure_$model.lua --json "$WORK/x_$model.json"
+  expect_eq "exposure_$model.lua: exit code" 0 "$RC"
+  expect_eq "exposure_$model.lua: status" "optimal" "$(json_get "$WORK/x_$model.json" status)"
+done
+check "exposure_riskparity.lua: every risk budget met to 1e-8" \
+  awk -v v="$(json_get "$WORK/x_riskparity.json" largest_budget_miss)" 'BEGIN { exit !(v ~ /^[0-9.e+-]+$/ && v < 1e-8) }'
+expect_close "exposure_targetvol.lua: volatility at the 8% target" \
+  "$(json_get "$WORK/x_targetvol.json" volatility)" 0.08 1e-7
+expect_close "exposure_targetreturn.lua: return at the 6% target" \
+  "$(json_get "$WORK/x_targetreturn.json" expected_return)" 0.06 1e-7
+run_folio run models/exposure_scenarios.lua --json "$WORK/x_scen.json"
+expect_eq "exposure_scenarios.lua: exit code" 0 "$RC"
+expect_close "exposure_scenarios.lua: the CVaR limit binds" \
+  "$(json_get "$WORK/x_scen.json" capped_cvar)" "$(json_get "$WORK/x_scen.json" cvar_limit)" 1e-6
+run_folio run models/exposure_robust.lua --json "$WORK/x_rob.json"
+expect_eq "exposure_robust.lua: exit code" 0 "$RC"
+check "exposure_robust.lua: the ellipsoid's worst case is below the nominal return" \
+  awk -v a="$(json_get "$WORK/x_rob.json" ellipsoid_worst_case_return)" \
+      -v b="$(json_get "$WORK/x_rob.json" nominal_expected_return)" 'BEGIN { exit !(a ~ /^[-0-9.e+]+$/ && a < b) }'
+run_folio run models/exposure_multiperiod.lua --json "$WORK/x_mp.json"
+expect_eq "exposure_multiperiod.lua: exit code" 0 "$RC"
+expect_eq "exposure_multiperiod.lua: status" "optimal" "$(json_get "$WORK/x_mp.json" status)"
+
 finish

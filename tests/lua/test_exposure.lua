@@ -66,6 +66,21 @@ local ms = opt:optimize { exposures = names, cov = cov, mu = mu, constraints = o
 close_weights(ms, normalised(solve(cov, ex)), 1e-7, "max Sharpe equals the closed form")
 T.near(ms.sharpe_ratio, (ms.expected_return - rf) / ms.volatility, 1e-12, "Sharpe ratio field")
 
+-- L2 regularisation: min w'(S + g I)w on the budget is (S + g I)^-1 1 normalised,
+-- and max Sharpe with it is (S + g I)^-1 (mu - rf) normalised
+local g = 0.01
+local Sg = {}
+for i = 1, n do Sg[i] = {} for j = 1, n do Sg[i][j] = cov[i][j] + (i == j and g or 0) end end
+local mvr = opt:optimize { exposures = names, cov = cov, objective = folio.MinVolatility { l2_reg = g }, constraints = open }
+close_weights(mvr, normalised(solve(Sg, ones)), 1e-7, "l2_reg: min variance equals the ridge closed form")
+local msr = opt:optimize { exposures = names, cov = cov, mu = mu, constraints = open,
+  objective = folio.MaxSharpeRatio { risk_free_rate = rf, l2_reg = g } }
+close_weights(msr, normalised(solve(Sg, ex)), 1e-7, "l2_reg: max Sharpe equals the ridge closed form")
+T.raises(function() folio.RiskParity { l2_reg = 0.1 } end, "RiskParity: unknown option 'l2_reg'", "l2_reg: not for risk parity")
+T.raises(function()
+  opt:optimize { exposures = names, cov = cov, objective = folio.MinVolatility { l2_reg = -1 }, constraints = open }
+end, "optimize: l2_reg must be a finite number >= 0", "l2_reg: negative")
+
 -- each limit binding in a case built for it
 local long = function(extra)
   local c = { bounds = { 0, 1 } }
@@ -99,6 +114,79 @@ T.near(cat.shadow_prices.category_max_equity_beta, (utility_at(0.2501) - utility
 local vl = opt:optimize { exposures = names, cov = cov, mu = mu, objective = mean,
   constraints = long { max_volatility = 0.07 } }
 T.near(vl.volatility, 0.07, 1e-6, "max volatility binds")
+
+-- MaxSharpe under risk, notional and trading limits (cones and scaled rows
+-- in the homogenised problem). Reference: a golden-section search over the
+-- target return of the Sharpe ratio of TargetReturn solves under the same
+-- limits (the frontier's Sharpe is quasi-concave in the target).
+local function sharpe_by_search(extra, mu)
+  local c = long(extra)
+  local lo_r = opt:optimize { exposures = names, cov = cov, mu = mu, constraints = c,
+                              objective = folio.MeanVariance { risk_aversion = 1e6 } }.expected_return
+  local hi_r = opt:optimize { exposures = names, cov = cov, mu = mu, constraints = c,
+                              objective = folio.MeanVariance { risk_aversion = 1e-6 } }.expected_return
+  local function sh(r)
+    local res = opt:optimize { exposures = names, cov = cov, mu = mu, constraints = c,
+                               objective = folio.TargetReturn { target_return = r } }
+    return (r - rf) / res.volatility     -- r: the return net of any costs
+  end
+  local g1 = (math.sqrt(5) - 1) / 2
+  local a, b = lo_r, hi_r
+  for _ = 1, 60 do
+    local x1, x2 = b - g1 * (b - a), a + g1 * (b - a)
+    if sh(x1) < sh(x2) then a = x1 else b = x2 end
+  end
+  return sh((a + b) / 2)
+end
+local function sharpe_with(extra, what, check, mu_case)
+  local mu = mu_case or mu
+  local res = opt:optimize { exposures = names, cov = cov, mu = mu, constraints = long(extra),
+                             objective = folio.MaxSharpeRatio { risk_free_rate = rf } }
+  T.eq(res.optimization_status, "optimal", what .. ": status")
+  local net = res.expected_return
+  if extra.transaction_costs then
+    for _, e in ipairs(names) do net = net - extra.transaction_costs * math.abs(res.weights[e] - extra.current_weights[e]) end
+  end
+  T.near((net - rf) / res.volatility, sharpe_by_search(extra, mu), 1e-6, what .. ": Sharpe equals the search over targets")
+  if check then check(res) end
+  return res
+end
+local ms_free = opt:optimize { exposures = names, cov = cov, mu = mu, constraints = long {},
+                               objective = folio.MaxSharpeRatio { risk_free_rate = rf } }
+sharpe_with({ max_volatility = 0.052 }, "MaxSharpe + max_volatility", function(res)
+  T.ok(ms_free.volatility > 0.05, "MaxSharpe: the free tangency portfolio is above the 5.2% cap")
+  T.near(res.volatility, 0.052, 1e-7, "MaxSharpe + max_volatility: the cap binds")
+  T.ok(res.shadow_prices.max_volatility ~= nil, "MaxSharpe + max_volatility: listed with a shadow price")
+end)
+sharpe_with({ benchmark = { 0.2, 0.2, 0.2, 0.2, 0.2 }, max_tracking_error = 0.02 }, "MaxSharpe + max_tracking_error",
+  function(res)
+    local tv = 0
+    for i, ei in ipairs(names) do
+      for j, ej in ipairs(names) do tv = tv + (res.weights[ei] - 0.2) * cov[i][j] * (res.weights[ej] - 0.2) end
+    end
+    T.near(math.sqrt(tv), 0.02, 1e-7, "MaxSharpe + max_tracking_error: the limit binds")
+  end)
+local w_eq = {}
+for _, e in ipairs(names) do w_eq[e] = 0.2 end
+sharpe_with({ current_weights = w_eq, max_turnover = 0.3 }, "MaxSharpe + max_turnover", function(res)
+  local t = 0
+  for _, e in ipairs(names) do t = t + math.abs(res.weights[e] - 0.2) end
+  T.near(t, 0.3, 1e-7, "MaxSharpe + max_turnover: the limit binds")
+end)
+sharpe_with({ current_weights = w_eq, transaction_costs = 0.01 }, "MaxSharpe + transaction_costs")
+sharpe_with({ bounds = { -0.5, 1 }, max_total_notional = 1.3 }, "MaxSharpe + max_total_notional", function(res)
+  local gross = 0
+  for _, e in ipairs(names) do gross = gross + math.abs(res.weights[e]) end
+  T.near(gross, 1.3, 1e-7, "MaxSharpe + max_total_notional: the limit binds")
+  T.ok(res.weights.gold < -0.1, "MaxSharpe + max_total_notional: gold (mu -3%) is shorted")
+end, { 0.08, 0.035, 0.06, 0.07, -0.03 })
+T.eq(opt:optimize { exposures = names, cov = cov, mu = mu, objective = folio.MaxSharpeRatio { risk_free_rate = rf },
+  constraints = long { max_volatility = 0.045 } }.optimization_status, "infeasible",
+  "MaxSharpe + max_volatility below the minimum volatility (4.94%): infeasible")
+T.raises(function()
+  opt:optimize { exposures = names, cov = cov, mu = mu, objective = folio.MaxSharpeRatio {},
+    constraints = long { max_exposures = 2 } }
+end, "use TargetReturn over a range of returns (efficient_frontier)", "MaxSharpe + cardinality: explained")
 
 local bench = { 0.2, 0.2, 0.2, 0.2, 0.2 }
 local te = opt:optimize { exposures = names, cov = cov, mu = mu, objective = mean,
