@@ -5,6 +5,7 @@
 #include "lmodel.h"
 #include "ldata.h"
 #include "lstats.h"
+#include "lcim.h"
 #include "folio/folio.h"
 
 #include <string.h>
@@ -50,6 +51,10 @@ int luaopen_folio_core(lua_State *L)
     merge_into(L, core);
     luaopen_folio_stats(L);
     lua_setfield(L, core, "stats");
+    luaopen_folio_cim(L);
+    lua_setfield(L, core, "cim");
+    luaopen_folio_ising(L);
+    lua_setfield(L, core, "ising");
     lua_pushcfunction(L, l_backends);
     lua_setfield(L, core, "backends");
     lua_pushliteral(L, FOLIO_VERSION);
