@@ -164,6 +164,7 @@ do
                        "MeanVariance", "TargetReturn", "TargetVolatility", "RiskParity", "MaxDiversification", "ExposureUniverse" } do
     folio[k] = x[k]
   end
+  folio.cim = require("folio.cim").cim
 end
 
 return folio

@@ -79,4 +79,79 @@ function S.line(o)
   return table.concat(out, "\n")
 end
 
+-- S.series{title =, xlabel =, ylabel =, series = {{name =, points = {{x, y}, ...}}, ...},
+--   xlog =, ylog =}: several lines with a legend; on a log axis points at
+--   or below zero are left out
+local COLORS = { "#4f81bd", "#c0504d", "#9bbb59", "#8064a2", "#4bacc6", "#f79646", "#2c4d75", "#772c2a",
+                 "#5f7530", "#4d3b62" }
+function S.series(o)
+  local W, H, L, T, B, R = 620, 320, 70, 40, 50, 150
+  local function tx(v) return o.xlog and math.log(v, 10) or v end
+  local function ty(v) return o.ylog and math.log(v, 10) or v end
+  local function ok(p) return (not o.xlog or p[1] > 0) and (not o.ylog or p[2] > 0) end
+  local xmin, xmax, ymin, ymax = math.huge, -math.huge, math.huge, -math.huge
+  for _, sr in ipairs(o.series) do
+    for _, p in ipairs(sr.points) do
+      if ok(p) then
+        xmin, xmax = math.min(xmin, tx(p[1])), math.max(xmax, tx(p[1]))
+        ymin, ymax = math.min(ymin, ty(p[2])), math.max(ymax, ty(p[2]))
+      end
+    end
+  end
+  if xmin == math.huge then xmin, xmax, ymin, ymax = 0, 1, 0, 1 end
+  if xmax == xmin then xmax = xmin + 1 end
+  if ymax == ymin then ymax = ymin + 1 end
+  local function px(v) return L + (tx(v) - xmin) / (xmax - xmin) * (W - L - R) end
+  local function py(v) return H - B - (ty(v) - ymin) / (ymax - ymin) * (H - T - B) end
+  local function label(v, log) return string.format("%.3g", log and 10 ^ v or v) end
+  local out = {
+    ('<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="12">')
+      :format(W, H, W, H),
+    ('<text x="10" y="20" font-size="14" font-weight="bold">%s</text>'):format(esc(o.title or "")),
+    ('<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#888"/>'):format(L, H - B, W - R, H - B),
+    ('<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#888"/>'):format(L, T, L, H - B),
+    ('<text x="%d" y="%d" text-anchor="middle">%s%s</text>'):format((W - R + L) // 2, H - 12, esc(o.xlabel or ""),
+      o.xlog and " (log scale)" or ""),
+    ('<text x="14" y="%d" transform="rotate(-90 14 %d)" text-anchor="middle">%s%s</text>')
+      :format((H - B + T) // 2, (H - B + T) // 2, esc(o.ylabel or ""), o.ylog and " (log)" or ""),
+    ('<text x="%d" y="%d">%s</text><text x="%d" y="%d" text-anchor="end">%s</text>')
+      :format(L, H - B + 16, label(xmin, o.xlog), W - R, H - B + 16, label(xmax, o.xlog)),
+    ('<text x="%d" y="%d" text-anchor="end">%s</text><text x="%d" y="%d" text-anchor="end">%s</text>')
+      :format(L - 4, H - B, label(ymin, o.ylog), L - 4, T + 4, label(ymax, o.ylog)),
+  }
+  for k, sr in ipairs(o.series) do
+    local color = COLORS[(k - 1) % #COLORS + 1]
+    local path = {}
+    for _, p in ipairs(sr.points) do
+      if ok(p) then path[#path + 1] = (#path == 0 and "M" or "L") .. num(px(p[1])) .. "," .. num(py(p[2])) end
+    end
+    if #path > 0 then
+      out[#out + 1] = ('<path d="%s" fill="none" stroke="%s" stroke-width="1.5"/>'):format(table.concat(path, " "), color)
+    end
+    if #o.series > 1 and k <= 20 then
+      local y = T + (k - 1) * 14
+      out[#out + 1] = ('<rect x="%d" y="%d" width="10" height="3" fill="%s"/><text x="%d" y="%d">%s</text>')
+        :format(W - R + 10, y + 4, color, W - R + 24, y + 9, esc(sr.name or ""))
+    end
+  end
+  if #o.series > 20 then
+    out[#out + 1] = ('<text x="%d" y="%d">(+%d more)</text>'):format(W - R + 10, T + 20 * 14 + 9, #o.series - 20)
+  end
+  out[#out + 1] = "</svg>"
+  return table.concat(out, "\n")
+end
+
+-- S.stack{svg1, svg2, ...}: charts one above the other in one document
+function S.stack(parts)
+  local y, width, body = 0, 0, {}
+  for _, part in ipairs(parts) do
+    local w, h = part:match('width="(%d+)" height="(%d+)"')
+    w, h = tonumber(w), tonumber(h)
+    body[#body + 1] = (part:gsub("^<svg ", ('<svg x="0" y="%d" '):format(y), 1))
+    y, width = y + h, math.max(width, w)
+  end
+  return ('<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d">\n%s\n</svg>\n')
+    :format(width, y, width, y, table.concat(body, "\n"))
+end
+
 return S

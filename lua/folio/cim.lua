@@ -1,0 +1,257 @@
+-- folio.cim{...}: the CIM portfolio gradient flow (docs/cim.md). The
+-- right-hand side, Jacobian, projection and integration run in C
+-- (src/backends/cim/); this file maps names to positions, sets defaults,
+-- and computes the references: the exact stationary point (Cholesky), the
+-- constrained optimum of the same energy and the hard-equality optimum
+-- (both with folio's QP engine).
+local core = require "folio.core"
+
+local C = {}
+local Result = {}
+Result.__index = Result
+
+local KEYS = {
+  assets = true, mu = true, cov = true, Theta = true, gamma = true, groups = true, lambdas = true, budget = true,
+  limits = true, bounds = true, lower = true, upper = true, nu = true, Omega = true, sigma = true,
+  trading_cost = true, l1_smoothing = true, rho = true, integrator = true, linear_solver = true, rtol = true,
+  atol = true, grad_tol = true, t_max = true, max_steps = true, samples = true, seed = true, w0 = true,
+  references = true,
+}
+
+-- v keyed by asset name or aligned with the assets, or one number for all
+local function vector(v, names, what, default)
+  local n = #names
+  if v == nil then return default end
+  local out = {}
+  if type(v) == "number" then
+    for i = 1, n do out[i] = v end
+    return out
+  end
+  if type(v) ~= "table" then error(("cim: %s must be a number or a table"):format(what), 3) end
+  if #v > 0 then
+    if #v ~= n then error(("cim: %s has %d entries, expected %d"):format(what, #v, n), 3) end
+    for i = 1, n do out[i] = v[i] end
+    return out
+  end
+  local pos = {}
+  for i, e in ipairs(names) do pos[e] = i end
+  for k in pairs(v) do
+    if not pos[k] then error(("cim: %s names unknown asset '%s'"):format(what, tostring(k)), 3) end
+  end
+  for i, e in ipairs(names) do out[i] = v[e] or 0 end
+  return out
+end
+
+-- a list of assets (names or 1-based positions) as positions
+local function members(list, names, what)
+  local pos = {}
+  for i, e in ipairs(names) do pos[e] = i end
+  local out = {}
+  if type(list) ~= "table" then error(("cim: %s must be a list of assets"):format(what), 3) end
+  for k, a in ipairs(list) do
+    local i = type(a) == "number" and a or pos[a]
+    if not i then error(("cim: %s names unknown asset '%s'"):format(what, tostring(a)), 3) end
+    if math.type(i) ~= "integer" and i ~= math.floor(i) then
+      error(("cim: %s[%d] is not an asset index"):format(what, k), 3)
+    end
+    out[#out + 1] = math.tointeger(i)
+  end
+  return out
+end
+
+local function keyed(arr, names)
+  local t = {}
+  for i, e in ipairs(names) do t[e] = arr[i] end
+  return t
+end
+
+local function max_abs_diff(a, b)
+  local d = 0
+  for i = 1, #a do d = math.max(d, math.abs(a[i] - b[i])) end
+  return d
+end
+
+-- the energy (quadratic part) over the model's w, for the QP references
+local function qp_reference(p, names, hard)
+  local folio = require "folio"
+  local n = #names
+  local m = folio.model(hard and "cim_hard" or "cim_constrained")
+  local idx = {}
+  for i = 1, n do idx[i] = i end
+  local lo, hi = p.lower, p.upper
+  local w = m:var("w", idx, {
+    lb = function(i) return lo and lo[i] or -math.huge end,
+    ub = function(i) return hi and hi[i] or math.huge end,
+  })
+  local terms = { (p.gamma / 2) * folio.quad(w, p.theta) }
+  for i = 1, n do terms[#terms + 1] = -p.mu[i] * w[i] end
+  if p.nu and p.sigma > 0 then
+    for i = 1, n do
+      local om = p.omega and p.omega[i] or 0
+      terms[#terms + 1] = p.sigma * p.nu[i] * (w[i] - om) * (w[i] - om)
+    end
+  end
+  for k, g in ipairs(p.groups or {}) do
+    local s = folio.sum(g, function(i) return w[i] end)
+    if hard then
+      m:st("group_" .. k, s, "==", p.lambdas[k])
+    else
+      terms[#terms + 1] = p.rho * (s - p.lambdas[k]) * (s - p.lambdas[k])
+    end
+  end
+  for k, g in ipairs(p.limits or {}) do
+    m:st("limit_" .. k, folio.sum(g, function(i) return w[i] end), "<=", p.caps[k])
+  end
+  m:minimize(folio.sum(terms))
+  local r = m:solve { feastol = 1e-12, reltol = 1e-12, abstol = 1e-15 }
+  if not r.has_solution then return nil, r.status end
+  local out = {}
+  for i = 1, n do out[i] = r:value(w[i]) end
+  return out, r.status
+end
+
+-- a seeded start inside the boxes (a Park-Miller stream: no global state)
+local function random_start(seed, n, lo, hi)
+  local s = (math.tointeger(seed) or 1) % 2147483647
+  if s <= 0 then s = s + 2147483646 end
+  local w = {}
+  for i = 1, n do
+    s = (s * 16807) % 2147483647
+    local u = s / 2147483647
+    local a = lo and lo[i] > -math.huge and lo[i] or 0
+    local b = hi and hi[i] < math.huge and hi[i] or 2 / n
+    w[i] = a + u * (b - a)
+  end
+  return w
+end
+
+function C.cim(o)
+  if type(o) ~= "table" then error("cim: expected a table of options", 2) end
+  for k in pairs(o) do
+    if not KEYS[k] then error(("cim: unknown option '%s'"):format(tostring(k)), 2) end
+  end
+  local theta = o.cov or o.Theta
+  if o.cov and o.Theta then error("cim: give cov or Theta, not both", 2) end
+  if type(o.mu) ~= "table" then error("cim: mu is required", 2) end
+  if type(theta) ~= "table" then error("cim: cov (or Theta) is required", 2) end
+  local names = o.assets
+  if not names then
+    names = {}
+    for i = 1, #theta do names[i] = i end
+  end
+  local n = #names
+  local p = { mu = vector(o.mu, names, "mu"), theta = theta, gamma = o.gamma or 1 }
+  -- budget equalities: group 0 is every asset with lambda 1 (budget = false drops it)
+  local groups, lambdas = {}, {}
+  if o.budget ~= false then
+    local all = {}
+    for i = 1, n do all[i] = i end
+    groups[1], lambdas[1] = all, type(o.budget) == "number" and o.budget or 1
+  end
+  for k, g in ipairs(o.groups or {}) do
+    groups[#groups + 1] = members(g, names, ("groups[%d]"):format(k))
+    local l = o.lambdas and o.lambdas[k]
+    if type(l) ~= "number" then error(("cim: lambdas[%d] is missing for groups[%d]"):format(k, k), 2) end
+    lambdas[#lambdas + 1] = l
+  end
+  if #groups > 0 then p.groups, p.lambdas = groups, lambdas end
+  p.rho = o.rho or 1000
+  if o.limits then
+    p.limits, p.caps = {}, {}
+    for k, l in ipairs(o.limits) do
+      if type(l) ~= "table" or type(l.max) ~= "number" then
+        error(("cim: limits[%d] must be {assets = {...}, max = number}"):format(k), 2)
+      end
+      p.limits[k] = members(l.assets, names, ("limits[%d].assets"):format(k))
+      p.caps[k] = l.max
+    end
+  end
+  local b = o.bounds
+  if b then
+    p.lower = vector(b[1] == false and -math.huge or b[1], names, "bounds")
+    p.upper = vector(b[2] == false and math.huge or b[2], names, "bounds")
+  end
+  if o.lower then p.lower = vector(o.lower, names, "lower") end
+  if o.upper then p.upper = vector(o.upper, names, "upper") end
+  p.nu = vector(o.nu, names, "nu")
+  p.omega = vector(o.Omega, names, "Omega")
+  p.sigma = o.sigma or (p.nu and 1 or 0)
+  local tc = o.trading_cost or "smooth"
+  if tc ~= "smooth" and tc ~= "l1" then error("cim: trading_cost must be 'smooth' or 'l1'", 2) end
+  if tc == "l1" then
+    if not p.nu then error("cim: trading_cost = 'l1' needs nu", 2) end
+    p.l1_eps = o.l1_smoothing or 1e-4
+    if not (p.l1_eps > 0) then error("cim: l1_smoothing must be > 0", 2) end
+    if o.sigma == nil then p.sigma = 0 end   -- the real cost replaces its stand-in
+  elseif o.l1_smoothing then
+    error("cim: l1_smoothing goes with trading_cost = 'l1'", 2)
+  end
+  p.w0 = o.w0 and vector(o.w0, names, "w0") or (o.seed and random_start(o.seed, n, p.lower, p.upper)) or nil
+  local args = {}
+  for k, v in pairs(p) do if k ~= "groups" and k ~= "lambdas" and k ~= "limits" then args[k] = v end end
+  args.groups, args.lambdas, args.limits = p.groups, p.lambdas, p.limits
+  local exact_args = {}
+  for k, v in pairs(args) do exact_args[k] = v end
+  for _, k in ipairs { "integrator", "linear_solver", "rtol", "atol", "grad_tol", "t_max", "max_steps", "samples" } do
+    args[k] = o[k]
+  end
+  local r = core.cim.solve(args)
+  local res = setmetatable({
+    assets = names, status = r.status, message = r.message ~= "" and r.message or nil,
+    weights = keyed(r.weights, names), weights_array = r.weights, energy = r.energy, grad_norm = r.grad_norm,
+    t_end = r.t_end, max_violation = r.max_violation, stats = r.stats, trajectory = r.trajectory,
+  }, Result)
+  -- references: the exact stationary point of the penalised energy
+  -- without limits; with limits, the same energy's constrained optimum
+  exact_args.w0 = nil
+  local ex, note = core.cim.exact(exact_args)
+  res.exact_unconstrained = keyed(ex, names)
+  res.exact_note = note
+  local constrained = p.lower or p.upper or p.limits
+  if o.references == false then
+    res.exact = constrained and nil or res.exact_unconstrained
+  elseif constrained then
+    if p.l1_eps then
+      res.exact_note = "no constrained reference for the smoothed L1 cost (not a QP)"
+    else
+      local cw = qp_reference(p, names, false)
+      if cw then res.exact, res.exact_array = keyed(cw, names), cw end
+    end
+  else
+    res.exact, res.exact_array = res.exact_unconstrained, ex
+  end
+  if res.exact_array then res.distance = max_abs_diff(r.weights, res.exact_array) end
+  -- the hard-equality optimum, for the penalty error (about 1/rho)
+  if o.references ~= false and p.groups and not p.l1_eps then
+    local hw = qp_reference(p, names, true)
+    if hw then
+      res.hard = keyed(hw, names)
+      res.penalty_error = max_abs_diff(r.weights, hw)
+    end
+  end
+  return res
+end
+
+-- r:plot(path): the energy (top) and the weights (bottom) against time
+function Result:plot(path)
+  local folio = require "folio"
+  local svg = require "folio.svg"
+  local tr = self.trajectory
+  if #tr.t < 2 then error("cim: plot needs a trajectory (samples > 1)", 2) end
+  local e, series = {}, {}
+  local emin = math.huge
+  for k = 1, #tr.t do emin = math.min(emin, tr.energy[k]) end
+  for k = 1, #tr.t do e[k] = { tr.t[k], tr.energy[k] - emin } end
+  for i, name in ipairs(self.assets) do
+    local pts = {}
+    for k = 1, #tr.t do pts[k] = { tr.t[k], tr.weights[k][i] } end
+    series[i] = { name = tostring(name), points = pts }
+  end
+  folio.write_text(path, svg.stack {
+    svg.series { title = "Energy above its final value", xlabel = "t", ylabel = "E(w(t)) - E_min",
+                 series = { { name = "energy", points = e } }, xlog = true, ylog = true },
+    svg.series { title = "Weights", xlabel = "t", ylabel = "w_i(t)", series = series, xlog = true },
+  })
+end
+
+return C
