@@ -86,6 +86,7 @@ typedef struct {
     double *w;                   /* final weights (n) */
     double t_end, grad_norm, energy;
     long steps, rhs_evals, jac_evals, lin_iters, nonlin_iters, err_test_fails, projections;
+    long events;                 /* active-set changes (each re-initialises the integrator) */
     double time_s;
     double max_violation;        /* largest limit violation over accepted steps */
     size_t nsamples;

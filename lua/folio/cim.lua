@@ -54,6 +54,9 @@ local function members(list, names, what)
     if math.type(i) ~= "integer" and i ~= math.floor(i) then
       error(("cim: %s[%d] is not an asset index"):format(what, k), 3)
     end
+    if i < 1 or i > #names then
+      error(("cim: %s: asset index %d is out of range 1..%d"):format(what, i, #names), 3)
+    end
     out[#out + 1] = math.tointeger(i)
   end
   return out

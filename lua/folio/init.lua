@@ -151,6 +151,59 @@ end
 
 function folio.is_table(v) return getmetatable(v) == table_mt end
 
+-- folio.read_orlib(path): an OR-Library portfolio instance (Chang, Meade,
+-- Beasley and Sharaiha 2000): line 1 N, then N lines "mean stdev", then
+-- "i j corr" lines (1-based, upper triangle with the diagonal). Returns
+-- {n =, mu =, sd =, corr =, cov =, assets = {"asset1", ...}}.
+function folio.read_orlib(path)
+  local f, err = io.open(path, "r")
+  if not f then error("read_orlib: " .. err, 2) end
+  local text = f:read("a")
+  f:close()
+  local line_no, lines = 0, {}
+  for l in (text .. "\n"):gmatch("([^\n]*)\n") do lines[#lines + 1] = l end
+  local function nums(k)
+    line_no = k
+    local out = {}
+    for v in lines[k]:gmatch("%S+") do
+      local x = tonumber(v)
+      if not x then error(("read_orlib: %s:%d: '%s' is not a number"):format(path, k, v), 3) end
+      out[#out + 1] = x
+    end
+    return out
+  end
+  local n = math.tointeger(nums(1)[1])
+  if not n or n < 1 then error(("read_orlib: %s:1: expected the number of assets"):format(path), 2) end
+  local r = { n = n, mu = {}, sd = {}, corr = {}, cov = {}, assets = {} }
+  for i = 1, n do
+    local v = lines[i + 1] and nums(i + 1) or {}
+    if #v ~= 2 then error(("read_orlib: %s:%d: expected 'mean stdev'"):format(path, i + 1), 2) end
+    r.mu[i], r.sd[i], r.assets[i] = v[1], v[2], "asset" .. i
+    r.corr[i] = {}
+  end
+  for k = n + 2, #lines do
+    local v = nums(k)
+    if #v == 3 then
+      local i, j = math.tointeger(v[1]), math.tointeger(v[2])
+      if not i or not j or i < 1 or j < 1 or i > n or j > n then
+        error(("read_orlib: %s:%d: asset index out of range 1..%d"):format(path, k, n), 2)
+      end
+      r.corr[i][j], r.corr[j][i] = v[3], v[3]
+    elseif #v ~= 0 then
+      error(("read_orlib: %s:%d: expected 'i j corr'"):format(path, k), 2)
+    end
+  end
+  for i = 1, n do
+    r.cov[i] = {}
+    for j = 1, n do
+      local c = r.corr[i][j]
+      if not c then error(("read_orlib: %s: no correlation for assets %d and %d"):format(path, i, j), 2) end
+      r.cov[i][j] = c * r.sd[i] * r.sd[j]
+    end
+  end
+  return r
+end
+
 -- risk and return estimation (lua/folio/estimators.lua)
 do
   package.loaded.folio = folio   -- the estimators require "folio" lazily

@@ -2,14 +2,17 @@
  * the analytic Jacobian, or matrix-free PCG), CVODE Adams with fixed-point
  * iteration, ARKODE ERKStep with Dormand-Prince or Tsitouras 5(4).
  * Termination by root-finding on ||w - P(w - grad E)|| - grad_tol.
- * Limits hold at every accepted step: BDF through CVODE's projection hook,
- * ERK through its post-step hook, Adams by projecting and re-initialising
- * (CVODE allows projection only with BDF). */
+ * Limits: the flow is a hybrid system. Between events the active set A
+ * (components on a bound, limits at their cap) is fixed and the field is
+ * P_A(-grad E), smooth on that face; root-finding catches a free component
+ * or limit reaching its bound, a check after each step catches one that
+ * the field pulls off; each event re-initialises the integrator
+ * (CVodeReInit / ERKStepReInit), so every integrator keeps the limits at
+ * every accepted step without a projection hook. */
 #include "cim_internal.h"
 
 #include <arkode/arkode_erkstep.h>
 #include <cvode/cvode.h>
-#include <cvode/cvode_proj.h>
 #include <math.h>
 #include <nvector/nvector_serial.h>
 #include <stdio.h>
@@ -30,6 +33,14 @@ typedef struct flow {
     size_t cap, stride, seen; /* trajectory decimation */
     char err[200];           /* SUNDIALS's last error text */
     long base[6];            /* counters carried over CVodeReInit */
+    /* root functions: 0 is convergence; then free bounds and open limits */
+    int *root_kind;          /* 1 lower, 2 upper, 3 limit */
+    size_t *root_idx;
+    int *root_dir, *roots_found;
+    size_t nroots;
+    char *clamp_save;        /* the active set before a release check */
+    size_t *active_save, nactive_save;
+    long events;
 } flow;
 
 void folio_cim_default_options(folio_cim_options *o)
@@ -58,7 +69,10 @@ static int rhs(sunrealtype t, N_Vector y, N_Vector ydot, void *ud)
 {
     (void)t;
     flow *f = ud;
-    cim_field(&f->c, N_VGetArrayPointer(y), N_VGetArrayPointer(ydot));
+    double *g = N_VGetArrayPointer(ydot);
+    cim_energy_grad(&f->c, N_VGetArrayPointer(y), g);
+    for (size_t i = 0; i < f->c.n; i++) g[i] = -g[i];
+    cim_active_op(&f->c, g);   /* P_A: the segment's face */
     f->c.nrhs++;
     return 0;
 }
@@ -135,30 +149,65 @@ static int root_fn(sunrealtype t, N_Vector y, sunrealtype *g, void *ud)
 {
     (void)t;
     flow *f = ud;
-    g[0] = cim_residual(&f->c, N_VGetArrayPointer(y)) - f->o->grad_tol;
+    const folio_cim_problem *p = f->c.p;
+    const double *w = N_VGetArrayPointer(y);
+    g[0] = cim_residual(&f->c, w) - f->o->grad_tol;
+    for (size_t r = 1; r < f->nroots; r++) {
+        size_t i = f->root_idx[r];
+        if (f->root_kind[r] == 1) g[r] = w[i] - p->lo[i];
+        else if (f->root_kind[r] == 2) g[r] = p->hi[i] - w[i];
+        else {
+            double s = p->limit_cap[i];
+            for (size_t a = p->limit_start[i]; a < p->limit_start[i + 1]; a++) s -= w[p->limit_idx[a]];
+            g[r] = s;
+        }
+    }
     return 0;
 }
 
-/* CVODE's projection hook (BDF only): corr = P(y) - y */
-static int proj_fn(sunrealtype t, N_Vector y, N_Vector corr, sunrealtype eps, N_Vector err, void *ud)
+/* Starts a segment at w: puts w on the bounds it has reached, takes the
+ * active set of the tangent-cone field there, and lists the bounds and
+ * limits still open as root functions. */
+static void begin_segment(flow *f, double *w)
 {
-    (void)t; (void)eps; (void)err;
-    flow *f = ud;
-    const double *yv = N_VGetArrayPointer(y);
-    double *cv = N_VGetArrayPointer(corr);
-    cim_project(&f->c, yv, f->wtmp);
-    for (size_t i = 0; i < f->c.n; i++) cv[i] = f->wtmp[i] - yv[i];
-    return 0;
+    const folio_cim_problem *p = f->c.p;
+    f->nroots = 1;
+    f->root_dir[0] = -1;
+    if (!f->c.constrained) return;
+    cim_snap(&f->c, w);
+    cim_field(&f->c, w, f->wtmp);
+    for (size_t i = 0; i < f->c.n; i++) {
+        if (f->c.clamped[i]) continue;
+        if (p->lo && isfinite(p->lo[i])) { f->root_kind[f->nroots] = 1; f->root_idx[f->nroots++] = i; }
+        if (p->hi && isfinite(p->hi[i])) { f->root_kind[f->nroots] = 2; f->root_idx[f->nroots++] = i; }
+    }
+    for (size_t k = 0; k < p->nlimits; k++) {
+        int on = 0;
+        for (size_t m = 0; m < f->c.nactive; m++) on |= f->c.active[m] == k;
+        if (!on) { f->root_kind[f->nroots] = 3; f->root_idx[f->nroots++] = k; }
+    }
+    for (size_t r = 1; r < f->nroots; r++) f->root_dir[r] = -1;   /* reaching the bound */
 }
 
-/* ERKStep's post-step hook: project in place */
-static int post_step(sunrealtype t, N_Vector y, void *ud)
+/* After a step: does the tangent-cone field at w keep the same active set?
+ * (a clamped component or a limit the field now pulls off ends the segment) */
+static int active_set_changed(flow *f, const double *w)
 {
-    (void)t;
-    flow *f = ud;
-    double *yv = N_VGetArrayPointer(y);
-    if (cim_violation(&f->c, yv) > 0) cim_project(&f->c, yv, yv);
-    return 0;
+    if (!f->c.constrained) return 0;
+    size_t n = f->c.n;
+    memcpy(f->clamp_save, f->c.clamped, n);
+    f->nactive_save = f->c.nactive;
+    memcpy(f->active_save, f->c.active, f->c.nactive * sizeof *f->active_save);
+    cim_field(&f->c, w, f->wtmp);
+    int same = f->c.nactive == f->nactive_save && !memcmp(f->clamp_save, f->c.clamped, n) &&
+               !memcmp(f->active_save, f->c.active, f->c.nactive * sizeof *f->active_save);
+    if (!same) {
+        /* keep the segment's set until the caller re-initialises */
+        memcpy(f->c.clamped, f->clamp_save, n);
+        f->c.nactive = f->nactive_save;
+        memcpy(f->c.active, f->active_save, f->nactive_save * sizeof *f->active_save);
+    }
+    return !same;
 }
 
 static void err_handler(int code, const char *module, const char *function, char *msg, void *ud)
@@ -241,6 +290,7 @@ static folio_cim_status run(flow *f, SUNContext ctx, N_Vector y)
     const char *what = erk ? "ARKODE" : "CVODE";
 #define CHECK(call) do { flag = (call); if (flag < 0) { st = finish_fail(f, what, erk, flag); goto out; } } while (0)
     double *w = N_VGetArrayPointer(y);
+    begin_segment(f, w);
     if (erk) {
         mem = ERKStepCreate(rhs, 0.0, y, ctx);
         if (!mem) { snprintf(r->message, sizeof r->message, "ARKODE: ERKStepCreate failed"); goto out; }
@@ -258,8 +308,8 @@ static folio_cim_status run(flow *f, SUNContext ctx, N_Vector y)
         }
         CHECK(ERKStepSetMaxNumSteps(mem, -1));
         CHECK(ERKStepSetStopTime(mem, o->t_max));
-        CHECK(ERKStepRootInit(mem, 1, root_fn));
-        if (f->c.constrained) CHECK(ERKStepSetPostprocessStepFn(mem, post_step));
+        CHECK(ERKStepRootInit(mem, (int)f->nroots, root_fn));
+        CHECK(ERKStepSetRootDirection(mem, f->root_dir));
     } else {
         mem = CVodeCreate(adams ? CV_ADAMS : CV_BDF, ctx);
         if (!mem) { snprintf(r->message, sizeof r->message, "CVODE: CVodeCreate failed"); goto out; }
@@ -269,7 +319,8 @@ static folio_cim_status run(flow *f, SUNContext ctx, N_Vector y)
         CHECK(CVodeSStolerances(mem, o->rtol, o->atol));
         CHECK(CVodeSetMaxNumSteps(mem, -1));
         CHECK(CVodeSetStopTime(mem, o->t_max));
-        CHECK(CVodeRootInit(mem, 1, root_fn));
+        CHECK(CVodeRootInit(mem, (int)f->nroots, root_fn));
+        CHECK(CVodeSetRootDirection(mem, f->root_dir));
         if (adams) {
             /* Adams needs the fixed-point iteration (Newton would need a
              * Jacobian it cannot use well); it diverges once rho is large */
@@ -286,9 +337,9 @@ static folio_cim_status run(flow *f, SUNContext ctx, N_Vector y)
                 if (!f->Hd || !LS) { snprintf(r->message, sizeof r->message, "out of memory"); goto out; }
                 CHECK(CVodeSetLinearSolver(mem, LS, A));
                 CHECK(CVodeSetJacFn(mem, jac_dense));
-                if (f->c.p->l1_eps == 0 && !f->c.constrained) {
-                    /* the Jacobian is constant: evaluate it once, refactor
-                     * only when the step size changes enough */
+                if (f->c.p->l1_eps == 0) {
+                    /* the Jacobian is constant within a segment: evaluate
+                     * it once, refactor when the step size changes enough */
                     CHECK(CVodeSetJacEvalFrequency(mem, 1000000));
                     CHECK(CVodeSetLSetupFrequency(mem, 1000));
                 }
@@ -299,10 +350,6 @@ static folio_cim_status run(flow *f, SUNContext ctx, N_Vector y)
                 CHECK(CVodeSetLinearSolver(mem, LS, NULL));
                 CHECK(CVodeSetJacTimes(mem, NULL, jac_times));
                 CHECK(CVodeSetPreconditioner(mem, prec_setup, prec_solve));
-            }
-            if (f->c.constrained) {
-                CHECK(CVodeSetProjFn(mem, proj_fn));
-                CHECK(CVodeSetProjErrEst(mem, SUNFALSE));
             }
         }
     }
@@ -315,17 +362,39 @@ static folio_cim_status run(flow *f, SUNContext ctx, N_Vector y)
         flag = erk ? ERKStepEvolve(mem, o->t_max, y, &t, ARK_ONE_STEP) : CVode(mem, o->t_max, y, &t, CV_ONE_STEP);
         if (flag < 0) { st = finish_fail(f, what, erk, flag); goto out; }
         steps++;
-        if (adams && cim_violation(&f->c, w) > 0) {
-            /* project, then restart Adams from the projected state */
-            long cnt[6];
-            cvode_counters(mem, cnt);
+        int converged = 0, event = 0;
+        if (flag == CV_ROOT_RETURN) {
+            if (erk) CHECK(ERKStepGetRootInfo(mem, f->roots_found));
+            else CHECK(CVodeGetRootInfo(mem, f->roots_found));
+            converged = f->roots_found[0] != 0;
+            for (size_t k = 1; k < f->nroots; k++) event |= f->roots_found[k] != 0;
+        }
+        if (!converged && (event || active_set_changed(f, w) || cim_violation(&f->c, w) > 0)) {
+            /* a new face: restart the integrator from the snapped state */
+            long cnt[6] = { 0 };
+            if (erk) {
+                ERKStepGetNumSteps(mem, &cnt[0]);
+                ERKStepGetNumRhsEvals(mem, &cnt[1]);
+                ERKStepGetNumErrTestFails(mem, &cnt[5]);
+            } else {
+                cvode_counters(mem, cnt);
+            }
             for (int k = 0; k < 6; k++) f->base[k] += cnt[k];
-            cim_project(&f->c, w, w);
-            CHECK(CVodeReInit(mem, t, y));
+            begin_segment(f, w);
+            f->events++;
+            if (erk) {
+                CHECK(ERKStepReInit(mem, rhs, t, y));
+                CHECK(ERKStepRootInit(mem, (int)f->nroots, root_fn));
+                CHECK(ERKStepSetRootDirection(mem, f->root_dir));
+            } else {
+                CHECK(CVodeReInit(mem, t, y));
+                CHECK(CVodeRootInit(mem, (int)f->nroots, root_fn));
+                CHECK(CVodeSetRootDirection(mem, f->root_dir));
+            }
         }
         r->max_violation = fmax(r->max_violation, cim_violation(&f->c, w));
         sample(f, t, w);
-        if (flag == CV_ROOT_RETURN) { st = FOLIO_CIM_CONVERGED; break; }
+        if (converged) { st = FOLIO_CIM_CONVERGED; break; }
         if (flag == CV_TSTOP_RETURN || t >= o->t_max) { st = FOLIO_CIM_TMAX; break; }
         if (o->max_steps > 0 && steps >= o->max_steps) {
             snprintf(r->message, sizeof r->message, "stopped after max_steps = %ld steps at t = %.6g", o->max_steps, t);
@@ -337,6 +406,7 @@ static folio_cim_status run(flow *f, SUNContext ctx, N_Vector y)
 out:
     if (mem) {
         long cnt[6] = { 0 };
+        r->events = f->events;
         if (erk) {
             long a, b2;
             if (ERKStepGetNumSteps(mem, &a) == ARK_SUCCESS) cnt[0] = a;
@@ -387,12 +457,20 @@ folio_cim_status folio_cim_solve(const folio_cim_problem *p, const folio_cim_opt
     r->n = n;
     r->w = malloc(n * sizeof *r->w);
     f.wtmp = malloc(n * sizeof *f.wtmp);
+    size_t maxroots = 1 + 2 * n + p->nlimits;
+    f.root_kind = malloc(maxroots * sizeof *f.root_kind);
+    f.root_idx = malloc(maxroots * sizeof *f.root_idx);
+    f.root_dir = malloc(maxroots * sizeof *f.root_dir);
+    f.roots_found = calloc(maxroots, sizeof *f.roots_found);
+    f.clamp_save = malloc(n);
+    f.active_save = malloc((p->nlimits + 1) * sizeof *f.active_save);
     if (f.cap) {
         r->sample_t = malloc(f.cap * sizeof *r->sample_t);
         r->sample_energy = malloc(f.cap * sizeof *r->sample_energy);
         r->sample_w = malloc(f.cap * n * sizeof *r->sample_w);
     }
-    if (!r->w || !f.wtmp || (f.cap && (!r->sample_t || !r->sample_energy || !r->sample_w)) ||
+    if (!r->w || !f.wtmp || !f.root_kind || !f.root_idx || !f.root_dir || !f.roots_found || !f.clamp_save ||
+        !f.active_save || (f.cap && (!r->sample_t || !r->sample_energy || !r->sample_w)) ||
         cim_ctx_init(&f.c, p) || SUNContext_Create(NULL, &ctx) || !(y = N_VNew_Serial((sunindextype)n, ctx))) {
         snprintf(r->message, sizeof r->message, "out of memory");
         r->status = FOLIO_CIM_SOLVER_FAILURE;
@@ -413,6 +491,12 @@ done:
     cim_ctx_free(&f.c);
     free(f.Hd);
     free(f.wtmp);
+    free(f.root_kind);
+    free(f.root_idx);
+    free(f.root_dir);
+    free(f.roots_found);
+    free(f.clamp_save);
+    free(f.active_save);
     r->time_s = now_s() - t0;
     return r->status;
 }

@@ -13,6 +13,7 @@ typedef struct cim_ctx {
     double *proj_y;     /* n x (nlimits + 1): Dykstra increments */
     double *bp;         /* 2 n: breakpoints of one limit's projection */
     double *pdiag;      /* n: Jacobi preconditioner */
+    double *gbuf;       /* n: the gradient for cim_snap */
     int disjoint;       /* no asset in two limits: projection in one pass */
     int constrained;    /* boxes or limits present */
     long nrhs, nproj;
@@ -47,6 +48,13 @@ double cim_violation(const cim_ctx *c, const double *w);
  * w (f = -grad E(w) without limits): the flow that stays on an active limit
  * instead of pushing through it. Records the active set for cim_active_op. */
 void cim_field(cim_ctx *c, const double *w, double *f);
+/* A state within CIM_BAND (relative) of a bound or a limit's cap counts as
+ * on it: the field treats it as active, and cim_snap puts it there after
+ * each step, so Newton's iterates do not flip the active set */
+#define CIM_BAND 1e-9
+/* projects w if it violates a limit, then moves it onto every bound and
+ * cap within the band; returns 1 if w changed */
+int cim_snap(cim_ctx *c, double *w);
 /* v := P v, P the orthogonal projector onto the active set's subspace
  * (clamped components zero, each active limit's free members mean-free) */
 void cim_active_op(const cim_ctx *c, double *v);

@@ -99,8 +99,9 @@ int cim_ctx_init(cim_ctx *c, const folio_cim_problem *p)
     c->proj_v = malloc(n * sizeof *c->proj_v);
     c->bp = malloc(2 * n * sizeof *c->bp);
     c->pdiag = malloc(n * sizeof *c->pdiag);
+    c->gbuf = malloc(n * sizeof *c->gbuf);
     c->proj_y = calloc(n * (p->nlimits + 1), sizeof *c->proj_y);
-    if (!c->tmp || !c->proj_v || !c->bp || !c->pdiag || !c->proj_y) return -1;
+    if (!c->tmp || !c->proj_v || !c->bp || !c->pdiag || !c->gbuf || !c->proj_y) return -1;
     /* limits that share no asset project in one pass; otherwise Dykstra */
     c->disjoint = 1;
     if (p->nlimits > 1) {
@@ -168,6 +169,7 @@ void cim_ctx_free(cim_ctx *c)
     free(c->proj_y);
     free(c->bp);
     free(c->pdiag);
+    free(c->gbuf);
     memset(c, 0, sizeof *c);
 }
 
@@ -399,14 +401,14 @@ void cim_field(cim_ctx *c, const double *w, double *f)
     if (!c->constrained) return;
     for (size_t i = 0; i < n; i++) {
         double lo = p->lo ? p->lo[i] : -INFINITY, hi = p->hi ? p->hi[i] : INFINITY;
-        c->tan_lo[i] = (isfinite(lo) && w[i] <= lo + 1e-12 * (1 + fabs(lo))) ? 0 : -INFINITY;
-        c->tan_hi[i] = (isfinite(hi) && w[i] >= hi - 1e-12 * (1 + fabs(hi))) ? 0 : INFINITY;
+        c->tan_lo[i] = (isfinite(lo) && w[i] <= lo + CIM_BAND * (1 + fabs(lo))) ? 0 : -INFINITY;
+        c->tan_hi[i] = (isfinite(hi) && w[i] >= hi - CIM_BAND * (1 + fabs(hi))) ? 0 : INFINITY;
     }
     size_t k2 = 0, nnz = 0;
     for (size_t k = 0; k < p->nlimits; k++) {
         double s = 0;
         for (size_t a = p->limit_start[k]; a < p->limit_start[k + 1]; a++) s += w[p->limit_idx[a]];
-        if (s < p->limit_cap[k] - 1e-12 * (1 + fabs(p->limit_cap[k]))) continue;
+        if (s < p->limit_cap[k] - CIM_BAND * (1 + fabs(p->limit_cap[k]))) continue;
         c->tan_start[k2] = nnz;
         for (size_t a = p->limit_start[k]; a < p->limit_start[k + 1]; a++) c->tan_idx[nnz++] = p->limit_idx[a];
         c->tan_cap[k2] = 0;
@@ -429,19 +431,69 @@ void cim_field(cim_ctx *c, const double *w, double *f)
     }
 }
 
+int cim_snap(cim_ctx *c, double *w)
+{
+    if (!c->constrained) return 0;
+    const folio_cim_problem *p = c->p;
+    int changed = 0;
+    if (cim_violation(c, w) > 0) {
+        cim_project(c, w, w);
+        changed = 1;
+    }
+    /* only what the field pushes outward is put on its bound: a state
+     * leaving a bound must be free to leave the band */
+    double *g = c->gbuf;
+    cim_energy_grad(c, w, g);
+    for (size_t i = 0; i < c->n; i++) {
+        double lo = p->lo ? p->lo[i] : -INFINITY, hi = p->hi ? p->hi[i] : INFINITY;
+        if (isfinite(lo) && w[i] != lo && w[i] <= lo + CIM_BAND * (1 + fabs(lo)) && g[i] >= 0) { w[i] = lo; changed = 1; }
+        if (isfinite(hi) && w[i] != hi && w[i] >= hi - CIM_BAND * (1 + fabs(hi)) && g[i] <= 0) { w[i] = hi; changed = 1; }
+    }
+    for (size_t k = 0; k < p->nlimits; k++) {
+        double s = 0, gs = 0, cap = p->limit_cap[k];
+        size_t nfree = 0;
+        for (size_t a = p->limit_start[k]; a < p->limit_start[k + 1]; a++) {
+            int i = p->limit_idx[a];
+            s += w[i];
+            if ((!p->lo || w[i] > p->lo[i]) && (!p->hi || w[i] < p->hi[i])) { nfree++; gs += g[i]; }
+        }
+        if (s >= cap || s < cap - CIM_BAND * (1 + fabs(cap)) || nfree == 0 || gs > 0) continue;
+        /* onto the face: the free members share the gap, within their boxes */
+        double step = (cap - s) / (double)nfree;
+        for (size_t a = p->limit_start[k]; a < p->limit_start[k + 1]; a++) {
+            int i = p->limit_idx[a];
+            if ((!p->lo || w[i] > p->lo[i]) && (!p->hi || w[i] < p->hi[i])) {
+                w[i] += step;
+                if (p->hi && w[i] > p->hi[i]) w[i] = p->hi[i];
+            }
+        }
+        changed = 1;
+    }
+    if (changed && cim_violation(c, w) > 0) cim_project(c, w, w);
+    return changed;
+}
+
 void cim_active_op(const cim_ctx *c, double *v)
 {
     if (!c->constrained) return;
     const folio_cim_problem *p = c->p;
     for (size_t i = 0; i < c->n; i++) if (c->clamped[i]) v[i] = 0;
-    for (size_t m = 0; m < c->nactive; m++) {
-        size_t k = c->active[m];
-        double s = 0, cnt = 0;
-        for (size_t a = p->limit_start[k]; a < p->limit_start[k + 1]; a++)
-            if (!c->clamped[p->limit_idx[a]]) { s += v[p->limit_idx[a]]; cnt += 1; }
-        if (cnt > 0)
+    /* one pass projects onto disjoint active limits; overlapping ones need
+     * alternating passes (von Neumann), which converge to the projector */
+    int passes = (c->disjoint || c->nactive < 2) ? 1 : 200;
+    for (int it = 0; it < passes; it++) {
+        double worst = 0;
+        for (size_t m = 0; m < c->nactive; m++) {
+            size_t k = c->active[m];
+            double s = 0, cnt = 0, mag = 0;
             for (size_t a = p->limit_start[k]; a < p->limit_start[k + 1]; a++)
-                if (!c->clamped[p->limit_idx[a]]) v[p->limit_idx[a]] -= s / cnt;
+                if (!c->clamped[p->limit_idx[a]]) { s += v[p->limit_idx[a]]; cnt += 1; mag += fabs(v[p->limit_idx[a]]); }
+            if (cnt > 0)
+                for (size_t a = p->limit_start[k]; a < p->limit_start[k + 1]; a++)
+                    if (!c->clamped[p->limit_idx[a]]) v[p->limit_idx[a]] -= s / cnt;
+            worst = fmax(worst, fabs(s) / (1e-300 + mag));
+        }
+        if (worst <= 1e-15) break;
     }
 }
 
@@ -516,17 +568,18 @@ int folio_cim_exact(const folio_cim_problem *p, double *w, char *msg, size_t len
     /* Newton on the smooth energy from 0: one step when E is quadratic
      * (no L1 term), a few damped steps otherwise */
     memset(w, 0, n * sizeof *w);
-    for (int it = 0; it < 100; it++) {
+    for (int it = 0; it < 500; it++) {
         double e0 = cim_energy_grad(&c, w, g);
-        double gn = 0;
-        for (size_t i = 0; i < n; i++) gn = fmax(gn, fabs(g[i]));
-        if (it > 0 && (p->l1_eps == 0 || gn <= 1e-15 * (1 + fabs(e0)))) { rc = 0; break; }
         cim_hess_dense(&c, w, H);
         for (size_t i = 0; i < n; i++) r[i] = -g[i];
         if (solve_sym(H, r, n, &lu)) {
             fail(msg, len, "the Hessian gamma*Theta + 2 sigma diag(nu) + 2 rho U U' is singular");
             goto done;
         }
+        /* converged when the Newton step is at rounding level */
+        double sn = 0, wn = 0;
+        for (size_t i = 0; i < n; i++) { sn = fmax(sn, fabs(r[i])); wn = fmax(wn, fabs(w[i])); }
+        if (it > 0 && sn <= 1e-14 * (1 + wn)) { rc = 0; break; }
         double step = 1;
         for (int ls = 0; ls < 60 && p->l1_eps > 0; ls++) {
             for (size_t i = 0; i < n; i++) g[i] = w[i] + step * r[i];
