@@ -257,7 +257,7 @@ static int l_solve(lua_State *L)
     const struct { const char *k; long v; } stats[] = {
         { "steps", r->steps }, { "rhs_evals", r->rhs_evals }, { "jac_evals", r->jac_evals },
         { "lin_iters", r->lin_iters }, { "nonlin_iters", r->nonlin_iters },
-        { "err_test_fails", r->err_test_fails }, { "projections", r->projections },
+        { "err_test_fails", r->err_test_fails }, { "projections", r->projections }, { "events", r->events },
     };
     for (size_t i = 0; i < sizeof stats / sizeof stats[0]; i++) {
         lua_pushinteger(L, stats[i].v);

@@ -209,7 +209,8 @@ static void converge_with(folio_cim_integrator integ, folio_cim_linsol ls, doubl
     double ref[N];
     reference_exact(rho, 2, ref);
     assert_true(dist(r.w, ref) < 1e-7);
-    assert_true(r.grad_norm < 1e-9);
+    /* at rho = 1e6 the part along the budget indicator stops at its rounding floor */
+    assert_true(r.grad_norm < (rho < 1e5 ? 1e-9 : 1e-6));
     assert_true(r.steps > 0 && r.rhs_evals > 0);
     /* a gradient flow never raises the energy */
     for (size_t k = 1; k < r.nsamples; k++)

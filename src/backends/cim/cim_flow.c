@@ -13,6 +13,8 @@
 
 #include <arkode/arkode_erkstep.h>
 #include <cvode/cvode.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
 #include <math.h>
 #include <nvector/nvector_serial.h>
 #include <stdio.h>
@@ -41,6 +43,7 @@ typedef struct flow {
     char *clamp_save;        /* the active set before a release check */
     size_t *active_save, nactive_save;
     long events;
+    double *pmask, *pS, *pc;  /* preconditioner: free mask (n), K x K factor, K */
 } flow;
 
 void folio_cim_default_options(folio_cim_options *o)
@@ -121,15 +124,47 @@ static int jac_times(N_Vector v, N_Vector Jv, sunrealtype t, N_Vector y, N_Vecto
     return 0;
 }
 
-/* Jacobi preconditioner of the Newton matrix I - gamma J = I + gamma H */
+/* Preconditioner of the Newton matrix I - g J = I + g H: its diagonal
+ * without the budget terms, D, plus those terms exactly, D + 2 rho g U U',
+ * inverted by Woodbury with the K x K matrix I / (2 rho g) + U'D^-1 U.
+ * The rank-K penalty is the stiff part, so PCG needs few iterations even
+ * at rho = 1e6. Clamped components are left out (their rows are identity). */
 static int prec_setup(sunrealtype t, N_Vector y, N_Vector fy, sunbooleantype jok, sunbooleantype *jcur,
                       sunrealtype gamma, void *ud)
 {
     (void)t; (void)fy; (void)jok;
     flow *f = ud;
-    cim_hess_diag(&f->c, N_VGetArrayPointer(y), f->c.pdiag);
-    for (size_t i = 0; i < f->c.n; i++)
-        f->c.pdiag[i] = 1 + ((f->c.constrained && f->c.clamped[i]) ? 0 : gamma * f->c.pdiag[i]);
+    const folio_cim_problem *p = f->c.p;
+    size_t n = f->c.n, K = p->ngroups;
+    double *d = f->c.pdiag;
+    cim_hess_diag(&f->c, N_VGetArrayPointer(y), d);
+    for (size_t k = 0; k < K; k++)
+        for (size_t a = p->group_start[k]; a < p->group_start[k + 1]; a++) d[p->group_idx[a]] -= 2 * p->rho;
+    for (size_t i = 0; i < n; i++) {
+        int held = f->c.constrained && f->c.clamped[i];
+        d[i] = held ? 1 : 1 + gamma * d[i];
+        f->pmask[i] = held ? 0.0 : 1.0;
+    }
+    if (K) {
+        for (size_t k = 0; k < K; k++)
+            for (size_t l = 0; l < K; l++) f->pS[k * K + l] = k == l ? 1 / (2 * p->rho * gamma) : 0;
+        /* U'D^-1 U over the free members, one column of memberships at a time */
+        for (size_t k = 0; k < K; k++) {
+            memset(f->wtmp, 0, n * sizeof *f->wtmp);
+            for (size_t a = p->group_start[k]; a < p->group_start[k + 1]; a++) {
+                size_t i = (size_t)p->group_idx[a];
+                f->wtmp[i] += f->pmask[i] / d[i];
+            }
+            for (size_t l = 0; l < K; l++)
+                for (size_t a = p->group_start[l]; a < p->group_start[l + 1]; a++)
+                    f->pS[l * K + k] += f->wtmp[p->group_idx[a]];
+        }
+        gsl_error_handler_t *old = gsl_set_error_handler_off();
+        gsl_matrix_view Sv = gsl_matrix_view_array(f->pS, K, K);
+        int bad = gsl_linalg_cholesky_decomp1(&Sv.matrix) != GSL_SUCCESS;
+        gsl_set_error_handler(old);
+        if (bad) return 1;   /* recoverable: CVODE retries with a fresh setup */
+    }
     *jcur = SUNTRUE;
     return 0;
 }
@@ -139,9 +174,26 @@ static int prec_solve(sunrealtype t, N_Vector y, N_Vector fy, N_Vector r, N_Vect
 {
     (void)t; (void)y; (void)fy; (void)gamma; (void)delta; (void)lr;
     flow *f = ud;
+    const folio_cim_problem *p = f->c.p;
+    size_t n = f->c.n, K = p->ngroups;
     const double *rv = N_VGetArrayPointer(r);
-    double *zv = N_VGetArrayPointer(z);
-    for (size_t i = 0; i < f->c.n; i++) zv[i] = rv[i] / f->c.pdiag[i];
+    double *zv = N_VGetArrayPointer(z), *d = f->c.pdiag;
+    for (size_t i = 0; i < n; i++) zv[i] = rv[i] / d[i];
+    if (K) {
+        for (size_t k = 0; k < K; k++) {
+            double s = 0;
+            for (size_t a = p->group_start[k]; a < p->group_start[k + 1]; a++) s += f->pmask[p->group_idx[a]] * zv[p->group_idx[a]];
+            f->pc[k] = s;
+        }
+        gsl_matrix_view Sv = gsl_matrix_view_array(f->pS, K, K);
+        gsl_vector_view cv = gsl_vector_view_array(f->pc, K);
+        gsl_linalg_cholesky_svx(&Sv.matrix, &cv.vector);
+        for (size_t k = 0; k < K; k++)
+            for (size_t a = p->group_start[k]; a < p->group_start[k + 1]; a++) {
+                size_t i = (size_t)p->group_idx[a];
+                zv[i] -= f->pmask[i] * f->pc[k] / d[i];
+            }
+    }
     return 0;
 }
 
@@ -151,7 +203,7 @@ static int root_fn(sunrealtype t, N_Vector y, sunrealtype *g, void *ud)
     flow *f = ud;
     const folio_cim_problem *p = f->c.p;
     const double *w = N_VGetArrayPointer(y);
-    g[0] = cim_residual(&f->c, w) - f->o->grad_tol;
+    g[0] = cim_stop_measure(&f->c, w, f->o->grad_tol, NULL);
     for (size_t r = 1; r < f->nroots; r++) {
         size_t i = f->root_idx[r];
         if (f->root_kind[r] == 1) g[r] = w[i] - p->lo[i];
@@ -356,7 +408,7 @@ static folio_cim_status run(flow *f, SUNContext ctx, N_Vector y)
     double t = 0;
     sample(f, 0, w);
     r->grad_norm = cim_residual(&f->c, w);
-    if (r->grad_norm <= o->grad_tol) { st = FOLIO_CIM_CONVERGED; goto out; }
+    if (cim_stop_measure(&f->c, w, o->grad_tol, NULL) <= 0) { st = FOLIO_CIM_CONVERGED; goto out; }
     long steps = 0;
     for (;;) {
         flag = erk ? ERKStepEvolve(mem, o->t_max, y, &t, ARK_ONE_STEP) : CVode(mem, o->t_max, y, &t, CV_ONE_STEP);
@@ -394,7 +446,16 @@ static folio_cim_status run(flow *f, SUNContext ctx, N_Vector y)
         }
         r->max_violation = fmax(r->max_violation, cim_violation(&f->c, w));
         sample(f, t, w);
-        if (converged) { st = FOLIO_CIM_CONVERGED; break; }
+        if (converged) {
+            int floored = 0;
+            cim_stop_measure(&f->c, w, o->grad_tol, &floored);
+            if (floored)
+                snprintf(r->message, sizeof r->message,
+                         "converged to grad_tol across the groups; along a group indicator the gradient stopped at "
+                         "its rounding floor (2 rho x the rounding of u'w)");
+            st = FOLIO_CIM_CONVERGED;
+            break;
+        }
         if (flag == CV_TSTOP_RETURN || t >= o->t_max) { st = FOLIO_CIM_TMAX; break; }
         if (o->max_steps > 0 && steps >= o->max_steps) {
             snprintf(r->message, sizeof r->message, "stopped after max_steps = %ld steps at t = %.6g", o->max_steps, t);
@@ -463,6 +524,9 @@ folio_cim_status folio_cim_solve(const folio_cim_problem *p, const folio_cim_opt
     f.root_dir = malloc(maxroots * sizeof *f.root_dir);
     f.roots_found = calloc(maxroots, sizeof *f.roots_found);
     f.clamp_save = malloc(n);
+    f.pmask = malloc(n * sizeof *f.pmask);
+    f.pS = malloc((p->ngroups * p->ngroups + 1) * sizeof *f.pS);
+    f.pc = malloc((p->ngroups + 1) * sizeof *f.pc);
     f.active_save = malloc((p->nlimits + 1) * sizeof *f.active_save);
     if (f.cap) {
         r->sample_t = malloc(f.cap * sizeof *r->sample_t);
@@ -470,7 +534,7 @@ folio_cim_status folio_cim_solve(const folio_cim_problem *p, const folio_cim_opt
         r->sample_w = malloc(f.cap * n * sizeof *r->sample_w);
     }
     if (!r->w || !f.wtmp || !f.root_kind || !f.root_idx || !f.root_dir || !f.roots_found || !f.clamp_save ||
-        !f.active_save || (f.cap && (!r->sample_t || !r->sample_energy || !r->sample_w)) ||
+        !f.active_save || !f.pmask || !f.pS || !f.pc || (f.cap && (!r->sample_t || !r->sample_energy || !r->sample_w)) ||
         cim_ctx_init(&f.c, p) || SUNContext_Create(NULL, &ctx) || !(y = N_VNew_Serial((sunindextype)n, ctx))) {
         snprintf(r->message, sizeof r->message, "out of memory");
         r->status = FOLIO_CIM_SOLVER_FAILURE;
@@ -496,6 +560,9 @@ done:
     free(f.root_dir);
     free(f.roots_found);
     free(f.clamp_save);
+    free(f.pmask);
+    free(f.pS);
+    free(f.pc);
     free(f.active_save);
     r->time_s = now_s() - t0;
     return r->status;

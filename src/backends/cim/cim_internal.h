@@ -17,6 +17,8 @@ typedef struct cim_ctx {
     int disjoint;       /* no asset in two limits: projection in one pass */
     int constrained;    /* boxes or limits present */
     long nrhs, nproj;
+    double *utu;                  /* K x K Cholesky factor of U'U (NULL: not definite) */
+    double *rbuf, *cbuf;          /* n, K: scratch of cim_stop_measure */
     /* the tangent cone at w, for the projected field (constrained only) */
     struct cim_ctx *tan;          /* a context over tan_p */
     folio_cim_problem *tan_p;
@@ -58,6 +60,12 @@ int cim_snap(cim_ctx *c, double *w);
 /* v := P v, P the orthogonal projector onto the active set's subspace
  * (clamped components zero, each active limit's free members mean-free) */
 void cim_active_op(const cim_ctx *c, double *v);
+/* <= 0 once w is stationary to tol: the residual r = w - P(w - grad E)
+ * split into its part along the group indicators u_k and the rest. The
+ * rest must be below tol; along u_k, where r carries 2 rho (u_k'w -
+ * lambda_k) and the rounding of that sum is amplified by 2 rho, tol plus
+ * that rounding floor. *floored is set when a floor was needed. */
+double cim_stop_measure(cim_ctx *c, const double *w, double tol, int *floored);
 /* ||w - P(w - grad E(w))||: zero exactly at the constrained stationary point */
 double cim_residual(cim_ctx *c, const double *w);
 
