@@ -235,6 +235,201 @@ function C.cim(o)
   return res
 end
 
+---------------------------------------------------------------------------
+-- selection: hold exactly K of N assets
+---------------------------------------------------------------------------
+-- The choice x in {0,1}^N, scored as the equal-weight portfolio w = x / K:
+--   E(x) = (gamma / 2K^2) x'Theta x - mu'x / K + A (1'x - K)^2
+-- A QUBO with Q = gamma/(2K^2) Theta + A 11', q = -mu/K - 2AK 1, c = AK^2.
+-- A > max_i (|mu_i|/K + gamma/(2K^2) (Theta_ii + 2 sum_j |Theta_ij|)) makes
+-- every minimum hold exactly K (moving one item gains less than A).
+function C.selection_qubo(o)
+  local mu, theta, K = o.mu, o.cov or o.Theta, o.k
+  local n = #mu
+  if math.type(K) ~= "integer" or K < 1 or K > n then
+    error(("cim.select: k must be an integer in 1..%d"):format(n), 3)
+  end
+  local gamma = o.gamma or 1
+  local delta = 0
+  for i = 1, n do
+    local row = 0
+    for j = 1, n do row = row + math.abs(theta[i][j]) end
+    delta = math.max(delta, math.abs(mu[i]) / K + gamma / (2 * K * K) * (theta[i][i] + 2 * row))
+  end
+  local A = o.penalty or 2 * delta
+  if not (type(A) == "number" and A > 0) then error("cim.select: penalty must be > 0", 3) end
+  local Q, q = {}, {}
+  for i = 1, n do
+    Q[i] = {}
+    for j = 1, n do Q[i][j] = gamma / (2 * K * K) * theta[i][j] + A end
+    q[i] = -mu[i] / K - 2 * A * K
+  end
+  return Q, q, A * K * K, A
+end
+
+-- the mean-variance weights on a chosen subset: min (gamma/2) w'Theta w -
+-- mu'w, sum w = 1, lo <= w <= hi (the QP engine)
+local function subset_weights(mu, theta, gamma, chosen, bounds)
+  local folio = require "folio"
+  local m = folio.model("subset")
+  local w = m:var("w", chosen, { lb = bounds[1], ub = bounds[2] })
+  local sub = {}
+  for a, i in ipairs(chosen) do
+    sub[a] = {}
+    for b, j in ipairs(chosen) do sub[a][b] = theta[i][j] end
+  end
+  local wl = {}
+  for a, i in ipairs(chosen) do wl[a] = w[i] end
+  m:st("budget", folio.sum(w), "==", 1)
+  m:minimize((gamma / 2) * folio.quad(wl, sub) - folio.sum(chosen, function(i) return mu[i] * w[i] end))
+  local r = m:solve { feastol = 1e-10, reltol = 1e-10, abstol = 1e-14 }
+  if not r.has_solution then return nil, r.status end
+  local out = {}
+  for _, i in ipairs(chosen) do out[i] = r:value(w[i]) end
+  return out, r.status, r.objective
+end
+
+-- the exact cardinality-constrained optimum (the QP engine's branch and
+-- bound): min (gamma/2) w'Theta w - mu'w, sum w = 1, 0 <= w_i <= z_i,
+-- sum z = K, z binary; returns the held set, the weights and the objective
+function C.select_exact(o)
+  local folio = require "folio"
+  local mu, theta, K, gamma = o.mu, o.cov or o.Theta, o.k, o.gamma or 1
+  local n = #mu
+  local I = {}
+  for i = 1, n do I[i] = i end
+  local m = folio.model("cardinality")
+  local w = m:var("w", I, { lb = 0, ub = 1 })
+  local z = m:var("z", I, { kind = "binary" })
+  m:st("budget", folio.sum(w), "==", 1)
+  m:st("held", I, function(i) return w[i], "<=", z[i] end)
+  m:st("count", folio.sum(z), "==", K)
+  m:minimize((gamma / 2) * folio.quad(w, theta) - folio.dot(mu, w))
+  local r = m:solve { mip_gap = 1e-9, feastol = 1e-10, reltol = 1e-10, abstol = 1e-14, time_limit = o.time_limit }
+  if not r.has_solution then return { status = r.status } end
+  local chosen, weights = {}, {}
+  for i = 1, n do
+    if r:value(z[i]) > 0.5 then chosen[#chosen + 1] = i end
+    weights[i] = r:value(w[i])
+  end
+  return { status = r.status, chosen = chosen, weights = weights, objective = r.objective, time = r.solve_time,
+           nodes = r.nodes }
+end
+
+local SELECT_KEYS = {
+  assets = true, mu = true, cov = true, Theta = true, gamma = true, k = true, penalty = true, method = true,
+  path = true, runs = true, seed = true, t_max = true, dt = true, rtol = true, atol = true, p = true, eps = true,
+  beta = true, a = true, a0 = true, c0 = true, bounds = true, reference = true,
+}
+
+-- folio.cim.select{mu =, cov =, gamma =, k =, method = "cim_ahc" | "cac" |
+--   "sb_ballistic" | "sb_discrete", path = "euler" | "sundials", runs =,
+--   seed =, t_max =, dt =, ..., reference = true}: the QUBO above on an
+-- Ising machine from `runs` seeded starts, then the QP engine's weights on
+-- the best subset found. With reference = true (default for N <= 64) the
+-- exact QUBO optimum over K-subsets and the exact MIQP optimum are
+-- computed, and each run is scored against both.
+function C.select(o)
+  if type(o) ~= "table" then error("cim.select: expected a table of options", 2) end
+  for k in pairs(o) do
+    if not SELECT_KEYS[k] then error(("cim.select: unknown option '%s'"):format(tostring(k)), 2) end
+  end
+  local theta = o.cov or o.Theta
+  if type(o.mu) ~= "table" or type(theta) ~= "table" then error("cim.select: mu and cov are required", 2) end
+  local n = #o.mu
+  local names = o.assets or {}
+  if not o.assets then for i = 1, n do names[i] = i end end
+  local gamma, K = o.gamma or 1, o.k
+  local Q, q, const, A = C.selection_qubo(o)
+  local J, h, offset = core.ising.qubo_to_ising(Q, q)
+  -- the machine's parameters assume couplings of order one
+  local scale = 0
+  for i = 1, n do
+    scale = math.max(scale, math.abs(h[i]))
+    for j = 1, n do scale = math.max(scale, math.abs(J[i][j])) end
+  end
+  local Js, hs = {}, {}
+  for i = 1, n do
+    Js[i], hs[i] = {}, h[i] / scale
+    for j = 1, n do Js[i][j] = J[i][j] / scale end
+  end
+  local reference = o.reference
+  if reference == nil then reference = n <= 64 end
+  local best_idx, best_qubo, target
+  if reference then
+    best_idx, best_qubo = core.cim.best_subset(Q, q, K)
+    best_qubo = best_qubo + const
+    target = (best_qubo - const - offset) / scale   -- the scaled Ising energy of that optimum
+  end
+  local runs = o.runs or 100
+  local seed = o.seed or 1
+  local opts = { method = o.method or "cim_ahc", path = o.path or "euler", t_max = o.t_max, dt = o.dt,
+                 rtol = o.rtol, atol = o.atol, p = o.p, eps = o.eps, beta = o.beta, a = o.a, a0 = o.a0, c0 = o.c0 }
+  -- one call per run, so each run's spins are scored on their own
+  local per_run, hits_qubo, wall = {}, 0, 0
+  local best = { energy = math.huge }
+  for k = 1, runs do
+    local call = { J = Js, h = hs, runs = 1, seed = seed + k - 1, target_energy = target }
+    for key, v in pairs(opts) do call[key] = v end
+    local r = core.ising.solve(call)
+    wall = wall + r.time_s
+    local chosen = {}
+    for i = 1, n do if r.best_spins[i] > 0 then chosen[#chosen + 1] = i end end
+    local e = r.best_energy * scale + offset + const
+    per_run[k] = { energy = e, chosen = chosen, hit_time = r.run_hit_time[1] }
+    if target and r.run_hit_time[1] >= 0 then hits_qubo = hits_qubo + 1 end
+    if e < best.energy then best = { energy = e, chosen = chosen } end
+  end
+  local res = { assets = names, k = K, penalty = A, runs = runs, method = opts.method, path = opts.path,
+                best_qubo_energy = best.energy, time = wall, per_run = per_run }
+  res.selected = {}
+  for _, i in ipairs(best.chosen) do res.selected[#res.selected + 1] = names[i] end
+  res.holds_k = #best.chosen == K
+  if res.holds_k then
+    res.weights_array, res.qp_status, res.objective = subset_weights(o.mu, theta, gamma, best.chosen, o.bounds or { 0, 1 })
+    if res.weights_array then
+      res.weights = {}
+      for i, v in pairs(res.weights_array) do res.weights[names[i]] = v end
+    end
+  end
+  if reference then
+    res.exact_qubo_energy = best_qubo
+    res.exact_qubo_selected = {}
+    for _, i in ipairs(best_idx) do res.exact_qubo_selected[#res.exact_qubo_selected + 1] = names[i] end
+    res.qubo_success_probability = hits_qubo / runs
+    local ex = C.select_exact { mu = o.mu, cov = theta, gamma = gamma, k = K }
+    res.miqp = ex
+    -- a run succeeds for the portfolio when its subset's QP optimum is the MIQP's
+    local ok, cache = 0, {}
+    for _, pr in ipairs(per_run) do
+      local key = table.concat(pr.chosen, ",")
+      if cache[key] == nil then
+        cache[key] = false
+        if #pr.chosen == K and ex.objective then
+          local _, _, obj = subset_weights(o.mu, theta, gamma, pr.chosen, o.bounds or { 0, 1 })
+          cache[key] = obj ~= nil and obj <= ex.objective + 1e-9 * (1 + math.abs(ex.objective))
+        end
+      end
+      pr.portfolio_success = cache[key]
+      if cache[key] then ok = ok + 1 end
+    end
+    res.portfolio_success_probability = ok / runs
+    if res.objective and ex.objective then res.objective_gap = res.objective - ex.objective end
+  end
+  -- time to solution at 99%: the time per run times the runs needed
+  local function tts(ps, t_one)
+    if ps <= 0 then return math.huge end
+    if ps >= 1 then return t_one end
+    return t_one * math.log(0.01) / math.log(1 - ps)
+  end
+  res.time_per_run = wall / runs
+  if res.qubo_success_probability then res.time_to_solution = tts(res.qubo_success_probability, res.time_per_run) end
+  if res.portfolio_success_probability then
+    res.portfolio_time_to_solution = tts(res.portfolio_success_probability, res.time_per_run)
+  end
+  return res
+end
+
 -- r:plot(path): the energy (top) and the weights (bottom) against time
 function Result:plot(path)
   local folio = require "folio"

@@ -217,7 +217,12 @@ do
                        "MeanVariance", "TargetReturn", "TargetVolatility", "RiskParity", "MaxDiversification", "ExposureUniverse" } do
     folio[k] = x[k]
   end
-  folio.cim = require("folio.cim").cim
+  -- folio.cim{...} runs the gradient flow; folio.cim.select{...} the
+  -- amplitude dynamics for which assets to hold
+  local cim = require "folio.cim"
+  folio.cim = setmetatable({ select = cim.select, select_exact = cim.select_exact,
+                             selection_qubo = cim.selection_qubo, ising = core.ising },
+                           { __call = function(_, o) return cim.cim(o) end })
 end
 
 return folio

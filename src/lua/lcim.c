@@ -301,9 +301,50 @@ static int l_exact(lua_State *L)
     return 2;
 }
 
+/* best_subset(Q, q, K) -> indices (1-based, ascending), energy */
+static int l_best_subset(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lua_Integer K = luaL_checkinteger(L, 3);
+    size_t n = lua_rawlen(L, 1);
+    if (n == 0 || n > 64) luaL_error(L, "cim.best_subset: Q must have 1..64 rows (got %d)", (int)n);
+    if (K < 1 || (size_t)K > n) luaL_error(L, "cim.best_subset: K must be in 1..%d", (int)n);
+    if (lua_rawlen(L, 2) != n) luaL_error(L, "cim.best_subset: q has %d entries, expected %d", (int)lua_rawlen(L, 2), (int)n);
+    double *Q = scratch(L, n * n), *q = scratch(L, n);
+    int *best = lua_newuserdatauv(L, (size_t)K * sizeof *best, 0);
+    for (size_t i = 0; i < n; i++) {
+        if (lua_rawgeti(L, 1, (lua_Integer)i + 1) != LUA_TTABLE || lua_rawlen(L, -1) != n)
+            luaL_error(L, "cim.best_subset: Q row %d must have %d numbers", (int)i + 1, (int)n);
+        for (size_t j = 0; j < n; j++) {
+            lua_rawgeti(L, -1, (lua_Integer)j + 1);
+            int ok;
+            Q[i * n + j] = lua_tonumberx(L, -1, &ok);
+            if (!ok) luaL_error(L, "cim.best_subset: Q[%d][%d] is not a number", (int)i + 1, (int)j + 1);
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+        lua_rawgeti(L, 2, (lua_Integer)i + 1);
+        int ok;
+        q[i] = lua_tonumberx(L, -1, &ok);
+        if (!ok) luaL_error(L, "cim.best_subset: q[%d] is not a number", (int)i + 1);
+        lua_pop(L, 1);
+    }
+    double e;
+    if (folio_qubo_best_subset(n, Q, q, (size_t)K, best, &e)) luaL_error(L, "cim.best_subset: out of memory");
+    lua_createtable(L, (int)K, 0);
+    for (lua_Integer k = 0; k < K; k++) {
+        lua_pushinteger(L, best[k] + 1);
+        lua_rawseti(L, -2, k + 1);
+    }
+    lua_pushnumber(L, e);
+    return 2;
+}
+
 static const luaL_Reg cim_funcs[] = {
     { "solve", l_solve },
     { "exact", l_exact },
+    { "best_subset", l_best_subset },
     { NULL, NULL },
 };
 
