@@ -342,12 +342,16 @@ function C.select(o)
   local gamma, K = o.gamma or 1, o.k
   local Q, q, const, A = C.selection_qubo(o)
   local J, h, offset = core.ising.qubo_to_ising(Q, q)
-  -- the machine's parameters assume couplings of order one
+  -- the machines' parameters assume couplings of order one: divide by the
+  -- RMS of the off-diagonal couplings (the cardinality penalty makes them
+  -- nearly uniform, so their standard deviation, which SB's default c0
+  -- uses, would be tiny and c0 huge)
   local scale = 0
   for i = 1, n do
-    scale = math.max(scale, math.abs(h[i]))
-    for j = 1, n do scale = math.max(scale, math.abs(J[i][j])) end
+    for j = 1, n do if i ~= j then scale = scale + J[i][j] ^ 2 end end
   end
+  scale = math.sqrt(scale / math.max(1, n * (n - 1)))
+  if scale == 0 then scale = 1 end
   local Js, hs = {}, {}
   for i = 1, n do
     Js[i], hs[i] = {}, h[i] / scale
@@ -363,8 +367,15 @@ function C.select(o)
   end
   local runs = o.runs or 100
   local seed = o.seed or 1
-  local opts = { method = o.method or "cim_ahc", path = o.path or "euler", t_max = o.t_max, dt = o.dt,
-                 rtol = o.rtol, atol = o.atol, p = o.p, eps = o.eps, beta = o.beta, a = o.a, a0 = o.a0, c0 = o.c0 }
+  -- defaults measured on port1 (docs/cim.md): discrete SB, c0 = 0.15, t_max = 1000
+  local method = o.method or "sb_discrete"
+  local sb = method:sub(1, 2) == "sb"
+  -- CAC's error variables grow to e_max = 100, which makes Euler at the
+  -- generic dt = 0.05 unstable on these instances: 0.01
+  local opts = { method = method, path = o.path or "euler", t_max = o.t_max or (sb and 1000 or nil),
+                 dt = o.dt or (not sb and 0.01 or nil),
+                 rtol = o.rtol, atol = o.atol, p = o.p, eps = o.eps, beta = o.beta, a = o.a, a0 = o.a0,
+                 c0 = o.c0 or (sb and 0.15 or nil) }
   -- one call per run, so each run's spins are scored on their own
   local per_run, hits_qubo, wall = {}, 0, 0
   local best = { energy = math.huge }
