@@ -48,8 +48,8 @@ do
 end
 
 local cases = {
-  { n = 12, k = 3, shares = { cac = 0.4, sb_ballistic = 0.1, sb_discrete = 0.05 } },
-  { n = 16, k = 4, shares = { cac = 0.1, sb_ballistic = 0.1, sb_discrete = 0.1 } },
+  { n = 12, k = 3, shares = { cac = 0.4, sb_ballistic = 0.05, sb_discrete = 0.05 } },
+  { n = 16, k = 4, shares = { cac = 0.1, sb_ballistic = 0.05, sb_discrete = 0.05 } },
 }
 for _, c in ipairs(cases) do
   local mu, cov = first(c.n)
