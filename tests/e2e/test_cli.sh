@@ -295,4 +295,18 @@ run_folio run models/exposure_multiperiod.lua --json "$WORK/x_mp.json"
 expect_eq "exposure_multiperiod.lua: exit code" 0 "$RC"
 expect_eq "exposure_multiperiod.lua: status" "optimal" "$(json_get "$WORK/x_mp.json" status)"
 
+# ------------------------------------------------ the CIM model scripts
+run_folio run models/cim_portfolio.lua --json "$WORK/cim.json" --set plot="$WORK/cim.svg"
+expect_eq "cim_portfolio.lua: exit code" 0 "$RC"
+expect_eq "cim_portfolio.lua: converged" "converged" "$(json_get "$WORK/cim.json" status)"
+check "cim_portfolio.lua: within 1e-5 of the QP optimum of the same energy" \
+  awk -v v="$(json_get "$WORK/cim.json" distance_to_exact)" 'BEGIN { exit !(v ~ /^[0-9.e+-]+$/ && v < 1e-5) }'
+expect_close "cim_portfolio.lua: the allocation limit holds at its cap" "$(json_get "$WORK/cim.json" last_eleven)" 0.25 1e-9
+check "cim_portfolio.lua: wrote the trajectory plot" grep -q "<svg" "$WORK/cim.svg"
+run_folio run models/cim_selection.lua --json "$WORK/sel.json" --set runs=30
+expect_eq "cim_selection.lua: exit code" 0 "$RC"
+check "cim_selection.lua: no subset beats the MIQP optimum" \
+  awk -v a="$(json_get "$WORK/sel.json" objective)" -v b="$(json_get "$WORK/sel.json" miqp_objective)" \
+      'BEGIN { exit !(a ~ /^[-0-9.e+]+$/ && a >= b - 1e-9) }'
+
 finish
