@@ -533,15 +533,17 @@ function Opt.describe(res, names, mu, cov, wv)
   res.expected_return, res.volatility = er, vol
   res.sharpe_ratio = vol > 0 and (er - res.risk_free_rate) / vol or nil
   res.risk_contributions, res.correlation_matrix = {}, {}
-  local wsig = 0
+  local wsig, sd = 0, {}
+  for i = 1, n do sd[i] = math.sqrt(cov[i][i]) end
   for i, e in ipairs(names) do
     res.risk_contributions[e] = vol > 0 and wv[i] * sw[i] / vol or 0
-    wsig = wsig + math.abs(wv[i]) * math.sqrt(cov[i][i])
-    res.correlation_matrix[i] = {}
+    wsig = wsig + math.abs(wv[i]) * sd[i]
+    local row, ci, si = {}, cov[i], sd[i]
     for j = 1, n do
-      local d = math.sqrt(cov[i][i] * cov[j][j])
-      res.correlation_matrix[i][j] = d > 0 and cov[i][j] / d or (i == j and 1 or 0)
+      local d = si * sd[j]
+      row[j] = d > 0 and ci[j] / d or (i == j and 1 or 0)
     end
+    res.correlation_matrix[i] = row
   end
   res.diversification_ratio = vol > 0 and wsig / vol or nil
 end
@@ -561,11 +563,11 @@ function Opt:risk_parity(names, mu, cov, obj, c)
     b[i] = obj.budgets and (obj.budgets[e] or obj.budgets[i]) or 1 / n
     if type(b[i]) ~= "number" then error(("optimize: RiskParity budget for '%s' is missing"):format(e), 3) end
   end
-  local t0 = os.clock()
+  local t0 = folio.now()
   local wv, iters = folio.core_stats.risk_parity(cov, b)
   local res = setmetatable({
     exposures = names, optimization_status = "optimal",
-    solver_stats = { solver = "newton", iterations = iters, time = os.clock() - t0 },
+    solver_stats = { solver = "newton", iterations = iters, time = folio.now() - t0 },
     risk_free_rate = 0, active_constraints = { "budget" }, shadow_prices = {},
   }, Result)
   Opt.describe(res, names, mu, cov, wv)

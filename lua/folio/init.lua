@@ -17,6 +17,7 @@ local folio = {
   write_text = core.write_text,
   json_null = core.json_null,
   backends = core.backends,
+  now = core.now,
   -- set by the host: --set key=value pairs and the running script's folder
   params = {},
   script_dir = ".",

@@ -543,36 +543,18 @@ static int l_values(lua_State *L)
     return 1;
 }
 
-/* Reads Sigma[r][c] (rows as Lua tables). */
-static double sigma_at(lua_State *L, int sig, lua_Integer r, lua_Integer c)
-{
-    if (lua_rawgeti(L, sig, r) != LUA_TTABLE)
-        luaL_error(L, "quad: Sigma row %d is missing or not a table", (int)r);
-    lua_rawgeti(L, -1, c);
-    int isnum;
-    double v = lua_tonumberx(L, -1, &isnum);
-    if (!isnum) luaL_error(L, "quad: Sigma[%d][%d] is not a number", (int)r, (int)c);
-    if (!isfinite(v)) luaL_error(L, "quad: Sigma[%d][%d] is not finite (%s)", (int)r, (int)c, nonfinite(v));
-    lua_pop(L, 2);
-    return v;
-}
-
 /* Sigma (n x n, symmetric) must be positive semidefinite: a Cholesky
  * factorisation of Sigma + tiny * I decides, and on failure the smallest
  * eigenvalue goes into the message. The matrix lives in a userdata so an
  * error cannot leak it. */
-static void check_psd(lua_State *L, int sig, lua_Integer n)
+static void check_psd(lua_State *L, const double *S, lua_Integer n)
 {
     if (n == 0) return;
     size_t nn = (size_t)n;
     double *C = lua_newuserdatauv(L, nn * nn * sizeof *C, 0);
+    memcpy(C, S, nn * nn * sizeof *C);
     double maxd = 0;
-    for (lua_Integer r = 1; r <= n; r++)
-        for (lua_Integer c = 1; c <= n; c++) {
-            double v = sigma_at(L, sig, r, c);
-            C[(size_t)(r - 1) * nn + (size_t)(c - 1)] = v;
-            if (r == c) maxd = fmax(maxd, fabs(v));
-        }
+    for (size_t r = 0; r < nn; r++) maxd = fmax(maxd, fabs(C[r * nn + r]));
     double *D = lua_newuserdatauv(L, nn * nn * sizeof *D, 0);
     memcpy(D, C, nn * nn * sizeof *D);
     for (size_t i = 0; i < nn; i++) D[i * nn + i] += 1e-12 * (1 + maxd);
@@ -615,9 +597,27 @@ static int l_quad(lua_State *L)
         lua_pop(L, 1);
         if (len != n) luaL_error(L, "quad: Sigma row %d has %d entries, expected %d", (int)r, (int)len, (int)n);
     }
+    /* Sigma read once into a userdata (freed with the call's stack) */
+    size_t nn = (size_t)n;
+    double *S = lua_newuserdatauv(L, (nn ? nn * nn : 1) * sizeof *S, 0);
+    for (lua_Integer r = 1; r <= n; r++) {
+        lua_rawgeti(L, 2, r);
+        int row = lua_gettop(L);
+        for (lua_Integer k = 1; k <= n; k++) {
+            lua_rawgeti(L, row, k);
+            int isnum;
+            double v = lua_tonumberx(L, -1, &isnum);
+            if (!isnum) luaL_error(L, "quad: Sigma[%d][%d] is not a number", (int)r, (int)k);
+            if (!isfinite(v)) luaL_error(L, "quad: Sigma[%d][%d] is not finite (%s)", (int)r, (int)k, nonfinite(v));
+            S[(size_t)(r - 1) * nn + (size_t)(k - 1)] = v;
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+    }
+#define SIG(r, c) S[(size_t)((r) - 1) * nn + (size_t)((c) - 1)]
     for (lua_Integer r = 1; r <= n; r++)
         for (lua_Integer s = r + 1; s <= n; s++) {
-            double a = sigma_at(L, 2, r, s), b = sigma_at(L, 2, s, r);
+            double a = SIG(r, s), b = SIG(s, r);
             if (fabs(a - b) > 1e-12 * (1 + fabs(a) + fabs(b))) {
                 char msg[200];   /* lua_pushfstring has no %g */
                 snprintf(msg, sizeof msg, "quad: Sigma is not symmetric: Sigma[%d][%d] = %g but Sigma[%d][%d] = %g",
@@ -625,15 +625,55 @@ static int l_quad(lua_State *L)
                 luaL_error(L, "%s", msg);
             }
         }
-    check_psd(L, 2, n);
-    /* every element must be a single variable with coefficient 1 or an
-     * affine expression; build products term by term */
+    check_psd(L, S, n);
     facc acc;
     facc_init(L, &acc, (size_t)(n * (n + 1) / 2));
+    /* the usual case: every element is a plain variable (1 * x_col), so
+     * the terms w x_r x_s go in directly, without a product per pair */
+    int32_t *col = lua_newuserdatauv(L, (nn ? nn : 1) * sizeof *col, 0);
+    uint32_t model = 0;
+    int plain = 1;
+    for (lua_Integer r = 1; r <= n && plain; r++) {
+        lua_rawgeti(L, 3, r);
+        fview tv;
+        const fexpr *e = fexpr_test(L, -1, &tv);
+        if (!e || e->n != 1 || e->c != 0.0 || e->t[0].j >= 0 || e->t[0].v != 1.0 || (model && e->model != model))
+            plain = 0;
+        else {
+            col[r - 1] = e->t[0].i;
+            model = e->model;
+        }
+        lua_pop(L, 1);
+    }
+    if (plain) {
+        for (lua_Integer r = 1; r <= n; r++)
+            for (lua_Integer s = r; s <= n; s++) {
+                double w = s == r ? SIG(r, r) : 2.0 * SIG(r, s);
+                if (w == 0.0) continue;
+                fview q;
+                int32_t i = col[r - 1], j = col[s - 1];
+                q.e.model = model;
+                q.e.n = 1;
+                q.e.curv = CURV_PSD;
+                q.e.unused = 0;
+                q.e.c = 0.0;
+                q.e.t = &q.one;
+                q.one.i = i < j ? i : j;
+                q.one.j = i < j ? j : i;
+                q.one.v = 1.0;
+                facc_add(L, &acc, &q.e, w);
+            }
+        acc.curv = CURV_PSD;
+        facc_finish(L, &acc);
+        lua_pushvalue(L, acc.slot);
+        return 1;
+    }
+    /* otherwise every element must be a variable or an affine expression;
+     * build products term by term */
     for (lua_Integer r = 1; r <= n; r++) {
         lua_rawgeti(L, 3, r);
         for (lua_Integer s = r; s <= n; s++) {
-            double w = s == r ? sigma_at(L, 2, r, r) : 2.0 * sigma_at(L, 2, r, s);
+            double w = s == r ? SIG(r, r) : 2.0 * SIG(r, s);
             if (w == 0.0) continue;
             lua_rawgetp(L, LUA_REGISTRYINDEX, &mt_key);
             lua_pushcclosure(L, e_mul, 1);
@@ -650,6 +690,7 @@ static int l_quad(lua_State *L)
     facc_finish(L, &acc);
     lua_pushvalue(L, acc.slot);
     return 1;
+#undef SIG
 }
 
 static const luaL_Reg expr_meta[] = {

@@ -9,6 +9,7 @@
 #include "folio/folio.h"
 
 #include <string.h>
+#include <time.h>
 
 /* Generated at build time from the lua/folio sources (cmake/embed_lua.cmake). */
 typedef struct embedded_module { const char *name, *path; const unsigned char *code; size_t len; } embedded_module;
@@ -37,6 +38,16 @@ static int l_backends(lua_State *L)
     return 1;
 }
 
+/* folio.now(): monotonic wall-clock seconds, for timing in scripts and
+ * benches (os.clock is CPU time, which counts every BLAS thread) */
+static int l_now(lua_State *L)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    lua_pushnumber(L, (lua_Number)ts.tv_sec + 1e-9 * (lua_Number)ts.tv_nsec);
+    return 1;
+}
+
 int luaopen_folio_core(lua_State *L)
 {
     lua_newtable(L);
@@ -57,6 +68,8 @@ int luaopen_folio_core(lua_State *L)
     lua_setfield(L, core, "ising");
     lua_pushcfunction(L, l_backends);
     lua_setfield(L, core, "backends");
+    lua_pushcfunction(L, l_now);
+    lua_setfield(L, core, "now");
     lua_pushliteral(L, FOLIO_VERSION);
     lua_setfield(L, core, "version");
     return 1;

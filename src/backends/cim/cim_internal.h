@@ -18,6 +18,8 @@ typedef struct cim_ctx {
     int constrained;    /* boxes or limits present */
     long nrhs, nproj;
     double *utu;                  /* K x K Cholesky factor of U'U (NULL: not definite) */
+    float *theta_f;               /* Theta in single precision for H v (large N), or NULL */
+    float *vf, *of;               /* n: single-precision vectors for it */
     double *rbuf, *cbuf;          /* n, K: scratch of cim_stop_measure */
     /* the tangent cone at w, for the projected field (constrained only) */
     struct cim_ctx *tan;          /* a context over tan_p */
