@@ -220,6 +220,7 @@ do
   end
   -- folio.cim{...} runs the gradient flow; folio.cim.select{...} the
   -- amplitude dynamics for which assets to hold
+  folio.TradeAssigner = require("folio.trade").TradeAssigner
   local cim = require "folio.cim"
   folio.cim = setmetatable({ select = cim.select, select_exact = cim.select_exact,
                              selection_qubo = cim.selection_qubo, ising = core.ising },

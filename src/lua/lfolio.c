@@ -6,6 +6,7 @@
 #include "ldata.h"
 #include "lstats.h"
 #include "lcim.h"
+#include "ltrade.h"
 #include "folio/folio.h"
 
 #include <string.h>
@@ -66,6 +67,8 @@ int luaopen_folio_core(lua_State *L)
     lua_setfield(L, core, "cim");
     luaopen_folio_ising(L);
     lua_setfield(L, core, "ising");
+    luaopen_folio_trade(L);
+    lua_setfield(L, core, "trade");
     lua_pushcfunction(L, l_backends);
     lua_setfield(L, core, "backends");
     lua_pushcfunction(L, l_now);

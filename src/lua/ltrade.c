@@ -1,0 +1,489 @@
+/* folio.core.trade: the hot loops of the trade assigner.
+ *
+ * Price scenarios ("folio.scenarios"): N rows of S price factors (price in
+ * scenario = nominal price x factor), generated here (seeded GSL, normal or
+ * Student-t shocks through a Cholesky factor of the correlations) or packed
+ * from Lua rows (historical files, Lua generators).
+ *
+ * Limit rows ("folio.limits"): each row r belongs to one account and reads
+ *   v_r = sum_s alpha[r][s] f_s + beta[r]
+ *       + sum over trades t booked to the row's account of (gamma[t][r] f_{sec t} + delta[t][r])
+ * and must satisfy v_r <= rhs[r] (lua/folio/trade.lua folds >= rows and
+ * ratio limits M1 <= c M2 into this form). Everything is linear in the
+ * price factors, so one assignment is checked against every scenario by
+ * collapsing it into per-row weights W[r][s] and a constant first. */
+#include "ltrade.h"
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <lauxlib.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SCEN_MT "folio.scenarios"
+#define LIMITS_MT "folio.limits"
+#define STATE_MT "folio.trade_state"
+
+typedef struct scen {
+    size_t n, s;        /* scenarios, securities */
+    double *f;          /* n x s */
+} scen;
+
+typedef struct limits {
+    size_t R, S, T;
+    int *acct;          /* R: account of the row (0-based) */
+    double *alpha;      /* R x S */
+    double *beta, *rhs; /* R */
+    double *gamma, *delta; /* T x R */
+    int *sec;           /* T: security of the trade (0-based) */
+} limits;
+
+/* ---- reading helpers ------------------------------------------------------- */
+
+static double num_at(lua_State *L, int t, lua_Integer i, const char *what)
+{
+    lua_rawgeti(L, t, i);
+    int ok;
+    double v = lua_tonumberx(L, -1, &ok);
+    if (!ok || !isfinite(v)) luaL_error(L, "trade: %s[%d] is not a finite number", what, (int)i);
+    lua_pop(L, 1);
+    return v;
+}
+
+/* t[key] as an array of exactly n finite numbers, into out */
+static void read_array(lua_State *L, int t, const char *key, size_t n, double *out)
+{
+    if (lua_getfield(L, t, key) != LUA_TTABLE) luaL_error(L, "trade: %s must be an array of numbers", key);
+    int a = lua_gettop(L);
+    if (lua_rawlen(L, a) != n) luaL_error(L, "trade: %s has %d entries, expected %d", key, (int)lua_rawlen(L, a), (int)n);
+    for (size_t i = 0; i < n; i++) out[i] = num_at(L, a, (lua_Integer)i + 1, key);
+    lua_pop(L, 1);
+}
+
+static size_t get_size(lua_State *L, int t, const char *key)
+{
+    lua_getfield(L, t, key);
+    int ok;
+    lua_Integer v = lua_tointegerx(L, -1, &ok);
+    lua_pop(L, 1);
+    if (!ok || v < 0 || v > 100000000) luaL_error(L, "trade: %s must be a nonnegative integer", key);
+    return (size_t)v;
+}
+
+/* ---- scenarios --------------------------------------------------------------- */
+
+static scen *push_scen(lua_State *L, size_t n, size_t s)
+{
+    scen *sc = lua_newuserdatauv(L, sizeof *sc, 0);
+    memset(sc, 0, sizeof *sc);
+    luaL_setmetatable(L, SCEN_MT);
+    sc->n = n;
+    sc->s = s;
+    sc->f = malloc((n * s > 0 ? n * s : 1) * sizeof *sc->f);
+    if (!sc->f) luaL_error(L, "trade: out of memory for %d x %d scenarios", (int)n, (int)s);
+    return sc;
+}
+
+static int scen_gc(lua_State *L)
+{
+    scen *sc = luaL_checkudata(L, 1, SCEN_MT);
+    free(sc->f);
+    sc->f = NULL;
+    return 0;
+}
+
+static int scen_size(lua_State *L)
+{
+    scen *sc = luaL_checkudata(L, 1, SCEN_MT);
+    lua_pushinteger(L, (lua_Integer)sc->n);
+    lua_pushinteger(L, (lua_Integer)sc->s);
+    return 2;
+}
+
+/* sc:row(k) -> {f_1, ..., f_S} */
+static int scen_row(lua_State *L)
+{
+    scen *sc = luaL_checkudata(L, 1, SCEN_MT);
+    lua_Integer k = luaL_checkinteger(L, 2);
+    if (k < 1 || (size_t)k > sc->n) luaL_error(L, "scenarios:row: %d is out of range 1..%d", (int)k, (int)sc->n);
+    lua_createtable(L, (int)sc->s, 0);
+    for (size_t j = 0; j < sc->s; j++) {
+        lua_pushnumber(L, sc->f[(size_t)(k - 1) * sc->s + j]);
+        lua_rawseti(L, -2, (lua_Integer)j + 1);
+    }
+    return 1;
+}
+
+/* generate{securities = S, vols = {...}, corr = {{...}} | nil, n = N,
+ *          seed = 1, dist = "normal" | "t", df = 5, horizon = 1}:
+ * lognormal factors exp(sigma sqrt(h) z - sigma^2 h / 2), z = L e with
+ * e standard normal or Student-t scaled to unit variance */
+static int l_generate(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    size_t S = get_size(L, 1, "securities"), N = get_size(L, 1, "n");
+    if (S == 0) luaL_error(L, "trade.generate: no securities");
+    double *vol = lua_newuserdatauv(L, S * sizeof *vol, 0);
+    read_array(L, 1, "vols", S, vol);
+    for (size_t i = 0; i < S; i++)
+        if (vol[i] < 0) luaL_error(L, "trade.generate: vols[%d] is negative", (int)i + 1);
+    double *C = lua_newuserdatauv(L, S * S * sizeof *C, 0);
+    for (size_t i = 0; i < S * S; i++) C[i] = (i % (S + 1) == 0) ? 1.0 : 0.0;
+    if (lua_getfield(L, 1, "corr") == LUA_TTABLE) {
+        int ct = lua_gettop(L);
+        if (lua_rawlen(L, ct) != S) luaL_error(L, "trade.generate: corr has %d rows, expected %d", (int)lua_rawlen(L, ct), (int)S);
+        for (size_t i = 0; i < S; i++) {
+            if (lua_rawgeti(L, ct, (lua_Integer)i + 1) != LUA_TTABLE || lua_rawlen(L, -1) != S)
+                luaL_error(L, "trade.generate: corr row %d must have %d numbers", (int)i + 1, (int)S);
+            for (size_t j = 0; j < S; j++) C[i * S + j] = num_at(L, lua_gettop(L), (lua_Integer)j + 1, "corr");
+            lua_pop(L, 1);
+        }
+        for (size_t i = 0; i < S; i++) {
+            if (fabs(C[i * S + i] - 1) > 1e-9) luaL_error(L, "trade.generate: corr[%d][%d] must be 1", (int)i + 1, (int)i + 1);
+            for (size_t j = 0; j < i; j++)
+                if (fabs(C[i * S + j] - C[j * S + i]) > 1e-12)
+                    luaL_error(L, "trade.generate: corr is not symmetric at [%d][%d]", (int)i + 1, (int)j + 1);
+        }
+    }
+    lua_pop(L, 1);
+    lua_getfield(L, 1, "seed");
+    unsigned long seed = (unsigned long)luaL_optinteger(L, -1, 1);
+    lua_pop(L, 1);
+    lua_getfield(L, 1, "dist");
+    const char *dist = luaL_optstring(L, -1, "normal");
+    int student = !strcmp(dist, "t");
+    if (!student && strcmp(dist, "normal")) luaL_error(L, "trade.generate: dist must be 'normal' or 't' (got '%s')", dist);
+    lua_pop(L, 1);
+    lua_getfield(L, 1, "df");
+    double df = luaL_optnumber(L, -1, 5);
+    lua_pop(L, 1);
+    if (student && !(df > 2)) luaL_error(L, "trade.generate: df must be > 2 (a finite variance)");
+    lua_getfield(L, 1, "horizon");
+    double h = luaL_optnumber(L, -1, 1);
+    lua_pop(L, 1);
+    if (!(h > 0)) luaL_error(L, "trade.generate: horizon must be > 0");
+    gsl_error_handler_t *old = gsl_set_error_handler_off();
+    gsl_matrix_view Cv = gsl_matrix_view_array(C, S, S);
+    int bad = gsl_linalg_cholesky_decomp1(&Cv.matrix) != GSL_SUCCESS;
+    gsl_set_error_handler(old);
+    if (bad) luaL_error(L, "trade.generate: corr is not positive definite");
+    scen *sc = push_scen(L, N, S);
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    double *e = malloc(S * sizeof *e);
+    if (!rng || !e) {
+        gsl_rng_free(rng);
+        free(e);
+        return luaL_error(L, "trade.generate: out of memory");
+    }
+    gsl_rng_set(rng, seed);
+    double tscale = student ? sqrt((df - 2) / df) : 1;
+    for (size_t k = 0; k < N; k++) {
+        for (size_t j = 0; j < S; j++) e[j] = student ? tscale * gsl_ran_tdist(rng, df) : gsl_ran_ugaussian(rng);
+        for (size_t i = 0; i < S; i++) {
+            double z = 0;
+            for (size_t j = 0; j <= i; j++) z += C[i * S + j] * e[j];   /* lower factor */
+            double sg = vol[i] * sqrt(h);
+            sc->f[k * S + i] = exp(sg * z - 0.5 * sg * sg);
+        }
+    }
+    gsl_rng_free(rng);
+    free(e);
+    return 1;
+}
+
+/* from_rows({{f_1..f_S}, ...}, S) */
+static int l_from_rows(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    size_t S = (size_t)luaL_checkinteger(L, 2), N = lua_rawlen(L, 1);
+    for (size_t k = 1; k <= N; k++) {
+        if (lua_rawgeti(L, 1, (lua_Integer)k) != LUA_TTABLE || lua_rawlen(L, -1) != S)
+            luaL_error(L, "trade: scenario %d must have %d price factors", (int)k, (int)S);
+        lua_pop(L, 1);
+    }
+    scen *sc = push_scen(L, N, S);
+    for (size_t k = 0; k < N; k++) {
+        lua_rawgeti(L, 1, (lua_Integer)k + 1);
+        int row = lua_gettop(L);
+        for (size_t j = 0; j < S; j++) {
+            double v = num_at(L, row, (lua_Integer)j + 1, "scenario");
+            if (!(v > 0)) luaL_error(L, "trade: scenario %d, security %d: price factor %f must be > 0", (int)k + 1, (int)j + 1, v);
+            sc->f[k * S + j] = v;
+        }
+        lua_pop(L, 1);
+    }
+    return 1;
+}
+
+/* ---- limit rows ------------------------------------------------------------- */
+
+static int limits_gc(lua_State *L)
+{
+    limits *lm = luaL_checkudata(L, 1, LIMITS_MT);
+    free(lm->acct); free(lm->alpha); free(lm->beta); free(lm->rhs); free(lm->gamma); free(lm->delta); free(lm->sec);
+    memset(lm, 0, sizeof *lm);
+    return 0;
+}
+
+/* limits{rows = R, securities = S, trades = T, account = {...}, alpha = {R*S},
+ *        beta = {R}, rhs = {R}, gamma = {T*R}, delta = {T*R}, security = {T}} */
+static int l_limits(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    size_t R = get_size(L, 1, "rows"), S = get_size(L, 1, "securities"), T = get_size(L, 1, "trades");
+    limits *lm = lua_newuserdatauv(L, sizeof *lm, 0);
+    memset(lm, 0, sizeof *lm);
+    luaL_setmetatable(L, LIMITS_MT);
+    lm->R = R; lm->S = S; lm->T = T;
+    lm->acct = malloc((R + 1) * sizeof *lm->acct);
+    lm->alpha = malloc((R * S + 1) * sizeof *lm->alpha);
+    lm->beta = malloc((R + 1) * sizeof *lm->beta);
+    lm->rhs = malloc((R + 1) * sizeof *lm->rhs);
+    lm->gamma = malloc((T * R + 1) * sizeof *lm->gamma);
+    lm->delta = malloc((T * R + 1) * sizeof *lm->delta);
+    lm->sec = malloc((T + 1) * sizeof *lm->sec);
+    if (!lm->acct || !lm->alpha || !lm->beta || !lm->rhs || !lm->gamma || !lm->delta || !lm->sec)
+        return luaL_error(L, "trade.limits: out of memory");
+    read_array(L, 1, "alpha", R * S, lm->alpha);
+    read_array(L, 1, "beta", R, lm->beta);
+    read_array(L, 1, "rhs", R, lm->rhs);
+    read_array(L, 1, "gamma", T * R, lm->gamma);
+    read_array(L, 1, "delta", T * R, lm->delta);
+    double *tmp = lua_newuserdatauv(L, (R + T + 1) * sizeof *tmp, 0);
+    read_array(L, 1, "account", R, tmp);
+    for (size_t r = 0; r < R; r++) lm->acct[r] = (int)tmp[r] - 1;
+    read_array(L, 1, "security", T, tmp);
+    for (size_t t = 0; t < T; t++) {
+        if (tmp[t] < 1 || tmp[t] > (double)S) luaL_error(L, "trade.limits: trade %d: security index out of range", (int)t + 1);
+        lm->sec[t] = (int)tmp[t] - 1;
+    }
+    lua_pop(L, 1);
+    return 1;
+}
+
+/* reads the assignment (array of account indices, 1-based; 0 = unassigned) */
+static int *read_assign(lua_State *L, int idx, size_t T)
+{
+    luaL_checktype(L, idx, LUA_TTABLE);
+    if (lua_rawlen(L, idx) != T) luaL_error(L, "trade: the assignment has %d entries, expected %d", (int)lua_rawlen(L, idx), (int)T);
+    int *a = lua_newuserdatauv(L, (T + 1) * sizeof *a, 0);
+    for (size_t t = 0; t < T; t++) a[t] = (int)num_at(L, idx, (lua_Integer)t + 1, "assignment") - 1;
+    return a;
+}
+
+/* W[r][s], C[r]: the rows collapsed for one assignment */
+static void collapse(const limits *lm, const int *assign, double *W, double *C)
+{
+    size_t R = lm->R, S = lm->S;
+    memcpy(W, lm->alpha, R * S * sizeof *W);
+    memcpy(C, lm->beta, R * sizeof *C);
+    for (size_t t = 0; t < lm->T; t++) {
+        if (assign[t] < 0) continue;
+        for (size_t r = 0; r < R; r++) {
+            if (lm->acct[r] != assign[t]) continue;
+            W[r * S + (size_t)lm->sec[t]] += lm->gamma[t * R + r];
+            C[r] += lm->delta[t * R + r];
+        }
+    }
+}
+
+/* check(limits, scenarios, assignment [, tol [, per_row]]) ->
+ *   violations {{row, scenario, excess}, ...} (worst first, at most per_row
+ *   per row; scenario 0 is the nominal), worst {row -> {scenario, value}} */
+static int l_check(lua_State *L)
+{
+    limits *lm = luaL_checkudata(L, 1, LIMITS_MT);
+    scen *sc = luaL_checkudata(L, 2, SCEN_MT);
+    if (sc->s != lm->S) luaL_error(L, "trade.check: scenarios have %d securities, limits %d", (int)sc->s, (int)lm->S);
+    int *assign = read_assign(L, 3, lm->T);
+    double tol = luaL_optnumber(L, 4, 1e-9);
+    lua_Integer per_row = luaL_optinteger(L, 5, 1);
+    size_t R = lm->R, S = lm->S, N = sc->n;
+    double *W = lua_newuserdatauv(L, (R * S + 1) * sizeof *W, 0);
+    double *C = lua_newuserdatauv(L, (R + 1) * sizeof *C, 0);
+    double *val = lua_newuserdatauv(L, (N + 1) * sizeof *val, 0);
+    int *order = lua_newuserdatauv(L, (N + 1) * sizeof *order, 0);
+    collapse(lm, assign, W, C);
+    lua_newtable(L);   /* violations */
+    int viol = lua_gettop(L);
+    lua_newtable(L);   /* worst */
+    int worst = lua_gettop(L);
+    lua_Integer nv = 0;
+    for (size_t r = 0; r < R; r++) {
+        /* the nominal (all factors 1) is scenario 0 */
+        double nominal = C[r], wmax = -INFINITY;
+        for (size_t s = 0; s < S; s++) nominal += W[r * S + s];
+        size_t wk = 0, nbad = 0;
+        for (size_t k = 0; k < N; k++) {
+            const double *f = sc->f + k * S;
+            const double *w = W + r * S;
+            double v = C[r];
+            for (size_t s = 0; s < S; s++) v += w[s] * f[s];
+            val[k] = v;
+            if (v > wmax) { wmax = v; wk = k + 1; }
+            if (v > lm->rhs[r] + tol * (1 + fabs(lm->rhs[r]))) order[nbad++] = (int)k;
+        }
+        if (nominal >= wmax) { wmax = nominal; wk = 0; }
+        lua_createtable(L, 2, 0);
+        lua_pushinteger(L, (lua_Integer)wk);
+        lua_rawseti(L, -2, 1);
+        lua_pushnumber(L, wmax);
+        lua_rawseti(L, -2, 2);
+        lua_rawseti(L, worst, (lua_Integer)r + 1);
+        if (nominal > lm->rhs[r] + tol * (1 + fabs(lm->rhs[r]))) {
+            lua_createtable(L, 3, 0);
+            lua_pushinteger(L, (lua_Integer)r + 1); lua_rawseti(L, -2, 1);
+            lua_pushinteger(L, 0); lua_rawseti(L, -2, 2);
+            lua_pushnumber(L, nominal - lm->rhs[r]); lua_rawseti(L, -2, 3);
+            lua_rawseti(L, viol, ++nv);
+        }
+        /* the per_row worst violated scenarios (partial selection) */
+        for (lua_Integer m = 0; m < per_row && (size_t)m < nbad; m++) {
+            size_t best = (size_t)m;
+            for (size_t i = (size_t)m + 1; i < nbad; i++)
+                if (val[order[i]] > val[order[best]]) best = i;
+            int tmpk = order[m]; order[m] = order[best]; order[best] = tmpk;
+            lua_createtable(L, 3, 0);
+            lua_pushinteger(L, (lua_Integer)r + 1); lua_rawseti(L, -2, 1);
+            lua_pushinteger(L, (lua_Integer)order[m] + 1); lua_rawseti(L, -2, 2);
+            lua_pushnumber(L, val[order[m]] - lm->rhs[r]); lua_rawseti(L, -2, 3);
+            lua_rawseti(L, viol, ++nv);
+        }
+    }
+    return 2;
+}
+
+/* row(limits, scenarios, r, k) -> coefficients {gamma f + delta per trade
+ * (only meaningful for trades booked to the row's account)}, constant, rhs:
+ * row r in scenario k (0 = nominal) as sum_t x[t, a(r)] coef_t <= rhs - constant */
+static int l_row(lua_State *L)
+{
+    limits *lm = luaL_checkudata(L, 1, LIMITS_MT);
+    scen *sc = luaL_checkudata(L, 2, SCEN_MT);
+    lua_Integer r = luaL_checkinteger(L, 3), k = luaL_checkinteger(L, 4);
+    if (r < 1 || (size_t)r > lm->R) luaL_error(L, "trade.row: row %d is out of range", (int)r);
+    if (k < 0 || (size_t)k > sc->n) luaL_error(L, "trade.row: scenario %d is out of range 0..%d", (int)k, (int)sc->n);
+    size_t R = lm->R, S = lm->S, rr = (size_t)r - 1;
+    const double *f = k ? sc->f + (size_t)(k - 1) * S : NULL;
+    lua_createtable(L, (int)lm->T, 0);
+    for (size_t t = 0; t < lm->T; t++) {
+        double fs = f ? f[lm->sec[t]] : 1.0;
+        lua_pushnumber(L, lm->gamma[t * R + rr] * fs + lm->delta[t * R + rr]);
+        lua_rawseti(L, -2, (lua_Integer)t + 1);
+    }
+    double c = lm->beta[rr];
+    for (size_t s = 0; s < S; s++) c += lm->alpha[rr * S + s] * (f ? f[s] : 1.0);
+    lua_pushnumber(L, c);
+    lua_pushnumber(L, lm->rhs[rr]);
+    return 3;
+}
+
+/* ---- incremental state for the greedy fallback ------------------------------ */
+
+typedef struct tstate {
+    size_t R, N;
+    double *v;          /* R x (N + 1): row values, nominal first */
+} tstate;
+
+static int state_gc(lua_State *L)
+{
+    tstate *st = luaL_checkudata(L, 1, STATE_MT);
+    free(st->v);
+    st->v = NULL;
+    return 0;
+}
+
+/* state(limits, scenarios): the row values with no trade booked */
+static int l_state(lua_State *L)
+{
+    limits *lm = luaL_checkudata(L, 1, LIMITS_MT);
+    scen *sc = luaL_checkudata(L, 2, SCEN_MT);
+    size_t R = lm->R, S = lm->S, N = sc->n;
+    tstate *st = lua_newuserdatauv(L, sizeof *st, 2);
+    memset(st, 0, sizeof *st);
+    luaL_setmetatable(L, STATE_MT);
+    lua_pushvalue(L, 1);
+    lua_setiuservalue(L, -2, 1);
+    lua_pushvalue(L, 2);
+    lua_setiuservalue(L, -2, 2);
+    st->R = R;
+    st->N = N;
+    st->v = malloc((R * (N + 1) + 1) * sizeof *st->v);
+    if (!st->v) return luaL_error(L, "trade.state: out of memory");
+    for (size_t r = 0; r < R; r++) {
+        double *v = st->v + r * (N + 1);
+        v[0] = lm->beta[r];
+        for (size_t s = 0; s < S; s++) v[0] += lm->alpha[r * S + s];
+        for (size_t k = 0; k < N; k++) {
+            double x = lm->beta[r];
+            for (size_t s = 0; s < S; s++) x += lm->alpha[r * S + s] * sc->f[k * S + s];
+            v[k + 1] = x;
+        }
+    }
+    return 1;
+}
+
+/* st:try(t, a [, book]) -> worst excess over the account's rows and every
+ * scenario if trade t is booked to account a (<= 0: feasible); books it
+ * when `book` is true */
+static int state_try(lua_State *L)
+{
+    tstate *st = luaL_checkudata(L, 1, STATE_MT);
+    lua_Integer t = luaL_checkinteger(L, 2), a = luaL_checkinteger(L, 3);
+    int book = lua_toboolean(L, 4);
+    lua_getiuservalue(L, 1, 1);
+    limits *lm = luaL_checkudata(L, -1, LIMITS_MT);
+    lua_getiuservalue(L, 1, 2);
+    scen *sc = luaL_checkudata(L, -1, SCEN_MT);
+    if (t < 1 || (size_t)t > lm->T) luaL_error(L, "state:try: trade %d is out of range", (int)t);
+    size_t R = lm->R, S = lm->S, N = st->N, tt = (size_t)t - 1;
+    int sec = lm->sec[tt];
+    double worst = -INFINITY;
+    for (size_t r = 0; r < R; r++) {
+        if (lm->acct[r] != (int)a - 1) continue;
+        double g = lm->gamma[tt * R + r], d = lm->delta[tt * R + r];
+        double *v = st->v + r * (N + 1);
+        double e = v[0] + g + d - lm->rhs[r];
+        worst = fmax(worst, e);
+        for (size_t k = 0; k < N; k++) {
+            double x = v[k + 1] + g * sc->f[k * S + (size_t)sec] + d;
+            worst = fmax(worst, x - lm->rhs[r]);
+            if (book) v[k + 1] = x;
+        }
+        if (book) v[0] += g + d;
+    }
+    lua_pushnumber(L, worst);
+    return 1;
+}
+
+static const luaL_Reg scen_methods[] = { { "size", scen_size }, { "row", scen_row }, { NULL, NULL } };
+static const luaL_Reg state_methods[] = { { "try", state_try }, { NULL, NULL } };
+static const luaL_Reg trade_funcs[] = {
+    { "generate", l_generate }, { "from_rows", l_from_rows }, { "limits", l_limits },
+    { "check", l_check }, { "row", l_row }, { "state", l_state }, { NULL, NULL },
+};
+
+static void new_class(lua_State *L, const char *name, const luaL_Reg *methods, lua_CFunction gc)
+{
+    luaL_newmetatable(L, name);
+    lua_pushcfunction(L, gc);
+    lua_setfield(L, -2, "__gc");
+    if (methods) {
+        lua_newtable(L);
+        luaL_setfuncs(L, methods, 0);
+        lua_setfield(L, -2, "__index");
+    }
+    lua_pop(L, 1);
+}
+
+int luaopen_folio_trade(lua_State *L)
+{
+    new_class(L, SCEN_MT, scen_methods, scen_gc);
+    new_class(L, LIMITS_MT, NULL, limits_gc);
+    new_class(L, STATE_MT, state_methods, state_gc);
+    luaL_newlib(L, trade_funcs);
+    return 1;
+}

@@ -1,0 +1,159 @@
+-- The trade assigner: tiny instances against brute force over all k^n
+-- assignments (feasibility judged by the independent validator), lazy
+-- scenario generation against the full expansion, the validator catching a
+-- broken assignment, the greedy fallback, n = 0, lexicographic priorities,
+-- and the configuration errors.
+local T = dofile("tests/lua/testlib.lua")
+local folio = require "folio"
+
+local function config(extra)
+  local c = {
+    securities = {
+      { id = "UST5", type = "government", price = 99.2, accrued = 0.4, vol = 0.015 },
+      { id = "UST10", type = "government", price = 97.5, accrued = 0.9, vol = 0.03 },
+      { id = "ACME", type = "corporate", price = 101.3, accrued = 1.2, vol = 0.06 },
+      { id = "BOLT", type = "corporate", price = 88.0, accrued = 0.2, vol = 0.09 },
+    },
+    trades = {
+      { id = "t1", side = "buy", security = "UST10", quantity = 900 },
+      { id = "t2", side = "buy", security = "ACME", quantity = 700 },
+      { id = "t3", side = "sell", security = "UST5", quantity = 400 },
+      { id = "t4", side = "buy", security = "BOLT", quantity = 600 },
+      { id = "t5", side = "buy", security = "UST5", quantity = 500 },
+      { id = "t6", side = "sell", security = "ACME", quantity = 200 },
+    },
+    accounts = {
+      { name = "PB1", cash = 150000, positions = { UST5 = 800, ACME = 300 },
+        financing = { government = { long = 0.010, short = 0.006 }, corporate = { long = 0.022, short = 0.015 } },
+        metrics = { mv = { default = 1 }, corp = { by_type = { corporate = 1 } } },
+        limits = { { name = "cash", lhs = "cash", sense = ">=", rhs = 0 },
+                   { name = "corp_cap", lhs = "corp", sense = "<=", rhs = 120000 } } },
+      { name = "PB2", cash = 120000, positions = { UST10 = 500 },
+        financing = { government = { long = 0.012, short = 0.005 }, corporate = { long = 0.018, short = 0.012 } },
+        metrics = { mv = { default = 1 }, coll = { by_type = { government = 0.98, corporate = 0.80 } } },
+        limits = { { name = "cash", lhs = "cash", sense = ">=", rhs = -40000 },
+                   { name = "cover", ratio = { "coll", ">=", 0.9, "mv" } } } },
+      { name = "PB3", cash = 90000, accepts = { "government" },
+        financing = { default = 0.008 },
+        metrics = { mv = { default = 1 } },
+        limits = { { name = "cash", lhs = "cash", sense = ">=", rhs = -20000 },
+                   { name = "mv_cap", lhs = "mv", sense = "<=", rhs = 150000 } } },
+    },
+    scenarios = { n = 300, seed = 11, correlation = { within_type = 0.7, across = 0.3 } },
+  }
+  for k, v in pairs(extra or {}) do c[k] = v end
+  return c
+end
+
+-- brute force: every account for every trade, feasibility by the validator
+local function brute(ta)
+  local nT, nA = #ta.trades, #ta.accounts
+  local best, best_assign, count = math.huge, nil, 0
+  local assign = {}
+  for t = 1, nT do assign[t] = 1 end
+  while true do
+    local ok = true
+    for t = 1, nT do if not ta:allowed(t, assign[t]) then ok = false end end
+    if ok and ta:validate(assign).compliant then
+      count = count + 1
+      local c = 0
+      for t = 1, nT do c = c + ta:cost(t, assign[t]) end
+      if c < best - 1e-9 then best, best_assign = c, { table.unpack(assign) } end
+    end
+    local t = 1
+    while t <= nT do
+      assign[t] = assign[t] + 1
+      if assign[t] <= nA then break end
+      assign[t] = 1
+      t = t + 1
+    end
+    if t > nT then break end
+  end
+  return best, best_assign, count
+end
+
+local ta = folio.TradeAssigner(config())
+local bcost, bassign, feasible = brute(ta)
+T.ok(feasible > 0 and feasible < 3 ^ 6, ("brute force: %d of %d assignments are feasible in all 300 scenarios"):format(feasible, 3 ^ 6))
+for _, method in ipairs { "lazy", "full" } do
+  local r = ta:solve { method = method }
+  T.eq(r.status, "optimal", method .. ": status")
+  T.near(r.cost, bcost, 1e-6 * bcost, method .. ": cost equals the brute-force optimum")
+  T.ok(ta:validate(r.assignment).compliant, method .. ": the validator finds every limit held in every scenario")
+end
+local lazy, full = ta:solve { method = "lazy" }, ta:solve { method = "full" }
+T.ok(lazy.rows_active < full.rows_active, ("lazy used %d limit rows, the full expansion %d"):format(lazy.rows_active, full.rows_active))
+
+-- the validator catches a hand-broken assignment: everything on PB1
+local broken = {}
+for t = 1, 6 do broken[t] = 1 end
+local v = ta:validate(broken)
+T.ok(not v.compliant and #v.breaches > 0, "validator: all trades on PB1 breach a limit")
+local names = {}
+for _, b in ipairs(v.breaches) do names[b.account .. "/" .. b.limit] = true end
+T.ok(names["PB1/cash"] ~= nil, "validator: names PB1's cash limit")
+
+-- greedy: feasible when complete, never cheaper than the optimum
+local g = ta:greedy()
+if g.complete then
+  T.ok(ta:validate(g.assignment).compliant, "greedy: its complete assignment is compliant")
+  T.ok(g.cost >= bcost - 1e-9, "greedy: not cheaper than the optimum")
+else
+  T.ok(#g.unplaced > 0, "greedy: reports the trades it could not place")
+end
+
+-- lexicographic: cost first, then headroom among the cost-optimal
+local lex = folio.TradeAssigner(config { objectives = { { "financing_cost", priority = 1, rel_tol = 0 },
+                                                         { "min_headroom", priority = 2 } } })
+local rl = lex:solve()
+T.eq(rl.status, "optimal", "lexicographic: status")
+T.near(rl.cost, bcost, 1e-6 * bcost, "lexicographic: priority 1 keeps the minimum cost")
+T.ok(rl.stages[2] and rl.stages[2].headroom ~= nil, "lexicographic: stage 2 reports its headroom")
+local rev = folio.TradeAssigner(config { objectives = { { "min_headroom", priority = 1 }, { "financing_cost", priority = 2 } } })
+local rr = rev:solve()
+T.ok(rr.stages[1].headroom >= rl.stages[2].headroom - 1e-7, "headroom first is at least headroom second")
+T.ok(rr.cost >= rl.cost - 1e-6, "cost second is at least cost first")
+
+-- n = 0
+local none = folio.TradeAssigner(config { trades = {} })
+local r0 = none:solve()
+T.eq(r0.status, "optimal", "no trades: status")
+T.eq(#r0.assignment, 0, "no trades: empty assignment")
+
+-- configuration errors, one line each
+local function cfg_without_accounts(n)
+  local c = config()
+  local acc = {}
+  for i = 1, n do acc[i] = c.accounts[((i - 1) % 3) + 1] end
+  for i = 1, n do acc[i] = setmetatable({}, { __index = acc[i] }) end
+  local out = {}
+  for i = 1, n do
+    local a = {}
+    for k, val in pairs(c.accounts[((i - 1) % 3) + 1]) do a[k] = val end
+    a.name = "PB" .. i
+    out[i] = a
+  end
+  c.accounts = out
+  return c
+end
+T.raises(function() folio.TradeAssigner(cfg_without_accounts(1)) end,
+  "TradeAssigner: 1 accounts; between 2 and 5 are supported", "k = 1")
+T.raises(function() folio.TradeAssigner(cfg_without_accounts(6)) end,
+  "TradeAssigner: 6 accounts; between 2 and 5 are supported", "k = 6")
+local bad = config()
+bad.trades[2] = { id = "t2", side = "hold", security = "ACME", quantity = 1 }
+T.raises(function() folio.TradeAssigner(bad) end, "TradeAssigner: trade 't2': side must be 'buy' or 'sell' (got 'hold')", "bad side")
+bad = config()
+bad.trades[2] = { id = "t2", side = "buy", security = "NOPE", quantity = 1 }
+T.raises(function() folio.TradeAssigner(bad) end, "TradeAssigner: trade 't2': unknown security 'NOPE'", "unknown security")
+bad = config()
+bad.accounts[1].limits[2] = { name = "x", lhs = "leverage", sense = "<=", rhs = 1 }
+T.raises(function() folio.TradeAssigner(bad) end, "TradeAssigner: account 'PB1', limit 'x': unknown metric 'leverage'", "unknown metric")
+bad = config()
+bad.accounts[2].limits[2] = { name = "x", lhs = "mv", sense = "<", rhs = 1 }
+T.raises(function() folio.TradeAssigner(bad) end, "TradeAssigner: account 'PB2', limit 'x': sense must be '<=' or '>='", "bad sense")
+T.raises(function() folio.TradeAssigner(config { solvr = "cbc" }) end, "TradeAssigner: unknown option 'solvr'", "misspelt option")
+bad = config()
+bad.trades[3] = { id = "t1", side = "buy", security = "UST5", quantity = 1 }
+T.raises(function() folio.TradeAssigner(bad) end, "TradeAssigner: duplicate trade id 't1'", "duplicate trade")
+T.done()
