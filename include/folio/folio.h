@@ -2,7 +2,8 @@
  *
  * A model holds columns (bounds, kind, name), named linear rows, a linear
  * objective with optional quadratic terms, and second-order cones. Backends
- * (GLPK for LP/MIP; others later) solve it behind one interface.
+ * (GLPK and COIN-OR Cbc for LP/MIP, folio's own QP/SOCP engine) solve it
+ * behind one interface.
  *
  * Conventions: every function that can fail returns a folio_error and fills
  * an error message retrievable with folio_model_last_error(); solve
@@ -149,6 +150,10 @@ typedef struct folio_options {
     folio_lp_method method;
     int verbose;
     int mip_duals;           /* MIP: re-solve the LP with integers fixed, for duals */
+    /* MIP: a starting point, one value per column with NAN for columns left
+     * unset, or NULL; the backend fixes the given values, completes the
+     * rest and, if that is feasible, starts from it as an incumbent. */
+    const double *mip_start;
     int ranges;              /* compute LP sensitivity ranges */
     double feastol, reltol, abstol;   /* interior point (qp): <= 0 for the defaults */
     int dense_kkt;           /* qp: 1 factors the full KKT matrix (no arrow elimination) */

@@ -420,7 +420,16 @@ end
 -- Solves one stage. method "lazy": start from the nominal and a few
 -- extreme scenarios, check every scenario in C, add the violated rows,
 -- repeat; "full": every scenario's rows from the start.
-function Assigner:solve_stage(stage, fixed, active, opts, log)
+-- a MIP start {[x[t][a]] = 0/1} from an assignment
+local function start_from(assign, nT, nA)
+  return function(xx)
+    local st = {}
+    for t = 1, nT do for a = 1, nA do st[xx[t][a]] = assign[t] == a and 1 or 0 end end
+    return st
+  end
+end
+
+function Assigner:solve_stage(stage, fixed, active, opts, log, prev_assign)
   local nT, nA = #self.trades, #self.accounts
   local rows = self:build_rows()
   local R = rows.R
@@ -428,13 +437,19 @@ function Assigner:solve_stage(stage, fixed, active, opts, log)
   local rounds, max_rounds = 0, self.cfg.max_rounds or 100
   local r, x, z, cost, assign
   local t_solve, t_check = 0, 0
-  local start
+  -- the previous stage's answer is feasible here: start from it
+  local start = prev_assign and start_from(prev_assign, nT, nA) or nil
+  -- rounds that only discover violated rows solve to a loose gap; once a
+  -- round adds nothing, one more solve at the target gap (which, if its
+  -- answer breaks a scenario, goes on discovering at the target gap)
+  local target_gap = opts.mip_gap or 1e-9
+  local gap = opts.method == "lazy" and math.max(target_gap, opts.discovery_gap or 1e-2) or target_gap
   while true do
     rounds = rounds + 1
     local m
     m, x, z, cost = self:build_model(active, stage, fixed)
-    local so = { solver = opts.solver, time_limit = opts.time_limit, mip_gap = opts.mip_gap or 1e-9 }
-    if start and opts.mip_start then so.mip_start = start(x) end
+    local so = { solver = opts.solver, time_limit = opts.time_limit, mip_gap = gap }
+    if start and opts.mip_start ~= false then so.mip_start = start(x) end
     local t0 = require("folio").now()
     r = m:solve(so)
     t_solve = t_solve + require("folio").now() - t0
@@ -465,17 +480,17 @@ function Assigner:solve_stage(stage, fixed, active, opts, log)
     end
     t_check = t_check + require("folio").now() - t0
     log[#log].added = added
-    if added == 0 then break end
+    if added == 0 then
+      if gap <= target_gap then break end
+      gap = target_gap
+    end
     if rounds >= max_rounds then
       return { status = "iteration_limit", result = r, assign = assign, rounds = rounds, active = active,
                t_solve = t_solve, t_check = t_check }
     end
-    local prev = assign
-    start = function(xx)
-      local s = {}
-      for t = 1, nT do for a = 1, nA do s[#s + 1] = { xx[t][a], prev[t] == a and 1 or 0 } end end
-      return s
-    end
+    -- the checked assignment may now break an added row: it is offered
+    -- as a start, and the solver keeps it only if it is still feasible
+    start = start_from(assign, nT, nA)
   end
   local out = { status = r.status, result = r, assign = assign, rounds = rounds, active = active,
                 t_solve = t_solve, t_check = t_check, cost = r:value(cost) }
@@ -544,7 +559,7 @@ function Assigner:solve(opts)
   local log, fixed, stage_out = {}, {}, {}
   local final
   for i, stage in ipairs(stages) do
-    local out = self:solve_stage(stage, fixed, active, opts, log)
+    local out = self:solve_stage(stage, fixed, active, opts, log, final and final.assign)
     stage_out[i] = { name = stage.name, status = out.status, rounds = out.rounds, cost = out.cost,
                      headroom = out.headroom, t_solve = out.t_solve, t_check = out.t_check }
     if not out.assign then
@@ -677,6 +692,228 @@ function Assigner:validate(assign, tol)
     report.accounts[a] = acc_rep
   end
   return report
+end
+
+---------------------------------------------------------------------------
+-- infeasible inputs: which account, limit and scenario, and by how much
+---------------------------------------------------------------------------
+-- An elastic version of the model: every active limit row gets a slack,
+-- the objective is the total slack relative to each row's scale, and rows
+-- are added lazily as in solve_stage. The positive slacks at the end are
+-- the limits that cannot all be met, with the amount each must give.
+function Assigner:explain(opts)
+  local folio = require "folio"
+  opts = opts or {}
+  local rows = self:build_rows()
+  self:scenarios()
+  local nT, nA = #self.trades, #self.accounts
+  local active = self:initial_active()
+  local tid, aid = {}, {}
+  for t = 1, nT do tid[t] = t end
+  for a = 1, nA do aid[a] = a end
+  local assign, slacks
+  for _ = 1, self.cfg.max_rounds or 100 do
+    local m = folio.model("trade_elastic")
+    local x = nT > 0 and m:var("x", { tid, aid }, { kind = "binary",
+      ub = function(t, a) return self:allowed(t, a) and 1 or 0 end }) or nil
+    if x then m:st("one_account", tid, function(t) return folio.sum(aid, function(a) return x[t][a] end), "==", 1 end) end
+    local keys, obj = {}, {}
+    for key in pairs(active) do keys[#keys + 1] = key end
+    table.sort(keys)
+    local slack = {}
+    for _, key in ipairs(keys) do
+      local r, k = active[key][1], active[key][2]
+      local coef, const, rhs = T.row(self.limits_c, self.scen, r, k)
+      local a = rows.account[r]
+      local terms = {}
+      for t = 1, nT do
+        if coef[t] ~= 0 and self:allowed(t, a) then terms[#terms + 1] = coef[t] * x[t][a] end
+      end
+      slack[key] = m:var("slack_" .. key, { lb = 0 })
+      m:st("limit_" .. key, folio.sum(terms) - slack[key], "<=", rhs - const)
+      obj[#obj + 1] = (1 / rows.scale[r]) * slack[key]
+    end
+    m:minimize(folio.sum(obj))
+    local r = m:solve { solver = opts.solver or self.cfg.solver, time_limit = opts.time_limit or self.cfg.time_limit }
+    if not r.has_solution then return { status = r.status } end
+    assign = x and read_assignment(r, x, nT, nA) or {}
+    slacks = {}
+    for key, v in pairs(slack) do slacks[key] = r:value(v) end
+    -- rows violated beyond their slack (or without one yet)
+    local viol = T.check(self.limits_c, self.scen, assign, 1e-9, 1)
+    local added = 0
+    for _, v in ipairs(viol) do
+      local key = key_of(v[1], v[2])
+      if not active[key] then active[key] = { v[1], v[2] }; added = added + 1 end
+    end
+    if added == 0 then break end
+  end
+  local out = {}
+  for key, v in pairs(slacks) do
+    if v > 1e-6 * (1 + math.abs(rows.rhs[active[key][1]])) then
+      local info = rows.info[active[key][1]]
+      out[#out + 1] = { account = self.accounts[info.account].name, limit = info.limit, scenario = active[key][2],
+                        shortfall = v }
+    end
+  end
+  table.sort(out, function(a, b) return a.shortfall > b.shortfall end)
+  return { status = "explained", breaches = out, assignment = assign }
+end
+
+---------------------------------------------------------------------------
+-- reports and the audit trail
+---------------------------------------------------------------------------
+-- FNV-1a, 64 bits: a digest to tell inputs apart in the audit trail (not
+-- a cryptographic hash)
+local function fnv1a(text)
+  local h = -3750763034362895579   -- 0xcbf29ce484222325 as a signed 64-bit integer
+  for i = 1, #text do
+    h = h ~ text:byte(i)
+    h = h * 1099511628211
+  end
+  return string.format("%016x", h)
+end
+
+local function file_digest(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local text = f:read("a")
+  f:close()
+  return fnv1a(text)
+end
+
+-- the cheapest other account for each trade (financing only)
+function Assigner:alternatives(assign)
+  local out = {}
+  for t = 1, #self.trades do
+    local best, bc = nil, math.huge
+    for a = 1, #self.accounts do
+      if a ~= assign[t] and self:allowed(t, a) then
+        local c = self:cost(t, a)
+        if c < bc then best, bc = a, c end
+      end
+    end
+    out[t] = { account = best and self.accounts[best].name or nil, cost = best and bc or nil }
+  end
+  return out
+end
+
+function Assigner:write_audit(res, path)
+  local folio = require "folio"
+  local cfg = self.cfg
+  local digests = {}
+  for _, k in ipairs { "securities", "trades" } do
+    if type(cfg[k]) == "string" then digests[k] = file_digest(cfg[k]) end
+  end
+  local sc = cfg.scenarios or {}
+  if sc.file then digests.scenarios = file_digest(sc.file) end
+  -- the accounts as the assigner read them, in a fixed order
+  local parts = {}
+  for _, acc in ipairs(self.accounts) do
+    parts[#parts + 1] = acc.name .. ":" .. acc.cash
+    local ss = {}
+    for s, q in pairs(acc.pos) do ss[#ss + 1] = self.securities[s].id .. "=" .. q end
+    table.sort(ss)
+    parts[#parts + 1] = table.concat(ss, ",")
+    for _, l in ipairs(acc.limits) do
+      local ls = {}
+      for mname, c in pairs(l.lhs) do ls[#ls + 1] = mname .. "*" .. c end
+      table.sort(ls)
+      parts[#parts + 1] = l.name .. l.sense .. l.rhs .. "[" .. table.concat(ls, ",") .. "]"
+    end
+  end
+  digests.accounts = fnv1a(table.concat(parts, ";"))
+  local trades = {}
+  local alt = res.assignment and self:alternatives(res.assignment) or {}
+  for t, tr in ipairs(self.trades) do
+    local a = res.assignment and res.assignment[t]
+    trades[t] = { id = tr.id, account = a and a > 0 and self.accounts[a].name or folio.json_null,
+                  cost = a and a > 0 and self:cost(t, a) or folio.json_null,
+                  best_alternative = alt[t] and alt[t].account or folio.json_null,
+                  best_alternative_cost = alt[t] and alt[t].cost or folio.json_null }
+  end
+  local function num(v) return (type(v) == "number" and v == v and v ~= math.huge and v ~= -math.huge) and v or folio.json_null end
+  local stages = {}
+  for i, l in ipairs(res.log or {}) do
+    stages[i] = { stage = l.stage, round = l.round, solver = l.solver, status = l.status, rows = l.rows,
+                  objective = num(l.objective), gap = num(l.gap), nodes = l.nodes, seconds = l.time,
+                  rows_added = l.added or 0 }
+  end
+  folio.write_json(path, {
+    folio_version = folio.version, digests = digests,
+    scenarios = { n = res.scenarios, seed = sc.seed or 1, dist = sc.dist or "normal",
+                  source = sc.file and "file" or (sc.generator and "lua generator" or "generated") },
+    method = res.method, status = res.status, cost = res.cost or folio.json_null, seconds = res.time,
+    stages = stages, trades = trades,
+  }, { indent = 2 })
+end
+
+-- res as the CLI's report: summary, assignment, limits with headroom,
+-- cost by account, the solve log (and the explanation when infeasible)
+function Assigner:report(res)
+  local folio = require "folio"
+  local out = {}
+  local summary = { status = res.status, method = res.method, trades = #self.trades, accounts = #self.accounts,
+                    scenarios = res.scenarios, limit_rows = res.rows_active, seconds = res.time,
+                    financing_cost = res.cost }
+  if res.assignment and #res.assignment > 0 then
+    local v = self:validate(res.assignment)
+    summary.compliant = v.compliant
+    summary.breaches = #v.breaches
+    local lrows = {}
+    for _, acc in ipairs(v.accounts) do
+      for _, l in ipairs(acc.limits) do
+        local lim
+        for _, ll in ipairs(self.accounts[self.acc_index[acc.name]].limits) do if ll.name == l.name then lim = ll end end
+        local scale = lim.scale or math.max(math.abs(l.rhs), math.abs(l.nominal), 1)
+        lrows[#lrows + 1] = { acc.name, l.name, l.sense .. " " .. l.rhs, l.nominal, l.worst_scenario,
+                              -l.worst_excess, -l.worst_excess / scale }
+      end
+    end
+    local arows = {}
+    local alt = self:alternatives(res.assignment)
+    for t, tr in ipairs(self.trades) do
+      local a = res.assignment[t]
+      arows[t] = { tr.id, tr.side, self.securities[tr.sec].id, tr.quantity * tr.price, self.accounts[a].name,
+                   self:cost(t, a), alt[t].account or "", alt[t].cost or "" }
+    end
+    local by = {}
+    for t, a in ipairs(res.assignment) do
+      by[a] = by[a] or { 0, 0, 0 }
+      by[a][1] = by[a][1] + 1
+      by[a][2] = by[a][2] + self.trades[t].quantity * self.trades[t].price
+      by[a][3] = by[a][3] + self:cost(t, a)
+    end
+    local crows = {}
+    for a, acc in ipairs(self.accounts) do
+      local b = by[a] or { 0, 0, 0 }
+      crows[a] = { acc.name, b[1], b[2], b[3] }
+    end
+    out[#out + 1] = folio.table { title = "Assignment", columns = { "trade", "side", "security", "notional", "account",
+      "financing", "best alternative", "its financing" }, rows = arows }
+    out[#out + 1] = folio.table { title = "Limits after the trades (worst over the nominal and every scenario)",
+      columns = { "account", "limit", "bound", "nominal", "worst scenario", "headroom", "headroom (scaled)" }, rows = lrows }
+    out[#out + 1] = folio.table { title = "By account", columns = { "account", "trades", "notional", "financing" },
+      rows = crows }
+  end
+  local log = {}
+  for i, l in ipairs(res.log or {}) do
+    log[i] = { l.stage, l.round, l.solver, l.status, l.rows, l.added or 0, l.nodes or 0, l.gap or "", l.time }
+  end
+  out[#out + 1] = folio.table { title = "Solve log", columns = { "stage", "round", "solver", "status", "rows",
+    "rows added", "nodes", "gap", "seconds" }, rows = log }
+  if res.status ~= "optimal" and res.status ~= "time_limit" then
+    local ex = self:explain()
+    local erows = {}
+    for i, b in ipairs(ex.breaches or {}) do
+      if i > 20 then break end
+      erows[i] = { b.account, b.limit, b.scenario == 0 and "nominal" or b.scenario, b.shortfall }
+    end
+    out[#out + 1] = folio.table { title = "Why no assignment exists: the limits that must give, and by how much",
+      columns = { "account", "limit", "scenario", "shortfall" }, rows = erows }
+  end
+  table.insert(out, 1, summary)
+  return out
 end
 
 return M

@@ -192,6 +192,8 @@ typedef struct mip_track {
     double bound;
     int have_bound;
     long nodes;
+    const double *start;   /* 1-based complete start, offered once */
+    int start_offered;
 } mip_track;
 
 static void mip_callback(glp_tree *T, void *info)
@@ -205,6 +207,84 @@ static void mip_callback(glp_tree *T, void *info)
         t->bound = glp_ios_node_bound(T, best);
         t->have_bound = 1;
     }
+    /* GLPK rejects it only when it is no better than its incumbent */
+    if (t->start && !t->start_offered && glp_ios_reason(T) == GLP_IHEUR) {
+        t->start_offered = 1;
+        glp_ios_heur_sol(T, t->start);
+    }
+}
+
+static int outside(double v, int type, double lo, double hi)
+{
+    double tol = 1e-9;
+    int has_lo = type == GLP_LO || type == GLP_DB || type == GLP_FX;
+    int has_hi = type == GLP_UP || type == GLP_DB || type == GLP_FX;
+    return (has_lo && v < lo - tol * (1 + fabs(lo))) || (has_hi && v > hi + tol * (1 + fabs(hi)));
+}
+
+static const char *col_name(glp_prob *P, int j)
+{
+    const char *s = glp_get_col_name(P, j);
+    return s ? s : "?";
+}
+
+/* The start as a complete point for glp_ios_heur_sol, which checks only
+ * integrality: the given integer columns (rounded) and continuous columns
+ * are fixed and an LP with the model's objective sets the others; if
+ * fixing the continuous ones leaves that LP infeasible, only the integer
+ * ones are fixed (as Cbc does). Returns n + 1 values (1-based, from
+ * glp_alloc), or NULL with the reason in why. Runs under the GLPK guard. */
+static double *complete_start(glp_prob *P, const double *start, int tm_lim, char *why, size_t len)
+{
+    int n = glp_get_num_cols(P);
+    double *x = NULL;
+    for (int pass = 0; pass < 2; pass++) {
+        glp_prob *Q = glp_create_prob();
+        glp_copy_prob(Q, P, GLP_OFF);
+        int fixed_continuous = 0;
+        for (int j = 1; j <= n; j++) {
+            double v = start[j - 1];
+            if (isnan(v)) continue;
+            if (glp_get_col_kind(P, j) != GLP_CV) v = floor(v + 0.5);
+            else if (pass) continue;
+            else fixed_continuous++;
+            if (outside(v, glp_get_col_type(P, j), glp_get_col_lb(P, j), glp_get_col_ub(P, j))) {
+                snprintf(why, len, "%g is outside the bounds of '%s'", v, col_name(P, j));
+                glp_delete_prob(Q);
+                return NULL;
+            }
+            glp_set_col_bnds(Q, j, GLP_FX, v, v);
+        }
+        glp_smcp p;
+        glp_init_smcp(&p);
+        p.msg_lev = GLP_MSG_OFF;
+        p.tm_lim = tm_lim;
+        int ok = glp_simplex(Q, &p) == 0 && glp_get_status(Q) == GLP_OPT;
+        if (ok) {
+            /* GLPK's allocator: freed by the guard if GLPK fails later */
+            x = glp_alloc(n + 1, sizeof *x);
+            for (int j = 1; j <= n; j++) x[j] = glp_get_col_prim(Q, j);
+        }
+        glp_delete_prob(Q);
+        if (ok || !fixed_continuous) break;
+    }
+    if (!x) {
+        snprintf(why, len, "no feasible point has its values");
+        return NULL;
+    }
+    x[0] = 0;
+    for (int j = 1; j <= n; j++) {
+        if (glp_get_col_kind(P, j) == GLP_CV) continue;
+        double r = floor(x[j] + 0.5);
+        if (fabs(x[j] - r) > 1e-6) {
+            snprintf(why, len, "it leaves integer column '%s' fractional (%g): give it a value",
+                     col_name(P, j), x[j]);
+            glp_free(x);
+            return NULL;
+        }
+        x[j] = r;
+    }
+    return x;
 }
 
 /* Duals of the LP with the integer columns fixed at their MIP values. */
@@ -229,7 +309,7 @@ static void fixed_lp_duals(glp_prob *P, folio_result *res)
 
 static folio_error solve_mip(glp_prob *P, const folio_options *o, folio_result *res)
 {
-    mip_track track = { 0, 0, 0 };
+    mip_track track = { 0, 0, 0, NULL, 0 };
     glp_iocp p;
     glp_init_iocp(&p);
     p.msg_lev = o->verbose ? GLP_MSG_ALL : GLP_MSG_ERR;
@@ -238,7 +318,28 @@ static folio_error solve_mip(glp_prob *P, const folio_options *o, folio_result *
     if (o->mip_gap >= 0) p.mip_gap = o->mip_gap;
     p.cb_func = mip_callback;
     p.cb_info = &track;
+    char why[300] = "";
+    double *start = NULL;
+    if (o->mip_start) {
+        double t0 = folio_now();
+        start = complete_start(P, o->mip_start, p.tm_lim, why, sizeof why);
+        /* GLPK's MIP presolver would renumber the columns the start is
+         * given in: solve the relaxation here and branch on P itself */
+        glp_smcp sp;
+        glp_init_smcp(&sp);
+        sp.msg_lev = p.msg_lev;
+        sp.tm_lim = p.tm_lim;
+        if (start && glp_simplex(P, &sp) == 0 && glp_get_status(P) == GLP_OPT) {
+            p.presolve = GLP_OFF;
+            track.start = start;
+        } else if (start) {
+            /* glp_intopt's presolver reports the relaxation's outcome */
+            snprintf(why, sizeof why, "the LP relaxation was not solved to optimality");
+        }
+        if (o->time_limit > 0) p.tm_lim = ms_limit(fmax(o->time_limit - (folio_now() - t0), 1e-3));
+    }
     int ret = glp_intopt(P, &p);
+    if (start) glp_free(start);
     res->iterations = glp_get_it_cnt(P);
     res->nodes = track.nodes;
     int st = glp_mip_status(P);
@@ -269,6 +370,9 @@ static folio_error solve_mip(glp_prob *P, const folio_options *o, folio_result *
     }
     if (res->status == FOLIO_STATUS_NUMERICAL_ERROR && !res->message[0])
         set_message(res, "glp_intopt", ret);
+    if (why[0] && !res->message[0])
+        snprintf(res->message, sizeof res->message, "%s (mip_start not used: %.170s)",
+                 folio_status_message(res->status), why);
     if (!have) {
         res->mip_bound = track.have_bound ? track.bound : NAN;
         res->mip_gap = HUGE_VAL;

@@ -21,14 +21,16 @@ static void usage_text(FILE *f)
 {
     fprintf(f,
         "usage: folio run SCRIPT.lua [--json OUT.json] [--set key=value ...] [--] [args...]\n"
-        "       folio solve FILE.lp|FILE.mps [--json OUT.json] [--time-limit S] [--verbose]\n"
+        "       folio solve FILE.lp|FILE.mps [--json OUT.json] [--time-limit S] [--solver NAME]\n"
+        "                   [--verbose]\n"
         "       folio repl\n"
         "       folio --version | --help\n"
         "\n"
         "run    executes a model script; what it returns is printed as a report\n"
         "       (and written as JSON with --json). --set values reach the script\n"
         "       as folio.params.key (numbers converted).\n"
-        "solve  reads an LP or MPS file and solves it with GLPK.\n"
+        "solve  reads an LP or MPS file and solves it; --solver picks the backend\n"
+        "       (glpk, cbc, qp) instead of the automatic choice.\n"
         "repl   evaluates Lua lines with folio loaded.\n"
         "\n"
         "exit status: 0 solved (optimal or feasible), 3 no solution, 1 script or\n"
@@ -242,7 +244,7 @@ out:
 
 static int cmd_solve(int argc, char **argv)
 {
-    const char *file = NULL, *json = NULL;
+    const char *file = NULL, *json = NULL, *solver = NULL;
     double limit = 0;
     int verbose = 0;
     for (int i = 0; i < argc; i++) {
@@ -255,6 +257,9 @@ static int cmd_solve(int argc, char **argv)
             char *end;
             limit = strtod(argv[++i], &end);
             if (*end || limit < 0) return usage_error("--time-limit expects seconds, got '%s'", argv[i]);
+        } else if (!strcmp(a, "--solver")) {
+            if (i + 1 >= argc) return usage_error("%s needs a value", a);
+            solver = argv[++i];
         } else if (!strcmp(a, "--verbose")) {
             verbose = 1;
         } else if (a[0] == '-' && a[1]) {
@@ -277,9 +282,13 @@ static int cmd_solve(int argc, char **argv)
     int model = lua_gettop(L);
     lua_getfield(L, model, "solve");
     lua_pushvalue(L, model);
-    lua_createtable(L, 0, 2);
+    lua_createtable(L, 0, 3);
     lua_pushnumber(L, limit);
     lua_setfield(L, -2, "time_limit");
+    if (solver) {
+        lua_pushstring(L, solver);
+        lua_setfield(L, -2, "solver");
+    }
     lua_pushboolean(L, verbose);
     lua_setfield(L, -2, "verbose");
     if (docall(L, 2, 1) != LUA_OK) { code = report_error(L); goto out; }
@@ -352,7 +361,10 @@ int main(int argc, char **argv)
     }
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--version") || !strcmp(cmd, "-v")) {
-        printf("folio %s (%s; solvers: glpk, qp)\n", FOLIO_VERSION, LUA_RELEASE);
+        printf("folio %s (%s; solvers:", FOLIO_VERSION, LUA_RELEASE);
+        const char *const *names = folio_backends();
+        for (size_t i = 0; names[i]; i++) printf("%s %s", i ? "," : "", names[i]);
+        printf(")\n");
         return EXIT_SOLVED;
     }
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {

@@ -2,12 +2,18 @@
 #include "../backends/backend.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-static const folio_backend *const backends[] = { &folio_backend_glpk, &folio_backend_qp, NULL };
-static const char *const backend_names[] = { "glpk", "qp", NULL };
+static const folio_backend *const backends[] = { &folio_backend_glpk, &folio_backend_qp,
+                                                  &folio_backend_cbc, NULL };
+static const char *const backend_names[] = { "glpk", "qp", "cbc", NULL };
+
+/* The automatic choice for models with integer columns and no quadratic
+ * terms or cones (LPs stay with GLPK). */
+static const folio_backend *const default_mip = &folio_backend_glpk;
 
 const char *const *folio_backends(void) { return backend_names; }
 
@@ -76,6 +82,7 @@ void folio_options_default(folio_options *o)
     o->verbose = 0;
     o->mip_duals = 0;
     o->ranges = 0;
+    o->mip_start = NULL;
 }
 
 folio_error folio_result_alloc(folio_result *res, size_t ncols, size_t nrows)
@@ -104,11 +111,18 @@ void folio_result_free(folio_result *r)
 /* The backend named (or chosen for m); NULL with *err and m's message set. */
 static const folio_backend *find_backend(folio_model *m, const char *name, folio_error *err)
 {
-    if (!name || !*name || !strcmp(name, "auto"))
-        return m->nq || m->ncones ? &folio_backend_qp : &folio_backend_glpk;
+    if (!name || !*name || !strcmp(name, "auto")) {
+        if (m->nq || m->ncones) return &folio_backend_qp;
+        return m->nint ? default_mip : &folio_backend_glpk;
+    }
     for (size_t i = 0; backends[i]; i++)
         if (!strcmp(backends[i]->name, name)) return backends[i];
-    *err = folio_model_fail(m, FOLIO_ERR_NOT_FOUND, "unknown solver '%s' (available: glpk, qp)", name);
+    char list[64] = "";
+    for (size_t i = 0; backend_names[i]; i++) {
+        size_t len = strlen(list);
+        snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", backend_names[i]);
+    }
+    *err = folio_model_fail(m, FOLIO_ERR_NOT_FOUND, "unknown solver '%s' (available: %s)", name, list);
     return NULL;
 }
 
@@ -122,6 +136,11 @@ folio_error folio_solve(folio_model *m, const folio_options *opts, folio_result 
     memset(res, 0, sizeof *res);
     if (isnan(opts->time_limit) || isnan(opts->mip_gap))
         return folio_model_fail(m, FOLIO_ERR_INVALID, "solve options: time_limit and mip_gap must be numbers");
+    if (opts->mip_start)
+        for (size_t j = 0; j < m->ncols; j++)
+            if (isinf(opts->mip_start[j]))
+                return folio_model_fail(m, FOLIO_ERR_INVALID, "solve options: mip_start value of '%s' is "
+                                        "infinite (NAN leaves a column unset)", FOLIO_NAME(m, m->col_name[j]));
     folio_error e = FOLIO_OK;
     const folio_backend *b = find_backend(m, opts->solver, &e);
     if (!b) return e;

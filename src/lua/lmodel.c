@@ -572,7 +572,7 @@ static int m_maximize(lua_State *L) { return set_objective(L, FOLIO_MAXIMIZE); }
 
 static const char *const solve_opts[] = {
     "solver", "time_limit", "mip_gap", "iteration_limit", "presolve", "method",
-    "verbose", "mip_duals", "ranges", "feastol", "reltol", "abstol", "dense_kkt", NULL
+    "verbose", "mip_duals", "ranges", "feastol", "reltol", "abstol", "dense_kkt", "mip_start", NULL
 };
 
 static double opt_number(lua_State *L, int t, const char *key, double dflt, double lo)
@@ -600,6 +600,54 @@ static int opt_bool(lua_State *L, int t, const char *key, int dflt)
     else if (ty != LUA_TNIL) luaL_error(L, "solve: option '%s' must be true or false", key);
     lua_pop(L, 1);
     return v;
+}
+
+/* mip_start = {[x["a"]] = 1, [y] = 0, ...} keyed by variable, or an
+ * earlier result of this model: pushes an array of one value per column
+ * (NAN where none is given) and returns it, or NULL when there is none. */
+static const double *opt_mip_start(lua_State *L, int t, lmodel *lm)
+{
+    if (lua_getfield(L, t, "mip_start") == LUA_TNIL) {
+        lua_pop(L, 1);
+        return NULL;
+    }
+    int src = lua_gettop(L);
+    size_t n = folio_model_ncols(lm->m);
+    double *x = lua_newuserdatauv(L, (n + 1) * sizeof *x, 0);
+    for (size_t j = 0; j < n; j++) x[j] = NAN;
+    uint32_t serial;
+    const folio_result *r = lresult_test(L, src, &serial);
+    if (r) {
+        if (serial != lm->serial) luaL_error(L, "solve: mip_start: the result belongs to another model");
+        if (!r->has_solution)
+            luaL_error(L, "solve: mip_start: the result has no solution (status '%s')",
+                       folio_status_name(r->status));
+        memcpy(x, r->x, (r->ncols < n ? r->ncols : n) * sizeof *x);
+    } else if (lua_istable(L, src)) {
+        lua_pushnil(L);
+        while (lua_next(L, src)) {
+            fview tmp;
+            const fexpr *e = fexpr_test(L, -2, &tmp);
+            if (!e || e->n != 1 || e->t[0].j >= 0 || e->t[0].v != 1.0 || e->c != 0.0)
+                luaL_error(L, "solve: mip_start: keys must be variables such as x[\"a\"], got %s",
+                           luaL_typename(L, -2));
+            if (e->model != lm->serial)
+                luaL_error(L, "solve: mip_start: variable '%s' belongs to another model",
+                           fexpr_col_name(L, e->model, e->t[0].i));
+            const char *name = folio_model_col_name(lm->m, (size_t)e->t[0].i);
+            int isnum;
+            double v = lua_tonumberx(L, -1, &isnum);
+            if (!isnum || !isfinite(v))
+                luaL_error(L, "solve: mip_start: the value of '%s' must be a finite number", name);
+            x[e->t[0].i] = v;
+            lua_pop(L, 1);
+        }
+    } else {
+        luaL_error(L, "solve: mip_start must be a table {[variable] = value} or a result, got %s",
+                   luaL_typename(L, src));
+    }
+    lua_remove(L, src);   /* the array stays on the stack until the solve returns */
+    return x;
 }
 
 static int m_solve(lua_State *L)
@@ -640,6 +688,7 @@ static int m_solve(lua_State *L)
         else return luaL_error(L, "solve: method must be \"simplex\", \"dual\" or \"interior\"");
     }
     lua_pop(L, 1);
+    o.mip_start = opt_mip_start(L, 2, lm);
     folio_result r;
     folio_error e = folio_solve(lm->m, &o, &r);
     if (e != FOLIO_OK) return luaL_error(L, "solve: %s", folio_model_last_error(lm->m));

@@ -29,6 +29,8 @@ void lmodel_format_name(lua_State *L, const char *name, int nkeys, char *buf, si
 /* Pushes a result userdata taking ownership of *r, tied to the model at
  * model_idx. */
 void lresult_push(lua_State *L, int model_idx, folio_result *r);
+/* The result at idx and the serial of its model, or NULL if idx holds none. */
+const folio_result *lresult_test(lua_State *L, int idx, uint32_t *serial);
 
 int luaopen_folio_model(lua_State *L);
 int luaopen_folio_result(lua_State *L);

@@ -30,6 +30,14 @@ void lresult_push(lua_State *L, int model_idx, folio_result *r)
     lua_setiuservalue(L, -2, 1);
 }
 
+const folio_result *lresult_test(lua_State *L, int idx, uint32_t *serial)
+{
+    lresult *lr = luaL_testudata(L, idx, LRESULT_MT);
+    if (!lr) return NULL;
+    *serial = lr->serial;
+    return &lr->r;
+}
+
 static int r_gc(lua_State *L)
 {
     lresult *lr = check_result(L, 1);
@@ -130,6 +138,9 @@ static size_t find_row(lua_State *L, lresult *lr, const char *what)
 static void need_duals(lua_State *L, lresult *lr, const char *what)
 {
     if (lr->r.has_duals) return;
+    if (lr->r.has_solution && !strcmp(lr->r.solver, "cbc"))
+        luaL_error(L, "%s: Cbc reports no duals (its C interface has no row prices): solve with "
+                      "solver = \"glpk\"", what);
     if (lr->r.is_mip && lr->r.has_solution)
         luaL_error(L, "%s: duals are not defined for a MIP solution: solve with {mip_duals = true} "
                       "for those of the LP with the integer variables fixed", what);
@@ -237,6 +248,8 @@ static int r_ranges(lua_State *L)
     lresult *lr = check_result(L, 1);
     if (!lr->r.has_ranges) {
         if (lr->r.is_mip) return luaL_error(L, "ranges: sensitivity ranges are defined for LPs only");
+        if (!strcmp(lr->r.solver, "cbc"))
+            return luaL_error(L, "ranges: Cbc computes no sensitivity ranges: solve with solver = \"glpk\"");
         if (lr->r.status != FOLIO_STATUS_OPTIMAL)
             return luaL_error(L, "ranges: no optimal basis (status '%s')", folio_status_name(lr->r.status));
         return luaL_error(L, "ranges: not computed: solve with {ranges = true} (and the simplex method)");

@@ -737,11 +737,12 @@ static void test_unknown_solver(void **state)
     (void)state;
     folio_model *m = lp_max();
     check_refused(m, "cplex", FOLIO_ERR_NOT_FOUND, "unknown solver 'cplex'");
-    assert_string_equal(folio_model_last_error(m), "unknown solver 'cplex' (available: glpk, qp)");
+    assert_string_equal(folio_model_last_error(m), "unknown solver 'cplex' (available: glpk, qp, cbc)");
     const char *const *names = folio_backends();
     assert_string_equal(names[0], "glpk");
     assert_string_equal(names[1], "qp");
-    assert_null(names[2]);
+    assert_string_equal(names[2], "cbc");
+    assert_null(names[3]);
     folio_model_free(m);
 }
 
@@ -820,7 +821,7 @@ static void test_lower(void **state)
     assert_int_equal(folio_lower(m, NULL, 1, NULL), FOLIO_OK);
 
     assert_int_equal(folio_lower(m, "cplex", 1, NULL), FOLIO_ERR_NOT_FOUND);
-    assert_string_equal(folio_model_last_error(m), "unknown solver 'cplex' (available: glpk, qp)");
+    assert_string_equal(folio_model_last_error(m), "unknown solver 'cplex' (available: glpk, qp, cbc)");
     folio_model_free(m);
 }
 

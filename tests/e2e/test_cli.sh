@@ -2,7 +2,8 @@
 # End-to-end: the folio command line -- exit codes (0 solved, 3 no solution,
 # 1 script or data error, 2 usage error), error messages, --set, --json,
 # `folio solve` on LP/MPS files written by m:write (against glpsol on the
-# same files), and a MIP stopped by its time limit.
+# same files, and with --solver cbc), and a MIP stopped by its time limit
+# under GLPK and Cbc.
 #
 #   bash tests/e2e/test_cli.sh /abs/path/to/folio      (from the repo root)
 source "$(dirname "$0")/lib.sh" "$@"
@@ -200,7 +201,18 @@ for sense in max min; do
   py "solve MPS file ($sense)" compare_solution.py lp "$d/mps_ref.txt" "$d/mps_ref.sol" "$d/mps.json"
   # a maximisation written by m:write must come back as one
   expect_close "folio solve plant.mps ($sense): objective equals the script's own" "$(json_get "$d/mps.json" objective)" "$own"
+
+  run_folio solve "$d/plant.mps" --solver cbc --json "$d/cbc.json"
+  expect_eq "folio solve plant.mps --solver cbc ($sense): exit code" 0 "$RC"
+  expect_eq "folio solve plant.mps --solver cbc ($sense): solver" "cbc" "$(json_get "$d/cbc.json" solver)"
+  expect_close "folio solve plant.mps --solver cbc ($sense): objective equals the script's own" "$(json_get "$d/cbc.json" objective)" "$own"
 done
+
+run_folio solve "$WORK/solve_max/plant.mps" --solver gurobi
+expect_eq "folio solve --solver gurobi: exit code" 1 "$RC"
+expect_match "folio solve --solver gurobi: lists the solvers" "unknown solver 'gurobi' \(available: glpk, qp, cbc\)" "$ERR"
+run_folio solve "$WORK/solve_max/plant.mps" --solver
+expect_eq "folio solve --solver without a name: exit code" 2 "$RC"
 
 run_folio solve "$WORK/no_such_file.lp"
 expect_eq "folio solve on a missing file: exit code" 1 "$RC"
@@ -234,28 +246,32 @@ expect_match "folio solve on a malformed MPS: message FILE:LINE: ..." "^folio: (
 
 # ------------------------------------------------ a MIP at its time limit
 # tests/data/e2e/hard_mip.lua: a 5 x 60 market-split instance; GLPK does not
-# close it within 10 s (checked when the test was written), so 0.3 s is
-# always a time limit.  mode=split has no incumbent (exit 3), mode=slack
-# has one from the start (exit 0).
-for mode in split slack; do
-  start=$(date +%s.%N)
-  run_folio run "$DATA/hard_mip.lua" --set mode=$mode --set time_limit=0.3 --json "$WORK/hard_$mode.json"
-  elapsed=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
-  status=$(json_get "$WORK/hard_$mode.json" status)
-  has=$(json_get "$WORK/hard_$mode.json" has_solution)
-  expect_eq "hard MIP ($mode), time_limit = 0.3: JSON status" "time_limit" "$status"
-  expect_match "hard MIP ($mode): report status" "^Model 'market_split_$mode': time_limit" "$OUT"
-  if [ "$has" == "true" ]; then want=0; else want=3; fi
-  expect_eq "hard MIP ($mode): exit code ($want when has_solution is $has)" "$want" "$RC"
-  check "hard MIP ($mode): the limit is honoured (took ${elapsed}s)" awk -v t="$elapsed" 'BEGIN { exit !(t < 5) }'
-  solve_time=$(json_get "$WORK/hard_$mode.json" solve_time_s)
-  check "hard MIP ($mode): solve_time_s ($solve_time) close to the limit" \
-    awk -v t="$solve_time" 'BEGIN { exit !(t >= 0.25 && t < 2) }'
+# close it within 10 s (checked when the test was written), nor does Cbc,
+# so 0.3 s is always a time limit.  mode=split has no incumbent (exit 3),
+# mode=slack has one from the start (exit 0).
+for solver in glpk cbc; do
+  for mode in split slack; do
+    json="$WORK/hard_${mode}_$solver.json"
+    start=$(date +%s.%N)
+    run_folio run "$DATA/hard_mip.lua" --set mode=$mode --set time_limit=0.3 --set solver=$solver --json "$json"
+    elapsed=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+    status=$(json_get "$json" status)
+    has=$(json_get "$json" has_solution)
+    expect_eq "hard MIP ($mode, $solver), time_limit = 0.3: JSON status" "time_limit" "$status"
+    expect_eq "hard MIP ($mode, $solver): JSON solver" "$solver" "$(json_get "$json" solver)"
+    expect_match "hard MIP ($mode, $solver): report status" "^Model 'market_split_$mode': time_limit" "$OUT"
+    if [ "$has" == "true" ]; then want=0; else want=3; fi
+    expect_eq "hard MIP ($mode, $solver): exit code ($want when has_solution is $has)" "$want" "$RC"
+    check "hard MIP ($mode, $solver): the limit is honoured (took ${elapsed}s)" awk -v t="$elapsed" 'BEGIN { exit !(t < 5) }'
+    solve_time=$(json_get "$json" solve_time_s)
+    check "hard MIP ($mode, $solver): solve_time_s ($solve_time) close to the limit" \
+      awk -v t="$solve_time" 'BEGIN { exit !(t >= 0.25 && t < 2) }'
+  done
+  expect_eq "hard MIP (split, $solver): no incumbent" "false" "$(json_get "$WORK/hard_split_$solver.json" has_solution)"
+  expect_eq "hard MIP (slack, $solver): has an incumbent" "true" "$(json_get "$WORK/hard_slack_$solver.json" has_solution)"
+  check "hard MIP (slack, $solver): the incumbent's objective is in the JSON" \
+    awk -v v="$(json_get "$WORK/hard_slack_$solver.json" objective)" 'BEGIN { exit !(v ~ /^[0-9.e+-]+$/ && v >= 0) }'
 done
-expect_eq "hard MIP (split): no incumbent" "false" "$(json_get "$WORK/hard_split.json" has_solution)"
-expect_eq "hard MIP (slack): has an incumbent" "true" "$(json_get "$WORK/hard_slack.json" has_solution)"
-check "hard MIP (slack): the incumbent's objective is in the JSON" \
-  awk -v v="$(json_get "$WORK/hard_slack.json" objective)" 'BEGIN { exit !(v ~ /^[0-9.e+-]+$/ && v >= 0) }'
 
 # ------------------------------------------------ the exposure model scripts
 run_folio run models/exposure_objectives.lua

@@ -213,9 +213,9 @@ do
     "solve: GLPK solves LP and MIP only: model 'qc' has 0 quadratic objective terms and 1 second-order cones (use solver = \"qp\")",
     "GLPK refuses a quadratic constraint")
   T.raises(function() m:solve { time_limt = 1 } end,
-    "solve: unknown option 'time_limt' (options: solver, time_limit, mip_gap, iteration_limit, presolve, method, verbose, mip_duals, ranges, feastol, reltol, abstol, dense_kkt)",
+    "solve: unknown option 'time_limt' (options: solver, time_limit, mip_gap, iteration_limit, presolve, method, verbose, mip_duals, ranges, feastol, reltol, abstol, dense_kkt, mip_start)",
     "unknown solve option")
-  T.raises(function() m:solve { solver = "cplex" } end, "solve: unknown solver 'cplex' (available: glpk, qp)",
+  T.raises(function() m:solve { solver = "cplex" } end, "solve: unknown solver 'cplex' (available: glpk, qp, cbc)",
     "unknown solver")
   T.raises(function() m:write("model.txt") end, "write: 'model.txt': the file name must end in .lp or .mps",
     "write extension")

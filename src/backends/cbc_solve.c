@@ -1,0 +1,315 @@
+/* LP and MIP through COIN-OR Cbc's C interface (Cbc 2.10): statuses mapped
+ * honestly, time limit, relative gap, MIP starts.
+ *
+ * The C interface gives no row prices, so results carry no duals, and it
+ * sends LPs straight to Clp's initialSolve, which applies no time limit.
+ * Cbc's preprocessing (CglPreProcess) runs only when asked for (presolve):
+ * in Cbc 2.10.8 it can cut off the optimum, so its answers are checked
+ * and, if found wrong, the model is solved again without it. */
+#include "cbc_model.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Objective and row activities from res->x, in folio's own terms (with
+ * the objective constant, which Cbc does not hold). */
+static void evaluate(const folio_model *m, folio_result *res)
+{
+    double f = m->obj_const;
+    for (size_t j = 0; j < m->ncols; j++) f += m->obj[j] * res->x[j];
+    res->objective = f;
+    for (size_t i = 0; i < m->nrows; i++) {
+        double a = 0;
+        for (size_t k = m->row_start[i]; k < m->row_start[i + 1]; k++)
+            a += m->nz_val[k] * res->x[m->nz_idx[k]];
+        res->row_activity[i] = a;
+    }
+}
+
+/* ---- LP --------------------------------------------------------------------- */
+
+/* An LP that Clp reports infeasible may be primal infeasible or unbounded
+ * (the C interface does not say which): the same rows with a zero
+ * objective tell them apart. */
+static folio_status lp_failure(folio_model *m, folio_error *err)
+{
+    folio_cbc_how how = { 1, NULL, 0 };
+    Cbc_Model *cm = folio_cbc_load(m, &how, err);
+    if (!cm) return FOLIO_STATUS_UNSOLVED;
+    Cbc_solve(cm);
+    folio_status s = Cbc_isProvenOptimal(cm) ? FOLIO_STATUS_UNBOUNDED
+                   : Cbc_isProvenInfeasible(cm) ? FOLIO_STATUS_INFEASIBLE
+                   : FOLIO_STATUS_INFEASIBLE_OR_UNBOUNDED;
+    Cbc_deleteModel(cm);
+    return s;
+}
+
+static folio_error solve_lp(folio_model *m, const folio_options *o, folio_result *res)
+{
+    folio_error e = FOLIO_OK;
+    folio_cbc_how how = { 0, NULL, o->verbose };
+    Cbc_Model *cm = folio_cbc_load(m, &how, &e);
+    if (!cm) return e;
+    Cbc_solve(cm);
+    res->iterations = Cbc_getIterationCount(cm);
+    if (Cbc_isProvenOptimal(cm)) {
+        res->status = FOLIO_STATUS_OPTIMAL;
+        if (m->ncols) memcpy(res->x, Cbc_getColSolution(cm), m->ncols * sizeof *res->x);
+        evaluate(m, res);
+        res->has_solution = 1;
+    } else if (Cbc_isProvenInfeasible(cm)) {
+        res->status = lp_failure(m, &e);
+    } else {
+        res->status = FOLIO_STATUS_NUMERICAL_ERROR;
+        snprintf(res->message, sizeof res->message, "Clp stopped without a proven outcome%s",
+                 Cbc_isAbandoned(cm) ? " (abandoned for numerical difficulties)" : "");
+    }
+    Cbc_deleteModel(cm);
+    return e;
+}
+
+/* ---- MIP -------------------------------------------------------------------- */
+
+typedef struct mip_run {
+    int preprocess;
+    double time_limit;    /* <= 0: none */
+    char doubt[200];      /* why a preprocessed answer cannot stand, or "" */
+} mip_run;
+
+/* Only the columns given (not NAN) go to Cbc, which fixes them and
+ * completes the rest itself. */
+static folio_error pass_mip_start(folio_model *m, Cbc_Model *cm, const double *start)
+{
+    size_t n = m->ncols, cnt = 0;
+    int *idx = malloc((n + 1) * sizeof *idx);
+    double *val = malloc((n + 1) * sizeof *val);
+    if (!idx || !val) {
+        free(idx); free(val);
+        return folio_model_fail(m, FOLIO_ERR_NOMEM, "out of memory passing the MIP start to Cbc");
+    }
+    for (size_t j = 0; j < n; j++)
+        if (!isnan(start[j])) {
+            idx[cnt] = (int)j;
+            val[cnt++] = start[j];
+        }
+    if (cnt) Cbc_setMIPStartI(cm, (int)cnt, idx, val);
+    free(idx);
+    free(val);
+    return FOLIO_OK;
+}
+
+/* Copies Cbc's point into res->x with integer columns made exactly
+ * integral (as GLPK returns them), and checks it against m: returns 0, or
+ * 1 with the first violation in why. Row tolerances scale with the row's
+ * terms. */
+static int take_point(const folio_model *m, const double *best, folio_result *res, char *why, size_t len)
+{
+    const double tol = 1e-6;
+    for (size_t j = 0; j < m->ncols; j++) {
+        double v = best[j], r = round(v);
+        const char *name = FOLIO_NAME(m, m->col_name[j]);
+        if (m->kind[j] != FOLIO_CONTINUOUS) {
+            if (fabs(v - r) > tol) {
+                snprintf(why, len, "gives integer column '%.60s' the value %.9g", name, v);
+                return 1;
+            }
+            v = r;
+        }
+        if (v < m->lb[j] - tol * (1 + fabs(v)) || v > m->ub[j] + tol * (1 + fabs(v))) {
+            snprintf(why, len, "puts column '%.60s' at %.9g, outside [%g, %g]", name, v, m->lb[j], m->ub[j]);
+            return 1;
+        }
+        res->x[j] = v;
+    }
+    for (size_t i = 0; i < m->nrows; i++) {
+        double a = 0, scale = 1;
+        for (size_t k = m->row_start[i]; k < m->row_start[i + 1]; k++) {
+            double t = m->nz_val[k] * res->x[m->nz_idx[k]];
+            a += t;
+            scale += fabs(t);
+        }
+        double lo = m->lo[i], hi = m->hi[i];
+        if ((isfinite(lo) && a < lo - tol * (scale + fabs(lo))) ||
+            (isfinite(hi) && a > hi + tol * (scale + fabs(hi)))) {
+            snprintf(why, len, "violates row '%.60s' (activity %.9g, limits [%g, %g])",
+                     FOLIO_NAME(m, m->row_name[i]), a, lo, hi);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Whether the LP over the continuous columns, with the integer ones fixed
+ * at res->x, beats res->objective: Cbc's incumbents are optimal in their
+ * continuous part, so a better value shows a wrong answer. */
+static int continuous_part_improves(folio_model *m, folio_result *res, char *why, size_t len,
+                                    folio_error *err)
+{
+    folio_cbc_how how = { 0, res->x, 0 };
+    Cbc_Model *cm = folio_cbc_load(m, &how, err);
+    if (!cm) return 0;
+    Cbc_solve(cm);
+    int better = 0;
+    if (Cbc_isProvenOptimal(cm)) {
+        const double *x = Cbc_getColSolution(cm);
+        double f = m->obj_const;
+        for (size_t j = 0; j < m->ncols; j++) f += m->obj[j] * x[j];
+        double d = m->sense == FOLIO_MAXIMIZE ? f - res->objective : res->objective - f;
+        if (d > 1e-6 * (1 + fabs(res->objective))) {
+            better = 1;
+            snprintf(why, len, "missed the best values of the continuous columns (objective %.10g, "
+                     "not %.10g)", f, res->objective);
+        }
+    }
+    Cbc_deleteModel(cm);
+    return better;
+}
+
+static folio_error mip_once(folio_model *m, const folio_options *o, mip_run *run, folio_result *res)
+{
+    folio_error e = FOLIO_OK;
+    folio_cbc_how how = { 0, NULL, o->verbose };
+    Cbc_Model *cm = folio_cbc_load(m, &how, &e);
+    if (!cm) return e;
+    if (!run->preprocess) Cbc_setParameter(cm, "preprocess", "off");
+    if (run->time_limit > 0) {
+        Cbc_setParameter(cm, "timeMode", "elapsed");   /* wall clock, as GLPK's limit */
+        folio_cbc_set_number(cm, "seconds", run->time_limit);
+    }
+    if (o->mip_gap >= 0) folio_cbc_set_number(cm, "ratioGap", o->mip_gap);
+    if (o->mip_start && (e = pass_mip_start(m, cm, o->mip_start)) != FOLIO_OK) {
+        Cbc_deleteModel(cm);
+        return e;
+    }
+    Cbc_solve(cm);
+    res->iterations += Cbc_getIterationCount(cm);
+    res->nodes += Cbc_getNodeCount(cm);
+    const double *best = Cbc_bestSolution(cm);
+    int have = best != NULL;
+    if (Cbc_isProvenOptimal(cm) && have) {
+        res->status = FOLIO_STATUS_OPTIMAL;   /* within mip_gap when one is set */
+    } else if (Cbc_isProvenInfeasible(cm)) {
+        res->status = FOLIO_STATUS_INFEASIBLE;
+        have = 0;
+    } else if (Cbc_isContinuousUnbounded(cm)) {
+        res->status = FOLIO_STATUS_INFEASIBLE_OR_UNBOUNDED;
+        have = 0;
+    } else if (Cbc_isSecondsLimitReached(cm)) {
+        res->status = FOLIO_STATUS_TIME_LIMIT;
+    } else {
+        res->status = FOLIO_STATUS_NUMERICAL_ERROR;
+        snprintf(res->message, sizeof res->message, "Cbc stopped with status %d, secondary status %d%s",
+                 Cbc_status(cm), Cbc_secondaryStatus(cm),
+                 Cbc_isAbandoned(cm) ? " (abandoned for numerical difficulties)" : "");
+    }
+    double bound = Cbc_getBestPossibleObjValue(cm);
+    int have_bound = fabs(bound) < 1e30;   /* Cbc's "none" is +/-1e50 or DBL_MAX */
+    if (have_bound) bound += m->obj_const;
+    /* secondary status 2: stopped within ratioGap, so the gap may not be 0 */
+    int proven = res->status == FOLIO_STATUS_OPTIMAL && Cbc_secondaryStatus(cm) != 2;
+    char why[160];
+    if (have && take_point(m, best, res, why, sizeof why)) {
+        if (run->preprocess) {
+            snprintf(run->doubt, sizeof run->doubt, "returned a point that %s", why);
+        } else {
+            res->status = FOLIO_STATUS_NUMERICAL_ERROR;
+            snprintf(res->message, sizeof res->message, "Cbc returned a point that %s", why);
+        }
+        have = 0;
+    }
+    Cbc_deleteModel(cm);   /* best is gone from here on */
+    if (run->preprocess && res->status == FOLIO_STATUS_INFEASIBLE)
+        snprintf(run->doubt, sizeof run->doubt, "declared the model infeasible");
+    if (!have) {
+        res->mip_bound = have_bound ? bound : NAN;
+        res->mip_gap = HUGE_VAL;
+        return FOLIO_OK;
+    }
+    evaluate(m, res);
+    res->has_solution = 1;
+    if (proven) {
+        res->mip_bound = res->objective;
+        res->mip_gap = 0.0;
+    } else {
+        res->mip_bound = have_bound ? bound : NAN;
+        res->mip_gap = have_bound ? fabs(res->objective - bound) / (fabs(res->objective) + DBL_EPSILON)
+                                  : HUGE_VAL;
+    }
+    if (run->preprocess && m->nint < m->ncols &&
+        continuous_part_improves(m, res, why, sizeof why, &e))
+        snprintf(run->doubt, sizeof run->doubt, "%s", why);
+    return e;
+}
+
+static folio_error solve_mip(folio_model *m, const folio_options *o, folio_result *res)
+{
+    double t0 = folio_now();
+    mip_run run = { o->presolve, o->time_limit, "" };
+    folio_error e = mip_once(m, o, &run, res);
+    if (e != FOLIO_OK || !run.doubt[0]) return e;
+
+    /* the preprocessed answer cannot stand (or, for infeasibility, is
+     * confirmed): solve again without preprocessing, in the time left */
+    folio_status first = res->status;
+    char doubt[sizeof run.doubt];
+    memcpy(doubt, run.doubt, sizeof doubt);
+    res->status = FOLIO_STATUS_UNSOLVED;
+    res->has_solution = 0;
+    res->objective = 0;
+    res->message[0] = '\0';
+    run.preprocess = 0;
+    run.doubt[0] = '\0';
+    if (o->time_limit > 0) run.time_limit = fmax(o->time_limit - (folio_now() - t0), 1e-3);
+    e = mip_once(m, o, &run, res);
+    if (e != FOLIO_OK) return e;
+    if (first == FOLIO_STATUS_INFEASIBLE && res->status == FOLIO_STATUS_INFEASIBLE) return FOLIO_OK;
+    char base[sizeof res->message];
+    snprintf(base, sizeof base, "%s", res->message[0] ? res->message : folio_status_message(res->status));
+    snprintf(res->message, sizeof res->message, "%.60s (solved again without Cbc's preprocessing, "
+             "which %.140s)", base, doubt);
+    return FOLIO_OK;
+}
+
+/* ---- the backend ------------------------------------------------------------- */
+
+static folio_error refuse_nonlinear(folio_model *m)
+{
+    return folio_model_fail(m, FOLIO_ERR_UNSUPPORTED,
+                            "Cbc solves LP and MIP only: model '%s' has %zu quadratic objective "
+                            "terms and %zu second-order cones (use solver = \"qp\")",
+                            m->name, m->nq, m->ncones);
+}
+
+static folio_error cbc_solve(folio_model *m, const folio_options *o, folio_result *res)
+{
+    if (m->nq || m->ncones) return refuse_nonlinear(m);
+    if (folio_result_alloc(res, m->ncols, m->nrows))
+        return folio_model_fail(m, FOLIO_ERR_NOMEM, "out of memory allocating the result");
+    snprintf(res->solver, sizeof res->solver, "cbc");
+    res->is_mip = m->nint > 0;
+    double t0 = folio_now();
+    folio_error e = res->is_mip ? solve_mip(m, o, res) : solve_lp(m, o, res);
+    res->solve_time = folio_now() - t0;
+    if (e != FOLIO_OK) return e;
+    if (!res->message[0]) snprintf(res->message, sizeof res->message, "%s", folio_status_message(res->status));
+    return FOLIO_OK;
+}
+
+static folio_error cbc_lower(folio_model *m, int skip_cones, double *seconds)
+{
+    if ((m->nq || m->ncones) && !skip_cones) return refuse_nonlinear(m);
+    double t0 = folio_now();
+    folio_error e = FOLIO_OK;
+    folio_cbc_how how = { 0, NULL, 0 };
+    Cbc_Model *cm = folio_cbc_load(m, &how, &e);
+    if (cm) Cbc_deleteModel(cm);
+    if (seconds) *seconds = folio_now() - t0;   /* build and free, as a solve would */
+    return e;
+}
+
+const folio_backend folio_backend_cbc = {
+    "cbc", FOLIO_CAP_LP | FOLIO_CAP_MIP, cbc_solve, cbc_lower
+};
