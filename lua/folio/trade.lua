@@ -348,6 +348,30 @@ function Assigner:objective_list()
   return out
 end
 
+-- the active pair {row r, scenario k} as sum_t coef_t x[t][a(r)] and its bound
+function Assigner:limit_row(pair, x)
+  local folio = require "folio"
+  local coef, const, rhs = T.row(self.limits_c, self.scen, pair[1], pair[2])
+  local a = self.rows.account[pair[1]]
+  local terms = {}
+  for t = 1, #self.trades do
+    if coef[t] ~= 0 and self:allowed(t, a) then terms[#terms + 1] = coef[t] * x[t][a] end
+  end
+  return folio.sum(terms), rhs - const
+end
+
+local function key_of(r, k) return string.format("r%d_s%d", r, k) end
+
+-- adds the violated pairs not yet active; returns how many
+local function add_violated(active, viol)
+  local added = 0
+  for _, v in ipairs(viol) do
+    local key = key_of(v[1], v[2])
+    if not active[key] then active[key] = { v[1], v[2] }; added = added + 1 end
+  end
+  return added
+end
+
 -- one model: x[t][a], one account per trade, the active scenario rows,
 -- the objective(s) of this stage, and the bounds from earlier stages
 function Assigner:build_model(active, stage, fixed)
@@ -375,16 +399,10 @@ function Assigner:build_model(active, stage, fixed)
   for key, pr in pairs(active) do keys[#keys + 1] = key; by[key] = pr end
   table.sort(keys)
   for _, key in ipairs(keys) do
-    local r, k = by[key][1], by[key][2]
-    local coef, const, rhs = T.row(self.limits_c, self.scen, r, k)
-    local a = rows.account[r]
-    local terms = {}
-    for t = 1, nT do
-      if coef[t] ~= 0 and self:allowed(t, a) then terms[#terms + 1] = coef[t] * x[t][a] end
-    end
-    local lhs = folio.sum(terms)
-    m:st("limit_" .. key, lhs, "<=", rhs - const)
-    if z then m:st("headroom_" .. key, rows.scale[r] * z + lhs, "<=", rhs - const) end
+    local r = by[key][1]
+    local lhs, bound = self:limit_row(by[key], x)
+    m:st("limit_" .. key, lhs, "<=", bound)
+    if z then m:st("headroom_" .. key, rows.scale[r] * z + lhs, "<=", bound) end
   end
   -- earlier priorities kept within their tolerance
   for i, f in ipairs(fixed) do
@@ -401,7 +419,6 @@ function Assigner:build_model(active, stage, fixed)
   return m, x, z, cost
 end
 
-local function key_of(r, k) return string.format("r%d_s%d", r, k) end
 
 -- the assignment (account per trade) read from a solve
 local function read_assignment(r, x, nT, nA)
@@ -463,11 +480,7 @@ function Assigner:solve_stage(stage, fixed, active, opts, log, prev_assign)
     -- check every scenario; add only the violated (row, scenario) pairs
     t0 = require("folio").now()
     local viol, worst = T.check(self.limits_c, self.scen, assign, 1e-9, opts.per_row or 1)
-    local added = 0
-    for _, v in ipairs(viol) do
-      local key = key_of(v[1], v[2])
-      if not active[key] then active[key] = { v[1], v[2] }; added = added + 1 end
-    end
+    local added = add_violated(active, viol)
     if z then
       -- the headroom rows: z may not exceed any scenario's headroom
       local zv = r:value(z)
@@ -707,6 +720,16 @@ function Assigner:explain(opts)
   local rows = self:build_rows()
   self:scenarios()
   local nT, nA = #self.trades, #self.accounts
+  -- a trade no account takes cannot be booked, whatever the limits
+  local orphans = {}
+  for t = 1, nT do
+    local any = false
+    for a = 1, nA do any = any or self:allowed(t, a) end
+    if not any then
+      orphans[#orphans + 1] = { trade = self.trades[t].id, reason = ("no account accepts %s"):format(self.trades[t].type) }
+    end
+  end
+  if #orphans > 0 then return { status = "explained", breaches = orphans } end
   local active = self:initial_active()
   local tid, aid = {}, {}
   for t = 1, nT do tid[t] = t end
@@ -722,16 +745,16 @@ function Assigner:explain(opts)
     table.sort(keys)
     local slack = {}
     for _, key in ipairs(keys) do
-      local r, k = active[key][1], active[key][2]
-      local coef, const, rhs = T.row(self.limits_c, self.scen, r, k)
-      local a = rows.account[r]
-      local terms = {}
-      for t = 1, nT do
-        if coef[t] ~= 0 and self:allowed(t, a) then terms[#terms + 1] = coef[t] * x[t][a] end
+      local lhs, bound
+      if x then
+        lhs, bound = self:limit_row(active[key], x)
+      else
+        local _, const, rhs = T.row(self.limits_c, self.scen, active[key][1], active[key][2])
+        lhs, bound = 0, rhs - const
       end
       slack[key] = m:var("slack_" .. key, { lb = 0 })
-      m:st("limit_" .. key, folio.sum(terms) - slack[key], "<=", rhs - const)
-      obj[#obj + 1] = (1 / rows.scale[r]) * slack[key]
+      m:st("limit_" .. key, lhs - slack[key], "<=", bound)
+      obj[#obj + 1] = (1 / rows.scale[active[key][1]]) * slack[key]
     end
     m:minimize(folio.sum(obj))
     local r = m:solve { solver = opts.solver or self.cfg.solver, time_limit = opts.time_limit or self.cfg.time_limit }
@@ -740,13 +763,7 @@ function Assigner:explain(opts)
     slacks = {}
     for key, v in pairs(slack) do slacks[key] = r:value(v) end
     -- rows violated beyond their slack (or without one yet)
-    local viol = T.check(self.limits_c, self.scen, assign, 1e-9, 1)
-    local added = 0
-    for _, v in ipairs(viol) do
-      local key = key_of(v[1], v[2])
-      if not active[key] then active[key] = { v[1], v[2] }; added = added + 1 end
-    end
-    if added == 0 then break end
+    if add_violated(active, T.check(self.limits_c, self.scen, assign, 1e-9, 1)) == 0 then break end
   end
   local out = {}
   for key, v in pairs(slacks) do
@@ -907,7 +924,11 @@ function Assigner:report(res)
     local erows = {}
     for i, b in ipairs(ex.breaches or {}) do
       if i > 20 then break end
-      erows[i] = { b.account, b.limit, b.scenario == 0 and "nominal" or b.scenario, b.shortfall }
+      if b.trade then
+        erows[i] = { "trade " .. b.trade, b.reason, "", "" }
+      else
+        erows[i] = { b.account, b.limit, b.scenario == 0 and "nominal" or b.scenario, b.shortfall }
+      end
     end
     out[#out + 1] = folio.table { title = "Why no assignment exists: the limits that must give, and by how much",
       columns = { "account", "limit", "scenario", "shortfall" }, rows = erows }

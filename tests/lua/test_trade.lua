@@ -120,6 +120,51 @@ local r0 = none:solve()
 T.eq(r0.status, "optimal", "no trades: status")
 T.eq(#r0.assignment, 0, "no trades: empty assignment")
 
+-- infeasible inputs are explained: corporates nobody accepts ...
+local closed = config()
+closed.accounts[1].accepts = { "government" }
+closed.accounts[2].accepts = { "government" }
+local ci = folio.TradeAssigner(closed)
+T.ok(ci:solve().status ~= "optimal", "no account for corporates: no assignment")
+local cex = ci:explain()
+T.ok(#cex.breaches > 0 and cex.breaches[1].reason == "no account accepts corporate",
+  "explain: names the trades no account accepts")
+-- ... and cash floors no account can meet: each must keep 100k more cash than it has
+local tight = config()
+for _, acc in ipairs(tight.accounts) do acc.limits[1].rhs = acc.cash + 100000 end
+local ti = folio.TradeAssigner(tight)
+local rt = ti:solve()
+T.eq(rt.status, "infeasible", "infeasible inputs: status")
+local ex = ti:explain()
+T.ok(#ex.breaches >= 3, "explain: every account's cash limit must give")
+local short = 0
+for _, b in ipairs(ex.breaches) do if b.limit == "cash" then short = math.max(short, b.shortfall) end end
+T.ok(short >= 100000 - 1e-6, ("explain: by at least the 100k asked (%g)"):format(short))
+local rep = ti:report(rt)
+local found_why = false
+for _, tb in ipairs(rep) do
+  if type(tb) == "table" and tb.title and tb.title:find("Why no assignment", 1, true) then found_why = #tb.rows > 0 end
+end
+T.ok(found_why, "report: the explanation table for an infeasible batch")
+
+-- the report and the audit trail of a solved batch
+local rs = ta:solve()
+local rp = ta:report(rs)
+T.eq(rp[1].status, "optimal", "report: summary status")
+T.eq(rp[1].compliant, true, "report: summary says compliant")
+local audit = os.tmpname()
+ta:write_audit(rs, audit)
+local aj = folio.read_json(audit)
+os.remove(audit)
+T.eq(#aj.trades, 6, "audit: one entry per trade")
+T.ok(aj.digests.accounts and #aj.digests.accounts == 16, "audit: a 64-bit digest of the accounts")
+T.eq(aj.scenarios.seed, 11, "audit: the scenario seed")
+T.ok(#aj.stages >= 1 and aj.stages[1].solver ~= nil, "audit: solver and status per stage")
+
+-- Cbc gives the same optimum
+local rc = ta:solve { solver = "cbc" }
+T.near(rc.cost, bcost, 1e-6 * bcost, "cbc: cost equals the brute-force optimum")
+
 -- configuration errors, one line each
 local function cfg_without_accounts(n)
   local c = config()
