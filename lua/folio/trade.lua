@@ -331,7 +331,9 @@ function Assigner:cost(t, a)
   return rate * tr.quantity * (tr.price + tr.accrued) * days / 360
 end
 
-local OBJECTIVES = { financing_cost = true, min_headroom = true }
+-- concentration: the largest post-trade gross book (nominal prices) over
+-- the accounts, a counterparty risk measure to minimise
+local OBJECTIVES = { financing_cost = true, min_headroom = true, concentration = true }
 
 function Assigner:objective_list()
   local objs = self.cfg.objectives or { { "financing_cost" } }
@@ -339,7 +341,8 @@ function Assigner:objective_list()
   for i, o in ipairs(objs) do
     local kind = o[1] or o.kind
     if not OBJECTIVES[kind] then
-      fail("TradeAssigner: objectives[%d]: unknown objective '%s' (financing_cost, min_headroom)", i, tostring(kind))
+      fail("TradeAssigner: objectives[%d]: unknown objective '%s' (financing_cost, min_headroom, concentration)", i,
+           tostring(kind))
     end
     out[i] = { kind = kind, priority = o.priority or i, weight = o.weight or 1, abs_tol = o.abs_tol or 0,
                rel_tol = o.rel_tol or 1e-6 }
@@ -394,6 +397,20 @@ function Assigner:build_model(active, stage, fixed)
   for _, o in ipairs(stage.objs) do if o.kind == "min_headroom" then needs_z = true end end
   for _, f in ipairs(fixed) do if f.kind == "min_headroom" then needs_z = true end end
   local z = needs_z and m:var("headroom", { lb = -1e6, ub = 1e6 }) or nil
+  local needs_u = false
+  for _, o in ipairs(stage.objs) do if o.kind == "concentration" then needs_u = true end end
+  for _, f in ipairs(fixed) do if f.kind == "concentration" then needs_u = true end end
+  local u
+  if needs_u then
+    u = m:var("largest_book", { lb = 0 })
+    m:st("book", aid, function(a)
+      local base = 0
+      for s2, q in pairs(self.accounts[a].pos) do base = base + math.abs(q) * self.securities[s2].price end
+      return folio.sum(tid, function(t)
+        if self:allowed(t, a) then return self.trades[t].quantity * self.securities[self.trades[t].sec].price * x[t][a] end
+      end) + base, "<=", u
+    end)
+  end
   -- limit rows for the active (row, scenario) pairs
   local keys, by = {}, {}
   for key, pr in pairs(active) do keys[#keys + 1] = key; by[key] = pr end
@@ -407,16 +424,18 @@ function Assigner:build_model(active, stage, fixed)
   -- earlier priorities kept within their tolerance
   for i, f in ipairs(fixed) do
     if f.kind == "financing_cost" then m:st("keep_" .. i, cost, "<=", f.bound)
+    elseif f.kind == "concentration" then m:st("keep_" .. i, u, "<=", f.bound)
     else m:st("keep_" .. i, z, ">=", f.bound) end
   end
   -- this stage's objective: one, or a weighted sum
   local terms = {}
   for _, o in ipairs(stage.objs) do
     if o.kind == "financing_cost" then terms[#terms + 1] = o.weight * cost
+    elseif o.kind == "concentration" then terms[#terms + 1] = o.weight * u
     else terms[#terms + 1] = -o.weight * z end
   end
   m:minimize(folio.sum(terms))
-  return m, x, z, cost
+  return m, x, z, cost, u
 end
 
 
@@ -452,7 +471,7 @@ function Assigner:solve_stage(stage, fixed, active, opts, log, prev_assign)
   local R = rows.R
   local N = select(1, self.scen:size())
   local rounds, max_rounds = 0, self.cfg.max_rounds or 100
-  local r, x, z, cost, assign
+  local r, x, z, cost, u, assign
   local t_solve, t_check = 0, 0
   -- the previous stage's answer is feasible here: start from it
   local start = prev_assign and start_from(prev_assign, nT, nA) or nil
@@ -464,7 +483,7 @@ function Assigner:solve_stage(stage, fixed, active, opts, log, prev_assign)
   while true do
     rounds = rounds + 1
     local m
-    m, x, z, cost = self:build_model(active, stage, fixed)
+    m, x, z, cost, u = self:build_model(active, stage, fixed)
     local so = { solver = opts.solver, time_limit = opts.time_limit, mip_gap = gap }
     if start and opts.mip_start ~= false then so.mip_start = start(x) end
     local t0 = require("folio").now()
@@ -508,6 +527,7 @@ function Assigner:solve_stage(stage, fixed, active, opts, log, prev_assign)
   local out = { status = r.status, result = r, assign = assign, rounds = rounds, active = active,
                 t_solve = t_solve, t_check = t_check, cost = r:value(cost) }
   if z then out.headroom = r:value(z) end
+  if u then out.concentration = r:value(u) end
   return out
 end
 
@@ -574,7 +594,8 @@ function Assigner:solve(opts)
   for i, stage in ipairs(stages) do
     local out = self:solve_stage(stage, fixed, active, opts, log, final and final.assign)
     stage_out[i] = { name = stage.name, status = out.status, rounds = out.rounds, cost = out.cost,
-                     headroom = out.headroom, t_solve = out.t_solve, t_check = out.t_check }
+                     headroom = out.headroom, concentration = out.concentration, t_solve = out.t_solve,
+                     t_check = out.t_check }
     if not out.assign then
       final = out
       break
@@ -585,6 +606,9 @@ function Assigner:solve(opts)
       local o = stage.objs[1]
       if o.kind == "financing_cost" then
         fixed[#fixed + 1] = { kind = o.kind, bound = out.cost + math.max(o.abs_tol, o.rel_tol * math.abs(out.cost)) }
+      elseif o.kind == "concentration" then
+        fixed[#fixed + 1] = { kind = o.kind,
+                              bound = out.concentration + math.max(o.abs_tol, o.rel_tol * math.abs(out.concentration)) }
       else
         fixed[#fixed + 1] = { kind = o.kind, bound = out.headroom - math.max(o.abs_tol, o.rel_tol * math.abs(out.headroom)) }
       end
@@ -594,12 +618,26 @@ function Assigner:solve(opts)
     status = final.status, method = opts.method, assignment = final.assign, stages = stage_out, log = log,
     rows_active = 0, scenarios = N, time = folio.now() - t_start, assigner = self,
   }
+  if not final.assign and final.status ~= "infeasible" then
+    -- the MIP failed or stopped without an incumbent: the greedy answer,
+    -- marked as a fallback, with its gap to the MIP's bound when there is one
+    local g = self:greedy()
+    res.fallback = { complete = g.complete, unplaced = g.unplaced, cost = g.cost }
+    if g.complete then
+      res.assignment, res.status = g.assignment, "fallback"
+      local bound = final.result and final.result.mip_bound
+      if bound and bound == bound and math.abs(bound) < math.huge then
+        res.fallback.bound = bound
+        res.fallback.gap = (g.cost - bound) / math.max(1e-9, math.abs(g.cost))
+      end
+    end
+  end
   for _ in pairs(active) do res.rows_active = res.rows_active + 1 end
-  if final.assign then
+  if res.assignment then
     res.cost = 0
-    for t, a in ipairs(final.assign) do res.cost = res.cost + self:cost(t, a) end
+    for t, a in ipairs(res.assignment) do res.cost = res.cost + self:cost(t, a) end
     res.accounts = {}
-    for t, a in ipairs(final.assign) do res.accounts[self.trades[t].id] = self.accounts[a].name end
+    for t, a in ipairs(res.assignment) do res.accounts[self.trades[t].id] = self.accounts[a].name end
   end
   return res
 end

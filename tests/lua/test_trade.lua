@@ -114,6 +114,55 @@ local rr = rev:solve()
 T.ok(rr.stages[1].headroom >= rl.stages[2].headroom - 1e-7, "headroom first is at least headroom second")
 T.ok(rr.cost >= rl.cost - 1e-6, "cost second is at least cost first")
 
+-- concentration (the largest gross book) against brute force
+do
+  local cta = folio.TradeAssigner(config { objectives = { { "concentration" } } })
+  local nT, nA = 6, 3
+  local best = math.huge
+  local assign = {}
+  for t = 1, nT do assign[t] = 1 end
+  while true do
+    local ok = true
+    for t = 1, nT do if not cta:allowed(t, assign[t]) then ok = false end end
+    if ok and cta:validate(assign).compliant then
+      local book = {}
+      for a = 1, nA do
+        book[a] = 0
+        for si, q in pairs(cta.accounts[a].pos) do book[a] = book[a] + math.abs(q) * cta.securities[si].price end
+      end
+      for t = 1, nT do
+        local tr = cta.trades[t]
+        book[assign[t]] = book[assign[t]] + tr.quantity * cta.securities[tr.sec].price
+      end
+      best = math.min(best, math.max(book[1], book[2], book[3]))
+    end
+    local t = 1
+    while t <= nT do
+      assign[t] = assign[t] + 1
+      if assign[t] <= nA then break end
+      assign[t] = 1
+      t = t + 1
+    end
+    if t > nT then break end
+  end
+  local rc2 = cta:solve { mip_gap = 1e-9 }
+  T.near(rc2.stages[1].concentration, best, 1e-6 * best, "concentration: the largest book equals brute force")
+end
+
+-- a MIP stopped without an incumbent falls back to the greedy answer
+do
+  local loose = config()
+  for _, acc in ipairs(loose.accounts) do acc.limits[1].rhs = -1e7 end   -- cash limits that never bind
+  loose.accounts[1].limits[2].rhs = 1e7                                     -- nor PB1's corporate cap
+  local fb = folio.TradeAssigner(loose)
+  -- the stage ends as a time limit with no incumbent and a bound
+  fb.solve_stage = function() return { status = "time_limit", result = { mip_bound = bcost * 0.99 } } end
+  local rf = fb:solve()
+  T.eq(rf.status, "fallback", "fallback: status")
+  T.ok(rf.fallback.complete and fb:validate(rf.assignment).compliant, "fallback: a complete, compliant assignment")
+  T.ok(rf.fallback.gap and rf.fallback.gap > 0, ("fallback: gap %.4f to the MIP bound"):format(rf.fallback.gap or -1))
+end
+
 -- n = 0
 local none = folio.TradeAssigner(config { trades = {} })
 local r0 = none:solve()
