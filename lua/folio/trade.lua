@@ -597,7 +597,14 @@ function Assigner:solve(opts)
                      headroom = out.headroom, concentration = out.concentration, t_solve = out.t_solve,
                      t_check = out.t_check }
     if not out.assign then
-      final = out
+      if final and final.assign then
+        -- a later priority found nothing better in its limit: the earlier
+        -- stage's answer stands (feasible, and optimal for its priorities)
+        stage_out[i].kept_previous = true
+        final.note = ("stage %d (%s) ended %s; the answer of stage %d stands"):format(i, stage.name, out.status, i - 1)
+      else
+        final = out
+      end
       break
     end
     final = out
@@ -615,7 +622,8 @@ function Assigner:solve(opts)
     end
   end
   local res = {
-    status = final.status, method = opts.method, assignment = final.assign, stages = stage_out, log = log,
+    status = final.status, note = final.note, method = opts.method, assignment = final.assign, stages = stage_out,
+    log = log,
     rows_active = 0, scenarios = N, time = folio.now() - t_start, assigner = self,
   }
   if not final.assign and final.status ~= "infeasible" then
@@ -908,7 +916,8 @@ end
 function Assigner:report(res)
   local folio = require "folio"
   local out = {}
-  local summary = { status = res.status, method = res.method, trades = #self.trades, accounts = #self.accounts,
+  local summary = { status = res.status, note = res.note, method = res.method, trades = #self.trades,
+                    accounts = #self.accounts,
                     scenarios = res.scenarios, limit_rows = res.rows_active, seconds = res.time,
                     financing_cost = res.cost }
   if res.assignment and #res.assignment > 0 then
