@@ -325,4 +325,13 @@ check "cim_selection.lua: no subset beats the MIQP optimum" \
   awk -v a="$(json_get "$WORK/sel.json" objective)" -v b="$(json_get "$WORK/sel.json" miqp_objective)" \
       'BEGIN { exit !(a ~ /^[-0-9.e+]+$/ && a >= b - 1e-9) }'
 
+# ------------------------------------------------ the trade-assignment model
+run_folio run models/pb_trade_assignment.lua --set scenarios=100 --set gap=5e-3 --json "$WORK/pb.json" \
+  --set audit="$WORK/pb_audit.json"
+expect_eq "pb_trade_assignment.lua: exit code" 0 "$RC"
+expect_eq "pb_trade_assignment.lua: status" "optimal" "$(json_get "$WORK/pb.json" status)"
+expect_eq "pb_trade_assignment.lua: the validator finds it compliant" "true" "$(json_get "$WORK/pb.json" compliant)"
+check "pb_trade_assignment.lua: the audit trail has all 200 trades" \
+  "$PY" -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if len(d['trades']) == 200 else 1)" "$WORK/pb_audit.json"
+
 finish
