@@ -141,13 +141,19 @@ function M.TradeAssigner(cfg)
         fail("TradeAssigner: account '%s', limit '%s': sense must be '<=' or '>='", acc.name, name)
       end
       if type(rhs) ~= "number" then fail("TradeAssigner: account '%s', limit '%s': rhs must be a number", acc.name, name) end
-      for mname, c in pairs(lhs) do
+      -- a fixed order of terms: sums, and so the models, do not depend on
+      -- Lua's (seeded) string hashing
+      local terms = {}
+      for mname, c in pairs(lhs) do terms[#terms + 1] = { mname, c } end
+      table.sort(terms, function(p, q) return p[1] < q[1] end)
+      for _, term in ipairs(terms) do
+        local mname, c = term[1], term[2]
         if mname ~= "cash" and not metrics[mname] then
           fail("TradeAssigner: account '%s', limit '%s': unknown metric '%s'", acc.name, name, tostring(mname))
         end
         if type(c) ~= "number" then fail("TradeAssigner: account '%s', limit '%s': coefficient of '%s' is not a number", acc.name, name, mname) end
       end
-      limits[l] = { name = name, lhs = lhs, sense = sense, rhs = rhs, scale = lim.scale }
+      limits[l] = { name = name, lhs = lhs, terms = terms, sense = sense, rhs = rhs, scale = lim.scale }
     end
     local accepts
     if acc.accepts then
@@ -189,7 +195,8 @@ function Assigner:build_rows()
       rows.rhs[R] = fold * lim.rhs
       local beta = 0
       for s = 1, S do rows.alpha[(R - 1) * S + s] = 0 end
-      for mname, c in pairs(lim.lhs) do
+      for _, term in ipairs(lim.terms) do
+        local mname, c = term[1], term[2]
         if mname == "cash" then
           beta = beta + c * acc.cash
         else
@@ -216,7 +223,8 @@ function Assigner:build_rows()
       local acc = self.accounts[info.account]
       local lim = info.lim
       local g, d = 0, 0
-      for mname, c in pairs(lim.lhs) do
+      for _, term in ipairs(lim.terms) do
+        local mname, c = term[1], term[2]
         if mname == "cash" then
           d = d - c * tr.sign * tr.quantity * (tr.price + tr.accrued)
         else
@@ -718,7 +726,8 @@ function Assigner:validate(assign, tol)
         local f = k > 0 and scen:row(k) or nil
         local metric_val = {}
         local v = 0
-        for mname, c in pairs(lim.lhs) do
+        for _, term in ipairs(lim.terms) do
+          local mname, c = term[1], term[2]
           local mv
           if mname == "cash" then
             mv = cash

@@ -333,5 +333,10 @@ expect_eq "pb_trade_assignment.lua: status" "optimal" "$(json_get "$WORK/pb.json
 expect_eq "pb_trade_assignment.lua: the validator finds it compliant" "true" "$(json_get "$WORK/pb.json" compliant)"
 check "pb_trade_assignment.lua: the audit trail has all 200 trades" \
   "$PY" -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if len(d['trades']) == 200 else 1)" "$WORK/pb_audit.json"
+# a second process (another string-hash seed) books every trade the same way
+run_folio run models/pb_trade_assignment.lua --set scenarios=100 --set gap=5e-3 --set audit="$WORK/pb_audit2.json"
+check "pb_trade_assignment.lua: reproducible across processes" \
+  "$PY" -c "import json,sys; a,b=(json.load(open(p))['trades'] for p in sys.argv[1:]); sys.exit(0 if a == b else 1)" \
+  "$WORK/pb_audit.json" "$WORK/pb_audit2.json"
 
 finish
