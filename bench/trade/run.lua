@@ -9,7 +9,7 @@ local ta = folio.TradeAssigner {
                 correlation = { within_type = 0.6, across = 0.25 } },
   objectives = { { "financing_cost", priority = 1, rel_tol = 1e-4 }, { "min_headroom", priority = 2 } },
   days = 30, solver = folio.params.solver, method = folio.params.method,
-  time_limit = tonumber(folio.params.time_limit) or 120, mip_gap = tonumber(folio.params.gap) or 1e-3,
+  time_limit = tonumber(folio.params.time_limit) or 120, mip_gap = tonumber(folio.params.gap) or 5e-3,
 }
 local r = ta:solve()
 local last, rows, solve_s = r.log[#r.log] or {}, 0, 0
