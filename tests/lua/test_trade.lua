@@ -45,21 +45,16 @@ local function config(extra)
   return c
 end
 
--- brute force: every account for every trade, feasibility by the validator
-local function brute(ta)
+-- every assignment the accounts accept that holds in every scenario (the
+-- validator decides), in odometer order
+local function each_feasible(ta, fn)
   local nT, nA = #ta.trades, #ta.accounts
-  local best, best_assign, count = math.huge, nil, 0
   local assign = {}
   for t = 1, nT do assign[t] = 1 end
   while true do
     local ok = true
     for t = 1, nT do if not ta:allowed(t, assign[t]) then ok = false end end
-    if ok and ta:validate(assign).compliant then
-      count = count + 1
-      local c = 0
-      for t = 1, nT do c = c + ta:cost(t, assign[t]) end
-      if c < best - 1e-9 then best, best_assign = c, { table.unpack(assign) } end
-    end
+    if ok and ta:validate(assign).compliant then fn(assign) end
     local t = 1
     while t <= nT do
       assign[t] = assign[t] + 1
@@ -69,6 +64,17 @@ local function brute(ta)
     end
     if t > nT then break end
   end
+end
+
+-- brute force: the cheapest feasible assignment
+local function brute(ta)
+  local best, best_assign, count = math.huge, nil, 0
+  each_feasible(ta, function(assign)
+    count = count + 1
+    local c = 0
+    for t = 1, #assign do c = c + ta:cost(t, assign[t]) end
+    if c < best - 1e-9 then best, best_assign = c, { table.unpack(assign) } end
+  end)
   return best, best_assign, count
 end
 
@@ -117,34 +123,19 @@ T.ok(rr.cost >= rl.cost - 1e-6, "cost second is at least cost first")
 -- concentration (the largest gross book) against brute force
 do
   local cta = folio.TradeAssigner(config { objectives = { { "concentration" } } })
-  local nT, nA = 6, 3
   local best = math.huge
-  local assign = {}
-  for t = 1, nT do assign[t] = 1 end
-  while true do
-    local ok = true
-    for t = 1, nT do if not cta:allowed(t, assign[t]) then ok = false end end
-    if ok and cta:validate(assign).compliant then
-      local book = {}
-      for a = 1, nA do
-        book[a] = 0
-        for si, q in pairs(cta.accounts[a].pos) do book[a] = book[a] + math.abs(q) * cta.securities[si].price end
-      end
-      for t = 1, nT do
-        local tr = cta.trades[t]
-        book[assign[t]] = book[assign[t]] + tr.quantity * cta.securities[tr.sec].price
-      end
-      best = math.min(best, math.max(book[1], book[2], book[3]))
+  each_feasible(cta, function(assign)
+    local book = {}
+    for a = 1, #cta.accounts do
+      book[a] = 0
+      for si, q in pairs(cta.accounts[a].pos) do book[a] = book[a] + math.abs(q) * cta.securities[si].price end
     end
-    local t = 1
-    while t <= nT do
-      assign[t] = assign[t] + 1
-      if assign[t] <= nA then break end
-      assign[t] = 1
-      t = t + 1
+    for t, a in ipairs(assign) do
+      local tr = cta.trades[t]
+      book[a] = book[a] + tr.quantity * cta.securities[tr.sec].price
     end
-    if t > nT then break end
-  end
+    best = math.min(best, math.max(table.unpack(book)))
+  end)
   local rc2 = cta:solve { mip_gap = 1e-9 }
   T.near(rc2.stages[1].concentration, best, 1e-6 * best, "concentration: the largest book equals brute force")
 end
