@@ -161,7 +161,7 @@ static void read_problem(lua_State *L, int t, folio_cim_problem *p)
     p->w0 = get_vector(L, t, "w0", n, 0);
 }
 
-static void push_array(lua_State *L, const double *v, size_t n)
+void lcim_push_numbers(lua_State *L, const double *v, size_t n)
 {
     lua_createtable(L, (int)n, 0);
     for (size_t i = 0; i < n; i++) {
@@ -243,7 +243,7 @@ static int l_solve(lua_State *L)
     lua_setfield(L, -2, "status");
     lua_pushstring(L, r->message);
     lua_setfield(L, -2, "message");
-    push_array(L, r->w, n);
+    lcim_push_numbers(L, r->w, n);
     lua_setfield(L, -2, "weights");
     lua_pushnumber(L, r->energy);
     lua_setfield(L, -2, "energy");
@@ -269,13 +269,13 @@ static int l_solve(lua_State *L)
     lua_setfield(L, -2, "integrator");
     lua_setfield(L, -2, "stats");
     lua_createtable(L, 0, 3);
-    push_array(L, r->sample_t, r->nsamples);
+    lcim_push_numbers(L, r->sample_t, r->nsamples);
     lua_setfield(L, -2, "t");
-    push_array(L, r->sample_energy, r->nsamples);
+    lcim_push_numbers(L, r->sample_energy, r->nsamples);
     lua_setfield(L, -2, "energy");
     lua_createtable(L, (int)r->nsamples, 0);
     for (size_t k = 0; k < r->nsamples; k++) {
-        push_array(L, r->sample_w + k * n, n);
+        lcim_push_numbers(L, r->sample_w + k * n, n);
         lua_rawseti(L, -2, (lua_Integer)k + 1);
     }
     lua_setfield(L, -2, "weights");
@@ -295,7 +295,7 @@ static int l_exact(lua_State *L)
     double *w = scratch(L, p.n);
     char msg[256] = "";
     if (folio_cim_exact(&p, w, msg, sizeof msg)) luaL_error(L, "cim.exact: %s", msg);
-    push_array(L, w, p.n);
+    lcim_push_numbers(L, w, p.n);
     if (msg[0]) lua_pushstring(L, msg);
     else lua_pushnil(L);
     return 2;

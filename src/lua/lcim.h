@@ -4,8 +4,12 @@
 #define FOLIO_LCIM_H
 
 #include <lua.h>
+#include <stddef.h>
 
 int luaopen_folio_cim(lua_State *L);
 int luaopen_folio_ising(lua_State *L);
+
+/* Pushes v[0..n) as a Lua array (shared by both bindings). */
+void lcim_push_numbers(lua_State *L, const double *v, size_t n);
 
 #endif

@@ -75,15 +75,6 @@ static double *read_vector(lua_State *L, int idx, const char *fn, const char *ar
     return v;
 }
 
-static void push_vector(lua_State *L, const double *v, size_t n)
-{
-    lua_createtable(L, (int)n, 0);
-    for (size_t i = 0; i < n; i++) {
-        lua_pushnumber(L, v[i]);
-        lua_rawseti(L, -2, (lua_Integer)i + 1);
-    }
-}
-
 static void push_spins(lua_State *L, const int *s, size_t n)
 {
     lua_createtable(L, (int)n, 0);
@@ -218,9 +209,9 @@ static int l_solve(lua_State *L)
     lua_setfield(L, -2, "best_energy");
     push_spins(L, r->best_spins, n);
     lua_setfield(L, -2, "best_spins");
-    push_vector(L, r->run_energy, r->runs);
+    lcim_push_numbers(L, r->run_energy, r->runs);
     lua_setfield(L, -2, "run_energy");
-    push_vector(L, r->run_hit_time, r->runs);
+    lcim_push_numbers(L, r->run_hit_time, r->runs);
     lua_setfield(L, -2, "run_hit_time");
     lua_pushnumber(L, r->mean_energy);
     lua_setfield(L, -2, "mean_energy");
@@ -305,10 +296,10 @@ static int l_qubo_to_ising(lua_State *L)
     folio_qubo_to_ising(n, Q, q, J, h, &off);
     lua_createtable(L, (int)n, 0);
     for (size_t i = 0; i < n; i++) {
-        push_vector(L, J + i * n, n);
+        lcim_push_numbers(L, J + i * n, n);
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
-    push_vector(L, h, n);
+    lcim_push_numbers(L, h, n);
     lua_pushnumber(L, off);
     return 3;
 }
