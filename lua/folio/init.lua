@@ -13,6 +13,7 @@ local folio = {
   read_csv = core.read_csv,
   index = core.index,
   read_json = core.read_json,
+  read_text = core.read_text,
   write_json = core.write_json,
   write_text = core.write_text,
   json_null = core.json_null,
@@ -157,10 +158,8 @@ function folio.is_table(v) return getmetatable(v) == table_mt end
 -- "i j corr" lines (1-based, upper triangle with the diagonal). Returns
 -- {n =, mu =, sd =, corr =, cov =, assets = {"asset1", ...}}.
 function folio.read_orlib(path)
-  local f, err = io.open(path, "r")
-  if not f then error("read_orlib: " .. err, 2) end
-  local text = f:read("a")
-  f:close()
+  local ok, text = pcall(core.read_text, path)
+  if not ok then error("read_orlib: " .. tostring(text):gsub("^[^:]*:%d+: ", ""), 2) end
   local line_no, lines = 0, {}
   for l in (text .. "\n"):gmatch("([^\n]*)\n") do lines[#lines + 1] = l end
   local function nums(k)

@@ -18,6 +18,7 @@
 
 struct folio_alloc {
     size_t used, limit;
+    int refused;                       /* a request failed the limit */
     void *free_list[NCLASS + 1];
     char *slab, *slab_end;
     void **slabs;
@@ -73,7 +74,10 @@ static void *alloc_fn(void *ud, void *ptr, size_t osize, size_t nsize)
         }
         return NULL;
     }
-    if (a->limit && nsize > osize && a->used + (nsize - osize) > a->limit) return NULL;
+    if (a->limit && nsize > osize && a->used + (nsize - osize) > a->limit) {
+        a->refused = 1;
+        return NULL;
+    }
     void *q;
     if (ptr && osize <= SMALL_MAX && nsize <= SMALL_MAX && class_of(osize) == class_of(nsize)) {
         q = ptr;
@@ -108,6 +112,9 @@ lua_State *folio_alloc_newstate(folio_alloc **out, size_t limit)
 }
 
 size_t folio_alloc_used(const folio_alloc *a) { return a->used; }
+size_t folio_alloc_limit(const folio_alloc *a) { return a->limit; }
+void folio_alloc_set_limit(folio_alloc *a, size_t limit) { a->limit = limit; a->refused = 0; }
+int folio_alloc_refused(const folio_alloc *a) { return a->refused; }
 
 void folio_alloc_free(folio_alloc *a)
 {

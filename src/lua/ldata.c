@@ -17,6 +17,8 @@
  *
  * index(t, keycol [, valcol]) -> {key = value} or {key = row index 1..n}
  *
+ * read_text(path) -> string   (the file's bytes)
+ *
  * read_json(path) -> value   (private lua-cjson instance: JSON null decodes
  *   to the light userdata json_null; NaN/Infinity/hex numbers are rejected;
  *   numbers with an integral value become Lua integers)
@@ -36,6 +38,7 @@
 
 #include "ldata.h"
 #include "ljson.h"
+#include "lsandbox.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -140,6 +143,7 @@ static int reader_grow(reader *r, void **p, size_t *cap, size_t need, size_t els
 /* Opens path for reading into r->f or raises "cannot open 'PATH': ...". */
 static void reader_open(lua_State *L, reader *r, const char *path)
 {
+    folio_sandbox_check_path(L, path, 0);
     r->f = fopen(path, "rb");
     if (r->f == NULL)
         luaL_error(L, "cannot open '%s': %s", path, strerror(errno));
@@ -659,11 +663,9 @@ static void integralize(lua_State *L)
     }
 }
 
-static int l_read_json(lua_State *L)
+/* Reads the whole file at path into r->text (r at stack index 2). */
+static void read_whole(lua_State *L, reader *r, const char *path)
 {
-    const char *path = luaL_checkstring(L, 1);
-    lua_settop(L, 1);
-    reader *r = reader_new(L); /* 2 */
     reader_open(L, r, path);
     for (;;) {
         if (reader_grow(r, (void **)&r->text, &r->text_cap, r->text_len + CHUNK_SIZE, 1) != 0)
@@ -676,6 +678,26 @@ static int l_read_json(lua_State *L)
             break;
         }
     }
+}
+
+/* read_text(path): the file's bytes as one string */
+static int l_read_text(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    lua_settop(L, 1);
+    reader *r = reader_new(L); /* 2 */
+    read_whole(L, r, path);
+    lua_pushlstring(L, r->text ? r->text : "", r->text_len);
+    reader_release(r);
+    return 1;
+}
+
+static int l_read_json(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    lua_settop(L, 1);
+    reader *r = reader_new(L); /* 2 */
+    read_whole(L, r, path);
     lua_getfield(L, lua_upvalueindex(1), "decode"); /* 3 */
     lua_pushlstring(L, r->text, r->text_len);
     reader_release(r);
@@ -722,6 +744,7 @@ static int l_write_json(lua_State *L)
         lua_pop(L, 1);
     }
     lua_settop(L, 2);
+    folio_sandbox_check_path(L, path, 1);
     folio_json_encode(L, 2, (int)indent, path);
     size_t len;
     const char *text;
@@ -739,9 +762,33 @@ static int l_write_text(lua_State *L)
     const char *path = luaL_checkstring(L, 1);
     size_t len;
     const char *text = luaL_checklstring(L, 2, &len);
+    folio_sandbox_check_path(L, path, 1);
     char err[4352];
     if (folio_atomic_write(path, text, len, err, sizeof err) != 0) return luaL_error(L, "%s", err);
     return 0;
+}
+
+/* json_encode(value) -> text, as write_json writes it (no indent) */
+static int l_json_encode(lua_State *L)
+{
+    luaL_checkany(L, 1);
+    lua_settop(L, 1);
+    folio_json_encode(L, 1, 0, "json_encode");
+    return 1;
+}
+
+/* json_decode(text) -> value, with read_json's rules */
+static int l_json_decode(lua_State *L)
+{
+    luaL_checkstring(L, 1);
+    lua_settop(L, 1);
+    lua_getfield(L, lua_upvalueindex(1), "decode");
+    lua_insert(L, 1);
+    int st = lua_pcall(L, 1, 1, 0);
+    if (st == LUA_ERRMEM) return lua_error(L);
+    if (st != LUA_OK) return luaL_error(L, "json_decode: invalid JSON: %s", luaL_tolstring(L, -1, NULL));
+    if (lua_istable(L, -1)) integralize(L);
+    return 1;
 }
 
 /* ---- module ------------------------------------------------------------- */
@@ -750,6 +797,9 @@ static const luaL_Reg data_funcs[] = {
     {"read_csv", l_read_csv},
     {"index", l_index},
     {"read_json", l_read_json},
+    {"read_text", l_read_text},
+    {"json_encode", l_json_encode},
+    {"json_decode", l_json_decode},
     {"write_json", l_write_json},
     {"write_text", l_write_text},
     {NULL, NULL}

@@ -16,7 +16,7 @@ expect_eq "folio --version: stderr" "" "$ERR"
 
 run_folio --help
 expect_eq "folio --help: exit code" 0 "$RC"
-expect_match "folio --help: usage of run" "usage: folio run SCRIPT\.lua" "$OUT"
+expect_match "folio --help: usage of run" "folio run SCRIPT\.lua" "$OUT"
 expect_match "folio --help: usage of solve" "folio solve FILE\.lp\|FILE\.mps" "$OUT"
 expect_match "folio --help: documents the exit status" "exit status" "$OUT"
 expect_eq "folio --help: stderr" "" "$ERR"

@@ -1,0 +1,472 @@
+-- Deployments: `folio run deploy.json` (docs/deploy.md). This module is the
+-- host's trusted half: it reads and validates the config, expands
+-- ${ENV} references, lists the rows of --each, and writes the outputs and
+-- the run record. The model script itself runs in the sandbox (run.c);
+-- scripts cannot require this module.
+local folio = require "folio"
+local core = require "folio.core"
+local report = require "folio.report"
+
+local D = {}
+
+-- ---- schema ---------------------------------------------------------------
+
+local SOLVER_KEYS = {
+  solver = "string", time_limit = "positive", mip_gap = "nonnegative", iteration_limit = "positive",
+  presolve = "boolean", method = "string", verbose = "boolean", mip_duals = "boolean",
+  ranges = "boolean", feastol = "positive", reltol = "positive", abstol = "positive",
+}
+local SCHEMA = {
+  name = "string", model = "string", data = "map", read_dirs = "list", params = "params",
+  solver = SOLVER_KEYS,
+  outputs = { dir = "string", json = "string", csv = "string", report = "string", record = "string" },
+  sandbox = { instructions = "positive", memory = "size", time = "positive", solver_time_limit = "positive" },
+  trusted = "boolean",
+}
+D.SCHEMA = SCHEMA
+
+local function keys_of(t)
+  local k = {}
+  for name in pairs(t) do k[#k + 1] = name end
+  table.sort(k)
+  return table.concat(k, ", ")
+end
+
+local function fail(file, key, msg)
+  error(("%s: '%s' %s"):format(file, key, msg), 0)
+end
+
+local function parse_size(s)
+  if math.type(s) == "integer" and s > 0 then return s end
+  if type(s) ~= "string" then return nil end
+  local v, unit = s:match("^(%d+%.?%d*)%s*([kKmMgG]?)[bB]?$")
+  v = tonumber(v)
+  if not v or v <= 0 then return nil end
+  local mult = ({ k = 2 ^ 10, m = 2 ^ 20, g = 2 ^ 30 })[unit:lower()] or 1
+  return math.floor(v * mult)
+end
+D.parse_size = parse_size
+
+local function check_value(file, key, kind, v)
+  local t = type(v)
+  if kind == "string" then
+    if t ~= "string" or v == "" then fail(file, key, "must be a non-empty string, got " .. t) end
+  elseif kind == "boolean" then
+    if t ~= "boolean" then fail(file, key, "must be true or false, got " .. t) end
+  elseif kind == "positive" then
+    if t ~= "number" or not (v > 0) or v == math.huge then fail(file, key, "must be a positive number") end
+  elseif kind == "nonnegative" then
+    if t ~= "number" or not (v >= 0) or v == math.huge then fail(file, key, "must be a number >= 0") end
+  elseif kind == "size" then
+    if not parse_size(v) then fail(file, key, "must be a size such as 512M or 2G") end
+  elseif kind == "map" then
+    if t ~= "table" or #v > 0 then fail(file, key, "must be an object of name: path") end
+    for k, x in pairs(v) do
+      if type(k) ~= "string" or not k:match("^[%a_][%w_]*$") then fail(file, key, "has a bad name '" .. tostring(k) .. "'") end
+      check_value(file, key .. "." .. k, "string", x)
+    end
+  elseif kind == "list" then
+    if t ~= "table" then fail(file, key, "must be a list of folders") end
+    for k, x in pairs(v) do
+      if math.type(k) ~= "integer" then fail(file, key, "must be a list of folders") end
+      check_value(file, key .. "[" .. k .. "]", "string", x)
+    end
+  elseif kind == "params" then
+    if t ~= "table" then fail(file, key, "must be an object") end
+    for k, x in pairs(v) do
+      local tx = type(x)
+      if type(k) ~= "string" then fail(file, key, "keys must be names") end
+      if tx ~= "number" and tx ~= "string" and tx ~= "boolean" and tx ~= "table" then
+        fail(file, key .. "." .. k, "must be a number, string, boolean, list or object")
+      end
+    end
+  elseif type(kind) == "table" then
+    if t ~= "table" then fail(file, key, "must be an object (keys: " .. keys_of(kind) .. ")") end
+    for k, x in pairs(v) do
+      if not kind[k] then fail(file, key .. "." .. tostring(k), "is not a known key (known: " .. keys_of(kind) .. ")") end
+      check_value(file, key .. "." .. k, kind[k], x)
+    end
+  end
+end
+
+function D.validate(cfg, file)
+  if type(cfg) ~= "table" then error(file .. ": a config must be an object", 0) end
+  for k, v in pairs(cfg) do
+    if not SCHEMA[k] then
+      fail(file, tostring(k), "is not a known key (known: " .. keys_of(SCHEMA) .. ")")
+    end
+    check_value(file, k, SCHEMA[k], v)
+  end
+  if cfg.model == nil then fail(file, "model", "is required (the model script to run)") end
+  if cfg.outputs == nil or cfg.outputs.dir == nil then
+    fail(file, "outputs.dir", "is required (the folder the outputs and the run record go to)")
+  end
+  return cfg
+end
+
+-- ---- interpolation --------------------------------------------------------
+
+-- ${NAME} and ${NAME:-default} from the environment; ${row} and
+-- ${params.NAME} from the row being run (kept as they are until then); $$ is $.
+local function expand(s, key, file, ctx)
+  return (s:gsub("%$(%b{})", function(body)
+    local inner = body:sub(2, -2)
+    local name, default = inner:match("^([%w_%.]+):%-(.*)$")
+    name = name or inner
+    if name == "row" or name:match("^params%.") then
+      if not ctx.row then return nil end    -- later, per row
+      local v
+      if name == "row" then v = ctx.row else v = ctx.params[name:sub(8)] end
+      if v == nil then v = default end
+      if v == nil then fail(file, key, "refers to ${" .. name .. "}, which this row does not set") end
+      return tostring(v)
+    end
+    if not name:match("^[%a_][%w_]*$") then fail(file, key, "has a malformed reference ${" .. inner .. "}") end
+    local v = os.getenv(name)
+    if v == nil or (v == "" and default) then v = default end
+    if v == nil then
+      fail(file, key, "uses environment variable " .. name .. ", which is not set (write ${" .. name .. ":-default} for a default)")
+    end
+    return v
+  end):gsub("%$%$", "$"))
+end
+
+local function expand_all(t, prefix, file, ctx)
+  for k, v in pairs(t) do
+    local key = prefix and (prefix .. "." .. tostring(k)) or tostring(k)
+    if type(v) == "string" then t[k] = expand(v, key, file, ctx)
+    elseif type(v) == "table" then expand_all(v, key, file, ctx) end
+  end
+end
+
+-- ---- loading ---------------------------------------------------------------
+
+local function dirname(p)
+  local d = p:match("^(.*)/[^/]*$")
+  if d == "" then return "/" end
+  return d or "."
+end
+D.dirname = dirname
+
+local function join(dir, p)
+  if p:sub(1, 1) == "/" then return p end
+  if dir == "." then return p end
+  return dir .. "/" .. p
+end
+D.join = join
+
+local function convert(v)
+  if v == "true" then return true elseif v == "false" then return false end
+  return math.tointeger(tonumber(v)) or tonumber(v) or v
+end
+
+-- --set key=value: a bare key sets params.key; a dotted key whose first
+-- part is a config section (solver.time_limit, outputs.dir) sets that key.
+local function apply_set(cfg, kv, file)
+  local key, value = kv:match("^([^=]+)=(.*)$")
+  local first, rest = key:match("^([%w_]+)%.(.+)$")
+  if not first then
+    cfg.params = cfg.params or {}
+    cfg.params[key] = convert(value)
+    return
+  end
+  if not SCHEMA[first] then fail("--set", key, "is not a known key (known: " .. keys_of(SCHEMA) .. ", or a bare parameter name)") end
+  cfg[first] = cfg[first] or {}
+  if type(cfg[first]) ~= "table" then fail("--set", key, "sets a field of '" .. first .. "', which is not an object") end
+  cfg[first][rest] = convert(value)
+end
+
+local function read_config(path, as_lua)
+  local text = core.read_text(path)
+  if as_lua then
+    local env = {
+      env = function(name, default) return os.getenv(name) or default end,
+      tonumber = tonumber, tostring = tostring, string = { format = string.format, rep = string.rep },
+      math = { huge = math.huge, floor = math.floor },
+    }
+    local chunk, err = load(text, "@" .. path, "t", env)
+    if not chunk then error(err, 0) end
+    local ok, cfg = pcall(chunk)
+    if not ok then error(tostring(cfg), 0) end
+    if type(cfg) ~= "table" then error(path .. ": a Lua config must return a table", 0) end
+    return cfg
+  end
+  local ok, cfg = pcall(core.read_json, path)
+  if not ok then error(tostring(cfg):gsub("^[^:]*:%d+: ", ""), 0) end
+  return cfg
+end
+
+-- load(path, sets, as_lua) -> cfg: validated, ${ENV} expanded, paths
+-- resolved against the config's folder.
+function D.load(path, sets, as_lua)
+  local cfg = read_config(path, as_lua)
+  D.validate(cfg, path)
+  for _, kv in ipairs(sets or {}) do apply_set(cfg, kv, path) end
+  D.validate(cfg, path)
+  expand_all(cfg, nil, path, {})
+  local base = dirname(path)
+  cfg.config_path = path
+  cfg.config_sha256 = core.sha256(core.read_text(path))
+  cfg.name = cfg.name or path:match("([^/]+)$"):gsub("%.deploy%.lua$", ""):gsub("%.json$", "")
+  cfg.model = join(base, cfg.model)
+  local data = {}
+  for k, p in pairs(cfg.data or {}) do data[k] = join(base, p) end
+  cfg.data = data
+  local dirs = {}
+  for i, p in ipairs(cfg.read_dirs or {}) do dirs[i] = join(base, p) end
+  cfg.read_dirs = dirs
+  cfg.outputs.dir = join(base, cfg.outputs.dir)
+  cfg.outputs.record = cfg.outputs.record or "run.json"
+  cfg.params = cfg.params or {}
+  cfg.solver = cfg.solver or {}
+  cfg.sandbox = cfg.sandbox or {}
+  cfg.trusted = cfg.trusted == true
+  return cfg
+end
+
+-- ---- rows (--each, --shard) -------------------------------------------------
+
+-- rows(cfg, csv_path, shard) -> list of {index =, id =, params =}
+function D.rows(csv_path, shard)
+  if not csv_path then return { { index = 0 } } end
+  local t = folio.read_csv(csv_path)
+  local i, n = 0, 1
+  if shard then
+    i, n = shard:match("^(%d+)/(%d+)$")
+    i, n = tonumber(i), tonumber(n)
+    if not i or n < 1 or i >= n then
+      error(("--shard: expected I/N with 0 <= I < N, got '%s'"):format(shard), 0)
+    end
+  end
+  local rows, seen = {}, {}
+  for r = 1, t.n do
+    local id = t.id and t.id[r] or string.format("row-%04d", r)
+    id = tostring(id)
+    if not id:match("^[%w_%.%-]+$") then
+      error(("%s:%d: id '%s' must be letters, digits, '.', '_' or '-' (it names the row's folder)"):format(csv_path, r + 1, id), 0)
+    end
+    if seen[id] then error(("%s:%d: duplicate id '%s'"):format(csv_path, r + 1, id), 0) end
+    seen[id] = true
+    if (r - 1) % n == i then
+      local p = {}
+      for _, c in ipairs(t.columns) do
+        if c ~= "id" then p[c] = t[c][r] end
+      end
+      rows[#rows + 1] = { index = r, id = id, params = p }
+    end
+  end
+  return rows
+end
+
+-- ---- one run ----------------------------------------------------------------
+
+-- wrap_solve(defaults, cap, log): every m:solve gets the config's solver
+-- options as defaults, a time limit no longer than cap, and is logged.
+function D.wrap_solve(defaults, cap, log)
+  local methods = core.model_methods
+  local solve = methods.solve
+  methods.solve = function(m, o)
+    local opts = {}
+    for k, v in pairs(defaults or {}) do opts[k] = v end
+    if type(o) == "table" then for k, v in pairs(o) do opts[k] = v end end
+    if cap and (type(opts.time_limit) ~= "number" or opts.time_limit <= 0 or opts.time_limit > cap) then
+      opts.time_limit = cap
+    end
+    local r = solve(m, opts)
+    if log then
+      log[#log + 1] = { model = r.model, status = r.status, objective = r.has_solution and r.objective or nil,
+                        solver = r.solver, solve_time_s = r.solve_time }
+    end
+    return r
+  end
+end
+
+local function copy(t)
+  if type(t) ~= "table" then return t end
+  local c = {}
+  for k, v in pairs(t) do c[k] = copy(v) end
+  return c
+end
+
+-- job(cfg, row, cli): what one run needs: the model, its params, the
+-- sandbox and the output paths (row references expanded).
+function D.job(cfg, row, cli)
+  local job = copy(cfg)
+  local params = job.params
+  for k, v in pairs(row.params or {}) do params[k] = v end
+  if row.id then
+    expand_all(job.outputs, "outputs", cfg.config_path, { row = row.id, params = params })
+    if not cfg.outputs.dir:find("${row}", 1, true) then job.outputs.dir = join(job.outputs.dir, row.id) end
+  end
+  local out = job.outputs
+  local files = {}
+  for _, k in ipairs { "json", "csv", "report", "record" } do
+    if out[k] then files[k] = join(out.dir, out[k]) end
+  end
+  if cli.json then files.json = cli.json end
+  if cli.report then files.report = cli.report end
+  job.files = files
+  job.row = row
+  job.shard = cli.shard
+  -- what the sandbox may read: the model's folder, the data files' folders
+  -- and read_dirs; it may write the output folder
+  local reads = { dirname(job.model) }
+  for _, p in pairs(job.data) do reads[#reads + 1] = dirname(p) end
+  for _, p in ipairs(job.read_dirs) do reads[#reads + 1] = p end
+  job.reads = reads
+  job.memory = job.sandbox.memory and parse_size(job.sandbox.memory) or nil
+  return job
+end
+
+-- begin(job): inside the run's own state, before the script
+function D.begin(job)
+  job.started_at = os.date("!%Y-%m-%dT%H:%M:%SZ")
+  job.t0 = core.now()
+  job.solves = {}
+  D.wrap_solve(job.solver, job.sandbox.solver_time_limit, job.solves)
+  folio.data = job.data
+end
+
+local function digest(path)
+  local ok, h, size = pcall(core.sha256_file, path)
+  if not ok then return { path = path, error = tostring(h) } end
+  return { path = path, sha256 = h, bytes = size }
+end
+
+local function csv_cell(v)
+  if type(v) == "number" then v = report.number(v) end
+  v = tostring(v == nil and "" or v)
+  if v:find('[,"\n\r]') then v = '"' .. v:gsub('"', '""') .. '"' end
+  return v
+end
+
+function D.csv_text(columns, rows)
+  local out = {}
+  local head = {}
+  for j, c in ipairs(columns) do head[j] = csv_cell(c) end
+  out[1] = table.concat(head, ",")
+  for i, r in ipairs(rows) do
+    local cells = {}
+    for j = 1, #columns do cells[j] = csv_cell(r[j]) end
+    out[i + 1] = table.concat(cells, ",")
+  end
+  return table.concat(out, "\n") .. "\n"
+end
+
+local function sorted_pairs(t)
+  local keys = {}
+  for k in pairs(t) do keys[#keys + 1] = k end
+  table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
+  return keys
+end
+
+-- The table a value writes as CSV: weights, assignments or variables.
+function D.csv_table(v)
+  if report.is_result(v) then
+    local rows = {}
+    for _, c in ipairs(v:columns()) do rows[#rows + 1] = { c.name, c.value, c.reduced_cost } end
+    return { "variable", "value", "reduced_cost" }, rows
+  end
+  if folio.is_table(v) then return v.columns, v.rows end
+  if type(v) ~= "table" then return { "value" }, { { v } } end
+  if type(v.weights) == "table" then
+    local rc = type(v.risk_contributions) == "table" and v.risk_contributions or nil
+    local rows = {}
+    for _, k in ipairs(sorted_pairs(v.weights)) do
+      rows[#rows + 1] = { k, v.weights[k], rc and rc[k] or nil }
+    end
+    return rc and { "asset", "weight", "risk_contribution" } or { "asset", "weight" }, rows
+  end
+  if type(v.assignment) == "table" then
+    local rows = {}
+    for _, k in ipairs(sorted_pairs(v.assignment)) do rows[#rows + 1] = { k, v.assignment[k] } end
+    return { "trade", "account" }, rows
+  end
+  local rows = {}
+  for _, k in ipairs(sorted_pairs(v)) do
+    local x = v[k]
+    if type(x) ~= "table" and type(x) ~= "function" and type(x) ~= "userdata" then rows[#rows + 1] = { k, x } end
+  end
+  return { "key", "value" }, rows
+end
+
+local function flatten(values)
+  if #values == 1 and type(values[1]) == "table" and getmetatable(values[1]) == nil and #values[1] > 0 then
+    return values[1]
+  end
+  return values
+end
+
+-- finish(job, ok, values_or_error, sandbox_facts) -> exit code, summary
+-- Writes the outputs (each atomically) and then the run record.
+function D.finish(job, ok, values, facts)
+  local files, outputs = job.files, {}
+  local code, status, err = 1, "error", nil
+  if ok then
+    code = report.exit_code(values)
+    status = code == 0 and "solved" or "no_solution"
+    local wrote, werr = pcall(function()
+      if files.json then
+        folio.write_json(files.json, report.json(values), { indent = 2 })
+        outputs[#outputs + 1] = files.json
+      end
+      if files.csv then
+        local list = flatten(values)
+        for i, v in ipairs(list) do
+          local path = files.csv
+          if #list > 1 then path = files.csv:gsub("(%.[^./]*)$", "-" .. i .. "%1") end
+          folio.write_text(path, D.csv_text(D.csv_table(v)))
+          outputs[#outputs + 1] = path
+        end
+      end
+      if files.report then
+        require("folio.html").write(values, files.report, {
+          title = job.name, script = job.model, params = job.params,
+          run = { started = job.started_at, duration_s = core.now() - job.t0, folio = folio.version,
+                  row = job.row.id, config = job.config_path },
+        })
+        outputs[#outputs + 1] = files.report
+      end
+    end)
+    if not wrote then code, status, err = 1, "error", tostring(werr) end
+  else
+    err = tostring(values)
+  end
+  local read = core.files_read()   -- before the digests below add to it
+  local model = digest(job.model)
+  local inputs = {}
+  for i, p in ipairs(read) do inputs[i] = digest(p) end
+  local solves = job.solves
+  if ok then
+    for _, v in ipairs(flatten(values)) do
+      if type(v) == "table" and not report.is_result(v) and v.status then
+        solves[#solves + 1] = { model = "(returned)", status = tostring(v.status) }
+      end
+    end
+  end
+  local out_digests = {}
+  for i, p in ipairs(outputs) do out_digests[i] = digest(p) end
+  local record = {
+    folio_version = folio.version, lua = _VERSION,
+    name = job.name, status = status, exit_code = code, error = err,
+    config = { path = job.config_path, sha256 = job.config_sha256 },
+    model = model, params = job.params, row = job.row.id, shard = job.shard,
+    started_at = job.started_at, duration_s = core.now() - job.t0, script_s = facts.script_s,
+    solves = solves, inputs = inputs, outputs = out_digests,
+    sandbox = { on = not job.trusted, instructions_used = facts.instructions, memory_limit = job.memory },
+  }
+  if files.record then folio.write_json(files.record, record, { indent = 2 }) end
+  local summary = status
+  if err then summary = summary .. ": " .. err end
+  return code, summary, ok and code ~= 1
+end
+
+-- encode/decode: a job crosses from the planning state to the run's own
+-- state as JSON
+function D.encode(cfg, row) return core.json_encode({ cfg = cfg, row = row }) end
+function D.decode(text)
+  local t = core.json_decode(text)
+  return t.cfg, t.row
+end
+
+return D

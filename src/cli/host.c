@@ -1,0 +1,234 @@
+/* The host's shared pieces (host.h). */
+#include "host.h"
+
+#include <lauxlib.h>
+#include <lualib.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "folio/folio.h"
+#include "../lua/lfolio.h"
+#include "../lua/lalloc.h"
+
+const char *host_progname = "folio";
+
+static folio_alloc *state_alloc;   /* the allocator of the one state */
+
+int host_usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "%s: ", host_progname);
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n(see 'folio --help')\n");
+    return EXIT_USAGE;
+}
+
+/* Message handler: keeps the message and appends the user's frames. */
+static int msghandler(lua_State *L)
+{
+    const char *msg = lua_tostring(L, 1);
+    if (!msg) {
+        if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) return 1;
+        msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    }
+    luaL_Buffer B;
+    luaL_buffinit(L, &B);
+    luaL_addstring(&B, msg);
+    lua_Debug ar;
+    int shown = 0;
+    for (int level = 1; lua_getstack(L, level, &ar) && shown < 12; level++) {
+        lua_getinfo(L, "Sln", &ar);
+        if (ar.currentline <= 0 || ar.source[0] != '@') continue;
+        if (!strncmp(ar.source, "@lua/folio/", 11)) continue;   /* folio's own Lua */
+        char line[512];
+        snprintf(line, sizeof line, "%s  %s:%d%s%s", shown ? "\n" : "\nstack traceback (script frames):\n",
+                 ar.short_src, ar.currentline, ar.name ? " in function " : " in main chunk",
+                 ar.name ? ar.name : "");
+        luaL_addstring(&B, line);
+        shown++;
+    }
+    luaL_pushresult(&B);
+    return 1;
+}
+
+int host_docall(lua_State *L, int nargs, int nres)
+{
+    int base = lua_gettop(L) - nargs;
+    lua_pushcfunction(L, msghandler);
+    lua_insert(L, base);
+    int status = lua_pcall(L, nargs, nres, base);
+    lua_remove(L, base);
+    return status;
+}
+
+int host_report_error(lua_State *L)
+{
+    const char *msg = lua_tostring(L, -1);
+    if (state_alloc && folio_alloc_refused(state_alloc))
+        fprintf(stderr, "%s: memory cap of %.0f MiB reached: %s\n", host_progname,
+                (double)folio_alloc_limit(state_alloc) / (1024.0 * 1024.0), msg ? msg : "not enough memory");
+    else
+        fprintf(stderr, "%s: %s\n", host_progname, msg ? msg : "(error without message)");
+    lua_pop(L, 1);
+    return EXIT_SCRIPT;
+}
+
+static int at_panic(lua_State *L)
+{
+    fprintf(stderr, "%s: unprotected Lua error: %s\n", host_progname, lua_tostring(L, -1));
+    return 0;   /* Lua then aborts */
+}
+
+lua_State *host_new_state(size_t mem_limit)
+{
+    lua_State *L = folio_alloc_newstate(&state_alloc, mem_limit);
+    if (!L) {
+        fprintf(stderr, "%s: cannot create Lua state: out of memory\n", host_progname);
+        return NULL;
+    }
+    lua_atpanic(L, at_panic);
+    luaL_openlibs(L);
+    folio_lua_install(L);
+    return L;
+}
+
+void host_close_state(lua_State *L)
+{
+    lua_close(L);
+    folio_alloc_free(state_alloc);
+    state_alloc = NULL;
+}
+
+int host_mem_refused(void) { return state_alloc && folio_alloc_refused(state_alloc); }
+
+size_t host_mem_limit(void) { return state_alloc ? folio_alloc_limit(state_alloc) : 0; }
+void host_set_mem_limit(size_t limit) { if (state_alloc) folio_alloc_set_limit(state_alloc, limit); }
+
+int host_require(lua_State *L, const char *name)
+{
+    lua_getglobal(L, "require");
+    lua_pushstring(L, name);
+    return host_docall(L, 1, 1);
+}
+
+/* Calls module.fn(args...) for the module at index mod; args are the n
+ * values at the top. */
+static int call_field(lua_State *L, int mod, const char *fn, int nargs, int nres)
+{
+    lua_getfield(L, mod, fn);
+    lua_insert(L, -nargs - 1);
+    return host_docall(L, nargs, nres);
+}
+
+int host_finish(lua_State *L, int first, const host_outputs *out)
+{
+    int nvals = lua_gettop(L) - first + 1;
+    lua_createtable(L, nvals, 0);
+    for (int i = 0; i < nvals; i++) {
+        lua_pushvalue(L, first + i);
+        lua_rawseti(L, -2, i + 1);
+    }
+    int values = lua_gettop(L);
+    if (host_require(L, "folio.report") != LUA_OK) return host_report_error(L);
+    int rep = lua_gettop(L);
+    if (nvals > 0 && !out->quiet) {
+        lua_pushvalue(L, values);
+        if (call_field(L, rep, "render", 1, 1) != LUA_OK) return host_report_error(L);
+        printf("%s\n", lua_tostring(L, -1));
+        lua_pop(L, 1);
+    }
+    if (out->json) {
+        if (host_require(L, "folio") != LUA_OK) return host_report_error(L);
+        lua_getfield(L, -1, "write_json");
+        lua_pushstring(L, out->json);
+        lua_pushvalue(L, values);
+        if (call_field(L, rep, "json", 1, 1) != LUA_OK) return host_report_error(L);
+        lua_createtable(L, 0, 1);
+        lua_pushinteger(L, 2);
+        lua_setfield(L, -2, "indent");
+        if (host_docall(L, 3, 0) != LUA_OK) return host_report_error(L);
+        lua_pop(L, 1);
+    }
+    if (out->report) {
+        if (host_require(L, "folio.html") != LUA_OK) return host_report_error(L);
+        int html = lua_gettop(L);
+        lua_pushvalue(L, values);
+        lua_pushstring(L, out->report);
+        lua_createtable(L, 0, 3);
+        lua_pushstring(L, out->title ? out->title : out->script ? out->script : "folio run");
+        lua_setfield(L, -2, "title");
+        if (out->script) {
+            lua_pushstring(L, out->script);
+            lua_setfield(L, -2, "script");
+        }
+        if (host_require(L, "folio") != LUA_OK) return host_report_error(L);
+        lua_getfield(L, -1, "params");
+        lua_setfield(L, -3, "params");
+        lua_pop(L, 1);
+        if (call_field(L, html, "write", 3, 0) != LUA_OK) return host_report_error(L);
+        lua_pop(L, 1);
+    }
+    lua_pushvalue(L, values);
+    if (call_field(L, rep, "exit_code", 1, 1) != LUA_OK) return host_report_error(L);
+    int code = (int)lua_tointeger(L, -1);
+    fflush(stdout);
+    return code;
+}
+
+/* ---- Ctrl-C, as lua.c does it ------------------------------------------- */
+
+static lua_State *interrupt_L;
+
+static void stop_hook(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    lua_sethook(L, NULL, 0, 0);
+    luaL_error(L, "interrupted");
+}
+
+static void on_sigint(int sig)
+{
+    signal(sig, SIG_DFL);   /* a second Ctrl-C ends the process */
+    /* INTERRUPT-API folio_interrupt(); */
+    if (interrupt_L) lua_sethook(interrupt_L, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+}
+
+void host_arm_interrupt(lua_State *L)
+{
+    interrupt_L = L;
+    /* INTERRUPT-API folio_interrupt_clear(); */
+    signal(SIGINT, on_sigint);
+}
+
+void host_disarm_interrupt(void)
+{
+    signal(SIGINT, SIG_DFL);
+    interrupt_L = NULL;
+}
+
+size_t host_parse_size(const char *s)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || v <= 0) return 0;
+    double mult = 1;
+    switch (*end) {
+    case 'k': case 'K': mult = 1024.0; end++; break;
+    case 'm': case 'M': mult = 1024.0 * 1024; end++; break;
+    case 'g': case 'G': mult = 1024.0 * 1024 * 1024; end++; break;
+    default: break;
+    }
+    if (*end == 'B' || *end == 'b') end++;
+    if (*end) return 0;
+    return (size_t)(v * mult);
+}
+
+double host_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}

@@ -1,0 +1,51 @@
+/* What the CLI commands share: the Lua state with its counting allocator,
+ * the one pcall wrapper, error reporting, and printing what a script
+ * returned (text report, JSON, HTML report). */
+#ifndef FOLIO_CLI_HOST_H
+#define FOLIO_CLI_HOST_H
+
+#include <lua.h>
+#include <stddef.h>
+
+enum { EXIT_SOLVED = 0, EXIT_SCRIPT = 1, EXIT_USAGE = 2, EXIT_NO_SOLUTION = 3 };
+
+extern const char *host_progname;
+
+/* A new state with folio installed; mem_limit caps its bytes (0: none).
+ * NULL (after a message) when memory runs out. */
+lua_State *host_new_state(size_t mem_limit);
+void host_close_state(lua_State *L);
+size_t host_mem_limit(void);
+int host_mem_refused(void);   /* the cap refused a request */
+void host_set_mem_limit(size_t limit);
+
+/* lua_pcall under the traceback handler; the function sits below nargs. */
+int host_docall(lua_State *L, int nargs, int nres);
+/* require "name" under host_docall; leaves the module on the stack. */
+int host_require(lua_State *L, const char *name);
+/* Prints the error at the top (naming the memory cap when it was hit),
+ * pops it, returns EXIT_SCRIPT. */
+int host_report_error(lua_State *L);
+int host_usage_error(const char *fmt, const char *arg);
+
+typedef struct host_outputs {
+    const char *json, *report;   /* paths or NULL */
+    const char *title, *script;
+    int quiet;                   /* no text report on stdout */
+} host_outputs;
+
+/* Prints and writes what the script returned (the values at [first, top])
+ * and returns the exit code they call for. */
+int host_finish(lua_State *L, int first, const host_outputs *out);
+
+/* Ctrl-C: while armed, SIGINT stops the running Lua code (a hook raises
+ * "interrupted") and asks the solvers to stop. */
+void host_arm_interrupt(lua_State *L);
+void host_disarm_interrupt(void);
+
+double host_now(void);   /* monotonic seconds */
+
+/* Parses "64M", "2G", "512k", "1000" (bytes); 0 on error. */
+size_t host_parse_size(const char *s);
+
+#endif

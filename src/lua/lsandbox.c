@@ -1,0 +1,367 @@
+/* The sandbox (lsandbox.h), after Redis scripting: an allow-list
+ * environment, a count hook for the instruction and time budget, and a
+ * path policy every folio reader and writer consults in C. The policy
+ * lives in a userdata in the registry; the hook finds it through the
+ * state's extra space, which new coroutines inherit. */
+#define _XOPEN_SOURCE 700   /* realpath */
+#include "lsandbox.h"
+
+#include <lauxlib.h>
+#include <lualib.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define POLICY_KEY "folio.sandbox"
+#define READS_KEY "folio.sandbox.reads"
+#define HOOK_STEP 1000          /* instructions between budget checks */
+#define MAX_RULES 64
+
+typedef struct rule { int access; char path[PATH_MAX]; } rule;
+
+typedef struct policy {
+    int enabled;
+    size_t nrules;
+    rule rules[MAX_RULES];
+    long long budget, used;     /* instructions; 0 budget for none */
+    double seconds, started;    /* wall-clock budget; 0 for none */
+    int exceeded;
+} policy;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static policy *get_policy(lua_State *L, int create)
+{
+    policy *p = NULL;
+    if (lua_getfield(L, LUA_REGISTRYINDEX, POLICY_KEY) == LUA_TUSERDATA)
+        p = lua_touserdata(L, -1);
+    lua_pop(L, 1);
+    if (p || !create) return p;
+    p = lua_newuserdatauv(L, sizeof *p, 0);
+    memset(p, 0, sizeof *p);
+    lua_setfield(L, LUA_REGISTRYINDEX, POLICY_KEY);
+    *(policy **)lua_getextraspace(L) = p;
+    return p;
+}
+
+void folio_sandbox_enable(lua_State *L) { get_policy(L, 1)->enabled = 1; }
+
+int folio_sandbox_enabled(lua_State *L)
+{
+    policy *p = get_policy(L, 0);
+    return p && p->enabled;
+}
+
+/* Resolves path's folder and joins the last component, for files that may
+ * not exist yet. */
+static int resolve_for_write(const char *path, char *out, const char **why)
+{
+    char dir[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    size_t dlen = slash ? (size_t)(slash - path) : 0;
+    if (!*base || !strcmp(base, ".") || !strcmp(base, "..")) { *why = "not a file name"; return -1; }
+    if (dlen >= sizeof dir) { *why = "path too long"; return -1; }
+    if (slash) {
+        memcpy(dir, path, dlen);
+        dir[dlen] = '\0';
+        if (dlen == 0) strcpy(dir, "/");
+    } else {
+        strcpy(dir, ".");
+    }
+    char real[PATH_MAX];
+    if (!realpath(dir, real)) { *why = strerror(errno); return -1; }
+    size_t rlen = strlen(real), blen = strlen(base);
+    int sep = strcmp(real, "/") != 0;
+    if (rlen + (size_t)sep + blen >= PATH_MAX) { *why = "path too long"; return -1; }
+    memcpy(out, real, rlen);
+    if (sep) out[rlen] = '/';
+    memcpy(out + rlen + (size_t)sep, base, blen + 1);
+    return 0;
+}
+
+static int under(const char *dir, const char *path)
+{
+    size_t n = strlen(dir);
+    if (strncmp(dir, path, n)) return 0;
+    return path[n] == '/' || path[n] == '\0' || (n == 1 && dir[0] == '/');
+}
+
+int folio_sandbox_allow(lua_State *L, const char *path, int access, char *err, size_t errlen)
+{
+    policy *p = get_policy(L, 1);
+    if (p->nrules == MAX_RULES) {
+        snprintf(err, errlen, "sandbox: more than %d allowed paths", MAX_RULES);
+        return -1;
+    }
+    rule *r = &p->rules[p->nrules];
+    const char *why = NULL;
+    if (access == FOLIO_ALLOW_WRITE_FILE) {
+        if (resolve_for_write(path, r->path, &why) != 0) {
+            snprintf(err, errlen, "sandbox: cannot allow writing '%s': %s", path, why);
+            return -1;
+        }
+    } else if (!realpath(path, r->path)) {
+        snprintf(err, errlen, "sandbox: cannot allow folder '%s': %s", path, strerror(errno));
+        return -1;
+    }
+    r->access = access;
+    p->nrules++;
+    return 0;
+}
+
+static void deny(lua_State *L, policy *p, const char *path, int write, const char *why)
+{
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    lua_pushfstring(L, "sandbox: %s '%s' is not allowed", write ? "writing" : "reading", path);
+    luaL_addvalue(&b);
+    if (why) {
+        lua_pushfstring(L, " (%s)", why);
+        luaL_addvalue(&b);
+    } else {
+        int n = 0;
+        for (size_t i = 0; i < p->nrules; i++) {
+            const rule *r = &p->rules[i];
+            if (write && r->access == FOLIO_ALLOW_READ_DIR) continue;
+            if (!write && r->access == FOLIO_ALLOW_WRITE_FILE) continue;
+            luaL_addstring(&b, n++ ? ", " : write ? " (writable: " : " (readable: ");
+            luaL_addstring(&b, r->path);
+        }
+        luaL_addstring(&b, n ? ")" : write ? " (nothing is writable)" : " (nothing is readable)");
+    }
+    luaL_pushresult(&b);
+    lua_error(L);
+}
+
+/* Adds a file that was read to the registry's list (for run records). */
+static void record_read(lua_State *L, const char *real)
+{
+    if (lua_getfield(L, LUA_REGISTRYINDEX, READS_KEY) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, LUA_REGISTRYINDEX, READS_KEY);
+    }
+    if (lua_getfield(L, -1, real) == LUA_TNIL) {
+        lua_pushboolean(L, 1);
+        lua_setfield(L, -3, real);
+        lua_pushstring(L, real);
+        lua_rawseti(L, -3, (lua_Integer)lua_rawlen(L, -3) + 1);
+    }
+    lua_pop(L, 2);
+}
+
+void folio_sandbox_push_reads(lua_State *L)
+{
+    lua_newtable(L);
+    if (lua_getfield(L, LUA_REGISTRYINDEX, READS_KEY) == LUA_TTABLE) {
+        lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
+        for (lua_Integer i = 1; i <= n; i++) {
+            lua_rawgeti(L, -1, i);
+            lua_rawseti(L, -3, i);
+        }
+    }
+    lua_pop(L, 1);
+}
+
+void folio_sandbox_check_path(lua_State *L, const char *path, int write)
+{
+    policy *p = get_policy(L, 0);
+    char real[PATH_MAX];
+    if (!write && realpath(path, real)) record_read(L, real);
+    if (!p || !p->enabled) return;
+    const char *why = NULL;
+    if (write) {
+        if (resolve_for_write(path, real, &why) != 0) deny(L, p, path, write, why);
+    } else if (!realpath(path, real)) {
+        /* a missing file is reported as such by the reader, unless its
+         * folder is outside the policy (no probing of other folders) */
+        if (resolve_for_write(path, real, &why) != 0) deny(L, p, path, write, why);
+    }
+    for (size_t i = 0; i < p->nrules; i++) {
+        const rule *r = &p->rules[i];
+        if (r->access == FOLIO_ALLOW_WRITE_FILE) {
+            if (!strcmp(r->path, real)) return;
+        } else if ((!write || r->access == FOLIO_ALLOW_WRITE_DIR) && under(r->path, real)) {
+            return;
+        }
+    }
+    deny(L, p, path, write, NULL);
+}
+
+/* ---- budget --------------------------------------------------------------- */
+
+static void budget_error(lua_State *L, policy *p)
+{
+    if (p->budget && p->used > p->budget)
+        luaL_error(L, "sandbox: instruction budget of %I exceeded", (LUAI_UACINT)p->budget);
+    luaL_error(L, "sandbox: time budget of %f s exceeded", p->seconds);
+}
+
+static void count_hook(lua_State *L, lua_Debug *ar)
+{
+    policy *p = *(policy **)lua_getextraspace(L);
+    if (!p) return;
+    if (p->exceeded) budget_error(L, p);   /* every line, in every thread */
+    if (ar->event != LUA_HOOKCOUNT) return;
+    p->used += HOOK_STEP;
+    if ((p->budget && p->used > p->budget) || (p->seconds > 0 && now_s() - p->started > p->seconds)) {
+        p->exceeded = 1;
+        lua_sethook(L, count_hook, LUA_MASKCOUNT | LUA_MASKLINE, 1);
+        budget_error(L, p);
+    }
+}
+
+void folio_sandbox_set_budget(lua_State *L, long long instructions, double seconds)
+{
+    policy *p = get_policy(L, 1);
+    p->budget = instructions > 0 ? instructions : 0;
+    p->seconds = seconds > 0 ? seconds : 0;
+    p->used = 0;
+    p->exceeded = 0;
+    p->started = now_s();
+    if (p->budget || p->seconds > 0) lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_STEP);
+    else lua_sethook(L, NULL, 0, 0);
+}
+
+long long folio_sandbox_used(lua_State *L)
+{
+    policy *p = get_policy(L, 0);
+    return p ? p->used : 0;
+}
+
+int folio_sandbox_exceeded(lua_State *L)
+{
+    policy *p = get_policy(L, 0);
+    return p && p->exceeded;
+}
+
+/* ---- environment ------------------------------------------------------- */
+
+static const char *const base_names[] = {
+    "assert", "error", "ipairs", "next", "pairs", "pcall", "xpcall", "select",
+    "tonumber", "tostring", "type", "rawequal", "rawget", "rawset", "rawlen",
+    "setmetatable", "getmetatable", "print", "_VERSION", NULL
+};
+static const char *const lib_names[] = { "string", "table", "math", "utf8", "coroutine", NULL };
+/* folio's Lua modules a sandboxed script may require; its C core and the
+ * host's own modules are not among them */
+static const char *const module_names[] = {
+    "folio", "folio.exposure", "folio.estimators", "folio.cim", "folio.trade",
+    "folio.svg", "folio.report", "folio.html", "folio.export", NULL
+};
+
+/* load(chunk [, name [, mode [, env]]]): text chunks only; the default
+ * environment is the sandbox's own */
+static int sb_load(lua_State *L)
+{
+    int has_env = lua_gettop(L) >= 4;
+    lua_settop(L, 4);
+    if (!has_env) {
+        lua_pushvalue(L, lua_upvalueindex(2));
+        lua_replace(L, 4);
+    }
+    lua_pushliteral(L, "t");
+    lua_replace(L, 3);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, 4, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+static int sb_require(lua_State *L)
+{
+    const char *name = luaL_checkstring(L, 1);
+    for (const char *const *m = module_names; *m; m++) {
+        if (strcmp(*m, name)) continue;
+        lua_pushvalue(L, lua_upvalueindex(1));
+        lua_pushstring(L, name);
+        lua_call(L, 1, 1);
+        return 1;
+    }
+    return luaL_error(L, "sandbox: module '%s' is not available (scripts may require folio and its modules)", name);
+}
+
+static int sb_collectgarbage(lua_State *L)
+{
+    const char *opt = luaL_optstring(L, 1, "collect");
+    if (strcmp(opt, "count") && strcmp(opt, "collect") && strcmp(opt, "step"))
+        return luaL_error(L, "sandbox: collectgarbage('%s') is not available", opt);
+    lua_settop(L, 1);
+    lua_pushstring(L, opt);
+    lua_replace(L, 1);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, 1, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+/* a shallow copy of library t (at -1) without the names in drop */
+static void copy_table(lua_State *L, const char *drop)
+{
+    lua_newtable(L);
+    lua_pushnil(L);
+    while (lua_next(L, -3)) {
+        if (!(drop && lua_type(L, -2) == LUA_TSTRING && !strcmp(lua_tostring(L, -2), drop))) {
+            lua_pushvalue(L, -2);
+            lua_insert(L, -2);
+            lua_rawset(L, -4);
+        } else {
+            lua_pop(L, 1);
+        }
+    }
+    lua_remove(L, -2);
+}
+
+void folio_sandbox_push_env(lua_State *L)
+{
+    lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+    int g = lua_gettop(L);
+    lua_newtable(L);
+    int env = lua_gettop(L);
+    for (const char *const *n = base_names; *n; n++) {
+        lua_getfield(L, g, *n);
+        lua_setfield(L, env, *n);
+    }
+    for (const char *const *n = lib_names; *n; n++) {
+        if (lua_getfield(L, g, *n) != LUA_TTABLE) { lua_pop(L, 1); continue; }
+        copy_table(L, !strcmp(*n, "string") ? "dump" : NULL);
+        lua_setfield(L, env, *n);
+    }
+    lua_getfield(L, g, "load");
+    lua_pushvalue(L, env);
+    lua_pushcclosure(L, sb_load, 2);
+    lua_setfield(L, env, "load");
+    lua_getfield(L, g, "require");
+    lua_pushcclosure(L, sb_require, 1);
+    lua_setfield(L, env, "require");
+    lua_getfield(L, g, "collectgarbage");
+    lua_pushcclosure(L, sb_collectgarbage, 1);
+    lua_setfield(L, env, "collectgarbage");
+    if (lua_getfield(L, g, "arg") == LUA_TTABLE) {
+        copy_table(L, NULL);
+        lua_setfield(L, env, "arg");
+    } else {
+        lua_pop(L, 1);
+    }
+    lua_pushvalue(L, env);
+    lua_setfield(L, env, "_G");
+    /* strings share one metatable with trusted code: hide it */
+    lua_pushliteral(L, "");
+    if (lua_getmetatable(L, -1)) {
+        lua_pushboolean(L, 0);
+        lua_setfield(L, -2, "__metatable");
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    lua_remove(L, g);
+}
