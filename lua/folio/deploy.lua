@@ -160,13 +160,18 @@ local function convert(v)
   return math.tointeger(tonumber(v)) or tonumber(v) or v
 end
 
--- --set key=value: a bare key sets params.key; a dotted key whose first
+-- --set key=value: a bare key sets params.key (model, name and trusted
+-- set themselves); a dotted key whose first
 -- part is a config section (solver.time_limit, outputs.dir) sets that key.
 local function apply_set(cfg, kv, file)
   local key, value = kv:match("^([^=]+)=(.*)$")
   local first, rest = key:match("^([%w_]+)%.(.+)$")
+  if not first and SCHEMA[key] and type(SCHEMA[key]) == "string" and SCHEMA[key] ~= "params" then
+    cfg[key] = convert(value)   -- model, name, trusted
+    return
+  end
   if not first then
-    cfg.params = cfg.params or {}
+    if type(cfg.params) ~= "table" then cfg.params = {} end
     cfg.params[key] = convert(value)
     return
   end
@@ -200,7 +205,7 @@ end
 -- resolved against the config's folder.
 function D.load(path, sets, as_lua)
   local cfg = read_config(path, as_lua)
-  D.validate(cfg, path)
+  if type(cfg) ~= "table" then error(path .. ": a config must be an object", 0) end
   for _, kv in ipairs(sets or {}) do apply_set(cfg, kv, path) end
   D.validate(cfg, path)
   expand_all(cfg, nil, path, {})
@@ -364,6 +369,7 @@ end
 function D.csv_table(v)
   if report.is_result(v) then
     local rows = {}
+    if not v.has_solution then return { "variable", "value", "reduced_cost" }, rows end
     for _, c in ipairs(v:columns()) do rows[#rows + 1] = { c.name, c.value, c.reduced_cost } end
     return { "variable", "value", "reduced_cost" }, rows
   end
@@ -457,6 +463,10 @@ function D.finish(job, ok, values, facts)
   }
   if files.record then folio.write_json(files.record, record, { indent = 2 }) end
   local summary = status
+  for _, sv in ipairs(solves) do
+    if sv.objective then summary = summary .. ", objective " .. report.number(sv.objective) break end
+    if sv.status ~= "optimal" then summary = summary .. " (" .. sv.status .. ")" break end
+  end
   if err then summary = summary .. ": " .. err end
   return code, summary, ok and code ~= 1
 end

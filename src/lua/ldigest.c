@@ -118,10 +118,11 @@ static int l_sha256_file(lua_State *L)
     int bad = ferror(f);
     fclose(f);
     if (bad) return luaL_error(L, "cannot read '%s'", path);
+    lua_Integer size = (lua_Integer)s.len;   /* before the padding adds to it */
     char hex[65];
     sha_hex(&s, hex);
     lua_pushstring(L, hex);
-    lua_pushinteger(L, (lua_Integer)s.len);
+    lua_pushinteger(L, size);
     return 2;
 }
 
