@@ -111,9 +111,9 @@ local function one(v)
   if report.is_result(v) or folio.is_table(v) then return report.render({ v }) end
   if type(v) ~= "table" then return scalar(v) end
   local mt = getmetatable(v)
-  if mt and mt.__tostring then return tostring(v) end
+  if mt and mt.__tostring and rawget(mt, "__name") ~= "folio.family" then return tostring(v) end
   if mt then   -- a variable family, a domain result: its entries by key
-    local ok, text = pcall(show_keyed, v, tostring(rawget(mt, "__name") or "table"),
+    local ok, text = pcall(show_keyed, v, tostring(v),
       function(x) return type(x) == "number" and x or tostring(x) end)
     if ok then return text end
   end
@@ -147,8 +147,12 @@ local function fields(v, out, depth)
     end
   end
   local mt = getmetatable(v)
-  if type(mt) == "table" and type(rawget(mt, "__index")) == "table" then
-    fields(rawget(mt, "__index"), out, depth + 1)
+  if type(mt) ~= "table" then return end
+  if type(rawget(mt, "__index")) == "table" then fields(rawget(mt, "__index"), out, depth + 1) end
+  -- userdata whose __index is a function list what it serves
+  if type(rawget(mt, "methods")) == "table" then fields(rawget(mt, "methods"), out, depth + 1) end
+  if type(rawget(mt, "fields")) == "table" then
+    for _, k in ipairs(rawget(mt, "fields")) do out[k] = true end
   end
 end
 

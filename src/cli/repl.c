@@ -43,7 +43,7 @@ static char *read_line(const char *prompt)
 static void prompt_sigint(int sig)
 {
     (void)sig;
-    fputs("^C\n", stdout);
+    fputs("\n", stdout);   /* readline has echoed the ^C */
     rl_replace_line("", 0);
     rl_on_new_line();
     rl_redisplay();
@@ -125,9 +125,11 @@ static int incomplete(lua_State *L, int status)
     return len >= sizeof eof - 1 && !strcmp(msg + len - (sizeof eof - 1), eof);
 }
 
-/* Compiles src as "return src" if that is an expression, else as is. */
+/* Compiles src as "return src" if that is an expression, else as is;
+ * "=expr" is "return expr". */
 static int compile(lua_State *L, const char *src)
 {
+    if (src[0] == '=') src++;
     const char *ret = lua_pushfstring(L, "return %s;", src);
     int st = luaL_loadbuffer(L, ret, strlen(ret), "=stdin");
     lua_remove(L, -2);
@@ -189,12 +191,10 @@ static void do_command(lua_State *L, const char *line)
     if (!strncmp(line, ":help", cmdlen) && cmdlen >= 2) {
         lua_getfield(L, repl_mod, "help");
         lua_pushstring(L, arg);
-        if (host_require(L, "folio.docs") == LUA_OK) {
-            /* embedded documentation pages */
-        } else {
-            lua_pop(L, 1);
-            lua_pushnil(L);
-        }
+        if (host_require(L, "folio.core") != LUA_OK) { print_error(L); lua_pop(L, 2); return; }
+        lua_getfield(L, -1, "docs");   /* the embedded documentation pages */
+        lua_remove(L, -2);
+        if (host_docall(L, 0, 1) != LUA_OK) { print_error(L); lua_pop(L, 2); return; }
         if (host_docall(L, 2, 1) == LUA_OK) printf("%s\n", lua_tostring(L, -1));
         else { print_error(L); return; }
         lua_pop(L, 1);
@@ -255,7 +255,7 @@ int cmd_repl(void)
             continue;
         }
         /* the chunk: =expr means return expr; continue while incomplete */
-        lua_pushstring(L, line[0] == '=' ? line + 1 : line);
+        lua_pushstring(L, line);
         free(line);
         int st;
         for (;;) {

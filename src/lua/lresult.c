@@ -398,8 +398,18 @@ int luaopen_folio_result(lua_State *L)
     lua_pushcfunction(L, r_tostring);
     lua_setfield(L, -2, "__tostring");
     luaL_newlib(L, result_methods);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, -3, "methods");   /* for the REPL's completion */
     lua_pushcclosure(L, r_index, 1);
     lua_setfield(L, -2, "__index");
+    static const char *const fields[] = { "status", "has_solution", "objective", "solver", "solve_time",
+        "iterations", "nodes", "is_mip", "has_duals", "mip_gap", "mip_bound", "message", "model", NULL };
+    lua_newtable(L);
+    for (int i = 0; fields[i]; i++) {
+        lua_pushstring(L, fields[i]);
+        lua_rawseti(L, -2, i + 1);
+    }
+    lua_setfield(L, -2, "fields");
     lua_pop(L, 1);
     lua_newtable(L);
     return 1;
