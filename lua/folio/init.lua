@@ -204,26 +204,39 @@ function folio.read_orlib(path)
   return r
 end
 
--- risk and return estimation (lua/folio/estimators.lua)
-do
-  package.loaded.folio = folio   -- the estimators require "folio" lazily
-  local est = require "folio.estimators"
-  folio.returns = est.returns
-  folio.RiskEstimator = est.RiskEstimator
-  folio.ReturnEstimator = est.ReturnEstimator
-  folio.core_stats = core.stats
-  local x = require "folio.exposure"
-  for _, k in ipairs { "ExposureOptimizer", "ExposureConstraints", "MinVolatility", "MaxSharpeRatio",
-                       "MeanVariance", "TargetReturn", "TargetVolatility", "RiskParity", "MaxDiversification", "ExposureUniverse" } do
-    folio[k] = x[k]
-  end
-  -- folio.cim{...} runs the gradient flow; folio.cim.select{...} the
-  -- amplitude dynamics for which assets to hold
-  folio.TradeAssigner = require("folio.trade").TradeAssigner
-  local cim = require "folio.cim"
-  folio.cim = setmetatable({ select = cim.select, select_exact = cim.select_exact,
-                             selection_qubo = cim.selection_qubo, ising = core.ising },
-                           { __call = function(_, o) return cim.cim(o) end })
+-- The domain APIs load on first use: a script that only builds an LP
+-- does not pay for parsing them (start-up is a figure users feel).
+package.loaded.folio = folio   -- the domain modules require "folio" themselves
+folio.core_stats = core.stats
+local lazy = {}
+for _, k in ipairs { "returns", "RiskEstimator", "ReturnEstimator" } do lazy[k] = { "folio.estimators", k } end
+for _, k in ipairs { "ExposureOptimizer", "ExposureConstraints", "MinVolatility", "MaxSharpeRatio",
+                     "MeanVariance", "TargetReturn", "TargetVolatility", "RiskParity", "MaxDiversification",
+                     "ExposureUniverse" } do
+  lazy[k] = { "folio.exposure", k }
 end
+lazy.TradeAssigner = { "folio.trade", "TradeAssigner" }
+-- folio.cim{...} runs the gradient flow; folio.cim.select{...} the
+-- amplitude dynamics for which assets to hold
+lazy.cim = function()
+  local cim = require "folio.cim"
+  return setmetatable({ select = cim.select, select_exact = cim.select_exact,
+                        selection_qubo = cim.selection_qubo, ising = core.ising },
+                      { __call = function(_, o) return cim.cim(o) end })
+end
+local lazy_names = {}
+for k in pairs(lazy) do lazy_names[#lazy_names + 1] = k end
+table.sort(lazy_names)
+setmetatable(folio, {
+  __index = function(t, k)
+    local spec = lazy[k]
+    if spec == nil then return nil end
+    local v
+    if type(spec) == "function" then v = spec() else v = require(spec[1])[spec[2]] end
+    rawset(t, k, v)
+    return v
+  end,
+  fields = lazy_names,   -- for the REPL's completion
+})
 
 return folio
