@@ -7,7 +7,8 @@
 local core = require "folio.core"
 
 local C = {}
-local Result = {}
+-- __name: folio.html tells a CIM result from a plain table by it
+local Result = { __name = "folio.cim_result" }
 Result.__index = Result
 
 local KEYS = {
@@ -450,12 +451,12 @@ function C.select(o)
   return res
 end
 
--- r:plot(path): the energy (top) and the weights (bottom) against time
-function Result:plot(path)
-  local folio = require "folio"
+-- r:trajectory_svg(): the energy (top) and the weights (bottom) against
+-- time; r:plot(path) writes it atomically. level: whose call is blamed.
+local function trajectory_svg(self, what, level)
   local svg = require "folio.svg"
   local tr = self.trajectory
-  if #tr.t < 2 then error("cim: plot needs a trajectory (samples > 1)", 2) end
+  if #tr.t < 2 then error(("cim: %s needs a trajectory (samples > 1)"):format(what), level) end
   local e, series = {}, {}
   local emin = math.huge
   for k = 1, #tr.t do emin = math.min(emin, tr.energy[k]) end
@@ -465,11 +466,22 @@ function Result:plot(path)
     for k = 1, #tr.t do pts[k] = { tr.t[k], tr.weights[k][i] } end
     series[i] = { name = tostring(name), points = pts }
   end
-  folio.write_text(path, svg.stack {
+  return svg.stack {
     svg.series { title = "Energy above its final value", xlabel = "t", ylabel = "E(w(t)) - E_min",
                  series = { { name = "energy", points = e } }, xlog = true, ylog = true },
     svg.series { title = "Weights", xlabel = "t", ylabel = "w_i(t)", series = series, xlog = true },
-  })
+  }
+end
+
+function Result:trajectory_svg() return trajectory_svg(self, "trajectory_svg", 2) end   -- a tail call: 2
+function Result:plot(path) require("folio").write_text(path, trajectory_svg(self, "plot", 3)) end
+
+-- r:weights_svg{max = n}: the final weights as bars (in % of capital)
+function Result:weights_svg(o)
+  local labels, values = {}, {}
+  for i, name in ipairs(self.assets) do labels[i], values[i] = tostring(name), 100 * self.weights_array[i] end
+  return require("folio.svg").bars { title = "Weights", labels = labels, values = values, unit = "%",
+                                     max = o and o.max }
 end
 
 return C

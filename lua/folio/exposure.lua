@@ -510,7 +510,8 @@ local function prove_infeasible(self, names, mu, cov, c, status, ratio)
   end
 end
 
-local Result = {}
+-- __name: folio.html tells an exposure result from a plain table by it
+local Result = { __name = "folio.exposure_result" }
 Result.__index = Result
 
 -- Fills the result's weights, returns, risk decomposition and ratios from
@@ -840,25 +841,43 @@ function Opt:optimize_multiperiod(a)
   return res
 end
 
--- SVG charts, written atomically
-function Result:plot_allocation(path)
-  if not self.weights then error("plot_allocation: no solution to plot", 2) end
+-- SVG charts: the *_svg methods return the text (for folio.html), the
+-- plot_* methods write it atomically. o.max draws only the largest bars;
+-- level: whose call an error blames (2 from a tail call, 3 otherwise).
+local function bars_of(self, field, title, what, level, o)
+  if not self[field] then error(what .. ": no solution to plot", level) end
   local labels, values = {}, {}
-  for i, e in ipairs(self.exposures) do labels[i], values[i] = e, 100 * self.weights[e] end
-  folio.write_text(path, require("folio.svg").bars { title = "Allocation", labels = labels, values = values, unit = "%" })
+  for i, e in ipairs(self.exposures) do labels[i], values[i] = e, 100 * self[field][e] end
+  return require("folio.svg").bars { title = title, labels = labels, values = values, unit = "%", max = o and o.max }
+end
+local ALLOCATION, RISK = "Allocation", "Risk contributions (volatility points)"
+
+function Result:allocation_svg(o) return bars_of(self, "weights", ALLOCATION, "allocation_svg", 2, o) end
+function Result:risk_contributions_svg(o)
+  return bars_of(self, "risk_contributions", RISK, "risk_contributions_svg", 2, o)
+end
+function Result:plot_allocation(path)
+  folio.write_text(path, bars_of(self, "weights", ALLOCATION, "plot_allocation", 3))
+end
+function Result:plot_risk_contributions(path)
+  folio.write_text(path, bars_of(self, "risk_contributions", RISK, "plot_risk_contributions", 3))
 end
 
-function Result:plot_risk_contributions(path)
-  if not self.risk_contributions then error("plot_risk_contributions: no solution to plot", 2) end
-  local labels, values = {}, {}
-  for i, e in ipairs(self.exposures) do labels[i], values[i] = e, 100 * self.risk_contributions[e] end
-  folio.write_text(path, require("folio.svg").bars {
-    title = "Risk contributions (volatility points)", labels = labels, values = values, unit = "%" })
+-- the frontier: points = {{vol, ret}, ...}; fr:svg(marks) with optional
+-- marks {{vol, ret, label}}, fr:plot(path) writes the chart
+local Frontier = { __name = "folio.frontier" }
+Frontier.__index = Frontier
+
+function Frontier:svg(marks)
+  return require("folio.svg").line { title = "Efficient frontier", xlabel = "volatility", ylabel = "expected return",
+    points = self.points, marks = marks }
 end
+function Frontier:plot(path) folio.write_text(path, self:svg()) end
 
 -- opt:efficient_frontier{exposures, mu, cov, constraints, points = 20}:
 -- minimum volatility at returns from the minimum-variance portfolio's to
--- the highest reachable; returns {points = {{vol, ret}, ...}} with :plot(path)
+-- the highest reachable; returns a Frontier (set res.frontier = it to have
+-- folio.html draw it with the result)
 function Opt:efficient_frontier(a)
   local names = a.exposures
   local npts = a.points or 20
@@ -875,13 +894,7 @@ function Opt:efficient_frontier(a)
                                 objective = X.TargetReturn { target_return = target }, constraints = a.constraints }
     if res.weights then pts[#pts + 1] = { res.volatility, res.expected_return } end
   end
-  return {
-    points = pts,
-    plot = function(fr, path)
-      folio.write_text(path, require("folio.svg").line { title = "Efficient frontier", xlabel = "volatility",
-        ylabel = "expected return", points = fr.points })
-    end,
-  }
+  return setmetatable({ points = pts }, Frontier)
 end
 
 ---------------------------------------------------------------------------

@@ -59,11 +59,13 @@ end
 
 local MAX_ROWS = 60
 
+-- a row (from r:rows()) that holds with equality at one of its limits
 local function binding(row)
   local lim = (row.upper ~= math.huge and row.activity >= (row.lower + row.upper) / 2) and row.upper or row.lower
   if lim == -math.huge or lim == math.huge then return false end
   return math.abs(row.activity - lim) <= 1e-7 * (1 + math.abs(lim))
 end
+R.binding = binding
 
 function R.result(r)
   local out = {}
@@ -140,6 +142,7 @@ local function flatten(values)
   end
   return values
 end
+R.flatten = flatten
 
 function R.render(values)
   local parts = {}

@@ -2,22 +2,55 @@
 -- the reports: horizontal bars and a line chart.
 local S = {}
 
+-- text for an element or a quoted attribute, in SVG and in HTML alike
 local function esc(s)
-  return (tostring(s):gsub("&", "&amp;"):gsub("<", "&lt;"):gsub(">", "&gt;"):gsub('"', "&quot;"))
+  return (tostring(s):gsub("&", "&amp;"):gsub("<", "&lt;"):gsub(">", "&gt;"):gsub('"', "&quot;"):gsub("'", "&#39;"))
 end
+S.escape = esc
 
 local function num(v) return string.format("%.2f", v) end
 
--- S.bars{title =, labels = {...}, values = {...}, unit = "%"} -> svg text
+-- the largest max values by magnitude, in their given order, and how many
+-- were left out
+local function largest(labels, values, max)
+  if not max or #labels <= max then return labels, values, 0 end
+  local idx = {}
+  for i = 1, #labels do idx[i] = i end
+  local function mag(v) return v == v and math.abs(v) or -1 end   -- NaN last
+  table.sort(idx, function(a, b)
+    local x, y = mag(values[a]), mag(values[b])
+    if x ~= y then return x > y end
+    return a < b
+  end)
+  local keep = {}
+  for k = 1, max do keep[k] = idx[k] end
+  table.sort(keep)
+  local l, v = {}, {}
+  for k, i in ipairs(keep) do l[k], v[k] = labels[i], values[i] end
+  return l, v, #labels - max
+end
+
+-- S.bars{title =, labels = {...}, values = {...}, unit = "%", max = n} ->
+-- svg text; with max, only the n largest bars by magnitude are drawn
 function S.bars(o)
-  local labels, values = o.labels, o.values
+  local labels, values, left_out = largest(o.labels, o.values, o.max)
   local n = #labels
-  local row, left, width, top = 22, 170, 360, 40
-  local h = top + n * row + 30
+  -- the label column widens for long labels (about 7 px a character)
+  local longest = 0
+  for i = 1, n do longest = math.max(longest, #tostring(labels[i])) end
+  local row, left, width, top = 22, math.min(400, math.max(170, 7 * longest + 16)), 360, 40
+  local h = top + n * row + 30 + (left_out > 0 and row or 0)
   local lo, hi = 0, 0
   for i = 1, n do lo = math.min(lo, values[i]); hi = math.max(hi, values[i]) end
   if hi == lo then hi = lo + 1 end
   local function x(v) return left + (v - lo) / (hi - lo) * width end
+  -- two decimals, or three significant digits when every bar is small
+  -- (shadow prices); noise a millionth of the largest bar reads as 0
+  local span = math.max(-lo, hi)
+  local function label(v)
+    if math.abs(v) < 1e-6 * span then v = 0 end
+    return string.format((span >= 1 or v == 0) and "%.2f" or "%.3g", v)
+  end
   local out = {
     ('<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="12">')
       :format(left + width + 90, h, left + width + 90, h),
@@ -30,8 +63,10 @@ function S.bars(o)
     out[#out + 1] = ('<text x="%d" y="%d" text-anchor="end">%s</text>'):format(left - 6, y + 14, esc(labels[i]))
     out[#out + 1] = ('<rect x="%s" y="%d" width="%s" height="%d" fill="%s"/>')
       :format(num(x0), y + 3, num(math.max(x1 - x0, 0.5)), row - 6, values[i] < 0 and "#c0504d" or "#4f81bd")
-    out[#out + 1] = ('<text x="%s" y="%d">%s%s</text>'):format(num(x1 + 4), y + 14,
-      string.format("%.2f", values[i]), esc(o.unit or ""))
+    out[#out + 1] = ('<text x="%s" y="%d">%s%s</text>'):format(num(x1 + 4), y + 14, label(values[i]), esc(o.unit or ""))
+  end
+  if left_out > 0 then
+    out[#out + 1] = ('<text x="%d" y="%d">(%d smaller not shown)</text>'):format(left, top + n * row + 18, left_out)
   end
   out[#out + 1] = "</svg>\n"
   return table.concat(out, "\n")

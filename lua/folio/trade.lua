@@ -6,7 +6,8 @@ local core = require "folio.core"
 local T = core.trade
 
 local M = {}
-local Assigner = {}
+-- __name: folio.html knows a solve's result by its assigner
+local Assigner = { __name = "folio.trade_assigner" }
 Assigner.__index = Assigner
 
 local function fail(fmt, ...) error(string.format(fmt, ...), 3) end
@@ -920,6 +921,36 @@ function Assigner:write_audit(res, path)
   }, { indent = 2 })
 end
 
+-- one row per account limit after the trades (v: a validation): account,
+-- limit, bound, nominal, worst scenario, headroom, headroom (scaled)
+local function limit_rows(self, v)
+  local lrows = {}
+  for _, acc in ipairs(v.accounts) do
+    for _, l in ipairs(acc.limits) do
+      local lim
+      for _, ll in ipairs(self.accounts[self.acc_index[acc.name]].limits) do if ll.name == l.name then lim = ll end end
+      local scale = lim.scale or math.max(math.abs(l.rhs), math.abs(l.nominal), 1)
+      lrows[#lrows + 1] = { acc.name, l.name, l.sense .. " " .. l.rhs, l.nominal, l.worst_scenario,
+                            -l.worst_excess, -l.worst_excess / scale }
+    end
+  end
+  return lrows
+end
+
+-- the scaled headroom of each account limit as bars (tightest limits stand out)
+local function headroom_bars(lrows)
+  local labels, values = {}, {}
+  for i, l in ipairs(lrows) do labels[i], values[i] = l[1] .. " " .. l[2], 100 * l[7] end
+  return require("folio.svg").bars { title = "Account headroom after the trades (worst scenario, % of the limit's scale)",
+                                     labels = labels, values = values, unit = "%", max = 60 }
+end
+
+-- ta:headroom_svg(res): that chart for a solve's assignment
+function Assigner:headroom_svg(res)
+  if not (res.assignment and #res.assignment > 0) then error("headroom_svg: the result has no assignment", 2) end
+  return headroom_bars(limit_rows(self, self:validate(res.assignment)))
+end
+
 -- res as the CLI's report: summary, assignment, limits with headroom,
 -- cost by account, the solve log (and the explanation when infeasible)
 function Assigner:report(res)
@@ -933,16 +964,7 @@ function Assigner:report(res)
     local v = self:validate(res.assignment)
     summary.compliant = v.compliant
     summary.breaches = #v.breaches
-    local lrows = {}
-    for _, acc in ipairs(v.accounts) do
-      for _, l in ipairs(acc.limits) do
-        local lim
-        for _, ll in ipairs(self.accounts[self.acc_index[acc.name]].limits) do if ll.name == l.name then lim = ll end end
-        local scale = lim.scale or math.max(math.abs(l.rhs), math.abs(l.nominal), 1)
-        lrows[#lrows + 1] = { acc.name, l.name, l.sense .. " " .. l.rhs, l.nominal, l.worst_scenario,
-                              -l.worst_excess, -l.worst_excess / scale }
-      end
-    end
+    local lrows = limit_rows(self, v)
     local arows = {}
     local alt = self:alternatives(res.assignment)
     for t, tr in ipairs(self.trades) do
@@ -964,8 +986,10 @@ function Assigner:report(res)
     end
     out[#out + 1] = folio.table { title = "Assignment", columns = { "trade", "side", "security", "notional", "account",
       "financing", "best alternative", "its financing" }, rows = arows }
-    out[#out + 1] = folio.table { title = "Limits after the trades (worst over the nominal and every scenario)",
+    local limits = folio.table { title = "Limits after the trades (worst over the nominal and every scenario)",
       columns = { "account", "limit", "bound", "nominal", "worst scenario", "headroom", "headroom (scaled)" }, rows = lrows }
+    limits.chart = headroom_bars(lrows)   -- drawn by folio.html; the text and JSON reports leave it out
+    out[#out + 1] = limits
     out[#out + 1] = folio.table { title = "By account", columns = { "account", "trades", "notional", "financing" },
       rows = crows }
   end
