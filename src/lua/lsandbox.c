@@ -257,7 +257,7 @@ static const char *const lib_names[] = { "string", "table", "math", "utf8", "cor
  * host's own modules are not among them */
 static const char *const module_names[] = {
     "folio", "folio.exposure", "folio.estimators", "folio.cim", "folio.trade",
-    "folio.svg", "folio.report", "folio.html", "folio.export", NULL
+    "folio.svg", "folio.report", "folio.html", NULL
 };
 
 /* load(chunk [, name [, mode [, env]]]): text chunks only; the default
