@@ -26,6 +26,12 @@ local function cell(v)
   return tostring(v), false
 end
 
+-- s padded to width w (string.format widths stop at 99)
+local function pad(s, w, right)
+  local fill = string.rep(" ", w - #s)
+  return right and (fill .. s) or (s .. fill)
+end
+
 -- Renders columns/rows aligned: numbers to the right, text to the left.
 function R.grid(columns, rows, indent)
   indent = indent or "  "
@@ -41,7 +47,7 @@ function R.grid(columns, rows, indent)
   end
   local out = {}
   local head = {}
-  for j, c in ipairs(columns) do head[j] = string.format("%-" .. width[j] .. "s", c) end
+  for j, c in ipairs(columns) do head[j] = pad(c, width[j], false) end
   out[#out + 1] = indent .. table.concat(head, "  "):gsub("%s+$", "")
   local rule = {}
   for j = 1, #columns do rule[j] = string.rep("-", width[j]) end
@@ -49,8 +55,7 @@ function R.grid(columns, rows, indent)
   for i = 1, #rows do
     local parts = {}
     for j = 1, #columns do
-      local fmt = numeric[i][j] and ("%" .. width[j] .. "s") or ("%-" .. width[j] .. "s")
-      parts[j] = string.format(fmt, text[i][j])
+      parts[j] = pad(text[i][j], width[j], numeric[i][j])
     end
     out[#out + 1] = (indent .. table.concat(parts, "  ")):gsub("%s+$", "")
   end
