@@ -10,13 +10,20 @@ F="$PWD/$B/folio"
 H=bench/host
 RUNS=${RUNS:-20}
 echo "== folio run on a tiny LP (hyperfine, $RUNS runs, 3 warm-up)"
-hyperfine -N --runs "$RUNS" --warmup 3 --style basic --export-markdown /tmp/folio_host_bench.md \
+hyperfine -N --runs "$RUNS" --warmup 3 --style none --export-json /tmp/folio_host_bench.json \
   "$F --quiet run $H/tiny_lp.lua" \
   "$F --quiet solve $H/tiny.lp" \
   "glpsol --lp $H/tiny.lp" \
   "/usr/bin/python3 -c 'import cvxopt'" \
-  "/usr/bin/python3 $H/tiny_cvxopt.py" 2>&1 | grep -E "Benchmark|Time|±" || true
-cat /tmp/folio_host_bench.md
+  "/usr/bin/python3 $H/tiny_cvxopt.py" >/dev/null
+/usr/bin/python3 - <<'PY'
+import json
+res = json.load(open("/tmp/folio_host_bench.json"))["results"]
+base = res[0]["median"]
+for r in res:
+    print(f"{r['median'] * 1e3:7.2f} ms median  (min {r['min'] * 1e3:6.2f}, max {r['max'] * 1e3:6.2f})"
+          f"  x{r['median'] / base:5.2f}   {r['command']}")
+PY
 echo
 echo "== process start to first prompt (pty, $RUNS runs)"
 /usr/bin/python3 $H/prompt_time.py "$F" "$RUNS"
@@ -26,11 +33,11 @@ loop=$(mktemp -d)/loop.lua
 printf 'while true do pcall(function() while true do end end) end\n' > "$loop"
 for budget in 1e8 1e9; do
   /usr/bin/time -f "%e" -o /tmp/folio_t "$F" run "$loop" --sandbox --max-instructions "$budget" 2>/dev/null || true
-  echo "instructions $budget: stopped after $(cat /tmp/folio_t) s"
+  echo "instructions $budget: stopped after $(tail -1 /tmp/folio_t) s"
 done
 for secs in 0.5 2; do
   /usr/bin/time -f "%e" -o /tmp/folio_t "$F" run "$loop" --sandbox --max-time "$secs" 2>/dev/null || true
-  echo "time budget $secs s: stopped after $(cat /tmp/folio_t) s"
+  echo "time budget $secs s: stopped after $(tail -1 /tmp/folio_t) s"
 done
 echo
 echo "== sandbox: a memory bomb, by cap (peak resident set of the process)"
@@ -38,5 +45,5 @@ bomb=$(dirname "$loop")/bomb.lua
 printf 'local s = "x"\nwhile true do s = s .. s end\n' > "$bomb"
 for cap in 64M 256M 1G; do
   /usr/bin/time -f "%e s, peak RSS %M KB" -o /tmp/folio_t "$F" run "$bomb" --sandbox --max-memory "$cap" 2>/tmp/folio_err || true
-  echo "cap $cap: $(cat /tmp/folio_t); $(cat /tmp/folio_err)"
+  echo "cap $cap: $(tail -1 /tmp/folio_t); $(cat /tmp/folio_err)"
 done
