@@ -41,7 +41,8 @@ typedef enum {
     FOLIO_CIM_TMAX,            /* reached t_max first */
     FOLIO_CIM_SOLVER_FAILURE,  /* SUNDIALS failed; message holds its text */
     FOLIO_CIM_STEP_LIMIT,      /* max_steps internal steps without converging */
-    FOLIO_CIM_INVALID          /* bad input; message names it */
+    FOLIO_CIM_INVALID,         /* bad input; message names it */
+    FOLIO_CIM_INTERRUPTED      /* folio_interrupt() (folio.h): w is the state reached */
 } folio_cim_status;
 
 typedef struct {
@@ -99,7 +100,8 @@ void folio_cim_default_options(folio_cim_options *o);
  * indices in range, lo <= hi, finite data); 0 or -1 with msg filled. */
 int folio_cim_validate(const folio_cim_problem *p, char *msg, size_t msglen);
 
-/* Integrates the flow; r is filled (free it with folio_cim_result_free). */
+/* Integrates the flow; r is filled (free it with folio_cim_result_free).
+ * Reports progress and stops on folio_interrupt() (folio.h) between steps. */
 folio_cim_status folio_cim_solve(const folio_cim_problem *p, const folio_cim_options *o, folio_cim_result *r);
 void folio_cim_result_free(folio_cim_result *r);
 
@@ -151,7 +153,8 @@ typedef struct {
 } folio_ising_options;
 
 typedef struct {
-    int status;                  /* 0 ok, -1 invalid input or solver failure */
+    int status;                  /* 0 ok, -1 invalid input or solver failure,
+                                  * FOLIO_ISING_INTERRUPTED after folio_interrupt() */
     char message[256];
     size_t n, runs;
     double best_energy;
@@ -165,7 +168,11 @@ typedef struct {
     double time_s;
 } folio_ising_result;
 
+#define FOLIO_ISING_INTERRUPTED 1
+
 void folio_ising_default_options(folio_ising_method m, folio_ising_options *o);
+/* Returns r->status. Progress and interruption as in folio.h: the runs
+ * report between steps; an interrupted solve keeps no result. */
 int folio_ising_solve(const folio_ising_problem *p, const folio_ising_options *o, folio_ising_result *r);
 void folio_ising_result_free(folio_ising_result *r);
 double folio_ising_energy(const folio_ising_problem *p, const int *s);

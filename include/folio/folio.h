@@ -8,7 +8,8 @@
  * Conventions: every function that can fail returns a folio_error and fills
  * an error message retrievable with folio_model_last_error(); solve
  * outcomes are a separate enum (folio_status). Indices are 0-based.
- * Infinite bounds are +/-HUGE_VAL. No function calls exit() or prints.
+ * Infinite bounds are +/-HUGE_VAL. No function calls exit(); nothing prints
+ * except the progress and log lines on stderr below (folio_set_verbosity).
  */
 #ifndef FOLIO_FOLIO_H
 #define FOLIO_FOLIO_H
@@ -42,7 +43,8 @@ typedef enum folio_status {
     FOLIO_STATUS_INFEASIBLE_OR_UNBOUNDED,
     FOLIO_STATUS_TIME_LIMIT,
     FOLIO_STATUS_ITERATION_LIMIT,
-    FOLIO_STATUS_NUMERICAL_ERROR
+    FOLIO_STATUS_NUMERICAL_ERROR,
+    FOLIO_STATUS_INTERRUPTED  /* folio_interrupt() was called: stopped early */
 } folio_status;
 
 typedef enum folio_kind {
@@ -202,6 +204,50 @@ folio_error folio_lower(folio_model *m, const char *solver, int skip_cones,
 
 /* Names of the backends compiled in, NULL-terminated. */
 const char *const *folio_backends(void);
+
+/* ---- progress, logging and interruption (docs/progress.md) ------------- */
+
+/* Verbosity of the process: 0 quiet, 1 normal (the default), 2 verbose. */
+void folio_set_verbosity(int level);
+int folio_verbosity(void);
+
+/* Progress of long work, on stderr. At verbosity >= 1 on a terminal, one
+ * line "WHAT  MESSAGE  ELAPSED s" is redrawn in place (at most 10 times a
+ * second, from 0.25 s into the work); at verbosity 2 on anything else, the
+ * same as plain lines (at most one a second); otherwise nothing.
+ * A piece of work starts at folio_progress_begin(), or at the first update
+ * when none is open, and ends at folio_progress_done(), which clears its
+ * line; the elapsed time counts from its start. Work begun inside other
+ * work (a solve in a script's loop) is nested: it ends without wiping the
+ * outer line unless it drew over it. folio_solve() begins and ends its own.
+ * folio_progress_due() says, cheaply, whether an update would show now:
+ * callers test it before computing costly figures. For the one thread
+ * that solves. */
+void folio_progress_begin(void);
+int folio_progress_due(void);
+void folio_progress(const char *what, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+void folio_progress_done(void);
+
+/* A log line on stderr when the verbosity is at least level (clears a
+ * progress line first). */
+void folio_log(int level, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Interruption (Ctrl-C). folio_interrupt() only sets a flag, so a signal
+ * handler may call it; backends poll the flag and stop with
+ * FOLIO_STATUS_INTERRUPTED, keeping an incumbent when they have one. The
+ * flag stays set, so later solves stop at once, until
+ * folio_interrupt_clear(). */
+void folio_interrupt(void);
+void folio_interrupt_clear(void);
+int folio_interrupted(void);
 
 #ifdef __cplusplus
 }

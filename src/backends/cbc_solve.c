@@ -5,14 +5,90 @@
  * sends LPs straight to Clp's initialSolve, which applies no time limit.
  * Cbc's preprocessing (CglPreProcess) runs only when asked for (presolve):
  * in Cbc 2.10.8 it can cut off the optimum, so its answers are checked
- * and, if found wrong, the model is solved again without it. */
+ * and, if found wrong, the model is solved again without it.
+ *
+ * Progress and Ctrl-C: the C interface's only callback is its message
+ * handler, which also prints every message it passes on stdout, and it
+ * offers no way to stop branch and cut. So a helper thread shows the
+ * elapsed time while Cbc works, and folio_interrupt() takes effect only
+ * before and between Cbc's runs (docs/progress.md). */
 #include "cbc_model.h"
 
 #include <float.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+/* ---- progress while Cbc_solve runs ---------------------------------------------- */
+
+typedef struct ticker {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int stop, running;
+    const char *phase;
+} ticker;
+
+static void *tick(void *arg)
+{
+    ticker *k = arg;
+    pthread_mutex_lock(&k->mu);
+    while (!k->stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 100000000L;
+        if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
+        pthread_cond_timedwait(&k->cv, &k->mu, &ts);
+        if (k->stop) break;
+        /* the solving thread is inside Cbc and does not report meanwhile */
+        if (folio_interrupted())
+            folio_progress("cbc", "%s: Cbc cannot be interrupted; waiting for it to end", k->phase);
+        else
+            folio_progress("cbc", "%s (Cbc reports no figures)", k->phase);
+    }
+    pthread_mutex_unlock(&k->mu);
+    return NULL;
+}
+
+static void ticker_start(ticker *k, const char *phase, int verbose)
+{
+    memset(k, 0, sizeof *k);
+    k->phase = phase;
+    /* nothing to show when Cbc prints its own log or nothing is shown */
+    if (verbose || folio_verbosity() <= 0) return;
+    pthread_mutex_init(&k->mu, NULL);
+    pthread_cond_init(&k->cv, NULL);
+    k->running = pthread_create(&k->thread, NULL, tick, k) == 0;
+    if (!k->running) {
+        pthread_cond_destroy(&k->cv);
+        pthread_mutex_destroy(&k->mu);
+    }
+}
+
+static void ticker_stop(ticker *k)
+{
+    if (!k->running) return;
+    pthread_mutex_lock(&k->mu);
+    k->stop = 1;
+    pthread_cond_signal(&k->cv);
+    pthread_mutex_unlock(&k->mu);
+    pthread_join(k->thread, NULL);
+    pthread_cond_destroy(&k->cv);
+    pthread_mutex_destroy(&k->mu);
+    k->running = 0;
+}
+
+/* Cbc_solve with the ticker running. */
+static void cbc_run(Cbc_Model *cm, const char *phase, int verbose)
+{
+    ticker k;
+    ticker_start(&k, phase, verbose);
+    Cbc_solve(cm);
+    ticker_stop(&k);
+}
 
 /* Objective and row activities from res->x, in folio's own terms (with
  * the objective constant, which Cbc does not hold). */
@@ -53,7 +129,7 @@ static folio_error solve_lp(folio_model *m, const folio_options *o, folio_result
     folio_cbc_how how = { 0, NULL, o->verbose };
     Cbc_Model *cm = folio_cbc_load(m, &how, &e);
     if (!cm) return e;
-    Cbc_solve(cm);
+    cbc_run(cm, "LP", o->verbose);
     res->iterations = Cbc_getIterationCount(cm);
     if (Cbc_isProvenOptimal(cm)) {
         res->status = FOLIO_STATUS_OPTIMAL;
@@ -184,7 +260,7 @@ static folio_error mip_once(folio_model *m, const folio_options *o, mip_run *run
         Cbc_deleteModel(cm);
         return e;
     }
-    Cbc_solve(cm);
+    cbc_run(cm, "branch and cut", o->verbose);
     res->iterations += Cbc_getIterationCount(cm);
     res->nodes += Cbc_getNodeCount(cm);
     const double *best = Cbc_bestSolution(cm);
@@ -256,6 +332,15 @@ static folio_error solve_mip(folio_model *m, const folio_options *o, folio_resul
     folio_status first = res->status;
     char doubt[sizeof run.doubt];
     memcpy(doubt, run.doubt, sizeof doubt);
+    if (folio_interrupted()) {
+        /* the doubted answer cannot stand, and there is no time for another run */
+        res->status = FOLIO_STATUS_INTERRUPTED;
+        res->has_solution = 0;
+        res->mip_gap = HUGE_VAL;
+        snprintf(res->message, sizeof res->message, "interrupted by the user before Cbc ran again without its "
+                 "preprocessing, which %.150s", doubt);
+        return FOLIO_OK;
+    }
     res->status = FOLIO_STATUS_UNSOLVED;
     res->has_solution = 0;
     res->objective = 0;

@@ -1,5 +1,7 @@
 /* LP and MIP through GLPK: simplex, interior point, branch and cut;
- * statuses mapped honestly, duals, ranging, MIP bound and gap. */
+ * statuses mapped honestly, duals, ranging, MIP bound and gap. Branch and
+ * cut reports progress and stops on folio_interrupt() from its callback;
+ * GLPK's LP solvers have no callback, so LPs run to their end. */
 #include "glpk_common.h"
 
 #include <float.h>
@@ -194,7 +196,21 @@ typedef struct mip_track {
     long nodes;
     const double *start;   /* 1-based complete start, offered once */
     int start_offered;
+    int show;              /* progress lines (not while GLPK prints its own log) */
 } mip_track;
+
+static void mip_progress(glp_tree *T, const mip_track *t, int active)
+{
+    glp_prob *P = glp_ios_get_prob(T);
+    int st = glp_mip_status(P);
+    char inc[32] = "none", bnd[32] = "-", gap[24] = "-";
+    if (st == GLP_FEAS || st == GLP_OPT) {
+        snprintf(inc, sizeof inc, "%.8g", glp_mip_obj_val(P));
+        if (t->have_bound) snprintf(gap, sizeof gap, "%.2f%%", 100 * glp_ios_mip_gap(T));
+    }
+    if (t->have_bound) snprintf(bnd, sizeof bnd, "%.8g", t->bound);
+    folio_progress("MIP", "nodes %ld (%d active)  incumbent %s  bound %s  gap %s", t->nodes, active, inc, bnd, gap);
+}
 
 static void mip_callback(glp_tree *T, void *info)
 {
@@ -207,11 +223,16 @@ static void mip_callback(glp_tree *T, void *info)
         t->bound = glp_ios_node_bound(T, best);
         t->have_bound = 1;
     }
+    if (folio_interrupted()) {
+        glp_ios_terminate(T);   /* glp_intopt returns GLP_ESTOP, incumbent kept */
+        return;
+    }
     /* GLPK rejects it only when it is no better than its incumbent */
     if (t->start && !t->start_offered && glp_ios_reason(T) == GLP_IHEUR) {
         t->start_offered = 1;
         glp_ios_heur_sol(T, t->start);
     }
+    if (t->show && folio_progress_due()) mip_progress(T, t, a);
 }
 
 static int outside(double v, int type, double lo, double hi)
@@ -309,7 +330,7 @@ static void fixed_lp_duals(glp_prob *P, folio_result *res)
 
 static folio_error solve_mip(glp_prob *P, const folio_options *o, folio_result *res)
 {
-    mip_track track = { 0, 0, 0, NULL, 0 };
+    mip_track track = { 0, 0, 0, NULL, 0, !o->verbose };
     glp_iocp p;
     glp_init_iocp(&p);
     p.msg_lev = o->verbose ? GLP_MSG_ALL : GLP_MSG_ERR;
@@ -355,6 +376,9 @@ static folio_error solve_mip(glp_prob *P, const folio_options *o, folio_result *
     case GLP_ETMLIM:
         res->status = FOLIO_STATUS_TIME_LIMIT;
         break;
+    case GLP_ESTOP:     /* glp_ios_terminate after folio_interrupt() */
+        res->status = FOLIO_STATUS_INTERRUPTED;
+        break;
     case GLP_ENOPFS:
         res->status = FOLIO_STATUS_INFEASIBLE;
         have = 0;
@@ -391,7 +415,7 @@ static folio_error solve_mip(glp_prob *P, const folio_options *o, folio_result *
             ? fabs(res->objective - track.bound) / (fabs(res->objective) + DBL_EPSILON)
             : HUGE_VAL;
     }
-    if (o->mip_duals) fixed_lp_duals(P, res);
+    if (o->mip_duals && res->status != FOLIO_STATUS_INTERRUPTED) fixed_lp_duals(P, res);
     return FOLIO_OK;
 }
 

@@ -1,11 +1,16 @@
-/* Backend registry, dispatch, options, results and messages. */
+/* Backend registry, dispatch, options, results and messages; progress
+ * lines, log lines and the interrupt flag (docs/progress.md). */
 #include "../backends/backend.h"
 
 #include <math.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
+#include <unistd.h>
 
 static const folio_backend *const backends[] = { &folio_backend_glpk, &folio_backend_qp,
                                                   &folio_backend_cbc, NULL };
@@ -50,6 +55,7 @@ const char *folio_status_name(folio_status s)
     case FOLIO_STATUS_TIME_LIMIT: return "time_limit";
     case FOLIO_STATUS_ITERATION_LIMIT: return "iteration_limit";
     case FOLIO_STATUS_NUMERICAL_ERROR: return "numerical_error";
+    case FOLIO_STATUS_INTERRUPTED: return "interrupted";
     }
     return "unknown";
 }
@@ -66,6 +72,7 @@ const char *folio_status_message(folio_status s)
     case FOLIO_STATUS_TIME_LIMIT: return "the time limit was reached before optimality was proven";
     case FOLIO_STATUS_ITERATION_LIMIT: return "the iteration limit was reached";
     case FOLIO_STATUS_NUMERICAL_ERROR: return "the solver failed for numerical reasons";
+    case FOLIO_STATUS_INTERRUPTED: return "interrupted by the user";
     }
     return "unknown status";
 }
@@ -126,6 +133,22 @@ static const folio_backend *find_backend(folio_model *m, const char *name, folio
     return NULL;
 }
 
+/* A solve asked for after an interrupt: no work, an outcome that says so. */
+static folio_error interrupted_before(folio_model *m, const folio_backend *b, folio_result *res)
+{
+    if (folio_result_alloc(res, m->ncols, m->nrows)) {
+        folio_result_free(res);
+        return folio_model_fail(m, FOLIO_ERR_NOMEM, "out of memory allocating the result");
+    }
+    res->status = FOLIO_STATUS_INTERRUPTED;
+    res->is_mip = m->nint > 0;
+    res->mip_bound = NAN;
+    res->mip_gap = HUGE_VAL;
+    snprintf(res->solver, sizeof res->solver, "%s", b->name);
+    snprintf(res->message, sizeof res->message, "%s before the solve started", folio_status_message(res->status));
+    return FOLIO_OK;
+}
+
 folio_error folio_solve(folio_model *m, const folio_options *opts, folio_result *res)
 {
     folio_options def;
@@ -144,7 +167,10 @@ folio_error folio_solve(folio_model *m, const folio_options *opts, folio_result 
     folio_error e = FOLIO_OK;
     const folio_backend *b = find_backend(m, opts->solver, &e);
     if (!b) return e;
+    if (folio_interrupted()) return interrupted_before(m, b, res);
+    folio_progress_begin();
     e = b->solve(m, opts, res);
+    folio_progress_done();
     if (e != FOLIO_OK) folio_result_free(res);
     return e;
 }
@@ -157,4 +183,171 @@ folio_error folio_lower(folio_model *m, const char *solver, int skip_cones, doub
     const folio_backend *b = find_backend(m, solver, &e);
     if (!b) return e;
     return b->lower(m, skip_cones, seconds);
+}
+
+/* ---- progress, logging and interruption ---------------------------------- */
+
+#define PROGRESS_DELAY 0.25      /* work shorter than this shows nothing */
+#define PROGRESS_REDRAW 0.1      /* terminal: at most 10 redraws a second */
+#define PROGRESS_LINE 1.0        /* plain lines: at most one a second */
+#define PROGRESS_DEPTH 8
+
+static volatile sig_atomic_t interrupt_flag;
+
+void folio_interrupt(void) { interrupt_flag = 1; }
+void folio_interrupt_clear(void) { interrupt_flag = 0; }
+int folio_interrupted(void) { return interrupt_flag != 0; }
+
+enum { SHOW_NOTHING, SHOW_REDRAW, SHOW_LINES };
+
+/* One level per piece of work; a solve inside a script's loop is nested,
+ * so that a quick solve does not wipe the loop's line. */
+typedef struct { int active; double start; } work_level;
+
+static struct {
+    int verbosity;
+    int show, colour;
+    int depth, overflow;
+    int screen;          /* level whose line is on the terminal, or -1 */
+    double last;         /* time of the last update shown, at any level */
+    work_level lv[PROGRESS_DEPTH];
+} pg = { 1, SHOW_NOTHING, 0, 0, 0, -1, -HUGE_VAL, { { 0, 0 } } };
+
+void folio_set_verbosity(int level)
+{
+    pg.verbosity = level < 0 ? 0 : level > 2 ? 2 : level;
+}
+
+int folio_verbosity(void) { return pg.verbosity; }
+
+static void write_err(const char *buf, size_t len)
+{
+    /* one write per update: stderr is unbuffered */
+    fwrite(buf, 1, len, stderr);
+    fflush(stderr);
+}
+
+static void clear_line(void)
+{
+    if (pg.screen >= 0) write_err("\r\033[K", 4);
+    pg.screen = -1;
+}
+
+static void start_level(work_level *w)
+{
+    w->active = 1;
+    w->start = folio_now();
+    for (int d = 0; d < pg.depth; d++)
+        if (pg.lv[d].active) return;   /* decided when the outer work began */
+    /* looked at afresh for each top-level piece of work: stderr may have
+     * been redirected since */
+    int tty = isatty(STDERR_FILENO);
+    const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+    pg.show = pg.verbosity <= 0 ? SHOW_NOTHING : tty ? SHOW_REDRAW
+            : pg.verbosity >= 2 ? SHOW_LINES : SHOW_NOTHING;
+    /* https://no-color.org: set and not empty means no colour */
+    pg.colour = tty && !(nc && *nc) && !(term && !strcmp(term, "dumb"));
+}
+
+void folio_progress_begin(void)
+{
+    if (pg.depth + 1 >= PROGRESS_DEPTH) {
+        pg.overflow++;   /* deeper work shares the innermost level */
+        return;
+    }
+    pg.depth++;
+    pg.lv[pg.depth].active = 0;
+    if (pg.verbosity > 0) start_level(&pg.lv[pg.depth]);
+}
+
+int folio_progress_due(void)
+{
+    if (pg.verbosity <= 0) return 0;
+    work_level *w = &pg.lv[pg.depth];
+    if (!w->active) start_level(w);
+    if (pg.show == SHOW_NOTHING) return 0;
+    double now = folio_now();
+    return now - w->start >= PROGRESS_DELAY &&
+           now - pg.last >= (pg.show == SHOW_REDRAW ? PROGRESS_REDRAW : PROGRESS_LINE);
+}
+
+static size_t term_width(void)
+{
+    struct winsize ws;
+    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+    const char *c = getenv("COLUMNS");
+    long v = c ? strtol(c, NULL, 10) : 0;
+    return v > 0 && v < 1000 ? (size_t)v : 80;
+}
+
+/* Copies src into dst (room for cap bytes) with control characters made
+ * spaces, keeping at most *cols characters (UTF-8 aware); *cols drops by
+ * the characters kept. Returns the bytes written. */
+static size_t put_text(char *dst, size_t cap, const char *src, size_t *cols)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)src; *p && n + 1 < cap; p++) {
+        int cont = (*p & 0xC0) == 0x80;
+        if (!cont) {
+            if (!*cols) break;
+            (*cols)--;
+        }
+        dst[n++] = *p < 0x20 || *p == 0x7F ? ' ' : (char)*p;
+    }
+    dst[n] = '\0';
+    return n;
+}
+
+void folio_progress(const char *what, const char *fmt, ...)
+{
+    if (!folio_progress_due()) return;
+    char msg[256], tail[32], line[640];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    double now = folio_now();
+    pg.last = now;
+    snprintf(tail, sizeof tail, "  %.1f s", now - pg.lv[pg.depth].start);
+    size_t cols = pg.show == SHOW_REDRAW ? term_width() - 1 : sizeof line;
+    size_t n = 0;
+    if (pg.show == SHOW_REDRAW) n += (size_t)snprintf(line, sizeof line, "\r\033[K%s", pg.colour ? "\033[36m" : "");
+    n += put_text(line + n, 100, what, &cols);
+    if (pg.show == SHOW_REDRAW && pg.colour) n += (size_t)snprintf(line + n, sizeof line - n, "\033[0m");
+    n += put_text(line + n, sizeof line - n, "  ", &cols);
+    n += put_text(line + n, sizeof line - n - sizeof tail, msg, &cols);
+    n += put_text(line + n, sizeof line - n - 1, tail, &cols);
+    if (pg.show == SHOW_LINES) {
+        line[n++] = '\n';
+    } else {
+        pg.screen = pg.depth;
+    }
+    write_err(line, n);
+}
+
+void folio_progress_done(void)
+{
+    if (pg.overflow) {
+        pg.overflow--;
+        return;
+    }
+    if (pg.screen >= pg.depth) clear_line();
+    pg.lv[pg.depth].active = 0;
+    if (pg.depth > 0) pg.depth--;
+}
+
+void folio_log(int level, const char *fmt, ...)
+{
+    if (level > pg.verbosity) return;
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int len = vsnprintf(buf, sizeof buf - 1, fmt, ap);
+    va_end(ap);
+    if (len < 0) return;
+    size_t n = strlen(buf);
+    if (!n || buf[n - 1] != '\n') buf[n++] = '\n';
+    clear_line();
+    pg.last = -HUGE_VAL;   /* the progress line comes back at the next update */
+    write_err(buf, n);
 }

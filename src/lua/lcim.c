@@ -172,7 +172,8 @@ void lcim_push_numbers(lua_State *L, const double *v, size_t n)
 
 static const char *const INTEGRATORS[] = { "cvode_bdf", "cvode_adams", "erk_dp5", "erk_tsit5", NULL };
 static const char *const LINSOLS[] = { "auto", "dense", "pcg", NULL };
-static const char *const STATUS[] = { "converged", "t_max", "solver_failure", "step_limit", "invalid" };
+static const char *const STATUS[] = { "converged", "t_max", "solver_failure", "step_limit", "invalid",
+                                      "interrupted" };
 
 static int choice(lua_State *L, int t, const char *key, const char *const *names, int def)
 {
@@ -237,6 +238,8 @@ static int l_solve(lua_State *L)
     folio_cim_status st = folio_cim_solve(&p, &o, &b->r);
     folio_cim_result *r = &b->r;
     if (st == FOLIO_CIM_INVALID) luaL_error(L, "cim: %s", r->message);
+    /* a script must not carry on with half an answer (the box frees r) */
+    if (st == FOLIO_CIM_INTERRUPTED) luaL_error(L, "interrupted by the user (cim.solve)");
     size_t n = p.n;
     lua_createtable(L, 0, 16);
     lua_pushstring(L, STATUS[st]);

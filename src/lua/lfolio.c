@@ -7,6 +7,7 @@
 #include "lstats.h"
 #include "lcim.h"
 #include "ltrade.h"
+#include "lprogress.h"
 #include "folio/folio.h"
 
 #include <string.h>
@@ -60,6 +61,8 @@ int luaopen_folio_core(lua_State *L)
     luaopen_folio_result(L);
     merge_into(L, core);
     luaopen_folio_data(L);
+    merge_into(L, core);
+    luaopen_folio_progress(L);
     merge_into(L, core);
     luaopen_folio_stats(L);
     lua_setfield(L, core, "stats");

@@ -202,7 +202,10 @@ static int l_solve(lua_State *L)
     folio_ising_result *r = lua_newuserdatauv(L, sizeof *r, 0);
     memset(r, 0, sizeof *r);
     luaL_setmetatable(L, RESULT_MT);
-    if (folio_ising_solve(&p, &o, r) != 0) return luaL_error(L, "%s: %s", fn, r->message);
+    int st = folio_ising_solve(&p, &o, r);
+    /* a script must not carry on with half an answer */
+    if (st == FOLIO_ISING_INTERRUPTED) return luaL_error(L, "interrupted by the user (%s)", fn);
+    if (st != 0) return luaL_error(L, "%s: %s", fn, r->message);
 
     lua_createtable(L, 0, 16);
     lua_pushnumber(L, r->best_energy);

@@ -692,6 +692,11 @@ static int m_solve(lua_State *L)
     folio_result r;
     folio_error e = folio_solve(lm->m, &o, &r);
     if (e != FOLIO_OK) return luaL_error(L, "solve: %s", folio_model_last_error(lm->m));
+    if (r.status == FOLIO_STATUS_INTERRUPTED) {
+        /* a script must not carry on with half an answer */
+        folio_result_free(&r);
+        return luaL_error(L, "interrupted by the user (solve of model '%s')", folio_model_name(lm->m));
+    }
     lresult_push(L, 1, &r);
     return 1;
 }

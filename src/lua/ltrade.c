@@ -13,6 +13,8 @@
  * price factors, so one assignment is checked against every scenario by
  * collapsing it into per-row weights W[r][s] and a constant first. */
 #include "ltrade.h"
+#include "lprogress.h"
+#include "folio/folio.h"
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
@@ -180,7 +182,13 @@ static int l_generate(lua_State *L)
     }
     gsl_rng_set(rng, seed);
     double tscale = student ? sqrt((df - 2) / df) : 1;
+    folio_progress_begin();
     for (size_t k = 0; k < N; k++) {
+        /* a check every 1024 scenarios: the clock costs more than a small row */
+        if ((k & 1023) == 0) {
+            if (folio_interrupted()) break;
+            if (folio_progress_due()) folio_progress("scenarios", "%zu / %zu generated", k, N);
+        }
         for (size_t j = 0; j < S; j++) e[j] = student ? tscale * gsl_ran_tdist(rng, df) : gsl_ran_ugaussian(rng);
         for (size_t i = 0; i < S; i++) {
             double z = 0;
@@ -191,6 +199,8 @@ static int l_generate(lua_State *L)
     }
     gsl_rng_free(rng);
     free(e);
+    folio_progress_done();
+    lprogress_check_interrupt(L, "trade.generate");
     return 1;
 }
 

@@ -10,6 +10,7 @@
  * (CVodeReInit / ERKStepReInit), so every integrator keeps the limits at
  * every accepted step without a projection hook. */
 #include "cim_internal.h"
+#include "folio/folio.h"
 
 #include <arkode/arkode_erkstep.h>
 #include <cvode/cvode.h>
@@ -411,6 +412,14 @@ static folio_cim_status run(flow *f, SUNContext ctx, N_Vector y)
     if (cim_stop_measure(&f->c, w, o->grad_tol, NULL) <= 0) { st = FOLIO_CIM_CONVERGED; goto out; }
     long steps = 0;
     for (;;) {
+        if (folio_interrupted()) {
+            snprintf(r->message, sizeof r->message, "interrupted by the user at t = %.6g", t);
+            st = FOLIO_CIM_INTERRUPTED;
+            break;
+        }
+        if (folio_progress_due())
+            folio_progress("CIM", "t %.4g / %.4g  steps %ld  |grad| %.3g", t, o->t_max, steps,
+                           cim_residual(&f->c, w));
         flag = erk ? ERKStepEvolve(mem, o->t_max, y, &t, ARK_ONE_STEP) : CVode(mem, o->t_max, y, &t, CV_ONE_STEP);
         if (flag < 0) { st = finish_fail(f, what, erk, flag); goto out; }
         steps++;
@@ -543,7 +552,9 @@ folio_cim_status folio_cim_solve(const folio_cim_problem *p, const folio_cim_opt
     double *w = N_VGetArrayPointer(y);
     for (size_t i = 0; i < n; i++) w[i] = p->w0 ? p->w0[i] : 0.0;
     cim_project(&f.c, w, w);   /* start feasible */
+    folio_progress_begin();
     r->status = run(&f, ctx, y);
+    folio_progress_done();
     if (f.c.constrained && cim_violation(&f.c, w) > 0) cim_project(&f.c, w, w);
     memcpy(r->w, w, n * sizeof *w);
     r->energy = cim_energy_grad(&f.c, w, NULL);

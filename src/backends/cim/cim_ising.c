@@ -4,6 +4,7 @@
  * cim_ising_sundials.c (CVODE between events); cim_ising_track.c follows
  * the spins sign(x) and their energy. */
 #include "cim_ising_internal.h"
+#include "folio/folio.h"
 
 #include <gsl/gsl_rng.h>
 #include <math.h>
@@ -154,6 +155,19 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+int fising_poll(fising_ctx *c, double t, int show)
+{
+    if (folio_interrupted()) {
+        c->interrupted = 1;
+        snprintf(c->msg, c->msglen, "interrupted by the user in run %zu of %zu at t = %g", c->run + 1, c->o->runs, t);
+        return -1;
+    }
+    if (show && folio_progress_due())
+        folio_progress("Ising", "run %zu / %zu  t %.4g / %.4g  energy %.8g  best of the run %.8g", c->run + 1,
+                       c->o->runs, t, c->o->t_max, c->E, c->run_best);
+    return 0;
+}
+
 /* success threshold and statistics over the runs */
 static void summarise(folio_ising_result *r, const fising_ctx *c, const size_t *hist_start, double t_max, double target)
 {
@@ -238,6 +252,7 @@ int folio_ising_solve_traced(const folio_ising_problem *p, const folio_ising_opt
     r->n = n;
     r->runs = R;
     r->best_energy = INFINITY;
+    folio_progress_begin();
     if (!rc) {
         gsl_rng_set(rng, o->seed);
         for (size_t k = 0; k < R && !rc; k++) {
@@ -256,6 +271,7 @@ int folio_ising_solve_traced(const folio_ising_problem *p, const folio_ising_opt
             }
             c.run = k;
             hist_start[k] = c.nhist;
+            if (fising_poll(&c, 0, 1)) { rc = -1; break; }
             rc = o->path == FOLIO_ISING_SUNDIALS ? fising_run_sundials(&c) : fising_run_euler(&c);
             if (!rc && c.oom) {
                 snprintf(r->message, sizeof r->message, "out of memory");
@@ -270,6 +286,7 @@ int folio_ising_solve_traced(const folio_ising_problem *p, const folio_ising_opt
         }
         hist_start[R] = c.nhist;
     }
+    folio_progress_done();
     if (!rc) summarise(r, &c, hist_start, o->t_max, o->target_energy);
     r->steps = c.steps;
     r->events = c.events;
@@ -290,12 +307,12 @@ int folio_ising_solve_traced(const folio_ising_problem *p, const folio_ising_opt
     free(c.g);
     if (rc) {
         folio_ising_result_free(r);
-        r->status = -1;
+        r->status = c.interrupted ? FOLIO_ISING_INTERRUPTED : -1;
         r->n = r->runs = 0;
         r->best_energy = NAN;
     }
     r->time_s = now_s() - t_start;
-    return rc ? -1 : 0;
+    return r->status;
 }
 
 int folio_ising_solve(const folio_ising_problem *p, const folio_ising_options *o, folio_ising_result *r)

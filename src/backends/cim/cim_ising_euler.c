@@ -93,6 +93,7 @@ int fising_run_euler(fising_ctx *c)
         }
         if (fising_track_sync(c, c->x, t1) && o->method == FOLIO_ISING_CAC) fising_cac_update(c);
         if (c->trace) c->trace(c->trace_ctx, c->run, t1, c->n, c->x, c->v);
+        if (fising_poll(c, t1, (k & 63) == 0)) return -1;
     }
     return 0;
 }

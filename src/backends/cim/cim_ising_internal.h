@@ -54,6 +54,7 @@ typedef struct fising_ctx {
     void *sun;                   /* SUNDIALS path: its private state */
 
     long steps, events, reinits;
+    int interrupted;             /* a run stopped on folio_interrupt() */
     folio_ising_trace_fn trace;
     void *trace_ctx;
     char *msg;                   /* result.message */
@@ -67,6 +68,12 @@ void fising_track_commit(fising_ctx *c, double t);        /* after a batch of fl
 int fising_track_sync(fising_ctx *c, const double *x, double t);   /* flips to sign(x); count */
 void fising_cac_update(fising_ctx *c);                    /* a_cur from the tracker */
 void fising_field(const fising_ctx *c, const double *z, double *g);  /* g = J z + h */
+
+/* Between the steps of a run: 0 to go on, or -1 once folio_interrupt()
+ * was called (c->interrupted and the message set). Progress is shown only
+ * when show is set: reading the clock costs more than an Euler step of a
+ * small problem. */
+int fising_poll(fising_ctx *c, double t, int show);
 
 /* one run from the start (c->x, c->v) over [0, t_max]; 0 or -1 (message set) */
 int fising_run_euler(fising_ctx *c);

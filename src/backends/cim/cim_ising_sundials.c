@@ -221,7 +221,7 @@ int fising_run_sundials(fising_ctx *c)
     double t = 0;
     long nst = 0;
     int *released = c->stuck + n;   /* stuck has 2n entries: held, just released */
-    long stalled = 0;
+    long stalled = 0, nst_run = 0;
     while (T - t > 1e-12 * (1 + T)) {
         double t_prev = t;
         int ret = CVode(S->mem, T, S->y, &t, CV_ONE_STEP);
@@ -281,6 +281,11 @@ int fising_run_sundials(fising_ctx *c)
         }
         if (c->trace) c->trace(c->trace_ctx, c->run, t, n, x, v);
         if (ret == CV_TSTOP_RETURN) break;
+        if (fising_poll(c, t, 1)) {
+            CVodeGetNumSteps(S->mem, &nst_run);
+            c->steps += nst + nst_run;
+            return -1;
+        }
     }
     long k;
     CVodeGetNumSteps(S->mem, &k);

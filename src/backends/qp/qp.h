@@ -53,7 +53,8 @@ typedef enum qp_status {
     QP_DUAL_INFEASIBLE,
     QP_MAX_ITER,
     QP_TIME_LIMIT,
-    QP_NUMERICAL
+    QP_NUMERICAL,
+    QP_INTERRUPTED      /* folio_interrupt() */
 } qp_status;
 
 typedef struct qp_settings {
@@ -62,6 +63,8 @@ typedef struct qp_settings {
     double time_limit;                /* seconds, <= 0 for none */
     int verbose;
     int dense_kkt;                    /* 1: never take the arrow path */
+    int progress;                     /* report iterations (folio_progress) */
+    int interruptible;                /* stop when folio_interrupted() */
 } qp_settings;
 
 typedef struct qp_solution {

@@ -315,6 +315,7 @@ static void map_result(folio_model *m, const qp_problem *p, const qp_solution *s
     case QP_DUAL_INFEASIBLE: res->status = FOLIO_STATUS_UNBOUNDED; break;
     case QP_MAX_ITER: res->status = FOLIO_STATUS_ITERATION_LIMIT; break;
     case QP_TIME_LIMIT: res->status = FOLIO_STATUS_TIME_LIMIT; break;
+    case QP_INTERRUPTED: res->status = FOLIO_STATUS_INTERRUPTED; break;
     default: res->status = FOLIO_STATUS_NUMERICAL_ERROR; break;
     }
     res->iterations = sol->iterations;
@@ -453,6 +454,20 @@ static bb_node heap_pop(bb_heap *h)
 
 #define INT_TOL 1e-6
 
+/* One progress line, in the model's sense: lower is the least bound of
+ * the open and dropped nodes (minimisation form). */
+static void bb_progress(double sgn, long nodes, size_t open, double incumbent, double lower)
+{
+    char inc[32] = "none", gap[24] = "-";
+    if (incumbent < HUGE_VAL) {
+        snprintf(inc, sizeof inc, "%.8g", sgn * incumbent);
+        if (lower > -HUGE_VAL)
+            snprintf(gap, sizeof gap, "%.2f%%", 100 * fmax(0.0, incumbent - lower) / fmax(1e-10, fabs(incumbent)));
+    }
+    folio_progress("MIQP", "nodes %ld (%zu open)  incumbent %s  bound %.8g  gap %s", nodes, open, inc,
+                   sgn * lower, gap);
+}
+
 /* Best-bound branch and bound; each node is a QP solved from scratch by the
  * interior-point method with the bounds its ancestors set. */
 static folio_error branch_and_bound(folio_model *m, const folio_options *o, const qp_settings *st,
@@ -481,7 +496,7 @@ static folio_error branch_and_bound(folio_model *m, const folio_options *o, cons
      * failure, so that the reported bound and gap stay honest */
     double incumbent = HUGE_VAL, dropped = HUGE_VAL;
     long nodes = 0, iters = 0;
-    int limit = 0, first = 1, numerical = 0;
+    int limit = 0, first = 1, numerical = 0, interrupted = 0, show = !o->verbose;
     while (heap.n) {
         double lower = fmin(heap.v[0].bound, dropped);
         if (incumbent < HUGE_VAL && incumbent - lower <= gap_tol * fmax(1e-10, fabs(incumbent)) + 1e-12)
@@ -491,6 +506,11 @@ static folio_error branch_and_bound(folio_model *m, const folio_options *o, cons
             limit = 1;
             break;
         }
+        if (folio_interrupted()) {
+            interrupted = 1;
+            break;
+        }
+        if (show && folio_progress_due()) bb_progress(sgn, nodes, heap.n, incumbent, lower);
         bb_node nd = heap_pop(&heap);
         if (nd.bound >= incumbent) { free(nd.lb); free(nd.ub); continue; }
         memcpy(lb, m->lb, n * sizeof *lb);
@@ -545,8 +565,11 @@ static folio_error branch_and_bound(folio_model *m, const folio_options *o, cons
                     goto out;
                 }
             }
-        } else if (sol.status == QP_NUMERICAL || sol.status == QP_MAX_ITER || sol.status == QP_TIME_LIMIT) {
-            numerical = 1;
+        } else if (sol.status == QP_NUMERICAL || sol.status == QP_MAX_ITER || sol.status == QP_TIME_LIMIT ||
+                   sol.status == QP_INTERRUPTED) {
+            /* the node stays unexplored: its bound stays in the gap */
+            if (sol.status == QP_INTERRUPTED) interrupted = 1;
+            else numerical = 1;
             if (nd.bound < dropped) dropped = nd.bound;
         }
         qp_problem_free(&p);
@@ -558,11 +581,11 @@ static folio_error branch_and_bound(folio_model *m, const folio_options *o, cons
     res->iterations = iters;
     res->mip_bound = sgn * global_bound;
     if (incumbent == HUGE_VAL) {
-        res->status = limit ? FOLIO_STATUS_TIME_LIMIT : numerical ? FOLIO_STATUS_NUMERICAL_ERROR
-                                                                : FOLIO_STATUS_INFEASIBLE;
+        res->status = interrupted ? FOLIO_STATUS_INTERRUPTED : limit ? FOLIO_STATUS_TIME_LIMIT
+                    : numerical ? FOLIO_STATUS_NUMERICAL_ERROR : FOLIO_STATUS_INFEASIBLE;
         res->mip_gap = HUGE_VAL;
         snprintf(res->message, sizeof res->message, "branch and bound: %ld nodes, no integer solution%s",
-                 nodes, limit ? " before the limit" : "");
+                 nodes, interrupted ? " before the interruption" : limit ? " before the limit" : "");
         goto out;
     }
     /* the incumbent's integers, fixed exactly, give the reported solution */
@@ -572,7 +595,10 @@ static folio_error branch_and_bound(folio_model *m, const folio_options *o, cons
     qp_problem p;
     qp_solution sol;
     memset(&sol, 0, sizeof sol);
-    err = solve_relaxation(m, lb, ub, st, 0, &p, &sol);
+    /* one QP, run even after an interrupt so that the incumbent is kept */
+    qp_settings fin = *st;
+    fin.interruptible = 0;
+    err = solve_relaxation(m, lb, ub, &fin, 0, &p, &sol);
     if (err == FOLIO_OK) {
         map_result(m, &p, &sol, res);
         if (!o->mip_duals) res->has_duals = 0;
@@ -581,11 +607,13 @@ static folio_error branch_and_bound(folio_model *m, const folio_options *o, cons
         res->mip_gap = gap;
         /* optimal only when the gap is closed, dropped subtrees included */
         int closed = gap <= gap_tol + 1e-12;
-        res->status = closed ? FOLIO_STATUS_OPTIMAL : limit ? FOLIO_STATUS_TIME_LIMIT : FOLIO_STATUS_NUMERICAL_ERROR;
+        res->status = closed ? FOLIO_STATUS_OPTIMAL : interrupted ? FOLIO_STATUS_INTERRUPTED
+                    : limit ? FOLIO_STATUS_TIME_LIMIT : FOLIO_STATUS_NUMERICAL_ERROR;
         /* the final fixed-integer solve may land a hair past the nodes' bound */
         if (sgn * (res->mip_bound - res->objective) > 0) res->mip_bound = res->objective;
         res->has_solution = sol.status == QP_OPTIMAL;
-        snprintf(res->message, sizeof res->message, "branch and bound: %ld nodes, gap %.3g", nodes, res->mip_gap);
+        snprintf(res->message, sizeof res->message, "branch and bound: %ld nodes, gap %.3g%s", nodes, res->mip_gap,
+                 res->status == FOLIO_STATUS_INTERRUPTED ? " (interrupted by the user)" : "");
     }
     qp_problem_free(&p);
     qp_solution_free(&sol);
@@ -616,6 +644,7 @@ static folio_error qp_solve_model(folio_model *m, const folio_options *o, folio_
     if (o->abstol > 0) st.abstol = o->abstol;
     st.verbose = o->verbose && !m->nint;
     st.dense_kkt = o->dense_kkt;
+    st.progress = !o->verbose && !m->nint;   /* branch and bound reports nodes instead */
     folio_error e;
     if (m->nint) {
         e = branch_and_bound(m, o, &st, res);

@@ -48,6 +48,8 @@ void qp_settings_default(qp_settings *st)
     st->time_limit = 0;
     st->verbose = 0;
     st->dense_kkt = 0;
+    st->progress = 0;
+    st->interruptible = 1;
 }
 
 void qp_csr_mul(const qp_csr *M, const double *x, double *y, double alpha, double beta)
@@ -920,6 +922,9 @@ int qp_ipm_solve(const qp_problem *p, const qp_settings *st, qp_solution *sol)
         if (st->verbose)
             fprintf(stderr, "qp %3d  pcost % .10e  dcost % .10e  gap %.2e  pres %.2e  dres %.2e\n", it, pcost,
                     dcost, gap, pres, dres);
+        else if (st->progress && folio_progress_due())
+            folio_progress("QP", "iteration %d  primal res %.1e  dual res %.1e  gap %.1e", it, pres, dres,
+                           isfinite(relgap) ? relgap : gap);
         if (pres <= st->feastol && dres <= st->feastol && (gap <= st->abstol || relgap <= st->reltol)) {
             sol->status = QP_OPTIMAL;
             break;
@@ -967,6 +972,10 @@ int qp_ipm_solve(const qp_problem *p, const qp_settings *st, qp_solution *sol)
             sol->status = QP_TIME_LIMIT;
             break;
         }
+        if (st->interruptible && folio_interrupted()) {
+            sol->status = QP_INTERRUPTED;
+            break;
+        }
         if (qp_scaling_update(&w.W, s, z) || factor(&w)) {
             sol->status = QP_NUMERICAL;
             snprintf(sol->message, sizeof sol->message, "the KKT system became singular at iteration %d", it);
@@ -1005,7 +1014,7 @@ int qp_ipm_solve(const qp_problem *p, const qp_settings *st, qp_solution *sol)
     if (!sol->message[0]) {
         static const char *const what[] = {
             "optimal", "primal infeasible (certificate found)", "dual infeasible: the objective is unbounded",
-            "iteration limit reached", "time limit reached", "numerical failure"
+            "iteration limit reached", "time limit reached", "numerical failure", "interrupted by the user"
         };
         snprintf(sol->message, sizeof sol->message, "%s after %d iterations", what[sol->status], sol->iterations);
     }
