@@ -19,6 +19,11 @@ local folio = {
   json_null = core.json_null,
   backends = core.backends,
   now = core.now,
+  -- progress and Ctrl-C for long Lua loops (docs/progress.md)
+  progress = core.progress,
+  progress_done = core.progress_done,
+  log = core.log,
+  check_interrupt = core.check_interrupt,
   -- set by the host: --set key=value pairs and the running script's folder
   params = {},
   script_dir = ".",

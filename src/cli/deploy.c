@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "folio/folio.h"
 #include "../lua/lsandbox.h"
 
 #define DEPLOY_INSTRUCTIONS 10000000000LL
@@ -241,10 +242,17 @@ int deploy_run(run_opts *o)
     if (n < 0) return EXIT_SCRIPT;
     int worst = EXIT_SOLVED;
     for (int i = 0; i < n; i++) {
+        if (folio_interrupted()) {   /* Ctrl-C ends the sweep, not just one row */
+            fprintf(stderr, "%s: interrupted: %d of %d runs not started\n", host_progname, n - i, n);
+            worst = EXIT_INTERRUPTED;
+            for (int k = i; k < n; k++) free(rows[k]);
+            break;
+        }
         int code = run_job(o, rows[i], o->each != NULL);
-        /* 1 (an error) outranks 3 (no solution) outranks 0 */
-        if (code == EXIT_SCRIPT || (code == EXIT_NO_SOLUTION && worst == EXIT_SOLVED)) worst = code;
         free(rows[i]);
+        /* Ctrl-C outranks 1 (an error), which outranks 3 (no solution) and 0 */
+        if (code == EXIT_INTERRUPTED || folio_interrupted()) worst = EXIT_INTERRUPTED;
+        else if (code == EXIT_SCRIPT || (code == EXIT_NO_SOLUTION && worst == EXIT_SOLVED)) worst = code;
     }
     free(rows);
     if (o->each && n == 0) fprintf(stderr, "%s: --each: no rows in this shard\n", host_progname);

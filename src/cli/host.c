@@ -73,7 +73,7 @@ int host_report_error(lua_State *L)
     else
         fprintf(stderr, "%s: %s\n", host_progname, msg ? msg : "(error without message)");
     lua_pop(L, 1);
-    return EXIT_SCRIPT;
+    return folio_interrupted() ? EXIT_INTERRUPTED : EXIT_SCRIPT;
 }
 
 static int at_panic(lua_State *L)
@@ -192,14 +192,14 @@ static void stop_hook(lua_State *L, lua_Debug *ar)
 static void on_sigint(int sig)
 {
     signal(sig, SIG_DFL);   /* a second Ctrl-C ends the process */
-    /* INTERRUPT-API folio_interrupt(); */
+    folio_interrupt();   /* solvers poll it and stop */
     if (interrupt_L) lua_sethook(interrupt_L, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
 }
 
 void host_arm_interrupt(lua_State *L)
 {
     interrupt_L = L;
-    /* INTERRUPT-API folio_interrupt_clear(); */
+    folio_interrupt_clear();
     signal(SIGINT, on_sigint);
 }
 

@@ -7,7 +7,8 @@
 #include <lua.h>
 #include <stddef.h>
 
-enum { EXIT_SOLVED = 0, EXIT_SCRIPT = 1, EXIT_USAGE = 2, EXIT_NO_SOLUTION = 3 };
+enum { EXIT_SOLVED = 0, EXIT_SCRIPT = 1, EXIT_USAGE = 2, EXIT_NO_SOLUTION = 3,
+       EXIT_INTERRUPTED = 130 /* 128 + SIGINT, as shells report it */ };
 
 extern const char *host_progname;
 
@@ -24,7 +25,7 @@ int host_docall(lua_State *L, int nargs, int nres);
 /* require "name" under host_docall; leaves the module on the stack. */
 int host_require(lua_State *L, const char *name);
 /* Prints the error at the top (naming the memory cap when it was hit),
- * pops it, returns EXIT_SCRIPT. */
+ * pops it, returns EXIT_SCRIPT (EXIT_INTERRUPTED after Ctrl-C). */
 int host_report_error(lua_State *L);
 int host_usage_error(const char *fmt, const char *arg);
 

@@ -126,7 +126,7 @@ int main(int argc, char **argv)
 {
     if (!getenv("OPENBLAS_NUM_THREADS")) openblas_set_num_threads(1);
     int level = take_verbosity(&argc, argv);
-    /* VERBOSITY-API folio_set_verbosity(level); */
+    folio_set_verbosity(level);
     int quiet = level == 0;
     if (argc < 2) {
         if (isatty(0)) return cmd_repl();

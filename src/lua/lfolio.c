@@ -8,6 +8,7 @@
 #include "lcim.h"
 #include "ltrade.h"
 #include "lprogress.h"
+#include "ldigest.h"
 #include "folio/folio.h"
 
 #include <string.h>
@@ -50,6 +51,8 @@ static int l_now(lua_State *L)
     return 1;
 }
 
+static int l_docs(lua_State *L);
+
 int luaopen_folio_core(lua_State *L)
 {
     lua_newtable(L);
@@ -72,12 +75,34 @@ int luaopen_folio_core(lua_State *L)
     lua_setfield(L, core, "ising");
     luaopen_folio_trade(L);
     lua_setfield(L, core, "trade");
+    luaopen_folio_digest(L);
+    merge_into(L, core);
     lua_pushcfunction(L, l_backends);
     lua_setfield(L, core, "backends");
     lua_pushcfunction(L, l_now);
     lua_setfield(L, core, "now");
+    lua_pushcfunction(L, l_docs);
+    lua_setfield(L, core, "docs");
     lua_pushliteral(L, FOLIO_VERSION);
     lua_setfield(L, core, "version");
+    return 1;
+}
+
+static int is_lua(const embedded_module *m)
+{
+    size_t n = strlen(m->path);
+    return n > 4 && !strcmp(m->path + n - 4, ".lua");
+}
+
+/* docs(): {path = text} of the embedded documentation pages (docs, *.md) */
+static int l_docs(lua_State *L)
+{
+    lua_newtable(L);
+    for (const embedded_module *m = folio_embedded_modules; m->name; m++) {
+        if (is_lua(m)) continue;
+        lua_pushlstring(L, (const char *)m->code, m->len);
+        lua_setfield(L, -2, m->path);
+    }
     return 1;
 }
 
@@ -85,7 +110,7 @@ static int embedded_searcher(lua_State *L)
 {
     const char *name = luaL_checkstring(L, 1);
     for (const embedded_module *m = folio_embedded_modules; m->name; m++) {
-        if (strcmp(m->name, name)) continue;
+        if (!is_lua(m) || strcmp(m->name, name)) continue;
         char chunk[256];
         snprintf(chunk, sizeof chunk, "@%s", m->path);
         if (luaL_loadbuffer(L, (const char *)m->code, m->len, chunk) != LUA_OK)

@@ -2,6 +2,7 @@
 #include "lmodel.h"
 #include "lexpr.h"
 #include "lfamily.h"
+#include "lsandbox.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -118,6 +119,7 @@ static int l_read_model(lua_State *L)
     if (len > 3 && !strcmp(path + len - 3, ".lp")) fmt = FOLIO_FORMAT_LP;
     else if (len > 4 && !strcmp(path + len - 4, ".mps")) fmt = FOLIO_FORMAT_MPS;
     else return luaL_error(L, "read_model: '%s': the file name must end in .lp or .mps", path);
+    folio_sandbox_check_path(L, path, 0);
     char err[600];
     lmodel *lm = push_model(L);
     lm->m = folio_model_read(path, fmt, err, sizeof err);
@@ -710,6 +712,7 @@ static int m_write(lua_State *L)
     if (len > 3 && !strcmp(path + len - 3, ".lp")) fmt = FOLIO_FORMAT_LP;
     else if (len > 4 && !strcmp(path + len - 4, ".mps")) fmt = FOLIO_FORMAT_MPS;
     else return luaL_error(L, "write: '%s': the file name must end in .lp or .mps", path);
+    folio_sandbox_check_path(L, path, 1);
     if (folio_model_write(lm->m, path, fmt) != FOLIO_OK)
         return luaL_error(L, "write: %s", folio_model_last_error(lm->m));
     return 0;

@@ -138,6 +138,35 @@ check("the interrupt takes under 1 s", time.time() - t0 < 1.0)
 text, ok = r.ask("=sq(5)", r"25.*" + PROMPT)
 check("the session works after an interrupt", ok, repr(text))
 
+# Ctrl-C stops a long MIP solve (GLPK's branch and bound polls the flag)
+with open(os.path.join(WORK, "hard.lua"), "w") as f:
+    f.write("""
+local items = {}
+for i = 1, 60 do items[i] = "i" .. i end
+hard = folio.model("hard")
+local x = hard:var("x", items, {kind = "binary"})
+local seed = 12345
+local function rnd() seed = (seed * 1103515245 + 12345) % 2147483648; return seed end
+local w = {}
+for i = 1, 60 do w["i" .. i] = 2 * (rnd() % 100000) + 1 end
+for k = 1, 3 do
+  local a = {}
+  for i = 1, 60 do a["i" .. i] = rnd() % 1000 end
+  hard:st("c" .. k, folio.dot(a, x), "==", 15000 + k)
+end
+hard:maximize(folio.dot(w, x))
+""")
+r.ask(":load " + os.path.join(WORK, "hard.lua"), PROMPT)
+r.send("hr = hard:solve{time_limit = 60}\n")
+time.sleep(1.0)
+t0 = time.time()
+r.send("\x03")
+text, ok = r.read_until(r"interrupted.*" + PROMPT, 5.0)
+check("Ctrl-C interrupts a MIP solve", ok, repr(text))
+check("the solve stops within 1 s of Ctrl-C", time.time() - t0 < 1.0, str(time.time() - t0))
+text, ok = r.ask("=hr == nil", r"true.*" + PROMPT)
+check("an interrupted solve returns no half answer", ok, repr(text))
+
 # Ctrl-C at the prompt drops the line being typed
 r.send("this is not lua")
 time.sleep(0.1)
