@@ -438,6 +438,19 @@ function D.finish(job, ok, values, facts)
   else
     err = tostring(values)
   end
+  if code == 1 then
+    -- outputs of an earlier run in this folder would now contradict the
+    -- record: remove them, so the folder says what this run did
+    for _, k in ipairs { "json", "csv", "report" } do
+      if files[k] then
+        os.remove(files[k])
+        for i = 1, 99 do
+          if not os.remove((files[k]:gsub("(%.[^./]*)$", "-" .. i .. "%1"))) then break end
+        end
+      end
+    end
+    outputs = {}
+  end
   local read = core.files_read()   -- before the digests below add to it
   local model = digest(job.model)
   local inputs = {}

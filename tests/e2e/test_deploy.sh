@@ -75,12 +75,15 @@ local folio = require "folio"
 error("data missing for " .. tostring(folio.params.desk))
 LUA
 printf '%s\n' '{"model": "broken.lua", "params": {"desk": "rates"}, "outputs": {"dir": "out_broken", "json": "r.json", "csv": "w.csv"}}' > "$D/broken.json"
+mkdir -p "$D/out_broken"
+echo stale > "$D/out_broken/r.json"
+echo stale > "$D/out_broken/w-1.csv"
 run_folio run "$D/broken.json"
 expect_eq "script error: exit 1" 1 "$RC"
 expect_match "script error: message" "data missing for rates" "$ERR"
 expect_eq "script error: record status" error "$(jget "$D/out_broken/run.json" status)"
 expect_match "script error: record error" "data missing for rates" "$(jget "$D/out_broken/run.json" error)"
-check "script error: no result outputs" test ! -e "$D/out_broken/r.json" -a ! -e "$D/out_broken/w.csv"
+check "script error: no result outputs, stale ones removed" test ! -e "$D/out_broken/r.json" -a ! -e "$D/out_broken/w.csv" -a ! -e "$D/out_broken/w-1.csv"
 
 # a Lua config, with env()
 cat > "$D/lua.deploy.lua" <<'LUA'
