@@ -168,6 +168,22 @@ int host_finish(lua_State *L, int first, const host_outputs *out)
         lua_getfield(L, -1, "params");
         lua_setfield(L, -3, "params");
         lua_pop(L, 1);
+        /* the run's facts for the page header */
+        lua_createtable(L, 0, 3);
+        lua_pushliteral(L, FOLIO_VERSION);
+        lua_setfield(L, -2, "folio");
+        char stamp[32];
+        time_t now = time(NULL);
+        struct tm tm;
+        if (gmtime_r(&now, &tm) && strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm)) {
+            lua_pushstring(L, stamp);
+            lua_setfield(L, -2, "finished");
+        }
+        if (out->started > 0) {
+            lua_pushnumber(L, host_now() - out->started);
+            lua_setfield(L, -2, "duration_s");
+        }
+        lua_setfield(L, -2, "run");
         if (call_field(L, html, "write", 3, 0) != LUA_OK) return host_report_error(L);
         lua_pop(L, 1);
     }

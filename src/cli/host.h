@@ -33,6 +33,7 @@ typedef struct host_outputs {
     const char *json, *report;   /* paths or NULL */
     const char *title, *script;
     int quiet;                   /* no text report on stdout */
+    double started;              /* host_now() at the start, 0 if unknown */
 } host_outputs;
 
 /* Prints and writes what the script returned (the values at [first, top])

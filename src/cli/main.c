@@ -93,7 +93,7 @@ static int cmd_solve(int argc, char **argv, int level)
     lua_pushboolean(L, verbose);
     lua_setfield(L, -2, "verbose");
     if (host_docall(L, 2, 1) != LUA_OK) { code = host_report_error(L); goto out; }
-    host_outputs out = { json, NULL, NULL, file, quiet };
+    host_outputs out = { json, NULL, NULL, file, quiet, 0 };
     code = host_finish(L, lua_gettop(L), &out);
 out:
     host_close_state(L);

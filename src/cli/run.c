@@ -128,13 +128,14 @@ static int run_script(run_opts *o)
     if (set_script_context(L, o->target, o->argc, o->argv) != LUA_OK) { code = host_report_error(L); goto out; }
     if (sandbox_apply(L, &o->sb)) goto out;
     int base = lua_gettop(L);
+    double t0 = host_now();
     if (load_script(L, o->target, &o->sb) != LUA_OK) { code = host_report_error(L); goto out; }
     host_arm_interrupt(L);
     int st = host_docall(L, 0, LUA_MULTRET);
     host_disarm_interrupt();
     if (st != LUA_OK) { code = host_report_error(L); goto out; }
     if (o->sb.on) folio_sandbox_set_budget(L, o->sb.instructions, o->sb.seconds);   /* fresh allowance for the report */
-    host_outputs out = { o->json, o->report, NULL, o->target, o->quiet };
+    host_outputs out = { o->json, o->report, NULL, o->target, o->quiet, t0 };
     code = host_finish(L, base + 1, &out);
 out:
     host_close_state(L);
