@@ -396,13 +396,7 @@ function D.csv_table(v)
   return { "key", "value" }, rows
 end
 
-local function flatten(values)
-  if #values == 1 and type(values[1]) == "table" and getmetatable(values[1]) == nil and #values[1] > 0 then
-    return values[1]
-  end
-  return values
-end
-
+local flatten = report.flatten   -- a returned list of values counts as the values
 -- finish(job, ok, values_or_error, sandbox_facts) -> exit code, summary
 -- Writes the outputs (each atomically) and then the run record.
 function D.finish(job, ok, values, facts)
