@@ -23,7 +23,6 @@ local SCHEMA = {
   sandbox = { instructions = "positive", memory = "size", time = "positive", solver_time_limit = "positive" },
   trusted = "boolean",
 }
-D.SCHEMA = SCHEMA
 
 local function keys_of(t)
   local k = {}
@@ -146,14 +145,12 @@ local function dirname(p)
   if d == "" then return "/" end
   return d or "."
 end
-D.dirname = dirname
 
 local function join(dir, p)
   if p:sub(1, 1) == "/" then return p end
   if dir == "." then return p end
   return dir .. "/" .. p
 end
-D.join = join
 
 local function convert(v)
   if v == "true" then return true elseif v == "false" then return false end

@@ -104,7 +104,6 @@ void host_close_state(lua_State *L)
 
 int host_mem_refused(void) { return state_alloc && folio_alloc_refused(state_alloc); }
 
-size_t host_mem_limit(void) { return state_alloc ? folio_alloc_limit(state_alloc) : 0; }
 void host_set_mem_limit(size_t limit) { if (state_alloc) folio_alloc_set_limit(state_alloc, limit); }
 
 int host_require(lua_State *L, const char *name)

@@ -16,7 +16,6 @@ extern const char *host_progname;
  * NULL (after a message) when memory runs out. */
 lua_State *host_new_state(size_t mem_limit);
 void host_close_state(lua_State *L);
-size_t host_mem_limit(void);
 int host_mem_refused(void);   /* the cap refused a request */
 void host_set_mem_limit(size_t limit);
 

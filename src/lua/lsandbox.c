@@ -54,11 +54,6 @@ static policy *get_policy(lua_State *L, int create)
 
 void folio_sandbox_enable(lua_State *L) { get_policy(L, 1)->enabled = 1; }
 
-int folio_sandbox_enabled(lua_State *L)
-{
-    policy *p = get_policy(L, 0);
-    return p && p->enabled;
-}
 
 /* Resolves path's folder and joins the last component, for files that may
  * not exist yet. */
@@ -237,12 +232,6 @@ long long folio_sandbox_used(lua_State *L)
 {
     policy *p = get_policy(L, 0);
     return p ? p->used : 0;
-}
-
-int folio_sandbox_exceeded(lua_State *L)
-{
-    policy *p = get_policy(L, 0);
-    return p && p->exceeded;
 }
 
 /* ---- environment ------------------------------------------------------- */

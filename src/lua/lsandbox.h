@@ -16,7 +16,6 @@ enum folio_sandbox_access {
 /* Turns the path policy on for L: from now on readers and writers only
  * touch what folio_sandbox_allow granted. Idempotent. */
 void folio_sandbox_enable(lua_State *L);
-int folio_sandbox_enabled(lua_State *L);
 
 /* Grants access; the path is resolved (symbolic links, ..) now. Returns 0,
  * or -1 with a one-line reason in err. A write file's folder must exist. */
@@ -25,9 +24,8 @@ int folio_sandbox_allow(lua_State *L, const char *path, int access, char *err, s
 /* Instruction and wall-clock budget (0 for none) from now on. Once spent,
  * every further line raises the budget error, so pcall cannot swallow it. */
 void folio_sandbox_set_budget(lua_State *L, long long instructions, double seconds);
-/* Instructions run since the budget was set, and whether it ran out. */
+/* Instructions run since the budget was set. */
 long long folio_sandbox_used(lua_State *L);
-int folio_sandbox_exceeded(lua_State *L);
 
 /* Pushes a fresh allow-list environment (no io, os, package, debug;
  * text-only load; require limited to folio's own modules). */
