@@ -6,7 +6,7 @@ set -euo pipefail
 PKGS=(build-essential cmake pkg-config
       liblua5.4-dev lua5.4 libglpk-dev glpk-utils libgsl-dev libsundials-dev
       coinor-libcbc-dev libopenblas-dev libcsv-dev lua-cjson lua-cjson-dev libreadline-dev
-      libcmocka-dev python3-pulp python3-numpy python3-cvxopt hyperfine time parallel
+      libcmocka-dev zlib1g-dev python3-pulp python3-numpy python3-cvxopt hyperfine time parallel
       chromium chromium-driver python3-selenium fonts-dejavu-core)   # the HTML report's browser test
 
 missing=()

@@ -20,7 +20,7 @@
 extern "C" {
 #endif
 
-#define FOLIO_VERSION "0.1.0"
+#include "folio/version.h"   /* FOLIO_VERSION, written by CMake from project() */
 
 /* What went wrong while building or solving (not the solve outcome). */
 typedef enum folio_error {
@@ -248,6 +248,10 @@ void folio_log(int level, const char *fmt, ...)
 void folio_interrupt(void);
 void folio_interrupt_clear(void);
 int folio_interrupted(void);
+
+/* Monotonic wall-clock seconds (CLOCK_MONOTONIC): the one clock for solve
+ * times, budgets and folio.now(). */
+double folio_now(void);
 
 #ifdef __cplusplus
 }

@@ -28,6 +28,4 @@ extern const folio_backend folio_backend_cbc;
 /* Allocates res's arrays for m's size, zeroed; returns FOLIO_OK or NOMEM. */
 folio_error folio_result_alloc(folio_result *res, size_t ncols, size_t nrows);
 
-double folio_now(void);   /* monotonic seconds */
-
 #endif

@@ -175,14 +175,14 @@ static int run_job(run_opts *o, const char *text, int batch)
 
     /* the script */
     int base = lua_gettop(L);
-    double t0 = host_now();
+    double t0 = folio_now();
     int ok = load_script(L, model, &sb) == LUA_OK;
     if (ok) {
         host_arm_interrupt(L);
         ok = host_docall(L, 0, LUA_MULTRET) == LUA_OK;
         host_disarm_interrupt();
     }
-    double script_s = host_now() - t0;
+    double script_s = folio_now() - t0;
     long long used = folio_sandbox_used(L);
     if (!ok) {
         const char *msg = lua_tostring(L, -1);

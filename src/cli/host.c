@@ -179,7 +179,7 @@ int host_finish(lua_State *L, int first, const host_outputs *out)
             lua_setfield(L, -2, "finished");
         }
         if (out->started > 0) {
-            lua_pushnumber(L, host_now() - out->started);
+            lua_pushnumber(L, folio_now() - out->started);
             lua_setfield(L, -2, "duration_s");
         }
         lua_setfield(L, -2, "run");
@@ -241,9 +241,3 @@ size_t host_parse_size(const char *s)
     return (size_t)(v * mult);
 }
 
-double host_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}

@@ -32,7 +32,7 @@ typedef struct host_outputs {
     const char *json, *report;   /* paths or NULL */
     const char *title, *script;
     int quiet;                   /* no text report on stdout */
-    double started;              /* host_now() at the start, 0 if unknown */
+    double started;              /* folio_now() at the start, 0 if unknown */
 } host_outputs;
 
 /* Prints and writes what the script returned (the values at [first, top])
@@ -43,8 +43,6 @@ int host_finish(lua_State *L, int first, const host_outputs *out);
  * "interrupted") and asks the solvers to stop. */
 void host_arm_interrupt(lua_State *L);
 void host_disarm_interrupt(void);
-
-double host_now(void);   /* monotonic seconds */
 
 /* Parses "64M", "2G", "512k", "1000" (bytes); 0 on error. */
 size_t host_parse_size(const char *s);

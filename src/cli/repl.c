@@ -151,11 +151,11 @@ static void print_error(lua_State *L)
 static void run_and_show(lua_State *L, int timed)
 {
     int base = lua_gettop(L) - 1;
-    double t0 = host_now();
+    double t0 = folio_now();
     host_arm_interrupt(L);
     int st = host_docall(L, 0, LUA_MULTRET);
     host_disarm_interrupt();
-    double dt = host_now() - t0;
+    double dt = folio_now() - t0;
     lua_sethook(L, NULL, 0, 0);
     if (st != LUA_OK) {
         print_error(L);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "folio/folio.h"
 #include "../lua/lsandbox.h"
 
 #define DEFAULT_INSTRUCTIONS 10000000000LL   /* about a minute of pure Lua */
@@ -128,7 +129,7 @@ static int run_script(run_opts *o)
     if (set_script_context(L, o->target, o->argc, o->argv) != LUA_OK) { code = host_report_error(L); goto out; }
     if (sandbox_apply(L, &o->sb)) goto out;
     int base = lua_gettop(L);
-    double t0 = host_now();
+    double t0 = folio_now();
     if (load_script(L, o->target, &o->sb) != LUA_OK) { code = host_report_error(L); goto out; }
     host_arm_interrupt(L);
     int st = host_docall(L, 0, LUA_MULTRET);

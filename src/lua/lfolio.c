@@ -12,7 +12,6 @@
 #include "folio/folio.h"
 
 #include <string.h>
-#include <time.h>
 
 /* Generated at build time from the lua/folio sources (cmake/embed_lua.cmake). */
 typedef struct embedded_module { const char *name, *path; const unsigned char *code; size_t len; } embedded_module;
@@ -45,9 +44,7 @@ static int l_backends(lua_State *L)
  * benches (os.clock is CPU time, which counts every BLAS thread) */
 static int l_now(lua_State *L)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    lua_pushnumber(L, (lua_Number)ts.tv_sec + 1e-9 * (lua_Number)ts.tv_nsec);
+    lua_pushnumber(L, folio_now());
     return 1;
 }
 

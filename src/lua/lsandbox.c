@@ -5,6 +5,7 @@
  * state's extra space, which new coroutines inherit. */
 #define _XOPEN_SOURCE 700   /* realpath */
 #include "lsandbox.h"
+#include "folio/folio.h"
 
 #include <lauxlib.h>
 #include <lualib.h>
@@ -13,7 +14,6 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define POLICY_KEY "folio.sandbox"
 #define READS_KEY "folio.sandbox.reads"
@@ -30,13 +30,6 @@ typedef struct policy {
     double seconds, started;    /* wall-clock budget; 0 for none */
     int exceeded;
 } policy;
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static policy *get_policy(lua_State *L, int create)
 {
@@ -209,7 +202,7 @@ static void count_hook(lua_State *L, lua_Debug *ar)
     if (p->exceeded) budget_error(L, p);   /* every line, in every thread */
     if (ar->event != LUA_HOOKCOUNT) return;
     p->used += HOOK_STEP;
-    if ((p->budget && p->used > p->budget) || (p->seconds > 0 && now_s() - p->started > p->seconds)) {
+    if ((p->budget && p->used > p->budget) || (p->seconds > 0 && folio_now() - p->started > p->seconds)) {
         p->exceeded = 1;
         lua_sethook(L, count_hook, LUA_MASKCOUNT | LUA_MASKLINE, 1);
         budget_error(L, p);
@@ -223,7 +216,7 @@ void folio_sandbox_set_budget(lua_State *L, long long instructions, double secon
     p->seconds = seconds > 0 ? seconds : 0;
     p->used = 0;
     p->exceeded = 0;
-    p->started = now_s();
+    p->started = folio_now();
     if (p->budget || p->seconds > 0) lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_STEP);
     else lua_sethook(L, NULL, 0, 0);
 }

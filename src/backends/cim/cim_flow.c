@@ -25,7 +25,6 @@
 #include <sunlinsol/sunlinsol_pcg.h>
 #include <sunmatrix/sunmatrix_dense.h>
 #include <sunnonlinsol/sunnonlinsol_fixedpoint.h>
-#include <time.h>
 
 typedef struct flow {
     cim_ctx c;
@@ -58,13 +57,6 @@ void folio_cim_default_options(folio_cim_options *o)
     o->t_max = 1e8;
     o->max_steps = 1000000;
     o->samples = 200;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 /* ---- callbacks ---------------------------------------------------------- */
@@ -521,7 +513,7 @@ folio_cim_status folio_cim_solve(const folio_cim_problem *p, const folio_cim_opt
     f.r = r;
     f.cap = o.samples;
     f.stride = 1;
-    double t0 = now_s();
+    double t0 = folio_now();
     SUNContext ctx = NULL;
     N_Vector y = NULL;
     r->n = n;
@@ -575,7 +567,7 @@ done:
     free(f.pS);
     free(f.pc);
     free(f.active_save);
-    r->time_s = now_s() - t0;
+    r->time_s = folio_now() - t0;
     return r->status;
 }
 

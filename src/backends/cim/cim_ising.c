@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* CAC variant constants (not in the options): the target amplitude rises
  * by up to CAC_RHO above a when the current energy exceeds the run's best
@@ -148,13 +147,6 @@ void folio_ising_result_free(folio_ising_result *r)
     r->run_hit_time = NULL;
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 int fising_poll(fising_ctx *c, double t, int show)
 {
     if (folio_interrupted()) {
@@ -204,7 +196,7 @@ int folio_ising_solve_traced(const folio_ising_problem *p, const folio_ising_opt
                              folio_ising_trace_fn fn, void *trace_ctx)
 {
     if (!r) return -1;
-    double t_start = now_s();
+    double t_start = folio_now();
     memset(r, 0, sizeof *r);
     if (validate(p, o, r->message, sizeof r->message)) {
         r->status = -1;
@@ -311,7 +303,7 @@ int folio_ising_solve_traced(const folio_ising_problem *p, const folio_ising_opt
         r->n = r->runs = 0;
         r->best_energy = NAN;
     }
-    r->time_s = now_s() - t_start;
+    r->time_s = folio_now() - t_start;
     return r->status;
 }
 
