@@ -6,7 +6,7 @@
 -- docs/cim.md derives the energy and its exact stationary point.
 local folio = require "folio"
 
-local H = folio.read_orlib(folio.script_dir .. "/../../shared/data/orlib/port1.txt")
+local H = folio.read_orlib(folio.script_dir .. "/../data/orlib/port1.txt")
 local n = H.n
 local rho = tonumber(folio.params.rho) or 1000
 local omega = {}

@@ -8,7 +8,7 @@
 --                                      [--set path=euler|sundials] [--set runs=100]
 local folio = require "folio"
 
-local H = folio.read_orlib(folio.script_dir .. "/../../shared/data/orlib/port1.txt")
+local H = folio.read_orlib(folio.script_dir .. "/../data/orlib/port1.txt")
 local K = math.tointeger(tonumber(folio.params.k or 5))
 local r = folio.cim.select {
   assets = H.assets, mu = H.mu, cov = H.cov, gamma = 10, k = K,

@@ -12,7 +12,7 @@ local folio = require "folio"
 local core = require "folio.core"
 local reps = math.tointeger(folio.params.reps) or 3
 local quick = folio.params.quick == "1"
-local DATA = folio.script_dir .. "/../../../shared/data/orlib/"
+local DATA = folio.script_dir .. "/../../data/orlib/"
 
 local function clock() return folio.now() end
 

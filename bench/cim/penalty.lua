@@ -3,7 +3,7 @@
 -- integrator's cost: the error falls like 1/rho, the steps barely move.
 --   build/folio run bench/cim/penalty.lua
 local folio = require "folio"
-local H = folio.read_orlib(folio.script_dir .. "/../../../shared/data/orlib/port1.txt")
+local H = folio.read_orlib(folio.script_dir .. "/../../data/orlib/port1.txt")
 local n = H.n
 local omega = {}
 for i = 1, n do omega[i] = 1 / n end

@@ -5,7 +5,7 @@
 -- solution at 99%, beside the MIQP's own solve time.
 --   build/folio run bench/cim/select.lua [--set runs=100] [--set sundials_runs=20]
 local folio = require "folio"
-local H = folio.read_orlib(folio.script_dir .. "/../../../shared/data/orlib/port1.txt")
+local H = folio.read_orlib(folio.script_dir .. "/../../data/orlib/port1.txt")
 local runs = math.tointeger(tonumber(folio.params.runs or 100))
 local sruns = math.tointeger(tonumber(folio.params.sundials_runs or 20))
 local rows = {}

@@ -74,7 +74,7 @@ end
 -- cardinality: minimum variance holding at most 10 (and 5) of the 31 Hang
 -- Seng assets (OR-Library port1), through ExposureConstraints
 do
-  local f = assert(io.open("../shared/data/orlib/port1.txt"))
+  local f = assert(io.open("data/orlib/port1.txt"))
   local n = tonumber(f:read("l"))
   local mu, sd, names = {}, {}, {}
   for i = 1, n do mu[i], sd[i] = f:read("n", "n"); names[i] = "hs" .. i end

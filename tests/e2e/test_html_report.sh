@@ -58,7 +58,7 @@ EOF
 cat >"$WORK/cim.lua" <<'EOF'
 -- the CIM flow on the Hang Seng instance (31 assets), long-only 10% boxes
 local folio = require "folio"
-local H = folio.read_orlib("../shared/data/orlib/port1.txt")
+local H = folio.read_orlib("data/orlib/port1.txt")
 return folio.cim { assets = H.assets, mu = H.mu, cov = H.cov, gamma = 20, bounds = { 0, 0.1 }, samples = 200 }
 EOF
 
@@ -97,7 +97,7 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 print(len(d[0]["variables"]), len(d[0]["constraints"]), len(d[1]["rows"]))' "$WORK/loan_book.json")
 N_EXPOSURES=$(head -n 1 models/data/exposure_returns.csv | tr ',' '\n' | grep -vc '^date$')
-N_ASSETS=$(head -n 1 ../shared/data/orlib/port1.txt | tr -d ' \r')
+N_ASSETS=$(head -n 1 data/orlib/port1.txt | tr -d ' \r')
 N_TRADES=$(($(wc -l <models/data/pb_trades.csv) - 1))
 
 cat >"$WORK/spec.json" <<EOF

@@ -6,7 +6,7 @@
 local T = dofile("tests/lua/testlib.lua")
 local folio = require "folio"
 
-local H = folio.read_orlib("../shared/data/orlib/port1.txt")
+local H = folio.read_orlib("data/orlib/port1.txt")
 local n = H.n
 -- weekly moments; gamma and a 10 bp trading cost against equal weights
 local nu, omega = {}, {}

@@ -9,7 +9,7 @@ local T = dofile("tests/lua/testlib.lua")
 local folio = require "folio"
 local core = require "folio.core"
 
-local H = folio.read_orlib("../shared/data/orlib/port1.txt")
+local H = folio.read_orlib("data/orlib/port1.txt")
 local function first(nn)
   local mu, cov = {}, {}
   for i = 1, nn do

@@ -1,5 +1,5 @@
 -- folio.returns and folio.RiskEstimator against an independent numpy
--- computation (tests/ref/risk/ref_risk.py) on ../shared/data/pypfopt/
+-- computation (tests/ref/risk/ref_risk.py) on data/pypfopt/
 -- stock_prices.csv: 20 stocks, listings starting at different dates.
 local T = dofile("tests/lua/testlib.lua")
 local folio = require "folio"
@@ -9,7 +9,7 @@ assert(os.execute("/usr/bin/python3 tests/ref/risk/ref_risk.py " .. tmp), "refer
 local ref = folio.read_json(tmp)
 os.remove(tmp)
 
-local prices = folio.read_csv("../shared/data/pypfopt/stock_prices.csv")
+local prices = folio.read_csv("data/pypfopt/stock_prices.csv")
 local R = folio.returns(prices)
 T.eq(R.n, prices.n - 1, "one return fewer than prices")
 T.eq(R.AAPL[1], prices.AAPL[2] / prices.AAPL[1] - 1, "simple return")

@@ -66,7 +66,7 @@ local function brute(n, Sigma, K)
 end
 
 -- Hang Seng (OR-Library port1, 31 assets), K = 3: 4,495 subsets
-local n, Sigma = read_orlib("../shared/data/orlib/port1.txt")
+local n, Sigma = read_orlib("data/orlib/port1.txt")
 local r, w, z = miqp(n, Sigma, 3, { reltol = 1e-10, abstol = 1e-14 })
 T.eq(r.status, "optimal", "port1 K=3: status")
 T.eq(r.is_mip, true, "port1 K=3: reported as a MIP")

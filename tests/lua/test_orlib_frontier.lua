@@ -1,5 +1,5 @@
 -- The long-only, fully invested efficient frontier of the OR-Library
--- instances (../shared/data/orlib/portN.txt, Chang, Meade, Beasley and
+-- instances (data/orlib/portN.txt, Chang, Meade, Beasley and
 -- Sharaiha 2000) against the published points (portefN.txt): at 60 of the
 -- published returns, min w'Sigma w s.t. mu'w = target, sum w = 1, w >= 0.
 -- Variance within 1e-6 relative of the published value, and within 1e-7 of
@@ -8,7 +8,7 @@
 local T = dofile("tests/lua/testlib.lua")
 local folio = require "folio"
 
-local DATA = "../shared/data/orlib/"
+local DATA = "data/orlib/"
 
 local function read_instance(path)
   local f = assert(io.open(path, "r"))

@@ -10,8 +10,7 @@ Run with Debian's interpreter (it has numpy and python3-cvxopt):
 
     /usr/bin/python3 tests/ref/qp/gen_cvxopt.py
 
-Optional: FOLIO_SHARED_DATA=/path/to/shared/data (default: ../shared/data
-relative to the repository root) for the stock-price file.
+Data: the repository's data/ folder (see data/README.md).
 """
 
 import csv
@@ -28,8 +27,7 @@ from cvxopt import matrix, solvers
 HERE = os.path.dirname(os.path.abspath(__file__))
 CASES_DIR = os.path.join(HERE, "cases")
 REPO = os.path.normpath(os.path.join(HERE, "..", "..", ".."))
-DATA = os.environ.get("FOLIO_SHARED_DATA",
-                      os.path.normpath(os.path.join(REPO, "..", "shared", "data")))
+DATA = os.path.join(REPO, "data")
 
 OPTS = dict(abstol=1e-10, reltol=1e-10, feastol=1e-10, maxiters=200,
             show_progress=False)

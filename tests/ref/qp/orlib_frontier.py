@@ -31,8 +31,7 @@ from cvxopt import matrix, solvers
 HERE = os.path.dirname(os.path.abspath(__file__))
 CASES_DIR = os.path.join(HERE, "cases")
 REPO = os.path.normpath(os.path.join(HERE, "..", "..", ".."))
-DATA = os.environ.get("FOLIO_SHARED_DATA",
-                      os.path.normpath(os.path.join(REPO, "..", "shared", "data")))
+DATA = os.path.join(REPO, "data")
 ORLIB = os.path.join(DATA, "orlib")
 
 OPTS = dict(abstol=1e-10, reltol=1e-10, feastol=1e-10, maxiters=200,

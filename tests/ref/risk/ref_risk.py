@@ -1,5 +1,5 @@
 """Independent reference for folio.RiskEstimator on
-../shared/data/pypfopt/stock_prices.csv, with numpy only:
+data/pypfopt/stock_prices.csv, with numpy only:
    /usr/bin/python3 tests/ref/risk/ref_risk.py OUT.json
 Conventions (docs/exposure_optimizer.md): simple returns p_t/p_{t-1} - 1;
 sample: pairwise-complete covariance, ddof = 1, about each pair's own
@@ -12,7 +12,7 @@ import sys
 
 import numpy as np
 
-path = "../shared/data/pypfopt/stock_prices.csv"
+path = "data/pypfopt/stock_prices.csv"
 with open(path, newline="") as f:
     rows = list(csv.reader(f))
 header, body = rows[0], rows[1:]
