@@ -1,6 +1,7 @@
 # Thin wrapper over CMake: `make demo` and `make test` are all a new user needs.
 BUILD ?= build
 SANITIZE ?= 0
+WERROR ?= 0
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 ifeq ($(SANITIZE),1)
@@ -9,16 +10,26 @@ ifeq ($(SANITIZE),1)
 else
   CMAKE_FLAGS := -DCMAKE_BUILD_TYPE=Release
 endif
+ifeq ($(WERROR),1)
+  CMAKE_FLAGS += -DFOLIO_WERROR=ON
+else
+  CMAKE_FLAGS += -DFOLIO_WERROR=OFF
+endif
 
-.PHONY: all deps configure build demo test bench clean
+.PHONY: all deps deps-test configure build demo test bench clean
 
 all: build
 
+# `make demo` needs only the build packages; `make test` adds the tools the
+# tests compare against (scripts/install-deps.sh lists both).
 deps:
-	@bash scripts/install-deps.sh
+	@bash scripts/install-deps.sh build
+
+deps-test:
+	@bash scripts/install-deps.sh test
 
 configure: deps
-	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
+	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) -DFOLIO_TESTS=OFF >/dev/null
 
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
@@ -26,10 +37,14 @@ build: configure
 demo: build
 	@$(BUILD)/folio run models/loan_book.lua
 
-test: build
+test: deps-test
+	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) -DFOLIO_TESTS=ON >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
-bench: build
+bench: deps-test
+	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
 	@BUILD=$(BUILD) bash bench/fac/run.sh
 
 clean:

@@ -1,13 +1,25 @@
 #!/usr/bin/env bash
-# Installs the Debian packages folio needs to build, test and benchmark,
-# only when some are missing (so `make demo` is quick the second time).
+# Installs the Debian packages folio needs, only when some are missing (so
+# the second `make demo` is quick).
+#   install-deps.sh build   what building and running folio needs (make demo)
+#   install-deps.sh test    that, plus what the tests and benchmarks use (make test)
 set -euo pipefail
 
-PKGS=(build-essential cmake pkg-config
-      liblua5.4-dev lua5.4 libglpk-dev glpk-utils libgsl-dev libsundials-dev
-      coinor-libcbc-dev libopenblas-dev libcsv-dev lua-cjson lua-cjson-dev libreadline-dev
-      libcmocka-dev zlib1g-dev python3-pulp python3-numpy python3-cvxopt hyperfine time parallel
-      chromium chromium-driver python3-selenium fonts-dejavu-core)   # the HTML report's browser test
+BUILD_PKGS=(build-essential cmake pkg-config
+            liblua5.4-dev libglpk-dev libgsl-dev libsundials-dev coinor-libcbc-dev
+            libopenblas-dev libcsv-dev lua-cjson lua-cjson-dev libreadline-dev zlib1g-dev)
+# The tests' independent references (glpsol, cvxopt, PuLP, numpy), the
+# unit-test framework, stock lua5.4 for the module test, timing tools,
+# GNU parallel for the sweep example, and headless Chromium for the HTML
+# report's browser test.
+TEST_PKGS=(lua5.4 glpk-utils libcmocka-dev python3-pulp python3-numpy python3-cvxopt
+           hyperfine time parallel chromium chromium-driver python3-selenium fonts-dejavu-core)
+
+case "${1:-test}" in
+  build) PKGS=("${BUILD_PKGS[@]}") ;;
+  test) PKGS=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}") ;;
+  *) echo "usage: install-deps.sh build|test" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${PKGS[@]}"; do
