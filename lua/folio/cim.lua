@@ -131,9 +131,7 @@ end
 
 function C.cim(o)
   if type(o) ~= "table" then error("cim: expected a table of options", 2) end
-  for k in pairs(o) do
-    if not KEYS[k] then error(("cim: unknown option '%s'"):format(tostring(k)), 2) end
-  end
+  core.check_options(o, "cim", KEYS, 2)
   local theta = o.cov or o.Theta
   if o.cov and o.Theta then error("cim: give cov or Theta, not both", 2) end
   if type(o.mu) ~= "table" then error("cim: mu is required", 2) end
@@ -332,9 +330,7 @@ local SELECT_KEYS = {
 -- computed, and each run is scored against both.
 function C.select(o)
   if type(o) ~= "table" then error("cim.select: expected a table of options", 2) end
-  for k in pairs(o) do
-    if not SELECT_KEYS[k] then error(("cim.select: unknown option '%s'"):format(tostring(k)), 2) end
-  end
+  core.check_options(o, "cim.select", SELECT_KEYS, 2)
   local theta = o.cov or o.Theta
   if type(o.mu) ~= "table" or type(theta) ~= "table" then error("cim.select: mu and cov are required", 2) end
   local n = #o.mu

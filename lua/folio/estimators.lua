@@ -59,9 +59,7 @@ Risk.__index = Risk
 --   (years), lookback = rows, as_of = "YYYY-MM-DD", assets = {...}}
 function E.RiskEstimator(o)
   o = o or {}
-  for k in pairs(o) do
-    if not RISK_OPTS[k] then error(("RiskEstimator: unknown option '%s'"):format(tostring(k)), 2) end
-  end
+  core.check_options(o, "RiskEstimator", RISK_OPTS, 2)
   local method = o.method or "sample"
   if not RISK_METHODS[method] then
     error(("RiskEstimator: method must be sample, ewma, semicovariance or ledoit_wolf, got '%s'")
@@ -175,9 +173,7 @@ Ret.__index = Ret
 -- folio.ReturnEstimator{method = "mean"|"cagr"|"ewma"|"given"|"black_litterman", ...}
 function E.ReturnEstimator(o)
   o = o or {}
-  for k in pairs(o) do
-    if not RET_OPTS[k] then error(("ReturnEstimator: unknown option '%s'"):format(tostring(k)), 2) end
-  end
+  core.check_options(o, "ReturnEstimator", RET_OPTS, 2)
   local method = o.method or "mean"
   if not RET_METHODS[method] then
     error(("ReturnEstimator: method must be mean, cagr, ewma, given or black_litterman, got '%s'")

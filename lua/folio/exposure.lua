@@ -12,9 +12,7 @@ local X = {}
 local function objective(kind, fields)
   return function(o)
     o = o or {}
-    for k in pairs(o) do
-      if not fields[k] then error(("%s: unknown option '%s'"):format(kind, tostring(k)), 2) end
-    end
+    require("folio.core").check_options(o, kind, fields, 2)
     local t = { kind = kind }
     for k, v in pairs(o) do t[k] = v end
     return t

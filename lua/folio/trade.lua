@@ -59,9 +59,7 @@ end
 function M.TradeAssigner(cfg)
   local folio = require "folio"
   if type(cfg) ~= "table" then fail("TradeAssigner: expected a table of options") end
-  for k in pairs(cfg) do
-    if not CONFIG_KEYS[k] then fail("TradeAssigner: unknown option '%s'", tostring(k)) end
-  end
+  core.check_options(cfg, "TradeAssigner", CONFIG_KEYS, 2)
   local self = setmetatable({ cfg = cfg }, Assigner)
   -- securities
   self.securities, self.sec_index = {}, {}

@@ -8,6 +8,7 @@
  * arguments are read and checked into Lua-owned userdata before the
  * engine allocates, so a Lua error cannot leak. */
 #include "lcim.h"
+#include "laux.h"
 #include "folio/cim.h"
 
 #include <lauxlib.h>
@@ -18,65 +19,8 @@ static const char *const PROBLEM_KEYS[] = { "mu", "theta", "gamma", "groups", "l
                                             "lower", "upper", "nu", "omega", "sigma", "l1_eps", "w0", NULL };
 static const char *const OPTION_KEYS[] = { "integrator", "linear_solver", "rtol", "atol", "grad_tol", "t_max",
                                            "max_steps", "samples", NULL };
-
-static void check_keys(lua_State *L, int t, const char *fn, int with_options)
-{
-    lua_pushnil(L);
-    while (lua_next(L, t)) {
-        lua_pop(L, 1);
-        if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "cim.%s: option names must be strings", fn);
-        const char *k = lua_tostring(L, -1);
-        int ok = 0;
-        for (int i = 0; PROBLEM_KEYS[i] && !ok; i++) ok = !strcmp(k, PROBLEM_KEYS[i]);
-        for (int i = 0; with_options && OPTION_KEYS[i] && !ok; i++) ok = !strcmp(k, OPTION_KEYS[i]);
-        if (!ok) luaL_error(L, "cim.%s: unknown option '%s'", fn, k);
-    }
-}
-
-static double *scratch(lua_State *L, size_t n)
-{
-    return lua_newuserdatauv(L, (n ? n : 1) * sizeof(double), 0);   /* collected with the call's stack */
-}
-
-/* t[key] as a length-n array of finite numbers (or NULL when absent) */
-static double *get_vector(lua_State *L, int t, const char *key, size_t n, int required)
-{
-    int ty = lua_getfield(L, t, key);
-    if (ty == LUA_TNIL) {
-        lua_pop(L, 1);
-        if (required) luaL_error(L, "cim: %s is required", key);
-        return NULL;
-    }
-    if (ty != LUA_TTABLE) luaL_error(L, "cim: %s must be an array of numbers", key);
-    if (lua_rawlen(L, -1) != n)
-        luaL_error(L, "cim: %s has %d entries, expected %d", key, (int)lua_rawlen(L, -1), (int)n);
-    int arr = lua_gettop(L);
-    double *v = scratch(L, n);
-    lua_insert(L, arr);   /* keep the userdata below the table */
-    for (size_t i = 0; i < n; i++) {
-        lua_rawgeti(L, arr + 1, (lua_Integer)i + 1);
-        int isnum;
-        v[i] = lua_tonumberx(L, -1, &isnum);
-        if (!isnum) luaL_error(L, "cim: %s[%d] is not a number", key, (int)i + 1);
-        if (isnan(v[i])) luaL_error(L, "cim: %s[%d] is not a number (nan)", key, (int)i + 1);
-        lua_pop(L, 1);
-    }
-    lua_pop(L, 1);        /* the table; the userdata stays on the stack */
-    return v;
-}
-
-static double get_number(lua_State *L, int t, const char *key, double def)
-{
-    int ty = lua_getfield(L, t, key);
-    double v = def;
-    if (ty != LUA_TNIL) {
-        int isnum;
-        v = lua_tonumberx(L, -1, &isnum);
-        if (!isnum) luaL_error(L, "cim: %s must be a number", key);
-    }
-    lua_pop(L, 1);
-    return v;
-}
+#define NPROBLEM (sizeof PROBLEM_KEYS / sizeof *PROBLEM_KEYS - 1)
+#define NOPTION (sizeof OPTION_KEYS / sizeof *OPTION_KEYS - 1)
 
 /* t[key] = {{i, ...}, ...} as CSR (0-based); returns the set count */
 static size_t get_sets(lua_State *L, int t, const char *key, size_t n, size_t **start, int **idx)
@@ -121,44 +65,27 @@ static size_t get_sets(lua_State *L, int t, const char *key, size_t n, size_t **
 static void read_problem(lua_State *L, int t, folio_cim_problem *p)
 {
     memset(p, 0, sizeof *p);
-    if (lua_getfield(L, t, "mu") != LUA_TTABLE) luaL_error(L, "cim: mu must be an array of numbers");
-    size_t n = lua_rawlen(L, -1);
-    lua_pop(L, 1);
-    if (n == 0) luaL_error(L, "cim: mu is empty");
+    size_t n = lua_getfield(L, t, "mu") == LUA_TTABLE ? lua_rawlen(L, -1) : 0;
+    if (n == 0 && lua_istable(L, -1)) luaL_error(L, "cim: mu is empty");
     p->n = n;
-    p->mu = get_vector(L, t, "mu", n, 1);
+    p->mu = laux_check_vector(L, -1, "cim", "mu", n, LAUX_FINITE);
+    lua_remove(L, -2);
     if (lua_getfield(L, t, "theta") != LUA_TTABLE) luaL_error(L, "cim: theta (the covariance) is required");
-    int th = lua_gettop(L);
-    if (lua_rawlen(L, th) != n) luaL_error(L, "cim: theta has %d rows, expected %d", (int)lua_rawlen(L, th), (int)n);
-    double *T = scratch(L, n * n);
-    lua_insert(L, th);
-    for (size_t i = 0; i < n; i++) {
-        if (lua_rawgeti(L, th + 1, (lua_Integer)i + 1) != LUA_TTABLE || lua_rawlen(L, -1) != n)
-            luaL_error(L, "cim: theta row %d must have %d numbers", (int)i + 1, (int)n);
-        for (size_t j = 0; j < n; j++) {
-            lua_rawgeti(L, -1, (lua_Integer)j + 1);
-            int isnum;
-            T[i * n + j] = lua_tonumberx(L, -1, &isnum);
-            if (!isnum) luaL_error(L, "cim: theta[%d][%d] is not a number", (int)i + 1, (int)j + 1);
-            lua_pop(L, 1);
-        }
-        lua_pop(L, 1);
-    }
-    lua_pop(L, 1);
-    p->theta = T;
-    p->gamma = get_number(L, t, "gamma", 1);
+    p->theta = laux_check_matrix(L, -1, "cim", "theta", n, n);
+    lua_remove(L, -2);
+    p->gamma = laux_opt_number(L, t, "cim", "gamma", 1, -HUGE_VAL);
     p->ngroups = get_sets(L, t, "groups", n, (size_t **)&p->group_start, (int **)&p->group_idx);
-    p->lambda = p->ngroups ? get_vector(L, t, "lambdas", p->ngroups, 1) : NULL;
-    p->rho = get_number(L, t, "rho", 0);
+    p->lambda = p->ngroups ? laux_field_vector(L, t, "cim", "lambdas", p->ngroups, LAUX_REQUIRED) : NULL;
+    p->rho = laux_opt_number(L, t, "cim", "rho", 0, -HUGE_VAL);
     p->nlimits = get_sets(L, t, "limits", n, (size_t **)&p->limit_start, (int **)&p->limit_idx);
-    p->limit_cap = p->nlimits ? get_vector(L, t, "caps", p->nlimits, 1) : NULL;
-    p->lo = get_vector(L, t, "lower", n, 0);
-    p->hi = get_vector(L, t, "upper", n, 0);
-    p->nu = get_vector(L, t, "nu", n, 0);
-    p->omega = get_vector(L, t, "omega", n, 0);
-    p->sigma = get_number(L, t, "sigma", 0);
-    p->l1_eps = get_number(L, t, "l1_eps", 0);
-    p->w0 = get_vector(L, t, "w0", n, 0);
+    p->limit_cap = p->nlimits ? laux_field_vector(L, t, "cim", "caps", p->nlimits, LAUX_REQUIRED) : NULL;
+    p->lo = laux_field_vector(L, t, "cim", "lower", n, LAUX_INF_OK);
+    p->hi = laux_field_vector(L, t, "cim", "upper", n, LAUX_INF_OK);
+    p->nu = laux_field_vector(L, t, "cim", "nu", n, LAUX_FINITE);
+    p->omega = laux_field_vector(L, t, "cim", "omega", n, LAUX_FINITE);
+    p->sigma = laux_opt_number(L, t, "cim", "sigma", 0, -HUGE_VAL);
+    p->l1_eps = laux_opt_number(L, t, "cim", "l1_eps", 0, -HUGE_VAL);
+    p->w0 = laux_field_vector(L, t, "cim", "w0", n, LAUX_FINITE);
 }
 
 void lcim_push_numbers(lua_State *L, const double *v, size_t n)
@@ -175,29 +102,6 @@ static const char *const LINSOLS[] = { "auto", "dense", "pcg", NULL };
 static const char *const STATUS[] = { "converged", "t_max", "solver_failure", "step_limit", "invalid",
                                       "interrupted" };
 
-static int choice(lua_State *L, int t, const char *key, const char *const *names, int def)
-{
-    int ty = lua_getfield(L, t, key);
-    int v = def;
-    if (ty != LUA_TNIL) {
-        const char *s = lua_tostring(L, -1);
-        v = -1;
-        for (int i = 0; s && names[i]; i++) if (!strcmp(s, names[i])) v = i;
-        if (v < 0) {
-            luaL_Buffer b;
-            luaL_buffinit(L, &b);
-            for (int i = 0; names[i]; i++) {
-                if (i) luaL_addstring(&b, ", ");
-                luaL_addstring(&b, names[i]);
-            }
-            luaL_pushresult(&b);
-            luaL_error(L, "cim: %s must be one of %s (got '%s')", key, lua_tostring(L, -1), s ? s : luaL_typename(L, -2));
-        }
-    }
-    lua_pop(L, 1);
-    return v;
-}
-
 typedef struct { folio_cim_result r; } result_box;
 
 static int result_gc(lua_State *L)
@@ -211,23 +115,23 @@ static int l_solve(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_settop(L, 1);
-    check_keys(L, 1, "solve", 1);
+    /* solve takes the problem's keys and then the integrator's */
+    const char *keys[NPROBLEM + NOPTION + 1];
+    memcpy(keys, PROBLEM_KEYS, NPROBLEM * sizeof *keys);
+    memcpy(keys + NPROBLEM, OPTION_KEYS, (NOPTION + 1) * sizeof *keys);
+    laux_check_options(L, 1, "cim.solve", keys);
     folio_cim_problem p;
     read_problem(L, 1, &p);
     folio_cim_options o;
     folio_cim_default_options(&o);
-    o.integrator = (folio_cim_integrator)choice(L, 1, "integrator", INTEGRATORS, 0);
-    o.linsol = (folio_cim_linsol)choice(L, 1, "linear_solver", LINSOLS, 0);
-    o.rtol = get_number(L, 1, "rtol", o.rtol);
-    o.atol = get_number(L, 1, "atol", o.atol);
-    o.grad_tol = get_number(L, 1, "grad_tol", o.grad_tol);
-    o.t_max = get_number(L, 1, "t_max", o.t_max);
-    double ms = get_number(L, 1, "max_steps", (double)o.max_steps);
-    double smp = get_number(L, 1, "samples", (double)o.samples);
-    if (!(ms >= 0 && ms <= 1e12)) luaL_error(L, "cim: max_steps must be >= 0");
-    if (!(smp >= 0 && smp <= 1e6)) luaL_error(L, "cim: samples must be in 0..1e6");
-    o.max_steps = (long)ms;
-    o.samples = (size_t)smp;
+    o.integrator = (folio_cim_integrator)laux_opt_enum(L, 1, "cim", "integrator", INTEGRATORS, 0);
+    o.linsol = (folio_cim_linsol)laux_opt_enum(L, 1, "cim", "linear_solver", LINSOLS, 0);
+    o.rtol = laux_opt_number(L, 1, "cim", "rtol", o.rtol, -HUGE_VAL);
+    o.atol = laux_opt_number(L, 1, "cim", "atol", o.atol, -HUGE_VAL);
+    o.grad_tol = laux_opt_number(L, 1, "cim", "grad_tol", o.grad_tol, -HUGE_VAL);
+    o.t_max = laux_opt_number(L, 1, "cim", "t_max", o.t_max, -HUGE_VAL);
+    o.max_steps = (long)laux_opt_integer(L, 1, "cim", "max_steps", o.max_steps, 0, 1000000000000);
+    o.samples = (size_t)laux_opt_integer(L, 1, "cim", "samples", (lua_Integer)o.samples, 0, 1000000);
     char msg[256];
     if (folio_cim_validate(&p, msg, sizeof msg)) luaL_error(L, "cim: %s", msg);
     /* the result lives in a userdata so an error below cannot leak it */
@@ -292,10 +196,10 @@ static int l_exact(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_settop(L, 1);
-    check_keys(L, 1, "exact", 0);
+    laux_check_options(L, 1, "cim.exact", PROBLEM_KEYS);
     folio_cim_problem p;
     read_problem(L, 1, &p);
-    double *w = scratch(L, p.n);
+    double *w = lua_newuserdatauv(L, p.n * sizeof *w, 0);   /* p.n >= 1: mu is not empty */
     char msg[256] = "";
     if (folio_cim_exact(&p, w, msg, sizeof msg)) luaL_error(L, "cim.exact: %s", msg);
     lcim_push_numbers(L, w, p.n);
@@ -307,32 +211,15 @@ static int l_exact(lua_State *L)
 /* best_subset(Q, q, K) -> indices (1-based, ascending), energy */
 static int l_best_subset(lua_State *L)
 {
-    luaL_checktype(L, 1, LUA_TTABLE);
-    luaL_checktype(L, 2, LUA_TTABLE);
+    const char *fn = "cim.best_subset";
     lua_Integer K = luaL_checkinteger(L, 3);
-    size_t n = lua_rawlen(L, 1);
-    if (n == 0 || n > 64) luaL_error(L, "cim.best_subset: Q must have 1..64 rows (got %d)", (int)n);
-    if (K < 1 || (size_t)K > n) luaL_error(L, "cim.best_subset: K must be in 1..%d", (int)n);
-    if (lua_rawlen(L, 2) != n) luaL_error(L, "cim.best_subset: q has %d entries, expected %d", (int)lua_rawlen(L, 2), (int)n);
-    double *Q = scratch(L, n * n), *q = scratch(L, n);
+    size_t n = lua_type(L, 1) == LUA_TTABLE ? lua_rawlen(L, 1) : 0;
+    if (n > 64) luaL_error(L, "%s: Q must have 1..64 rows (got %d)", fn, (int)n);
+    lua_settop(L, 3);   /* the arrays go above the arguments */
+    double *Q = laux_check_square(L, 1, fn, "Q", &n);
+    double *q = laux_check_vector(L, 2, fn, "q", n, LAUX_FINITE);
+    if (K < 1 || (size_t)K > n) luaL_error(L, "%s: K must be in 1..%d", fn, (int)n);
     int *best = lua_newuserdatauv(L, (size_t)K * sizeof *best, 0);
-    for (size_t i = 0; i < n; i++) {
-        if (lua_rawgeti(L, 1, (lua_Integer)i + 1) != LUA_TTABLE || lua_rawlen(L, -1) != n)
-            luaL_error(L, "cim.best_subset: Q row %d must have %d numbers", (int)i + 1, (int)n);
-        for (size_t j = 0; j < n; j++) {
-            lua_rawgeti(L, -1, (lua_Integer)j + 1);
-            int ok;
-            Q[i * n + j] = lua_tonumberx(L, -1, &ok);
-            if (!ok) luaL_error(L, "cim.best_subset: Q[%d][%d] is not a number", (int)i + 1, (int)j + 1);
-            lua_pop(L, 1);
-        }
-        lua_pop(L, 1);
-        lua_rawgeti(L, 2, (lua_Integer)i + 1);
-        int ok;
-        q[i] = lua_tonumberx(L, -1, &ok);
-        if (!ok) luaL_error(L, "cim.best_subset: q[%d] is not a number", (int)i + 1);
-        lua_pop(L, 1);
-    }
     double e;
     if (folio_qubo_best_subset(n, Q, q, (size_t)K, best, &e)) luaL_error(L, "cim.best_subset: out of memory");
     lua_createtable(L, (int)K, 0);

@@ -37,6 +37,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "ldata.h"
+#include "laux.h"
 #include "ljson.h"
 #include "lsandbox.h"
 
@@ -282,17 +283,8 @@ static unsigned char check_csv_opts(lua_State *L)
         lua_pushnil(L);
         return delim;
     }
-    luaL_checktype(L, 2, LUA_TTABLE);
-    lua_pushnil(L);
-    while (lua_next(L, 2) != 0) {
-        const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
-        if (key == NULL || (strcmp(key, "delim") != 0 && strcmp(key, "types") != 0)) {
-            luaL_tolstring(L, -2, NULL);
-            luaL_argerror(L, 2, lua_pushfstring(L, "unknown option '%s' (options: delim, types)",
-                                                lua_tostring(L, -1)));
-        }
-        lua_pop(L, 1);
-    }
+    static const char *const options[] = {"delim", "types", NULL};
+    laux_check_options(L, 2, "read_csv", options);
     if (lua_getfield(L, 2, "delim") != LUA_TNIL) {
         size_t len;
         const char *d = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
@@ -724,25 +716,10 @@ static int l_write_json(lua_State *L)
     const char *path = luaL_checkstring(L, 1);
     luaL_checkany(L, 2);
     lua_Integer indent = 0;
-    if (!lua_isnoneornil(L, 3)) {
-        luaL_checktype(L, 3, LUA_TTABLE);
-        lua_pushnil(L);
-        while (lua_next(L, 3) != 0) {
-            if (lua_type(L, -2) != LUA_TSTRING || strcmp(lua_tostring(L, -2), "indent") != 0) {
-                luaL_tolstring(L, -2, NULL);
-                luaL_argerror(L, 3, lua_pushfstring(L, "unknown option '%s' (options: indent)",
-                                                    lua_tostring(L, -1)));
-            }
-            lua_pop(L, 1);
-        }
-        if (lua_getfield(L, 3, "indent") != LUA_TNIL) {
-            int ok;
-            indent = lua_tointegerx(L, -1, &ok);
-            if (!ok || indent < 0 || indent > 16)
-                luaL_argerror(L, 3, "opts.indent must be an integer from 0 to 16");
-        }
-        lua_pop(L, 1);
-    }
+    static const char *const options[] = {"indent", NULL};
+    laux_check_options(L, 3, "write_json", options);
+    if (!lua_isnoneornil(L, 3))
+        indent = laux_opt_integer(L, 3, "write_json", "indent", 0, 0, 16);
     lua_settop(L, 2);
     folio_sandbox_check_path(L, path, 1);
     folio_json_encode(L, 2, (int)indent, path);

@@ -1,6 +1,7 @@
 /* folio.expr: affine/quadratic expressions with operator overloading, and
  * the C builders folio.sum, folio.dot and folio.quad. */
 #include "lexpr.h"
+#include "laux.h"
 #include "lfamily.h"
 
 #include <gsl/gsl_eigen.h>
@@ -591,29 +592,8 @@ static int l_quad(lua_State *L)
     lua_Integer n = c.n;
     if ((lua_Integer)lua_rawlen(L, 2) != n)
         luaL_error(L, "quad: Sigma has %d rows but x has %d elements", (int)lua_rawlen(L, 2), (int)n);
-    for (lua_Integer r = 1; r <= n; r++) {
-        lua_rawgeti(L, 2, r);
-        lua_Integer len = lua_istable(L, -1) ? (lua_Integer)lua_rawlen(L, -1) : -1;
-        lua_pop(L, 1);
-        if (len != n) luaL_error(L, "quad: Sigma row %d has %d entries, expected %d", (int)r, (int)len, (int)n);
-    }
-    /* Sigma read once into a userdata (freed with the call's stack) */
     size_t nn = (size_t)n;
-    double *S = lua_newuserdatauv(L, (nn ? nn * nn : 1) * sizeof *S, 0);
-    for (lua_Integer r = 1; r <= n; r++) {
-        lua_rawgeti(L, 2, r);
-        int row = lua_gettop(L);
-        for (lua_Integer k = 1; k <= n; k++) {
-            lua_rawgeti(L, row, k);
-            int isnum;
-            double v = lua_tonumberx(L, -1, &isnum);
-            if (!isnum) luaL_error(L, "quad: Sigma[%d][%d] is not a number", (int)r, (int)k);
-            if (!isfinite(v)) luaL_error(L, "quad: Sigma[%d][%d] is not finite (%s)", (int)r, (int)k, nonfinite(v));
-            S[(size_t)(r - 1) * nn + (size_t)(k - 1)] = v;
-            lua_pop(L, 1);
-        }
-        lua_pop(L, 1);
-    }
+    double *S = laux_check_matrix(L, 2, "quad", "Sigma", nn, nn);
 #define SIG(r, c) S[(size_t)((r) - 1) * nn + (size_t)((c) - 1)]
     for (lua_Integer r = 1; r <= n; r++)
         for (lua_Integer s = r + 1; s <= n; s++) {

@@ -1,6 +1,7 @@
 /* folio.core: the C functions behind the `folio` Lua module, and the
  * loader that serves the embedded lua/folio sources to `require`. */
 #include "lfolio.h"
+#include "laux.h"
 #include "lexpr.h"
 #include "lmodel.h"
 #include "ldata.h"
@@ -80,6 +81,8 @@ int luaopen_folio_core(lua_State *L)
     lua_setfield(L, core, "now");
     lua_pushcfunction(L, l_docs);
     lua_setfield(L, core, "docs");
+    lua_pushcfunction(L, laux_lua_check_options);
+    lua_setfield(L, core, "check_options");
     lua_pushliteral(L, FOLIO_VERSION);
     lua_setfield(L, core, "version");
     return 1;

@@ -3,6 +3,7 @@
  * messages 1-based. Every argument is checked before the C call; errors
  * are one line naming the function and the argument. */
 #include "lcim.h"
+#include "laux.h"
 #include "folio/cim.h"
 
 #include <lauxlib.h>
@@ -10,35 +11,6 @@
 #include <string.h>
 
 #define RESULT_MT "folio.ising.result"
-
-/* Reads the n x n matrix at idx (rows as tables of numbers) into a
- * userdata pushed on the stack. */
-static double *read_matrix(lua_State *L, int idx, const char *fn, const char *arg, size_t *n)
-{
-    idx = lua_absindex(L, idx);
-    if (lua_type(L, idx) != LUA_TTABLE) luaL_error(L, "%s: %s must be a table of rows (got %s)", fn, arg, luaL_typename(L, idx));
-    size_t k = lua_rawlen(L, idx);
-    if (k == 0) luaL_error(L, "%s: %s is empty", fn, arg);
-    if (k > 46340) luaL_error(L, "%s: %s has too many rows (%d)", fn, arg, (int)k);
-    double *M = lua_newuserdatauv(L, k * k * sizeof *M, 0);
-    for (size_t i = 0; i < k; i++) {
-        if (lua_rawgeti(L, idx, (lua_Integer)i + 1) != LUA_TTABLE)
-            luaL_error(L, "%s: %s[%d] must be a row (a table), got %s", fn, arg, (int)i + 1, luaL_typename(L, -1));
-        if (lua_rawlen(L, -1) != k)
-            luaL_error(L, "%s: %s[%d] has %d entries, want %d", fn, arg, (int)i + 1, (int)lua_rawlen(L, -1), (int)k);
-        for (size_t j = 0; j < k; j++) {
-            if (lua_rawgeti(L, -1, (lua_Integer)j + 1) != LUA_TNUMBER)
-                luaL_error(L, "%s: %s[%d][%d] must be a number (got %s)", fn, arg, (int)i + 1, (int)j + 1, luaL_typename(L, -1));
-            double v = lua_tonumber(L, -1);
-            if (!isfinite(v)) luaL_error(L, "%s: %s[%d][%d] is not finite", fn, arg, (int)i + 1, (int)j + 1);
-            M[i * k + j] = v;
-            lua_pop(L, 1);
-        }
-        lua_pop(L, 1);
-    }
-    *n = k;
-    return M;
-}
 
 /* J must be symmetric with a zero diagonal (the C tolerance). */
 static void check_couplings(lua_State *L, const double *J, size_t n, const char *fn)
@@ -56,23 +28,11 @@ static void check_couplings(lua_State *L, const double *J, size_t n, const char 
     }
 }
 
-/* The array of n finite numbers at idx, or NULL for nil (nothing pushed
- * then; otherwise a userdata is pushed). */
-static double *read_vector(lua_State *L, int idx, const char *fn, const char *arg, size_t n)
+/* The optional vector at idx (n finite numbers), or NULL for nil
+ * (nothing pushed then; otherwise a userdata is pushed). */
+static double *opt_vector(lua_State *L, int idx, const char *fn, const char *arg, size_t n)
 {
-    idx = lua_absindex(L, idx);
-    if (lua_isnoneornil(L, idx)) return NULL;
-    if (lua_type(L, idx) != LUA_TTABLE) luaL_error(L, "%s: %s must be an array (got %s)", fn, arg, luaL_typename(L, idx));
-    if (lua_rawlen(L, idx) != n) luaL_error(L, "%s: %s has %d entries, want %d", fn, arg, (int)lua_rawlen(L, idx), (int)n);
-    double *v = lua_newuserdatauv(L, n * sizeof *v, 0);
-    for (size_t i = 0; i < n; i++) {
-        if (lua_rawgeti(L, idx, (lua_Integer)i + 1) != LUA_TNUMBER)
-            luaL_error(L, "%s: %s[%d] must be a number (got %s)", fn, arg, (int)i + 1, luaL_typename(L, -1));
-        v[i] = lua_tonumber(L, -1);
-        if (!isfinite(v[i])) luaL_error(L, "%s: %s[%d] is not finite", fn, arg, (int)i + 1);
-        lua_pop(L, 1);
-    }
-    return v;
+    return lua_isnoneornil(L, idx) ? NULL : laux_check_vector(L, idx, fn, arg, n, LAUX_FINITE);
 }
 
 static void push_spins(lua_State *L, const int *s, size_t n)
@@ -91,56 +51,6 @@ static const char *const path_names[] = {"euler", "sundials", NULL};
 static const char *const solve_keys[] = {"J", "h", "method", "path", "runs", "seed", "t_max", "dt", "rtol", "atol",
                                          "p", "eps", "beta", "a", "a0", "c0", "target_energy", NULL};
 
-static int pick(lua_State *L, int opts, const char *key, const char *const names[], int dflt)
-{
-    int t = lua_getfield(L, opts, key);
-    int r = dflt;
-    if (t != LUA_TNIL) {
-        const char *s = t == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
-        r = -1;
-        for (int i = 0; s && names[i]; i++) if (!strcmp(s, names[i])) r = i;
-        if (r < 0) {
-            luaL_Buffer b;
-            luaL_buffinit(L, &b);
-            for (int i = 0; names[i]; i++) {
-                if (i) luaL_addstring(&b, ", ");
-                luaL_addchar(&b, '"');
-                luaL_addstring(&b, names[i]);
-                luaL_addchar(&b, '"');
-            }
-            luaL_pushresult(&b);
-            luaL_error(L, "ising.solve: %s must be one of %s (got %s)", key, lua_tostring(L, -1),
-                       s ? s : luaL_typename(L, -2));
-        }
-    }
-    lua_pop(L, 1);
-    return r;
-}
-
-static void opt_number(lua_State *L, int opts, const char *key, double *dst)
-{
-    int t = lua_getfield(L, opts, key);
-    if (t != LUA_TNIL) {
-        if (t != LUA_TNUMBER) luaL_error(L, "ising.solve: %s must be a number (got %s)", key, luaL_typename(L, -1));
-        *dst = lua_tonumber(L, -1);
-        if (isnan(*dst)) luaL_error(L, "ising.solve: %s is NaN", key);
-    }
-    lua_pop(L, 1);
-}
-
-static void opt_count(lua_State *L, int opts, const char *key, lua_Integer lo, lua_Integer *dst)
-{
-    int t = lua_getfield(L, opts, key);
-    if (t != LUA_TNIL) {
-        int ok;
-        lua_Integer v = lua_tointegerx(L, -1, &ok);
-        if (t != LUA_TNUMBER || !ok) luaL_error(L, "ising.solve: %s must be an integer (got %s)", key, lua_tostring(L, -1) ? lua_tostring(L, -1) : luaL_typename(L, -1));
-        if (v < lo) luaL_error(L, "ising.solve: %s must be >= %d (got %d)", key, (int)lo, (int)v);
-        *dst = v;
-    }
-    lua_pop(L, 1);
-}
-
 static int result_gc(lua_State *L)
 {
     folio_ising_result *r = luaL_checkudata(L, 1, RESULT_MT);
@@ -158,45 +68,29 @@ static int l_solve(lua_State *L)
     if (lua_type(L, 1) != LUA_TTABLE) return luaL_error(L, "%s: expects one table of options (got %s)", fn, luaL_typename(L, 1));
     lua_settop(L, 1);
     /* unknown keys first: a misspelt option must not pass silently */
-    lua_pushnil(L);
-    while (lua_next(L, 1)) {
-        lua_pop(L, 1);
-        if (lua_type(L, -1) != LUA_TSTRING)
-            return luaL_error(L, "%s: option keys must be strings (got a %s key)", fn, luaL_typename(L, -1));
-        const char *k = lua_tostring(L, -1);
-        int known = 0;
-        for (int i = 0; solve_keys[i]; i++) if (!strcmp(k, solve_keys[i])) known = 1;
-        if (!known) return luaL_error(L, "%s: unknown option '%s'", fn, k);
-    }
-    int method = pick(L, 1, "method", method_names, FOLIO_ISING_CIM_AHC);
-    int path = pick(L, 1, "path", path_names, FOLIO_ISING_EULER);
+    laux_check_options(L, 1, fn, solve_keys);
+    int method = laux_opt_enum(L, 1, fn, "method", method_names, FOLIO_ISING_CIM_AHC);
+    int path = laux_opt_enum(L, 1, fn, "path", path_names, FOLIO_ISING_EULER);
     folio_ising_options o;
     folio_ising_default_options((folio_ising_method)method, &o);
     o.path = (folio_ising_path)path;
-    lua_Integer runs = (lua_Integer)o.runs, seed = (lua_Integer)o.seed;
-    opt_count(L, 1, "runs", 1, &runs);
-    opt_count(L, 1, "seed", 0, &seed);
-    o.runs = (size_t)runs;
-    o.seed = (unsigned long)seed;
-    opt_number(L, 1, "t_max", &o.t_max);
-    opt_number(L, 1, "dt", &o.dt);
-    opt_number(L, 1, "rtol", &o.rtol);
-    opt_number(L, 1, "atol", &o.atol);
-    opt_number(L, 1, "p", &o.p);
-    opt_number(L, 1, "eps", &o.eps);
-    opt_number(L, 1, "beta", &o.beta);
-    opt_number(L, 1, "a", &o.a);
-    opt_number(L, 1, "a0", &o.a0);
-    opt_number(L, 1, "c0", &o.c0);
-    opt_number(L, 1, "target_energy", &o.target_energy);
+    o.runs = (size_t)laux_opt_integer(L, 1, fn, "runs", (lua_Integer)o.runs, 1, LUA_MAXINTEGER);
+    o.seed = (unsigned long)laux_opt_integer(L, 1, fn, "seed", (lua_Integer)o.seed, 0, LUA_MAXINTEGER);
+    struct { const char *key; double *dst; } nums[] = {
+        { "t_max", &o.t_max }, { "dt", &o.dt }, { "rtol", &o.rtol }, { "atol", &o.atol }, { "p", &o.p },
+        { "eps", &o.eps }, { "beta", &o.beta }, { "a", &o.a }, { "a0", &o.a0 }, { "c0", &o.c0 },
+        { "target_energy", &o.target_energy },
+    };
+    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
+        *nums[i].dst = laux_opt_number(L, 1, fn, nums[i].key, *nums[i].dst, -HUGE_VAL);
 
     lua_getfield(L, 1, "J");
     if (lua_isnil(L, -1)) return luaL_error(L, "%s: J is required", fn);
     size_t n;
-    double *J = read_matrix(L, -1, fn, "J", &n);
+    double *J = laux_check_square(L, -1, fn, "J", &n);
     check_couplings(L, J, n, fn);
     lua_getfield(L, 1, "h");
-    double *h = read_vector(L, -1, fn, "h", n);
+    double *h = opt_vector(L, -1, fn, "h", n);
 
     folio_ising_problem p = {n, J, h};
     folio_ising_result *r = lua_newuserdatauv(L, sizeof *r, 0);
@@ -248,9 +142,9 @@ static int l_energy(lua_State *L)
     const char *fn = "ising.energy";
     lua_settop(L, 3);   /* buffers go above the arguments */
     size_t n;
-    double *J = read_matrix(L, 1, fn, "J", &n);
+    double *J = laux_check_square(L, 1, fn, "J", &n);
     check_couplings(L, J, n, fn);
-    double *h = read_vector(L, 2, fn, "h", n);
+    double *h = opt_vector(L, 2, fn, "h", n);
     if (lua_type(L, 3) != LUA_TTABLE) return luaL_error(L, "%s: spins must be an array of +1/-1 (got %s)", fn, luaL_typename(L, 3));
     if (lua_rawlen(L, 3) != n) return luaL_error(L, "%s: spins has %d entries, want %d", fn, (int)lua_rawlen(L, 3), (int)n);
     int *s = lua_newuserdatauv(L, n * sizeof *s, 0);
@@ -273,10 +167,10 @@ static int l_bruteforce(lua_State *L)
     const char *fn = "ising.bruteforce";
     lua_settop(L, 2);
     size_t n;
-    double *J = read_matrix(L, 1, fn, "J", &n);
+    double *J = laux_check_square(L, 1, fn, "J", &n);
     if (n > 30) return luaL_error(L, "%s: n = %d is more than 30 spins", fn, (int)n);
     check_couplings(L, J, n, fn);
-    double *h = read_vector(L, 2, fn, "h", n);
+    double *h = opt_vector(L, 2, fn, "h", n);
     int *s = lua_newuserdatauv(L, n * sizeof *s, 0);
     folio_ising_problem p = {n, J, h};
     double e;
@@ -293,8 +187,8 @@ static int l_qubo_to_ising(lua_State *L)
     const char *fn = "ising.qubo_to_ising";
     lua_settop(L, 2);
     size_t n;
-    double *Q = read_matrix(L, 1, fn, "Q", &n);
-    double *q = read_vector(L, 2, fn, "q", n);
+    double *Q = laux_check_square(L, 1, fn, "Q", &n);
+    double *q = opt_vector(L, 2, fn, "q", n);
     double *J = lua_newuserdatauv(L, (n * n + n) * sizeof *J, 0), *h = J + n * n, off;
     folio_qubo_to_ising(n, Q, q, J, h, &off);
     lua_createtable(L, (int)n, 0);

@@ -1,9 +1,11 @@
 /* folio.model: variables, constraints, cones, objective, solve, export. */
 #include "lmodel.h"
+#include "laux.h"
 #include "lexpr.h"
 #include "lfamily.h"
 #include "lsandbox.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,31 +214,8 @@ static void var_leaf(lua_State *L, void *ud, int nkeys, const char *text, size_t
 }
 
 static const char *const var_opts[] = { "lb", "ub", "kind", NULL };
-
-static void check_opts(lua_State *L, int idx, const char *what, const char *const *allowed)
-{
-    if (lua_isnoneornil(L, idx)) return;
-    luaL_checktype(L, idx, LUA_TTABLE);
-    lua_pushnil(L);
-    while (lua_next(L, idx)) {
-        lua_pop(L, 1);
-        int ok = 0;
-        if (lua_type(L, -1) == LUA_TSTRING)
-            for (int k = 0; allowed[k]; k++)
-                if (!strcmp(allowed[k], lua_tostring(L, -1))) ok = 1;
-        if (!ok) {
-            const char *bad = luaL_tolstring(L, -1, NULL);
-            luaL_Buffer B;
-            luaL_buffinit(L, &B);
-            for (int k = 0; allowed[k]; k++) {
-                if (k) luaL_addstring(&B, ", ");
-                luaL_addstring(&B, allowed[k]);
-            }
-            luaL_pushresult(&B);
-            luaL_error(L, "%s: unknown option '%s' (options: %s)", what, bad, lua_tostring(L, -1));
-        }
-    }
-}
+static const char *const var_kind_names[] = { "continuous", "integer", "binary", NULL };
+static const folio_kind var_kinds[] = { FOLIO_CONTINUOUS, FOLIO_INTEGER, FOLIO_BINARY };
 
 static int m_var(lua_State *L)
 {
@@ -256,28 +235,21 @@ static int m_var(lua_State *L)
     }
     char what[300];
     snprintf(what, sizeof what, "variable '%s'", name);
-    check_opts(L, 4, what, var_opts);
+    laux_check_options(L, 4, what, var_opts);
     var_ctx ctx;
     ctx.lm = lm;
     ctx.name = name;
     ctx.kind = FOLIO_CONTINUOUS;
     if (lua_istable(L, 4)) {
+        ctx.kind = var_kinds[laux_opt_enum(L, 4, what, "kind", var_kind_names, 0)];
         lua_getfield(L, 4, "lb");
         lua_getfield(L, 4, "ub");
-        lua_getfield(L, 4, "kind");
     } else {
-        lua_pushnil(L); lua_pushnil(L); lua_pushnil(L);
+        lua_pushnil(L); lua_pushnil(L);
     }
+    lua_pushnil(L);   /* 7: a free slot, the index sets go to 8 */
     ctx.lb_idx = 5;
     ctx.ub_idx = 6;
-    if (!lua_isnil(L, 7)) {
-        const char *k = lua_tostring(L, 7);
-        if (!k) return luaL_error(L, "%s: kind must be a string", what);
-        if (!strcmp(k, "continuous")) ctx.kind = FOLIO_CONTINUOUS;
-        else if (!strcmp(k, "integer")) ctx.kind = FOLIO_INTEGER;
-        else if (!strcmp(k, "binary")) ctx.kind = FOLIO_BINARY;
-        else return luaL_error(L, "%s: kind must be \"continuous\", \"integer\" or \"binary\", got \"%s\"", what, k);
-    }
     for (int s = 5; s <= 6; s++) {
         int t = lua_type(L, s);
         if (t != LUA_TNIL && t != LUA_TNUMBER && t != LUA_TTABLE && t != LUA_TFUNCTION)
@@ -576,33 +548,8 @@ static const char *const solve_opts[] = {
     "solver", "time_limit", "mip_gap", "iteration_limit", "presolve", "method",
     "verbose", "mip_duals", "ranges", "feastol", "reltol", "abstol", "dense_kkt", "mip_start", NULL
 };
-
-static double opt_number(lua_State *L, int t, const char *key, double dflt, double lo)
-{
-    double v = dflt;
-    if (lua_getfield(L, t, key) != LUA_TNIL) {
-        int isnum;
-        v = lua_tonumberx(L, -1, &isnum);
-        if (!isnum || isnan(v)) luaL_error(L, "solve: option '%s' must be a number", key);
-        if (v < lo) {
-            char msg[120];
-            snprintf(msg, sizeof msg, "must be at least %g, got %g", lo, v);
-            luaL_error(L, "solve: option '%s' %s", key, msg);
-        }
-    }
-    lua_pop(L, 1);
-    return v;
-}
-
-static int opt_bool(lua_State *L, int t, const char *key, int dflt)
-{
-    int v = dflt;
-    int ty = lua_getfield(L, t, key);
-    if (ty == LUA_TBOOLEAN) v = lua_toboolean(L, -1);
-    else if (ty != LUA_TNIL) luaL_error(L, "solve: option '%s' must be true or false", key);
-    lua_pop(L, 1);
-    return v;
-}
+static const char *const lp_method_names[] = { "simplex", "dual", "interior", NULL };
+static const folio_lp_method lp_methods[] = { FOLIO_LP_SIMPLEX, FOLIO_LP_DUAL_SIMPLEX, FOLIO_LP_INTERIOR };
 
 /* mip_start = {[x["a"]] = 1, [y] = 0, ...} keyed by variable, or an
  * earlier result of this model: pushes an array of one value per column
@@ -657,7 +604,7 @@ static int m_solve(lua_State *L)
     lmodel *lm = lmodel_check(L, 1);
     lua_settop(L, 2);
     if (lua_isnil(L, 2)) { lua_newtable(L); lua_replace(L, 2); }
-    check_opts(L, 2, "solve", solve_opts);
+    laux_check_options(L, 2, "solve", solve_opts);
     folio_options o;
     folio_options_default(&o);
     char solver[32] = "";
@@ -668,28 +615,21 @@ static int m_solve(lua_State *L)
         o.solver = solver;
     }
     lua_pop(L, 1);
-    o.time_limit = opt_number(L, 2, "time_limit", 0, 0);
-    o.mip_gap = opt_number(L, 2, "mip_gap", -1, -1);
-    o.iteration_limit = (long)opt_number(L, 2, "iteration_limit", 0, 0);
-    o.presolve = opt_bool(L, 2, "presolve", 0);
-    o.verbose = opt_bool(L, 2, "verbose", 0);
-    o.mip_duals = opt_bool(L, 2, "mip_duals", 0);
-    o.feastol = opt_number(L, 2, "feastol", 0, 0);
-    o.reltol = opt_number(L, 2, "reltol", 0, 0);
-    o.abstol = opt_number(L, 2, "abstol", 0, 0);
-    o.dense_kkt = opt_bool(L, 2, "dense_kkt", 0);
+    o.time_limit = laux_opt_number(L, 2, "solve", "time_limit", 0, 0);
+    o.mip_gap = laux_opt_number(L, 2, "solve", "mip_gap", -1, -1);
+    o.iteration_limit = (long)laux_opt_integer(L, 2, "solve", "iteration_limit", 0, 0, LONG_MAX);
+    o.presolve = laux_opt_boolean(L, 2, "solve", "presolve", 0);
+    o.verbose = laux_opt_boolean(L, 2, "solve", "verbose", 0);
+    o.mip_duals = laux_opt_boolean(L, 2, "solve", "mip_duals", 0);
+    o.feastol = laux_opt_number(L, 2, "solve", "feastol", 0, 0);
+    o.reltol = laux_opt_number(L, 2, "solve", "reltol", 0, 0);
+    o.abstol = laux_opt_number(L, 2, "solve", "abstol", 0, 0);
+    o.dense_kkt = laux_opt_boolean(L, 2, "solve", "dense_kkt", 0);
     /* ranging costs two basis solves per row and column: on by default
      * only for models small enough for that to be cheap */
     size_t size = folio_model_nrows(lm->m) + folio_model_ncols(lm->m);
-    o.ranges = opt_bool(L, 2, "ranges", size <= 20000);
-    if (lua_getfield(L, 2, "method") != LUA_TNIL) {
-        const char *s = lua_tostring(L, -1);
-        if (s && !strcmp(s, "simplex")) o.method = FOLIO_LP_SIMPLEX;
-        else if (s && !strcmp(s, "dual")) o.method = FOLIO_LP_DUAL_SIMPLEX;
-        else if (s && !strcmp(s, "interior")) o.method = FOLIO_LP_INTERIOR;
-        else return luaL_error(L, "solve: method must be \"simplex\", \"dual\" or \"interior\"");
-    }
-    lua_pop(L, 1);
+    o.ranges = laux_opt_boolean(L, 2, "solve", "ranges", size <= 20000);
+    o.method = lp_methods[laux_opt_enum(L, 2, "solve", "method", lp_method_names, 0)];
     o.mip_start = opt_mip_start(L, 2, lm);
     folio_result r;
     folio_error e = folio_solve(lm->m, &o, &r);

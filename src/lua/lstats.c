@@ -2,6 +2,7 @@
  * and weighted covariances, and the repair of a matrix to the nearest
  * positive semidefinite one. Columns are Lua arrays with nil holes. */
 #include "lstats.h"
+#include "laux.h"
 
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_eigen.h>
@@ -123,16 +124,11 @@ static int l_cov_weighted(lua_State *L)
 {
     size_t T, k;
     double *X = read_columns(L, 1, &T, &k);
-    luaL_checktype(L, 2, LUA_TTABLE);
-    if (lua_rawlen(L, 2) != T) return luaL_error(L, "covariance: %d weights for %d rows", (int)lua_rawlen(L, 2), (int)T);
-    double *w = lua_newuserdatauv(L, (T + 1) * sizeof *w, 0);
+    double *w = laux_check_vector(L, 2, "covariance", "weights", T, LAUX_FINITE);
     double *C = lua_newuserdatauv(L, k * k * sizeof *C, 0);
     double sw = 0;
     for (size_t t = 0; t < T; t++) {
-        lua_rawgeti(L, 2, (lua_Integer)t + 1);
-        w[t] = lua_tonumber(L, -1);
-        lua_pop(L, 1);
-        if (!(w[t] >= 0) || !isfinite(w[t])) return luaL_error(L, "covariance: weight %d is not a nonnegative number", (int)t + 1);
+        if (!(w[t] >= 0)) return luaL_error(L, "covariance: weights[%d] must be >= 0", (int)t + 1);
         for (size_t j = 0; j < k; j++) if (isnan(X[t * k + j])) w[t] = 0;
         sw += w[t];
     }
@@ -156,15 +152,14 @@ static int l_cov_weighted(lua_State *L)
     return 1;
 }
 
-static double *read_matrix(lua_State *L, int idx, size_t *n, const char *what);
-
 /* stats.psd_repair(M): the nearest (Frobenius) positive semidefinite
  * matrix, negative eigenvalues set to zero; returns it and the smallest
  * eigenvalue of M. */
 static int l_psd_repair(lua_State *L)
 {
     size_t k;
-    double *M = read_matrix(L, 1, &k, "psd_repair");
+    lua_settop(L, 1);
+    double *M = laux_check_square(L, 1, "psd_repair", "M", &k);
     double *V = lua_newuserdatauv(L, k * k * sizeof *V, 0);
     double *e = lua_newuserdatauv(L, k * sizeof *e, 0);
     gsl_matrix_view Mv = gsl_matrix_view_array(M, k, k), Vv = gsl_matrix_view_array(V, k, k);
@@ -190,28 +185,6 @@ static int l_psd_repair(lua_State *L)
     return 2;
 }
 
-/* Reads an n x n Lua matrix into a userdata pushed on the stack. */
-static double *read_matrix(lua_State *L, int idx, size_t *n, const char *what)
-{
-    luaL_checktype(L, idx, LUA_TTABLE);
-    size_t k = lua_rawlen(L, idx);
-    if (k == 0) luaL_error(L, "%s: empty matrix", what);
-    double *M = lua_newuserdatauv(L, k * k * sizeof *M, 0);
-    for (size_t i = 0; i < k; i++) {
-        if (lua_rawgeti(L, idx, (lua_Integer)i + 1) != LUA_TTABLE || lua_rawlen(L, -1) != k)
-            luaL_error(L, "%s: row %d must have %d entries", what, (int)i + 1, (int)k);
-        for (size_t j = 0; j < k; j++) {
-            lua_rawgeti(L, -1, (lua_Integer)j + 1);
-            M[i * k + j] = lua_tonumber(L, -1);
-            if (!isfinite(M[i * k + j])) luaL_error(L, "%s: entry [%d][%d] is not a finite number", what, (int)i + 1, (int)j + 1);
-            lua_pop(L, 1);
-        }
-        lua_pop(L, 1);
-    }
-    *n = k;
-    return M;
-}
-
 /* stats.risk_parity(cov, budgets): long-only weights whose risk
  * contributions w_i (Sw)_i / w'Sw equal the budgets b_i (summing to 1).
  * Spinu's convex formulation: min 1/2 y'Sy - sum b_i log y_i, whose
@@ -219,19 +192,16 @@ static double *read_matrix(lua_State *L, int idx, size_t *n, const char *what)
  * y > 0, then w = y / sum y. Returns w and the iteration count. */
 static int l_risk_parity(lua_State *L)
 {
-    size_t n, nb;
-    double *S = read_matrix(L, 1, &n, "risk_parity");
-    luaL_checktype(L, 2, LUA_TTABLE);
-    nb = lua_rawlen(L, 2);
-    if (nb != n) return luaL_error(L, "risk_parity: %d budgets for %d exposures", (int)nb, (int)n);
+    size_t n;
+    lua_settop(L, 2);
+    double *S = laux_check_square(L, 1, "risk_parity", "cov", &n);
+    const double *b0 = laux_check_vector(L, 2, "risk_parity", "budgets", n, LAUX_FINITE);
     double *b = lua_newuserdatauv(L, 6 * n * sizeof *b + n * n * sizeof *b, 0);
     double *y = b + n, *g = y + n, *d = g + n, *Sy = d + n, *yn = Sy + n, *H = yn + n;
     double bs = 0;
     for (size_t i = 0; i < n; i++) {
-        lua_rawgeti(L, 2, (lua_Integer)i + 1);
-        b[i] = lua_tonumber(L, -1);
-        lua_pop(L, 1);
-        if (!(b[i] > 0) || !isfinite(b[i])) return luaL_error(L, "risk_parity: budget %d must be positive", (int)i + 1);
+        b[i] = b0[i];
+        if (!(b[i] > 0)) return luaL_error(L, "risk_parity: budgets[%d] must be positive", (int)i + 1);
         bs += b[i];
         if (!(S[i * n + i] > 0)) return luaL_error(L, "risk_parity: exposure %d has no variance", (int)i + 1);
     }

@@ -13,6 +13,7 @@
  * price factors, so one assignment is checked against every scenario by
  * collapsing it into per-row weights W[r][s] and a constant first. */
 #include "ltrade.h"
+#include "laux.h"
 #include "lprogress.h"
 #include "folio/folio.h"
 
@@ -45,33 +46,11 @@ typedef struct limits {
 
 /* ---- reading helpers ------------------------------------------------------- */
 
-static double num_at(lua_State *L, int t, lua_Integer i, const char *what)
+/* t[key] (required): a count up to 10^8 */
+static size_t get_size(lua_State *L, int t, const char *fn, const char *key)
 {
-    lua_rawgeti(L, t, i);
-    int ok;
-    double v = lua_tonumberx(L, -1, &ok);
-    if (!ok || !isfinite(v)) luaL_error(L, "trade: %s[%d] is not a finite number", what, (int)i);
-    lua_pop(L, 1);
-    return v;
-}
-
-/* t[key] as an array of exactly n finite numbers, into out */
-static void read_array(lua_State *L, int t, const char *key, size_t n, double *out)
-{
-    if (lua_getfield(L, t, key) != LUA_TTABLE) luaL_error(L, "trade: %s must be an array of numbers", key);
-    int a = lua_gettop(L);
-    if (lua_rawlen(L, a) != n) luaL_error(L, "trade: %s has %d entries, expected %d", key, (int)lua_rawlen(L, a), (int)n);
-    for (size_t i = 0; i < n; i++) out[i] = num_at(L, a, (lua_Integer)i + 1, key);
-    lua_pop(L, 1);
-}
-
-static size_t get_size(lua_State *L, int t, const char *key)
-{
-    lua_getfield(L, t, key);
-    int ok;
-    lua_Integer v = lua_tointegerx(L, -1, &ok);
-    lua_pop(L, 1);
-    if (!ok || v < 0 || v > 100000000) luaL_error(L, "trade: %s must be a nonnegative integer", key);
+    lua_Integer v = laux_opt_integer(L, t, fn, key, -1, 0, 100000000);
+    if (v < 0) luaL_error(L, "%s: %s is required", fn, key);
     return (size_t)v;
 }
 
@@ -125,48 +104,34 @@ static int scen_row(lua_State *L)
  * e standard normal or Student-t scaled to unit variance */
 static int l_generate(lua_State *L)
 {
+    static const char *const dists[] = { "normal", "t", NULL };
+    const char *fn = "trade.generate";
     luaL_checktype(L, 1, LUA_TTABLE);
-    size_t S = get_size(L, 1, "securities"), N = get_size(L, 1, "n");
-    if (S == 0) luaL_error(L, "trade.generate: no securities");
-    double *vol = lua_newuserdatauv(L, S * sizeof *vol, 0);
-    read_array(L, 1, "vols", S, vol);
+    size_t S = get_size(L, 1, fn, "securities"), N = get_size(L, 1, fn, "n");
+    if (S == 0) luaL_error(L, "%s: no securities", fn);
+    const double *vol = laux_field_vector(L, 1, fn, "vols", S, LAUX_REQUIRED);
     for (size_t i = 0; i < S; i++)
-        if (vol[i] < 0) luaL_error(L, "trade.generate: vols[%d] is negative", (int)i + 1);
-    double *C = lua_newuserdatauv(L, S * S * sizeof *C, 0);
-    for (size_t i = 0; i < S * S; i++) C[i] = (i % (S + 1) == 0) ? 1.0 : 0.0;
-    if (lua_getfield(L, 1, "corr") == LUA_TTABLE) {
-        int ct = lua_gettop(L);
-        if (lua_rawlen(L, ct) != S) luaL_error(L, "trade.generate: corr has %d rows, expected %d", (int)lua_rawlen(L, ct), (int)S);
+        if (vol[i] < 0) luaL_error(L, "%s: vols[%d] is negative", fn, (int)i + 1);
+    double *C;
+    if (lua_getfield(L, 1, "corr") == LUA_TNIL) {
+        C = lua_newuserdatauv(L, S * S * sizeof *C, 0);
+        for (size_t i = 0; i < S * S; i++) C[i] = (i % (S + 1) == 0) ? 1.0 : 0.0;
+    } else {
+        C = laux_check_matrix(L, -1, fn, "corr", S, S);
         for (size_t i = 0; i < S; i++) {
-            if (lua_rawgeti(L, ct, (lua_Integer)i + 1) != LUA_TTABLE || lua_rawlen(L, -1) != S)
-                luaL_error(L, "trade.generate: corr row %d must have %d numbers", (int)i + 1, (int)S);
-            for (size_t j = 0; j < S; j++) C[i * S + j] = num_at(L, lua_gettop(L), (lua_Integer)j + 1, "corr");
-            lua_pop(L, 1);
-        }
-        for (size_t i = 0; i < S; i++) {
-            if (fabs(C[i * S + i] - 1) > 1e-9) luaL_error(L, "trade.generate: corr[%d][%d] must be 1", (int)i + 1, (int)i + 1);
+            if (fabs(C[i * S + i] - 1) > 1e-9) luaL_error(L, "%s: corr[%d][%d] must be 1", fn, (int)i + 1, (int)i + 1);
             for (size_t j = 0; j < i; j++)
                 if (fabs(C[i * S + j] - C[j * S + i]) > 1e-12)
-                    luaL_error(L, "trade.generate: corr is not symmetric at [%d][%d]", (int)i + 1, (int)j + 1);
+                    luaL_error(L, "%s: corr is not symmetric at [%d][%d]", fn, (int)i + 1, (int)j + 1);
         }
     }
-    lua_pop(L, 1);
-    lua_getfield(L, 1, "seed");
-    unsigned long seed = (unsigned long)luaL_optinteger(L, -1, 1);
-    lua_pop(L, 1);
-    lua_getfield(L, 1, "dist");
-    const char *dist = luaL_optstring(L, -1, "normal");
-    int student = !strcmp(dist, "t");
-    if (!student && strcmp(dist, "normal")) luaL_error(L, "trade.generate: dist must be 'normal' or 't' (got '%s')", dist);
-    lua_pop(L, 1);
-    lua_getfield(L, 1, "df");
-    double df = luaL_optnumber(L, -1, 5);
-    lua_pop(L, 1);
-    if (student && !(df > 2)) luaL_error(L, "trade.generate: df must be > 2 (a finite variance)");
-    lua_getfield(L, 1, "horizon");
-    double h = luaL_optnumber(L, -1, 1);
-    lua_pop(L, 1);
-    if (!(h > 0)) luaL_error(L, "trade.generate: horizon must be > 0");
+    /* any integer seeds the generator, as before (negative ones wrap) */
+    unsigned long seed = (unsigned long)laux_opt_integer(L, 1, fn, "seed", 1, LUA_MININTEGER, LUA_MAXINTEGER);
+    int student = laux_opt_enum(L, 1, fn, "dist", dists, 0) == 1;
+    double df = laux_opt_number(L, 1, fn, "df", 5, -HUGE_VAL);
+    if (student && !(df > 2)) luaL_error(L, "%s: df must be > 2 (a finite variance)", fn);
+    double h = laux_opt_number(L, 1, fn, "horizon", 1, -HUGE_VAL);
+    if (!(h > 0)) luaL_error(L, "%s: horizon must be > 0", fn);
     gsl_error_handler_t *old = gsl_set_error_handler_off();
     gsl_matrix_view Cv = gsl_matrix_view_array(C, S, S);
     int bad = gsl_linalg_cholesky_decomp1(&Cv.matrix) != GSL_SUCCESS;
@@ -207,24 +172,14 @@ static int l_generate(lua_State *L)
 /* from_rows({{f_1..f_S}, ...}, S) */
 static int l_from_rows(lua_State *L)
 {
-    luaL_checktype(L, 1, LUA_TTABLE);
     size_t S = (size_t)luaL_checkinteger(L, 2), N = lua_rawlen(L, 1);
-    for (size_t k = 1; k <= N; k++) {
-        if (lua_rawgeti(L, 1, (lua_Integer)k) != LUA_TTABLE || lua_rawlen(L, -1) != S)
-            luaL_error(L, "trade: scenario %d must have %d price factors", (int)k, (int)S);
-        lua_pop(L, 1);
-    }
+    const double *f = laux_check_matrix(L, 1, "trade", "scenarios", N, S);
+    for (size_t k = 0; k < N * S; k++)
+        if (!(f[k] > 0))
+            luaL_error(L, "trade: scenario %d, security %d: price factor %f must be > 0", (int)(k / S) + 1,
+                       (int)(k % S) + 1, f[k]);
     scen *sc = push_scen(L, N, S);
-    for (size_t k = 0; k < N; k++) {
-        lua_rawgeti(L, 1, (lua_Integer)k + 1);
-        int row = lua_gettop(L);
-        for (size_t j = 0; j < S; j++) {
-            double v = num_at(L, row, (lua_Integer)j + 1, "scenario");
-            if (!(v > 0)) luaL_error(L, "trade: scenario %d, security %d: price factor %f must be > 0", (int)k + 1, (int)j + 1, v);
-            sc->f[k * S + j] = v;
-        }
-        lua_pop(L, 1);
-    }
+    memcpy(sc->f, f, N * S * sizeof *f);
     return 1;
 }
 
@@ -242,8 +197,20 @@ static int limits_gc(lua_State *L)
  *        beta = {R}, rhs = {R}, gamma = {T*R}, delta = {T*R}, security = {T}} */
 static int l_limits(lua_State *L)
 {
+    const char *fn = "trade.limits";
     luaL_checktype(L, 1, LUA_TTABLE);
-    size_t R = get_size(L, 1, "rows"), S = get_size(L, 1, "securities"), T = get_size(L, 1, "trades");
+    lua_settop(L, 1);
+    size_t R = get_size(L, 1, fn, "rows"), S = get_size(L, 1, fn, "securities"), T = get_size(L, 1, fn, "trades");
+    /* everything is read and checked before the C arrays are allocated */
+    const double *alpha = laux_field_vector(L, 1, fn, "alpha", R * S, LAUX_REQUIRED);
+    const double *beta = laux_field_vector(L, 1, fn, "beta", R, LAUX_REQUIRED);
+    const double *rhs = laux_field_vector(L, 1, fn, "rhs", R, LAUX_REQUIRED);
+    const double *gamma = laux_field_vector(L, 1, fn, "gamma", T * R, LAUX_REQUIRED);
+    const double *delta = laux_field_vector(L, 1, fn, "delta", T * R, LAUX_REQUIRED);
+    const double *acct = laux_field_vector(L, 1, fn, "account", R, LAUX_REQUIRED);
+    const double *sec = laux_field_vector(L, 1, fn, "security", T, LAUX_REQUIRED);
+    for (size_t t = 0; t < T; t++)
+        if (sec[t] < 1 || sec[t] > (double)S) luaL_error(L, "%s: trade %d: security index out of range", fn, (int)t + 1);
     limits *lm = lua_newuserdatauv(L, sizeof *lm, 0);
     memset(lm, 0, sizeof *lm);
     luaL_setmetatable(L, LIMITS_MT);
@@ -256,31 +223,23 @@ static int l_limits(lua_State *L)
     lm->delta = malloc((T * R + 1) * sizeof *lm->delta);
     lm->sec = malloc((T + 1) * sizeof *lm->sec);
     if (!lm->acct || !lm->alpha || !lm->beta || !lm->rhs || !lm->gamma || !lm->delta || !lm->sec)
-        return luaL_error(L, "trade.limits: out of memory");
-    read_array(L, 1, "alpha", R * S, lm->alpha);
-    read_array(L, 1, "beta", R, lm->beta);
-    read_array(L, 1, "rhs", R, lm->rhs);
-    read_array(L, 1, "gamma", T * R, lm->gamma);
-    read_array(L, 1, "delta", T * R, lm->delta);
-    double *tmp = lua_newuserdatauv(L, (R + T + 1) * sizeof *tmp, 0);
-    read_array(L, 1, "account", R, tmp);
-    for (size_t r = 0; r < R; r++) lm->acct[r] = (int)tmp[r] - 1;
-    read_array(L, 1, "security", T, tmp);
-    for (size_t t = 0; t < T; t++) {
-        if (tmp[t] < 1 || tmp[t] > (double)S) luaL_error(L, "trade.limits: trade %d: security index out of range", (int)t + 1);
-        lm->sec[t] = (int)tmp[t] - 1;
-    }
-    lua_pop(L, 1);
+        return luaL_error(L, "%s: out of memory", fn);
+    memcpy(lm->alpha, alpha, R * S * sizeof *alpha);
+    memcpy(lm->beta, beta, R * sizeof *beta);
+    memcpy(lm->rhs, rhs, R * sizeof *rhs);
+    memcpy(lm->gamma, gamma, T * R * sizeof *gamma);
+    memcpy(lm->delta, delta, T * R * sizeof *delta);
+    for (size_t r = 0; r < R; r++) lm->acct[r] = (int)acct[r] - 1;
+    for (size_t t = 0; t < T; t++) lm->sec[t] = (int)sec[t] - 1;
     return 1;
 }
 
 /* reads the assignment (array of account indices, 1-based; 0 = unassigned) */
 static int *read_assign(lua_State *L, int idx, size_t T)
 {
-    luaL_checktype(L, idx, LUA_TTABLE);
-    if (lua_rawlen(L, idx) != T) luaL_error(L, "trade: the assignment has %d entries, expected %d", (int)lua_rawlen(L, idx), (int)T);
+    const double *v = laux_check_vector(L, idx, "trade.check", "assignment", T, LAUX_FINITE);
     int *a = lua_newuserdatauv(L, (T + 1) * sizeof *a, 0);
-    for (size_t t = 0; t < T; t++) a[t] = (int)num_at(L, idx, (lua_Integer)t + 1, "assignment") - 1;
+    for (size_t t = 0; t < T; t++) a[t] = (int)v[t] - 1;
     return a;
 }
 

@@ -141,6 +141,11 @@ T.raises(function() folio.cim(with { groups = { { 1, 2, 40 } }, lambdas = { 0.2 
 T.raises(function() folio.cim(with { groups = { { "asset1", "nope" } }, lambdas = { 0.2 } }) end,
   "cim: groups[1] names unknown asset 'nope'", "unknown asset in a group")
 T.raises(function() folio.cim(with { integrator = "rk4" }) end,
-  "cim: integrator must be one of cvode_bdf, cvode_adams, erk_dp5, erk_tsit5 (got 'rk4')", "unknown integrator")
-T.raises(function() folio.cim(with { gama = 1 }) end, "cim: unknown option 'gama'", "misspelt option")
+  'cim: integrator must be one of "cvode_bdf", "cvode_adams", "erk_dp5", "erk_tsit5" (got "rk4")', "unknown integrator")
+T.raises_exact(function() folio.cim(with { gama = 1 }) end, "cim: unknown option 'gama' (options: Omega, Theta, "
+  .. "assets, atol, bounds, budget, cov, gamma, grad_tol, groups, integrator, l1_smoothing, lambdas, limits, "
+  .. "linear_solver, lower, max_steps, mu, nu, references, rho, rtol, samples, seed, sigma, t_max, trading_cost, "
+  .. "upper, w0)", "misspelt option, blamed on this line")
+T.raises_exact(function() folio.cim(with { [1] = 1 }) end, "cim: option names must be strings (got a number key)",
+  "a positional value among the options")
 T.done()

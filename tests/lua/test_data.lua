@@ -158,8 +158,10 @@ T.raises(function() data.read_csv(p("basic.csv"), { delim = ",," }) end,
   "(opts.delim must be a one-character string (not a quote or newline))", "long delim")
 T.raises(function() data.read_csv(p("basic.csv"), { delim = '"' }) end,
   "(opts.delim must be a one-character string (not a quote or newline))", "quote as delim")
-T.raises(function() data.read_csv(p("basic.csv"), { typez = {} }) end,
-  "(unknown option 'typez' (options: delim, types))", "unknown option")
+T.raises_exact(function() data.read_csv(p("basic.csv"), { typez = {} }) end,
+  "read_csv: unknown option 'typez' (options: delim, types)", "unknown option")
+T.raises_exact(function() data.read_csv(p("basic.csv"), { ";" }) end,
+  "read_csv: option names must be strings (got a number key)", "positional option")
 T.raises(function() data.read_csv(p("basic.csv"), { types = { count = "int" } }) end,
   "(opts.types['count'] must be \"number\" or \"string\")", "bad type name")
 T.raises(function() data.read_csv(p("basic.csv"), { types = "number" }) end,
@@ -288,9 +290,11 @@ T.raises(function() data.write_json("/nonexistent-folio-dir/out.json", { 1 }) en
 T.raises(function() data.write_json("tests/data/csv", { 1 }) end,
   "cannot write 'tests/data/csv': Is a directory", "write over a directory")
 T.raises(function() data.write_json("x.json") end, "(value expected)", "write_json: no value")
-T.raises(function() data.write_json("x.json", 1, { indnt = 2 }) end,
-  "(unknown option 'indnt' (options: indent))", "write_json: unknown option")
-T.raises(function() data.write_json("x.json", 1, { indent = -1 }) end,
-  "(opts.indent must be an integer from 0 to 16)", "write_json: bad indent")
+T.raises_exact(function() data.write_json("x.json", 1, { indnt = 2 }) end,
+  "write_json: unknown option 'indnt' (options: indent)", "write_json: unknown option")
+T.raises_exact(function() data.write_json("x.json", 1, { indent = -1 }) end,
+  "write_json: indent must be an integer in 0..16 (got -1)", "write_json: bad indent")
+T.raises_exact(function() data.write_json("x.json", 1, { indent = 2.5 }) end,
+  "write_json: indent must be an integer in 0..16 (got 2.5)", "write_json: fractional indent")
 
 T.done()

@@ -27,8 +27,8 @@ do
   T.raises(function() m:var("e", {}) end, "variable 'e': index set 1 is empty", "empty set")
   T.raises(function() m:var("d", { "a", "b", "a" }) end, "variable 'd': duplicate key 'a' in index set 1",
     "duplicate key in a set")
-  T.raises(function() m:var("k", S, { kind = "int" }) end,
-    "variable 'k': kind must be \"continuous\", \"integer\" or \"binary\", got \"int\"", "bad kind")
+  T.raises_exact(function() m:var("k", S, { kind = "int" }) end,
+    'variable \'k\': kind must be one of "continuous", "integer", "binary" (got "int")', "bad kind")
   T.raises(function() m:var("o", S, { lbb = 0 }) end,
     "variable 'o': unknown option 'lbb' (options: lb, ub, kind)", "unknown variable option")
   T.raises(function() m:var("v", S, { lb = 5, ub = 1 }) end,
@@ -212,7 +212,7 @@ do
   T.raises(function() qm:solve { solver = "glpk" } end,
     "solve: GLPK solves LP and MIP only: model 'qc' has 0 quadratic objective terms and 1 second-order cones (use solver = \"qp\")",
     "GLPK refuses a quadratic constraint")
-  T.raises(function() m:solve { time_limt = 1 } end,
+  T.raises_exact(function() m:solve { time_limt = 1 } end,
     "solve: unknown option 'time_limt' (options: solver, time_limit, mip_gap, iteration_limit, presolve, method, verbose, mip_duals, ranges, feastol, reltol, abstol, dense_kkt, mip_start)",
     "unknown solve option")
   T.raises(function() m:solve { solver = "cplex" } end, "solve: unknown solver 'cplex' (available: glpk, qp, cbc)",

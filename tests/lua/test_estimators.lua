@@ -78,6 +78,7 @@ T.near(lmin, -1, 1e-12, "smallest eigenvalue of [[1,2],[2,1]]")
 T.near(fixed[1][1], 1.5, 1e-12, "nearest PSD matrix")
 T.raises(function() folio.RiskEstimator { method = "ewma" } end, "RiskEstimator: ewma needs half_life or span",
   "ewma without a decay")
-T.raises(function() folio.RiskEstimator { methd = "sample" } end, "RiskEstimator: unknown option 'methd'",
+T.raises_exact(function() folio.RiskEstimator { methd = "sample" } end, "RiskEstimator: unknown option 'methd' "
+  .. "(options: as_of, assets, benchmark, date, frequency, half_life, horizon, lookback, method, span, target)",
   "unknown option")
 T.done()

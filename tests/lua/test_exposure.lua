@@ -76,7 +76,8 @@ close_weights(mvr, normalised(solve(Sg, ones)), 1e-7, "l2_reg: min variance equa
 local msr = opt:optimize { exposures = names, cov = cov, mu = mu, constraints = open,
   objective = folio.MaxSharpeRatio { risk_free_rate = rf, l2_reg = g } }
 close_weights(msr, normalised(solve(Sg, ex)), 1e-7, "l2_reg: max Sharpe equals the ridge closed form")
-T.raises(function() folio.RiskParity { l2_reg = 0.1 } end, "RiskParity: unknown option 'l2_reg'", "l2_reg: not for risk parity")
+T.raises_exact(function() folio.RiskParity { l2_reg = 0.1 } end, "RiskParity: unknown option 'l2_reg' (options: budgets)",
+  "l2_reg: not for risk parity")
 T.raises(function()
   opt:optimize { exposures = names, cov = cov, objective = folio.MinVolatility { l2_reg = -1 }, constraints = open }
 end, "optimize: l2_reg must be a finite number >= 0", "l2_reg: negative")
@@ -298,7 +299,8 @@ local function turnover_with(cost)
   return t
 end
 T.ok(turnover_with(0.05) < turnover_with(0.001) - 1e-6, "higher transaction costs trade less")
-T.raises(function() folio.MaxSharpeRatio { riskfree = 0.1 } end, "MaxSharpeRatio: unknown option 'riskfree'", "typo in an objective")
+T.raises_exact(function() folio.MaxSharpeRatio { riskfree = 0.1 } end,
+  "MaxSharpeRatio: unknown option 'riskfree' (options: l2_reg, risk_free_rate)", "typo in an objective")
 -- robust: a box around mu is, long-only, mean-variance with mu - delta
 do
   local delta = { 0.02, 0.005, 0.03, 0.02, 0.01 }

@@ -36,6 +36,18 @@ function T.raises(fn, suffix, what)
     ok and "no error raised" or ("message was: " .. err .. "\n  wanted suffix: " .. suffix)))
 end
 
+-- fn must raise exactly "FILE:LINE: msg", where FILE:LINE is the line of
+-- this call in the test: the whole message, and the blame on the caller's
+-- own line (so the erroring call must start on that line).
+function T.raises_exact(fn, msg, what)
+  local at = debug.getinfo(2, "Sl")
+  local want = ("%s:%d: %s"):format(at.short_src, at.currentline, msg)
+  local ok, err = pcall(fn)
+  err = tostring(err)
+  return report(not ok and err == want, string.format("%s: %s", what or "raises_exact",
+    ok and "no error raised" or ("message was: " .. err .. "\n  wanted:      " .. want)))
+end
+
 function T.done()
   print(string.format("%d passed, %d failed", T.passed, T.failed))
   if T.failed > 0 then os.exit(1) end
