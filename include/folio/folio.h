@@ -202,8 +202,34 @@ folio_error folio_solve(folio_model *m, const folio_options *opts, folio_result 
 folio_error folio_lower(folio_model *m, const char *solver, int skip_cones,
                         double *seconds);
 
-/* Names of the backends compiled in, NULL-terminated. */
+/* Names of the backends compiled in, NULL-terminated, in the order the
+ * automatic choice tries them. */
 const char *const *folio_backends(void);
+
+/* What a backend can do (docs/dsl.md, "Solvers"). The first four are what
+ * a model may need: integer columns need MIP, quadratic objective terms
+ * QP, cones and quadratic constraints (kept as cones) SOC, and every model
+ * LP, its linear part. A backend handles any mix of the ones it has.
+ * folio_solve() and folio_lower() refuse a model that needs one the named
+ * backend lacks (FOLIO_ERR_UNSUPPORTED), and the automatic choice is the
+ * first backend that has all the model needs. The others say what a
+ * backend gives or uses; a backend without them ignores the option, or
+ * leaves the result's flag unset, and is never refused for it. */
+typedef enum folio_cap {
+    FOLIO_CAP_LP = 1 << 0,         /* linear rows and objective, continuous columns */
+    FOLIO_CAP_MIP = 1 << 1,        /* integer and binary columns */
+    FOLIO_CAP_QP = 1 << 2,         /* convex quadratic objective terms */
+    FOLIO_CAP_SOC = 1 << 3,        /* second-order cones and quadratic constraints */
+    FOLIO_CAP_DUALS = 1 << 8,      /* row duals and reduced costs (MIP: with mip_duals) */
+    FOLIO_CAP_RANGES = 1 << 9,     /* LP sensitivity ranges (ranges) */
+    FOLIO_CAP_MIP_START = 1 << 10  /* starts from mip_start */
+} folio_cap;
+
+/* The FOLIO_CAP_ bits of the backend called name; 0 for an unknown name. */
+unsigned folio_backend_caps(const char *name);
+/* "LP", "MIP", "QP", "SOC", "duals", "ranges", "mip_start"; NULL for
+ * anything but one of the bits above. */
+const char *folio_cap_name(unsigned cap);
 
 /* ---- progress, logging and interruption (docs/progress.md) ------------- */
 

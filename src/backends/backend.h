@@ -4,21 +4,18 @@
 
 #include "../core/model_internal.h"
 
-enum {
-    FOLIO_CAP_LP = 1u << 0,
-    FOLIO_CAP_MIP = 1u << 1,
-    FOLIO_CAP_QP = 1u << 2,
-    FOLIO_CAP_SOC = 1u << 3
-};
-
+/* A backend is reached only through folio_solve() and folio_lower(), which
+ * refuse, by caps (FOLIO_CAP_ in folio.h), every model that needs what it
+ * lacks: it never sees one. */
 typedef struct folio_backend {
     const char *name;
     unsigned caps;
     /* Solves m; fills res (arrays allocated by the backend). Returns an
      * error only when no outcome could be produced. */
     folio_error (*solve)(folio_model *m, const folio_options *o, folio_result *res);
-    /* Loads m into the solver's own form and discards it (benchmarks). */
-    folio_error (*lower)(folio_model *m, int skip_cones, double *seconds);
+    /* Loads m into the solver's own form and discards it (benchmarks).
+     * Parts of m the backend has no caps for are left out. */
+    folio_error (*lower)(folio_model *m, double *seconds);
 } folio_backend;
 
 extern const folio_backend folio_backend_glpk;

@@ -360,17 +360,8 @@ static folio_error solve_mip(folio_model *m, const folio_options *o, folio_resul
 
 /* ---- the backend ------------------------------------------------------------- */
 
-static folio_error refuse_nonlinear(folio_model *m)
-{
-    return folio_model_fail(m, FOLIO_ERR_UNSUPPORTED,
-                            "Cbc solves LP and MIP only: model '%s' has %zu quadratic objective "
-                            "terms and %zu second-order cones (use solver = \"qp\")",
-                            m->name, m->nq, m->ncones);
-}
-
 static folio_error cbc_solve(folio_model *m, const folio_options *o, folio_result *res)
 {
-    if (m->nq || m->ncones) return refuse_nonlinear(m);
     if (folio_result_alloc(res, m->ncols, m->nrows))
         return folio_model_fail(m, FOLIO_ERR_NOMEM, "out of memory allocating the result");
     snprintf(res->solver, sizeof res->solver, "cbc");
@@ -383,9 +374,8 @@ static folio_error cbc_solve(folio_model *m, const folio_options *o, folio_resul
     return FOLIO_OK;
 }
 
-static folio_error cbc_lower(folio_model *m, int skip_cones, double *seconds)
+static folio_error cbc_lower(folio_model *m, double *seconds)
 {
-    if ((m->nq || m->ncones) && !skip_cones) return refuse_nonlinear(m);
     double t0 = folio_now();
     folio_error e = FOLIO_OK;
     folio_cbc_how how = { 0, NULL, 0 };
@@ -396,5 +386,5 @@ static folio_error cbc_lower(folio_model *m, int skip_cones, double *seconds)
 }
 
 const folio_backend folio_backend_cbc = {
-    "cbc", FOLIO_CAP_LP | FOLIO_CAP_MIP, cbc_solve, cbc_lower
+    "cbc", FOLIO_CAP_LP | FOLIO_CAP_MIP | FOLIO_CAP_MIP_START, cbc_solve, cbc_lower
 };

@@ -308,6 +308,29 @@ static double *complete_start(glp_prob *P, const double *start, int tm_lim, char
     return x;
 }
 
+/* x (1-based, n + 1 values) as the result's point, with its objective
+ * and row activities. Runs under the GLPK guard. */
+static void take_point(glp_prob *P, const double *x, folio_result *res)
+{
+    int n = glp_get_num_cols(P);
+    int *ind = glp_alloc(n + 1, sizeof *ind);
+    double *val = glp_alloc(n + 1, sizeof *val);
+    double f = glp_get_obj_coef(P, 0);
+    for (int j = 1; j <= n; j++) {
+        res->x[j - 1] = x[j];
+        f += glp_get_obj_coef(P, j) * x[j];
+    }
+    res->objective = f;
+    for (size_t i = 0; i < res->nrows; i++) {
+        int len = glp_get_mat_row(P, (int)i + 1, ind, val);
+        double a = 0;
+        for (int k = 1; k <= len; k++) a += val[k] * x[ind[k]];
+        res->row_activity[i] = a;
+    }
+    glp_free(ind);
+    glp_free(val);
+}
+
 /* Duals of the LP with the integer columns fixed at their MIP values. */
 static void fixed_lp_duals(glp_prob *P, folio_result *res)
 {
@@ -360,11 +383,17 @@ static folio_error solve_mip(glp_prob *P, const folio_options *o, folio_result *
         if (o->time_limit > 0) p.tm_lim = ms_limit(fmax(o->time_limit - (folio_now() - t0), 1e-3));
     }
     int ret = glp_intopt(P, &p);
-    if (start) glp_free(start);
     res->iterations = glp_get_it_cnt(P);
     res->nodes = track.nodes;
     int st = glp_mip_status(P);
     int have = st == GLP_OPT || st == GLP_FEAS;
+    /* stopped before GLPK took the start: a feasible point all the same,
+     * so a limit never loses an incumbent the caller gave */
+    int from_start = !have && start && (ret == GLP_ETMLIM || ret == GLP_ESTOP);
+    if (from_start) {
+        have = 1;
+        why[0] = '\0';
+    }
     switch (ret) {
     case 0:
         res->status = st == GLP_OPT ? FOLIO_STATUS_OPTIMAL
@@ -398,13 +427,18 @@ static folio_error solve_mip(glp_prob *P, const folio_options *o, folio_result *
         snprintf(res->message, sizeof res->message, "%s (mip_start not used: %.170s)",
                  folio_status_message(res->status), why);
     if (!have) {
+        if (start) glp_free(start);
         res->mip_bound = track.have_bound ? track.bound : NAN;
         res->mip_gap = HUGE_VAL;
         return FOLIO_OK;
     }
-    res->objective = glp_mip_obj_val(P);
-    for (size_t j = 0; j < res->ncols; j++) res->x[j] = glp_mip_col_val(P, (int)j + 1);
-    for (size_t i = 0; i < res->nrows; i++) res->row_activity[i] = glp_mip_row_val(P, (int)i + 1);
+    if (from_start) take_point(P, start, res);
+    else {
+        res->objective = glp_mip_obj_val(P);
+        for (size_t j = 0; j < res->ncols; j++) res->x[j] = glp_mip_col_val(P, (int)j + 1);
+        for (size_t i = 0; i < res->nrows; i++) res->row_activity[i] = glp_mip_row_val(P, (int)i + 1);
+    }
+    if (start) glp_free(start);
     res->has_solution = 1;
     if (ret == 0 && st == GLP_OPT) {
         res->mip_bound = res->objective;
@@ -417,14 +451,6 @@ static folio_error solve_mip(glp_prob *P, const folio_options *o, folio_result *
     }
     if (o->mip_duals && res->status != FOLIO_STATUS_INTERRUPTED) fixed_lp_duals(P, res);
     return FOLIO_OK;
-}
-
-static folio_error refuse_nonlinear(folio_model *m)
-{
-    return folio_model_fail(m, FOLIO_ERR_UNSUPPORTED,
-                            "GLPK solves LP and MIP only: model '%s' has %zu quadratic objective "
-                            "terms and %zu second-order cones (use solver = \"qp\")",
-                            m->name, m->nq, m->ncones);
 }
 
 typedef struct solve_job {
@@ -444,7 +470,6 @@ static folio_error solve_op(glp_prob *P, void *ud)
 
 static folio_error glpk_solve(folio_model *m, const folio_options *o, folio_result *res)
 {
-    if (m->nq || m->ncones) return refuse_nonlinear(m);
     if (folio_result_alloc(res, m->ncols, m->nrows))
         return folio_model_fail(m, FOLIO_ERR_NOMEM, "out of memory allocating the result");
     snprintf(res->solver, sizeof res->solver, "glpk");
@@ -465,9 +490,8 @@ static folio_error lower_op(glp_prob *P, void *ud)
     return FOLIO_OK;
 }
 
-static folio_error glpk_lower(folio_model *m, int skip_cones, double *seconds)
+static folio_error glpk_lower(folio_model *m, double *seconds)
 {
-    if ((m->nq || m->ncones) && !skip_cones) return refuse_nonlinear(m);
     double t0 = folio_now();
     folio_error e = folio_glpk_run(m, 0, GLPK_NAMES_EXACT, lower_op, NULL);
     if (seconds) *seconds = folio_now() - t0;   /* build and free, as a solve would */
@@ -475,5 +499,6 @@ static folio_error glpk_lower(folio_model *m, int skip_cones, double *seconds)
 }
 
 const folio_backend folio_backend_glpk = {
-    "glpk", FOLIO_CAP_LP | FOLIO_CAP_MIP, glpk_solve, glpk_lower
+    "glpk", FOLIO_CAP_LP | FOLIO_CAP_MIP | FOLIO_CAP_DUALS | FOLIO_CAP_RANGES | FOLIO_CAP_MIP_START,
+    glpk_solve, glpk_lower
 };

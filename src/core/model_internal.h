@@ -51,6 +51,7 @@ struct folio_model {
     int *aff_idx;
     double *aff_val;
     size_t aff_len, aff_nz_cap;
+    size_t nqrows;              /* cones made by folio_model_add_quad_row (named in refusals) */
 
     name_index col_index, row_index, cone_index;
     char err[512];

@@ -118,6 +118,7 @@ long folio_model_add_quad_row(folio_model *m, const char *name, size_t n, const 
     ri[n] = (int)tau;
     rv[n] = le ? 1.0 : -1.0;
     res = folio_model_add_row(m, name, n + 1, ri, rv, lo, hi);
+    if (res >= 0) m->nqrows++;
 out:
     gsl_matrix_free(M); gsl_matrix_free(V); gsl_vector_free(ev);
     if (ws) gsl_eigen_symmv_free(ws);

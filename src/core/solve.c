@@ -3,6 +3,7 @@
 #include "../backends/backend.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,15 +13,57 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Every backend, in the order the automatic choice tries them: the first
+ * whose caps cover the model's needs solves it, so GLPK takes LPs and
+ * MIPs, and the QP engine models with quadratic terms or cones. Names
+ * and caps are the backends' own. */
 static const folio_backend *const backends[] = { &folio_backend_glpk, &folio_backend_qp,
-                                                  &folio_backend_cbc, NULL };
-static const char *const backend_names[] = { "glpk", "qp", "cbc", NULL };
+                                                  &folio_backend_cbc };
+enum { NBACKENDS = sizeof backends / sizeof *backends };
 
-/* The automatic choice for models with integer columns and no quadratic
- * terms or cones (LPs stay with GLPK). */
-static const folio_backend *const default_mip = &folio_backend_glpk;
+/* The caps a model can need; the others describe results and options. */
+#define MODEL_CAPS (FOLIO_CAP_LP | FOLIO_CAP_MIP | FOLIO_CAP_QP | FOLIO_CAP_SOC)
 
-const char *const *folio_backends(void) { return backend_names; }
+static const char *backend_names[NBACKENDS + 1];
+static pthread_once_t names_once = PTHREAD_ONCE_INIT;
+
+static void fill_names(void)
+{
+    for (size_t i = 0; i < NBACKENDS; i++) backend_names[i] = backends[i]->name;
+}
+
+const char *const *folio_backends(void)
+{
+    pthread_once(&names_once, fill_names);
+    return backend_names;
+}
+
+static const folio_backend *backend_named(const char *name)
+{
+    for (size_t i = 0; name && i < NBACKENDS; i++)
+        if (!strcmp(backends[i]->name, name)) return backends[i];
+    return NULL;
+}
+
+unsigned folio_backend_caps(const char *name)
+{
+    const folio_backend *b = backend_named(name);
+    return b ? b->caps : 0;
+}
+
+const char *folio_cap_name(unsigned cap)
+{
+    switch (cap) {
+    case FOLIO_CAP_LP: return "LP";
+    case FOLIO_CAP_MIP: return "MIP";
+    case FOLIO_CAP_QP: return "QP";
+    case FOLIO_CAP_SOC: return "SOC";
+    case FOLIO_CAP_DUALS: return "duals";
+    case FOLIO_CAP_RANGES: return "ranges";
+    case FOLIO_CAP_MIP_START: return "mip_start";
+    }
+    return NULL;
+}
 
 double folio_now(void)
 {
@@ -115,21 +158,69 @@ void folio_result_free(folio_result *r)
     r->obj_lo = r->obj_hi = r->rhs_lo = r->rhs_hi = r->cone_dual = NULL;
 }
 
-/* The backend named (or chosen for m); NULL with *err and m's message set. */
-static const folio_backend *find_backend(folio_model *m, const char *name, folio_error *err)
+/* The model caps m needs; its quadratic terms and cones count for
+ * nothing when they are to be skipped (folio_lower). */
+static unsigned model_needs(const folio_model *m, int skip_nonlinear)
 {
+    unsigned need = FOLIO_CAP_LP;
+    if (m->nint) need |= FOLIO_CAP_MIP;
+    if (m->nq && !skip_nonlinear) need |= FOLIO_CAP_QP;
+    if (m->ncones && !skip_nonlinear) need |= FOLIO_CAP_SOC;
+    return need;
+}
+
+/* Appends words to buf (room for len), after sep when buf is not empty. */
+static void append(char *buf, size_t len, const char *sep, const char *words)
+{
+    size_t n = strlen(buf);
+    if (n + 1 < len) snprintf(buf + n, len - n, "%s%s", n ? sep : "", words);
+}
+
+/* "it has ..." for the parts of m that need the caps in missing. */
+static void describe_parts(const folio_model *m, unsigned missing, char *buf, size_t len)
+{
+    const char *part[5];
+    size_t n = 0;
+    if (missing & FOLIO_CAP_LP) part[n++] = "a linear part";
+    if (missing & FOLIO_CAP_MIP) part[n++] = "integer variables";
+    if (missing & FOLIO_CAP_QP) part[n++] = "quadratic objective terms";
+    if (missing & FOLIO_CAP_SOC) {
+        if (m->nqrows) part[n++] = "quadratic constraints";
+        if (m->ncones > m->nqrows) part[n++] = "second-order cones";
+    }
+    buf[0] = '\0';
+    for (size_t i = 0; i < n; i++) append(buf, len, i + 1 == n ? " and " : ", ", part[i]);
+}
+
+/* The backend named (or chosen for m), when its caps cover what m needs;
+ * NULL with *err and m's message set. */
+static const folio_backend *find_backend(folio_model *m, const char *name, int skip_nonlinear,
+                                         folio_error *err)
+{
+    unsigned need = model_needs(m, skip_nonlinear);
+    char parts[120], able[64] = "", caps[64] = "";
     if (!name || !*name || !strcmp(name, "auto")) {
-        if (m->nq || m->ncones) return &folio_backend_qp;
-        return m->nint ? default_mip : &folio_backend_glpk;
+        for (size_t i = 0; i < NBACKENDS; i++)
+            if ((backends[i]->caps & need) == need) return backends[i];
+        describe_parts(m, need & ~FOLIO_CAP_LP, parts, sizeof parts);
+        *err = folio_model_fail(m, FOLIO_ERR_UNSUPPORTED, "no solver can solve this model: it has %s", parts);
+        return NULL;
     }
-    for (size_t i = 0; backends[i]; i++)
-        if (!strcmp(backends[i]->name, name)) return backends[i];
-    char list[64] = "";
-    for (size_t i = 0; backend_names[i]; i++) {
-        size_t len = strlen(list);
-        snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", backend_names[i]);
+    const folio_backend *b = backend_named(name);
+    if (!b) {
+        for (size_t i = 0; i < NBACKENDS; i++) append(able, sizeof able, ", ", backends[i]->name);
+        *err = folio_model_fail(m, FOLIO_ERR_NOT_FOUND, "unknown solver '%s' (available: %s)", name, able);
+        return NULL;
     }
-    *err = folio_model_fail(m, FOLIO_ERR_NOT_FOUND, "unknown solver '%s' (available: %s)", name, list);
+    if ((b->caps & need) == need) return b;
+    describe_parts(m, need & ~b->caps, parts, sizeof parts);
+    for (unsigned bit = 1; bit & MODEL_CAPS; bit <<= 1)
+        if (b->caps & bit) append(caps, sizeof caps, ", ", folio_cap_name(bit));
+    for (size_t i = 0; i < NBACKENDS; i++)
+        if ((backends[i]->caps & need) == need) append(able, sizeof able, ", ", backends[i]->name);
+    *err = folio_model_fail(m, FOLIO_ERR_UNSUPPORTED,
+                            "solver '%s' cannot solve this model: it has %s (%s handles %s; backends that can: %s)",
+                            b->name, parts, b->name, caps, able[0] ? able : "none");
     return NULL;
 }
 
@@ -165,7 +256,7 @@ folio_error folio_solve(folio_model *m, const folio_options *opts, folio_result 
                 return folio_model_fail(m, FOLIO_ERR_INVALID, "solve options: mip_start value of '%s' is "
                                         "infinite (NAN leaves a column unset)", FOLIO_NAME(m, m->col_name[j]));
     folio_error e = FOLIO_OK;
-    const folio_backend *b = find_backend(m, opts->solver, &e);
+    const folio_backend *b = find_backend(m, opts->solver, 0, &e);
     if (!b) return e;
     if (folio_interrupted()) return interrupted_before(m, b, res);
     folio_progress_begin();
@@ -178,11 +269,9 @@ folio_error folio_solve(folio_model *m, const folio_options *opts, folio_result 
 folio_error folio_lower(folio_model *m, const char *solver, int skip_cones, double *seconds)
 {
     folio_error e = FOLIO_OK;
-    /* the linear part of a model goes to GLPK when no solver is named */
-    if (skip_cones && (!solver || !*solver || !strcmp(solver, "auto"))) solver = "glpk";
-    const folio_backend *b = find_backend(m, solver, &e);
+    const folio_backend *b = find_backend(m, solver, skip_cones, &e);
     if (!b) return e;
-    return b->lower(m, skip_cones, seconds);
+    return b->lower(m, seconds);
 }
 
 /* ---- progress, logging and interruption ---------------------------------- */

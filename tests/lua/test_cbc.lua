@@ -166,7 +166,7 @@ local qm = folio.model("quad")
 local w = qm:var("w", { 1, 2 }, { lb = 0 })
 qm:minimize(w[1] * w[1] + w[2])
 T.raises(function() qm:solve { solver = "cbc" } end,
-  "solve: Cbc solves LP and MIP only: model 'quad' has 1 quadratic objective terms and 0 second-order cones (use solver = \"qp\")",
+  "solve: solver 'cbc' cannot solve this model: it has quadratic objective terms (cbc handles LP, MIP; backends that can: qp)",
   "quadratic refused")
 T.raises(function() km:solve { solver = "cplex" } end, "solve: unknown solver 'cplex' (available: glpk, qp, cbc)",
   "unknown solver lists cbc")

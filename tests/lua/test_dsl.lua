@@ -210,7 +210,7 @@ do
   T.near(qr.objective, 2, 1e-7, "max on a disk")
   T.near(qr:dual("disk"), 0.5, 1e-6, "dual of a quadratic constraint")
   T.raises(function() qm:solve { solver = "glpk" } end,
-    "solve: GLPK solves LP and MIP only: model 'qc' has 0 quadratic objective terms and 1 second-order cones (use solver = \"qp\")",
+    "solve: solver 'glpk' cannot solve this model: it has quadratic constraints (glpk handles LP, MIP; backends that can: qp)",
     "GLPK refuses a quadratic constraint")
   T.raises_exact(function() m:solve { time_limt = 1 } end,
     "solve: unknown option 'time_limt' (options: solver, time_limit, mip_gap, iteration_limit, presolve, method, verbose, mip_duals, ranges, feastol, reltol, abstol, dense_kkt, mip_start)",
@@ -298,7 +298,7 @@ do
   T.near(cr:dual("a2"), 1, 1e-7, "dual of the row that pushes the cone")
   T.near(cr:dual("norm"), -1, 1e-7, "dual of the cone: d objective / d (constant of t)")
   T.raises(function() c:solve { solver = "glpk" } end,
-    "solve: GLPK solves LP and MIP only: model 'cone' has 0 quadratic objective terms and 1 second-order cones (use solver = \"qp\")",
+    "solve: solver 'glpk' cannot solve this model: it has second-order cones (glpk handles LP, MIP; backends that can: qp)",
     "cone refused by GLPK")
 end
 

@@ -454,6 +454,15 @@ static bb_node heap_pop(bb_heap *h)
 
 #define INT_TOL 1e-6
 
+/* Whether no node below lower can beat the incumbent by more than the
+ * requested gap, or by more than the nodes' own accuracy (reltol). */
+static int gap_closed(double incumbent, double lower, double gap_tol, double reltol)
+{
+    if (incumbent == HUGE_VAL) return 0;
+    double d = incumbent - lower;
+    return d <= gap_tol * fmax(1e-10, fabs(incumbent)) + 1e-12 || d <= reltol * fmax(1.0, fabs(incumbent));
+}
+
 /* One progress line, in the model's sense: lower is the least bound of
  * the open and dropped nodes (minimisation form). */
 static void bb_progress(double sgn, long nodes, size_t open, double incumbent, double lower)
@@ -466,6 +475,61 @@ static void bb_progress(double sgn, long nodes, size_t open, double incumbent, d
     }
     folio_progress("MIQP", "nodes %ld (%zu open)  incumbent %s  bound %.8g  gap %s", nodes, open, inc,
                    sgn * lower, gap);
+}
+
+/* The mip_start as a first incumbent: its values fixed (integer ones
+ * rounded) and the unset columns set by one relaxation; when fixing the
+ * continuous values leaves no feasible point, only the integer ones stay
+ * fixed (as GLPK and Cbc do). Returns the minimised objective, with the
+ * point in x, or HUGE_VAL with the reason in why. lb and ub are scratch.
+ * The convexity check runs here when *check is set, and clears it. */
+static double start_incumbent(folio_model *m, const double *start, const qp_settings *st, int *check,
+                              double *lb, double *ub, double *x, char *why, size_t len, folio_error *err)
+{
+    size_t n = m->ncols;
+    for (int pass = 0; pass < 2; pass++) {
+        memcpy(lb, m->lb, n * sizeof *lb);
+        memcpy(ub, m->ub, n * sizeof *ub);
+        size_t fixed_continuous = 0;
+        for (size_t j = 0; j < n; j++) {
+            double v = start[j];
+            if (isnan(v)) continue;
+            if (m->kind[j] != FOLIO_CONTINUOUS) v = round(v);
+            else if (pass) continue;
+            else fixed_continuous++;
+            if (v < m->lb[j] - 1e-9 * (1 + fabs(v)) || v > m->ub[j] + 1e-9 * (1 + fabs(v))) {
+                snprintf(why, len, "%g is outside the bounds of '%.60s'", v, FOLIO_NAME(m, m->col_name[j]));
+                return HUGE_VAL;
+            }
+            lb[j] = ub[j] = v;
+        }
+        qp_problem p;
+        qp_solution sol;
+        memset(&sol, 0, sizeof sol);
+        *err = solve_relaxation(m, lb, ub, st, *check, &p, &sol);
+        *check = 0;
+        double val = sol.pcost + p.c0;
+        int ok = *err == FOLIO_OK && sol.status == QP_OPTIMAL;
+        if (ok) full_x(&p, &sol, x);
+        qp_problem_free(&p);
+        qp_solution_free(&sol);
+        if (*err != FOLIO_OK) return HUGE_VAL;
+        if (ok) {
+            for (size_t j = 0; j < n; j++) {
+                if (m->kind[j] == FOLIO_CONTINUOUS) continue;
+                if (fabs(x[j] - round(x[j])) > INT_TOL) {
+                    snprintf(why, len, "it leaves integer column '%.60s' fractional (%g): give it a value",
+                             FOLIO_NAME(m, m->col_name[j]), x[j]);
+                    return HUGE_VAL;
+                }
+                x[j] = round(x[j]);
+            }
+            return val;
+        }
+        if (!fixed_continuous) break;
+    }
+    snprintf(why, len, "no feasible point has its values");
+    return HUGE_VAL;
 }
 
 /* Best-bound branch and bound; each node is a QP solved from scratch by the
@@ -496,11 +560,15 @@ static folio_error branch_and_bound(folio_model *m, const folio_options *o, cons
      * failure, so that the reported bound and gap stay honest */
     double incumbent = HUGE_VAL, dropped = HUGE_VAL;
     long nodes = 0, iters = 0;
-    int limit = 0, first = 1, numerical = 0, interrupted = 0, show = !o->verbose;
+    int limit = 0, first = 1, numerical = 0, interrupted = 0, unbounded = 0, show = !o->verbose;
+    char why[160] = "";
+    if (o->mip_start) {
+        incumbent = start_incumbent(m, o->mip_start, st, &first, lb, ub, best_x, why, sizeof why, &err);
+        if (err != FOLIO_OK) goto out;
+    }
     while (heap.n) {
         double lower = fmin(heap.v[0].bound, dropped);
-        if (incumbent < HUGE_VAL && incumbent - lower <= gap_tol * fmax(1e-10, fabs(incumbent)) + 1e-12)
-            break;
+        if (gap_closed(incumbent, lower, gap_tol, st->reltol)) break;
         if ((o->time_limit > 0 && folio_now() - t0 > o->time_limit) ||
             (o->iteration_limit > 0 && nodes >= o->iteration_limit)) {
             limit = 1;
@@ -512,7 +580,7 @@ static folio_error branch_and_bound(folio_model *m, const folio_options *o, cons
         }
         if (show && folio_progress_due()) bb_progress(sgn, nodes, heap.n, incumbent, lower);
         bb_node nd = heap_pop(&heap);
-        if (nd.bound >= incumbent) { free(nd.lb); free(nd.ub); continue; }
+        if (gap_closed(incumbent, nd.bound, 0, st->reltol)) { free(nd.lb); free(nd.ub); continue; }
         memcpy(lb, m->lb, n * sizeof *lb);
         memcpy(ub, m->ub, n * sizeof *ub);
         int empty = 0;
@@ -537,7 +605,7 @@ static folio_error branch_and_bound(folio_model *m, const folio_options *o, cons
         iters += sol.iterations;
         double val = sol.pcost + p.c0;
         int branch_k = -1;
-        if (sol.status == QP_OPTIMAL && val < incumbent) {
+        if (sol.status == QP_OPTIMAL && !gap_closed(incumbent, val, 0, st->reltol)) {
             full_x(&p, &sol, xn);
             double worst = INT_TOL;
             for (size_t k = 0; k < ni; k++) {
@@ -565,6 +633,12 @@ static folio_error branch_and_bound(folio_model *m, const folio_options *o, cons
                     goto out;
                 }
             }
+        } else if (sol.status == QP_DUAL_INFEASIBLE) {
+            /* an unbounded relaxation: the model is unbounded if it has an
+             * integer point at all, which the search cannot tell */
+            unbounded = 1;
+            qp_problem_free(&p); qp_solution_free(&sol); free(nd.lb); free(nd.ub);
+            break;
         } else if (sol.status == QP_NUMERICAL || sol.status == QP_MAX_ITER || sol.status == QP_TIME_LIMIT ||
                    sol.status == QP_INTERRUPTED) {
             /* the node stays unexplored: its bound stays in the gap */
@@ -580,6 +654,14 @@ static folio_error branch_and_bound(folio_model *m, const folio_options *o, cons
     res->nodes = nodes;
     res->iterations = iters;
     res->mip_bound = sgn * global_bound;
+    if (unbounded) {
+        res->status = FOLIO_STATUS_INFEASIBLE_OR_UNBOUNDED;
+        res->mip_bound = NAN;
+        res->mip_gap = HUGE_VAL;
+        snprintf(res->message, sizeof res->message, "branch and bound: the relaxation of node %ld is unbounded, "
+                 "so the model is unbounded or has no integer solution", nodes);
+        goto out;
+    }
     if (incumbent == HUGE_VAL) {
         res->status = interrupted ? FOLIO_STATUS_INTERRUPTED : limit ? FOLIO_STATUS_TIME_LIMIT
                     : numerical ? FOLIO_STATUS_NUMERICAL_ERROR : FOLIO_STATUS_INFEASIBLE;
@@ -603,17 +685,22 @@ static folio_error branch_and_bound(folio_model *m, const folio_options *o, cons
         map_result(m, &p, &sol, res);
         if (!o->mip_duals) res->has_duals = 0;
         double val = sgn * res->objective;
-        double gap = fmax(0.0, val - global_bound) / fmax(1e-10, fabs(val));
-        res->mip_gap = gap;
+        res->mip_gap = fmax(0.0, val - global_bound) / fmax(1e-10, fabs(val));
         /* optimal only when the gap is closed, dropped subtrees included */
-        int closed = gap <= gap_tol + 1e-12;
+        int closed = gap_closed(val, global_bound, gap_tol, st->reltol);
         res->status = closed ? FOLIO_STATUS_OPTIMAL : interrupted ? FOLIO_STATUS_INTERRUPTED
                     : limit ? FOLIO_STATUS_TIME_LIMIT : FOLIO_STATUS_NUMERICAL_ERROR;
-        /* the final fixed-integer solve may land a hair past the nodes' bound */
-        if (sgn * (res->mip_bound - res->objective) > 0) res->mip_bound = res->objective;
+        /* a gap within the nodes' accuracy is none: proven, as the contract
+         * says (the final fixed-integer solve may also land a hair past the
+         * nodes' bound) */
+        if (gap_closed(val, global_bound, 0, st->reltol) || sgn * (res->mip_bound - res->objective) > 0) {
+            res->mip_bound = res->objective;
+            res->mip_gap = 0;
+        }
         res->has_solution = sol.status == QP_OPTIMAL;
-        snprintf(res->message, sizeof res->message, "branch and bound: %ld nodes, gap %.3g%s", nodes, res->mip_gap,
-                 res->status == FOLIO_STATUS_INTERRUPTED ? " (interrupted by the user)" : "");
+        snprintf(res->message, sizeof res->message, "branch and bound: %ld nodes, gap %.3g%s%s%.120s%s", nodes,
+                 res->mip_gap, res->status == FOLIO_STATUS_INTERRUPTED ? " (interrupted by the user)" : "",
+                 why[0] ? " (mip_start not used: " : "", why, why[0] ? ")" : "");
     }
     qp_problem_free(&p);
     qp_solution_free(&sol);
@@ -662,9 +749,8 @@ static folio_error qp_solve_model(folio_model *m, const folio_options *o, folio_
     return e;
 }
 
-static folio_error qp_lower(folio_model *m, int skip_cones, double *seconds)
+static folio_error qp_lower(folio_model *m, double *seconds)
 {
-    (void)skip_cones;
     double t0 = folio_now();
     qp_problem p;
     folio_error e = build_problem(m, m->lb, m->ub, &p);
@@ -675,5 +761,6 @@ static folio_error qp_lower(folio_model *m, int skip_cones, double *seconds)
 }
 
 const folio_backend folio_backend_qp = {
-    "qp", FOLIO_CAP_LP | FOLIO_CAP_QP | FOLIO_CAP_SOC, qp_solve_model, qp_lower
+    "qp", FOLIO_CAP_LP | FOLIO_CAP_MIP | FOLIO_CAP_QP | FOLIO_CAP_SOC | FOLIO_CAP_DUALS | FOLIO_CAP_MIP_START,
+    qp_solve_model, qp_lower
 };

@@ -1,0 +1,308 @@
+/* The backend contract in folio_solve and folio_lower: the caps table, the
+ * automatic choice, refusals made by caps before any backend runs (the
+ * exact message, and refused exactly when the caps say so), unknown
+ * solvers, bad options, status and error names. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "folio/folio.h"
+#include "model_helpers.h"
+#include "backend_models.h"
+
+static folio_options with_solver(const char *solver)
+{
+    folio_options o;
+    folio_options_default(&o);
+    o.solver = solver;
+    return o;
+}
+
+/* ---- models, one per thing a model can need ------------------------------- */
+
+enum { NEED_LP, NEED_MIP, NEED_QP, NEED_SOC, NEED_QROW, NEED_MIQP, NNEEDS };
+static const unsigned need_caps[NNEEDS] = {
+    FOLIO_CAP_LP, FOLIO_CAP_LP | FOLIO_CAP_MIP, FOLIO_CAP_LP | FOLIO_CAP_QP, FOLIO_CAP_LP | FOLIO_CAP_SOC,
+    FOLIO_CAP_LP | FOLIO_CAP_SOC, FOLIO_CAP_LP | FOLIO_CAP_MIP | FOLIO_CAP_QP
+};
+
+/* max 3x + 2y - x^2 on lp_max's rows: concave, so the QP engine solves it */
+static void set_concave_objective(folio_model *m)
+{
+    int idx[] = { 0, 1 }, q[] = { 0 };
+    if (folio_model_set_objective(m, FOLIO_MAXIMIZE, 0, 2, idx, (double[]){ 3, 2 }, 1, q, q, (double[]){ -1 }))
+        fail_msg("set_objective: %s", folio_model_last_error(m));
+}
+
+/* x^2 + y^2 <= 8 on lp_max */
+static void add_disk(folio_model *m)
+{
+    if (folio_model_add_quad_row(m, "disk", 0, NULL, NULL, 2, (int[]){ 0, 1 }, (int[]){ 0, 1 },
+                                 (double[]){ 1, 1 }, -HUGE_VAL, 8) < 0)
+        fail_msg("add_quad_row: %s", folio_model_last_error(m));
+}
+
+static folio_model *model_needing(int need)
+{
+    if (need == NEED_MIP) return knapsack();
+    folio_model *m = lp_max();
+    if (need == NEED_QP || need == NEED_MIQP) set_concave_objective(m);
+    if (need == NEED_SOC) add_cone(m);
+    if (need == NEED_QROW) add_disk(m);
+    if (need == NEED_MIQP) add_col(m, "n", 0, 3, FOLIO_INTEGER);
+    return m;
+}
+
+/* ---- the caps table ----------------------------------------------------------- */
+
+static void test_caps_table(void **state)
+{
+    (void)state;
+    const char *const *names = folio_backends();
+    assert_string_equal(names[0], "glpk");
+    assert_string_equal(names[1], "qp");
+    assert_string_equal(names[2], "cbc");
+    assert_null(names[3]);
+    assert_int_equal(folio_backend_caps("glpk"), FOLIO_CAP_LP | FOLIO_CAP_MIP | FOLIO_CAP_DUALS |
+                                                     FOLIO_CAP_RANGES | FOLIO_CAP_MIP_START);
+    assert_int_equal(folio_backend_caps("qp"), FOLIO_CAP_LP | FOLIO_CAP_MIP | FOLIO_CAP_QP | FOLIO_CAP_SOC |
+                                                   FOLIO_CAP_DUALS | FOLIO_CAP_MIP_START);
+    assert_int_equal(folio_backend_caps("cbc"), FOLIO_CAP_LP | FOLIO_CAP_MIP | FOLIO_CAP_MIP_START);
+    assert_int_equal(folio_backend_caps("cplex"), 0);
+    assert_int_equal(folio_backend_caps(NULL), 0);
+
+    static const struct { unsigned cap; const char *name; } bits[] = {
+        { FOLIO_CAP_LP, "LP" }, { FOLIO_CAP_MIP, "MIP" }, { FOLIO_CAP_QP, "QP" }, { FOLIO_CAP_SOC, "SOC" },
+        { FOLIO_CAP_DUALS, "duals" }, { FOLIO_CAP_RANGES, "ranges" }, { FOLIO_CAP_MIP_START, "mip_start" }
+    };
+    for (size_t i = 0; i < sizeof bits / sizeof *bits; i++)
+        assert_string_equal(folio_cap_name(bits[i].cap), bits[i].name);
+    assert_null(folio_cap_name(0));
+    assert_null(folio_cap_name(FOLIO_CAP_LP | FOLIO_CAP_MIP));
+}
+
+/* ---- refusals ------------------------------------------------------------------ */
+
+/* solver refuses m with exactly want, before anything was allocated, and
+ * folio_lower refuses it the same way unless told to skip what it lacks. */
+static void check_refused(folio_model *m, const char *solver, const char *want)
+{
+    folio_options o = with_solver(solver);
+    folio_result r;
+    assert_int_equal(folio_solve(m, &o, &r), FOLIO_ERR_UNSUPPORTED);
+    assert_string_equal(folio_model_last_error(m), want);
+    assert_null(r.x); /* nothing to free */
+    assert_false(r.has_solution);
+    assert_int_equal(folio_lower(m, solver, 0, NULL), FOLIO_ERR_UNSUPPORTED);
+    assert_string_equal(folio_model_last_error(m), want);
+}
+
+static void test_refusal_messages(void **state)
+{
+    (void)state;
+    folio_model *m = model_needing(NEED_QP);
+    check_refused(m, "glpk", "solver 'glpk' cannot solve this model: it has quadratic objective terms "
+                             "(glpk handles LP, MIP; backends that can: qp)");
+    folio_model_free(m);
+
+    m = model_needing(NEED_SOC);
+    check_refused(m, "cbc", "solver 'cbc' cannot solve this model: it has second-order cones "
+                            "(cbc handles LP, MIP; backends that can: qp)");
+    folio_model_free(m);
+
+    /* a quadratic constraint is a row plus a cone, and named as what it is */
+    m = model_needing(NEED_QROW);
+    check_refused(m, "glpk", "solver 'glpk' cannot solve this model: it has quadratic constraints "
+                             "(glpk handles LP, MIP; backends that can: qp)");
+    add_cone(m);
+    set_concave_objective(m);
+    check_refused(m, "cbc", "solver 'cbc' cannot solve this model: it has quadratic objective terms, "
+                            "quadratic constraints and second-order cones (cbc handles LP, MIP; "
+                            "backends that can: qp)");
+    /* told to skip them, GLPK and Cbc load the linear part */
+    double secs = -1;
+    assert_int_equal(folio_lower(m, "glpk", 1, &secs), FOLIO_OK);
+    assert_true(secs >= 0);
+    assert_int_equal(folio_lower(m, "cbc", 1, NULL), FOLIO_OK);
+    folio_model_free(m);
+}
+
+/* Every backend refuses a model exactly when its caps lack what the model
+ * needs, and solves it to optimality otherwise. */
+static void test_refused_exactly_by_caps(void **state)
+{
+    (void)state;
+    const char *const *names = folio_backends();
+    for (size_t b = 0; names[b]; b++)
+        for (int need = 0; need < NNEEDS; need++) {
+            unsigned caps = folio_backend_caps(names[b]);
+            int able = (caps & need_caps[need]) == need_caps[need];
+            folio_model *m = model_needing(need);
+            folio_options o = with_solver(names[b]);
+            folio_result r;
+            folio_error e = folio_solve(m, &o, &r);
+            if (able && (e != FOLIO_OK || r.status != FOLIO_STATUS_OPTIMAL))
+                fail_msg("%s, model %d: error %d, status %s (%s)", names[b], need, (int)e,
+                         e ? "-" : folio_status_name(r.status), e ? folio_model_last_error(m) : r.message);
+            if (!able && e != FOLIO_ERR_UNSUPPORTED)
+                fail_msg("%s, model %d: not refused (error %d)", names[b], need, (int)e);
+            if (!able) assert_non_null(strstr(folio_model_last_error(m), "backends that can: qp)"));
+            if (e == FOLIO_OK) folio_result_free(&r);
+            folio_model_free(m);
+        }
+}
+
+/* The error code does not depend on what the model is called. */
+static void test_refusal_code_independent_of_model_name(void **state)
+{
+    (void)state;
+    folio_model *m = folio_model_new("unknown solver");
+    add_col(m, "x", 0, 1, FOLIO_CONTINUOUS);
+    add_col(m, "t", 0, 1, FOLIO_CONTINUOUS);
+    add_cone(m);
+    folio_options o = with_solver("glpk");
+    folio_result r;
+    folio_error e = folio_solve(m, &o, &r);
+    folio_model_free(m);
+    assert_int_equal(e, FOLIO_ERR_UNSUPPORTED);
+}
+
+/* ---- the automatic choice -------------------------------------------------------- */
+
+/* GLPK for LPs and MIPs, the QP engine for quadratic terms, cones and
+ * quadratic constraints: the first backend in the table that can. */
+static void test_automatic_choice(void **state)
+{
+    (void)state;
+    static const char *const chosen[NNEEDS] = { "glpk", "glpk", "qp", "qp", "qp", "qp" };
+    const char *spellings[] = { NULL, "", "auto" };
+    for (int need = 0; need < NNEEDS; need++)
+        for (size_t s = 0; s < 3; s++) {
+            folio_model *m = model_needing(need);
+            folio_options o = with_solver(spellings[s]);
+            folio_result r;
+            if (folio_solve(m, &o, &r) != FOLIO_OK) fail_msg("model %d: %s", need, folio_model_last_error(m));
+            assert_string_equal(r.solver, chosen[need]);
+            assert_int_equal(r.status, FOLIO_STATUS_OPTIMAL);
+            folio_result_free(&r);
+            /* folio_lower chooses the same way */
+            assert_int_equal(folio_lower(m, spellings[s], 0, NULL), FOLIO_OK);
+            folio_model_free(m);
+        }
+
+    /* NULL options mean the defaults */
+    folio_model *m = lp_max();
+    folio_result r;
+    if (folio_solve(m, NULL, &r) != FOLIO_OK) fail_msg("%s", folio_model_last_error(m));
+    assert_string_equal(r.solver, "glpk");
+    check_lp_max(&r, folio_backend_caps("glpk"), 1e-9);
+    folio_result_free(&r);
+    folio_model_free(m);
+}
+
+/* The QP engine, chosen for 3x + 2y - xy, finds it is not concave (its
+ * Hessian has eigenvalues -1 and 1): INVALID, not UNSUPPORTED. */
+static void test_automatic_choice_checks_convexity(void **state)
+{
+    (void)state;
+    folio_model *m = lp_max();
+    assert_int_equal(folio_model_set_objective(m, FOLIO_MAXIMIZE, 0, 2, (int[]){ 0, 1 }, (double[]){ 3, 2 }, 1,
+                                               (int[]){ 0 }, (int[]){ 1 }, (double[]){ -1 }),
+                     FOLIO_OK);
+    const char *spellings[] = { NULL, "auto" };
+    for (size_t s = 0; s < 2; s++) {
+        folio_options o = with_solver(spellings[s]);
+        folio_result r;
+        assert_int_equal(folio_solve(m, &o, &r), FOLIO_ERR_INVALID);
+        assert_non_null(strstr(folio_model_last_error(m), "not concave (largest eigenvalue of its Hessian is 1)"));
+        assert_null(r.x);
+    }
+    folio_model_free(m);
+}
+
+/* ---- names and options ---------------------------------------------------------- */
+
+static void test_unknown_solver(void **state)
+{
+    (void)state;
+    folio_model *m = knapsack();
+    const char *names[] = { "cplex", "gurobi" };
+    for (size_t i = 0; i < 2; i++) {
+        folio_options o = with_solver(names[i]);
+        folio_result r;
+        char want[96];
+        snprintf(want, sizeof want, "unknown solver '%s' (available: glpk, qp, cbc)", names[i]);
+        assert_int_equal(folio_solve(m, &o, &r), FOLIO_ERR_NOT_FOUND);
+        assert_string_equal(folio_model_last_error(m), want);
+        assert_null(r.x);
+        assert_int_equal(folio_lower(m, names[i], 1, NULL), FOLIO_ERR_NOT_FOUND);
+        assert_string_equal(folio_model_last_error(m), want);
+    }
+    folio_model_free(m);
+}
+
+static void test_lower_every_backend(void **state)
+{
+    (void)state;
+    folio_model *m = lp_max();
+    const char *const *names = folio_backends();
+    for (size_t b = 0; names[b]; b++) {
+        double secs = -1;
+        assert_int_equal(folio_lower(m, names[b], 0, &secs), FOLIO_OK);
+        assert_true(secs >= 0);
+    }
+    folio_model_free(m);
+}
+
+static void test_invalid_options(void **state)
+{
+    (void)state;
+    folio_model *m = knapsack();
+    folio_options o = with_solver(NULL);
+    o.time_limit = NAN;
+    folio_result r;
+    assert_int_equal(folio_solve(m, &o, &r), FOLIO_ERR_INVALID);
+    assert_string_equal(folio_model_last_error(m), "solve options: time_limit and mip_gap must be numbers");
+
+    double start[KN];
+    for (int j = 0; j < KN; j++) start[j] = NAN;
+    start[0] = HUGE_VAL;
+    o = with_solver("cbc");
+    o.mip_start = start;
+    assert_int_equal(folio_solve(m, &o, &r), FOLIO_ERR_INVALID);
+    assert_string_equal(folio_model_last_error(m),
+                        "solve options: mip_start value of 'take[0]' is infinite (NAN leaves a column unset)");
+    folio_model_free(m);
+}
+
+static void test_status_names(void **state)
+{
+    (void)state;
+    assert_string_equal(folio_status_name(FOLIO_STATUS_OPTIMAL), "optimal");
+    assert_string_equal(folio_status_name(FOLIO_STATUS_TIME_LIMIT), "time_limit");
+    assert_string_equal(folio_status_name(FOLIO_STATUS_INFEASIBLE_OR_UNBOUNDED), "infeasible_or_unbounded");
+    assert_string_equal(folio_error_message(FOLIO_ERR_UNSUPPORTED), "the solver does not support this model");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_caps_table),
+        cmocka_unit_test(test_refusal_messages),
+        cmocka_unit_test(test_refused_exactly_by_caps),
+        cmocka_unit_test(test_refusal_code_independent_of_model_name),
+        cmocka_unit_test(test_automatic_choice),
+        cmocka_unit_test(test_automatic_choice_checks_convexity),
+        cmocka_unit_test(test_unknown_solver),
+        cmocka_unit_test(test_lower_every_backend),
+        cmocka_unit_test(test_invalid_options),
+        cmocka_unit_test(test_status_names),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
