@@ -6,6 +6,10 @@
  *   is skipped, blank lines are skipped (so ROW counts records, not lines).
  *   Unquoted cells lose surrounding spaces and tabs (libcsv's default); a
  *   cell that is empty or only white space is a hole (nil).
+ *   The file may be gzip-compressed (.csv.gz): its magic bytes decide, not
+ *   its name. Other binary formats (zip/.xlsx, bzip2, xz, zstd, 7-Zip,
+ *   UTF-16, anything with a NUL byte in its first block) are refused with
+ *   one error that names the format.
  *   opts.delim  one character (default ",")
  *   opts.types  {column = "number" | "string"} forces a column's type
  *   t.columns = header names in order, t.n = data rows, t.file = path,
@@ -30,9 +34,10 @@
  *
  * Errors are raised with luaL_error (so they carry the caller's location)
  * and name the file, record (header = 1) and field (1-based).
- * C resources (FILE*, libcsv parser, cell buffers) live in a userdata with
- * __gc, so a raised error never leaks them; cell buffers come from the
- * state's lua_Alloc, so a capped allocator caps them too.
+ * C resources (FILE*, libcsv parser, zlib stream, cell buffers) live in a
+ * userdata with __gc, so a raised error never leaks them; cell buffers and
+ * zlib's memory come from the state's lua_Alloc, so a capped allocator
+ * caps them too.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -55,6 +60,7 @@
 #include <lauxlib.h>
 #include <lua.h>
 #include <lua-cjson.h>
+#include <zlib.h>
 
 #include "../core/atomic_file.h"
 
@@ -63,7 +69,8 @@
 #define MAX_ERR_TEXT 64 /* cell text quoted in an error is cut to this */
 #define MAX_LISTED_COLUMNS 30
 
-enum { ERR_NONE = 0, ERR_NOMEM, ERR_RAGGED };
+enum { ERR_NONE = 0, ERR_NOMEM, ERR_RAGGED, ERR_NUL };
+#define READS_WHAT "folio reads plain CSV and gzip (.csv.gz)"
 enum { TYPE_AUTO = 0, TYPE_NUMBER, TYPE_STRING };
 
 /* Reader state: everything that must be released if an error is raised. */
@@ -82,7 +89,14 @@ typedef struct reader {
     size_t nfield; /* fields seen in the current record */
     int err;       /* ERR_* raised by a callback */
     size_t err_row, err_found;
-    char chunk[CHUNK_SIZE];
+    z_stream z;      /* gzip input: inflate's state */
+    int z_live;      /* inflateInit2 succeeded: inflateEnd is owed */
+    int gz;          /* the file is gzip: bytes come through z */
+    int eof;         /* fread has returned 0 */
+    int member_done; /* inflate ended a gzip member and nothing followed yet */
+    size_t pending;  /* plain file: bytes of the first block not yet handed out */
+    char in[CHUNK_SIZE];    /* raw bytes from the file */
+    char chunk[CHUNK_SIZE]; /* inflated bytes */
 } reader;
 
 /* ---- reader userdata -------------------------------------------------- */
@@ -96,6 +110,10 @@ static void reader_release(reader *r)
     if (r->parser_live) {
         csv_free(&r->parser);
         r->parser_live = 0;
+    }
+    if (r->z_live) {
+        inflateEnd(&r->z);
+        r->z_live = 0;
     }
     if (r->text != NULL)
         r->alloc(r->alloc_ud, r->text, r->text_cap, 0);
@@ -116,7 +134,7 @@ static int reader_gc(lua_State *L)
 static reader *reader_new(lua_State *L)
 {
     reader *r = lua_newuserdatauv(L, sizeof(reader), 0);
-    memset(r, 0, offsetof(reader, chunk));
+    memset(r, 0, offsetof(reader, in));
     r->alloc = lua_getallocf(L, &r->alloc_ud);
     luaL_setmetatable(L, READER_MT);
     return r;
@@ -151,6 +169,139 @@ static void reader_open(lua_State *L, reader *r, const char *path)
     struct stat st;
     if (fstat(fileno(r->f), &st) == 0 && S_ISDIR(st.st_mode))
         luaL_error(L, "cannot open '%s': %s", path, strerror(EISDIR));
+}
+
+/* ---- the bytes of a CSV file: plain or gzip ------------------------------ */
+
+/* zlib allocates through the state's allocator, so a memory cap covers
+ * it too; each block carries its size, which lua_Alloc wants back. */
+typedef union zblock { size_t n; max_align_t align; } zblock;
+
+static voidpf z_alloc(voidpf ud, uInt items, uInt size)
+{
+    reader *r = ud;
+    if (size != 0 && items > (SIZE_MAX - sizeof(zblock)) / size)
+        return Z_NULL;
+    size_t n = (size_t)items * size + sizeof(zblock);
+    zblock *b = r->alloc(r->alloc_ud, NULL, 0, n);
+    if (b == NULL)
+        return Z_NULL;
+    b->n = n;
+    return b + 1;
+}
+
+static void z_free(voidpf ud, voidpf p)
+{
+    reader *r = ud;
+    zblock *b = (zblock *)p - 1;
+    r->alloc(r->alloc_ud, b, b->n, 0);
+}
+
+/* What a block that cannot be CSV text starts as (a format, or a NUL
+ * byte: text never has one), or NULL. buf holds the NUL's message. */
+static const char *not_text(const char *p, size_t n, char *buf, size_t cap)
+{
+    static const struct { const char *magic; size_t len; const char *what; } formats[] = {
+        { "\x1f\x8b", 2, "gzip-compressed" },
+        { "PK\3\4", 4, "a zip archive (as .xlsx workbooks are)" },
+        { "\xfd" "7zXZ\0", 6, "xz-compressed" },
+        { "\x28\xb5\x2f\xfd", 4, "zstd-compressed" },
+        { "7z\xbc\xaf\x27\x1c", 6, "a 7-Zip archive" },
+        { "\xff\xfe", 2, "UTF-16 text (save it as UTF-8)" },
+        { "\xfe\xff", 2, "UTF-16 text (save it as UTF-8)" },
+    };
+    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
+        if (n >= formats[i].len && memcmp(p, formats[i].magic, formats[i].len) == 0)
+            return formats[i].what;
+    /* bzip2: "BZh" and the block size, a digit */
+    if (n >= 4 && memcmp(p, "BZh", 3) == 0 && p[3] >= '1' && p[3] <= '9')
+        return "bzip2-compressed";
+    const char *z = memchr(p, '\0', n);
+    if (z == NULL)
+        return NULL;
+    snprintf(buf, cap, "not text (a NUL byte at byte %zu)", (size_t)(z - p) + 1);
+    return buf;
+}
+
+/* Up to CHUNK_SIZE raw bytes into r->in. */
+static size_t read_raw(lua_State *L, reader *r, const char *path)
+{
+    size_t got = fread(r->in, 1, CHUNK_SIZE, r->f);
+    if (got < CHUNK_SIZE && ferror(r->f))
+        luaL_error(L, "cannot read '%s': %s", path, strerror(errno));
+    r->eof = got == 0;
+    return got;
+}
+
+/* Reads the first block and decides by its magic bytes: gzip goes
+ * through zlib, anything else is read as it is. */
+static void source_open(lua_State *L, reader *r, const char *path)
+{
+    size_t n = read_raw(L, r, path);
+    if (n < 2 || memcmp(r->in, "\x1f\x8b", 2) != 0) {
+        r->pending = n;
+        return;
+    }
+    r->z.zalloc = z_alloc;
+    r->z.zfree = z_free;
+    r->z.opaque = r;
+    r->z.next_in = (Bytef *)r->in;
+    r->z.avail_in = (uInt)n;
+    int st = inflateInit2(&r->z, 16 + MAX_WBITS); /* 16: gzip framing only */
+    if (st == Z_MEM_ERROR)
+        luaL_error(L, "%s: not enough memory", path);
+    if (st != Z_OK)
+        luaL_error(L, "read_csv: '%s': zlib cannot start (%s)", path, zError(st));
+    r->z_live = 1;
+    r->gz = 1;
+}
+
+/* The next block of inflated bytes in r->chunk; 0 at the end of the last
+ * gzip member. Concatenated members are read as one stream, as gzip -d
+ * reads them. */
+static size_t gz_read(lua_State *L, reader *r, const char *path)
+{
+    for (;;) {
+        if (r->z.avail_in == 0 && !r->eof) {
+            r->z.avail_in = (uInt)read_raw(L, r, path);
+            r->z.next_in = (Bytef *)r->in;
+        }
+        if (r->z.avail_in == 0 && r->member_done)
+            return 0;
+        r->z.next_out = (Bytef *)r->chunk;
+        r->z.avail_out = CHUNK_SIZE;
+        int after_member = r->member_done;
+        int st = inflate(&r->z, Z_NO_FLUSH);
+        size_t got = CHUNK_SIZE - r->z.avail_out;
+        r->member_done = st == Z_STREAM_END;
+        if (st == Z_STREAM_END) {
+            inflateReset(&r->z);
+        } else if (st == Z_BUF_ERROR && r->eof) {
+            luaL_error(L, "read_csv: '%s' is truncated: its gzip data ends early", path);
+        } else if (st == Z_MEM_ERROR) {
+            luaL_error(L, "%s: not enough memory", path);
+        } else if (st != Z_OK && st != Z_BUF_ERROR) {
+            if (after_member)
+                luaL_error(L, "read_csv: '%s' has data after the end of its gzip stream", path);
+            luaL_error(L, "read_csv: '%s' has corrupt gzip data (%s)", path,
+                       r->z.msg != NULL ? r->z.msg : zError(st));
+        }
+        if (got > 0)
+            return got;
+    }
+}
+
+/* The next block of the file's CSV bytes in *out; 0 at the end. */
+static size_t source_read(lua_State *L, reader *r, const char *path, const char **out)
+{
+    if (r->gz) {
+        *out = r->chunk;
+        return gz_read(L, r, path);
+    }
+    *out = r->in;
+    size_t n = r->pending;
+    r->pending = 0;
+    return n > 0 || r->eof ? n : read_raw(L, r, path);
 }
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -242,6 +393,13 @@ static void on_field(void *data, size_t len, void *ud)
     r->nfield++;
     if (r->err != ERR_NONE)
         return;
+    if (len > 0 && memchr(data, '\0', len) != NULL) {
+        /* text has no NUL; a cell must not be cut short at one either */
+        r->err = ERR_NUL;
+        r->err_row = r->nrec + 1;
+        r->err_found = r->nfield;
+        return;
+    }
     if (r->ncols > 0 && r->nfield > r->ncols)
         return; /* a ragged row: only count its fields */
     if (reader_grow(r, (void **)&r->text, &r->text_cap, r->text_len + len + 1, 1) != 0
@@ -361,6 +519,9 @@ static void csv_check_state(lua_State *L, reader *r, const char *path, int heade
 {
     if (r->err == ERR_NOMEM)
         luaL_error(L, "%s:%I: not enough memory", path, (LUAI_UACINT)(r->nrec + 1));
+    if (r->err == ERR_NUL)
+        luaL_error(L, "%s:%I:%I: a NUL byte in the field: the file is not text; " READS_WHAT, path,
+                   (LUAI_UACINT)r->err_row, (LUAI_UACINT)r->err_found);
     if (r->err == ERR_RAGGED && header_checked)
         luaL_error(L, "%s:%I: expected %I fields, found %I", path, (LUAI_UACINT)r->err_row,
                    (LUAI_UACINT)r->ncols, (LUAI_UACINT)r->err_found);
@@ -399,13 +560,17 @@ static void csv_build_column(lua_State *L, reader *r, const char *path, size_t c
             const char *s = cell_text(r, i * r->ncols + col, &len);
             if (len == 0 || is_blank(s, len))
                 continue;
-            if (lua_stringtonumber(L, s) == len + 1) {
+            size_t used = lua_stringtonumber(L, s);
+            if (used == len + 1) {
                 if (lua_isinteger(L, -1) || isfinite(lua_tonumber(L, -1))) {
                     lua_rawseti(L, -2, (lua_Integer)i);
                     continue;
                 }
                 lua_pop(L, 1);
-            } else if (!is_nonfinite_word(s, len)) {
+            } else if (used != 0) {
+                lua_pop(L, 1); /* a number cut short (on_field refuses NUL bytes) */
+            }
+            if (used != len + 1 && !is_nonfinite_word(s, len)) {
                 if (type == TYPE_NUMBER) {
                     lua_rawgeti(L, S_COLUMNS, (lua_Integer)col + 1);
                     const char *name = lua_tostring(L, -1);
@@ -453,18 +618,23 @@ static int l_read_csv(lua_State *L)
     r->parser_live = 1;
     csv_set_delim(&r->parser, delim);
     reader_open(L, r, path);
+    source_open(L, r, path);
 
     int header_checked = 0, first = 1;
     for (;;) {
-        size_t got = fread(r->chunk, 1, CHUNK_SIZE, r->f);
-        if (got == 0) {
-            if (ferror(r->f))
-                luaL_error(L, "cannot read '%s': %s", path, strerror(errno));
+        const char *p;
+        size_t got = source_read(L, r, path, &p);
+        if (got == 0)
             break;
-        }
-        const char *p = r->chunk;
         if (first) {
             first = 0;
+            char buf[64];
+            const char *what = not_text(p, got, buf, sizeof buf);
+            if (what != NULL && r->gz)
+                luaL_error(L, "read_csv: '%s' is gzip-compressed, and what it holds is %s; " READS_WHAT, path,
+                           what);
+            if (what != NULL)
+                luaL_error(L, "read_csv: '%s' is %s; " READS_WHAT, path, what);
             if (got >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) {
                 p += 3;
                 got -= 3;

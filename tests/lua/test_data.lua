@@ -151,6 +151,94 @@ T.ok(pcall(data.read_csv, p("forced_nonfinite.csv"), { types = { qty = "string" 
 T.raises(function() data.read_csv(p("forced.csv"), { types = { zzz = "number" } }) end,
   p("forced.csv") .. ": no column 'zzz' (columns: id, code, qty)", "unknown column in opts.types")
 
+------------------------------------------------------------------------------
+-- read_csv: gzip, and the formats it refuses (whole messages, this line blamed)
+------------------------------------------------------------------------------
+do -- a real published file (skfolio's S&P 500 prices); the figures below come
+   -- from zcat and from Python's gzip + csv modules, summing in row order
+  local sp = "data/skfolio/sp500_dataset.csv.gz"
+  local t = data.read_csv(sp)
+  T.eq(t.n, 8313, "sp500: rows")
+  T.eq(#t.columns, 21, "sp500: columns")
+  T.eq(table.concat(t.columns, ",", 1, 4) .. "," .. t.columns[21], "Date,AAPL,AMD,BAC,XOM", "sp500: header")
+  T.eq(t.file, sp, "sp500: t.file is the path as given")
+  T.eq(t.Date[1], "1990-01-02", "sp500: first date")
+  T.eq(t.AAPL[1], 0.264, "sp500: first AAPL")
+  T.eq(t.GE[1], 14.391, "sp500: first GE")
+  T.eq(t.Date[8313], "2022-12-28", "sp500: last date")
+  T.eq(t.UNH[8313], 524.422, "sp500: last UNH")
+  T.eq(t.XOM[8313], 106.627, "sp500: last XOM")
+  local function sum(col)
+    local s = 0.0
+    for i = 1, t.n do s = s + col[i] end
+    return s
+  end
+  T.eq(sum(t.AAPL), 166487.95299999986, "sp500: AAPL column sum")
+  T.eq(sum(t.XOM), 289146.0249999997, "sp500: XOM column sum")
+  T.eq(sum(t.JPM), 315263.03000000055, "sp500: JPM column sum")
+  -- what takes a read_csv table takes a .csv.gz: folio.returns
+  if data.returns then
+    local r = data.returns(t)
+    T.eq(r.n, 8312, "sp500 returns: rows")
+    T.eq(r.AAPL[1], 0.266 / 0.264 - 1, "sp500 returns: first AAPL return")
+  end
+end
+
+do -- gzip with a BOM, quoted commas and quotes, CRLF line ends and a CRLF in quotes
+  local t = data.read_csv(p("quoted_crlf.csv.gz"))
+  T.eq(table.concat(t.columns, ","), "id,name,amount", "gz: header, BOM stripped")
+  T.eq(dump(t, "amount"), "float:10.5 integer:-3 integer:7", "gz: numbers")
+  T.eq(t.name[1], "Smith, J.", "gz: quoted comma")
+  T.eq(t.name[2], 'says "hi"', "gz: doubled quotes")
+  T.eq(t.name[3], "two\r\nlines", "gz: CRLF inside quotes")
+  -- the magic bytes decide, not the name
+  local u = data.read_csv(p("gzip_named.csv"))
+  T.eq(u.n .. " " .. u.name[1], "3 Smith, J.", "gzip named .csv is read as gzip")
+  local v = data.read_csv(p("plain_named.csv.gz"))
+  T.eq(dump(v, "b"), "integer:2 integer:4", "plain text named .csv.gz is read as text")
+  local w = data.read_csv(p("members.csv.gz"))
+  T.eq(dump(w, "a"), "integer:1 integer:3", "two gzip members read as one file (as gzip -d does)")
+end
+
+local reads = "; folio reads plain CSV and gzip (.csv.gz)"
+T.raises_exact(function() data.read_csv(p("compressed.csv.bz2")) end,
+  "read_csv: '" .. p("compressed.csv.bz2") .. "' is bzip2-compressed" .. reads, "bzip2 refused")
+T.raises_exact(function() data.read_csv(p("compressed.csv.xz")) end,
+  "read_csv: '" .. p("compressed.csv.xz") .. "' is xz-compressed" .. reads, "xz refused")
+T.raises_exact(function() data.read_csv(p("compressed.csv.zst")) end,
+  "read_csv: '" .. p("compressed.csv.zst") .. "' is zstd-compressed" .. reads, "zstd refused")
+T.raises_exact(function() data.read_csv(p("workbook.xlsx")) end,
+  "read_csv: '" .. p("workbook.xlsx") .. "' is a zip archive (as .xlsx workbooks are)" .. reads, "zip refused")
+T.raises_exact(function() data.read_csv(p("utf16.csv")) end,
+  "read_csv: '" .. p("utf16.csv") .. "' is UTF-16 text (save it as UTF-8)" .. reads, "UTF-16 refused")
+T.raises_exact(function() data.read_csv(p("nul.csv")) end,
+  "read_csv: '" .. p("nul.csv") .. "' is not text (a NUL byte at byte 6)" .. reads, "a NUL byte in the first block")
+T.raises_exact(function() data.read_csv(p("nul_inside.csv.gz")) end, "read_csv: '" .. p("nul_inside.csv.gz")
+  .. "' is gzip-compressed, and what it holds is not text (a NUL byte at byte 6)" .. reads, "gzip of a binary")
+T.raises_exact(function() data.read_csv(p("truncated.csv.gz")) end,
+  "read_csv: '" .. p("truncated.csv.gz") .. "' is truncated: its gzip data ends early", "truncated gzip")
+T.raises_exact(function() data.read_csv(p("corrupt.csv.gz")) end,
+  "read_csv: '" .. p("corrupt.csv.gz") .. "' has corrupt gzip data (incorrect data check)", "gzip with a bad CRC")
+T.raises_exact(function() data.read_csv(p("trailing.csv.gz")) end,
+  "read_csv: '" .. p("trailing.csv.gz") .. "' has data after the end of its gzip stream", "junk after the stream")
+
+-- a NUL byte in a cell past the first block (where the file looked like
+-- text): a numeric prefix such as "1\0z" once left a value on the Lua
+-- stack per column, and 300 such columns crashed the reader
+local nul_row = "tests/data/csv/nul_cells.csv.gz:122:1: a NUL byte in the field: the file is not text" .. reads
+T.raises_exact(function() data.read_csv(p("nul_cells.csv.gz")) end, nul_row, "NUL cells, gzip")
+do
+  local cols, ok, bad = {}, {}, {}
+  for i = 1, 300 do cols[i], ok[i], bad[i] = "c" .. i, tostring((i - 1) % 10), "1\0z" end
+  local tmp = os.tmpname()
+  local f = assert(io.open(tmp, "wb"))
+  f:write(table.concat(cols, ","), "\n", string.rep(table.concat(ok, ",") .. "\n", 120), table.concat(bad, ","), "\n")
+  f:close()
+  local msg = tmp .. ":122:1: a NUL byte in the field: the file is not text" .. reads
+  T.raises_exact(function() data.read_csv(tmp) end, msg, "NUL cells, plain")
+  os.remove(tmp)
+end
+
 -- argument checks
 T.raises(function() data.read_csv() end, "(string expected, got no value)", "no path")
 T.raises(function() data.read_csv(p("basic.csv"), 5) end, "(table expected, got number)", "opts type")
