@@ -83,7 +83,8 @@ int laux_lua_check_options(lua_State *L)
     if (!lua_istable(L, 1))
         raise_at(L, (int)level, lua_pushfstring(L, "%s: expected a table of options (got %s)", fn, luaL_typename(L, 1)));
     /* the names live in `allowed` (argument 3), so the pointers stay valid */
-    size_t n = lua_rawlen(L, 3), set = n == 0;
+    size_t n = lua_rawlen(L, 3);
+    int set = n == 0;   /* no list entries: a set {name = true} */
     if (set) {
         lua_pushnil(L);
         while (lua_next(L, 3)) {

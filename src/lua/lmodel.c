@@ -609,8 +609,9 @@ static int m_solve(lua_State *L)
     folio_options_default(&o);
     char solver[32] = "";
     if (lua_getfield(L, 2, "solver") != LUA_TNIL) {
+        if (lua_type(L, -1) != LUA_TSTRING)
+            return luaL_error(L, "solve: solver must be a string (got %s)", luaL_typename(L, -1));
         const char *s = lua_tostring(L, -1);
-        if (!s) return luaL_error(L, "solve: option 'solver' must be a string");
         snprintf(solver, sizeof solver, "%s", s);
         o.solver = solver;
     }

@@ -114,6 +114,7 @@ T.raises_exact(function() m:solve { method = "barrier" } end,
   'solve: method must be one of "simplex", "dual", "interior" (got "barrier")', "an enum")
 T.raises_exact(function() m:solve { method = 2 } end,
   'solve: method must be one of "simplex", "dual", "interior" (got number)', "an enum by type")
+T.raises_exact(function() m:solve { solver = 1 } end, "solve: solver must be a string (got number)", "a string option")
 T.eq(m:solve { method = "dual", iteration_limit = 100, presolve = false }.objective, 1, "good options solve")
 local J = { { 0, 1 }, { 1, 0 } }
 T.raises_exact(function() ising.solve { J = J, runs = 0 } end, "ising.solve: runs must be an integer >= 1 (got 0)",
