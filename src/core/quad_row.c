@@ -113,8 +113,10 @@ long folio_model_add_quad_row(folio_model *m, const char *name, size_t n, const 
     double tval = 1;
     if (folio_model_add_soc(m, aux, r, start, ci, cv, cst, 1, &tidx, &tval, 1) < 0) goto out;
     /* the row the user named: l'x + tau <= hi, or l'x - tau >= lo */
-    memcpy(ri, idx, n * sizeof *ri);
-    memcpy(rv, val, n * sizeof *rv);
+    if (n) {   /* idx and val may be NULL when there is no linear part */
+        memcpy(ri, idx, n * sizeof *ri);
+        memcpy(rv, val, n * sizeof *rv);
+    }
     ri[n] = (int)tau;
     rv[n] = le ? 1.0 : -1.0;
     res = folio_model_add_row(m, name, n + 1, ri, rv, lo, hi);

@@ -130,6 +130,7 @@ static void test_refusal_messages(void **state)
     assert_int_equal(folio_lower(m, "glpk", 1, &secs), FOLIO_OK);
     assert_true(secs >= 0);
     assert_int_equal(folio_lower(m, "cbc", 1, NULL), FOLIO_OK);
+    assert_int_equal(folio_lower(m, NULL, 1, NULL), FOLIO_OK);
     folio_model_free(m);
 }
 
