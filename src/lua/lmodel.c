@@ -1,5 +1,6 @@
 /* folio.model: variables, constraints, cones, objective, solve, export. */
 #include "lmodel.h"
+#include "folio/conflict.h"
 #include "laux.h"
 #include "lexpr.h"
 #include "lfamily.h"
@@ -644,6 +645,316 @@ static int m_solve(lua_State *L)
     return 1;
 }
 
+/* ---- conflict ------------------------------------------------------------- */
+
+static const char *const conflict_opts[] = { "solver", "time_limit", "groups", NULL };
+
+/* A named solver must exist and handle what the feasibility problems keep
+ * of the model (integrality, cones; the objective is dropped), so that a
+ * bad name is an error here rather than a failed search. */
+static void conflict_check_solver(lua_State *L, const folio_model *m, const char *solver)
+{
+    if (!*solver || !strcmp(solver, "auto")) return;
+    unsigned caps = folio_backend_caps(solver);
+    unsigned need = (folio_model_nintegers(m) ? FOLIO_CAP_MIP : 0) | (folio_model_ncones(m) ? FOLIO_CAP_SOC : 0);
+    if (caps && (caps & need) == need) return;
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    int n = 0;
+    for (const char *const *k = folio_backends(); *k; k++) {
+        unsigned c = folio_backend_caps(*k);
+        if (caps && (c & need) != need) continue;
+        if (n++) luaL_addstring(&b, ", ");
+        luaL_addstring(&b, *k);
+    }
+    luaL_pushresult(&b);
+    if (!caps) luaL_error(L, "conflict: unknown solver '%s' (available: %s)", solver, lua_tostring(L, -1));
+    const char *what = (need & ~caps & FOLIO_CAP_MIP) && (need & ~caps & FOLIO_CAP_SOC)
+                           ? "integer variables and cones"
+                           : need & ~caps & FOLIO_CAP_MIP ? "integer variables" : "cones";
+    luaL_error(L, "conflict: solver '%s' cannot solve this model: it has %s (backends that can: %s)", solver, what,
+               n ? lua_tostring(L, -1) : "none");
+}
+
+static int cmp_label(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* groups[key] for the name (or family prefix) at the stack top, which is
+ * popped: the group id of its label, or -1. Marks the key found. */
+static int group_lookup(lua_State *L, int groups, int ids, int found)
+{
+    lua_pushvalue(L, -1);
+    if (lua_rawget(L, groups) != LUA_TSTRING) {
+        lua_pop(L, 2);
+        return -1;
+    }
+    lua_rawget(L, ids);
+    int id = (int)lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, found);
+    return id;
+}
+
+/* The group of a row or column name: its exact name first, then its
+ * family (the name before '['). */
+static int group_of(lua_State *L, const char *name, int groups, int ids, int found)
+{
+    lua_pushstring(L, name);
+    int id = group_lookup(L, groups, ids, found);
+    const char *br = strchr(name, '[');
+    if (br && br > name) {
+        lua_pushlstring(L, name, (size_t)(br - name));
+        int fam = group_lookup(L, groups, ids, found);
+        if (id < 0) id = fam;
+    }
+    return id;
+}
+
+/* opts.groups at index g: {name or family = label}. Fills o's row and
+ * column groups (arrays in userdata on the stack) and pushes the labels
+ * by id, 1-based, sorted; returns the stack index of that array. */
+static int conflict_groups(lua_State *L, const folio_model *m, int g, folio_conflict_options *o)
+{
+    /* labels: checked and collected as a set */
+    lua_newtable(L);
+    int ids = lua_gettop(L);
+    size_t nlabels = 0;
+    lua_pushnil(L);
+    while (lua_next(L, g)) {
+        if (lua_type(L, -2) != LUA_TSTRING)
+            luaL_error(L, "conflict: groups: keys must be constraint or variable names (got a %s key)",
+                       luaL_typename(L, -2));
+        if (lua_type(L, -1) != LUA_TSTRING)
+            luaL_error(L, "conflict: groups: the group of '%s' must be a string label (got %s)", lua_tostring(L, -2),
+                       luaL_typename(L, -1));
+        lua_pushvalue(L, -1);
+        if (lua_rawget(L, ids) == LUA_TNIL) {
+            lua_pushvalue(L, -2);
+            lua_pushboolean(L, 1);
+            lua_rawset(L, ids);
+            nlabels++;
+        }
+        lua_pop(L, 2);
+    }
+    /* ids in the labels' sorted order, so that the groups found come out sorted */
+    const char **sorted = lua_newuserdatauv(L, (nlabels + 1) * sizeof *sorted, 0);
+    size_t k = 0;
+    lua_pushnil(L);
+    while (lua_next(L, ids)) {
+        lua_pop(L, 1);
+        sorted[k++] = lua_tostring(L, -1);   /* kept alive by ids */
+    }
+    qsort(sorted, nlabels, sizeof *sorted, cmp_label);
+    lua_createtable(L, (int)nlabels, 0);
+    int labels = lua_gettop(L);
+    for (k = 0; k < nlabels; k++) {
+        lua_pushstring(L, sorted[k]);
+        lua_rawseti(L, labels, (lua_Integer)k + 1);
+        lua_pushinteger(L, (lua_Integer)k);
+        lua_setfield(L, ids, sorted[k]);
+    }
+    /* every row and column to its group, or -1: always enforced */
+    size_t nrows = folio_model_nrows(m), ncols = folio_model_ncols(m);
+    int *row_group = lua_newuserdatauv(L, (nrows + ncols + 1) * sizeof *row_group, 0);
+    int *col_group = row_group + nrows;
+    lua_newtable(L);
+    int found = lua_gettop(L);
+    for (size_t i = 0; i < nrows; i++) row_group[i] = group_of(L, folio_model_row_name(m, i), g, ids, found);
+    for (size_t j = 0; j < ncols; j++) col_group[j] = group_of(L, folio_model_col_name(m, j), g, ids, found);
+    /* a key that names nothing is a typo, not an empty group: the first
+     * such key in sorted order, for a message that does not vary */
+    const char *missing = NULL;
+    lua_pushnil(L);
+    while (lua_next(L, g)) {
+        lua_pop(L, 1);
+        lua_pushvalue(L, -1);
+        if (lua_rawget(L, found) == LUA_TNIL && (!missing || strcmp(lua_tostring(L, -2), missing) < 0))
+            missing = lua_tostring(L, -2);   /* kept alive by groups */
+        lua_pop(L, 1);
+    }
+    if (missing) {
+        lua_getfield(L, g, missing);
+        luaL_error(L, "conflict: groups: no constraint or variable named '%s' in this model (group '%s')", missing,
+                   lua_tostring(L, -1));
+    }
+    lua_pop(L, 1);   /* found; the group arrays stay on the stack */
+    o->row_group = row_group;
+    o->col_group = col_group;
+    o->ngroups = nlabels;
+    return labels;
+}
+
+static void add_number(luaL_Buffer *b, double v)
+{
+    char num[32];
+    snprintf(num, sizeof num, "%.14g", v);
+    luaL_addstring(b, num);
+}
+
+/* "lo <= name <= hi", "name <= hi", "name >= lo" or "name == v" */
+static void add_row_text(luaL_Buffer *b, const char *name, double lo, double hi)
+{
+    if (lo == hi) {
+        luaL_addstring(b, name);
+        luaL_addstring(b, " == ");
+        add_number(b, hi);
+    } else if (isfinite(lo) && isfinite(hi)) {
+        add_number(b, lo);
+        luaL_addstring(b, " <= ");
+        luaL_addstring(b, name);
+        luaL_addstring(b, " <= ");
+        add_number(b, hi);
+    } else {
+        luaL_addstring(b, name);
+        luaL_addstring(b, isfinite(hi) ? " <= " : " >= ");
+        add_number(b, isfinite(hi) ? hi : lo);
+    }
+}
+
+/* The conflict in one line: "rows a <= 1, b >= 2; bounds x <= 0" or
+ * "groups g1, g2"; pushed. */
+static void push_conflict_text(lua_State *L, const folio_model *m, const folio_conflict *c,
+                               const folio_conflict_item *items, int labels)
+{
+    if (c->status == FOLIO_STATUS_OPTIMAL) {
+        lua_pushliteral(L, "no conflict: the model is feasible");
+        return;
+    }
+    if (c->n == 0) {
+        lua_pushstring(L, c->message);
+        return;
+    }
+    size_t nrow = 0, nbound = 0, ngroup = 0;
+    for (size_t k = 0; k < c->n; k++) {
+        if (items[k].part == FOLIO_CONFLICT_ROW) nrow++;
+        else if (items[k].part == FOLIO_CONFLICT_GROUP) ngroup++;
+        else nbound++;
+    }
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (int pass = 0; pass < 3; pass++) {
+        size_t count = pass == 0 ? nrow : pass == 1 ? nbound : ngroup;
+        if (!count) continue;
+        if (pass == 1 && nrow) luaL_addstring(&b, "; ");
+        luaL_addstring(&b, pass == 0 ? (count == 1 ? "row " : "rows ")
+                           : pass == 1 ? (count == 1 ? "bound " : "bounds ")
+                                       : (count == 1 ? "group " : "groups "));
+        size_t done = 0;
+        for (size_t k = 0; k < c->n; k++) {
+            folio_conflict_item it = items[k];
+            int kind = it.part == FOLIO_CONFLICT_ROW ? 0 : it.part == FOLIO_CONFLICT_GROUP ? 2 : 1;
+            if (kind != pass) continue;
+            if (done++) luaL_addstring(&b, ", ");
+            if (it.part == FOLIO_CONFLICT_ROW) {
+                double lo, hi;
+                folio_model_row_bounds(m, it.index, &lo, &hi);
+                add_row_text(&b, folio_model_row_name(m, it.index), lo, hi);
+            } else if (it.part == FOLIO_CONFLICT_GROUP) {
+                lua_rawgeti(L, labels, (lua_Integer)it.index + 1);
+                luaL_addvalue(&b);
+            } else {
+                double lb, ub;
+                folio_model_col_bounds(m, it.index, &lb, &ub);
+                luaL_addstring(&b, folio_model_col_name(m, it.index));
+                luaL_addstring(&b, it.part == FOLIO_CONFLICT_COL_LOWER ? " >= " : " <= ");
+                add_number(&b, it.part == FOLIO_CONFLICT_COL_LOWER ? lb : ub);
+            }
+        }
+    }
+    if (!c->irreducible) luaL_addstring(&b, " (the search stopped: not irreducible)");
+    luaL_pushresult(&b);
+}
+
+int lmodel_conflict(lua_State *L, int model_idx, int opts_idx)
+{
+    model_idx = lua_absindex(L, model_idx);
+    lmodel *lm = lmodel_check(L, model_idx);
+    lua_pushvalue(L, opts_idx);
+    int t = lua_gettop(L);
+    if (lua_isnoneornil(L, t)) {
+        lua_newtable(L);
+        lua_replace(L, t);
+    }
+    if (!lua_istable(L, t)) return luaL_error(L, "conflict: expected a table of options (got %s)", luaL_typename(L, t));
+    laux_check_options(L, t, "conflict", conflict_opts);
+    folio_conflict_options o;
+    folio_conflict_options_default(&o);
+    char solver[32] = "";
+    if (lua_getfield(L, t, "solver") != LUA_TNIL) {
+        if (lua_type(L, -1) != LUA_TSTRING)
+            return luaL_error(L, "conflict: solver must be a string (got %s)", luaL_typename(L, -1));
+        snprintf(solver, sizeof solver, "%s", lua_tostring(L, -1));
+        conflict_check_solver(L, lm->m, lua_tostring(L, -1));
+        o.solver = solver;
+    }
+    lua_pop(L, 1);
+    o.time_limit = laux_opt_number(L, t, "conflict", "time_limit", 0, 0);
+    int labels = 0;
+    int gt = lua_getfield(L, t, "groups");
+    if (gt != LUA_TNIL) {
+        if (gt != LUA_TTABLE) return luaL_error(L, "conflict: groups must be a table (got %s)", luaL_typename(L, -1));
+        labels = conflict_groups(L, lm->m, lua_gettop(L), &o);
+    }
+    /* room for every item, so that nothing can raise while the C
+     * outcome is held */
+    size_t cap = labels ? o.ngroups : folio_model_nrows(lm->m) + 2 * folio_model_ncols(lm->m);
+    folio_conflict_item *items = lua_newuserdatauv(L, (cap + 1) * sizeof *items, 0);
+    folio_conflict c;
+    if (folio_model_conflict(lm->m, &o, &c) != FOLIO_OK)
+        return luaL_error(L, "%s", folio_model_last_error(lm->m));
+    size_t n = c.n;
+    memcpy(items, c.items, n * sizeof *items);
+    folio_conflict_free(&c);
+    c.n = n;
+    c.items = items;
+    if (c.status == FOLIO_STATUS_INTERRUPTED)   /* as a solve: no half answers */
+        return luaL_error(L, "interrupted by the user (conflict of model '%s')", folio_model_name(lm->m));
+
+    lua_createtable(L, 0, 8);
+    lua_pushstring(L, folio_status_name(c.status)); lua_setfield(L, -2, "status");
+    lua_pushboolean(L, c.irreducible); lua_setfield(L, -2, "irreducible");
+    lua_pushinteger(L, c.solves); lua_setfield(L, -2, "solves");
+    lua_pushnumber(L, c.seconds); lua_setfield(L, -2, "seconds");
+    lua_pushstring(L, c.message); lua_setfield(L, -2, "message");
+    lua_createtable(L, (int)c.n, 0);
+    for (size_t k = 0; k < c.n; k++) {
+        folio_conflict_item it = items[k];
+        if (it.part == FOLIO_CONFLICT_GROUP) {
+            lua_rawgeti(L, labels, (lua_Integer)it.index + 1);
+        } else if (it.part == FOLIO_CONFLICT_ROW) {
+            double lo, hi;
+            folio_model_row_bounds(lm->m, it.index, &lo, &hi);
+            lua_createtable(L, 0, 4);
+            lua_pushliteral(L, "row"); lua_setfield(L, -2, "kind");
+            lua_pushstring(L, folio_model_row_name(lm->m, it.index)); lua_setfield(L, -2, "name");
+            lua_pushnumber(L, lo); lua_setfield(L, -2, "lower");
+            lua_pushnumber(L, hi); lua_setfield(L, -2, "upper");
+        } else {
+            double lb, ub;
+            int lower = it.part == FOLIO_CONFLICT_COL_LOWER;
+            folio_model_col_bounds(lm->m, it.index, &lb, &ub);
+            lua_createtable(L, 0, 3);
+            lua_pushstring(L, lower ? "lower" : "upper"); lua_setfield(L, -2, "kind");
+            lua_pushstring(L, folio_model_col_name(lm->m, it.index)); lua_setfield(L, -2, "name");
+            lua_pushnumber(L, lower ? lb : ub); lua_setfield(L, -2, "value");
+        }
+        lua_rawseti(L, -2, (lua_Integer)k + 1);
+    }
+    lua_setfield(L, -2, "items");
+    push_conflict_text(L, lm->m, &c, items, labels);
+    lua_setfield(L, -2, "text");
+    return 1;
+}
+
+static int m_conflict(lua_State *L)
+{
+    lua_settop(L, 2);
+    return lmodel_conflict(L, 1, 2);
+}
+
 static int m_write(lua_State *L)
 {
     lmodel *lm = lmodel_check(L, 1);
@@ -702,7 +1013,7 @@ static int m_tostring(lua_State *L)
 static const luaL_Reg model_methods[] = {
     {"var", m_var}, {"st", m_st}, {"soc", m_soc}, {"minimize", m_minimize},
     {"maximize", m_maximize}, {"solve", m_solve}, {"write", m_write}, {"lower", m_lower},
-    {"stats", m_stats}, {NULL, NULL}
+    {"stats", m_stats}, {"conflict", m_conflict}, {NULL, NULL}
 };
 
 static int m_index(lua_State *L)

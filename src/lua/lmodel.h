@@ -32,6 +32,10 @@ void lresult_push(lua_State *L, int model_idx, folio_result *r);
 /* The result at idx and the serial of its model, or NULL if idx holds none. */
 const folio_result *lresult_test(lua_State *L, int idx, uint32_t *serial);
 
+/* m:conflict(opts) for the model at model_idx with the options (nil or a
+ * table) at opts_idx: pushes the outcome table (docs/dsl.md, "Conflicts"). */
+int lmodel_conflict(lua_State *L, int model_idx, int opts_idx);
+
 int luaopen_folio_model(lua_State *L);
 int luaopen_folio_result(lua_State *L);
 

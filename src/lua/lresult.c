@@ -12,6 +12,7 @@ typedef struct lresult {
     folio_result r;
     uint32_t serial;
     folio_model *m;     /* the model (kept alive through the user value) */
+    size_t nrows, ncols, ncones;   /* the model's size at the solve */
 } lresult;
 
 static lresult *check_result(lua_State *L, int idx) { return luaL_checkudata(L, idx, LRESULT_MT); }
@@ -25,6 +26,9 @@ void lresult_push(lua_State *L, int model_idx, folio_result *r)
     memset(r, 0, sizeof *r);
     lr->serial = lm->serial;
     lr->m = lm->m;
+    lr->nrows = folio_model_nrows(lm->m);
+    lr->ncols = folio_model_ncols(lm->m);
+    lr->ncones = folio_model_ncones(lm->m);
     luaL_setmetatable(L, LRESULT_MT);
     lua_pushvalue(L, model_idx);
     lua_setiuservalue(L, -2, 1);
@@ -350,6 +354,21 @@ static int r_to_table(lua_State *L)
     return 1;
 }
 
+/* r:conflict(opts): the conflict of the model this result solved, which
+ * must not have grown since (models only grow: rows, columns and cones
+ * are added, bounds never change; the objective plays no part). */
+static int r_conflict(lua_State *L)
+{
+    lresult *lr = check_result(L, 1);
+    lua_settop(L, 2);
+    lua_getiuservalue(L, 1, 1);
+    const folio_model *m = lmodel_check(L, 3)->m;   /* raises if it was closed */
+    if (folio_model_nrows(m) != lr->nrows || folio_model_ncols(m) != lr->ncols || folio_model_ncones(m) != lr->ncones)
+        return luaL_error(L, "conflict: the model has constraints or variables added after this solve: "
+                             "call conflict on the model");
+    return lmodel_conflict(L, 3, 2);
+}
+
 static int r_tostring(lua_State *L)
 {
     lresult *lr = check_result(L, 1);
@@ -364,7 +383,8 @@ static int r_tostring(lua_State *L)
 static const luaL_Reg result_methods[] = {
     {"value", r_value}, {"dual", r_dual}, {"reduced_cost", r_reduced_cost},
     {"ranges", r_ranges}, {"activity", r_activity}, {"slack", r_slack},
-    {"rows", r_rows}, {"columns", r_columns}, {"to_table", r_to_table}, {NULL, NULL}
+    {"rows", r_rows}, {"columns", r_columns}, {"to_table", r_to_table}, {"conflict", r_conflict},
+    {NULL, NULL}
 };
 
 static int r_index(lua_State *L)
