@@ -362,28 +362,17 @@ local function sorted_pairs(t)
   return keys
 end
 
--- The table a value writes as CSV: weights, assignments or variables.
+-- The table a value writes as CSV: a result's own view (one layout
+-- whatever its outcome), a folio.table, or a plain table's scalars.
 function D.csv_table(v)
-  if report.is_result(v) then
-    local rows = {}
-    if not v.has_solution then return { "variable", "value", "reduced_cost" }, rows end
-    for _, c in ipairs(v:columns()) do rows[#rows + 1] = { c.name, c.value, c.reduced_cost } end
-    return { "variable", "value", "reduced_cost" }, rows
-  end
+  if report.is_result(v) then return require("folio.results").csv(v) end
   if folio.is_table(v) then return v.columns, v.rows end
   if type(v) ~= "table" then return { "value" }, { { v } } end
-  if type(v.weights) == "table" then
+  if type(v.weights) == "table" then   -- a script's own table of weights
     local rc = type(v.risk_contributions) == "table" and v.risk_contributions or nil
     local rows = {}
-    for _, k in ipairs(sorted_pairs(v.weights)) do
-      rows[#rows + 1] = { k, v.weights[k], rc and rc[k] or nil }
-    end
+    for _, k in ipairs(sorted_pairs(v.weights)) do rows[#rows + 1] = { k, v.weights[k], rc and rc[k] or nil } end
     return rc and { "asset", "weight", "risk_contribution" } or { "asset", "weight" }, rows
-  end
-  if type(v.assignment) == "table" then
-    local rows = {}
-    for _, k in ipairs(sorted_pairs(v.assignment)) do rows[#rows + 1] = { k, v.assignment[k] } end
-    return { "trade", "account" }, rows
   end
   local rows = {}
   for _, k in ipairs(sorted_pairs(v)) do
@@ -449,8 +438,9 @@ function D.finish(job, ok, values, facts)
   local solves = job.solves
   if ok then
     for _, v in ipairs(flatten(values)) do
-      if type(v) == "table" and not report.is_result(v) and v.status then
-        solves[#solves + 1] = { model = "(returned)", status = tostring(v.status) }
+      if report.is_result(v) and not report.is_model_result(v) then
+        solves[#solves + 1] = { model = "(returned)", kind = require("folio.results").spec_of(v).kind,
+                                status = tostring(v.status), has_solution = v.has_solution }
       end
     end
   end

@@ -156,7 +156,10 @@ function Risk:estimate(R)
       corr[i][j] = (vol[i] > 0 and vol[j] > 0) and cov[i][j] / (vol[i] * vol[j]) or (i == j and 1 or 0)
     end
   end
-  return { assets = assets, cov = cov, vol = vol, corr = corr, rows = T, warnings = warnings,
+  -- cov and vol remember their assets, so that they align by name (folio.align)
+  local align = require "folio.align"
+  return { assets = assets, cov = align.label(cov, assets), vol = align.label(vol, assets), corr = corr, rows = T,
+           warnings = warnings,
            shrinkage = self.method == "ledoit_wolf" and self.shrinkage or nil }
 end
 
@@ -330,7 +333,7 @@ function Ret:estimate(R, cov)
   end
   local byname = {}
   for i, a in ipairs(assets) do byname[a] = mu[i] end
-  return { assets = assets, mu = mu, by_name = byname }
+  return { assets = assets, mu = require("folio.align").label(mu, assets), by_name = byname }
 end
 
 return E

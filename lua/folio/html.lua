@@ -310,7 +310,7 @@ end
 -- kind, name, status (or nil), body html
 function render_value(v)
   local mt = meta_name(v)
-  if R.is_result(v) then return lp_result(v) end
+  if R.is_model_result(v) then return lp_result(v) end
   if mt == "folio.exposure_result" then return exposure_result(v) end
   if mt == "folio.frontier" then return frontier(v) end
   if mt == "folio.cim_result" then return cim_result(v) end

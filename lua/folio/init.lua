@@ -235,7 +235,14 @@ table.sort(lazy_names)
 setmetatable(folio, {
   __index = function(t, k)
     local spec = lazy[k]
-    if spec == nil then return nil end
+    if spec == nil then
+      -- a constructor's name misspelt fails here, not as "call a nil value"
+      if type(k) == "string" and k:match("^%u") then
+        local near = core.did_you_mean(k, lazy_names)
+        error(("folio: no field '%s'%s"):format(k, near and (" (did you mean '" .. near .. "'?)") or ""), 2)
+      end
+      return nil
+    end
     local v
     if type(spec) == "function" then v = spec() else v = require(spec[1])[spec[2]] end
     rawset(t, k, v)

@@ -1,14 +1,18 @@
 -- Readable reports and JSON shapes for what a script returns: results,
 -- folio.table values, and plain tables of scalars.
 local folio = require "folio"
+local results = require "folio.results"
 
 local R = {}
 
-local function is_result(v)
+-- a model's result (folio.result, from m:solve)
+local function is_model_result(v)
   local mt = getmetatable(v)
-  return type(v) == "userdata" and mt and mt.__name == "folio.result"
+  return type(v) == "userdata" and type(mt) == "table" and mt.__name == "folio.result"
 end
-R.is_result = is_result
+R.is_model_result = is_model_result
+-- any result of the contract (docs/results.md): model, exposure, trade, ...
+R.is_result = results.is_result
 
 function R.number(v)
   if math.type(v) == "integer" then return tostring(v) end
@@ -118,7 +122,7 @@ function R.result(r)
 end
 
 local function render_one(v, name)
-  if is_result(v) then return R.result(v) end
+  if results.is_result(v) then return results.summary(v) end
   if folio.is_table(v) then
     return (v.title and (v.title .. ":\n") or "") .. R.grid(v.columns, v.rows)
   end
@@ -156,15 +160,8 @@ function R.render(values)
 end
 
 local function json_value(v)
-  if is_result(v) then return v:to_table() end
-  if folio.is_table(v) then return { title = v.title, columns = v.columns, rows = v.rows } end
-  if type(v) == "table" then
-    local t = {}
-    for k, x in pairs(v) do t[k] = json_value(x) end
-    return t
-  end
-  if type(v) == "userdata" or type(v) == "function" then return tostring(v) end
-  return v
+  if folio.is_table(v) then v = { title = v.title, columns = v.columns, rows = v.rows } end
+  return results.json_safe(v)   -- results as their to_json(); never fails on a number
 end
 
 function R.json(values)
@@ -175,10 +172,24 @@ function R.json(values)
   return t
 end
 
+-- Every result among the values (one level into plain tables too, so that
+-- `return {a = r1, b = r2}` counts both).
+function R.results_in(values)
+  local out = {}
+  for _, v in ipairs(flatten(values)) do
+    if results.is_result(v) then
+      out[#out + 1] = v
+    elseif type(v) == "table" and getmetatable(v) == nil then
+      for _, x in pairs(v) do if results.is_result(x) then out[#out + 1] = x end end
+    end
+  end
+  return out
+end
+
 -- 3 when some returned result has no solution, else 0.
 function R.exit_code(values)
-  for _, v in ipairs(flatten(values)) do
-    if is_result(v) and not v.has_solution then return 3 end
+  for _, v in ipairs(R.results_in(values)) do
+    if not v.has_solution then return 3 end
   end
   return 0
 end

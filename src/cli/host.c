@@ -12,6 +12,7 @@
 
 #include "folio/folio.h"
 #include "../lua/lfolio.h"
+#include "../lua/laux.h"
 #include "../lua/lalloc.h"
 
 const char *host_progname = "folio";
@@ -41,8 +42,7 @@ static int msghandler(lua_State *L)
     int shown = 0;
     for (int level = 1; lua_getstack(L, level, &ar) && shown < 12; level++) {
         lua_getinfo(L, "Sln", &ar);
-        if (ar.currentline <= 0 || ar.source[0] != '@') continue;
-        if (!strncmp(ar.source, "@lua/folio/", 11)) continue;   /* folio's own Lua */
+        if (!laux_is_user_frame(&ar)) continue;   /* C, folio's own Lua, a REPL line */
         char line[512];
         snprintf(line, sizeof line, "%s  %s:%d%s%s", shown ? "\n" : "\nstack traceback (script frames):\n",
                  ar.short_src, ar.currentline, ar.name ? " in function " : " in main chunk",

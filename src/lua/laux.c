@@ -38,6 +38,48 @@ static const char *push_names(lua_State *L, const char *const *names, size_t n, 
 
 /* ---- option tables ----------------------------------------------------- */
 
+/* Edit distance (insertions, deletions, substitutions, adjacent swaps)
+ * between a and b, capped at 8: names longer than 31 bytes count as far. */
+static int distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 31 || lb > 31) return 8;
+    int d[32][32];
+    for (size_t i = 0; i <= la; i++) d[i][0] = (int)i;
+    for (size_t j = 0; j <= lb; j++) d[0][j] = (int)j;
+    for (size_t i = 1; i <= la; i++)
+        for (size_t j = 1; j <= lb; j++) {
+            int best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < best) best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best) best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    return d[la][lb] < 8 ? d[la][lb] : 8;
+}
+
+/* The allowed name nearest to k, if near enough to be a likely typo (at
+ * most a third of its length away, one edit for short names), else the
+ * shortest name k abbreviates (3 letters or more), else NULL. */
+static const char *closest(const char *k, const char *const *names, size_t n)
+{
+    const char *best = NULL;
+    int bd = 8;
+    for (size_t i = 0; i < n; i++) {
+        int d = distance(k, names[i]);
+        if (d < bd) bd = d, best = names[i];
+    }
+    size_t len = strlen(k);
+    int allowed = len / 3 > 1 ? (int)(len / 3) : 1;
+    if (best && bd <= allowed && (size_t)bd < len) return best;
+    /* an abbreviation: the shortest name that k begins */
+    best = NULL;
+    for (size_t i = 0; len >= 3 && i < n; i++)
+        if (!strncmp(names[i], k, len) && (!best || strlen(names[i]) < strlen(best))) best = names[i];
+    return best;
+}
+
 static void check_keys(lua_State *L, int t, int level, const char *fn, const char *const *names, size_t n)
 {
     lua_pushnil(L);
@@ -52,6 +94,10 @@ static void check_keys(lua_State *L, int t, int level, const char *fn, const cha
         while (i < n && strcmp(k, names[i])) i++;
         if (i == n) {
             const char *list = n ? push_names(L, names, n, "") : "none";
+            const char *near = closest(k, names, n);
+            if (near)
+                raise_at(L, level, lua_pushfstring(L, "%s: unknown option '%s' (did you mean '%s'? options: %s)", fn, k,
+                                                   near, list));
             raise_at(L, level, lua_pushfstring(L, "%s: unknown option '%s' (options: %s)", fn, k, list));
         }
     }
@@ -77,7 +123,8 @@ int laux_lua_check_options(lua_State *L)
     const char *fn = luaL_checkstring(L, 2);
     luaL_checktype(L, 3, LUA_TTABLE);
     lua_Integer level = luaL_optinteger(L, 4, 2);
-    luaL_argcheck(L, level >= 1 && level <= 100, 4, "level must be in 1..100");
+    /* level 0: no location (a Lua caller that blames the line itself) */
+    luaL_argcheck(L, level >= 0 && level <= 100, 4, "level must be in 0..100");
     lua_settop(L, 3);
     if (lua_isnil(L, 1)) return 0;
     if (!lua_istable(L, 1))
@@ -111,6 +158,45 @@ int laux_lua_check_options(lua_State *L)
     }
     check_keys(L, 1, (int)level, fn, names, k);
     return 0;
+}
+
+/* folio.core.did_you_mean(name, {names...}) -> the likely intended name, or nil */
+int laux_lua_did_you_mean(lua_State *L)
+{
+    const char *k = luaL_checkstring(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    size_t n = lua_rawlen(L, 2);
+    const char **names = lua_newuserdatauv(L, (n ? n : 1) * sizeof *names, 0);
+    for (size_t i = 0; i < n; i++) {
+        if (lua_rawgeti(L, 2, (lua_Integer)i + 1) != LUA_TSTRING) luaL_argerror(L, 2, "names must be strings");
+        names[i] = lua_tostring(L, -1);   /* kept alive by the table */
+        lua_pop(L, 1);
+    }
+    const char *near = closest(k, names, n);
+    if (near) lua_pushstring(L, near);
+    else lua_pushnil(L);
+    return 1;
+}
+
+/* ---- blame ------------------------------------------------------------- */
+
+int laux_is_user_frame(const lua_Debug *ar)
+{
+    return ar->currentline > 0 && ar->source[0] == '@' && strncmp(ar->source, "@lua/folio/", 11) != 0;
+}
+
+int laux_lua_where_user(lua_State *L)
+{
+    lua_Debug ar;
+    for (int level = 1; lua_getstack(L, level, &ar); level++) {
+        lua_getinfo(L, "Sl", &ar);
+        if (laux_is_user_frame(&ar)) {
+            lua_pushfstring(L, "%s:%d: ", ar.short_src, ar.currentline);
+            return 1;
+        }
+    }
+    lua_pushliteral(L, "");
+    return 1;
 }
 
 /* ---- vectors and matrices ---------------------------------------------- */

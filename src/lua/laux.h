@@ -16,14 +16,28 @@
 /* The table at idx (nil or none: nothing to check) may only have the
  * string keys in allowed (NULL-terminated, listed in that order):
  *   fn: unknown option 'key' (options: a, b, c)
+ *   fn: unknown option 'kye' (did you mean 'key'? options: a, b, key)
  *   fn: option names must be strings (got a number key) */
 void laux_check_options(lua_State *L, int idx, const char *fn, const char *const *allowed);
 
 /* folio.core.check_options(t, fn, allowed [, level]): the same check for
  * Lua code. allowed is a list of names (listed in its order) or a set
  * {name = true} (listed sorted); level is error()'s level for the blame,
- * 2 by default (the caller of the function that checks). */
+ * 2 by default (the caller of the function that checks), 0 for none. */
 int laux_lua_check_options(lua_State *L);
+
+/* folio.core.did_you_mean(name, names) -> the name of the list that name
+ * is a likely typo of (the suggestion of the unknown-option message), or nil */
+int laux_lua_did_you_mean(lua_State *L);
+
+/* Whose line an error blames: a frame (after lua_getinfo "Sl") of a script
+ * file with a current line that is not folio's own Lua (lua/folio/...). */
+struct lua_Debug;
+int laux_is_user_frame(const struct lua_Debug *ar);
+
+/* folio.core.where_user() -> "file:line: " of the innermost user frame, or
+ * "" when there is none (a REPL line, a tail call from the main chunk). */
+int laux_lua_where_user(lua_State *L);
 
 /* Flags of the vector readers: entries finite (the default) or, for
  * bounds, also +-inf (never NaN); LAUX_REQUIRED: a nil field is an error

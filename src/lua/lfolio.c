@@ -83,6 +83,10 @@ int luaopen_folio_core(lua_State *L)
     lua_setfield(L, core, "docs");
     lua_pushcfunction(L, laux_lua_check_options);
     lua_setfield(L, core, "check_options");
+    lua_pushcfunction(L, laux_lua_did_you_mean);
+    lua_setfield(L, core, "did_you_mean");
+    lua_pushcfunction(L, laux_lua_where_user);
+    lua_setfield(L, core, "where_user");
     lua_pushliteral(L, FOLIO_VERSION);
     lua_setfield(L, core, "version");
     return 1;

@@ -142,7 +142,7 @@ T.raises(function() folio.cim(with { groups = { { "asset1", "nope" } }, lambdas 
   "cim: groups[1] names unknown asset 'nope'", "unknown asset in a group")
 T.raises(function() folio.cim(with { integrator = "rk4" }) end,
   'cim: integrator must be one of "cvode_bdf", "cvode_adams", "erk_dp5", "erk_tsit5" (got "rk4")', "unknown integrator")
-T.raises_exact(function() folio.cim(with { gama = 1 }) end, "cim: unknown option 'gama' (options: Omega, Theta, "
+T.raises_exact(function() folio.cim(with { gama = 1 }) end, "cim: unknown option 'gama' (did you mean 'gamma'? options: Omega, Theta, "
   .. "assets, atol, bounds, budget, cov, gamma, grad_tol, groups, integrator, l1_smoothing, lambdas, limits, "
   .. "linear_solver, lower, max_steps, mu, nu, references, rho, rtol, samples, seed, sigma, t_max, trading_cost, "
   .. "upper, w0)", "misspelt option, blamed on this line")

@@ -102,6 +102,6 @@ end
 T.raises(function() folio.cim.select { mu = { 0.1, 0.2 }, cov = { { 1, 0 }, { 0, 1 } }, k = 3 } end,
   "cim.select: k must be an integer in 1..2", "k out of range")
 T.raises_exact(function() folio.cim.select { mu = { 0.1, 0.2 }, cov = { { 1, 0 }, { 0, 1 } }, k = 1, metod = "cac" } end,
-  "cim.select: unknown option 'metod' (options: Theta, a, a0, assets, atol, beta, bounds, c0, cov, dt, eps, gamma, "
+  "cim.select: unknown option 'metod' (did you mean 'method'? options: Theta, a, a0, assets, atol, beta, bounds, c0, cov, dt, eps, gamma, "
   .. "k, method, mu, p, path, penalty, reference, rtol, runs, seed, t_max)", "misspelt option")
 T.done()

@@ -247,7 +247,7 @@ T.raises(function() data.read_csv(p("basic.csv"), { delim = ",," }) end,
 T.raises(function() data.read_csv(p("basic.csv"), { delim = '"' }) end,
   "(opts.delim must be a one-character string (not a quote or newline))", "quote as delim")
 T.raises_exact(function() data.read_csv(p("basic.csv"), { typez = {} }) end,
-  "read_csv: unknown option 'typez' (options: delim, types)", "unknown option")
+  "read_csv: unknown option 'typez' (did you mean 'types'? options: delim, types)", "unknown option")
 T.raises_exact(function() data.read_csv(p("basic.csv"), { ";" }) end,
   "read_csv: option names must be strings (got a number key)", "positional option")
 T.raises(function() data.read_csv(p("basic.csv"), { types = { count = "int" } }) end,
@@ -379,7 +379,7 @@ T.raises(function() data.write_json("tests/data/csv", { 1 }) end,
   "cannot write 'tests/data/csv': Is a directory", "write over a directory")
 T.raises(function() data.write_json("x.json") end, "(value expected)", "write_json: no value")
 T.raises_exact(function() data.write_json("x.json", 1, { indnt = 2 }) end,
-  "write_json: unknown option 'indnt' (options: indent)", "write_json: unknown option")
+  "write_json: unknown option 'indnt' (did you mean 'indent'? options: indent)", "write_json: unknown option")
 T.raises_exact(function() data.write_json("x.json", 1, { indent = -1 }) end,
   "write_json: indent must be an integer in 0..16 (got -1)", "write_json: bad indent")
 T.raises_exact(function() data.write_json("x.json", 1, { indent = 2.5 }) end,

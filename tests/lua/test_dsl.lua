@@ -30,7 +30,7 @@ do
   T.raises_exact(function() m:var("k", S, { kind = "int" }) end,
     'variable \'k\': kind must be one of "continuous", "integer", "binary" (got "int")', "bad kind")
   T.raises(function() m:var("o", S, { lbb = 0 }) end,
-    "variable 'o': unknown option 'lbb' (options: lb, ub, kind)", "unknown variable option")
+    "variable 'o': unknown option 'lbb' (did you mean 'lb'? options: lb, ub, kind)", "unknown variable option")
   T.raises(function() m:var("v", S, { lb = 5, ub = 1 }) end,
     "variable 'v[a]': lower bound 5 exceeds upper bound 1", "lb > ub")
   T.raises(function() m:var("n", S, { lb = 0 / 0 }) end, "variable 'n[a]': bound is not a number (nan)", "NaN bound")
@@ -213,7 +213,7 @@ do
     "solve: solver 'glpk' cannot solve this model: it has quadratic constraints (glpk handles LP, MIP; backends that can: qp)",
     "GLPK refuses a quadratic constraint")
   T.raises_exact(function() m:solve { time_limt = 1 } end,
-    "solve: unknown option 'time_limt' (options: solver, time_limit, mip_gap, iteration_limit, presolve, method, verbose, mip_duals, ranges, feastol, reltol, abstol, dense_kkt, mip_start)",
+    "solve: unknown option 'time_limt' (did you mean 'time_limit'? options: solver, time_limit, mip_gap, iteration_limit, presolve, method, verbose, mip_duals, ranges, feastol, reltol, abstol, dense_kkt, mip_start)",
     "unknown solve option")
   T.raises(function() m:solve { solver = "cplex" } end, "solve: unknown solver 'cplex' (available: glpk, qp, cbc)",
     "unknown solver")

@@ -79,6 +79,6 @@ T.near(fixed[1][1], 1.5, 1e-12, "nearest PSD matrix")
 T.raises(function() folio.RiskEstimator { method = "ewma" } end, "RiskEstimator: ewma needs half_life or span",
   "ewma without a decay")
 T.raises_exact(function() folio.RiskEstimator { methd = "sample" } end, "RiskEstimator: unknown option 'methd' "
-  .. "(options: as_of, assets, benchmark, date, frequency, half_life, horizon, lookback, method, span, target)",
+  .. "(did you mean 'method'? options: as_of, assets, benchmark, date, frequency, half_life, horizon, lookback, method, span, target)",
   "unknown option")
 T.done()

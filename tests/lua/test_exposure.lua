@@ -243,8 +243,12 @@ T.raises(function()
   opt:optimize { exposures = names, cov = cov, constraints = long { max_exposures = 1, min_weights = { gold = 0.1, trend = 0.1 } } }
 end, "optimize: infeasible constraints: 2 exposures have a positive minimum weight but max_exposures is 1",
   "cardinality below the forced positions")
-T.raises(function() folio.ExposureConstraints { max_turnovr = 0.1 } end,
-  "ExposureConstraints: unknown field 'max_turnovr'", "typo in a constraint")
+T.raises_exact(function() folio.ExposureConstraints { max_turnovr = 0.1 } end,
+  "ExposureConstraints: unknown option 'max_turnovr' (did you mean 'max_turnover'? options: benchmark, bounds, "
+  .. "budget, categories, category_limits, current_weights, cvar_alpha, leveraged, max_concentration, "
+  .. "max_correlation_pairs, max_cvar, max_exposures, max_leverage_exposures, max_total_notional, "
+  .. "max_tracking_error, max_turnover, max_volatility, max_weights, min_exposures, min_position, min_weights, "
+  .. "scenario_probabilities, scenarios, transaction_costs)", "typo in a constraint")
 
 -- holdings: at most 2 exposures (MIQP), checked against every pair
 local card = opt:optimize { exposures = names, cov = cov, objective = folio.MinVolatility {},

@@ -16,9 +16,9 @@ local function api(o) core.check_options(o, "api", { "zeta", "alpha", "mid" }) e
 local function check_deep(o) core.check_options(o, "deep", { alpha = true, zeta = true }, 3) end
 local function deep(o) check_deep(o) end
 
-T.raises_exact(function() api { alpah = 1 } end, "api: unknown option 'alpah' (options: zeta, alpha, mid)",
+T.raises_exact(function() api { alpah = 1 } end, "api: unknown option 'alpah' (did you mean 'alpha'? options: zeta, alpha, mid)",
   "a list keeps its order; the blame is the caller's line")
-T.raises_exact(function() deep { alpah = 1 } end, "deep: unknown option 'alpah' (options: alpha, zeta)",
+T.raises_exact(function() deep { alpah = 1 } end, "deep: unknown option 'alpah' (did you mean 'alpha'? options: alpha, zeta)",
   "a set is listed sorted; level 3 from a helper")
 T.raises_exact(function() core.check_options({ x = 1 }, "f", { "y" }, 1) end,
   "f: unknown option 'x' (options: y)", "level 1: the function that calls check_options")

@@ -238,7 +238,7 @@ bad = config()
 bad.accounts[2].limits[2] = { name = "x", lhs = "mv", sense = "<", rhs = 1 }
 T.raises(function() folio.TradeAssigner(bad) end, "TradeAssigner: account 'PB2', limit 'x': sense must be '<=' or '>='", "bad sense")
 T.raises_exact(function() folio.TradeAssigner(config { solvr = "cbc" }) end, "TradeAssigner: unknown option 'solvr' "
-  .. "(options: accounts, combine, days, initial_scenarios, max_rounds, method, mip_gap, objectives, scenarios, "
+  .. "(did you mean 'solver'? options: accounts, combine, days, initial_scenarios, max_rounds, method, mip_gap, objectives, scenarios, "
   .. "securities, solver, time_limit, trades, verbose)", "misspelt option")
 bad = config()
 bad.trades[3] = { id = "t1", side = "buy", security = "UST5", quantity = 1 }
