@@ -35,6 +35,16 @@ local function fail(file, key, msg)
   error(("%s: '%s' %s"):format(file, key, msg), 0)
 end
 
+-- "is not a known key (did you mean 'x'? known: ...)"
+local function unknown(file, key, known)
+  local names = {}
+  for name in pairs(known) do names[#names + 1] = name end
+  table.sort(names)
+  local near = core.did_you_mean(key:match("[^.]+$"), names)
+  fail(file, key, ("is not a known key (%sknown: %s)"):format(near and ("did you mean '" .. near .. "'? ") or "",
+    table.concat(names, ", ")))
+end
+
 local function parse_size(s)
   if math.type(s) == "integer" and s > 0 then return s end
   if type(s) ~= "string" then return nil end
@@ -82,7 +92,7 @@ local function check_value(file, key, kind, v)
   elseif type(kind) == "table" then
     if t ~= "table" then fail(file, key, "must be an object (keys: " .. keys_of(kind) .. ")") end
     for k, x in pairs(v) do
-      if not kind[k] then fail(file, key .. "." .. tostring(k), "is not a known key (known: " .. keys_of(kind) .. ")") end
+      if not kind[k] then unknown(file, key .. "." .. tostring(k), kind) end
       check_value(file, key .. "." .. k, kind[k], x)
     end
   end
@@ -91,9 +101,7 @@ end
 function D.validate(cfg, file)
   if type(cfg) ~= "table" then error(file .. ": a config must be an object", 0) end
   for k, v in pairs(cfg) do
-    if not SCHEMA[k] then
-      fail(file, tostring(k), "is not a known key (known: " .. keys_of(SCHEMA) .. ")")
-    end
+    if not SCHEMA[k] then unknown(file, tostring(k), SCHEMA) end
     check_value(file, k, SCHEMA[k], v)
   end
   if cfg.model == nil then fail(file, "model", "is required (the model script to run)") end
@@ -229,9 +237,25 @@ end
 -- ---- rows (--each, --shard) -------------------------------------------------
 
 -- rows(cfg, csv_path, shard) -> list of {index =, id =, params =}
-function D.rows(csv_path, shard)
-  if not csv_path then return { { index = 0 } } end
+-- With cfg, every column but id must be a parameter the config declares
+-- (params): a misspelt column would otherwise run every row on the default.
+function D.rows(csv_path, shard, cfg)
+  if not csv_path then
+    if shard then error("--shard: needs --each (it splits the rows of a sweep)", 0) end
+    return { { index = 0 } }
+  end
   local t = folio.read_csv(csv_path)
+  local declared = cfg and cfg.params or {}
+  local names = {}
+  for k in pairs(declared) do names[#names + 1] = k end
+  table.sort(names)
+  for _, c in ipairs(cfg and t.columns or {}) do
+    if c ~= "id" and declared[c] == nil then
+      local near = core.did_you_mean(c, names)
+      error(("%s: column '%s' is not a parameter of the config (%sparams: %s)"):format(csv_path, c,
+        near and ("did you mean '" .. near .. "'? ") or "", #names > 0 and table.concat(names, ", ") or "none declared"), 0)
+    end
+  end
   local i, n = 0, 1
   if shard then
     i, n = shard:match("^(%d+)/(%d+)$")
@@ -456,10 +480,26 @@ function D.finish(job, ok, values, facts)
     sandbox = { on = not job.trusted, instructions_used = facts.instructions, memory_limit = job.memory },
   }
   if files.record then folio.write_json(files.record, record, { indent = 2 }) end
+  -- the summary line speaks of what the script returned: the first result
+  -- without a solution, else the first objective
   local summary = status
-  for _, sv in ipairs(solves) do
-    if sv.objective then summary = summary .. ", objective " .. report.number(sv.objective) break end
-    if sv.status ~= "optimal" then summary = summary .. " (" .. sv.status .. ")" break end
+  local returned = ok and report.results_in(values) or {}
+  for _, v in ipairs(returned) do
+    if not v.has_solution then
+      local why = v.message or v.status
+      if why:sub(1, #v.status + 1) ~= v.status .. ":" and why ~= v.status then why = v.status .. ": " .. why end
+      summary = summary .. " (" .. why .. ")"
+      returned = nil
+      break
+    end
+  end
+  for _, v in ipairs(returned or {}) do
+    if type(v.objective) == "number" then summary = summary .. ", objective " .. report.number(v.objective) break end
+  end
+  if returned and #returned == 0 then
+    for _, sv in ipairs(solves) do
+      if sv.objective then summary = summary .. ", objective " .. report.number(sv.objective) break end
+    end
   end
   if err then summary = summary .. ": " .. err end
   return code, summary, ok and code ~= 1

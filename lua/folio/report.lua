@@ -85,6 +85,8 @@ function R.result(r)
   else info[#info + 1] = string.format("%d iterations", r.iterations) end
   out[#out + 1] = head .. " (" .. table.concat(info, ", ") .. ")"
   if r.status ~= "optimal" then out[#out + 1] = "  " .. r.message end
+  local conflict = results.model_conflict(r)
+  if conflict then out[#out + 1] = "Conflict: " .. conflict.text end
   if not r.has_solution then return table.concat(out, "\n") end
   out[#out + 1] = "Objective: " .. R.number(r.objective)
   if r.is_mip then

@@ -186,11 +186,29 @@ function S.clean(x, tol)
   return x
 end
 
+-- An infeasible model's conflict (r:conflict(), an IIS), searched once per
+-- result and at most CONFLICT_SECONDS, for the report and the JSON.
+S.CONFLICT_SECONDS = 10
+local conflicts = setmetatable({}, { __mode = "k" })
+function S.model_conflict(r)
+  if r.status ~= "infeasible" then return nil end
+  if conflicts[r] == nil then
+    local ok, c = pcall(r.conflict, r, { time_limit = S.CONFLICT_SECONDS })
+    conflicts[r] = ok and c or { status = "error", text = "the conflict search failed: " .. tostring(c), items = {} }
+  end
+  return conflicts[r]
+end
+
 -- the model's result, a userdata made by lresult.c
 S.register_native("folio.result", {
   kind = "model",
   summary = function(r) return require("folio.report").result(r) end,
-  json = function(r) return r:to_table() end,
+  json = function(r)
+    local t = r:to_table()
+    local c = S.model_conflict(r)
+    if c then t.conflict = { status = c.status, irreducible = c.irreducible, items = c.items, text = c.text } end
+    return t
+  end,
   csv = function(r)
     local rows = {}
     if r.has_solution then

@@ -67,7 +67,8 @@ static int plan(run_opts *o, char ***rows_out)
     lua_getfield(L, d, "rows");
     if (o->each) lua_pushstring(L, o->each); else lua_pushnil(L);
     if (o->shard) lua_pushstring(L, o->shard); else lua_pushnil(L);
-    if (host_docall(L, 2, 1) != LUA_OK) { host_report_error(L); goto out; }
+    lua_pushvalue(L, cfg);
+    if (host_docall(L, 3, 1) != LUA_OK) { host_report_error(L); goto out; }
     int rows = lua_gettop(L);
     int count = (int)lua_rawlen(L, rows);
     char **texts = calloc((size_t)count + 1, sizeof *texts);

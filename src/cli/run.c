@@ -208,6 +208,7 @@ int cmd_run(int argc, char **argv, int quiet)
     if (!o.target) { host_usage_error("%s", "run: no script or config given"); goto done; }
     int config = o.as_config || ends_with(o.target, ".json") || ends_with(o.target, ".deploy.lua");
     if (config) {
+        if (o.shard && !o.each) { host_usage_error("%s", "run: --shard needs --each (it splits the rows of a sweep)"); goto done; }
         code = deploy_run(&o);
     } else {
         if (o.each || o.shard) { host_usage_error("%s", "run: --each and --shard need a deployment config (.json or .deploy.lua)"); goto done; }

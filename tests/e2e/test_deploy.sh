@@ -26,8 +26,8 @@ bad() {   # bad NAME JSON EXPECTED-REGEX
   expect_eq "$1: exit 1" 1 "$RC"
   expect_match "$1: message" "$3" "$ERR"
 }
-bad unknown_top '{"model": "m.lua", "outputs": {"dir": "o"}, "modle": 1}' "^folio: .*unknown_top.json: 'modle' is not a known key \(known: data, model, "
-bad unknown_nested '{"model": "m.lua", "outputs": {"dir": "o", "jsn": "r.json"}}' "'outputs.jsn' is not a known key \(known: csv, dir, json, record, report\)"
+bad unknown_top '{"model": "m.lua", "outputs": {"dir": "o"}, "modle": 1}' "^folio: .*unknown_top.json: 'modle' is not a known key \(did you mean 'model'\? known: data, model, "
+bad unknown_nested '{"model": "m.lua", "outputs": {"dir": "o", "jsn": "r.json"}}' "'outputs.jsn' is not a known key \(did you mean 'json'\? known: csv, dir, json, record, report\)"
 bad wrong_type '{"model": "m.lua", "outputs": {"dir": "o"}, "solver": {"time_limit": "fast"}}' "'solver.time_limit' must be a positive number"
 bad no_model '{"outputs": {"dir": "o"}}' "'model' is required"
 bad no_dir '{"model": "m.lua", "outputs": {}}' "'outputs.dir' is required"

@@ -7,24 +7,14 @@ local folio = require "folio"
 local results = require "folio.results"
 local report = require "folio.report"
 
-local names = { "us_equity", "treasuries", "trend", "real_estate", "gold" }
-local mu = { 0.08, 0.035, 0.06, 0.07, 0.04 }
-local vol = { 0.16, 0.06, 0.12, 0.18, 0.15 }
-local corr = {
-  { 1, -0.2, 0.1, 0.6, 0.05 }, { -0.2, 1, 0.1, -0.1, 0.2 }, { 0.1, 0.1, 1, 0.1, 0.15 },
-  { 0.6, -0.1, 0.1, 1, 0.1 }, { 0.05, 0.2, 0.15, 0.1, 1 },
-}
-local n = #names
-local cov = {}
-for i = 1, n do cov[i] = {} for j = 1, n do cov[i][j] = corr[i][j] * vol[i] * vol[j] end end
+local U = dofile("tests/data/results/universe.lua")
+local names, mu, cov, n = U.names, U.mu, U.cov, #U.names
 local opt = folio.ExposureOptimizer()
-local cats = { us_equity = "equity", treasuries = "rates", trend = "alternatives", real_estate = "real_assets",
-               gold = "real_assets" }
+local cats = U.categories
 
 -- 1. Equal weights hold 0.4 in real assets; a cap of 0.1 needs 0.3 of
 -- selling and as much buying, a turnover of at least 0.6 against a limit of 0.01.
-local equal = {}
-for _, e in ipairs(names) do equal[e] = 1 / n end
+local equal = U.equal
 local stuck = folio.ExposureConstraints { categories = cats, category_limits = { real_assets = { false, 0.1 } },
   current_weights = equal, max_turnover = 0.01 }
 local WHY = "infeasible: max_turnover 0.01 conflicts with category_limits real_assets <= 0.1 "
