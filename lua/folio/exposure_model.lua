@@ -322,7 +322,8 @@ function B.objective_limits(ctx)
   if ctx.cost then ctx.ret = ctx.ret - ctx.cost end   -- returns net of trading costs
   if obj.kind == "TargetReturn" and ctx:group("target_return " .. num(obj.target_return)) then
     m:st("target_return", ctx.ret, ">=", obj.target_return)
-  elseif obj.kind == "TargetVolatility" and ctx:group("target_vol " .. num(obj.target_vol), { nonlinear = true }) then
+  elseif obj.kind == "TargetVolatility" and ctx:group("target_vol " .. num(obj.target_vol),
+           { measure = function() return ctx.risk end, what = "volatility", sqrt = true, rank = 1, nonlinear = true }) then
     m:st("target_volatility", ctx.risk, "<=", obj.target_vol ^ 2)
   end
 end

@@ -49,6 +49,21 @@ T.eq(three.message, "infeasible: category_limits real_assets <= 0.05 conflicts w
   .. "and budget = 1 (needs real_assets weight >= 0.1)",
   "three limits: 0.3 x 3 + 0.05 < 1 leaves the budget out of reach; the rest need 0.1 in real assets")
 
+-- risk limits (quadratic rows, cones under the ratio transform) conflict
+-- the same way; the least volatility is the minimum-variance portfolio's
+local minvar = opt:optimize { exposures = names, cov = cov }
+local need = ("%.6g"):format(minvar.volatility)
+for _, obj in ipairs { folio.MinVolatility {}, folio.MeanVariance {}, folio.MaxSharpeRatio {},
+                       folio.MaxDiversification {} } do
+  local r = opt:optimize { exposures = names, mu = mu, cov = cov, objective = obj,
+    constraints = folio.ExposureConstraints { max_volatility = 0.03 } }
+  T.eq(r.message, "infeasible: max_volatility 0.03 conflicts with budget = 1 (needs volatility >= " .. need .. ")",
+    obj.kind .. ": a volatility cap below the minimum variance")
+end
+local tv = opt:optimize { exposures = names, mu = mu, cov = cov, objective = folio.TargetVolatility { target_vol = 0.03 } }
+T.eq(tv.message, "infeasible: target_vol 0.03 conflicts with budget = 1 (needs volatility >= " .. need .. ")",
+  "TargetVolatility below the minimum variance")
+
 -- 2. Inputs by name: the universe in another order gives the same weights
 -- by name, whether cov is positional-with-labels, keyed or an estimate.
 local keyed_cov, keyed_mu = {}, {}
@@ -103,6 +118,18 @@ T.raises_exact(function() local r = opt:efficient_frontier { exposures = names, 
   constraints = folio.ExposureConstraints { min_weights = { gld = 0.1 } } }; return r end,
   "optimize: min_weights has a name not in the universe: 'gld'",
   "an error deep in folio (efficient_frontier calls optimize) blames the caller's line")
+
+T.raises_exact(function() opt:optimize_with_scenarios { exposures = names, scenarios = { { 0.01, 0.02 } } } end,
+  "optimize_with_scenarios: scenario 1 must have 5 returns", "the scenario mode blames the caller's line")
+T.raises_exact(function() opt:optimize { exposures = names, cov = cov, constraints = folio.ExposureConstraints {
+  max_cvar = 0.1, scenarios = { { 0.01, 0.02 } } } } end, "optimize: max_cvar: scenario 1 must have 5 returns",
+  "a CVaR limit's scenarios, checked in optimize, blame the caller's line")
+
+-- no portfolio beats a risk-free rate of 50%: the ratio problem has no solution
+local rf = opt:optimize { exposures = names, mu = mu, cov = cov, objective = folio.MaxSharpeRatio { risk_free_rate = 0.5 } }
+T.eq(rf.status, "infeasible", "MaxSharpe above every return: infeasible")
+T.eq(rf.message, "infeasible: no portfolio within the limits has an expected return above the risk-free rate",
+  "MaxSharpe above every return: says why")
 
 -- 3. Objectives in the user's units
 T.near(base.objective, base.sharpe_ratio, 1e-12, "MaxSharpe: the objective is the Sharpe ratio")
