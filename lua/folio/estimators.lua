@@ -2,6 +2,9 @@
 -- folio.read_csv gives: t.columns, t.n, t[col][i] with nil holes). The
 -- O(T n^2) kernels run in C (folio.core.stats, src/lua/lstats.c).
 local core = require "folio.core"
+local check = require "folio.check"
+local align = require "folio.align"
+local fail = check.fail
 local stats = core.stats
 
 local E = {}
@@ -16,10 +19,10 @@ end
 function E.returns(prices, opts)
   opts = opts or {}
   if type(prices) ~= "table" or type(prices.columns) ~= "table" then
-    error("returns: expected a table from folio.read_csv (with .columns and .n)", 2)
+    fail("returns: expected a table from folio.read_csv (with .columns and .n)")
   end
   local kind = opts.kind or "simple"
-  if kind ~= "simple" and kind ~= "log" then error("returns: kind must be \"simple\" or \"log\"", 2) end
+  if kind ~= "simple" and kind ~= "log" then fail("returns: kind must be \"simple\" or \"log\"") end
   local out = { columns = {}, n = math.max(0, prices.n - 1), file = prices.file }
   for _, c in ipairs(prices.columns) do
     out.columns[#out.columns + 1] = c
@@ -31,9 +34,9 @@ function E.returns(prices, opts)
         local a, b = p[t - 1], p[t]
         if a ~= nil and b ~= nil then
           if type(a) ~= "number" or type(b) ~= "number" then
-            error(("returns: column '%s' row %d is not a price"):format(c, t), 2)
+            fail(("returns: column '%s' row %d is not a price"):format(c, t))
           end
-          if a <= 0 then error(("returns: column '%s' has a non-positive price at row %d"):format(c, t - 1), 2) end
+          if a <= 0 then fail(("returns: column '%s' has a non-positive price at row %d"):format(c, t - 1)) end
           r[t - 1] = kind == "simple" and b / a - 1 or math.log(b / a)
         end
       end
@@ -46,8 +49,9 @@ end
 local window   -- defined below, shared by both estimators
 local RISK_METHODS = { sample = true, ewma = true, semicovariance = true, ledoit_wolf = true }
 local LW_TARGETS = { constant_correlation = true, single_factor = true, identity = true }
-local RISK_OPTS = { method = 1, target = 1, frequency = 1, half_life = 1, span = 1, horizon = 1, lookback = 1,
-                    as_of = 1, date = 1, benchmark = 1, assets = 1 }
+local RISK_OPTS = { method = "string", target = "string", frequency = "number", half_life = "number",
+                    span = "number", horizon = "number", lookback = "number", as_of = "string", date = "string",
+                    benchmark = "number", assets = "table" }
 
 local Risk = {}
 Risk.__index = Risk
@@ -59,21 +63,21 @@ Risk.__index = Risk
 --   (years), lookback = rows, as_of = "YYYY-MM-DD", assets = {...}}
 function E.RiskEstimator(o)
   o = o or {}
-  core.check_options(o, "RiskEstimator", RISK_OPTS, 2)
+  check.options(o, "RiskEstimator", RISK_OPTS)
   local method = o.method or "sample"
   if not RISK_METHODS[method] then
-    error(("RiskEstimator: method must be sample, ewma, semicovariance or ledoit_wolf, got '%s'")
-      :format(tostring(method)), 2)
+    fail(("RiskEstimator: method must be sample, ewma, semicovariance or ledoit_wolf, got '%s'")
+      :format(tostring(method)))
   end
   if o.target ~= nil then
-    if method ~= "ledoit_wolf" then error("RiskEstimator: target applies to method = \"ledoit_wolf\" only", 2) end
+    if method ~= "ledoit_wolf" then fail("RiskEstimator: target applies to method = \"ledoit_wolf\" only") end
     if not LW_TARGETS[o.target] then
-      error(("RiskEstimator: ledoit_wolf target must be constant_correlation, single_factor or identity, got '%s'")
-        :format(tostring(o.target)), 2)
+      fail(("RiskEstimator: ledoit_wolf target must be constant_correlation, single_factor or identity, got '%s'")
+        :format(tostring(o.target)))
     end
   end
   if method == "ewma" and not o.half_life and not o.span then
-    error("RiskEstimator: ewma needs half_life or span", 2)
+    fail("RiskEstimator: ewma needs half_life or span")
   end
   local self = setmetatable({}, Risk)
   for k, v in pairs(o) do self[k] = v end
@@ -86,7 +90,7 @@ function window(self, R)
   local first, last = 1, R.n
   local dates = R[self.date or "date"] or R.Date
   if self.as_of then
-    if not dates then error("RiskEstimator: as_of needs a date column", 3) end
+    if not dates then fail("RiskEstimator: as_of needs a date column") end
     last = 0
     for t = 1, R.n do if dates[t] <= self.as_of then last = t end end
   end
@@ -97,7 +101,7 @@ end
 -- est:estimate(returns) -> {assets, cov, vol, corr, rows, warnings}
 function Risk:estimate(R)
   if type(R) ~= "table" or type(R.columns) ~= "table" then
-    error("estimate: expected a returns table (folio.returns or folio.read_csv)", 2)
+    fail("estimate: expected a returns table (folio.returns or folio.read_csv)")
   end
   local assets = self.assets
   if not assets then
@@ -106,11 +110,11 @@ function Risk:estimate(R)
   end
   local first, last = window(self, R)
   local T = last - first + 1
-  if T < 2 then error(("estimate: %d rows in the estimation window"):format(T), 2) end
+  if T < 2 then fail(("estimate: %d rows in the estimation window"):format(T)) end
   local data = { n = T }
   for j, a in ipairs(assets) do
     local col = R[a]
-    if not col then error(("estimate: no column '%s'"):format(a), 2) end
+    if not col then fail(("estimate: no column '%s'"):format(a)) end
     local c = {}
     for t = first, last do
       local v = col[t]
@@ -157,7 +161,6 @@ function Risk:estimate(R)
     end
   end
   -- cov and vol remember their assets, so that they align by name (folio.align)
-  local align = require "folio.align"
   return { assets = assets, cov = align.label(cov, assets), vol = align.label(vol, assets), corr = corr, rows = T,
            warnings = warnings,
            shrinkage = self.method == "ledoit_wolf" and self.shrinkage or nil }
@@ -167,8 +170,9 @@ end
 -- return estimation
 ---------------------------------------------------------------------------
 local RET_METHODS = { mean = true, cagr = true, ewma = true, given = true, black_litterman = true }
-local RET_OPTS = { method = 1, frequency = 1, half_life = 1, span = 1, values = 1, lookback = 1, as_of = 1,
-                   date = 1, assets = 1, market_weights = 1, risk_aversion = 1, tau = 1, views = 1 }
+local RET_OPTS = { method = "string", frequency = "number", half_life = "number", span = "number", values = "table",
+                   lookback = "number", as_of = "string", date = "string", assets = "table",
+                   market_weights = "table", risk_aversion = "number", tau = "number", views = "table" }
 
 local Ret = {}
 Ret.__index = Ret
@@ -176,18 +180,18 @@ Ret.__index = Ret
 -- folio.ReturnEstimator{method = "mean"|"cagr"|"ewma"|"given"|"black_litterman", ...}
 function E.ReturnEstimator(o)
   o = o or {}
-  core.check_options(o, "ReturnEstimator", RET_OPTS, 2)
+  check.options(o, "ReturnEstimator", RET_OPTS)
   local method = o.method or "mean"
   if not RET_METHODS[method] then
-    error(("ReturnEstimator: method must be mean, cagr, ewma, given or black_litterman, got '%s'")
-      :format(tostring(method)), 2)
+    fail(("ReturnEstimator: method must be mean, cagr, ewma, given or black_litterman, got '%s'")
+      :format(tostring(method)))
   end
   if method == "ewma" and not o.half_life and not o.span then
-    error("ReturnEstimator: ewma needs half_life or span", 2)
+    fail("ReturnEstimator: ewma needs half_life or span")
   end
-  if method == "given" and type(o.values) ~= "table" then error("ReturnEstimator: given needs values", 2) end
+  if method == "given" and type(o.values) ~= "table" then fail("ReturnEstimator: given needs values") end
   if method == "black_litterman" and (type(o.market_weights) ~= "table" or type(o.risk_aversion) ~= "number") then
-    error("ReturnEstimator: black_litterman needs market_weights and risk_aversion", 2)
+    fail("ReturnEstimator: black_litterman needs market_weights and risk_aversion")
   end
   local self = setmetatable({}, Ret)
   for k, v in pairs(o) do self[k] = v end
@@ -208,7 +212,7 @@ local function lsolve(A, b)
   for c = 1, n do
     local p = c
     for r = c + 1, n do if math.abs(M[r][c]) > math.abs(M[p][c]) then p = r end end
-    if M[p][c] == 0 then error("black_litterman: singular system", 4) end
+    if M[p][c] == 0 then fail("black_litterman: singular system") end
     M[c], M[p] = M[p], M[c]
     for r = c + 1, n do
       local f = M[r][c] / M[c][c]
@@ -230,11 +234,7 @@ end
 -- Omega = diag(P tau S P') / confidence by default (confidence 1).
 local function black_litterman(self, assets, cov)
   local n = #assets
-  local w = {}
-  for i, a in ipairs(assets) do
-    w[i] = self.market_weights[a] or self.market_weights[i]
-    if type(w[i]) ~= "number" then error(("black_litterman: no market weight for '%s'"):format(a), 3) end
-  end
+  local w = align.vector(self.market_weights, assets, "black_litterman", "market_weights")
   local pi = {}
   for i = 1, n do
     local s = 0
@@ -245,7 +245,7 @@ local function black_litterman(self, assets, cov)
   if not views or not views.P or #views.P == 0 then return pi end
   local tau = self.tau or 0.05
   local P, Q, k = views.P, views.Q, #views.P
-  if type(Q) ~= "table" or #Q ~= k then error("black_litterman: views.Q must have one value per row of views.P", 3) end
+  if type(Q) ~= "table" or #Q ~= k then fail("black_litterman: views.Q must have one value per row of views.P") end
   local tSP = {}     -- tau S P'  (n x k)
   for i = 1, n do
     tSP[i] = {}
@@ -293,22 +293,19 @@ function Ret:estimate(R, cov)
     assets = {}
     for _, c in ipairs(R.columns) do if not is_date_col(c, self) then assets[#assets + 1] = c end end
   end
-  if not assets then error("estimate: give returns or assets", 2) end
+  if not assets then fail("estimate: give returns or assets") end
   local mu = {}
   if self.method == "given" then
-    for i, a in ipairs(assets) do
-      mu[i] = self.values[a] or self.values[i]
-      if type(mu[i]) ~= "number" then error(("estimate: no given return for '%s'"):format(a), 2) end
-    end
+    mu = align.vector(self.values, assets, "estimate", "values")
   elseif self.method == "black_litterman" then
-    if type(cov) ~= "table" then error("estimate: black_litterman needs the covariance", 2) end
-    mu = black_litterman(self, assets, cov)
+    if type(cov) ~= "table" then fail("estimate: black_litterman needs the covariance") end
+    mu = black_litterman(self, assets, align.matrix(cov, assets, "estimate", "cov"))
   else
     local first, last = window(self, R)
     local f = self.frequency
     for i, a in ipairs(assets) do
       local col = R[a]
-      if not col then error(("estimate: no column '%s'"):format(a), 2) end
+      if not col then fail(("estimate: no column '%s'"):format(a)) end
       if self.method == "mean" then
         local s, cnt = 0, 0
         for t = first, last do if col[t] ~= nil then s, cnt = s + col[t], cnt + 1 end end
@@ -328,12 +325,17 @@ function Ret:estimate(R, cov)
         end
         mu[i] = sw > 0 and f * s / sw or 0 / 0
       end
-      if mu[i] ~= mu[i] then error(("estimate: '%s' has no return in the window"):format(a), 2) end
+      if mu[i] ~= mu[i] then fail(("estimate: '%s' has no return in the window"):format(a)) end
     end
   end
   local byname = {}
   for i, a in ipairs(assets) do byname[a] = mu[i] end
   return { assets = assets, mu = require("folio.align").label(mu, assets), by_name = byname }
 end
+
+-- public entry points: a user error anywhere below blames the caller's line
+check.entries(E, { "returns", "RiskEstimator", "ReturnEstimator" })
+check.entries(Risk, { "estimate" })
+check.entries(Ret, { "estimate" })
 
 return E

@@ -81,4 +81,16 @@ T.raises(function() folio.RiskEstimator { method = "ewma" } end, "RiskEstimator:
 T.raises_exact(function() folio.RiskEstimator { methd = "sample" } end, "RiskEstimator: unknown option 'methd' "
   .. "(did you mean 'method'? options: as_of, assets, benchmark, date, frequency, half_life, horizon, lookback, method, span, target)",
   "unknown option")
+-- errors blame the caller's line, from the constructor and from estimate
+T.raises_exact(function() folio.RiskEstimator { frequency = "monthly" } end,
+  "RiskEstimator: frequency must be a number (got string)", "a wrong type names the field")
+T.raises_exact(function() folio.RiskEstimator {}:estimate(nil) end,
+  "estimate: expected a returns table (folio.returns or folio.read_csv)", "estimate without returns")
+-- given returns are matched by name; a stranger is named
+local given = folio.ReturnEstimator { method = "given", values = { b = 0.02, a = 0.01 }, assets = { "a", "b" } }:estimate()
+T.eq(given.mu[1], 0.01, "given: a by name")
+T.eq(given.mu[2], 0.02, "given: b by name")
+T.raises_exact(function() folio.ReturnEstimator { method = "given", values = { a = 0.01, c = 0.02 },
+  assets = { "a", "b" } }:estimate() end, "estimate: values has a name not in the universe: 'c'",
+  "given: a name that is not an asset")
 T.done()
