@@ -2,6 +2,8 @@
 -- model storage, solving, data readers) lives in folio.core (C); this file
 -- gathers it into one module and adds the small Lua-level helpers.
 local core = require "folio.core"
+local check = require "folio.check"
+local fail = check.fail
 
 local folio = {
   version = core.version,
@@ -36,37 +38,37 @@ local folio = {
 -- The QP engine then sees a diagonal Hessian and solves in O(n k^2) per
 -- iteration instead of factoring an n x n matrix.
 -- B[i][f] and D[i] follow the order of x's set (like folio.quad's Sigma).
-core.model_methods.factor_risk = function(m, name, x, spec)
-  if type(name) ~= "string" then error("factor_risk: name must be a string", 2) end
-  if type(spec) ~= "table" then error("factor_risk: expected {loadings =, factor_cov =, specific =}", 2) end
+core.model_methods.factor_risk = check.entry(function(m, name, x, spec)
+  if type(name) ~= "string" then fail("factor_risk: name must be a string") end
+  if type(spec) ~= "table" then fail("factor_risk: expected {loadings =, factor_cov =, specific =}") end
   local B, F, D = spec.loadings, spec.factor_cov, spec.specific
   if type(B) ~= "table" or type(F) ~= "table" then
-    error("factor_risk '" .. name .. "': loadings and factor_cov are required", 2)
+    fail("factor_risk '" .. name .. "': loadings and factor_cov are required")
   end
   local xs = core.values(x)       -- x's variables in set order
   local n, k = #xs, #F
   if #B ~= n then
-    error(("factor_risk '%s': loadings have %d rows but x has %d elements"):format(name, #B, n), 2)
+    fail(("factor_risk '%s': loadings have %d rows but x has %d elements"):format(name, #B, n))
   end
   if D ~= nil and (type(D) ~= "table" or #D ~= n) then
-    error(("factor_risk '%s': specific must hold %d variances"):format(name, n), 2)
+    fail(("factor_risk '%s': specific must hold %d variances"):format(name, n))
   end
   -- Cholesky F = L L'
   local L = {}
   for i = 1, k do
     if type(F[i]) ~= "table" or #F[i] ~= k then
-      error(("factor_risk '%s': factor_cov row %d must have %d entries"):format(name, i, k), 2)
+      fail(("factor_risk '%s': factor_cov row %d must have %d entries"):format(name, i, k))
     end
     L[i] = {}
     for j = 1, i do
       if math.abs(F[i][j] - F[j][i]) > 1e-12 * (1 + math.abs(F[i][j])) then
-        error(("factor_risk '%s': factor_cov is not symmetric at [%d][%d]"):format(name, i, j), 2)
+        fail(("factor_risk '%s': factor_cov is not symmetric at [%d][%d]"):format(name, i, j))
       end
       local s = F[i][j]
       for q = 1, j - 1 do s = s - L[i][q] * L[j][q] end
       if i == j then
         if not (s > 0) then
-          error(("factor_risk '%s': factor_cov is not positive definite (pivot %d is %.6g)"):format(name, i, s), 2)
+          fail(("factor_risk '%s': factor_cov is not positive definite (pivot %d is %.6g)"):format(name, i, s))
         end
         L[i][i] = math.sqrt(s)
       else
@@ -91,7 +93,7 @@ core.model_methods.factor_risk = function(m, name, x, spec)
   if D then
     for i = 1, n do
       if not (D[i] >= 0) then
-        error(("factor_risk '%s': specific variance %d is negative or not a number"):format(name, i), 2)
+        fail(("factor_risk '%s': specific variance %d is negative or not a number"):format(name, i))
       end
     end
     local terms = {}
@@ -99,15 +101,15 @@ core.model_methods.factor_risk = function(m, name, x, spec)
     risk = risk + folio.sum(terms)
   end
   return risk
-end
+end)
 
 -- m:returns_risk(name, x, R): the sample variance x'(R'R/(T-1))x of a
 -- returns matrix R (T rows of n returns, already de-meaned), kept in that
 -- form through factor_risk with loadings R'/sqrt(T-1) and an identity
 -- factor covariance: T factor variables instead of an n x n matrix.
-core.model_methods.returns_risk = function(m, name, x, R)
+core.model_methods.returns_risk = check.entry(function(m, name, x, R)
   if type(R) ~= "table" or #R < 2 then
-    error("returns_risk '" .. tostring(name) .. "': R must be a list of at least 2 rows of returns", 2)
+    fail("returns_risk '" .. tostring(name) .. "': R must be a list of at least 2 rows of returns")
   end
   local T, n = #R, #R[1]
   local scale = 1 / math.sqrt(T - 1)
@@ -117,7 +119,7 @@ core.model_methods.returns_risk = function(m, name, x, R)
     for t = 1, T do
       local v = R[t][i]
       if type(v) ~= "number" or v ~= v then
-        error(("returns_risk '%s': R[%d][%d] is not a number"):format(name, t, i), 2)
+        fail(("returns_risk '%s': R[%d][%d] is not a number"):format(name, t, i))
       end
       row[t] = v * scale
     end
@@ -129,7 +131,7 @@ core.model_methods.returns_risk = function(m, name, x, R)
     for b = 1, T do I[a][b] = a == b and 1 or 0 end
   end
   return core.model_methods.factor_risk(m, name, x, { loadings = B, factor_cov = I })
-end
+end)
 
 local table_mt = { __name = "folio.table" }
 table_mt.__index = table_mt
@@ -137,19 +139,19 @@ table_mt.__index = table_mt
 -- folio.table{title =, columns = {...}, rows = {{...}, ...}}: a table the
 -- CLI prints aligned and writes to JSON as {title, columns, rows}.
 function folio.table(spec)
-  if type(spec) ~= "table" then error("folio.table: expected a table {title, columns, rows}", 2) end
+  if type(spec) ~= "table" then fail("folio.table: expected a table {title, columns, rows}") end
   local cols, rows = spec.columns, spec.rows or {}
-  if type(cols) ~= "table" or #cols == 0 then error("folio.table: 'columns' must be a non-empty list of names", 2) end
+  if type(cols) ~= "table" or #cols == 0 then fail("folio.table: 'columns' must be a non-empty list of names") end
   for i, c in ipairs(cols) do
-    if type(c) ~= "string" then error(("folio.table: column %d is a %s, not a string"):format(i, type(c)), 2) end
+    if type(c) ~= "string" then fail(("folio.table: column %d is a %s, not a string"):format(i, type(c))) end
   end
-  if type(rows) ~= "table" then error("folio.table: 'rows' must be a list of rows", 2) end
+  if type(rows) ~= "table" then fail("folio.table: 'rows' must be a list of rows") end
   for i, row in ipairs(rows) do
-    if type(row) ~= "table" then error(("folio.table: row %d is not a list"):format(i), 2) end
+    if type(row) ~= "table" then fail(("folio.table: row %d is not a list"):format(i)) end
     for j = 1, #cols do
       local v = row[j]
       if v ~= nil and type(v) ~= "number" and type(v) ~= "string" and type(v) ~= "boolean" then
-        error(("folio.table: row %d, column '%s' holds a %s"):format(i, cols[j], type(v)), 2)
+        fail(("folio.table: row %d, column '%s' holds a %s"):format(i, cols[j], type(v)))
       end
     end
   end
@@ -164,7 +166,7 @@ function folio.is_table(v) return getmetatable(v) == table_mt end
 -- {n =, mu =, sd =, corr =, cov =, assets = {"asset1", ...}}.
 function folio.read_orlib(path)
   local ok, text = pcall(core.read_text, path)
-  if not ok then error("read_orlib: " .. tostring(text):gsub("^[^:]*:%d+: ", ""), 2) end
+  if not ok then fail("read_orlib: " .. tostring(text):gsub("^[^:]*:%d+: ", "")) end
   local line_no, lines = 0, {}
   for l in (text .. "\n"):gmatch("([^\n]*)\n") do lines[#lines + 1] = l end
   local function nums(k)
@@ -172,17 +174,17 @@ function folio.read_orlib(path)
     local out = {}
     for v in lines[k]:gmatch("%S+") do
       local x = tonumber(v)
-      if not x then error(("read_orlib: %s:%d: '%s' is not a number"):format(path, k, v), 3) end
+      if not x then fail(("read_orlib: %s:%d: '%s' is not a number"):format(path, k, v)) end
       out[#out + 1] = x
     end
     return out
   end
   local n = math.tointeger(nums(1)[1])
-  if not n or n < 1 then error(("read_orlib: %s:1: expected the number of assets"):format(path), 2) end
+  if not n or n < 1 then fail(("read_orlib: %s:1: expected the number of assets"):format(path)) end
   local r = { n = n, mu = {}, sd = {}, corr = {}, cov = {}, assets = {} }
   for i = 1, n do
     local v = lines[i + 1] and nums(i + 1) or {}
-    if #v ~= 2 then error(("read_orlib: %s:%d: expected 'mean stdev'"):format(path, i + 1), 2) end
+    if #v ~= 2 then fail(("read_orlib: %s:%d: expected 'mean stdev'"):format(path, i + 1)) end
     r.mu[i], r.sd[i], r.assets[i] = v[1], v[2], "asset" .. i
     r.corr[i] = {}
   end
@@ -191,18 +193,18 @@ function folio.read_orlib(path)
     if #v == 3 then
       local i, j = math.tointeger(v[1]), math.tointeger(v[2])
       if not i or not j or i < 1 or j < 1 or i > n or j > n then
-        error(("read_orlib: %s:%d: asset index out of range 1..%d"):format(path, k, n), 2)
+        fail(("read_orlib: %s:%d: asset index out of range 1..%d"):format(path, k, n))
       end
       r.corr[i][j], r.corr[j][i] = v[3], v[3]
     elseif #v ~= 0 then
-      error(("read_orlib: %s:%d: expected 'i j corr'"):format(path, k), 2)
+      fail(("read_orlib: %s:%d: expected 'i j corr'"):format(path, k))
     end
   end
   for i = 1, n do
     r.cov[i] = {}
     for j = 1, n do
       local c = r.corr[i][j]
-      if not c then error(("read_orlib: %s: no correlation for assets %d and %d"):format(path, i, j), 2) end
+      if not c then fail(("read_orlib: %s: no correlation for assets %d and %d"):format(path, i, j)) end
       r.cov[i][j] = c * r.sd[i] * r.sd[j]
     end
   end
@@ -211,6 +213,8 @@ end
 
 -- The domain APIs load on first use: a script that only builds an LP
 -- does not pay for parsing them (start-up is a figure users feel).
+folio.table = check.entry(folio.table)
+folio.read_orlib = check.entry(folio.read_orlib)
 package.loaded.folio = folio   -- the domain modules require "folio" themselves
 folio.core_stats = core.stats
 local lazy = {}
