@@ -348,6 +348,8 @@ function Opt:risk_parity(names, mu, cov, obj, c)
     b = {}
     for i = 1, #names do b[i] = 1 / #names end
   end
+  -- Newton's method on Spinu's problem needs a positive definite covariance
+  EM.cholesky_lower(cov, #names, "optimize: RiskParity: cov")
   local t0 = folio.now()
   local wv, iters = folio.core_stats.risk_parity(cov, b)
   local stats = { solver = "newton", iterations = iters, time = folio.now() - t0 }
@@ -447,6 +449,15 @@ local function inputs(a)
   end
   if not a.cov then fail("optimize: cov is required (a RiskEstimator result will do: cov = risk)") end
   local cov = align.matrix(a.cov, names, "optimize", "cov")
+  -- a covariance is symmetric; an asymmetric one is a data error, not a model
+  for i = 1, n do
+    for j = i + 1, n do
+      if math.abs(cov[i][j] - cov[j][i]) > 1e-10 * (math.abs(cov[i][j]) + math.abs(cov[j][i]) + 1e-300) then
+        fail("optimize: cov is not symmetric: cov['%s']['%s'] = %s but cov['%s']['%s'] = %s", names[i], names[j],
+          results.number(cov[i][j]), names[j], names[i], results.number(cov[j][i]))
+      end
+    end
+  end
   if obj.kind == "TargetReturn" and type(obj.target_return) ~= "number" then fail("optimize: TargetReturn needs target_return") end
   if obj.kind == "TargetVolatility" and type(obj.target_vol) ~= "number" then fail("optimize: TargetVolatility needs target_vol") end
   local l2 = obj.l2_reg

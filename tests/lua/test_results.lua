@@ -131,6 +131,15 @@ T.eq(rf.status, "infeasible", "MaxSharpe above every return: infeasible")
 T.eq(rf.message, "infeasible: no portfolio within the limits has an expected return above the risk-free rate",
   "MaxSharpe above every return: says why")
 
+-- a covariance must be symmetric (every objective) and, for RiskParity's
+-- Newton method, positive semidefinite
+T.raises_exact(function() opt:optimize { exposures = { "a", "b" }, cov = { { 0.04, 0.01 }, { 0.02, 0.09 } },
+  objective = folio.RiskParity {} } end,
+  "optimize: cov is not symmetric: cov['a']['b'] = 0.01 but cov['b']['a'] = 0.02", "an asymmetric covariance")
+T.raises_exact(function() opt:optimize { exposures = { "a", "b" }, cov = { { 0.04, 0.1 }, { 0.1, 0.09 } },
+  objective = folio.RiskParity {} } end, "optimize: RiskParity: cov is not positive semidefinite",
+  "RiskParity on a covariance that is not PSD")
+
 -- 3. Objectives in the user's units
 T.near(base.objective, base.sharpe_ratio, 1e-12, "MaxSharpe: the objective is the Sharpe ratio")
 T.near(base.objective_value, base.sharpe_ratio, 1e-12, "MaxSharpe: objective_value too")
