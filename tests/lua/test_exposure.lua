@@ -3,16 +3,9 @@
 local T = dofile("tests/lua/testlib.lua")
 local folio = require "folio"
 
-local names = { "us_equity", "treasuries", "trend", "real_estate", "gold" }
-local mu = { 0.08, 0.035, 0.06, 0.07, 0.04 }
-local vol = { 0.16, 0.06, 0.12, 0.18, 0.15 }
-local corr = {
-  { 1, -0.2, 0.1, 0.6, 0.05 }, { -0.2, 1, 0.1, -0.1, 0.2 }, { 0.1, 0.1, 1, 0.1, 0.15 },
-  { 0.6, -0.1, 0.1, 1, 0.1 }, { 0.05, 0.2, 0.15, 0.1, 1 },
-}
+local U = dofile("tests/data/results/universe.lua")
+local names, mu, cov, vol = U.names, U.mu, U.cov, U.vol
 local n = #names
-local cov = {}
-for i = 1, n do cov[i] = {} for j = 1, n do cov[i][j] = corr[i][j] * vol[i] * vol[j] end end
 local opt = folio.ExposureOptimizer()
 local open = folio.ExposureConstraints { bounds = { false, false } }
 
