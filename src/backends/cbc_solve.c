@@ -3,6 +3,8 @@
  *
  * The C interface gives no row prices, so results carry no duals, and it
  * sends LPs straight to Clp's initialSolve, which applies no time limit.
+ * Branch and bound runs with the LP "crunch" of OsiClp off: in Cbc 2.10.8
+ * it can abort the process on small models (mip_once).
  * Cbc's preprocessing (CglPreProcess) runs only when asked for (presolve):
  * in Cbc 2.10.8 it can cut off the optimum, so its answers are checked
  * and, if found wrong, the model is solved again without it.
@@ -251,6 +253,13 @@ static folio_error mip_once(folio_model *m, const folio_options *o, mip_run *run
     Cbc_Model *cm = folio_cbc_load(m, &how, &e);
     if (!cm) return e;
     if (!run->preprocess) Cbc_setParameter(cm, "preprocess", "off");
+    /* mipOptions become OsiClpSolverInterface's special options in branch
+     * and bound. Cbc's default, 1057, includes 1: resolve "crunches" the
+     * LP to a smaller one first, and on small models (a singleton row
+     * among two) that trips an assertion in crunch() which aborts the
+     * whole process (issue 14; cbc itself aborts on the same model). 1056
+     * keeps the other bits (32, 1024) and resolves without crunching. */
+    Cbc_setParameter(cm, "mipOptions", "1056");
     if (run->time_limit > 0) {
         Cbc_setParameter(cm, "timeMode", "elapsed");   /* wall clock, as GLPK's limit */
         folio_cbc_set_number(cm, "seconds", run->time_limit);

@@ -484,6 +484,33 @@ static void mip_duals_of_fixed_lp(void **state)
     folio_model_free(m);
 }
 
+/* max 3x + 2y, x integer in [0, 3], y >= 0, r1: y <= 4, r2: x + 3y <= 6:
+ * x = 3, y = 1, objective 11. A singleton row in a model this small sent
+ * Cbc 2.10.8's branch and bound through OsiClpSolverInterface::crunch(),
+ * whose assertion aborted the process (issue 14). */
+static void mip_singleton_row(void **state)
+{
+    const test_backend *B = THE_BACKEND(state);
+    folio_model *m = folio_model_new("singleton_row");
+    add_col(m, "x", 0, 3, FOLIO_INTEGER);
+    add_col(m, "y", 0, HUGE_VAL, FOLIO_CONTINUOUS);
+    add_row(m, "r1", 1, (int[]){ 1 }, (double[]){ 1 }, -HUGE_VAL, 4);
+    add_row(m, "r2", 2, (int[]){ 0, 1 }, (double[]){ 1, 3 }, -HUGE_VAL, 6);
+    set_linear_objective(m, FOLIO_MAXIMIZE, 0, 2, (int[]){ 0, 1 }, (double[]){ 3, 2 });
+    for (int presolve = 0; presolve <= 1; presolve++) {
+        folio_options o = defaults();
+        o.presolve = presolve;
+        folio_result r = solve_on(B, m, &o);
+        assert_int_equal(r.status, FOLIO_STATUS_OPTIMAL);
+        assert_close(r.objective, 11);
+        assert_true(r.x[0] == 3);
+        assert_close(r.x[1], 1);
+        check_consistent(m, &r, B->tol);
+        folio_result_free(&r);
+    }
+    folio_model_free(m);
+}
+
 /* A binary clamped to [1, 1] is a fixed integer column, not a 0/1 one. */
 static void mip_fixed_binary(void **state)
 {
@@ -744,6 +771,7 @@ int main(void)
         BACKEND_TEST(mip_unbounded_relaxation, MIP),
         BACKEND_TEST(mip_duals_of_fixed_lp, MIP),
         BACKEND_TEST(mip_fixed_binary, MIP),
+        BACKEND_TEST(mip_singleton_row, MIP),
         BACKEND_TEST(mip_time_limit_without_incumbent, MIP),
         BACKEND_TEST(mip_time_limit_with_incumbent, MIP_START),
         BACKEND_TEST(mip_start_optimal, MIP_START),
