@@ -292,14 +292,17 @@ end
 
 local render_value
 
--- a trade assigner's solve result: its own report, charts included
+-- a trade assigner's result (folio.trade_result): its facts (the
+-- conflict when there is no assignment), the headroom chart and the
+-- assignment; ta:report(res) adds the limits, cost by account and the log
 local function trade_result(res)
-  local parts, status = {}, res.status
-  for _, v in ipairs(res.assigner:report(res)) do
-    local _, name, _, body = render_value(v)
-    parts[#parts + 1] = ("<h3>%s</h3>\n%s"):format(esc(name), body)
+  local body = { facts(res:facts()) }
+  if res.has_solution and #res.assignment > 0 then
+    local cols, rows = res:assignment_table()
+    body[#body + 1] = charts({ res.assigner:headroom_svg(res) })
+    body[#body + 1] = grid("Assignment", "Assignment", cols, rows)
   end
-  return "trade", "trade assignment", status, table.concat(parts, "\n")
+  return "trade", "trade assignment", res.status, table.concat(body, "\n")
 end
 
 local function meta_name(v)
@@ -315,7 +318,7 @@ function render_value(v)
   if mt == "folio.frontier" then return frontier(v) end
   if mt == "folio.cim_result" then return cim_result(v) end
   if folio.is_table(v) then return folio_table(v) end
-  if type(v) == "table" and meta_name(v.assigner) == "folio.trade_assigner" then return trade_result(v) end
+  if mt == "folio.trade_result" then return trade_result(v) end
   if type(v) == "table" then return plain(v) end
   local text = type(v) == "number" and fmt(v) or tostring(v)
   return "scalar", type(v), nil, '<p class="scalar">' .. esc(text) .. "</p>"

@@ -140,7 +140,7 @@ do
   T.near(rc2.stages[1].concentration, best, 1e-6 * best, "concentration: the largest book equals brute force")
 end
 
--- a MIP stopped without an incumbent falls back to the greedy answer
+-- a MIP stopped without an incumbent falls back to the greedy answer (a solution)
 do
   local loose = config()
   for _, acc in ipairs(loose.accounts) do acc.limits[1].rhs = -1e7 end   -- cash limits that never bind
@@ -150,6 +150,7 @@ do
   fb.solve_stage = function() return { status = "time_limit", result = { mip_bound = bcost * 0.99 } } end
   local rf = fb:solve()
   T.eq(rf.status, "fallback", "fallback: status")
+  T.eq(rf.has_solution, true, "fallback: a solution")
   T.ok(rf.fallback.complete and fb:validate(rf.assignment).compliant, "fallback: a complete, compliant assignment")
   T.ok(rf.fallback.gap and rf.fallback.gap > 0, ("fallback: gap %.4f to the MIP bound"):format(rf.fallback.gap or -1))
 end
@@ -165,7 +166,9 @@ local closed = config()
 closed.accounts[1].accepts = { "government" }
 closed.accounts[2].accepts = { "government" }
 local ci = folio.TradeAssigner(closed)
-T.ok(ci:solve().status ~= "optimal", "no account for corporates: no assignment")
+local cr = ci:solve()
+T.eq(cr.status, "infeasible", "no account for corporates: infeasible")
+T.eq(cr.has_solution, false, "no account for corporates: no assignment")
 local cex = ci:explain()
 T.ok(#cex.breaches > 0 and cex.breaches[1].reason == "no account accepts corporate",
   "explain: names the trades no account accepts")
@@ -175,6 +178,8 @@ for _, acc in ipairs(tight.accounts) do acc.limits[1].rhs = acc.cash + 100000 en
 local ti = folio.TradeAssigner(tight)
 local rt = ti:solve()
 T.eq(rt.status, "infeasible", "infeasible inputs: status")
+T.eq(rt.message, "infeasible: PB3 limit 'cash' (cash >= 190000) cannot hold, whichever trades are booked",
+  "infeasible inputs: the limit that cannot hold")
 local ex = ti:explain()
 T.ok(#ex.breaches >= 3, "explain: every account's cash limit must give")
 local short = 0
@@ -192,6 +197,7 @@ local rs = ta:solve()
 local rp = ta:report(rs)
 T.eq(rp[1].status, "optimal", "report: summary status")
 T.eq(rp[1].compliant, true, "report: summary says compliant")
+T.eq(rp[2], rs, "report: the result itself, which prints the assignment")
 local audit = os.tmpname()
 ta:write_audit(rs, audit)
 local aj = folio.read_json(audit)
@@ -205,7 +211,7 @@ T.ok(#aj.stages >= 1 and aj.stages[1].solver ~= nil, "audit: solver and status p
 local rc = ta:solve { solver = "cbc" }
 T.near(rc.cost, bcost, 1e-6 * bcost, "cbc: cost equals the brute-force optimum")
 
--- configuration errors, one line each
+-- configuration errors, one line each, on the caller's line
 local function cfg_without_accounts(n)
   local c = config()
   local acc = {}
@@ -221,26 +227,26 @@ local function cfg_without_accounts(n)
   c.accounts = out
   return c
 end
-T.raises(function() folio.TradeAssigner(cfg_without_accounts(1)) end,
+T.raises_exact(function() folio.TradeAssigner(cfg_without_accounts(1)) end,
   "TradeAssigner: 1 accounts; between 2 and 5 are supported", "k = 1")
-T.raises(function() folio.TradeAssigner(cfg_without_accounts(6)) end,
+T.raises_exact(function() folio.TradeAssigner(cfg_without_accounts(6)) end,
   "TradeAssigner: 6 accounts; between 2 and 5 are supported", "k = 6")
 local bad = config()
 bad.trades[2] = { id = "t2", side = "hold", security = "ACME", quantity = 1 }
-T.raises(function() folio.TradeAssigner(bad) end, "TradeAssigner: trade 't2': side must be 'buy' or 'sell' (got 'hold')", "bad side")
+T.raises_exact(function() folio.TradeAssigner(bad) end, "TradeAssigner: trade 't2': side must be 'buy' or 'sell' (got 'hold')", "bad side")
 bad = config()
 bad.trades[2] = { id = "t2", side = "buy", security = "NOPE", quantity = 1 }
-T.raises(function() folio.TradeAssigner(bad) end, "TradeAssigner: trade 't2': unknown security 'NOPE'", "unknown security")
+T.raises_exact(function() folio.TradeAssigner(bad) end, "TradeAssigner: trade 't2': unknown security 'NOPE'", "unknown security")
 bad = config()
 bad.accounts[1].limits[2] = { name = "x", lhs = "leverage", sense = "<=", rhs = 1 }
-T.raises(function() folio.TradeAssigner(bad) end, "TradeAssigner: account 'PB1', limit 'x': unknown metric 'leverage'", "unknown metric")
+T.raises_exact(function() folio.TradeAssigner(bad) end, "TradeAssigner: account 'PB1', limit 'x': unknown metric 'leverage'", "unknown metric")
 bad = config()
 bad.accounts[2].limits[2] = { name = "x", lhs = "mv", sense = "<", rhs = 1 }
-T.raises(function() folio.TradeAssigner(bad) end, "TradeAssigner: account 'PB2', limit 'x': sense must be '<=' or '>='", "bad sense")
+T.raises_exact(function() folio.TradeAssigner(bad) end, "TradeAssigner: account 'PB2', limit 'x': sense must be '<=' or '>='", "bad sense")
 T.raises_exact(function() folio.TradeAssigner(config { solvr = "cbc" }) end, "TradeAssigner: unknown option 'solvr' "
   .. "(did you mean 'solver'? options: accounts, combine, days, initial_scenarios, max_rounds, method, mip_gap, objectives, scenarios, "
   .. "securities, solver, time_limit, trades, verbose)", "misspelt option")
 bad = config()
 bad.trades[3] = { id = "t1", side = "buy", security = "UST5", quantity = 1 }
-T.raises(function() folio.TradeAssigner(bad) end, "TradeAssigner: duplicate trade id 't1'", "duplicate trade")
+T.raises_exact(function() folio.TradeAssigner(bad) end, "TradeAssigner: duplicate trade id 't1'", "duplicate trade")
 T.done()

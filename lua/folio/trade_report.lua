@@ -1,0 +1,420 @@
+-- folio.TradeAssigner's outputs: the independent validator, the result
+-- class of the contract (folio.results: summary, CSV, JSON), the report
+-- tables, the headroom chart and the audit trail.
+local check = require "folio.check"
+local results = require "folio.results"
+local In = require "folio.trade_input"
+local fail = check.fail
+
+local Rep = {}
+local num = results.number
+
+---------------------------------------------------------------------------
+-- assignments given by the user: account indices or names, as a list in
+-- trade order or keyed by trade id; 0 (or false) leaves a trade unbooked
+---------------------------------------------------------------------------
+function Rep.assignment_of(self, assign, fn)
+  if type(assign) ~= "table" then
+    fail("%s: expected an assignment (one account per trade, by index or name) (got %s)", fn, type(assign))
+  end
+  local nT, nA = #self.trades, #self.accounts
+  local out, keyed = {}, false
+  for k in pairs(assign) do
+    if type(k) == "string" then keyed = true; break end
+  end
+  local function account(v, where)
+    if v == nil or v == false or v == 0 then return 0 end
+    if type(v) == "string" then
+      local a = self.acc_index[v]
+      if not a then fail("%s: %s names an unknown account '%s'", fn, where, v) end
+      return a
+    end
+    if math.type(v) ~= "integer" or v < 0 or v > nA then
+      fail("%s: %s must be an account name or an index 1..%d (got %s)", fn, where, nA, tostring(v))
+    end
+    return v
+  end
+  if keyed then
+    local pos = {}
+    for t, tr in ipairs(self.trades) do pos[tr.id] = t end
+    for id in pairs(assign) do
+      if not pos[id] then fail("%s: the assignment names an unknown trade '%s'", fn, tostring(id)) end
+    end
+    for t, tr in ipairs(self.trades) do out[t] = account(assign[tr.id], ("trade '%s'"):format(tr.id)) end
+  else
+    if #assign ~= nT and #assign > 0 then
+      fail("%s: the assignment has %d entries for %d trades", fn, #assign, nT)
+    end
+    for t = 1, nT do out[t] = account(assign[t], ("assignment[%d]"):format(t)) end
+  end
+  return out
+end
+
+---------------------------------------------------------------------------
+-- the validator: recomputes everything from the raw inputs (not from the
+-- linear forms the MIP was built from)
+---------------------------------------------------------------------------
+function Rep.validate(self, assign, tol)
+  assign = Rep.assignment_of(self, assign, "validate")
+  if tol ~= nil then In.number(tol, "tol", ">=0", "validate") end
+  tol = tol or 1e-6
+  local scen = self.scen
+  local N = select(1, scen:size())
+  local weight = In.weight
+  local report = { compliant = true, accounts = {}, breaches = {} }
+  local factors = {}
+  for k = 1, N do factors[k] = scen:row(k) end
+  for a, acc in ipairs(self.accounts) do
+    -- post-trade book: positions and cash
+    local pos, cash = {}, acc.cash
+    for s, q in pairs(acc.pos) do pos[s] = { held = q, bought = 0, sold = 0 } end
+    for t, tr in ipairs(self.trades) do
+      if assign[t] == a then
+        pos[tr.sec] = pos[tr.sec] or { held = 0, bought = 0, sold = 0 }
+        if tr.sign > 0 then pos[tr.sec].bought = pos[tr.sec].bought + tr.quantity
+        else pos[tr.sec].sold = pos[tr.sec].sold + tr.quantity end
+        cash = cash - tr.sign * tr.quantity * (tr.price + tr.accrued)
+      end
+    end
+    -- in a fixed order, so that sums do not depend on string hashing
+    local held = {}
+    for s in pairs(pos) do held[#held + 1] = s end
+    table.sort(held)
+    local acc_rep = { name = acc.name, cash = cash, limits = {} }
+    for _, lim in ipairs(acc.limits) do
+      local worst_v, worst_k, nominal = nil, nil, nil
+      for k = 0, N do
+        local f = k > 0 and factors[k] or nil
+        local v = 0
+        for _, term in ipairs(lim.terms) do
+          local mname, c = term[1], term[2]
+          local mv
+          if mname == "cash" then
+            mv = cash
+          else
+            local metric = acc.metrics[mname]
+            mv = (metric.cash or 0) * cash
+            for _, s in ipairs(held) do
+              local p = pos[s]
+              local sec = self.securities[s]
+              local px = sec.price * (f and f[s] or 1) + sec.accrued
+              -- held positions by their own side; trades by theirs
+              mv = mv + weight(metric, sec, p.held >= 0 and "long" or "short") * p.held * px
+                      + weight(metric, sec, "long") * p.bought * px
+                      - weight(metric, sec, "short") * p.sold * px
+            end
+          end
+          v = v + c * mv
+        end
+        local excess = lim.sense == "<=" and v - lim.rhs or lim.rhs - v
+        if k == 0 then nominal = v end
+        if worst_v == nil or excess > worst_v then worst_v, worst_k = excess, k end
+        if excess > tol * (1 + math.abs(lim.rhs)) then
+          report.compliant = false
+          report.breaches[#report.breaches + 1] = { account = acc.name, limit = lim.name, scenario = k, excess = excess }
+        end
+      end
+      acc_rep.limits[#acc_rep.limits + 1] = { name = lim.name, sense = lim.sense, rhs = lim.rhs, nominal = nominal,
+                                              worst_scenario = worst_k, worst_excess = worst_v }
+    end
+    report.accounts[a] = acc_rep
+  end
+  return report
+end
+
+-- the cheapest other account for each trade (financing only)
+function Rep.alternatives(self, assign)
+  assign = Rep.assignment_of(self, assign, "alternatives")
+  local out = {}
+  for t = 1, #self.trades do
+    local best, bc = nil, math.huge
+    for a = 1, #self.accounts do
+      local c, acc = self.costs[t][a], self.accounts[a]
+      local takes = not acc.accepts or acc.accepts[self.trades[t].type] == true
+      if a ~= assign[t] and c and takes and c < bc then best, bc = a, c end
+    end
+    out[t] = { account = best and self.accounts[best].name or nil, cost = best and bc or nil }
+  end
+  return out
+end
+
+---------------------------------------------------------------------------
+-- the result (docs/trade_assignment.md, "The result")
+---------------------------------------------------------------------------
+local OBJECTIVE_TEXT = {
+  financing_cost = "the financing cost of the assignment",
+  concentration = "the largest gross book over the accounts",
+  min_headroom = "the smallest scaled headroom over every limit and scenario",
+  weighted = "the weighted sum of the objectives (headroom counted negative)",
+}
+
+-- columns and rows of the assignment (none without a solution)
+local function assignment_table(self)
+  local cols = { "trade", "side", "security", "notional", "account", "financing", "best alternative", "its financing" }
+  local rows = {}
+  if not self.has_solution then return cols, rows end
+  local ta = self.assigner
+  local alt = Rep.alternatives(ta, self.assignment)
+  for t, tr in ipairs(ta.trades) do
+    local a = self.assignment[t]
+    rows[t] = { tr.id, tr.side, ta.securities[tr.sec].id, tr.quantity * tr.price, ta.accounts[a].name,
+                ta.costs[t][a], alt[t].account or "", alt[t].cost or "" }
+  end
+  return cols, rows
+end
+
+-- the facts of a result: {{label, value}, ...} (nil values are left out)
+local function facts(self)
+  local ta = self.assigner
+  local f = {
+    { "status", self.status }, { "objective", self.has_solution and self.objective or nil },
+    { "objective is", self.objective_kind and OBJECTIVE_TEXT[self.objective_kind] or nil },
+    { "financing cost", self.cost }, { "trades", #ta.trades }, { "accounts", #ta.accounts },
+    { "scenarios", self.scenarios }, { "method", self.method }, { "limit rows", self.rows_active },
+    { "solver", self.solver }, { "solve time (s)", self.solve_time }, { "message", self.message },
+    { "note", self.note },
+  }
+  if self.fallback then
+    f[#f + 1] = { "fallback", self.fallback.complete and "the greedy answer (complete)"
+      or ("the greedy answer left %d trades unplaced"):format(#self.fallback.unplaced) }
+    f[#f + 1] = { "fallback gap to the MIP bound", self.fallback.gap }
+  end
+  return f
+end
+
+local function summary(self)
+  local out = { "Trade assignment: " .. results.headline(self) }
+  if self.message then out[#out + 1] = "  " .. self.message end
+  if self.note then out[#out + 1] = "  " .. self.note end
+  local ta = self.assigner
+  out[#out + 1] = ("%d trades, %d accounts, %d scenarios (method %s, %d limit rows)"):format(#ta.trades,
+    #ta.accounts, self.scenarios or 0, self.method or "?", self.rows_active or 0)
+  if not self.has_solution then
+    if self.fallback and not self.fallback.complete then
+      out[#out + 1] = "Greedy fallback: unplaced " .. table.concat(self.fallback.unplaced, ", ")
+    end
+    return table.concat(out, "\n")
+  end
+  out[#out + 1] = ("Objective: %s; financing cost %s over %s days"):format(OBJECTIVE_TEXT[self.objective_kind] or "?",
+    num(self.cost), num(ta.cfg.days or 30))
+  if self.fallback then
+    out[#out + 1] = ("Fallback: the greedy answer%s"):format(self.fallback.gap
+      and (", %.4g%% above the MIP's bound"):format(100 * self.fallback.gap) or "")
+  end
+  if #ta.trades > 0 then
+    local cols, rows = assignment_table(self)
+    out[#out + 1] = require("folio.report").grid(cols, rows)
+  end
+  return table.concat(out, "\n")
+end
+
+local Result = results.class("folio.trade_result", {
+  kind = "trade",
+  summary = summary,
+  json_skip = { assigner = true },
+  -- one layout whatever the outcome: no rows without a solution
+  csv = function(self)
+    local rows = {}
+    if self.has_solution then
+      for t, tr in ipairs(self.assigner.trades) do rows[t] = { tr.id, self.assigner.accounts[self.assignment[t]].name } end
+    end
+    return { "trade", "account" }, rows
+  end,
+})
+Result.assignment_table = assignment_table
+Result.facts = facts
+Rep.Result = Result
+
+function Rep.result(res) return setmetatable(res, Result) end
+
+local function check_result(self, res, fn)
+  if getmetatable(res) ~= Result then
+    fail("%s: expected the result of ta:solve() (got %s)", fn, type(res) == "table" and "a plain table" or type(res))
+  end
+  if res.assigner ~= self then fail("%s: the result comes from another TradeAssigner", fn) end
+end
+
+---------------------------------------------------------------------------
+-- report tables and the headroom chart
+---------------------------------------------------------------------------
+-- one row per account limit after the trades (v: a validation): account,
+-- limit, bound, nominal, worst scenario, headroom, headroom (scaled)
+local function limit_rows(self, v)
+  local lrows = {}
+  for a, acc in ipairs(v.accounts) do
+    for l, lv in ipairs(acc.limits) do
+      local lim = self.accounts[a].limits[l]
+      local scale = lim.scale or math.max(math.abs(lv.rhs), math.abs(lv.nominal), 1)
+      lrows[#lrows + 1] = { acc.name, lv.name, lv.sense .. " " .. num(lv.rhs), lv.nominal, lv.worst_scenario,
+                            -lv.worst_excess, -lv.worst_excess / scale }
+    end
+  end
+  return lrows
+end
+
+-- the scaled headroom of each account limit as bars (tightest limits stand out)
+local function headroom_bars(lrows)
+  local labels, values = {}, {}
+  for i, l in ipairs(lrows) do labels[i], values[i] = l[1] .. " " .. l[2], 100 * l[7] end
+  return require("folio.svg").bars { title = "Account headroom after the trades (worst scenario, % of the limit's scale)",
+                                     labels = labels, values = values, unit = "%", max = 60 }
+end
+
+-- ta:headroom_svg(res): that chart for a solve's assignment
+function Rep.headroom_svg(self, res)
+  check_result(self, res, "headroom_svg")
+  if not (res.has_solution and #res.assignment > 0) then fail("headroom_svg: the result has no assignment") end
+  return headroom_bars(limit_rows(self, self:validate(res.assignment)))
+end
+
+-- res as the CLI's report: a summary, the result itself (which prints
+-- the assignment), limits with headroom, cost by account, the solve log,
+-- and for an infeasible batch how far each limit must give
+function Rep.report(self, res)
+  check_result(self, res, "report")
+  local folio = require "folio"
+  local out = {}
+  local sum = { status = res.status, has_solution = res.has_solution, note = res.note,
+                method = res.method, trades = #self.trades, accounts = #self.accounts, scenarios = res.scenarios,
+                limit_rows = res.rows_active, seconds = res.solve_time, financing_cost = res.cost,
+                objective = res.objective }
+  out[1] = sum
+  out[2] = res
+  if res.has_solution and #res.assignment > 0 then
+    local v = self:validate(res.assignment)
+    sum.compliant = v.compliant
+    sum.breaches = #v.breaches
+    local lrows = limit_rows(self, v)
+    local by = {}
+    for t, a in ipairs(res.assignment) do
+      by[a] = by[a] or { 0, 0, 0 }
+      by[a][1] = by[a][1] + 1
+      by[a][2] = by[a][2] + self.trades[t].quantity * self.trades[t].price
+      by[a][3] = by[a][3] + self.costs[t][a]
+    end
+    local crows = {}
+    for a, acc in ipairs(self.accounts) do
+      local b = by[a] or { 0, 0, 0 }
+      crows[a] = { acc.name, b[1], b[2], b[3] }
+    end
+    local limits = folio.table { title = "Limits after the trades (worst over the nominal and every scenario)",
+      columns = { "account", "limit", "bound", "nominal", "worst scenario", "headroom", "headroom (scaled)" }, rows = lrows }
+    limits.chart = headroom_bars(lrows)   -- drawn by folio.html; the text and JSON reports leave it out
+    out[#out + 1] = limits
+    out[#out + 1] = folio.table { title = "By account", columns = { "account", "trades", "notional", "financing" },
+      rows = crows }
+  elseif res.has_solution then
+    sum.compliant = res.validation and res.validation.compliant
+  end
+  local log = {}
+  for i, l in ipairs(res.log or {}) do
+    log[i] = { l.stage, l.round, l.solver, l.status, l.rows, l.added or 0, l.nodes or 0, l.gap or "", l.time }
+  end
+  out[#out + 1] = folio.table { title = "Solve log", columns = { "stage", "round", "solver", "status", "rows",
+    "rows added", "nodes", "gap", "seconds" }, rows = log }
+  if res.status == "infeasible" and #self.trades > 0 then
+    local ex = self:explain()
+    local erows = {}
+    for i, b in ipairs(ex.breaches or {}) do
+      if i > 20 then break end
+      if b.trade then
+        erows[i] = { "trade " .. b.trade, b.reason, "", "" }
+      else
+        erows[i] = { b.account, b.limit, b.scenario == 0 and "nominal" or b.scenario, b.shortfall }
+      end
+    end
+    out[#out + 1] = folio.table { title = "Why no assignment exists: the limits that must give, and by how much",
+      columns = { "account", "limit", "scenario", "shortfall" }, rows = erows }
+  end
+  return out
+end
+
+---------------------------------------------------------------------------
+-- the audit trail
+---------------------------------------------------------------------------
+-- FNV-1a, 64 bits: a digest to tell inputs apart in the audit trail (not
+-- a cryptographic hash)
+local function fnv1a(text)
+  local h = -3750763034362895579   -- 0xcbf29ce484222325 as a signed 64-bit integer
+  for i = 1, #text do
+    h = h ~ text:byte(i)
+    h = h * 1099511628211
+  end
+  return string.format("%016x", h)
+end
+
+local function file_digest(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local text = f:read("a")
+  f:close()
+  return fnv1a(text)
+end
+
+-- non-finite numbers as "inf", "-inf", "nan" (the encoding of every
+-- folio JSON); json_null and the rest untouched
+local function finite_json(x)
+  if type(x) == "number" then
+    if x ~= x or x == math.huge or x == -math.huge then return num(x) end
+    return x
+  end
+  if type(x) ~= "table" then return x end
+  local out = {}
+  for k, v in pairs(x) do out[k] = finite_json(v) end
+  return out
+end
+
+function Rep.write_audit(self, res, path)
+  check_result(self, res, "write_audit")
+  if type(path) ~= "string" or path == "" then fail("write_audit: path must be a file name (got %s)", type(path)) end
+  local folio = require "folio"
+  local cfg = self.cfg
+  local digests = {}
+  for _, k in ipairs { "securities", "trades" } do
+    if type(cfg[k]) == "string" then digests[k] = file_digest(cfg[k]) end
+  end
+  local sc = cfg.scenarios or {}
+  if sc.file then digests.scenarios = file_digest(sc.file) end
+  -- the accounts as the assigner read them, in a fixed order
+  local parts = {}
+  for _, acc in ipairs(self.accounts) do
+    parts[#parts + 1] = acc.name .. ":" .. acc.cash
+    local ss = {}
+    for s, q in pairs(acc.pos) do ss[#ss + 1] = self.securities[s].id .. "=" .. q end
+    table.sort(ss)
+    parts[#parts + 1] = table.concat(ss, ",")
+    for _, l in ipairs(acc.limits) do
+      local ls = {}
+      for mname, c in pairs(l.lhs) do ls[#ls + 1] = mname .. "*" .. c end
+      table.sort(ls)
+      parts[#parts + 1] = l.name .. l.sense .. l.rhs .. "[" .. table.concat(ls, ",") .. "]"
+    end
+  end
+  digests.accounts = fnv1a(table.concat(parts, ";"))
+  local trades = {}
+  local assign = res.has_solution and res.assignment or nil
+  local alt = assign and Rep.alternatives(self, assign) or {}
+  for t, tr in ipairs(self.trades) do
+    local a = assign and assign[t]
+    trades[t] = { id = tr.id, account = a and a > 0 and self.accounts[a].name or folio.json_null,
+                  cost = a and a > 0 and self.costs[t][a] or folio.json_null,
+                  best_alternative = alt[t] and alt[t].account or folio.json_null,
+                  best_alternative_cost = alt[t] and alt[t].cost or folio.json_null }
+  end
+  local stages = {}
+  for i, l in ipairs(res.log or {}) do
+    stages[i] = { stage = l.stage, round = l.round, solver = l.solver, status = l.status, rows = l.rows,
+                  objective = l.objective, gap = l.gap, nodes = l.nodes, seconds = l.time, rows_added = l.added or 0 }
+  end
+  folio.write_json(path, finite_json {
+    folio_version = folio.version, digests = digests,
+    scenarios = { n = res.scenarios, seed = sc.seed or 1, dist = sc.dist or "normal",
+                  source = sc.file and "file" or sc.returns and "returns table"
+                    or (sc.generator and "lua generator" or "generated") },
+    method = res.method, status = res.status, has_solution = res.has_solution, message = res.message,
+    cost = res.cost or folio.json_null, objective = res.objective or folio.json_null, seconds = res.solve_time,
+    stages = stages, trades = trades,
+  }, { indent = 2 })
+end
+
+return Rep
