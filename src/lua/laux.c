@@ -362,3 +362,21 @@ int laux_opt_enum(lua_State *L, int t, const char *fn, const char *key, const ch
     lua_pop(L, 1);
     return v;
 }
+
+void laux_protect_metatable(lua_State *L, int idx)
+{
+    idx = lua_absindex(L, idx);
+    lua_newtable(L);
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+        if (k && (!strcmp(k, "__gc") || !strcmp(k, "__close") || !strcmp(k, "__metatable"))) {
+            lua_pop(L, 1);
+            continue;
+        }
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, -4);
+    }
+    lua_setfield(L, idx, "__metatable");
+}

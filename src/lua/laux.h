@@ -70,4 +70,11 @@ lua_Integer laux_opt_integer(lua_State *L, int t, const char *fn, const char *ke
 int laux_opt_boolean(lua_State *L, int t, const char *fn, const char *key, int dflt);
 int laux_opt_enum(lua_State *L, int t, const char *fn, const char *key, const char *const *names, int dflt);
 
+/* Protects the metatable at idx (call it once every field is set): its
+ * __metatable becomes a copy of its fields without __gc and __close, so
+ * Lua code still reads __name, __index, __tostring, methods... through
+ * getmetatable(v), while scripts can neither call the finalizer by hand
+ * nor change or replace the metatable itself (setmetatable refuses). */
+void laux_protect_metatable(lua_State *L, int idx);
+
 #endif

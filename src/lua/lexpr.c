@@ -690,6 +690,8 @@ int luaopen_folio_expr(lua_State *L)
     luaL_setfuncs(L, expr_meta, 1);
     lua_pushliteral(L, "folio.expr");
     lua_setfield(L, -2, "__name");
+    /* every light userdata shares it: scripts must not change it */
+    laux_protect_metatable(L, -1);
     lua_pushvalue(L, -1);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &mt_key);
     /* variables are light userdata: they share this metatable */

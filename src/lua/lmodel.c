@@ -16,10 +16,17 @@
 static uint32_t next_serial = 1;
 static const char models_key = 'm';    /* registry: serial -> model (weak) */
 
-lmodel *lmodel_check(lua_State *L, int idx)
+lmodel *lmodel_check_live(lua_State *L, int idx)
 {
     lmodel *lm = luaL_checkudata(L, idx, LMODEL_MT);
     if (!lm->m) luaL_error(L, "model has been freed");
+    return lm;
+}
+
+lmodel *lmodel_check(lua_State *L, int idx)
+{
+    lmodel *lm = lmodel_check_live(L, idx);
+    if (lm->closed) luaL_error(L, "model '%s' is closed", folio_model_name(lm->m));
     return lm;
 }
 
@@ -130,6 +137,15 @@ static int l_read_model(lua_State *L)
     return 1;
 }
 
+/* __close: the model refuses further use, but its memory stays for the
+ * results that refer to it (they hold the userdata), until __gc. */
+static int m_close(lua_State *L)
+{
+    lmodel *lm = luaL_checkudata(L, 1, LMODEL_MT);
+    lm->closed = 1;
+    return 0;
+}
+
 static int m_gc(lua_State *L)
 {
     lmodel *lm = luaL_checkudata(L, 1, LMODEL_MT);
@@ -139,6 +155,7 @@ static int m_gc(lua_State *L)
     lm->m = NULL;
     lm->idx = NULL;
     lm->val = NULL;
+    lm->cap = 0;
     return 0;
 }
 
@@ -871,7 +888,7 @@ static void push_conflict_text(lua_State *L, const folio_model *m, const folio_c
 int lmodel_conflict(lua_State *L, int model_idx, int opts_idx)
 {
     model_idx = lua_absindex(L, model_idx);
-    lmodel *lm = lmodel_check(L, model_idx);
+    lmodel *lm = lmodel_check_live(L, model_idx);
     lua_pushvalue(L, opts_idx);
     int t = lua_gettop(L);
     if (lua_isnoneornil(L, t)) {
@@ -951,6 +968,7 @@ int lmodel_conflict(lua_State *L, int model_idx, int opts_idx)
 
 static int m_conflict(lua_State *L)
 {
+    lmodel_check(L, 1);
     lua_settop(L, 2);
     return lmodel_conflict(L, 1, 2);
 }
@@ -1005,6 +1023,10 @@ static int m_tostring(lua_State *L)
 {
     lmodel *lm = luaL_checkudata(L, 1, LMODEL_MT);
     if (!lm->m) { lua_pushliteral(L, "model (freed)"); return 1; }
+    if (lm->closed) {
+        lua_pushfstring(L, "model '%s' (closed)", folio_model_name(lm->m));
+        return 1;
+    }
     lua_pushfstring(L, "model '%s' (%d variables, %d constraints)", folio_model_name(lm->m),
                     (int)folio_model_ncols(lm->m), (int)folio_model_nrows(lm->m));
     return 1;
@@ -1029,7 +1051,7 @@ static int m_index(lua_State *L)
 }
 
 static const luaL_Reg model_meta[] = {
-    {"__gc", m_gc}, {"__close", m_gc}, {"__tostring", m_tostring}, {NULL, NULL}
+    {"__gc", m_gc}, {"__close", m_close}, {"__tostring", m_tostring}, {NULL, NULL}
 };
 
 static const luaL_Reg model_funcs[] = { {"model", l_model}, {"read_model", l_read_model}, {NULL, NULL} };
@@ -1054,6 +1076,7 @@ int luaopen_folio_model(lua_State *L)
     luaL_newlib(L, model_funcs);
     lua_insert(L, -2);
     lua_setfield(L, -2, "model_methods");
+    laux_protect_metatable(L, -2);
     lua_remove(L, -2);
     return 1;
 }

@@ -10,15 +10,24 @@
 #define LMODEL_MT "folio.model"
 #define LRESULT_MT "folio.result"
 
+/* A model's life: open; closed by __close (<close>), after which its
+ * methods refuse ("model 'm' is closed") but its results, which hold a
+ * reference to it, still read it; freed by __gc only, when nothing refers
+ * to it any more (m is then NULL: "model has been freed", seen only by
+ * finalizers that run after it at the end of a state). */
 typedef struct lmodel {
     folio_model *m;
+    int closed;
     uint32_t serial;
     int *idx;               /* row scratch */
     double *val;
     size_t cap;
 } lmodel;
 
+/* The open model at idx; raises if it is closed or freed. */
 lmodel *lmodel_check(lua_State *L, int idx);
+/* The model at idx, open or closed; raises if it has been freed. */
+lmodel *lmodel_check_live(lua_State *L, int idx);
 /* Pushes the model's bookkeeping table (vars, cons, cones by name). */
 void lmodel_push_meta(lua_State *L, int model_idx);
 
@@ -32,7 +41,7 @@ void lresult_push(lua_State *L, int model_idx, folio_result *r);
 /* The result at idx and the serial of its model, or NULL if idx holds none. */
 const folio_result *lresult_test(lua_State *L, int idx, uint32_t *serial);
 
-/* m:conflict(opts) for the model at model_idx with the options (nil or a
+/* m:conflict(opts) for the (live) model at model_idx with the options (nil or a
  * table) at opts_idx: pushes the outcome table (docs/dsl.md, "Conflicts"). */
 int lmodel_conflict(lua_State *L, int model_idx, int opts_idx);
 

@@ -1,5 +1,6 @@
 /* folio.result: status, values, duals, reduced costs, ranges, export. */
 #include "lmodel.h"
+#include "laux.h"
 #include "lexpr.h"
 
 #include <math.h>
@@ -10,12 +11,23 @@
 
 typedef struct lresult {
     folio_result r;
+    int freed;          /* __gc has run (a finalizer may still reach it) */
     uint32_t serial;
-    folio_model *m;     /* the model (kept alive through the user value) */
+    lmodel *lm;         /* the model's userdata, kept alive by the user value;
+                         * read lm->m (NULL once the model is freed) */
     size_t nrows, ncols, ncones;   /* the model's size at the solve */
 } lresult;
 
-static lresult *check_result(lua_State *L, int idx) { return luaL_checkudata(L, idx, LRESULT_MT); }
+/* The result at idx, whose model is there to read: a result keeps its
+ * model alive, even closed, so only finalizers that run after both were
+ * collected (at the end of a state) can see these errors. */
+static lresult *check_result(lua_State *L, int idx)
+{
+    lresult *lr = luaL_checkudata(L, idx, LRESULT_MT);
+    if (lr->freed) luaL_error(L, "result has been freed");
+    if (!lr->lm->m) luaL_error(L, "the model of this result has been freed");
+    return lr;
+}
 
 void lresult_push(lua_State *L, int model_idx, folio_result *r)
 {
@@ -24,8 +36,9 @@ void lresult_push(lua_State *L, int model_idx, folio_result *r)
     lresult *lr = lua_newuserdatauv(L, sizeof *lr, 1);
     lr->r = *r;
     memset(r, 0, sizeof *r);
+    lr->freed = 0;
     lr->serial = lm->serial;
-    lr->m = lm->m;
+    lr->lm = lm;
     lr->nrows = folio_model_nrows(lm->m);
     lr->ncols = folio_model_ncols(lm->m);
     lr->ncones = folio_model_ncones(lm->m);
@@ -38,14 +51,16 @@ const folio_result *lresult_test(lua_State *L, int idx, uint32_t *serial)
 {
     lresult *lr = luaL_testudata(L, idx, LRESULT_MT);
     if (!lr) return NULL;
+    if (lr->freed) luaL_error(L, "result has been freed");
     *serial = lr->serial;
     return &lr->r;
 }
 
 static int r_gc(lua_State *L)
 {
-    lresult *lr = check_result(L, 1);
+    lresult *lr = luaL_checkudata(L, 1, LRESULT_MT);
     folio_result_free(&lr->r);
+    lr->freed = 1;
     return 0;
 }
 
@@ -117,7 +132,7 @@ static size_t find_row(lua_State *L, lresult *lr, const char *what)
     lua_getfield(L, -1, name);
     if (lua_isnil(L, -1)) {
         /* models read from files know their rows only by full name */
-        long i = nkeys == 0 ? folio_model_find_row(lr->m, name) : -1;
+        long i = nkeys == 0 ? folio_model_find_row(lr->lm->m, name) : -1;
         if (i >= 0 && (size_t)i < lr->r.nrows) {
             lua_pop(L, 4);
             return (size_t)i;
@@ -133,7 +148,7 @@ static size_t find_row(lua_State *L, lresult *lr, const char *what)
     for (int k = 3; k <= 2 + nkeys; k++) lua_pushvalue(L, k);
     lmodel_format_name(L, name, nkeys, buf, sizeof buf);
     lua_pop(L, nkeys);
-    long i = folio_model_find_row(lr->m, buf);
+    long i = folio_model_find_row(lr->lm->m, buf);
     if (i < 0) luaL_error(L, "%s: no constraint '%s' (the index may have been skipped)", what, buf);
     if ((size_t)i >= lr->r.nrows) luaL_error(L, "%s: constraint '%s' was added after this solve", what, buf);
     return (size_t)i;
@@ -171,7 +186,7 @@ static long find_cone(lua_State *L, lresult *lr)
     for (int k = 3; k <= 2 + nkeys; k++) lua_pushvalue(L, k);
     lmodel_format_name(L, name, nkeys, buf, sizeof buf);
     lua_pop(L, nkeys);
-    long k = folio_model_find_cone(lr->m, buf);
+    long k = folio_model_find_cone(lr->lm->m, buf);
     if (k < 0) luaL_error(L, "dual: no cone '%s' (the index may have been skipped)", buf);
     if (!lr->r.cone_dual || (size_t)k >= lr->r.ncones) luaL_error(L, "dual: cone '%s' was added after this solve", buf);
     return k;
@@ -214,7 +229,7 @@ static int r_slack(lua_State *L)
     lresult *lr = check_result(L, 1);
     size_t i = find_row(L, lr, "slack");
     need_solution(L, lr, "slack");
-    lua_pushnumber(L, slack_of(lr->m, i, lr->r.row_activity[i]));
+    lua_pushnumber(L, slack_of(lr->lm->m, i, lr->r.row_activity[i]));
     return 1;
 }
 
@@ -261,11 +276,11 @@ static int r_ranges(lua_State *L)
     lua_createtable(L, 0, 2);
     lua_createtable(L, 0, (int)lr->r.ncols);
     for (size_t j = 0; j < lr->r.ncols; j++)
-        set_range(L, folio_model_col_name(lr->m, j), lr->r.obj_lo[j], lr->r.obj_hi[j], lr->m->obj[j]);
+        set_range(L, folio_model_col_name(lr->lm->m, j), lr->r.obj_lo[j], lr->r.obj_hi[j], lr->lm->m->obj[j]);
     lua_setfield(L, -2, "objective");
     lua_createtable(L, 0, (int)lr->r.nrows);
     for (size_t i = 0; i < lr->r.nrows; i++)
-        set_range(L, folio_model_row_name(lr->m, i), lr->r.rhs_lo[i], lr->r.rhs_hi[i], lr->r.row_activity[i]);
+        set_range(L, folio_model_row_name(lr->lm->m, i), lr->r.rhs_lo[i], lr->r.rhs_hi[i], lr->r.row_activity[i]);
     lua_setfield(L, -2, "rhs");
     return 1;
 }
@@ -278,12 +293,12 @@ static int r_rows(lua_State *L)
     lua_createtable(L, (int)lr->r.nrows, 0);
     for (size_t i = 0; i < lr->r.nrows; i++) {
         lua_createtable(L, 0, 6);
-        lua_pushstring(L, folio_model_row_name(lr->m, i)); lua_setfield(L, -2, "name");
+        lua_pushstring(L, folio_model_row_name(lr->lm->m, i)); lua_setfield(L, -2, "name");
         lua_pushnumber(L, lr->r.row_activity[i]); lua_setfield(L, -2, "activity");
-        lua_pushnumber(L, lr->m->lo[i]); lua_setfield(L, -2, "lower");
-        lua_pushnumber(L, lr->m->hi[i]); lua_setfield(L, -2, "upper");
+        lua_pushnumber(L, lr->lm->m->lo[i]); lua_setfield(L, -2, "lower");
+        lua_pushnumber(L, lr->lm->m->hi[i]); lua_setfield(L, -2, "upper");
         if (lr->r.has_duals) { lua_pushnumber(L, lr->r.row_dual[i]); lua_setfield(L, -2, "dual"); }
-        lua_pushnumber(L, slack_of(lr->m, i, lr->r.row_activity[i])); lua_setfield(L, -2, "slack");
+        lua_pushnumber(L, slack_of(lr->lm->m, i, lr->r.row_activity[i])); lua_setfield(L, -2, "slack");
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
     return 1;
@@ -297,7 +312,7 @@ static int r_columns(lua_State *L)
     lua_createtable(L, (int)lr->r.ncols, 0);
     for (size_t j = 0; j < lr->r.ncols; j++) {
         lua_createtable(L, 0, 3);
-        lua_pushstring(L, folio_model_col_name(lr->m, j)); lua_setfield(L, -2, "name");
+        lua_pushstring(L, folio_model_col_name(lr->lm->m, j)); lua_setfield(L, -2, "name");
         lua_pushnumber(L, lr->r.x[j]); lua_setfield(L, -2, "value");
         if (lr->r.has_duals) { lua_pushnumber(L, lr->r.reduced_cost[j]); lua_setfield(L, -2, "reduced_cost"); }
         lua_rawseti(L, -2, (lua_Integer)j + 1);
@@ -312,7 +327,7 @@ static int r_to_table(lua_State *L)
     lresult *lr = check_result(L, 1);
     const folio_result *r = &lr->r;
     lua_createtable(L, 0, 14);
-    lua_pushstring(L, folio_model_name(lr->m)); lua_setfield(L, -2, "model");
+    lua_pushstring(L, folio_model_name(lr->lm->m)); lua_setfield(L, -2, "model");
     lua_pushstring(L, folio_status_name(r->status)); lua_setfield(L, -2, "status");
     lua_pushboolean(L, r->has_solution); lua_setfield(L, -2, "has_solution");
     if (r->has_solution) { lua_pushnumber(L, r->objective); lua_setfield(L, -2, "objective"); }
@@ -329,14 +344,14 @@ static int r_to_table(lua_State *L)
         lua_createtable(L, 0, (int)r->ncols);
         for (size_t j = 0; j < r->ncols; j++) {
             lua_pushnumber(L, r->x[j]);
-            lua_setfield(L, -2, folio_model_col_name(lr->m, j));
+            lua_setfield(L, -2, folio_model_col_name(lr->lm->m, j));
         }
         lua_setfield(L, -2, "variables");
         if (r->has_duals) {
             lua_createtable(L, 0, (int)r->ncols);
             for (size_t j = 0; j < r->ncols; j++) {
                 lua_pushnumber(L, r->reduced_cost[j]);
-                lua_setfield(L, -2, folio_model_col_name(lr->m, j));
+                lua_setfield(L, -2, folio_model_col_name(lr->lm->m, j));
             }
             lua_setfield(L, -2, "reduced_costs");
         }
@@ -345,9 +360,9 @@ static int r_to_table(lua_State *L)
             lua_createtable(L, 0, 3);
             lua_pushnumber(L, r->row_activity[i]); lua_setfield(L, -2, "activity");
             if (r->has_duals) { lua_pushnumber(L, r->row_dual[i]); lua_setfield(L, -2, "dual"); }
-            double s = slack_of(lr->m, i, r->row_activity[i]);
+            double s = slack_of(lr->lm->m, i, r->row_activity[i]);
             if (isfinite(s)) { lua_pushnumber(L, s); lua_setfield(L, -2, "slack"); }
-            lua_setfield(L, -2, folio_model_row_name(lr->m, i));
+            lua_setfield(L, -2, folio_model_row_name(lr->lm->m, i));
         }
         lua_setfield(L, -2, "constraints");
     }
@@ -362,7 +377,7 @@ static int r_conflict(lua_State *L)
     lresult *lr = check_result(L, 1);
     lua_settop(L, 2);
     lua_getiuservalue(L, 1, 1);
-    const folio_model *m = lmodel_check(L, 3)->m;   /* raises if it was closed */
+    const folio_model *m = lr->lm->m;   /* closed or not, the result keeps it */
     if (folio_model_nrows(m) != lr->nrows || folio_model_ncols(m) != lr->ncols || folio_model_ncones(m) != lr->ncones)
         return luaL_error(L, "conflict: the model has constraints or variables added after this solve: "
                              "call conflict on the model");
@@ -373,10 +388,10 @@ static int r_tostring(lua_State *L)
 {
     lresult *lr = check_result(L, 1);
     if (lr->r.has_solution)
-        lua_pushfstring(L, "result of '%s': %s, objective %f", folio_model_name(lr->m),
+        lua_pushfstring(L, "result of '%s': %s, objective %f", folio_model_name(lr->lm->m),
                         folio_status_name(lr->r.status), lr->r.objective);
     else
-        lua_pushfstring(L, "result of '%s': %s", folio_model_name(lr->m), folio_status_name(lr->r.status));
+        lua_pushfstring(L, "result of '%s': %s", folio_model_name(lr->lm->m), folio_status_name(lr->r.status));
     return 1;
 }
 
@@ -405,7 +420,7 @@ static int r_index(lua_State *L)
     else if (!strcmp(k, "mip_gap")) { if (r->is_mip) lua_pushnumber(L, r->mip_gap); else lua_pushnil(L); }
     else if (!strcmp(k, "mip_bound")) { if (r->is_mip) lua_pushnumber(L, r->mip_bound); else lua_pushnil(L); }
     else if (!strcmp(k, "message")) lua_pushstring(L, r->message);
-    else if (!strcmp(k, "model")) lua_pushstring(L, folio_model_name(lr->m));
+    else if (!strcmp(k, "model")) lua_pushstring(L, folio_model_name(lr->lm->m));
     else return luaL_error(L, "result has no field or method '%s'", k);
     return 1;
 }
@@ -430,6 +445,7 @@ int luaopen_folio_result(lua_State *L)
         lua_rawseti(L, -2, i + 1);
     }
     lua_setfield(L, -2, "fields");
+    laux_protect_metatable(L, -1);
     lua_pop(L, 1);
     lua_newtable(L);
     return 1;

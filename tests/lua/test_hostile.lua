@@ -1,0 +1,100 @@
+-- Hostile and careless input to the C side (issue 14): objects used after
+-- they are closed or collected, numbers that overflow, data files that are
+-- not what they claim. Each case was a crash or a wrong answer before.
+-- Run from the repo root: build/folio run tests/lua/test_hostile.lua
+local T = dofile("tests/lua/testlib.lua")
+local folio = require "folio"
+
+local function small_lp(name)
+  local m = folio.model(name)
+  local x = m:var("x", { lb = 0, ub = 1 })
+  m:st("c", x, "<=", 0.5)
+  m:maximize(x)
+  return m, x
+end
+
+------------------------------------------------------------------------------
+-- models and results: lifetime
+
+do -- a result outlives a model closed by <close>: it keeps the model alive
+  local r, x
+  do
+    local m <close>, x0 = small_lp("m")
+    r, x = m:solve(), x0
+  end
+  collectgarbage()
+  collectgarbage()
+  T.eq(r.model, "m", "closed model: the result still names it")
+  T.eq(r.status, "optimal", "closed model: status")
+  T.eq(r:value(x), 0.5, "closed model: value")
+  T.eq(r:to_table().model, "m", "closed model: to_table")
+  T.eq(r:rows()[1].name, "c", "closed model: rows")
+  T.eq(tostring(r), "result of 'm': optimal, objective 0.5", "closed model: tostring")
+  T.eq(tostring(x), "x", "closed model: its variables still print their names")
+end
+
+do -- a closed model refuses further use, with its name
+  local m, x = small_lp("book")
+  local mt = getmetatable(m)
+  do
+    local m2 <close> = m
+  end
+  T.eq(tostring(m), "model 'book' (closed)", "closed: tostring")
+  T.eq(m.name, "book", "closed: its name is still readable")
+  T.raises_exact(function() m:var("y") end, "model 'book' is closed", "closed: var")
+  T.raises_exact(function() m:st("d", x, "<=", 1) end, "model 'book' is closed", "closed: st")
+  T.raises_exact(function() m:solve() end, "model 'book' is closed", "closed: solve")
+  T.raises_exact(function() m:stats() end, "model 'book' is closed", "closed: stats")
+  T.raises_exact(function() m:write("x.lp") end, "model 'book' is closed", "closed: write")
+  T.ok(mt == getmetatable(m), "closed: same public metatable")
+  do -- closing twice is harmless
+    local m3 <close> = m
+  end
+  T.raises_exact(function() m:minimize(x) end, "model 'book' is closed", "closed twice: minimize")
+end
+
+do -- the metatables of models, results and expressions are protected
+  local m, x = small_lp("p")
+  local r = m:solve()
+  for what, v in pairs { model = m, result = r, expression = 2 * x, variable = x } do
+    local mt = getmetatable(v)
+    T.eq(type(mt), "table", what .. ": getmetatable gives a table")
+    T.eq(rawget(mt, "__gc"), nil, what .. ": no __gc to call by hand")
+    T.eq(rawget(mt, "__close"), nil, what .. ": no __close to call by hand")
+    T.ok(not pcall(setmetatable, v, {}), what .. ": setmetatable refused")
+  end
+  T.eq(getmetatable(r).__name, "folio.result", "result: the public metatable keeps __name")
+  T.eq(getmetatable(m).__name, "folio.model", "model: the public metatable keeps __name")
+  T.eq(type(rawget(getmetatable(r), "methods")), "table", "result: its methods are listed (REPL completion)")
+  T.eq(getmetatable(2 * x).__name, "folio.expr", "expression: __name")
+  -- a light userdata of another library shares the expression metatable
+  local ok = pcall(function() getmetatable(x).__add = nil end)
+  T.ok(ok, "writing to the public view is harmless")
+  T.eq(tostring(x + x), "x + x", "and changes nothing")
+  -- the model and result still work
+  T.eq(r:value(x), 0.5, "result after the metatable checks")
+  T.eq(m:stats().cols, 1, "model after the metatable checks")
+end
+
+do -- a finalizer that runs after a result and its model were collected
+  -- (finalizers run in the reverse order of creation) gets clean errors
+  local log, holder = {}, {}
+  setmetatable(holder, { __gc = function(h)
+    for _, f in ipairs { function() return h.r.model end, function() return h.r:value(h.x) end,
+                         function() return h.m:stats() end, function() return tostring(h.m) end } do
+      local ok, err = pcall(f)
+      log[#log + 1] = ok and tostring(err) or tostring(err):gsub("^.-:%d+: ", "")
+    end
+  end })
+  holder.m, holder.x = small_lp("late")
+  holder.r = holder.m:solve()
+  holder = nil
+  collectgarbage()
+  collectgarbage()
+  T.eq(log[1], "result has been freed", "finalizer: a freed result's field")
+  T.eq(log[2], "result has been freed", "finalizer: a freed result's method")
+  T.eq(log[3], "model has been freed", "finalizer: a freed model's method")
+  T.eq(log[4], "model (freed)", "finalizer: a freed model prints")
+end
+
+T.done()
