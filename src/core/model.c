@@ -229,6 +229,69 @@ static int check_terms(folio_model *m, const char *what, const char *name, size_
     return 0;
 }
 
+/* Checks that each column's terms (checked: finite, in range) sum to a
+ * finite number in the order they come, which is how append_merged and
+ * the objective sum them; returns FOLIO_OK or an error with m->err set. The sum of
+ * the magnitudes decides first: when it is finite, no sum can overflow. */
+static folio_error check_sums(folio_model *m, const char *what, size_t n, const int *idx, const double *val)
+{
+    double total = 0;
+    for (size_t k = 0; k < n; k++) total += fabs(val[k]);
+    if (isfinite(total)) return FOLIO_OK;
+    double *acc = calloc(m->ncols + 1, sizeof *acc);
+    if (!acc) return folio_model_fail(m, FOLIO_ERR_NOMEM, "out of memory checking %s", what);
+    int bad = -1;
+    for (size_t k = 0; k < n && bad < 0; k++) {
+        acc[idx[k]] += val[k];
+        if (!isfinite(acc[idx[k]])) bad = idx[k];
+    }
+    free(acc);
+    if (bad < 0) return FOLIO_OK;
+    return folio_model_fail(m, FOLIO_ERR_INVALID, "%s: coefficient of '%s' overflows to inf when its terms are summed",
+                            what, FOLIO_NAME(m, m->col_name[bad]));
+}
+
+typedef struct qterm { int i, j; double v; } qterm;
+
+static int cmp_qterm(const void *a, const void *b)
+{
+    const qterm *x = a, *y = b;
+    if (x->i != y->i) return x->i < y->i ? -1 : 1;
+    return x->j < y->j ? -1 : x->j > y->j;
+}
+
+/* Quadratic terms (checked) are kept apart and summed by the backends in
+ * their own order: a pair (i, j) = (j, i) whose magnitudes sum to inf
+ * could overflow there. Returns FOLIO_OK or an error with m->err set. */
+folio_error folio_check_quad_sums(folio_model *m, const char *what, size_t nq, const int *qi, const int *qj,
+                          const double *qv)
+{
+    double total = 0;
+    for (size_t k = 0; k < nq; k++) total += fabs(qv[k]);
+    if (isfinite(total)) return FOLIO_OK;
+    qterm *t = malloc((nq + 1) * sizeof *t);
+    if (!t) return folio_model_fail(m, FOLIO_ERR_NOMEM, "out of memory checking %s", what);
+    for (size_t k = 0; k < nq; k++) {
+        t[k].i = qi[k] < qj[k] ? qi[k] : qj[k];
+        t[k].j = qi[k] < qj[k] ? qj[k] : qi[k];
+        t[k].v = fabs(qv[k]);
+    }
+    qsort(t, nq, sizeof *t, cmp_qterm);
+    int bi = -1, bj = -1;
+    for (size_t a = 0; a < nq && bi < 0;) {
+        size_t b = a;
+        double sum = 0;
+        for (; b < nq && t[b].i == t[a].i && t[b].j == t[a].j; b++) sum += t[b].v;
+        if (!isfinite(sum)) { bi = t[a].i; bj = t[a].j; }
+        a = b;
+    }
+    free(t);
+    if (bi < 0) return FOLIO_OK;
+    return folio_model_fail(m, FOLIO_ERR_INVALID,
+                            "%s: coefficient of '%s*%s' overflows to inf when its terms are summed", what,
+                            FOLIO_NAME(m, m->col_name[bi]), FOLIO_NAME(m, m->col_name[bj]));
+}
+
 /* Appends n terms to oidx/oval from position base (the row or cone
  * arrays), summing duplicates and dropping zeros; returns the number kept.
  * Terms must be checked. */
@@ -271,6 +334,9 @@ long folio_model_add_row(folio_model *m, const char *name, size_t n, const int *
 {
     if (check_range(m, "constraint", name, lo, hi)) return -1;
     if (check_terms(m, "constraint", name, n, idx, val)) return -1;
+    char what[300];
+    snprintf(what, sizeof what, "constraint '%s'", name ? name : "?");
+    if (check_sums(m, what, n, idx, val)) return -1;
     size_t c = m->nz_cap;
     if (grow_rows(m, m->nrows + 1) ||
         grow(&m->nz_idx, &c, m->nz_len + n, sizeof *m->nz_idx) ||
@@ -312,6 +378,10 @@ folio_error folio_model_set_objective(folio_model *m, folio_sense sense, double 
                                     FOLIO_NAME(m, m->col_name[qi[k]]),
                                     FOLIO_NAME(m, m->col_name[qj[k]]), nonfinite(qv[k]));
     }
+    /* obj[] below sums the linear terms in this order: checked first */
+    folio_error e;
+    if ((e = check_sums(m, "objective", n, idx, val)) || (e = folio_check_quad_sums(m, "objective", nq, qi, qj, qv)))
+        return e;
     size_t cap = m->q_cap;
     if (grow(&m->qi, &cap, nq, sizeof *m->qi) ||
         (cap = m->q_cap, grow(&m->qj, &cap, nq, sizeof *m->qj)) ||
@@ -359,6 +429,11 @@ long folio_model_add_soc(folio_model *m, const char *name, size_t k, const size_
         folio_model_fail(m, FOLIO_ERR_INVALID, "cone '%s': constant is not finite", name ? name : "?");
         return -1;
     }
+    char what[300];
+    snprintf(what, sizeof what, "cone '%s'", name ? name : "?");
+    if (check_sums(m, what, nt, tidx, tval)) return -1;
+    for (size_t r = 0; r < k; r++)
+        if (check_sums(m, what, start[r + 1] - start[r], idx + start[r], val + start[r])) return -1;
     size_t c1 = m->cone_cap + 1, c2 = m->cone_cap, ca = m->aff_cap + 1, cc = m->aff_cap;
     size_t ci = m->aff_nz_cap, cv = m->aff_nz_cap;
     if (grow(&m->cone_start, &c1, m->ncones + 2, sizeof *m->cone_start) ||

@@ -66,4 +66,10 @@ folio_error folio_model_fail(folio_model *m, folio_error e, const char *fmt, ...
 
 #define FOLIO_NAME(m, off) ((m)->arena + (off))
 
+/* Quadratic terms (finite, in range) whose pairs (i, j) = (j, i) would
+ * sum to inf when a backend adds them up: an error with m->err set
+ * ("WHAT: coefficient of 'x*y' overflows ..."), else FOLIO_OK. */
+folio_error folio_check_quad_sums(folio_model *m, const char *what, size_t nq, const int *qi, const int *qj,
+                          const double *qv);
+
 #endif

@@ -32,6 +32,9 @@ long folio_model_add_quad_row(folio_model *m, const char *name, size_t n, const 
             folio_model_fail(m, FOLIO_ERR_INVALID, "constraint '%s': bad quadratic term", nm);
             return -1;
         }
+    char what[300];
+    snprintf(what, sizeof what, "constraint '%s'", nm);
+    if (folio_check_quad_sums(m, what, nq, qi, qj, qv)) return -1;
     /* the columns in the quadratic part, numbered locally */
     int *map = malloc((m->ncols + 1) * sizeof *map);
     int *cols = malloc((2 * nq + 1) * sizeof *cols);

@@ -305,9 +305,9 @@ static int e_mul(lua_State *L)
             w++;
         }
     if (a->c != 0)
-        for (uint32_t q = 0; q < b->n; q++) { e->t[w] = b->t[q]; e->t[w].v *= a->c; w++; }
+        for (uint32_t q = 0; q < b->n; q++) { e->t[w] = b->t[q]; e->t[w].v = check_finite(L, e->t[w].v * a->c); w++; }
     if (b->c != 0)
-        for (uint32_t p = 0; p < a->n; p++) { e->t[w] = a->t[p]; e->t[w].v *= b->c; w++; }
+        for (uint32_t p = 0; p < a->n; p++) { e->t[w] = a->t[p]; e->t[w].v = check_finite(L, e->t[w].v * b->c); w++; }
     return 1;
 }
 
@@ -414,6 +414,8 @@ void facc_add(lua_State *L, facc *a, const fexpr *e, double scale)
         a->cap = cap;
     }
     copy_scaled(a->t + a->n, e, scale);
+    if (scale != 1.0)
+        for (uint32_t k = 0; k < e->n; k++) check_finite(L, a->t[a->n + k].v);
     a->n += e->n;
 }
 

@@ -370,6 +370,9 @@ static void add_row_from(lua_State *L, lmodel *lm, const char *cname, int first,
         size_t nq = scratch_add(L, lm, &n, a, 1.0, cname);
         nq += scratch_add(L, lm, &n, b, -1.0, cname);
         double rhs = b->c - a->c;
+        if (!isfinite(rhs))
+            luaL_error(L, "constraint '%s': right-hand side overflows to %s when the constants are moved to "
+                          "the right", cname, rhs > 0 ? "inf" : "-inf");
         lo = r == REL_LE ? -HUGE_VAL : rhs;
         hi = r == REL_GE ? HUGE_VAL : rhs;
         if (nq) {
@@ -389,6 +392,9 @@ static void add_row_from(lua_State *L, lmodel *lm, const char *cname, int first,
             luaL_error(L, "constraint '%s': a quadratic constraint must be one-sided (<= or >=): "
                           "a range is not convex", cname);
         double l = (r1 == REL_LE ? a->c : c->c) - b->c, h = (r1 == REL_LE ? c->c : a->c) - b->c;
+        if (!isfinite(l) || !isfinite(h))
+            luaL_error(L, "constraint '%s': %s limit overflows to %s when the constants are moved to the right",
+                       cname, isfinite(l) ? "upper" : "lower", (isfinite(l) ? h : l) > 0 ? "inf" : "-inf");
         lo = l;
         hi = h;
         if (lo > hi) {

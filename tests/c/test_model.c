@@ -355,6 +355,83 @@ static void test_add_row_merges_duplicates(void **state)
     folio_model_free(m);
 }
 
+/* Terms that are finite alone but overflow when a column's terms are
+ * summed are errors that name the column, in rows, cones, the objective
+ * and quadratic terms (issue 14: 1e308 x + 1e308 x became inf x), and
+ * nothing of the failed call is kept. Quadratic terms are kept apart and
+ * summed by the backends, in their own order: a pair overflows when the
+ * sum of its terms' magnitudes does. */
+static void test_sums_that_overflow(void **state)
+{
+    (void)state;
+    folio_model *m = model_with_cols(3);
+    int i[] = { 1, 0, 1, 2 };
+    double big[] = { 1e308, 1, 1e308, 1 };
+    assert_int_equal(folio_model_add_row(m, "c", 4, i, big, -HUGE_VAL, 1e308), -1);
+    assert_string_equal(folio_model_last_error(m),
+                        "constraint 'c': coefficient of 'x1' overflows to inf when its terms are summed");
+    /* the sums are those folio stores: in the order the terms come */
+    int k[] = { 1, 1, 1 };
+    double late[] = { 1e308, 1e308, -1e308 }, early[] = { 1e308, -1e308, 1e308 };
+    assert_int_equal(folio_model_add_row(m, "c", 3, k, late, -HUGE_VAL, 1), -1);
+    assert_string_equal(folio_model_last_error(m),
+                        "constraint 'c': coefficient of 'x1' overflows to inf when its terms are summed");
+    assert_int_equal(folio_model_nrows(m), 0);
+    assert_int_equal(folio_model_nnz(m), 0);
+    assert_int_equal(folio_model_add_row(m, "c", 3, k, early, -HUGE_VAL, 1), 0);
+    assert_row(m, 0, 1, (int[]){ 1 }, (double[]){ 1e308 });
+    /* large terms of different columns are fine */
+    int j[] = { 0, 1, 2 };
+    double fine[] = { 1e308, 1e308, -1e308 };
+    assert_int_equal(folio_model_add_row(m, "ok", 3, j, fine, -HUGE_VAL, 1), 1);
+    assert_row(m, 1, 3, j, fine);
+
+    /* the objective: linear and quadratic terms */
+    double lin[] = { 1, 2, 3 };
+    assert_int_equal(folio_model_set_objective(m, FOLIO_MAXIMIZE, 0, 3, j, lin, 0, NULL, NULL, NULL), FOLIO_OK);
+    assert_int_equal(folio_model_set_objective(m, FOLIO_MINIMIZE, 0, 4, i, big, 0, NULL, NULL, NULL),
+                     FOLIO_ERR_INVALID);
+    assert_string_equal(folio_model_last_error(m),
+                        "objective: coefficient of 'x1' overflows to inf when its terms are summed");
+    int qi[] = { 0, 2, 1, 2 }, qj[] = { 2, 2, 1, 0 };
+    double qv[] = { 1e308, 1, 1, 1e308 };
+    assert_int_equal(folio_model_set_objective(m, FOLIO_MINIMIZE, 0, 0, NULL, NULL, 4, qi, qj, qv),
+                     FOLIO_ERR_INVALID);
+    assert_string_equal(folio_model_last_error(m),
+                        "objective: coefficient of 'x0*x2' overflows to inf when its terms are summed");
+    assert_int_equal(folio_model_sense(m), FOLIO_MAXIMIZE);
+    assert_true(folio_model_obj_coef(m, 1) == 2);
+    assert_int_equal(folio_model_nquad(m), 0);
+    qj[3] = 1; /* x2*x1 and x0*x2: no pair overflows */
+    assert_int_equal(folio_model_set_objective(m, FOLIO_MINIMIZE, 0, 0, NULL, NULL, 4, qi, qj, qv), FOLIO_OK);
+
+    /* a cone: its right-hand side and each member */
+    size_t start[] = { 0, 2 };
+    int ci[] = { 0, 0 };
+    double cv[] = { 1e308, 1e308 }, cst[] = { 0 };
+    int ti[] = { 1 };
+    double tv[] = { 1 };
+    assert_int_equal(folio_model_add_soc(m, "k", 1, start, ci, cv, cst, 1, ti, tv, 0), -1);
+    assert_string_equal(folio_model_last_error(m),
+                        "cone 'k': coefficient of 'x0' overflows to inf when its terms are summed");
+    int ti2[] = { 1, 1 };
+    double ok_cv[] = { 1, 1 };
+    assert_int_equal(folio_model_add_soc(m, "k", 1, start, ci, ok_cv, cst, 2, ti2, cv, 0), -1);
+    assert_string_equal(folio_model_last_error(m),
+                        "cone 'k': coefficient of 'x1' overflows to inf when its terms are summed");
+    assert_int_equal(folio_model_ncones(m), 0);
+
+    /* a quadratic constraint */
+    int q1[] = { 0, 0 }, q2[] = { 0, 0 };
+    double qq[] = { 1e308, 1e308 };
+    assert_int_equal(folio_model_add_quad_row(m, "q", 0, NULL, NULL, 2, q1, q2, qq, -HUGE_VAL, 1), -1);
+    assert_string_equal(folio_model_last_error(m),
+                        "constraint 'q': coefficient of 'x0*x0' overflows to inf when its terms are summed");
+    assert_int_equal(folio_model_ncols(m), 3);
+    assert_int_equal(folio_model_nrows(m), 2);
+    folio_model_free(m);
+}
+
 static void test_row_bounds_ranged_and_one_sided(void **state)
 {
     (void)state;
@@ -699,6 +776,7 @@ int main(void)
         cmocka_unit_test(test_automatic_names),
         cmocka_unit_test(test_add_row_invalid),
         cmocka_unit_test(test_add_row_merges_duplicates),
+        cmocka_unit_test(test_sums_that_overflow),
         cmocka_unit_test(test_row_bounds_ranged_and_one_sided),
         cmocka_unit_test(test_many_rows_and_columns_grow),
         cmocka_unit_test(test_set_objective_linear_and_quadratic),

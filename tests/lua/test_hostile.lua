@@ -97,4 +97,35 @@ do -- a finalizer that runs after a result and its model were collected
   T.eq(log[4], "model (freed)", "finalizer: a freed model prints")
 end
 
+------------------------------------------------------------------------------
+-- numbers that overflow on the way into the model
+
+do
+  local m = folio.model("ovf")
+  local x = m:var("x", { lb = 0, ub = 1 })
+  local y = m:var("y", { lb = 0, ub = 1 })
+  T.raises_exact(function() m:st("c", 1e308 * x + 1e308 * x, "<=", 1e308) end,
+    "constraint 'c': coefficient of 'x' overflows to inf when its terms are summed", "merged row terms")
+  T.raises_exact(function() m:st("c3", folio.sum { 1e308 * y, y, 1e308 * y }, "<=", 1) end,
+    "constraint 'c3': coefficient of 'y' overflows to inf when its terms are summed", "merged sum")
+  T.raises_exact(function() m:maximize(1e308 * x + 1e308 * x) end,
+    "objective: coefficient of 'x' overflows to inf when its terms are summed", "merged objective terms")
+  T.raises_exact(function() m:st("d", x - 1e308, "<=", 1e308) end,
+    "constraint 'd': right-hand side overflows to inf when the constants are moved to the right", "rhs")
+  T.raises_exact(function() m:st("e", -1e308, "<=", x + 1e308, "<=", 1) end,
+    "constraint 'e': lower limit overflows to -inf when the constants are moved to the right", "range")
+  T.raises_exact(function() return (x + 1e200) * (1e200 * y) end,
+    "non-finite number (inf) in a folio expression", "product of a constant and a term")
+  T.raises_exact(function() return (1e200 * y) * (x + 1e200) end,
+    "non-finite number (inf) in a folio expression", "product of a term and a constant")
+  T.raises_exact(function() return folio.dot({ 1e300, 1 }, { 1e10 * x, y }) end,
+    "non-finite number (inf) in a folio expression", "dot: a coefficient times a term")
+  -- large coefficients that stay finite are kept, and the answer is right
+  m:st("ok", 1e308 * x, "<=", 0.5e308)
+  m:maximize(x + y)
+  local r = m:solve()
+  T.eq(r.status, "optimal", "large coefficients: status")
+  T.near(r:value(x), 0.5, 1e-9, "large coefficients: x")
+end
+
 T.done()
