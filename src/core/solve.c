@@ -240,6 +240,32 @@ static folio_error interrupted_before(folio_model *m, const folio_backend *b, fo
     return FOLIO_OK;
 }
 
+/* A solution with a non-finite objective value, value or activity is not
+ * one, whatever the backend says (each number of the model is finite, but
+ * 1e308 x + 1e308 y is not): numerical_error, with no solution. */
+static void refuse_nonfinite(const folio_model *m, folio_result *res)
+{
+    if (!res->has_solution) return;
+    char what[160] = "";
+    if (!isfinite(res->objective)) {
+        snprintf(what, sizeof what, "the objective value is not finite (%s)", isnan(res->objective) ? "nan"
+                 : res->objective > 0 ? "inf" : "-inf");
+    } else {
+        for (size_t j = 0; j < res->ncols && !what[0]; j++)
+            if (!isfinite(res->x[j]))
+                snprintf(what, sizeof what, "the value of '%.80s' is not finite", FOLIO_NAME(m, m->col_name[j]));
+        for (size_t i = 0; i < res->nrows && !what[0]; i++)
+            if (!isfinite(res->row_activity[i]))
+                snprintf(what, sizeof what, "the activity of '%.80s' is not finite", FOLIO_NAME(m, m->row_name[i]));
+    }
+    if (!what[0]) return;
+    res->status = FOLIO_STATUS_NUMERICAL_ERROR;
+    res->has_solution = res->has_duals = res->has_ranges = 0;
+    res->mip_gap = HUGE_VAL;
+    snprintf(res->message, sizeof res->message, "%s: the model's numbers overflow double precision; scale them",
+             what);
+}
+
 folio_error folio_solve(folio_model *m, const folio_options *opts, folio_result *res)
 {
     folio_options def;
@@ -263,6 +289,7 @@ folio_error folio_solve(folio_model *m, const folio_options *opts, folio_result 
     e = b->solve(m, opts, res);
     folio_progress_done();
     if (e != FOLIO_OK) folio_result_free(res);
+    else refuse_nonfinite(m, res);
     return e;
 }
 

@@ -511,6 +511,32 @@ static void mip_singleton_row(void **state)
     folio_model_free(m);
 }
 
+/* max 1e308 x + 1e308 y, x + y <= 2, x and y in [0, 1]: each number is
+ * finite, but the objective value at the optimum is not (2e308). That is
+ * never "optimal" (issue 14: GLPK said optimal, objective inf): every
+ * backend reports numerical_error, without a solution, and says why
+ * (folio_solve checks each backend's answer). */
+static void lp_objective_value_overflows(void **state)
+{
+    const test_backend *B = THE_BACKEND(state);
+    folio_model *m = folio_model_new("overflow");
+    add_col(m, "x", 0, 1, FOLIO_CONTINUOUS);
+    add_col(m, "y", 0, 1, FOLIO_CONTINUOUS);
+    add_row(m, "c", 2, (int[]){ 0, 1 }, (double[]){ 1, 1 }, -HUGE_VAL, 2);
+    set_linear_objective(m, FOLIO_MAXIMIZE, 0, 2, (int[]){ 0, 1 }, (double[]){ 1e308, 1e308 });
+    folio_result r = solve_on(B, m, NULL);
+    assert_int_equal(r.status, FOLIO_STATUS_NUMERICAL_ERROR);
+    assert_false(r.has_solution);
+    assert_false(r.has_duals);
+    assert_false(r.has_ranges);
+    /* the QP engine fails on its own first (a singular KKT system) */
+    if (B->plain_messages && strcmp(r.message, "the objective value is not finite (inf): the model's numbers "
+                                               "overflow double precision; scale them"))
+        fail_msg("message: %s", r.message);
+    folio_result_free(&r);
+    folio_model_free(m);
+}
+
 /* A binary clamped to [1, 1] is a fixed integer column, not a 0/1 one. */
 static void mip_fixed_binary(void **state)
 {
@@ -763,6 +789,7 @@ int main(void)
         BACKEND_TEST(lp_infeasible, LP),
         BACKEND_TEST(lp_unbounded, LP),
         BACKEND_TEST(lp_without_rows, LP),
+        BACKEND_TEST(lp_objective_value_overflows, LP),
         BACKEND_TEST(model_name_with_control_character, LP),
         BACKEND_TEST(mip_knapsack, MIP),
         BACKEND_TEST(mip_assignment, MIP),
