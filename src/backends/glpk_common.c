@@ -91,6 +91,31 @@ int folio_glpk_find_line(const char *prefix, char *out, size_t outlen)
     return 0;
 }
 
+void folio_glpk_read_log_get(const char *prefix, folio_glpk_read_log *log)
+{
+    log->error[0] = log->noeol[0] = log->noend[0] = '\0';
+    size_t pl = strlen(prefix);
+    for (const char *line = glpk_all; *line;) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        if (len >= pl && !strncmp(line, prefix, pl)) {
+            const char *rest = line + pl;
+            int n = (int)(len - pl);
+            const char *colon = memchr(rest, ':', (size_t)n);
+            const char *text = colon ? colon + 1 : rest;
+            while (*text == ' ') text++;
+            char *into = NULL;
+            static const char noeol[] = "warning: missing final end of line",
+                              noend[] = "warning: keyword 'end' missing";
+            if (!strncmp(text, noeol, sizeof noeol - 1)) into = log->noeol;
+            else if (!strncmp(text, noend, sizeof noend - 1)) into = log->noend;
+            else if (strncmp(text, "warning:", 8) && !log->error[0]) into = log->error;
+            if (into && !into[0]) snprintf(into, sizeof log->error, "%.*s", n, rest);
+        }
+        line += len + (end ? 1 : 0);
+    }
+}
+
 static void set_bounds(glp_prob *P, int is_row, int k, double lo, double hi)
 {
     int type;

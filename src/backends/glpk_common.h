@@ -36,4 +36,14 @@ const char *folio_glpk_failure(char *buf, size_t len);
  * returns 0 when there is none. */
 int folio_glpk_find_line(const char *prefix, char *out, size_t outlen);
 
+/* What GLPK's readers printed since begin about a file, from its lines
+ * that start with prefix ("FILE:"): each field holds "LINE: text" (the
+ * part after the prefix) or "". */
+typedef struct folio_glpk_read_log {
+    char error[512];   /* the first line that is not a warning */
+    char noeol[512];   /* "warning: missing final end of line" */
+    char noend[512];   /* "warning: keyword 'end' missing" (LP) */
+} folio_glpk_read_log;
+void folio_glpk_read_log_get(const char *prefix, folio_glpk_read_log *log);
+
 #endif

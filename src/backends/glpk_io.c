@@ -2,11 +2,13 @@
 #include "glpk_common.h"
 #include "../core/atomic_file.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 /* GLPK's MPS writer drops the objective sense and its reader rejects the
@@ -238,6 +240,105 @@ folio_model *folio_model_read(const char *path, folio_file_format fmt, char *err
     return m;
 }
 
+/* Line n (1-based) of file, without its line end, into buf; 0 if none. */
+static int file_line(const char *file, long n, char *buf, size_t len)
+{
+    FILE *f = fopen(file, "r");
+    if (!f) return 0;
+    long at = 1;
+    int c, found = 0;
+    size_t k = 0;
+    while (at < n && (c = getc(f)) != EOF)
+        if (c == '\n') at++;
+    if (at == n) {
+        found = 1;
+        while ((c = getc(f)) != EOF && c != '\n' && c != '\r')
+            if (k + 1 < len) buf[k++] = (char)c;
+    }
+    buf[k] = '\0';
+    fclose(f);
+    return found;
+}
+
+/* The characters of a CPLEX LP name (GLPK's reader), and those a name may
+ * start with (not a digit or '.'). */
+static int lp_name_char(int c) { return isalnum(c) || (c && strchr("!\"#$%&()/,.;?@_`'{}|~", c)); }
+static int lp_name_start(int c) { return lp_name_char(c) && !isdigit(c) && c != '.'; }
+
+/* In line, a word inf or infinity (any case) used as a coefficient, that
+ * is followed by a name: that text ("inf x") into out; 0 if none. */
+static int find_inf_coefficient(const char *line, char *out, size_t len)
+{
+    for (size_t i = 0; line[i]; i++) {
+        if ((i > 0 && lp_name_char((unsigned char)line[i - 1])) || strncasecmp(line + i, "inf", 3)) continue;
+        size_t j = i + 3;
+        if (!strncasecmp(line + j, "inity", 5)) j += 5;
+        if (lp_name_char((unsigned char)line[j])) continue;
+        size_t k = j;
+        while (line[k] == ' ' || line[k] == '\t') k++;
+        if (k == j || !lp_name_start((unsigned char)line[k])) continue;
+        while (lp_name_char((unsigned char)line[k])) k++;
+        snprintf(out, len, "%.*s", (int)(k - i), line + i);
+        return 1;
+    }
+    return 0;
+}
+
+/* Why reading file (shown as path) failed, or why a read that GLPK
+ * accepted cannot stand (a file cut short), as "PATH:LINE: ..." in err;
+ * 0 when a read that succeeded is fine. GLPK warns of a missing final
+ * newline and of an LP file's missing End line, and goes on: a file that
+ * ends mid-line, or without its End line, is truncated or incomplete. */
+static int read_message(const char *path, const char *file, folio_file_format fmt,
+                        const folio_glpk_read_log *log, int failed, char *err, size_t errlen)
+{
+    const char *etext = "";
+    long eline = 0;
+    if (log->error[0]) {
+        eline = strtol(log->error, NULL, 10);
+        const char *colon = strchr(log->error, ':');
+        etext = colon ? colon + 1 : log->error;
+        while (*etext == ' ') etext++;
+    }
+    if (log->noeol[0] && (failed || log->noend[0])) {
+        snprintf(err, errlen, "%s:%ld: the file ends in the middle of a line: it is truncated or incomplete%s%s%s",
+                 path, strtol(log->noeol, NULL, 10), etext[0] ? " (GLPK: " : "", etext, etext[0] ? ")" : "");
+        return 1;
+    }
+    if (!failed) {
+        if (fmt != FOLIO_FORMAT_LP || !log->noend[0]) return 0;
+        snprintf(err, errlen, "%s:%ld: the file ends without its 'End' line: it is truncated or incomplete", path,
+                 strtol(log->noend, NULL, 10));
+        return 1;
+    }
+    if (!log->error[0]) {
+        if (fmt == FOLIO_FORMAT_MPS) snprintf(err, errlen, "%s: cannot parse MPS file", path);
+        else snprintf(err, errlen, "%s: %s", path, folio_glpk_last_message());
+        return 1;
+    }
+    if (!strcmp(etext, "unexpected end of file")) {
+        snprintf(err, errlen, "%s:%ld: the file ends before %s: it is truncated or incomplete", path, eline,
+                 fmt == FOLIO_FORMAT_MPS ? "ENDATA" : "its 'End' line");
+        return 1;
+    }
+    int no_section = !strcmp(etext, "constraints section missing");
+    if (fmt == FOLIO_FORMAT_LP && (no_section || !strcmp(etext, "missing constraint sense"))) {
+        char line[512], inf[128];
+        if (file_line(file, eline, line, sizeof line) && find_inf_coefficient(line, inf, sizeof inf)) {
+            snprintf(err, errlen, "%s:%ld: infinite coefficient in '%s': the coefficients of an LP file must be "
+                     "finite numbers", path, eline, inf);
+            return 1;
+        }
+        if (no_section) {
+            snprintf(err, errlen, "%s:%ld: constraints section missing (expected 'Subject To' after the objective)",
+                     path, eline);
+            return 1;
+        }
+    }
+    snprintf(err, errlen, "%s:%s", path, log->error);   /* "file:LINE: ..." as the user's path */
+    return 1;
+}
+
 /* Reads file (shown to the user as path) through GLPK's readers. */
 static folio_model *read_with_glpk(const char *path, const char *file, folio_file_format fmt,
                                    char *err, size_t errlen)
@@ -254,33 +355,30 @@ static folio_model *read_with_glpk(const char *path, const char *file, folio_fil
     }
     P = glp_create_prob();
     int ret;
-    char line[512], prefix[4200];
+    char prefix[4200];
     snprintf(prefix, sizeof prefix, "%s:", file);
+    folio_glpk_read_log log;
     if (fmt == FOLIO_FORMAT_LP) {
         ret = glp_read_lp(P, NULL, file);
     } else {
         ret = glp_read_mps(P, GLP_MPS_FILE, NULL, file);
         if (ret) {
-            /* not free MPS: try the fixed (column-position) dialect */
-            char first[512] = "";
-            int have = folio_glpk_find_line(prefix, first, sizeof first);
+            /* not free MPS: try the fixed (column-position) dialect; if
+             * that fails too, the free reader's words are the ones to say */
+            folio_glpk_read_log_get(prefix, &log);
             glp_erase_prob(P);
             folio_glpk_begin(&jb, 0);
             ret = glp_read_mps(P, GLP_MPS_DECK, NULL, file);
             if (ret) {
                 glp_delete_prob(P);
                 folio_glpk_end();
-                if (have) snprintf(err, errlen, "%s:%s", path, first + strlen(prefix));
-                else snprintf(err, errlen, "%s: cannot parse MPS file", path);
+                read_message(path, file, fmt, &log, 1, err, errlen);
                 return NULL;
             }
         }
     }
-    if (ret) {
-        if (folio_glpk_find_line(prefix, line, sizeof line))   /* "file:LINE: ..." as the user's path */
-            snprintf(err, errlen, "%s:%s", path, line + strlen(prefix));
-        else
-            snprintf(err, errlen, "%s: %s", path, folio_glpk_last_message());
+    folio_glpk_read_log_get(prefix, &log);
+    if (read_message(path, file, fmt, &log, ret != 0, err, errlen)) {
         glp_delete_prob(P);
         folio_glpk_end();
         return NULL;

@@ -3,6 +3,7 @@
  * 2 usage. */
 #include <lua.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,7 +60,9 @@ static int cmd_solve(int argc, char **argv, int level)
             if (i + 1 >= argc) return host_usage_error("%s needs a value", a);
             char *end;
             limit = strtod(argv[++i], &end);
-            if (*end || limit < 0) return host_usage_error("--time-limit expects seconds, got '%s'", argv[i]);
+            /* "nan" and "inf" parse too: a limit is a finite number of seconds */
+            if (end == argv[i] || *end || !isfinite(limit) || limit < 0)
+                return host_usage_error("--time-limit expects seconds (a number >= 0), got '%s'", argv[i]);
         } else if (!strcmp(a, "--solver")) {
             if (i + 1 >= argc) return host_usage_error("%s needs a value", a);
             solver = argv[++i];

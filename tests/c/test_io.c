@@ -392,6 +392,56 @@ static void test_read_malformed_mps(void **state)
     assert_non_null(strstr(err, "zz"));
 }
 
+/* path's text read as fmt must fail with exactly "PATH:" followed by tail. */
+static void check_read_error(void **state, const char *file, const char *text, folio_file_format fmt,
+                             const char *tail)
+{
+    const char *path = path_in(state, file);
+    write_text(path, text);
+    char err[600] = "", expect[600];
+    snprintf(expect, sizeof expect, "%s:%s", path, tail);
+    folio_model *m = folio_model_read(path, fmt, err, sizeof err);
+    if (m) fail_msg("%s was read", file);
+    assert_string_equal(err, expect);
+}
+
+/* A file cut short says so and names the line where it ends (issue 14:
+ * GLPK's "missing final end of line" was all it said, and an LP file
+ * without its End line was read as if complete). */
+static void test_read_truncated(void **state)
+{
+    check_read_error(state, "cut.lp", "Maximize\n obj: x + y\nSubj", FOLIO_FORMAT_LP,
+                     "3: the file ends in the middle of a line: it is truncated or incomplete "
+                     "(GLPK: constraints section missing)");
+    check_read_error(state, "noend.lp", "Maximize\n obj: x + y\nSubject To\n c1: x + y <= 2\n", FOLIO_FORMAT_LP,
+                     "4: the file ends without its 'End' line: it is truncated or incomplete");
+    check_read_error(state, "cutword.lp", "Maximize\n obj: x + y\nSubject To\n c1: x + y <= 2\nBou",
+                     FOLIO_FORMAT_LP, "5: the file ends in the middle of a line: it is truncated or incomplete");
+    check_read_error(state, "noend.mps", "NAME t\nROWS\n N obj\n L c1\nCOLUMNS\n x obj 1 c1 1\nRHS\n rhs c1 2\n",
+                     FOLIO_FORMAT_MPS, "9: the file ends before ENDATA: it is truncated or incomplete");
+    check_read_error(state, "cut.mps", "NAME t\nROWS\n N obj\n L c1\nCOLUMNS\n x obj 1 c1", FOLIO_FORMAT_MPS,
+                     "6: the file ends in the middle of a line: it is truncated or incomplete "
+                     "(GLPK: missing numeric value in field 6)");
+    /* complete files without a final newline are fine */
+    const char *path = path_in(state, "fine.lp");
+    write_text(path, "Maximize\n obj: x + y\nSubject To\n c1: x + y <= 2\nEnd");
+    folio_model *m = read_ok(path, FOLIO_FORMAT_LP);
+    assert_int_equal(folio_model_nrows(m), 1);
+}
+
+/* "inf x" is no coefficient: GLPK reads inf as a variable's name, and
+ * then misses a section or a sense further on. */
+static void test_read_infinite_coefficient(void **state)
+{
+    check_read_error(state, "infobj.lp", "Maximize\n obj: inf x\nSubject To\n c1: x <= 2\nEnd\n", FOLIO_FORMAT_LP,
+                     "2: infinite coefficient in 'inf x': the coefficients of an LP file must be finite numbers");
+    check_read_error(state, "infrow.lp", "Maximize\n obj: x\nSubject To\n c1: x - Infinity y <= 2\nEnd\n",
+                     FOLIO_FORMAT_LP,
+                     "4: infinite coefficient in 'Infinity y': the coefficients of an LP file must be finite numbers");
+    check_read_error(state, "twonames.lp", "Maximize\n obj: x y\nSubject To\n c1: x <= 2\nEnd\n", FOLIO_FORMAT_LP,
+                     "2: constraints section missing (expected 'Subject To' after the objective)");
+}
+
 /* max x + 2y, x + y <= 4, x <= 3, y <= 1: x = 3, y = 1, objective 5
  * (0 if the sense were lost). */
 static const char tiny_mps_rest[] =
@@ -540,6 +590,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_failed_commit_leaves_no_temp_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_missing_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_malformed_lp, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_truncated, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_infinite_coefficient, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_malformed_mps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_mps_objsense, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_malformed_mps_after_objsense, setup, teardown),

@@ -128,4 +128,66 @@ do
   T.near(r:value(x), 0.5, 1e-9, "large coefficients: x")
 end
 
+------------------------------------------------------------------------------
+-- LP and MPS files, and folio solve
+
+local H = "tests/data/hostile/"
+
+do -- files cut short, and "inf" as a coefficient
+  T.raises_exact(function() folio.read_model(H .. "truncated.lp") end,
+    H .. "truncated.lp:6: the file ends in the middle of a line: it is truncated or incomplete", "truncated LP")
+  T.raises_exact(function() folio.read_model(H .. "truncated.mps") end,
+    H .. "truncated.mps:9: the file ends before ENDATA: it is truncated or incomplete", "truncated MPS")
+  T.raises_exact(function() folio.read_model(H .. "inf_coefficient.lp") end,
+    H .. "inf_coefficient.lp:2: infinite coefficient in 'inf x': the coefficients of an LP file must be finite "
+    .. "numbers", "inf x")
+end
+
+do -- an objective value that overflows is no optimum, on any backend
+  for _, solver in ipairs { "glpk", "cbc" } do
+    local r = folio.read_model(H .. "big_objective.lp"):solve { solver = solver }
+    T.eq(r.status, "numerical_error", solver .. ": 1e308 x + 1e308 y: status")
+    T.eq(r.has_solution, false, solver .. ": no solution")
+    T.eq(r.message, "the objective value is not finite (inf): the model's numbers overflow double precision; "
+      .. "scale them", solver .. ": message")
+  end
+end
+
+-- the folio binary (this process's, on Linux), for the command line
+local exe
+do
+  local p = io.popen("readlink /proc/$PPID/exe 2>/dev/null")
+  exe = p and p:read("l")
+  if p then p:close() end
+end
+
+local function folio_cli(args)
+  local out = os.tmpname()
+  local ok, how, code = os.execute(("'%s' %s >'%s' 2>&1"):format(exe, args, out))
+  local f = io.open(out)
+  local text = f and f:read("a") or ""
+  if f then f:close() end
+  os.remove(out)
+  return how == "exit" and code or -1, text
+end
+
+if exe and exe ~= "" then
+  local code, text = folio_cli("solve " .. H .. "big_objective.lp")
+  T.eq(code, 3, "folio solve, objective inf: exit 3 (no solution)")
+  T.ok(text:find("numerical_error", 1, true) ~= nil, "folio solve, objective inf: says numerical_error")
+  T.ok(text:find("Objective: inf", 1, true) == nil, "folio solve, objective inf: no objective printed")
+  for _, v in ipairs { "nan", "inf", "-1", "''", "1x" } do
+    code, text = folio_cli("solve " .. H .. "big_objective.lp --time-limit " .. v)
+    T.eq(code, 2, "--time-limit " .. v .. ": a usage error")
+    T.ok(text:find("--time-limit expects seconds (a number >= 0), got", 1, true) ~= nil,
+      "--time-limit " .. v .. ": message (" .. text .. ")")
+  end
+  code, text = folio_cli("solve " .. H .. "truncated.mps")
+  T.eq(code, 1, "folio solve, truncated MPS: exit 1")
+  T.eq(text, "folio: " .. H .. "truncated.mps:9: the file ends before ENDATA: it is truncated or incomplete\n",
+    "folio solve, truncated MPS: message")
+else
+  T.ok(false, "the folio binary could not be found through /proc")
+end
+
 T.done()
