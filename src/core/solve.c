@@ -266,6 +266,85 @@ static void refuse_nonfinite(const folio_model *m, folio_result *res)
              what);
 }
 
+/* ---- integer bounds: rounded inward, once for every backend ---------------- */
+
+#define INT_BOUND_TOL 1e-9   /* relative: 2 + 1e-13 is the integer 2 */
+
+/* v rounded inward to an integer: up (a lower bound) or down (an upper
+ * one); a value within the tolerance of an integer is that integer. */
+static double round_bound(double v, int up)
+{
+    if (!isfinite(v)) return v;
+    double r = nearbyint(v);
+    if (fabs(v - r) <= INT_BOUND_TOL * fmax(1.0, fabs(v))) return r;
+    return up ? ceil(v) : floor(v);
+}
+
+typedef struct saved_bound { size_t j; double lb, ub; } saved_bound;
+
+/* Rounds the bounds of m's integer columns inward, in place (GLPK refuses
+ * fractional ones; Cbc and the QP engine then see the same model), saving
+ * those it changes in *saved (*nsaved of them) for unround_bounds. A
+ * column left without an integer value makes the model infeasible: its
+ * index goes to *empty (else -1) and nothing is changed. */
+static folio_error round_bounds(folio_model *m, saved_bound **saved, size_t *nsaved, long *empty)
+{
+    *saved = NULL;
+    *nsaved = 0;
+    *empty = -1;
+    size_t n = 0;
+    for (size_t j = 0; j < m->ncols; j++) {
+        if (m->kind[j] == FOLIO_CONTINUOUS) continue;
+        double lb = round_bound(m->lb[j], 1), ub = round_bound(m->ub[j], 0);
+        if (lb > ub) {
+            *empty = (long)j;
+            return FOLIO_OK;
+        }
+        if (lb != m->lb[j] || ub != m->ub[j]) n++;
+    }
+    if (!n) return FOLIO_OK;
+    saved_bound *s = malloc(n * sizeof *s);
+    if (!s) return folio_model_fail(m, FOLIO_ERR_NOMEM, "out of memory rounding integer bounds");
+    size_t k = 0;
+    for (size_t j = 0; j < m->ncols; j++) {
+        if (m->kind[j] == FOLIO_CONTINUOUS) continue;
+        double lb = round_bound(m->lb[j], 1), ub = round_bound(m->ub[j], 0);
+        if (lb == m->lb[j] && ub == m->ub[j]) continue;
+        s[k++] = (saved_bound){ j, m->lb[j], m->ub[j] };
+        m->lb[j] = lb;
+        m->ub[j] = ub;
+    }
+    *saved = s;
+    *nsaved = k;
+    return FOLIO_OK;
+}
+
+static void unround_bounds(folio_model *m, saved_bound *saved, size_t nsaved)
+{
+    for (size_t k = 0; k < nsaved; k++) {
+        m->lb[saved[k].j] = saved[k].lb;
+        m->ub[saved[k].j] = saved[k].ub;
+    }
+    free(saved);
+}
+
+/* The outcome for an integer column j whose bounds hold no integer. */
+static folio_error no_integer_in_bounds(folio_model *m, const folio_backend *b, size_t j, folio_result *res)
+{
+    if (folio_result_alloc(res, m->ncols, m->nrows)) {
+        folio_result_free(res);
+        return folio_model_fail(m, FOLIO_ERR_NOMEM, "out of memory allocating the result");
+    }
+    res->status = FOLIO_STATUS_INFEASIBLE;
+    res->is_mip = 1;
+    res->mip_bound = NAN;
+    res->mip_gap = HUGE_VAL;
+    snprintf(res->solver, sizeof res->solver, "%s", b->name);
+    snprintf(res->message, sizeof res->message, "integer variable '%.80s' has no integer value within its "
+             "bounds [%.10g, %.10g]", FOLIO_NAME(m, m->col_name[j]), m->lb[j], m->ub[j]);
+    return FOLIO_OK;
+}
+
 folio_error folio_solve(folio_model *m, const folio_options *opts, folio_result *res)
 {
     folio_options def;
@@ -285,9 +364,15 @@ folio_error folio_solve(folio_model *m, const folio_options *opts, folio_result 
     const folio_backend *b = find_backend(m, opts->solver, 0, &e);
     if (!b) return e;
     if (folio_interrupted()) return interrupted_before(m, b, res);
+    saved_bound *saved;
+    size_t nsaved;
+    long empty;
+    if ((e = round_bounds(m, &saved, &nsaved, &empty)) != FOLIO_OK) return e;
+    if (empty >= 0) return no_integer_in_bounds(m, b, (size_t)empty, res);
     folio_progress_begin();
     e = b->solve(m, opts, res);
     folio_progress_done();
+    unround_bounds(m, saved, nsaved);
     if (e != FOLIO_OK) folio_result_free(res);
     else refuse_nonfinite(m, res);
     return e;

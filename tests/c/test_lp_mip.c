@@ -537,6 +537,50 @@ static void lp_objective_value_overflows(void **state)
     folio_model_free(m);
 }
 
+/* Integer bounds are rounded inward for every backend (issue 14: GLPK
+ * gave numerical_error for an integer in [0.5, 10.5], Cbc 10): x in
+ * [0.5, 10.5] is x in [1, 10]; a bound within 1e-9 of an integer is that
+ * integer (y in [2 + 1e-13, 5 - 1e-13] is y in [2, 5], not [3, 4]). The
+ * model keeps the bounds it was given. */
+static void mip_fractional_integer_bounds(void **state)
+{
+    const test_backend *B = THE_BACKEND(state);
+    folio_model *m = folio_model_new("fractional_bounds");
+    add_col(m, "x", 0.5, 10.5, FOLIO_INTEGER);
+    add_col(m, "y", 2 + 1e-13, 5 - 1e-13, FOLIO_INTEGER);
+    for (int sense = 0; sense < 2; sense++) {
+        set_linear_objective(m, sense ? FOLIO_MAXIMIZE : FOLIO_MINIMIZE, 0, 2, (int[]){ 0, 1 },
+                             (double[]){ 1, 1 });
+        folio_result r = solve_on(B, m, NULL);
+        assert_int_equal(r.status, FOLIO_STATUS_OPTIMAL);
+        assert_true(r.x[0] == (sense ? 10 : 1));
+        assert_true(r.x[1] == (sense ? 5 : 2));
+        assert_close(r.objective, sense ? 15 : 3);
+        folio_result_free(&r);
+    }
+    double lb, ub;
+    folio_model_col_bounds(m, 0, &lb, &ub);
+    assert_true(lb == 0.5 && ub == 10.5);
+    folio_model_free(m);
+}
+
+/* No integer in [0.2, 0.8]: infeasible, on every backend, saying why. */
+static void mip_integer_bounds_without_integer(void **state)
+{
+    const test_backend *B = THE_BACKEND(state);
+    folio_model *m = folio_model_new("no_integer");
+    add_col(m, "x", 0, 3, FOLIO_INTEGER);
+    add_col(m, "z", 0.2, 0.8, FOLIO_INTEGER);
+    set_linear_objective(m, FOLIO_MAXIMIZE, 0, 2, (int[]){ 0, 1 }, (double[]){ 1, 1 });
+    folio_result r = solve_on(B, m, NULL);
+    assert_int_equal(r.status, FOLIO_STATUS_INFEASIBLE);
+    assert_false(r.has_solution);
+    assert_true(r.is_mip);
+    assert_string_equal(r.message, "integer variable 'z' has no integer value within its bounds [0.2, 0.8]");
+    folio_result_free(&r);
+    folio_model_free(m);
+}
+
 /* A binary clamped to [1, 1] is a fixed integer column, not a 0/1 one. */
 static void mip_fixed_binary(void **state)
 {
@@ -799,6 +843,8 @@ int main(void)
         BACKEND_TEST(mip_duals_of_fixed_lp, MIP),
         BACKEND_TEST(mip_fixed_binary, MIP),
         BACKEND_TEST(mip_singleton_row, MIP),
+        BACKEND_TEST(mip_fractional_integer_bounds, MIP),
+        BACKEND_TEST(mip_integer_bounds_without_integer, MIP),
         BACKEND_TEST(mip_time_limit_without_incumbent, MIP),
         BACKEND_TEST(mip_time_limit_with_incumbent, MIP_START),
         BACKEND_TEST(mip_start_optimal, MIP_START),

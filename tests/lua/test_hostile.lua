@@ -129,6 +129,26 @@ do
 end
 
 ------------------------------------------------------------------------------
+-- integer bounds are rounded inward, for every backend
+
+do
+  local m = folio.model("round")
+  local x = m:var("x", { lb = 0.5, ub = 10.5, kind = "integer" })
+  m:maximize(x)
+  for _, solver in ipairs { "glpk", "cbc", "qp" } do
+    local r = m:solve { solver = solver }
+    T.eq(r.status, "optimal", solver .. ": integer x in [0.5, 10.5]: status")
+    T.eq(r:value(x), 10, solver .. ": integer x in [0.5, 10.5]: x")
+  end
+  local z = m:var("z", { lb = 0.2, ub = 0.8, kind = "integer" })
+  local r = m:solve()
+  T.eq(r.status, "infeasible", "no integer in [0.2, 0.8]: infeasible")
+  T.eq(r.message, "integer variable 'z' has no integer value within its bounds [0.2, 0.8]", "and says why")
+  local c = m:conflict()
+  T.eq(c.text, "bounds z >= 0.2, z <= 0.8", "the conflict is z's bounds")
+end
+
+------------------------------------------------------------------------------
 -- LP and MPS files, and folio solve
 
 local H = "tests/data/hostile/"
