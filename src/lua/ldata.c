@@ -14,10 +14,14 @@
  *   opts.types  {column = "number" | "string"} forces a column's type
  *   t.columns = header names in order, t.n = data rows, t.file = path,
  *   t[name] = array 1..n. A column is numeric when every non-empty cell
- *   converts with lua_stringtonumber (integers stay integers); otherwise it
+ *   is a decimal number (lua_stringtonumber without its hexadecimal forms:
+ *   0x10 is text; integers stay integers); otherwise it
  *   holds the cells as strings. nan/inf/infinity (or a number overflowing to
  *   inf) in a column that is otherwise numeric is an error, as are
  *   the header names "columns", "n" and "file" (they would hide t's fields).
+ *   A field over 1 MiB or a record over 16 MiB is an error (no table has
+ *   them: an unclosed quote, or not a table), and so is a device
+ *   (/dev/zero): files and pipes are read.
  *
  * index(t, keycol [, valcol]) -> {key = value} or {key = row index 1..n}
  *
@@ -68,8 +72,13 @@
 #define CHUNK_SIZE 65536
 #define MAX_ERR_TEXT 64 /* cell text quoted in an error is cut to this */
 #define MAX_LISTED_COLUMNS 30
+/* No table has cells or rows this long: past them the file is something
+ * else (or a quote is never closed), and libcsv would grow its buffer
+ * (plain realloc, outside the state's allocator) without end. */
+#define MAX_FIELD ((size_t)1 << 20)
+#define MAX_RECORD ((size_t)1 << 24)
 
-enum { ERR_NONE = 0, ERR_NOMEM, ERR_RAGGED, ERR_NUL };
+enum { ERR_NONE = 0, ERR_NOMEM, ERR_RAGGED, ERR_NUL, ERR_LONG_FIELD, ERR_LONG_RECORD };
 #define READS_WHAT "folio reads plain CSV and gzip (.csv.gz)"
 enum { TYPE_AUTO = 0, TYPE_NUMBER, TYPE_STRING };
 
@@ -87,6 +96,7 @@ typedef struct reader {
     size_t ncols;  /* fields in the header; 0 until it is complete */
     size_t nrec;   /* complete records (header included) */
     size_t nfield; /* fields seen in the current record */
+    size_t rec_bytes; /* bytes of the current record's complete fields */
     int err;       /* ERR_* raised by a callback */
     size_t err_row, err_found;
     z_stream z;      /* gzip input: inflate's state */
@@ -167,8 +177,14 @@ static void reader_open(lua_State *L, reader *r, const char *path)
     if (r->f == NULL)
         luaL_error(L, "cannot open '%s': %s", path, strerror(errno));
     struct stat st;
-    if (fstat(fileno(r->f), &st) == 0 && S_ISDIR(st.st_mode))
+    if (fstat(fileno(r->f), &st) != 0)
+        return;
+    if (S_ISDIR(st.st_mode))
         luaL_error(L, "cannot open '%s': %s", path, strerror(EISDIR));
+    /* /dev/zero and the like never end: only files and pipes are read */
+    if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) || S_ISSOCK(st.st_mode))
+        luaL_error(L, "cannot read '%s': it is a %s, not a file", path,
+                   S_ISCHR(st.st_mode) ? "character device" : S_ISBLK(st.st_mode) ? "block device" : "socket");
 }
 
 /* ---- the bytes of a CSV file: plain or gzip ------------------------------ */
@@ -345,6 +361,17 @@ static int is_nonfinite_word(const char *s, size_t len)
     return 0;
 }
 
+/* Whether lua_stringtonumber would read s as a hexadecimal number (0x10,
+ * -0x1p4): a CSV's numbers are decimal, so such a cell is text. */
+static int is_hex_number(const char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    if (*s == '+' || *s == '-')
+        s++;
+    return s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+}
+
 /* Pushes a cell's text for an error message, cut to MAX_ERR_TEXT bytes. */
 static const char *push_err_text(lua_State *L, const char *s, size_t len)
 {
@@ -400,6 +427,18 @@ static void on_field(void *data, size_t len, void *ud)
         r->err_found = r->nfield;
         return;
     }
+    if (len > MAX_FIELD) {
+        r->err = ERR_LONG_FIELD;
+        r->err_row = r->nrec + 1;
+        r->err_found = r->nfield;
+        return;
+    }
+    r->rec_bytes += len + 1;
+    if (r->rec_bytes > MAX_RECORD) {
+        r->err = ERR_LONG_RECORD;
+        r->err_row = r->nrec + 1;
+        return;
+    }
     if (r->ncols > 0 && r->nfield > r->ncols)
         return; /* a ragged row: only count its fields */
     if (reader_grow(r, (void **)&r->text, &r->text_cap, r->text_len + len + 1, 1) != 0
@@ -430,6 +469,7 @@ static void on_record(int term, void *ud)
     }
     r->nrec++;
     r->nfield = 0;
+    r->rec_bytes = 0;
 }
 
 /* Validates opts (argument 2) before anything is allocated; returns the
@@ -522,6 +562,22 @@ static void csv_check_state(lua_State *L, reader *r, const char *path, int heade
     if (r->err == ERR_NUL)
         luaL_error(L, "%s:%I:%I: a NUL byte in the field: the file is not text; " READS_WHAT, path,
                    (LUAI_UACINT)r->err_row, (LUAI_UACINT)r->err_found);
+    if (r->err == ERR_NONE && r->parser.entry_pos > MAX_FIELD) {
+        /* the field being read: libcsv holds it until it ends */
+        r->err = ERR_LONG_FIELD;
+        r->err_row = r->nrec + 1;
+        r->err_found = r->nfield + 1;
+    }
+    if (r->err == ERR_NONE && r->rec_bytes + r->parser.entry_pos > MAX_RECORD) {
+        r->err = ERR_LONG_RECORD;
+        r->err_row = r->nrec + 1;
+    }
+    if (r->err == ERR_LONG_FIELD)
+        luaL_error(L, "%s:%I:%I: a field longer than %I bytes: not a table's cell (an unclosed quote?)", path,
+                   (LUAI_UACINT)r->err_row, (LUAI_UACINT)r->err_found, (LUAI_UACINT)MAX_FIELD);
+    if (r->err == ERR_LONG_RECORD)
+        luaL_error(L, "%s:%I: a record longer than %I bytes: not a table's row", path, (LUAI_UACINT)r->err_row,
+                   (LUAI_UACINT)MAX_RECORD);
     if (r->err == ERR_RAGGED && header_checked)
         luaL_error(L, "%s:%I: expected %I fields, found %I", path, (LUAI_UACINT)r->err_row,
                    (LUAI_UACINT)r->ncols, (LUAI_UACINT)r->err_found);
@@ -560,7 +616,7 @@ static void csv_build_column(lua_State *L, reader *r, const char *path, size_t c
             const char *s = cell_text(r, i * r->ncols + col, &len);
             if (len == 0 || is_blank(s, len))
                 continue;
-            size_t used = lua_stringtonumber(L, s);
+            size_t used = is_hex_number(s) ? 0 : lua_stringtonumber(L, s);
             if (used == len + 1) {
                 if (lua_isinteger(L, -1) || isfinite(lua_tonumber(L, -1))) {
                     lua_rawseti(L, -2, (lua_Integer)i);

@@ -98,6 +98,54 @@ do -- a finalizer that runs after a result and its model were collected
 end
 
 ------------------------------------------------------------------------------
+-- CSV files that are not what they seem
+
+local READS = "; folio reads plain CSV and gzip (.csv.gz)"
+
+do -- the issue's NUL cell: refused, and nothing is left behind
+  local path = "tests/data/hostile/nul_cell.csv"
+  T.raises_exact(function() folio.read_csv(path) end,
+    "read_csv: '" .. path .. "' is not text (a NUL byte at byte 6)" .. READS, "a NUL byte after a number")
+end
+
+do -- only decimal numbers are numbers: 0x10 is text, not 16
+  local path = "tests/data/hostile/hex.csv"
+  local t = folio.read_csv(path)
+  T.eq(t.x[1], "0x10", "hex cell: kept as text")
+  T.eq(t.x[2], "-2", "hex cell: the column is a text column")
+  T.eq(t.y[2], 2, "other columns stay numeric")
+  T.raises_exact(function() folio.read_csv(path, { types = { x = "number" } }) end,
+    path .. ":2:1: column 'x' expects a number, got '0x10'", "hex cell in a number column")
+end
+
+do -- devices are not files: /dev/zero once grew memory without limit
+  T.raises_exact(function() folio.read_csv("/dev/zero") end,
+    "cannot read '/dev/zero': it is a character device, not a file", "read_csv /dev/zero")
+  T.raises_exact(function() folio.read_text("/dev/zero") end,
+    "cannot read '/dev/zero': it is a character device, not a file", "read_text /dev/zero")
+end
+
+do -- a field or a record too long to be a table's is an error, early
+  local tmp = os.tmpname()
+  local f = assert(io.open(tmp, "wb"))
+  f:write("a,b\n1,2\n3,", string.rep("x", 1024 * 1024 + 1), "\n")
+  f:close()
+  T.raises_exact(function() folio.read_csv(tmp) end,
+    tmp .. ":3:2: a field longer than 1048576 bytes: not a table's cell (an unclosed quote?)", "long field")
+  f = assert(io.open(tmp, "wb"))
+  f:write("a,b\n1,\"2\n", string.rep("3,4\n", 300000))   -- the quote is never closed
+  f:close()
+  T.raises_exact(function() folio.read_csv(tmp) end,
+    tmp .. ":2:2: a field longer than 1048576 bytes: not a table's cell (an unclosed quote?)", "unclosed quote")
+  f = assert(io.open(tmp, "wb"))
+  f:write("a\n", string.rep("1,", 9 * 1024 * 1024), "1\n")
+  f:close()
+  T.raises_exact(function() folio.read_csv(tmp) end,
+    tmp .. ":2: a record longer than 16777216 bytes: not a table's row", "long record")
+  os.remove(tmp)
+end
+
+------------------------------------------------------------------------------
 -- numbers that overflow on the way into the model
 
 do
