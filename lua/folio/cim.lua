@@ -1,79 +1,84 @@
 -- folio.cim{...}: the CIM portfolio gradient flow (docs/cim.md). The
 -- right-hand side, Jacobian, projection and integration run in C
--- (src/backends/cim/); this file maps names to positions, sets defaults,
--- and computes the references: the exact stationary point (Cholesky), the
--- constrained optimum of the same energy and the hard-equality optimum
--- (both with folio's QP engine).
+-- (src/backends/cim/); this file aligns the inputs with the assets by name
+-- (folio.cim_inputs), sets defaults, computes the references (the exact
+-- stationary point by Cholesky, the constrained optimum of the same energy
+-- and the hard-equality optimum, both with folio's QP engine) and makes the
+-- result of the contract (folio.results). Selection, folio.cim.select, is
+-- in folio.cim_select.
 local core = require "folio.core"
+local check = require "folio.check"
+local results = require "folio.results"
+local In = require "folio.cim_inputs"
+local Sel = require "folio.cim_select"
+local fail = check.fail
 
 local C = {}
--- __name: folio.html tells a CIM result from a plain table by it
-local Result = { __name = "folio.cim_result" }
-Result.__index = Result
 
-local KEYS = {
-  assets = true, mu = true, cov = true, Theta = true, gamma = true, groups = true, lambdas = true, budget = true,
-  limits = true, bounds = true, lower = true, upper = true, nu = true, Omega = true, sigma = true,
-  trading_cost = true, l1_smoothing = true, rho = true, integrator = true, linear_solver = true, rtol = true,
-  atol = true, grad_tol = true, t_max = true, max_steps = true, samples = true, seed = true, w0 = true,
-  references = true,
-}
+-- a run has a solution when it converged with every limit held to this
+-- (the projection keeps the violations near 1e-15)
+local FEAS_TOL = 1e-9
 
--- v keyed by asset name or aligned with the assets, or one number for all
-local function vector(v, names, what, default)
-  local n = #names
-  if v == nil then return default end
-  local out = {}
-  if type(v) == "number" then
-    for i = 1, n do out[i] = v end
-    return out
-  end
-  if type(v) ~= "table" then error(("cim: %s must be a number or a table"):format(what), 3) end
-  if #v > 0 then
-    if #v ~= n then error(("cim: %s has %d entries, expected %d"):format(what, #v, n), 3) end
-    for i = 1, n do out[i] = v[i] end
-    return out
-  end
-  local pos = {}
-  for i, e in ipairs(names) do pos[e] = i end
-  for k in pairs(v) do
-    if not pos[k] then error(("cim: %s names unknown asset '%s'"):format(what, tostring(k)), 3) end
-  end
-  for i, e in ipairs(names) do out[i] = v[e] or 0 end
-  return out
-end
-
--- a list of assets (names or 1-based positions) as positions
-local function members(list, names, what)
-  local pos = {}
-  for i, e in ipairs(names) do pos[e] = i end
-  local out = {}
-  if type(list) ~= "table" then error(("cim: %s must be a list of assets"):format(what), 3) end
-  for k, a in ipairs(list) do
-    local i = type(a) == "number" and a or pos[a]
-    if not i then error(("cim: %s names unknown asset '%s'"):format(what, tostring(a)), 3) end
-    if math.type(i) ~= "integer" and i ~= math.floor(i) then
-      error(("cim: %s[%d] is not an asset index"):format(what, k), 3)
-    end
-    if i < 1 or i > #names then
-      error(("cim: %s: asset index %d is out of range 1..%d"):format(what, i, #names), 3)
-    end
-    out[#out + 1] = math.tointeger(i)
-  end
-  return out
-end
-
-local function keyed(arr, names)
-  local t = {}
-  for i, e in ipairs(names) do t[e] = arr[i] end
-  return t
-end
+-- what integrated: the SUNDIALS package and its method
+local SOLVER = { cvode_bdf = "cvode-bdf", cvode_adams = "cvode-adams", erk_dp5 = "arkode-dp5",
+                 erk_tsit5 = "arkode-tsit5" }
 
 local function max_abs_diff(a, b)
   local d = 0
   for i = 1, #a do d = math.max(d, math.abs(a[i] - b[i])) end
   return d
 end
+
+local function pct(v) return v and 100 * results.clean(v) or nil end
+
+-- weights (or, without a solution, the state where the flow stopped) as
+-- rows {asset, weight %, reference %}, largest first
+local function weight_rows(self)
+  local w = self.weights or {}
+  local rows = {}
+  for _, a in ipairs(self.assets) do rows[#rows + 1] = { tostring(a), pct(w[a]), pct(self.exact and self.exact[a]) } end
+  table.sort(rows, function(x, y) return (x[2] or 0) > (y[2] or 0) end)
+  return rows
+end
+
+local function flow_summary(self)
+  local report = require "folio.report"
+  local out = { "CIM gradient flow: " .. results.headline(self) }
+  if self.status ~= "converged" then
+    out[#out + 1] = ("  the integrator stopped with '%s'%s"):format(self.integrator_status,
+      self.message and (": " .. self.message) or "")
+  end
+  local n = report.number
+  local facts = { ("t %s"):format(n(self.t_end)), ("gradient norm %s"):format(n(self.grad_norm)),
+                  ("max violation %s"):format(n(self.max_violation)) }
+  if self.distance then facts[#facts + 1] = ("distance to the reference %s"):format(n(self.distance)) end
+  if self.penalty_error then facts[#facts + 1] = ("penalty error %s"):format(n(self.penalty_error)) end
+  out[#out + 1] = "  " .. table.concat(facts, ", ")
+  if not self.has_solution then
+    out[#out + 1] = "  no solution: the weights where the flow stopped are in last_weights"
+    return table.concat(out, "\n")
+  end
+  local rows = weight_rows(self)
+  local shown, MAX = {}, 60
+  for i = 1, math.min(#rows, MAX) do shown[i] = rows[i] end
+  out[#out + 1] = report.grid(self.exact and { "asset", "weight %", "reference %" } or { "asset", "weight %" }, shown)
+  if #rows > MAX then out[#out + 1] = ("  ... %d more"):format(#rows - MAX) end
+  return table.concat(out, "\n")
+end
+
+-- __name folio.cim_result: folio.html knows a CIM result by it
+local Result = results.class("folio.cim_result", {
+  kind = "cim",
+  summary = flow_summary,
+  -- one layout whatever the outcome: no rows without a solution
+  csv = function(self)
+    local rows = {}
+    if self.has_solution then
+      for i, a in ipairs(self.assets) do rows[i] = { a, self.weights_array[i] } end
+    end
+    return { "asset", "weight" }, rows
+  end,
+})
 
 -- the energy (quadratic part) over the model's w, for the QP references
 local function qp_reference(p, names, hard)
@@ -129,20 +134,70 @@ local function random_start(seed, n, lo, hi)
   return w
 end
 
-function C.cim(o)
-  if type(o) ~= "table" then error("cim: expected a table of options", 2) end
-  core.check_options(o, "cim", KEYS, 2)
-  local theta = o.cov or o.Theta
-  if o.cov and o.Theta then error("cim: give cov or Theta, not both", 2) end
-  if type(o.mu) ~= "table" then error("cim: mu is required", 2) end
-  if type(theta) ~= "table" then error("cim: cov (or Theta) is required", 2) end
-  local names = o.assets
-  if not names then
-    names = {}
-    for i = 1, #theta do names[i] = i end
+-- option types (folio.check); the C binding checks values and ranges
+local SCHEMA = {
+  assets = "table", mu = "table", cov = "table", Theta = "table", gamma = "number", groups = "table",
+  lambdas = "table", budget = "number|boolean", limits = "table", bounds = "table", lower = "number|table",
+  upper = "number|table", nu = "number|table", Omega = "number|table", sigma = "number", trading_cost = "string",
+  l1_smoothing = "number", rho = "number", integrator = "string", linear_solver = "string", rtol = "number",
+  atol = "number", grad_tol = "number", t_max = "number", max_steps = "number", samples = "number",
+  seed = "number", w0 = "number|table", references = "boolean",
+}
+
+-- groups as a list {{...}, ...} with lambdas {l1, ...}, or by name
+-- {tech = {...}} with lambdas {tech = l}: positions lists and lambdas
+local function group_sets(o, names)
+  local g, l = o.groups, o.lambdas
+  if g == nil then
+    if l ~= nil then fail("cim: lambdas goes with groups") end
+    return {}, {}
   end
+  if type(l) ~= "table" then fail("cim: groups needs lambdas, one per group") end
+  local keys = {}
+  for k in pairs(g) do keys[#keys + 1] = k end
+  if rawlen(g) > 0 then
+    if #keys ~= rawlen(g) then fail("cim: groups mixes names and positions; give a list or a table by name") end
+    table.sort(keys)
+  else
+    for _, k in ipairs(keys) do
+      if type(k) ~= "string" then fail("cim: groups must be a list or a table by group name") end
+    end
+    table.sort(keys)
+  end
+  local function label(what, k) return type(k) == "string" and ("%s['%s']"):format(what, k) or ("%s[%d]"):format(what, k) end
+  local known = {}
+  local sets, lambdas = {}, {}
+  for _, k in ipairs(keys) do
+    known[k] = true
+    sets[#sets + 1] = In.members(g[k], names, "cim", label("groups", k))
+    local lk = l[k]
+    if type(lk) ~= "number" then fail("cim: %s is missing for %s", label("lambdas", k), label("groups", k)) end
+    lambdas[#lambdas + 1] = lk
+  end
+  for k in pairs(l) do
+    if not known[k] then fail("cim: %s has no group (groups has no %s)", label("lambdas", k), label("entry", k)) end
+  end
+  return sets, lambdas
+end
+
+-- bounds = {lo, hi}: numbers, vectors, or false for none
+local function bound(v, names, what, inf)
+  if v == false then return In.vector(inf, names, "cim", what) end
+  return In.vector(v, names, "cim", what, inf)
+end
+
+local function flow(o)
+  if type(o) ~= "table" then fail("cim: expected a table of options (got %s)", type(o)) end
+  check.options(o, "cim", SCHEMA)
+  if o.cov ~= nil and o.Theta ~= nil then fail("cim: give cov or Theta, not both") end
+  local theta_name = o.cov ~= nil and "cov" or "Theta"
+  local theta_in = o.cov or o.Theta
+  if o.mu == nil then fail("cim: mu is required") end
+  if theta_in == nil then fail("cim: cov (or Theta) is required") end
+  local names = In.universe(o.assets, theta_in, o.mu, "cim")
   local n = #names
-  local p = { mu = vector(o.mu, names, "mu"), theta = theta, gamma = o.gamma or 1 }
+  local p = { mu = In.vector(o.mu, names, "cim", "mu"), theta = In.matrix(theta_in, names, "cim", theta_name),
+              gamma = o.gamma or 1 }
   -- budget equalities: group 0 is every asset with lambda 1 (budget = false drops it)
   local groups, lambdas = {}, {}
   if o.budget ~= false then
@@ -150,45 +205,41 @@ function C.cim(o)
     for i = 1, n do all[i] = i end
     groups[1], lambdas[1] = all, type(o.budget) == "number" and o.budget or 1
   end
-  for k, g in ipairs(o.groups or {}) do
-    groups[#groups + 1] = members(g, names, ("groups[%d]"):format(k))
-    local l = o.lambdas and o.lambdas[k]
-    if type(l) ~= "number" then error(("cim: lambdas[%d] is missing for groups[%d]"):format(k, k), 2) end
-    lambdas[#lambdas + 1] = l
-  end
+  local gs, ls = group_sets(o, names)
+  for k = 1, #gs do groups[#groups + 1], lambdas[#lambdas + 1] = gs[k], ls[k] end
   if #groups > 0 then p.groups, p.lambdas = groups, lambdas end
   p.rho = o.rho or 1000
   if o.limits then
     p.limits, p.caps = {}, {}
     for k, l in ipairs(o.limits) do
       if type(l) ~= "table" or type(l.max) ~= "number" then
-        error(("cim: limits[%d] must be {assets = {...}, max = number}"):format(k), 2)
+        fail("cim: limits[%d] must be {assets = {...}, max = number}", k)
       end
-      p.limits[k] = members(l.assets, names, ("limits[%d].assets"):format(k))
+      p.limits[k] = In.members(l.assets, names, "cim", ("limits[%d].assets"):format(k))
       p.caps[k] = l.max
     end
   end
   local b = o.bounds
   if b then
-    p.lower = vector(b[1] == false and -math.huge or b[1], names, "bounds")
-    p.upper = vector(b[2] == false and math.huge or b[2], names, "bounds")
+    p.lower = bound(b[1], names, "bounds[1]", -math.huge)
+    p.upper = bound(b[2], names, "bounds[2]", math.huge)
   end
-  if o.lower then p.lower = vector(o.lower, names, "lower") end
-  if o.upper then p.upper = vector(o.upper, names, "upper") end
-  p.nu = vector(o.nu, names, "nu")
-  p.omega = vector(o.Omega, names, "Omega")
+  if o.lower then p.lower = bound(o.lower, names, "lower", -math.huge) end
+  if o.upper then p.upper = bound(o.upper, names, "upper", math.huge) end
+  p.nu = In.vector(o.nu, names, "cim", "nu", 0)
+  p.omega = In.vector(o.Omega, names, "cim", "Omega", 0)
   p.sigma = o.sigma or (p.nu and 1 or 0)
   local tc = o.trading_cost or "smooth"
-  if tc ~= "smooth" and tc ~= "l1" then error("cim: trading_cost must be 'smooth' or 'l1'", 2) end
+  if tc ~= "smooth" and tc ~= "l1" then fail("cim: trading_cost must be 'smooth' or 'l1'") end
   if tc == "l1" then
-    if not p.nu then error("cim: trading_cost = 'l1' needs nu", 2) end
+    if not p.nu then fail("cim: trading_cost = 'l1' needs nu") end
     p.l1_eps = o.l1_smoothing or 1e-4
-    if not (p.l1_eps > 0) then error("cim: l1_smoothing must be > 0", 2) end
+    if not (p.l1_eps > 0) then fail("cim: l1_smoothing must be > 0") end
     if o.sigma == nil then p.sigma = 0 end   -- the real cost replaces its stand-in
   elseif o.l1_smoothing then
-    error("cim: l1_smoothing goes with trading_cost = 'l1'", 2)
+    fail("cim: l1_smoothing goes with trading_cost = 'l1'")
   end
-  p.w0 = o.w0 and vector(o.w0, names, "w0") or (o.seed and random_start(o.seed, n, p.lower, p.upper)) or nil
+  p.w0 = o.w0 and In.vector(o.w0, names, "cim", "w0") or (o.seed and random_start(o.seed, n, p.lower, p.upper)) or nil
   local args = {}
   for k, v in pairs(p) do if k ~= "groups" and k ~= "lambdas" and k ~= "limits" then args[k] = v end end
   args.groups, args.lambdas, args.limits = p.groups, p.lambdas, p.limits
@@ -197,29 +248,55 @@ function C.cim(o)
   for _, k in ipairs { "integrator", "linear_solver", "rtol", "atol", "grad_tol", "t_max", "max_steps", "samples" } do
     args[k] = o[k]
   end
-  local r = core.cim.solve(args)
+  -- the C sampler overflows its buffer when it may keep a single point
+  -- (src/backends/cim/cim_flow.c, sample()): ask for two, keep the last
+  if args.samples == 1 then args.samples = 2 end
+  local r = In.call("cim", nil, core.cim.solve, args)
+  if o.samples == 1 and #r.trajectory.t > 1 then
+    local tr, k = r.trajectory, #r.trajectory.t
+    r.trajectory = { t = { tr.t[k] }, energy = { tr.energy[k] }, weights = { tr.weights[k] } }
+  end
+  local raw = r.status
+  local status = results.status_word(raw)
+  local message = r.message ~= "" and r.message or nil
+  if raw == "converged" and not (r.max_violation <= FEAS_TOL) then
+    status = "numerical_error"
+    message = ("the flow converged but broke a limit by %.3g"):format(r.max_violation)
+  end
+  local has = status == "converged"
   local res = setmetatable({
-    assets = names, status = r.status, message = r.message ~= "" and r.message or nil,
-    weights = keyed(r.weights, names), weights_array = r.weights, energy = r.energy, grad_norm = r.grad_norm,
+    assets = names, integrator_status = raw, message = message, energy = r.energy, grad_norm = r.grad_norm,
     t_end = r.t_end, max_violation = r.max_violation, stats = r.stats, trajectory = r.trajectory,
   }, Result)
+  if has then
+    res.weights, res.weights_array = In.keyed(r.weights, names), r.weights
+  else
+    res.last_weights, res.last_weights_array = In.keyed(r.weights, names), r.weights
+  end
+  -- objective: the energy E(w) the flow minimises, at the weights found
+  results.settle(res, { status = status, has_solution = has, objective = r.energy, solve_time = r.stats.time,
+                        solver = SOLVER[r.stats.integrator] or r.stats.integrator })
   -- references: the exact stationary point of the penalised energy
   -- without limits; with limits, the same energy's constrained optimum
   exact_args.w0 = nil
-  local ex, note = core.cim.exact(exact_args)
-  res.exact_unconstrained = keyed(ex, names)
-  res.exact_note = note
+  local ok, ex, note = pcall(core.cim.exact, exact_args)
+  if ok then
+    res.exact_unconstrained = In.keyed(ex, names)
+    res.exact_note = note
+  else
+    ex, res.exact_note = nil, tostring(ex):gsub("^[^%s:]+:%d+: ", "", 1)
+  end
   local constrained = p.lower or p.upper or p.limits
   if o.references == false then
-    res.exact = constrained and nil or res.exact_unconstrained
+    res.exact = not constrained and res.exact_unconstrained or nil
   elseif constrained then
     if p.l1_eps then
       res.exact_note = "no constrained reference for the smoothed L1 cost (not a QP)"
     else
       local cw = qp_reference(p, names, false)
-      if cw then res.exact, res.exact_array = keyed(cw, names), cw end
+      if cw then res.exact, res.exact_array = In.keyed(cw, names), cw end
     end
-  else
+  elseif ex then
     res.exact, res.exact_array = res.exact_unconstrained, ex
   end
   if res.exact_array then res.distance = max_abs_diff(r.weights, res.exact_array) end
@@ -227,232 +304,19 @@ function C.cim(o)
   if o.references ~= false and p.groups and not p.l1_eps then
     local hw = qp_reference(p, names, true)
     if hw then
-      res.hard = keyed(hw, names)
+      res.hard = In.keyed(hw, names)
       res.penalty_error = max_abs_diff(r.weights, hw)
     end
   end
   return res
 end
 
----------------------------------------------------------------------------
--- selection: hold exactly K of N assets
----------------------------------------------------------------------------
--- The choice x in {0,1}^N, scored as the equal-weight portfolio w = x / K:
---   E(x) = (gamma / 2K^2) x'Theta x - mu'x / K + A (1'x - K)^2
--- A QUBO with Q = gamma/(2K^2) Theta + A 11', q = -mu/K - 2AK 1, c = AK^2.
--- A > max_i (|mu_i|/K + gamma/(2K^2) (Theta_ii + 2 sum_j |Theta_ij|)) makes
--- every minimum hold exactly K (moving one item gains less than A).
-function C.selection_qubo(o)
-  local mu, theta, K = o.mu, o.cov or o.Theta, o.k
-  local n = #mu
-  if math.type(K) ~= "integer" or K < 1 or K > n then
-    error(("cim.select: k must be an integer in 1..%d"):format(n), 3)
-  end
-  local gamma = o.gamma or 1
-  local delta = 0
-  for i = 1, n do
-    local row = 0
-    for j = 1, n do row = row + math.abs(theta[i][j]) end
-    delta = math.max(delta, math.abs(mu[i]) / K + gamma / (2 * K * K) * (theta[i][i] + 2 * row))
-  end
-  local A = o.penalty or 2 * delta
-  if not (type(A) == "number" and A > 0) then error("cim.select: penalty must be > 0", 3) end
-  local Q, q = {}, {}
-  for i = 1, n do
-    Q[i] = {}
-    for j = 1, n do Q[i][j] = gamma / (2 * K * K) * theta[i][j] + A end
-    q[i] = -mu[i] / K - 2 * A * K
-  end
-  return Q, q, A * K * K, A
-end
-
--- the mean-variance weights on a chosen subset: min (gamma/2) w'Theta w -
--- mu'w, sum w = 1, lo <= w <= hi (the QP engine)
-local function subset_weights(mu, theta, gamma, chosen, bounds)
-  local folio = require "folio"
-  local m = folio.model("subset")
-  local w = m:var("w", chosen, { lb = bounds[1], ub = bounds[2] })
-  local sub = {}
-  for a, i in ipairs(chosen) do
-    sub[a] = {}
-    for b, j in ipairs(chosen) do sub[a][b] = theta[i][j] end
-  end
-  local wl = {}
-  for a, i in ipairs(chosen) do wl[a] = w[i] end
-  m:st("budget", folio.sum(w), "==", 1)
-  m:minimize((gamma / 2) * folio.quad(wl, sub) - folio.sum(chosen, function(i) return mu[i] * w[i] end))
-  local r = m:solve { feastol = 1e-10, reltol = 1e-10, abstol = 1e-14 }
-  if not r.has_solution then return nil, r.status end
-  local out = {}
-  for _, i in ipairs(chosen) do out[i] = r:value(w[i]) end
-  return out, r.status, r.objective
-end
-
--- the exact cardinality-constrained optimum (the QP engine's branch and
--- bound): min (gamma/2) w'Theta w - mu'w, sum w = 1, 0 <= w_i <= z_i,
--- sum z = K, z binary; returns the held set, the weights and the objective
-function C.select_exact(o)
-  local folio = require "folio"
-  local mu, theta, K, gamma = o.mu, o.cov or o.Theta, o.k, o.gamma or 1
-  local n = #mu
-  local I = {}
-  for i = 1, n do I[i] = i end
-  local m = folio.model("cardinality")
-  local w = m:var("w", I, { lb = 0, ub = 1 })
-  local z = m:var("z", I, { kind = "binary" })
-  m:st("budget", folio.sum(w), "==", 1)
-  m:st("held", I, function(i) return w[i], "<=", z[i] end)
-  m:st("count", folio.sum(z), "==", K)
-  m:minimize((gamma / 2) * folio.quad(w, theta) - folio.dot(mu, w))
-  local r = m:solve { mip_gap = 1e-9, feastol = 1e-10, reltol = 1e-10, abstol = 1e-14, time_limit = o.time_limit }
-  if not r.has_solution then return { status = r.status } end
-  local chosen, weights = {}, {}
-  for i = 1, n do
-    if r:value(z[i]) > 0.5 then chosen[#chosen + 1] = i end
-    weights[i] = r:value(w[i])
-  end
-  return { status = r.status, chosen = chosen, weights = weights, objective = r.objective, time = r.solve_time,
-           nodes = r.nodes }
-end
-
-local SELECT_KEYS = {
-  assets = true, mu = true, cov = true, Theta = true, gamma = true, k = true, penalty = true, method = true,
-  path = true, runs = true, seed = true, t_max = true, dt = true, rtol = true, atol = true, p = true, eps = true,
-  beta = true, a = true, a0 = true, c0 = true, bounds = true, reference = true,
-}
-
--- folio.cim.select{mu =, cov =, gamma =, k =, method = "cim_ahc" | "cac" |
---   "sb_ballistic" | "sb_discrete", path = "euler" | "sundials", runs =,
---   seed =, t_max =, dt =, ..., reference = true}: the QUBO above on an
--- Ising machine from `runs` seeded starts, then the QP engine's weights on
--- the best subset found. With reference = true (default for N <= 64) the
--- exact QUBO optimum over K-subsets and the exact MIQP optimum are
--- computed, and each run is scored against both.
-function C.select(o)
-  if type(o) ~= "table" then error("cim.select: expected a table of options", 2) end
-  core.check_options(o, "cim.select", SELECT_KEYS, 2)
-  local theta = o.cov or o.Theta
-  if type(o.mu) ~= "table" or type(theta) ~= "table" then error("cim.select: mu and cov are required", 2) end
-  local n = #o.mu
-  local names = o.assets or {}
-  if not o.assets then for i = 1, n do names[i] = i end end
-  local gamma, K = o.gamma or 1, o.k
-  local Q, q, const, A = C.selection_qubo(o)
-  local J, h, offset = core.ising.qubo_to_ising(Q, q)
-  -- the machines' parameters assume couplings of order one: divide by the
-  -- RMS of the off-diagonal couplings (the cardinality penalty makes them
-  -- nearly uniform, so their standard deviation, which SB's default c0
-  -- uses, would be tiny and c0 huge)
-  local scale = 0
-  for i = 1, n do
-    for j = 1, n do if i ~= j then scale = scale + J[i][j] ^ 2 end end
-  end
-  scale = math.sqrt(scale / math.max(1, n * (n - 1)))
-  if scale == 0 then scale = 1 end
-  local Js, hs = {}, {}
-  for i = 1, n do
-    Js[i], hs[i] = {}, h[i] / scale
-    for j = 1, n do Js[i][j] = J[i][j] / scale end
-  end
-  local reference = o.reference
-  if reference == nil then reference = n <= 64 end
-  local best_idx, best_qubo, target
-  if reference then
-    best_idx, best_qubo = core.cim.best_subset(Q, q, K)
-    best_qubo = best_qubo + const
-    target = (best_qubo - const - offset) / scale   -- the scaled Ising energy of that optimum
-  end
-  local runs = o.runs or 100
-  local seed = o.seed or 1
-  -- defaults measured on port1 (docs/cim.md): discrete SB, t_max = 1000
-  local method = o.method or "sb_discrete"
-  local sb = method:sub(1, 2) == "sb"
-  -- CAC's error variables grow to e_max = 100, which makes Euler at the
-  -- generic dt = 0.05 unstable on these instances: 0.01
-  local opts = { method = method, path = o.path or "euler", t_max = o.t_max or (sb and 1000 or nil),
-                 dt = o.dt or (not sb and 0.01 or nil),
-                 rtol = o.rtol, atol = o.atol, p = o.p, eps = o.eps, beta = o.beta, a = o.a, a0 = o.a0,
-                 c0 = o.c0 }
-  -- SB's success on these penalised instances swings between 0 and 50%
-  -- with c0 in 0.06..0.2 (docs/cim.md): unless c0 is given, each run draws
-  -- its own c0 log-uniformly from that range, which averages the swings out
-  local spread = sb and o.c0 == nil
-  local pm = (math.tointeger(seed) or 1) % 2147483646 + 1
-  -- one call per run, so each run's spins are scored on their own
-  local per_run, hits_qubo, wall = {}, 0, 0
-  local best = { energy = math.huge }
-  for k = 1, runs do
-    local call = { J = Js, h = hs, runs = 1, seed = seed + k - 1, target_energy = target }
-    for key, v in pairs(opts) do call[key] = v end
-    if spread then
-      pm = (pm * 16807) % 2147483647
-      call.c0 = 0.06 * (0.2 / 0.06) ^ (pm / 2147483647)
-    end
-    local r = core.ising.solve(call)
-    wall = wall + r.time_s
-    local chosen = {}
-    for i = 1, n do if r.best_spins[i] > 0 then chosen[#chosen + 1] = i end end
-    local e = r.best_energy * scale + offset + const
-    per_run[k] = { energy = e, chosen = chosen, hit_time = r.run_hit_time[1] }
-    if target and r.run_hit_time[1] >= 0 then hits_qubo = hits_qubo + 1 end
-    if e < best.energy then best = { energy = e, chosen = chosen } end
-  end
-  local res = { assets = names, k = K, penalty = A, runs = runs, method = opts.method, path = opts.path,
-                best_qubo_energy = best.energy, time = wall, per_run = per_run }
-  res.selected = {}
-  for _, i in ipairs(best.chosen) do res.selected[#res.selected + 1] = names[i] end
-  res.holds_k = #best.chosen == K
-  if res.holds_k then
-    res.weights_array, res.qp_status, res.objective = subset_weights(o.mu, theta, gamma, best.chosen, o.bounds or { 0, 1 })
-    if res.weights_array then
-      res.weights = {}
-      for i, v in pairs(res.weights_array) do res.weights[names[i]] = v end
-    end
-  end
-  if reference then
-    res.exact_qubo_energy = best_qubo
-    res.exact_qubo_selected = {}
-    for _, i in ipairs(best_idx) do res.exact_qubo_selected[#res.exact_qubo_selected + 1] = names[i] end
-    res.qubo_success_probability = hits_qubo / runs
-    local ex = C.select_exact { mu = o.mu, cov = theta, gamma = gamma, k = K }
-    res.miqp = ex
-    -- a run succeeds for the portfolio when its subset's QP optimum is the MIQP's
-    local ok, cache = 0, {}
-    for _, pr in ipairs(per_run) do
-      local key = table.concat(pr.chosen, ",")
-      if cache[key] == nil then
-        cache[key] = false
-        if #pr.chosen == K and ex.objective then
-          local _, _, obj = subset_weights(o.mu, theta, gamma, pr.chosen, o.bounds or { 0, 1 })
-          cache[key] = obj ~= nil and obj <= ex.objective + 1e-9 * (1 + math.abs(ex.objective))
-        end
-      end
-      pr.portfolio_success = cache[key]
-      if cache[key] then ok = ok + 1 end
-    end
-    res.portfolio_success_probability = ok / runs
-    if res.objective and ex.objective then res.objective_gap = res.objective - ex.objective end
-  end
-  -- time to solution at 99%: the time per run times the runs needed
-  local function tts(ps, t_one)
-    if ps <= 0 then return nil end   -- never reached: no finite time
-    if ps >= 1 then return t_one end
-    return t_one * math.log(0.01) / math.log(1 - ps)
-  end
-  res.time_per_run = wall / runs
-  if res.qubo_success_probability then res.time_to_solution = tts(res.qubo_success_probability, res.time_per_run) end
-  if res.portfolio_success_probability then
-    res.portfolio_time_to_solution = tts(res.portfolio_success_probability, res.time_per_run)
-  end
-  return res
-end
-
 -- r:trajectory_svg(): the energy (top) and the weights (bottom) against
--- time; r:plot(path) writes it atomically. level: whose call is blamed.
-local function trajectory_svg(self, what, level)
+-- time; r:plot(path) writes it atomically
+local function trajectory_svg(self, what)
   local svg = require "folio.svg"
   local tr = self.trajectory
-  if #tr.t < 2 then error(("cim: %s needs a trajectory (samples > 1)"):format(what), level) end
+  if #tr.t < 2 then fail("cim: %s needs a trajectory (samples > 1)", what) end
   local e, series = {}, {}
   local emin = math.huge
   for k = 1, #tr.t do emin = math.min(emin, tr.energy[k]) end
@@ -469,15 +333,26 @@ local function trajectory_svg(self, what, level)
   }
 end
 
-function Result:trajectory_svg() return trajectory_svg(self, "trajectory_svg", 2) end   -- a tail call: 2
-function Result:plot(path) require("folio").write_text(path, trajectory_svg(self, "plot", 3)) end
+function Result:trajectory_svg() return trajectory_svg(self, "trajectory_svg") end
+function Result:plot(path)
+  if type(path) ~= "string" or path == "" then fail("cim: plot needs a file name (got %s)", type(path)) end
+  require("folio").write_text(path, trajectory_svg(self, "plot"))
+end
 
 -- r:weights_svg{max = n}: the final weights as bars (in % of capital)
 function Result:weights_svg(o)
+  check.options(o, "weights_svg", { max = "number" })
+  if not self.has_solution then fail("cim: weights_svg needs a solution (status %s)", self.status) end
   local labels, values = {}, {}
   for i, name in ipairs(self.assets) do labels[i], values[i] = tostring(name), 100 * self.weights_array[i] end
   return require("folio.svg").bars { title = "Weights", labels = labels, values = values, unit = "%",
                                      max = o and o.max }
 end
+
+check.entries(Result, { "trajectory_svg", "plot", "weights_svg" })
+
+C.cim = check.entry(flow)
+C.select, C.select_exact, C.selection_qubo = Sel.select, Sel.select_exact, Sel.selection_qubo
+C.SelectionResult, C.Result = Sel.Result, Result
 
 return C

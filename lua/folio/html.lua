@@ -261,23 +261,49 @@ end
 local function cim_result(res)
   local st = res.stats or {}
   local info = {
-    { "assets", #res.assets }, { "energy", res.energy }, { "gradient norm", res.grad_norm }, { "t end", res.t_end },
+    { "assets", #res.assets }, { "objective (energy)", res.objective }, { "energy", res.energy },
+    { "integrator status", res.integrator_status }, { "gradient norm", res.grad_norm }, { "t end", res.t_end },
     { "max violation", res.max_violation }, { "distance to the reference", res.distance },
-    { "penalty error", res.penalty_error }, { "reference", res.exact_note }, { "integrator", st.integrator },
+    { "penalty error", res.penalty_error }, { "reference", res.exact_note }, { "solver", res.solver },
     { "steps", st.steps }, { "rhs evaluations", st.rhs_evals }, { "time (s)", st.time }, { "message", res.message },
   }
-  local pics = { res:weights_svg { max = H.MAX_BARS } }
+  local pics = {}
+  if res.has_solution then pics[1] = res:weights_svg { max = H.MAX_BARS } end
   if res.trajectory and #res.trajectory.t >= 2 then pics[#pics + 1] = res:trajectory_svg() end
+  -- without a solution: where the flow stopped, under its own caption
+  local w = res.weights_array or res.last_weights_array or {}
   local wrows = {}
   for i, a in ipairs(res.assets) do
-    wrows[i] = { tostring(a), res.weights_array[i], res.exact and res.exact[a], res.hard and res.hard[a] }
+    wrows[i] = { tostring(a), w[i], res.exact and res.exact[a], res.hard and res.hard[a] }
   end
   local body = {
     facts(info), charts(pics),
-    grid("weights", "Weights, largest first", { "asset", "flow", "reference optimum", "hard equalities" },
+    grid("weights", res.has_solution and "Weights, largest first" or "No solution: the weights where the flow stopped",
+      { "asset", res.has_solution and "flow" or "flow (stopped)", "reference optimum", "hard equalities" },
       by_magnitude(wrows, 2), nil, { nil, "%.6f", "%.6f", "%.6f" }),
   }
   return "cim", "CIM gradient flow", res.status, table.concat(body, "\n")
+end
+
+local function cim_selection(res)
+  local info = {
+    { "assets", #res.assets }, { "K", res.k }, { "objective", res.objective }, { "method", res.method },
+    { "path", res.path }, { "runs", res.runs }, { "best QUBO energy", res.best_qubo_energy },
+    { "exact QUBO energy", res.exact_qubo_energy }, { "QUBO success probability", res.qubo_success_probability },
+    { "MIQP objective", res.miqp and res.miqp.objective }, { "objective gap", res.objective_gap },
+    { "portfolio success probability", res.portfolio_success_probability },
+    { "time per run (s)", res.time_per_run }, { "time to solution (s)", res.time_to_solution },
+    { "solver", res.solver }, { "message", res.message },
+  }
+  local pics = res.has_solution and { res:weights_svg { max = H.MAX_BARS } } or {}
+  local wrows = {}
+  for _, a in ipairs(res.selected or {}) do wrows[#wrows + 1] = { tostring(a), res.weights and res.weights[a] } end
+  local body = {
+    facts(info), charts(pics),
+    grid("weights", "Selected assets, largest weight first", { "asset", "weight" }, by_magnitude(wrows, 2), nil,
+      { nil, "%.6f" }),
+  }
+  return "cim_selection", "CIM selection", res.status, table.concat(body, "\n")
 end
 
 local function folio_table(t)
@@ -317,6 +343,7 @@ function render_value(v)
   if mt == "folio.exposure_result" then return exposure_result(v) end
   if mt == "folio.frontier" then return frontier(v) end
   if mt == "folio.cim_result" then return cim_result(v) end
+  if mt == "folio.cim_selection" then return cim_selection(v) end
   if folio.is_table(v) then return folio_table(v) end
   if mt == "folio.trade_result" then return trade_result(v) end
   if type(v) == "table" then return plain(v) end

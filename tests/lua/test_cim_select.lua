@@ -99,9 +99,121 @@ do
   T.ok(r.portfolio_success_probability > 0, ("cac: %.2f of runs pick the MIQP's subset"):format(r.portfolio_success_probability))
 end
 
-T.raises(function() folio.cim.select { mu = { 0.1, 0.2 }, cov = { { 1, 0 }, { 0, 1 } }, k = 3 } end,
+-- the result contract (docs/results.md)
+local results = require "folio.results"
+local report = require "folio.report"
+local names = {}
+for i = 1, 12 do names[i] = H.assets[i] end
+local mu12, cov12 = first(12)
+local sel = folio.cim.select { assets = names, mu = mu12, cov = cov12, gamma = 10, k = 3, method = "cac", runs = 40, seed = 11 }
+T.ok(results.is_result(sel), "a registered result")
+T.eq(getmetatable(sel).__name, "folio.cim_selection", "its class")
+-- on the first 12 assets the QUBO's optimum is not the MIQP's subset
+T.eq(sel.status, "feasible", "N = 12: the best subset is not the MIQP's: feasible")
+T.ok(sel.objective_gap > 1e-6, ("N = 12: a gap to the MIQP (%.3g)"):format(sel.objective_gap))
+T.eq(sel.has_solution, true, "a solution")
+T.eq(sel.solver, "cac/euler + qp", "the solver names the machine, its path and the QP engine")
+T.ok(type(sel.solve_time) == "number" and sel.solve_time >= sel.time, "solve_time covers the runs")
+local direct = 0
+for i = 1, 12 do
+  direct = direct - mu12[i] * sel.weights_array[i]
+  for j = 1, 12 do direct = direct + 5 * cov12[i][j] * sel.weights_array[i] * sel.weights_array[j] end
+end
+T.near(sel.objective, direct, 1e-12, "the objective is the selected portfolio's (gamma/2) w'Theta w - mu'w")
+T.eq(#sel.selected, 3, "K names selected")
+T.eq(report.exit_code({ sel }), 0, "a solution: exit code 0")
+-- on all 31 with K = 5 it is: the MIQP proves the selection optimal
+local full = folio.cim.select { assets = H.assets, mu = H.mu, cov = H.cov, gamma = 10, k = 5, runs = 20 }
+T.eq(full.status, "optimal", "N = 31, K = 5: the MIQP proves the selected portfolio optimal")
+T.near(full.objective, full.miqp.objective, 1e-9, "N = 31, K = 5: the objective is the MIQP's optimum")
+T.eq(full.solver, "sb_discrete/euler + qp", "the default machine")
+local unproven = folio.cim.select { assets = names, mu = mu12, cov = cov12, gamma = 10, k = 3, runs = 5, reference = false }
+T.eq(unproven.status, "feasible", "without the reference: feasible, not proven optimal")
+T.eq(unproven.has_solution, true, "without the reference: a solution")
+
+-- no solution: bounds no K weights can meet, and runs that never hold K
+local boxed = folio.cim.select { assets = names, mu = mu12, cov = cov12, gamma = 10, k = 3, runs = 5, bounds = { 0, 0.2 } }
+T.eq(boxed.status, "infeasible", "3 weights of at most 0.2 cannot sum to 1: infeasible")
+T.eq(boxed.has_solution, false, "infeasible: no solution")
+T.eq(boxed.objective, nil, "infeasible: no objective")
+T.eq(boxed.message, "the QP on the selected subset is infeasible: no 3 weights within bounds 0..0.2 sum to 1",
+  "infeasible: why")
+T.eq(report.exit_code({ boxed }), 3, "infeasible: exit code 3")
+local weak = folio.cim.select { assets = names, mu = mu12, cov = cov12, gamma = 10, k = 3, runs = 3, penalty = 1e-9,
+                                reference = false }
+T.eq(weak.status, "iteration_limit", "a penalty too weak to hold K: the runs end without a K-subset")
+T.eq(weak.has_solution, false, "no K-subset: no solution")
+T.eq(report.exit_code({ weak }), 3, "no K-subset: exit code 3")
+for what, x in pairs { feasible = sel, optimal = full, infeasible = boxed, no_subset = weak } do
+  local text = x:summary()
+  T.ok(type(text) == "string" and not text:find("table: 0x") and text:find("^CIM selection: " .. x.status),
+    what .. ": a summary without table addresses")
+  T.eq(tostring(x), text, what .. ": tostring is the summary")
+  local ok, json = pcall(core.json_encode, report.json({ x }))
+  T.ok(ok and json:find('"status":"' .. x.status .. '"', 1, true), what .. ": JSON encodes (" .. (ok and "" or tostring(json)) .. ")")
+  T.eq(table.concat((x:csv()), ","), "asset,weight", what .. ": CSV columns")
+end
+T.eq(#select(2, sel:csv()), 12, "CSV: a row per asset")
+T.eq(#select(2, boxed:csv()), 0, "CSV: no rows without a solution")
+local tiny = setmetatable({}, getmetatable(sel))
+for k, v in pairs(sel) do tiny[k] = v end
+tiny.weights = {}
+for k, v in pairs(sel.weights) do tiny.weights[k] = v end
+tiny.weights[sel.selected[1]] = 3e-9
+T.ok(not tiny:summary():find("e-07", 1, true), "a weight of 3e-9 prints as 0")
+T.raises_exact(function() boxed:weights_svg() end, "cim.select: weights_svg needs a solution (status infeasible)",
+  "weights_svg without a solution")
+
+-- inputs by name: keyed, an estimate, another order give the same portfolio by name
+local kmu, kcov = {}, {}
+for i, a in ipairs(names) do
+  kmu[a], kcov[a] = mu12[i], {}
+  for j, b in ipairs(names) do kcov[a][b] = cov12[i][j] end
+end
+local rev = {}
+for i = 12, 1, -1 do rev[#rev + 1] = names[i] end
+local variants = {
+  keyed = folio.cim.select { assets = names, mu = kmu, cov = kcov, gamma = 10, k = 3, method = "cac", runs = 40, seed = 11 },
+  reversed = folio.cim.select { assets = rev, mu = kmu, cov = kcov, gamma = 10, k = 3, method = "cac", runs = 40, seed = 11 },
+  estimate = folio.cim.select { mu = { assets = names, mu = mu12 }, cov = { assets = names, cov = cov12 }, gamma = 10, k = 3,
+                                method = "cac", runs = 40, seed = 11 },
+}
+for what, v in pairs(variants) do
+  T.eq(v.status, sel.status, what .. ": the same status")
+  local worst = 0
+  for _, a in ipairs(names) do worst = math.max(worst, math.abs(v.weights[a] - sel.weights[a])) end
+  T.ok(worst < 1e-8, ("%s: the same weights by name (max difference %.3g)"):format(what, worst))
+end
+T.eq(variants.estimate.assets[1], names[1], "without assets, the estimate's assets are the universe")
+local ex1 = folio.cim.select_exact { mu = mu12, cov = cov12, gamma = 10, k = 3 }
+local ex2 = folio.cim.select_exact { assets = rev, mu = kmu, cov = kcov, gamma = 10, k = 3 }
+table.sort(ex2.selected)
+local by_pos = {}
+for _, i in ipairs(ex1.chosen) do by_pos[#by_pos + 1] = names[i] end
+table.sort(by_pos)
+T.eq(table.concat(ex2.selected, ","), table.concat(by_pos, ","), "select_exact: the same subset by name")
+
+-- errors blame the caller's line, with the whole message
+T.raises_exact(function() folio.cim.select { mu = { 0.1, 0.2 }, cov = { { 1, 0 }, { 0, 1 } }, k = 3 } end,
   "cim.select: k must be an integer in 1..2", "k out of range")
 T.raises_exact(function() folio.cim.select { mu = { 0.1, 0.2 }, cov = { { 1, 0 }, { 0, 1 } }, k = 1, metod = "cac" } end,
   "cim.select: unknown option 'metod' (did you mean 'method'? options: Theta, a, a0, assets, atol, beta, bounds, c0, cov, dt, eps, gamma, "
   .. "k, method, mu, p, path, penalty, reference, rtol, runs, seed, t_max)", "misspelt option")
+T.raises_exact(function() folio.cim.select { mu = { 0.1, 0.2 }, cov = { { 1, 0 }, { 0, 1 } }, k = 1, method = "qaoa" } end,
+  'cim.select: method must be one of "cim_ahc", "cac", "sb_ballistic", "sb_discrete" (got "qaoa")', "an unknown method")
+T.raises_exact(function() folio.cim.select { mu = { 0.1, 0.2 }, cov = { { 1, 0 }, { 0, 1 } }, k = 1, runs = 0 } end,
+  "cim.select: runs must be an integer >= 1 (got 0)", "no runs")
+T.raises_exact(function() folio.cim.select { mu = { 0.1, 0.2 }, cov = { { 1, 0 }, { 0, 1 } }, k = 1, dt = -1, method = "cac" } end,
+  "cim.select: dt must be > 0 and < t_max (got dt = -1, t_max = 200)", "an option the Ising binding rejects, blamed on the caller's line")
+T.raises_exact(function() folio.cim.select { mu = { 0.1, 0.2 }, cov = { { 1, 0.5 }, { 0, 1 } }, k = 1 } end,
+  "cim.select: cov is not symmetric (cov[1][2] = 0.5, cov[2][1] = 0)", "a non-symmetric cov")
+T.raises_exact(function() folio.cim.select { assets = { "a", "b" }, mu = { a = 0.1, c = 0.2 }, cov = { { 1, 0 }, { 0, 1 } }, k = 1 } end,
+  "cim.select: mu has a name not in the universe: 'c'", "a keyed mu with a stranger")
+T.raises_exact(function() folio.cim.select { mu = { 0.1, 0.2 }, cov = { { 1, 0 }, { 0, 1 } }, k = 1, gamma = "1" } end,
+  "cim.select: gamma must be a number (got string)", "a wrong type names the field")
+T.raises_exact(function() folio.cim.selection_qubo { mu = { 0.1, 0.2 }, cov = { { 1, 0 }, { 0, 1 } }, k = 0 } end,
+  "cim.selection_qubo: k must be an integer in 1..2", "selection_qubo: k")
+T.raises_exact(function() folio.cim.select_exact { mu = { 0.1, 0.2, 0.3 }, cov = { { 1, 0 }, { 0, 1 } }, k = 1 } end,
+  "cim.select_exact: mu has 3 entries for 2 names (a positional list follows the order of the names)",
+  "select_exact: a matrix of the wrong size")
 T.done()
