@@ -4,6 +4,8 @@
 --   html.render(values, opts) -> string;  html.write(values, path, opts)
 local folio = require "folio"
 local R = require "folio.report"
+local results = require "folio.results"
+local check = require "folio.check"
 local svg = require "folio.svg"
 
 local H = { MAX_ROWS = 200, MAX_BARS = 40 }
@@ -254,8 +256,19 @@ local function frontier(fr)
   local prow = {}
   for i, p in ipairs(fr.points) do prow[i] = { p[1], p[2] } end
   local pics = #fr.points >= 2 and { fr:svg() } or {}
-  return "frontier", "efficient frontier", nil,
-    charts(pics) .. grid("frontier", "Points", { "volatility", "expected return" }, prow)
+  local info = fr.message and facts { { "message", fr.message } } or ""
+  return "frontier", "efficient frontier", fr.status,
+    info .. charts(pics) .. grid("frontier", "Points", { "volatility", "expected return" }, prow)
+end
+
+-- any other result of the contract: its core fields, summary and CSV view
+local function contract_result(v)
+  local spec = results.spec_of(v)
+  local info = { { "status", v.status }, { "objective", v.objective }, { "solver", v.solver },
+                 { "solve time (s)", v.solve_time }, { "message", v.message } }
+  local columns, rows = results.csv(v)
+  return spec.kind, spec.kind .. " result", v.status,
+    facts(info) .. '<pre class="summary">' .. esc(results.summary(v)) .. "</pre>\n" .. grid(spec.kind, nil, columns, rows)
 end
 
 local function cim_result(res)
@@ -346,6 +359,7 @@ function render_value(v)
   if mt == "folio.cim_selection" then return cim_selection(v) end
   if folio.is_table(v) then return folio_table(v) end
   if mt == "folio.trade_result" then return trade_result(v) end
+  if results.is_result(v) then return contract_result(v) end
   if type(v) == "table" then return plain(v) end
   local text = type(v) == "number" and fmt(v) or tostring(v)
   return "scalar", type(v), nil, '<p class="scalar">' .. esc(text) .. "</p>"
@@ -368,10 +382,10 @@ end
 -- html.render(values, {title =, script =, params =, run =}) -> the page
 function H.render(values, opts)
   if type(values) ~= "table" then
-    error(("html.render: values must be the list of values the script returned, got a %s"):format(type(values)), 2)
+    check.fail("html.render: values must be the list of values the script returned, got a %s", type(values))
   end
   opts = opts or {}
-  if type(opts) ~= "table" then error("html.render: opts must be a table {title =, script =, params =, run =}", 2) end
+  if type(opts) ~= "table" then check.fail("html.render: opts must be a table {title =, script =, params =, run =}") end
   local sections, overview, worst = {}, {}, nil
   for i, v in ipairs(R.flatten(values)) do
     local ok, kind, name, status, body = pcall(render_value, v)
@@ -402,8 +416,10 @@ end
 
 -- html.write(values, path, opts): the page, written atomically
 function H.write(values, path, opts)
-  if type(path) ~= "string" or path == "" then error("html.write: path must be a file name", 2) end
+  if type(path) ~= "string" or path == "" then check.fail("html.write: path must be a file name") end
   folio.write_text(path, H.render(values, opts))
 end
+
+check.entries(H, { "render", "write" })
 
 return H

@@ -49,7 +49,11 @@ for head in "Exposure optimization: optimal" "Multi-period optimization: optimal
 done
 expect_eq "every kind: JSON kinds" "exposure multiperiod frontier exposure exposure" \
   "$("$PY" -c 'import json,sys; print(" ".join(x["kind"] for x in json.load(open(sys.argv[1]))))' "$WORK/all.json")"
-check "every kind: HTML written" test -s "$WORK/all.html"
+HTML=$(cat "$WORK/all.html")
+for kind in exposure multiperiod frontier; do
+  expect_match "every kind: the page has a $kind section" "data-kind=\"$kind\"" "$HTML"
+done
+expect_eq "every kind: each section has its status" 5 "$(printf '%s\n' "$HTML" | grep -c '<h2>[0-9]*\. .*data-status="optimal"')"
 
 # ------------------------------------------------------------ a sweep
 D="$WORK/sweep"
