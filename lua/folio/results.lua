@@ -19,6 +19,7 @@ S.STATUSES = {
   feasible = "a feasible solution, not proven optimal",
   infeasible = "no solution exists: the constraints conflict",
   unbounded = "the objective has no finite optimum",
+  infeasible_or_unbounded = "no optimum exists, and the solver did not tell which case holds",
   time_limit = "stopped at the time limit",
   iteration_limit = "stopped at the iteration or step limit",
   numerical_error = "the solver failed numerically",
