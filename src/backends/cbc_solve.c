@@ -9,16 +9,23 @@
  * in Cbc 2.10.8 it can cut off the optimum, so its answers are checked
  * and, if found wrong, the model is solved again without it.
  *
- * Progress and Ctrl-C: the C interface's only callback is its message
- * handler, which also prints every message it passes on stdout, and it
- * offers no way to stop branch and cut. So a helper thread shows the
- * elapsed time while Cbc works, and folio_interrupt() takes effect only
- * before and between Cbc's runs (docs/progress.md). */
+ * Progress: the C interface's only message callback also prints every
+ * message it passes on stdout, so a helper thread shows the elapsed time
+ * while Cbc works (docs/progress.md).
+ *
+ * Ctrl-C: the C interface offers no call that stops branch and cut, but
+ * it takes cut generators (Cbc_addCutCallback), which Cbc calls at every
+ * node. Once folio_interrupt() is set, folio's generator adds two cuts no
+ * point satisfies, so every open node is pruned and Cbc returns within
+ * about a second; the result says "interrupted" and keeps the incumbent,
+ * with no bound. Clp's LP solves (an LP model, the root relaxation) do not
+ * call it: an interrupt takes effect when they end. */
 #include "cbc_model.h"
 
 #include <float.h>
 #include <math.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +44,10 @@ typedef struct ticker {
 static void *tick(void *arg)
 {
     ticker *k = arg;
+    sigset_t block;   /* Ctrl-C is the solving thread's: the host's handler sets Lua hooks */
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &block, NULL);
     pthread_mutex_lock(&k->mu);
     while (!k->stop) {
         struct timespec ts;
@@ -47,7 +58,7 @@ static void *tick(void *arg)
         if (k->stop) break;
         /* the solving thread is inside Cbc and does not report meanwhile */
         if (folio_interrupted())
-            folio_progress("cbc", "%s: Cbc cannot be interrupted; waiting for it to end", k->phase);
+            folio_progress("cbc", "%s: stopping Cbc at its next node", k->phase);
         else
             folio_progress("cbc", "%s (Cbc reports no figures)", k->phase);
     }
@@ -81,6 +92,20 @@ static void ticker_stop(ticker *k)
     pthread_cond_destroy(&k->cv);
     pthread_mutex_destroy(&k->mu);
     k->running = 0;
+}
+
+/* The interrupt's cut generator (see the top of the file). */
+typedef struct cbc_stop { int fired; } cbc_stop;
+
+static void stop_cuts(void *osi, void *cuts, void *data)
+{
+    cbc_stop *st = data;
+    if (!folio_interrupted() || Osi_getNumCols(osi) < 1) return;
+    st->fired = 1;
+    int col = 0;
+    double one = 1.0;
+    OsiCuts_addRowCut(cuts, 1, &col, &one, 'L', -1.0);   /* x_0 <= -1 */
+    OsiCuts_addRowCut(cuts, 1, &col, &one, 'G', 1.0);    /* x_0 >= 1 */
 }
 
 /* Cbc_solve with the ticker running. */
@@ -269,6 +294,8 @@ static folio_error mip_once(folio_model *m, const folio_options *o, mip_run *run
         Cbc_deleteModel(cm);
         return e;
     }
+    cbc_stop stop = { 0 };
+    Cbc_addCutCallback(cm, stop_cuts, "folio-interrupt", &stop);
     cbc_run(cm, "branch and cut", o->verbose);
     res->iterations += Cbc_getIterationCount(cm);
     res->nodes += Cbc_getNodeCount(cm);
@@ -292,6 +319,13 @@ static folio_error mip_once(folio_model *m, const folio_options *o, mip_run *run
     }
     double bound = Cbc_getBestPossibleObjValue(cm);
     int have_bound = fabs(bound) < 1e30;   /* Cbc's "none" is +/-1e50 or DBL_MAX */
+    if (stop.fired) {
+        /* the tree was cut off: Cbc's "optimal" or "infeasible" and its
+         * bound say nothing; an incumbent found before is still a point */
+        res->status = FOLIO_STATUS_INTERRUPTED;
+        have = best != NULL;
+        have_bound = 0;
+    }
     if (have_bound) bound += m->obj_const;
     /* secondary status 2: stopped within ratioGap, so the gap may not be 0 */
     int proven = res->status == FOLIO_STATUS_OPTIMAL && Cbc_secondaryStatus(cm) != 2;
@@ -323,7 +357,7 @@ static folio_error mip_once(folio_model *m, const folio_options *o, mip_run *run
         res->mip_gap = have_bound ? fabs(res->objective - bound) / (fabs(res->objective) + DBL_EPSILON)
                                   : HUGE_VAL;
     }
-    if (run->preprocess && m->nint < m->ncols &&
+    if (run->preprocess && !stop.fired && m->nint < m->ncols &&
         continuous_part_improves(m, res, why, sizeof why, &e))
         snprintf(run->doubt, sizeof run->doubt, "%s", why);
     return e;

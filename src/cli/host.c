@@ -82,6 +82,8 @@ static int at_panic(lua_State *L)
     return 0;   /* Lua then aborts */
 }
 
+static void wrap_coroutines(lua_State *L);
+
 lua_State *host_new_state(size_t mem_limit)
 {
     lua_State *L = folio_alloc_newstate(&state_alloc, mem_limit);
@@ -91,6 +93,7 @@ lua_State *host_new_state(size_t mem_limit)
     }
     lua_atpanic(L, at_panic);
     luaL_openlibs(L);
+    wrap_coroutines(L);
     folio_lua_install(L);
     return L;
 }
@@ -193,26 +196,59 @@ int host_finish(lua_State *L, int first, const host_outputs *out)
     return code;
 }
 
-/* ---- Ctrl-C, as lua.c does it ------------------------------------------- */
+/* ---- Ctrl-C, as lua.c does it ------------------------------------------- *
+ *
+ * A hook stops the running Lua code. Hooks belong to one thread, so the
+ * host keeps the threads that are running (the main one and the
+ * coroutines resumed inside it: coroutine.resume and coroutine.wrap are
+ * the host's) and sets the hook on each; a coroutine resumed after the
+ * interrupt gets it when it resumes. The hook raises "interrupted" on
+ * every instruction until the host disarms it, so pcall cannot swallow it. */
 
-static lua_State *interrupt_L;
+#define MAX_RUNNING 200   /* nested resumes tracked (Lua's C stack allows about as many) */
+
+static lua_State *volatile interrupt_L;
+static lua_State *volatile running[MAX_RUNNING];
+static volatile sig_atomic_t nrunning;
+
+#define STOP_MASK (LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT)
 
 static void stop_hook(lua_State *L, lua_Debug *ar)
 {
     (void)ar;
-    lua_sethook(L, NULL, 0, 0);
-    luaL_error(L, "interrupted");
+    if (!folio_interrupted()) {   /* a thread from an earlier, interrupted evaluation */
+        lua_sethook(L, NULL, 0, 0);
+        return;
+    }
+    /* blame the script's line, wherever the hook fired (level 0 is the
+     * function the hook interrupted) */
+    lua_Debug d;
+    for (int level = 0; lua_getstack(L, level, &d); level++) {
+        lua_getinfo(L, "Sl", &d);
+        if (laux_is_user_frame(&d)) {
+            lua_pushfstring(L, "%s:%d: interrupted", d.short_src, d.currentline);
+            lua_error(L);
+        }
+    }
+    lua_pushliteral(L, "interrupted");
+    lua_error(L);
 }
 
 static void on_sigint(int sig)
 {
     signal(sig, SIG_DFL);   /* a second Ctrl-C ends the process */
     folio_interrupt();   /* solvers poll it and stop */
-    if (interrupt_L) lua_sethook(interrupt_L, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+    lua_State *main = interrupt_L;
+    if (!main) return;
+    lua_sethook(main, stop_hook, STOP_MASK, 1);
+    int n = nrunning;
+    for (int i = 0; i < n && i < MAX_RUNNING; i++)
+        if (running[i]) lua_sethook(running[i], stop_hook, STOP_MASK, 1);
 }
 
 void host_arm_interrupt(lua_State *L)
 {
+    nrunning = 0;
     interrupt_L = L;
     folio_interrupt_clear();
     signal(SIGINT, on_sigint);
@@ -221,7 +257,105 @@ void host_arm_interrupt(lua_State *L)
 void host_disarm_interrupt(void)
 {
     signal(SIGINT, SIG_DFL);
+    lua_State *L = interrupt_L;
     interrupt_L = NULL;
+    if (L && lua_gethook(L) == stop_hook) lua_sethook(L, NULL, 0, 0);   /* the host's own code runs next */
+}
+
+/* Resumes co with the narg values at the top of L, as coroutine.resume
+ * does, with co on the running list meanwhile; returns the number of
+ * results moved to L, or -1 with the error at the top. Nothing here
+ * raises between the push and the pop. */
+static int resume_tracked(lua_State *L, lua_State *co, int narg)
+{
+    if (!lua_checkstack(co, narg)) {
+        lua_pushliteral(L, "too many arguments to resume");
+        return -1;
+    }
+    lua_xmove(L, co, narg);
+    int slot = nrunning;
+    if (slot < MAX_RUNNING) {
+        running[slot] = co;
+        nrunning = slot + 1;
+    }
+    if (interrupt_L && folio_interrupted()) lua_sethook(co, stop_hook, STOP_MASK, 1);
+    int nres;
+    int status = lua_resume(co, L, narg, &nres);
+    if (slot < MAX_RUNNING) {
+        nrunning = slot;
+        running[slot] = NULL;
+    }
+    if (status == LUA_OK || status == LUA_YIELD) {
+        if (!lua_checkstack(L, nres + 1)) {
+            lua_pop(co, nres);
+            lua_pushliteral(L, "too many results to resume");
+            return -1;
+        }
+        lua_xmove(co, L, nres);
+        return nres;
+    }
+    lua_xmove(co, L, 1);   /* the error */
+    return -1;
+}
+
+static int co_resume(lua_State *L)
+{
+    lua_State *co = lua_tothread(L, 1);
+    luaL_argexpected(L, co, 1, "coroutine");
+    int r = resume_tracked(L, co, lua_gettop(L) - 1);
+    if (r < 0) {
+        lua_pushboolean(L, 0);
+        lua_insert(L, -2);
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    lua_insert(L, -(r + 1));
+    return r + 1;
+}
+
+static int co_wrapped(lua_State *L)
+{
+    lua_State *co = lua_tothread(L, lua_upvalueindex(1));
+    int r = resume_tracked(L, co, lua_gettop(L));
+    if (r < 0) {   /* as coroutine.wrap: close the coroutine, add the position */
+        int st = lua_status(co);
+        if (st != LUA_OK && st != LUA_YIELD) {
+#if LUA_VERSION_RELEASE_NUM >= 50406
+            st = lua_closethread(co, L);
+#else
+            st = lua_resetthread(co);
+#endif
+            lua_xmove(co, L, 1);
+        }
+        if (st != LUA_ERRMEM && lua_type(L, -1) == LUA_TSTRING) {
+            luaL_where(L, 1);
+            lua_insert(L, -2);
+            lua_concat(L, 2);
+        }
+        return lua_error(L);
+    }
+    return r;
+}
+
+static int co_wrap(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    lua_State *co = lua_newthread(L);
+    lua_pushvalue(L, 1);
+    lua_xmove(L, co, 1);
+    lua_pushcclosure(L, co_wrapped, 1);
+    return 1;
+}
+
+static void wrap_coroutines(lua_State *L)
+{
+    if (lua_getglobal(L, "coroutine") == LUA_TTABLE) {
+        lua_pushcfunction(L, co_resume);
+        lua_setfield(L, -2, "resume");
+        lua_pushcfunction(L, co_wrap);
+        lua_setfield(L, -2, "wrap");
+    }
+    lua_pop(L, 1);
 }
 
 size_t host_parse_size(const char *s)

@@ -39,8 +39,9 @@ typedef struct host_outputs {
  * and returns the exit code they call for. */
 int host_finish(lua_State *L, int first, const host_outputs *out);
 
-/* Ctrl-C: while armed, SIGINT stops the running Lua code (a hook raises
- * "interrupted") and asks the solvers to stop. */
+/* Ctrl-C: while armed, SIGINT stops the running Lua code, in the main
+ * thread and in every coroutine (a hook raises "interrupted" until
+ * disarmed), and asks the solvers to stop. */
 void host_arm_interrupt(lua_State *L);
 void host_disarm_interrupt(void);
 

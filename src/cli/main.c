@@ -43,7 +43,7 @@ static void usage_text(FILE *f)
         "NO_COLOR turns colours off.\n"
         "\n"
         "exit status: 0 solved (optimal or feasible), 3 no solution, 1 script or\n"
-        "data error, 2 usage error.\n");
+        "data error, 2 usage error, 130 interrupted (Ctrl-C).\n");
 }
 
 static int cmd_solve(int argc, char **argv, int level)
@@ -80,22 +80,33 @@ static int cmd_solve(int argc, char **argv, int level)
     int code = EXIT_SCRIPT;
     /* called from C, so errors carry the file's own position only */
     if (host_require(L, "folio") != LUA_OK) { code = host_report_error(L); goto out; }
+    /* Ctrl-C stops the reader and the solver, as in `folio run` */
+    host_arm_interrupt(L);
     lua_getfield(L, -1, "read_model");
     lua_pushstring(L, file);
-    if (host_docall(L, 1, 1) != LUA_OK) { code = host_report_error(L); goto out; }
-    int model = lua_gettop(L);
-    lua_getfield(L, model, "solve");
-    lua_pushvalue(L, model);
-    lua_createtable(L, 0, 3);
-    lua_pushnumber(L, limit);
-    lua_setfield(L, -2, "time_limit");
-    if (solver) {
-        lua_pushstring(L, solver);
-        lua_setfield(L, -2, "solver");
+    int st = host_docall(L, 1, 1);
+    if (st == LUA_OK) {
+        int model = lua_gettop(L);
+        lua_getfield(L, model, "solve");
+        lua_pushvalue(L, model);
+        lua_createtable(L, 0, 3);
+        lua_pushnumber(L, limit);
+        lua_setfield(L, -2, "time_limit");
+        if (solver) {
+            lua_pushstring(L, solver);
+            lua_setfield(L, -2, "solver");
+        }
+        lua_pushboolean(L, verbose);
+        lua_setfield(L, -2, "verbose");
+        st = host_docall(L, 2, 1);
     }
-    lua_pushboolean(L, verbose);
-    lua_setfield(L, -2, "verbose");
-    if (host_docall(L, 2, 1) != LUA_OK) { code = host_report_error(L); goto out; }
+    host_disarm_interrupt();
+    if (folio_interrupted()) {   /* no report and no JSON of a stopped solve, as `folio run` */
+        fprintf(stderr, "%s: %s: interrupted\n", host_progname, file);
+        code = EXIT_INTERRUPTED;
+        goto out;
+    }
+    if (st != LUA_OK) { code = host_report_error(L); goto out; }
     host_outputs out = { json, NULL, NULL, file, quiet, 0 };
     code = host_finish(L, lua_gettop(L), &out);
 out:
