@@ -20,7 +20,7 @@ local SCHEMA = {
   name = "string", model = "string", data = "map", read_dirs = "list", params = "params",
   solver = SOLVER_KEYS,
   outputs = { dir = "string", json = "string", csv = "string", report = "string", record = "string" },
-  sandbox = { instructions = "positive", memory = "size", time = "positive", solver_time_limit = "positive" },
+  sandbox = { instructions = "count", memory = "size", time = "positive", solver_time_limit = "positive" },
   trusted = "boolean",
 }
 
@@ -64,6 +64,10 @@ local function check_value(file, key, kind, v)
     if t ~= "boolean" then fail(file, key, "must be true or false, got " .. t) end
   elseif kind == "positive" then
     if t ~= "number" or not (v > 0) or v == math.huge then fail(file, key, "must be a positive number") end
+  elseif kind == "count" then
+    if t ~= "number" or v ~= math.floor(v) or not (v >= 1) or v >= 2 ^ 63 then
+      fail(file, key, "must be a whole number >= 1, got " .. (t == "number" and report.number(v) or t))
+    end
   elseif kind == "nonnegative" then
     if t ~= "number" or not (v >= 0) or v == math.huge then fail(file, key, "must be a number >= 0") end
   elseif kind == "size" then

@@ -144,12 +144,22 @@ local function render_one(v, name)
   return tostring(v)
 end
 
--- values: the list of what the script returned (a single table of
--- results/tables is unpacked one level).
+-- a plain table whose keys are exactly 1..n, n >= 1
+local function is_list(t)
+  local n = rawlen(t)
+  if n == 0 then return false end
+  local count = 0
+  for _ in next, t do count = count + 1 end
+  return count == n
+end
+
+-- values: the list of what the script returned (a single list of
+-- results/tables is unpacked one level; a table with other keys too,
+-- {[1] = "a", b = "c"}, is one value, written as an object with every key).
 local function flatten(values)
-  if #values == 1 and type(values[1]) == "table" and not folio.is_table(values[1])
-     and getmetatable(values[1]) == nil and #values[1] > 0 then
-    return values[1]
+  local v = values[1]
+  if #values == 1 and type(v) == "table" and getmetatable(v) == nil and is_list(v) then
+    return v
   end
   return values
 end

@@ -5,6 +5,7 @@
 
 #include <lauxlib.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,11 +144,16 @@ out:
     return code;
 }
 
+/* A positive, finite number ("inf" and "nan" parse, but are no budget). */
 static int parse_number(const char *flag, const char *s, double *v)
 {
     char *end;
     *v = strtod(s, &end);
-    if (end == s || *end || !(*v > 0)) return host_usage_error("%s expects a positive number", flag), -1;
+    if (end == s || *end || !isfinite(*v) || !(*v > 0)) {
+        fprintf(stderr, "%s: %s expects a positive, finite number, got '%s'\n(see 'folio --help')\n",
+                host_progname, flag, s);
+        return -1;
+    }
     return 0;
 }
 
@@ -185,6 +191,11 @@ int cmd_run(int argc, char **argv, int quiet)
             o.sb_flags = 1;
         } else if (!strcmp(a, "--max-instructions")) {
             if (parse_number(a, argv[++i], &num)) goto done;
+            if (num < 1 || num != floor(num) || num > 9.2e18) {
+                fprintf(stderr, "%s: --max-instructions expects a whole number >= 1, got '%s'\n(see 'folio --help')\n",
+                        host_progname, argv[i]);
+                goto done;
+            }
             o.sb.instructions = (long long)num;
             o.sb_flags = 1;
         } else if (!strcmp(a, "--max-time")) {

@@ -139,7 +139,9 @@ static void encode_table(jctx *c, int idx, int depth, const char *where)
         put(c, "]", 1);
         return;
     }
-    /* an object: keys as strings, sorted; the strings stay alive in a table */
+    /* an object, mixed tables included ({[1] = "a", b = "c"} gives
+     * {"1": "a", "b": "c"}): keys as strings, sorted; the strings stay
+     * alive in a table */
     lua_createtable(L, (int)count, 0);
     int keys = lua_gettop(L);
     const char **names = lua_newuserdatauv(L, (size_t)count * sizeof *names, 0);
@@ -150,6 +152,8 @@ static void encode_table(jctx *c, int idx, int depth, const char *where)
         int t = lua_type(L, -1);
         if (t != LUA_TSTRING && t != LUA_TNUMBER)
             luaL_error(L, "cannot encode JSON for '%s': a %s key at %s", c->what, luaL_typename(L, -1), where);
+        if (t == LUA_TNUMBER && !lua_isinteger(L, -1) && !isfinite(lua_tonumber(L, -1)))
+            luaL_error(L, "cannot encode JSON for '%s': a non-finite number key at %s", c->what, where);
         lua_pushvalue(L, -1);
         const char *s = luaL_tolstring(L, -1, NULL);   /* numbers become strings */
         names[k] = s;
@@ -157,17 +161,22 @@ static void encode_table(jctx *c, int idx, int depth, const char *where)
         lua_pop(L, 1);
     }
     qsort(names, (size_t)count, sizeof *names, cmp_keys);
+    for (lua_Integer i = 1; i < count; i++)
+        if (!strcmp(names[i - 1], names[i]))   /* t[1] and t["1"] */
+            luaL_error(L, "cannot encode JSON for '%s': two keys read '%s' (a number and a string) at %s",
+                       c->what, names[i], where);
     put(c, "{", 1);
     for (lua_Integer i = 0; i < count; i++) {
         if (i) put(c, ",", 1);
         newline(c, depth + 1);
         put_string(c, names[i], strlen(names[i]));
         put(c, c->indent ? ": " : ":", c->indent ? 2 : 1);
-        lua_getfield(L, idx, names[i]);
+        lua_pushstring(L, names[i]);
+        lua_rawget(L, idx);
         if (lua_isnil(L, -1)) {   /* the key was a number */
             lua_pop(L, 1);
-            lua_stringtonumber(L, names[i]);
-            lua_rawget(L, idx);
+            if (lua_stringtonumber(L, names[i])) lua_rawget(L, idx);
+            else lua_pushnil(L);
         }
         child_where(sub, sizeof sub, where, names[i], 0);
         encode(c, lua_gettop(L), depth + 1, sub);
