@@ -6,6 +6,19 @@
 local folio = require "folio"
 local core = require "folio.core"
 local report = require "folio.report"
+local results = require "folio.results"
+
+-- What finish() calls, bound when the module loads, before any script
+-- runs: a sandboxed script cannot reach this module, and what it can reach
+-- (folio, folio.report) it sees read-only, but the record is the host's
+-- own word and takes nothing from a table at call time.
+local exit_code, to_json, flatten = report.exit_code, report.json, report.flatten
+local is_result, is_model_result, results_in = report.is_result, report.is_model_result, report.results_in
+local number, spec_of, result_csv = report.number, results.spec_of, results.csv
+local is_table, version = folio.is_table, folio.version
+local json_text, commit_outputs, prepare_outputs = core.json_text, core.commit_outputs, core.prepare_outputs
+local journal_for, deny_read, sha256, files_read, now = core.journal_for, core.deny_read, core.sha256, core.files_read, core.now
+local sha256_file = core.sha256_file
 
 local D = {}
 
@@ -115,6 +128,18 @@ function D.validate(cfg, file)
   return cfg
 end
 
+-- The output files are names inside outputs.dir (checked once their
+-- ${...} are expanded).
+local OUTPUT_FILES = { "json", "csv", "report", "record" }
+local function check_file_names(out, file)
+  for _, k in ipairs(OUTPUT_FILES) do
+    local name = out[k]
+    if name and not name:find("${", 1, true) and (name:find("/", 1, true) or name == "." or name == "..") then
+      fail(file, "outputs." .. k, ("must be a file name in outputs.dir, got '%s'"):format(name))
+    end
+  end
+end
+
 -- ---- interpolation --------------------------------------------------------
 
 -- ${NAME} and ${NAME:-default} from the environment; ${row} and
@@ -218,6 +243,7 @@ function D.load(path, sets, as_lua)
   for _, kv in ipairs(sets or {}) do apply_set(cfg, kv, path) end
   D.validate(cfg, path)
   expand_all(cfg, nil, path, {})
+  check_file_names(cfg.outputs, path)
   local base = dirname(path)
   cfg.config_path = path
   cfg.config_sha256 = core.sha256(core.read_text(path))
@@ -272,7 +298,7 @@ function D.rows(csv_path, shard, cfg)
   for r = 1, t.n do
     local id = t.id and t.id[r] or string.format("row-%04d", r)
     id = tostring(id)
-    if not id:match("^[%w_%.%-]+$") then
+    if not id:match("^[%w_%.%-]+$") or id == "." or id == ".." then
       error(("%s:%d: id '%s' must be letters, digits, '.', '_' or '-' (it names the row's folder)"):format(csv_path, r + 1, id), 0)
     end
     if seen[id] then error(("%s:%d: duplicate id '%s'"):format(csv_path, r + 1, id), 0) end
@@ -329,6 +355,7 @@ function D.job(cfg, row, cli)
     if not cfg.outputs.dir:find("${row}", 1, true) then job.outputs.dir = join(job.outputs.dir, row.id) end
   end
   local out = job.outputs
+  check_file_names(out, cfg.config_path)
   local files = {}
   for _, k in ipairs { "json", "csv", "report", "record" } do
     if out[k] then files[k] = join(out.dir, out[k]) end
@@ -348,23 +375,58 @@ function D.job(cfg, row, cli)
   return job
 end
 
--- begin(job): inside the run's own state, before the script
+-- the CSV files a run may have written: NAME.csv, or NAME-1.csv, ...
+local function csv_path(files, i, n)
+  if n == 1 then return files.csv end
+  return (files.csv:gsub("(%.[^./]*)$", "-" .. i .. "%1"))
+end
+local MAX_CSV = 99
+
+-- every path the run's outputs may take, the record's last
+local function output_paths(files)
+  local paths = {}
+  for _, k in ipairs { "json", "csv", "report" } do
+    if files[k] then paths[#paths + 1] = files[k] end
+  end
+  if files.csv then for i = 1, MAX_CSV do paths[#paths + 1] = csv_path(files, i, 2) end end
+  paths[#paths + 1] = files.record
+  return paths
+end
+
+-- begin(job): inside the run's own state, before the script: completes
+-- the outputs an earlier run left half written, takes the HTML writer,
+-- and gives the script copies of the parameters and data paths (the
+-- record keeps the host's).
 function D.begin(job)
   job.started_at = os.date("!%Y-%m-%dT%H:%M:%SZ")
-  job.t0 = core.now()
+  job.t0 = now()
   job.solves = {}
+  job.journal = journal_for(job.files.record)
+  job.html_render = job.files.report and require("folio.html").render or nil
+  local warning = prepare_outputs(output_paths(job.files), job.journal)
+  if warning then io.stderr:write("folio: warning: ", warning, "\n") end
+  if not job.trusted then
+    for _, p in ipairs(output_paths(job.files)) do deny_read(p) end
+  end
   D.wrap_solve(job.solver, job.sandbox.solver_time_limit, job.solves)
-  folio.data = job.data
+  folio.params = copy(job.params)
+  folio.data = copy(job.data)
 end
 
 local function digest(path)
-  local ok, h, size = pcall(core.sha256_file, path)
+  local ok, h, size = pcall(sha256_file, path)
   if not ok then return { path = path, error = tostring(h) } end
   return { path = path, sha256 = h, bytes = size }
 end
 
+local function exists(path)
+  local f = io.open(path, "rb")
+  if f then f:close() end
+  return f ~= nil
+end
+
 local function csv_cell(v)
-  if type(v) == "number" then v = report.number(v) end
+  if type(v) == "number" then v = number(v) end
   v = tostring(v == nil and "" or v)
   if v:find('[,"\n\r]') then v = '"' .. v:gsub('"', '""') .. '"' end
   return v
@@ -393,8 +455,8 @@ end
 -- The table a value writes as CSV: a result's own view (one layout
 -- whatever its outcome), a folio.table, or a plain table's scalars.
 function D.csv_table(v)
-  if report.is_result(v) then return require("folio.results").csv(v) end
-  if folio.is_table(v) then return v.columns, v.rows end
+  if is_result(v) then return result_csv(v) end
+  if is_table(v) then return v.columns, v.rows end
   if type(v) ~= "table" then return { "value" }, { { v } } end
   if type(v.weights) == "table" then   -- a script's own table of weights
     local rc = type(v.risk_contributions) == "table" and v.risk_contributions or nil
@@ -410,103 +472,135 @@ function D.csv_table(v)
   return { "key", "value" }, rows
 end
 
-local flatten = report.flatten   -- a returned list of values counts as the values
--- finish(job, ok, values_or_error, sandbox_facts) -> exit code, summary
--- Writes the outputs (each atomically) and then the run record.
+-- The texts of a run's outputs, in the order they are written:
+-- {path =, text =}, and {path =, remove = true} for files of an earlier
+-- run that this one does not write (so the folder says what this run did).
+local function output_texts(job, values)
+  local files, list = job.files, {}
+  if files.json then list[#list + 1] = { path = files.json, text = json_text(to_json(values), files.json) } end
+  if files.csv then
+    local vals = flatten(values)
+    for i, v in ipairs(vals) do
+      list[#list + 1] = { path = csv_path(files, i, #vals), text = D.csv_text(D.csv_table(v)) }
+    end
+  end
+  if files.report then
+    list[#list + 1] = { path = files.report, text = job.html_render(values, {
+      title = job.name, script = job.model, params = job.params,
+      run = { started = job.started_at, duration_s = now() - job.t0, folio = version,
+              row = job.row.id, config = job.config_path },
+    }) }
+  end
+  return list
+end
+
+-- removals of this run's output paths that list does not write
+local function removals(job, list)
+  local written, out = {}, {}
+  for _, f in ipairs(list) do written[f.path] = true end
+  local files = job.files
+  for _, k in ipairs { "json", "report" } do
+    if files[k] and not written[files[k]] then out[#out + 1] = { path = files[k], remove = true } end
+  end
+  if files.csv then
+    if not written[files.csv] then out[#out + 1] = { path = files.csv, remove = true } end
+    for i = 1, MAX_CSV do
+      local p = csv_path(files, i, 2)
+      if not written[p] and exists(p) then out[#out + 1] = { path = p, remove = true } end
+    end
+  end
+  return out
+end
+
+-- finish(job, ok, values_or_error, sandbox_facts) -> exit code, summary,
+-- and the line to print on stderr when the outputs could not be written.
+-- The outputs and the record are one set (core.commit_outputs): a crash
+-- leaves the earlier run's files or this run's, never some of each; the
+-- record is the last file of the set and vouches for the others by digest.
 function D.finish(job, ok, values, facts)
-  local files, outputs = job.files, {}
+  local files = job.files
   local code, status, err = 1, "error", nil
+  local list = {}
   if ok then
-    code = report.exit_code(values)
+    code = exit_code(values)
     status = code == 0 and "solved" or "no_solution"
-    local wrote, werr = pcall(function()
-      if files.json then
-        folio.write_json(files.json, report.json(values), { indent = 2 })
-        outputs[#outputs + 1] = files.json
-      end
-      if files.csv then
-        local list = flatten(values)
-        for i, v in ipairs(list) do
-          local path = files.csv
-          if #list > 1 then path = files.csv:gsub("(%.[^./]*)$", "-" .. i .. "%1") end
-          folio.write_text(path, D.csv_text(D.csv_table(v)))
-          outputs[#outputs + 1] = path
-        end
-      end
-      if files.report then
-        require("folio.html").write(values, files.report, {
-          title = job.name, script = job.model, params = job.params,
-          run = { started = job.started_at, duration_s = core.now() - job.t0, folio = folio.version,
-                  row = job.row.id, config = job.config_path },
-        })
-        outputs[#outputs + 1] = files.report
-      end
-    end)
-    if not wrote then code, status, err = 1, "error", tostring(werr) end
+    local made, texts = pcall(output_texts, job, values)
+    if made then list = texts else code, status, err = 1, "error", tostring(texts) end
   else
     err = tostring(values)
   end
-  if code == 1 then
-    -- outputs of an earlier run in this folder would now contradict the
-    -- record: remove them, so the folder says what this run did
-    for _, k in ipairs { "json", "csv", "report" } do
-      if files[k] then
-        os.remove(files[k])
-        for i = 1, 99 do
-          if not os.remove((files[k]:gsub("(%.[^./]*)$", "-" .. i .. "%1"))) then break end
-        end
-      end
-    end
-    outputs = {}
-  end
-  local read = core.files_read()   -- before the digests below add to it
+  if code == 1 then list = {} end
+  local read = files_read()
   local model = digest(job.model)
   local inputs = {}
   for i, p in ipairs(read) do inputs[i] = digest(p) end
   local solves = job.solves
   if ok then
     for _, v in ipairs(flatten(values)) do
-      if report.is_result(v) and not report.is_model_result(v) then
-        solves[#solves + 1] = { model = "(returned)", kind = require("folio.results").spec_of(v).kind,
+      if is_result(v) and not is_model_result(v) then
+        solves[#solves + 1] = { model = "(returned)", kind = spec_of(v).kind,
                                 status = tostring(v.status), has_solution = v.has_solution }
       end
     end
   end
-  local out_digests = {}
-  for i, p in ipairs(outputs) do out_digests[i] = digest(p) end
-  local record = {
-    folio_version = folio.version, lua = _VERSION,
-    name = job.name, status = status, exit_code = code, error = err,
-    config = { path = job.config_path, sha256 = job.config_sha256 },
-    model = model, params = job.params, row = job.row.id, shard = job.shard,
-    started_at = job.started_at, duration_s = core.now() - job.t0, script_s = facts.script_s,
-    solves = solves, inputs = inputs, outputs = out_digests,
-    sandbox = { on = not job.trusted, instructions_used = facts.instructions, memory_limit = job.memory },
-  }
-  if files.record then folio.write_json(files.record, record, { indent = 2 }) end
   -- the summary line speaks of what the script returned: the first result
   -- without a solution, else the first objective
-  local summary = status
-  local returned = ok and report.results_in(values) or {}
-  for _, v in ipairs(returned) do
-    if not v.has_solution then
-      local why = v.message or v.status
-      if why:sub(1, #v.status + 1) ~= v.status .. ":" and why ~= v.status then why = v.status .. ": " .. why end
-      summary = summary .. " (" .. why .. ")"
-      returned = nil
-      break
+  local function summary_of(status_word, e)
+    local summary = status_word
+    local returned = (ok and e == nil) and results_in(values) or {}
+    for _, v in ipairs(returned) do
+      if not v.has_solution then
+        local why = v.message or v.status
+        if why:sub(1, #v.status + 1) ~= v.status .. ":" and why ~= v.status then why = v.status .. ": " .. why end
+        summary = summary .. " (" .. why .. ")"
+        returned = nil
+        break
+      end
     end
-  end
-  for _, v in ipairs(returned or {}) do
-    if type(v.objective) == "number" then summary = summary .. ", objective " .. report.number(v.objective) break end
-  end
-  if returned and #returned == 0 then
-    for _, sv in ipairs(solves) do
-      if sv.objective then summary = summary .. ", objective " .. report.number(sv.objective) break end
+    for _, v in ipairs(returned or {}) do
+      if type(v.objective) == "number" then summary = summary .. ", objective " .. number(v.objective) break end
     end
+    if returned and #returned == 0 and e == nil then
+      for _, sv in ipairs(solves) do
+        if sv.objective then summary = summary .. ", objective " .. number(sv.objective) break end
+      end
+    end
+    if e then summary = summary .. ": " .. e end
+    return summary
   end
-  if err then summary = summary .. ": " .. err end
-  return code, summary, ok and code ~= 1
+  local function record_of(c, st, e, outs)
+    local out_digests = {}
+    for i, f in ipairs(outs) do
+      if not f.remove then out_digests[#out_digests + 1] = { path = f.path, sha256 = sha256(f.text), bytes = #f.text } end
+    end
+    return {
+      folio_version = version, lua = _VERSION,
+      name = job.name, status = st, exit_code = c, error = e,
+      config = { path = job.config_path, sha256 = job.config_sha256 },
+      model = model, params = job.params, row = job.row.id, shard = job.shard,
+      started_at = job.started_at, duration_s = now() - job.t0, script_s = facts.script_s,
+      solves = solves, inputs = inputs, outputs = out_digests,
+      sandbox = { on = not job.trusted, instructions_used = facts.instructions, memory_limit = job.memory },
+    }
+  end
+  local function commit(c, st, e, outs)
+    local set = {}
+    for _, f in ipairs(outs) do set[#set + 1] = f end
+    for _, f in ipairs(removals(job, outs)) do set[#set + 1] = f end
+    set[#set + 1] = { path = files.record, text = json_text(record_of(c, st, e, outs), files.record) }
+    return pcall(commit_outputs, set, job.journal)
+  end
+  local wrote, werr = commit(code, status, err, list)
+  if not wrote then
+    -- nothing of this run was written: say so, and try to leave a record
+    -- of the failure (which removes the earlier run's outputs, as any
+    -- failed run does)
+    werr = tostring(werr)
+    code, status, err = 1, "error", werr
+    commit(code, status, err, {})
+    return code, summary_of(status, err), werr
+  end
+  return code, summary_of(status, err), nil
 end
 
 -- encode/decode: a job crosses from the planning state to the run's own

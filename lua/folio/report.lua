@@ -14,7 +14,7 @@ R.is_model_result = is_model_result
 -- any result of the contract (docs/results.md): model, exposure, trade, ...
 R.is_result = results.is_result
 
-function R.number(v)
+local function number(v)
   if math.type(v) == "integer" then return tostring(v) end
   if v ~= v then return "nan" end
   if v == math.huge then return "inf" end
@@ -23,9 +23,10 @@ function R.number(v)
   local s = string.format("%.10g", v)
   return s
 end
+R.number = number
 
 local function cell(v)
-  if type(v) == "number" then return R.number(v), true end
+  if type(v) == "number" then return number(v), true end
   if v == nil then return "", false end
   return tostring(v), false
 end
@@ -37,7 +38,7 @@ local function pad(s, w, right)
 end
 
 -- Renders columns/rows aligned: numbers to the right, text to the left.
-function R.grid(columns, rows, indent)
+local function grid(columns, rows, indent)
   indent = indent or "  "
   local width, text, numeric = {}, {}, {}
   for j, c in ipairs(columns) do width[j] = #c end
@@ -65,6 +66,7 @@ function R.grid(columns, rows, indent)
   end
   return table.concat(out, "\n")
 end
+R.grid = grid
 
 local MAX_ROWS = 60
 
@@ -88,9 +90,9 @@ function R.result(r)
   local conflict = results.model_conflict(r)
   if conflict then out[#out + 1] = "Conflict: " .. conflict.text end
   if not r.has_solution then return table.concat(out, "\n") end
-  out[#out + 1] = "Objective: " .. R.number(r.objective)
+  out[#out + 1] = "Objective: " .. number(r.objective)
   if r.is_mip then
-    out[#out + 1] = string.format("MIP bound: %s   gap: %s", R.number(r.mip_bound), R.number(r.mip_gap))
+    out[#out + 1] = string.format("MIP bound: %s   gap: %s", number(r.mip_bound), number(r.mip_gap))
   end
   local duals = r.has_duals
   local function section(title, columns, rows)
@@ -101,7 +103,7 @@ function R.result(r)
     end
     local shown = {}
     for i = 1, math.min(#rows, MAX_ROWS) do shown[i] = rows[i] end
-    out[#out + 1] = R.grid(columns, shown)
+    out[#out + 1] = grid(columns, shown)
     if #rows > MAX_ROWS then out[#out + 1] = string.format("  ... %d more", #rows - MAX_ROWS) end
   end
   local cols, rows = r:columns(), {}
@@ -126,7 +128,7 @@ end
 local function render_one(v, name)
   if results.is_result(v) then return results.summary(v) end
   if folio.is_table(v) then
-    return (v.title and (v.title .. ":\n") or "") .. R.grid(v.columns, v.rows)
+    return (v.title and (v.title .. ":\n") or "") .. grid(v.columns, v.rows)
   end
   if type(v) == "table" then
     local keys = {}
@@ -138,9 +140,9 @@ local function render_one(v, name)
       if type(x) == "table" or type(x) == "userdata" then x = tostring(x) end
       rows[#rows + 1] = { tostring(k), x }
     end
-    return (name and (name .. ":\n") or "") .. R.grid({ "key", "value" }, rows)
+    return (name and (name .. ":\n") or "") .. grid({ "key", "value" }, rows)
   end
-  if type(v) == "number" then return R.number(v) end
+  if type(v) == "number" then return number(v) end
   return tostring(v)
 end
 
@@ -186,7 +188,7 @@ end
 
 -- Every result among the values (one level into plain tables too, so that
 -- `return {a = r1, b = r2}` counts both).
-function R.results_in(values)
+local function results_in(values)
   local out = {}
   for _, v in ipairs(flatten(values)) do
     if results.is_result(v) then
@@ -197,10 +199,11 @@ function R.results_in(values)
   end
   return out
 end
+R.results_in = results_in
 
 -- 3 when some returned result has no solution, else 0.
 function R.exit_code(values)
-  for _, v in ipairs(R.results_in(values)) do
+  for _, v in ipairs(results_in(values)) do
     if not v.has_solution then return 3 end
   end
   return 0

@@ -155,9 +155,9 @@ static int run_job(run_opts *o, const char *text, int batch)
         lua_pop(L, 1);
     }
     lua_pop(L, 1);
+    /* the script may write its output folder; the outputs themselves and
+     * the record are the host's (D.finish), written after it */
     sb.write_dirs[sb.nwrite++] = outdir;
-    if (o->json) sb.write_files[sb.nfiles++] = o->json;
-    if (o->report) sb.write_files[sb.nfiles++] = o->report;
     lua_getfield(L, job, "sandbox");
     sb.instructions = (long long)field_number(L, -1, "instructions");
     sb.seconds = field_number(L, -1, "time");
@@ -169,6 +169,7 @@ static int run_job(run_opts *o, const char *text, int batch)
     lua_getfield(L, job, "params");
     const char *model = field_string(L, job, "model");
     if (set_script_context(L, model, o->argc, o->argv) != LUA_OK) { code = host_report_error(L); goto out; }
+    if (host_bind(L, 0) != LUA_OK) { code = host_report_error(L); goto out; }
     if (sandbox_apply(L, &sb)) goto out;
     lua_getfield(L, d, "begin");
     lua_pushvalue(L, job);
@@ -212,22 +213,15 @@ static int run_job(run_opts *o, const char *text, int batch)
     lua_setfield(L, -2, "script_s");
     lua_pushinteger(L, (lua_Integer)used);
     lua_setfield(L, -2, "instructions");
-    if (host_docall(L, 4, 2) != LUA_OK) { code = host_report_error(L); goto out; }
-    code = (int)lua_tointeger(L, -2);
-    const char *summary = lua_tostring(L, -1);
-    if (batch) {
-        printf("%s: %s (%s)\n", row_id ? row_id : "run", summary, outdir);
-    } else if (ok && !o->quiet) {
-        if (host_require(L, "folio.report") == LUA_OK) {
-            lua_getfield(L, -1, "render");
-            lua_pushvalue(L, values);
-            if (host_docall(L, 1, 1) == LUA_OK) printf("%s\n", lua_tostring(L, -1));
-            else host_report_error(L);
-        } else {
-            host_report_error(L);
-        }
-    }
+    if (host_docall(L, 4, 3) != LUA_OK) { code = host_report_error(L); goto out; }
+    code = (int)lua_tointeger(L, -3);
+    const char *summary = lua_tostring(L, -2);
+    const char *write_error = lua_tostring(L, -1);
+    if (batch) printf("%s: %s (%s)\n", row_id ? row_id : "run", summary, outdir);
+    else if (ok && !o->quiet) host_render(L, values);
     fflush(stdout);
+    if (write_error)   /* the outputs could not be written: one line, exit 1 */
+        fprintf(stderr, "%s: %s%s%s\n", host_progname, row_id ? row_id : "", row_id ? ": " : "", write_error);
 out:
     host_close_state(L);
     return code;

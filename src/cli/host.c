@@ -11,9 +11,11 @@
 #include <time.h>
 
 #include "folio/folio.h"
+#include "../core/atomic_file.h"
 #include "../lua/lfolio.h"
 #include "../lua/laux.h"
 #include "../lua/lalloc.h"
+#include "../lua/ljson.h"
 
 const char *host_progname = "folio";
 
@@ -116,13 +118,92 @@ int host_require(lua_State *L, const char *name)
     return host_docall(L, 1, 1);
 }
 
-/* Calls module.fn(args...) for the module at index mod; args are the n
- * values at the top. */
-static int call_field(lua_State *L, int mod, const char *fn, int nargs, int nres)
+/* ---- what the host writes ------------------------------------------------
+ *
+ * The functions that print a run's report, make its JSON and HTML and
+ * decide its exit code are taken from folio's modules once, before the
+ * script runs, and kept in the registry: whatever the script does to the
+ * tables it can reach afterwards, the host calls its own. */
+
+#define HOST_KEY "folio.host"
+
+int host_bind(lua_State *L, int html)
 {
-    lua_getfield(L, mod, fn);
+    lua_createtable(L, 0, 5);
+    int t = lua_gettop(L);
+    if (host_require(L, "folio.report") != LUA_OK) return LUA_ERRRUN;
+    static const char *const fns[] = { "render", "json", "exit_code", NULL };
+    for (const char *const *f = fns; *f; f++) {
+        lua_getfield(L, -1, *f);
+        lua_setfield(L, t, *f);
+    }
+    lua_pop(L, 1);
+    if (html) {
+        if (host_require(L, "folio.html") != LUA_OK) return LUA_ERRRUN;
+        lua_getfield(L, -1, "render");
+        lua_setfield(L, t, "html_render");
+        lua_pop(L, 1);
+    }
+    lua_setfield(L, LUA_REGISTRYINDEX, HOST_KEY);
+    return LUA_OK;
+}
+
+void host_bind_params(lua_State *L)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, HOST_KEY);
+    lua_insert(L, -2);
+    lua_setfield(L, -2, "params");
+    lua_pop(L, 1);
+}
+
+/* Calls the bound fn with the nargs values at the top. */
+static int call_bound(lua_State *L, const char *fn, int nargs, int nres)
+{
+    if (lua_getfield(L, LUA_REGISTRYINDEX, HOST_KEY) != LUA_TTABLE) {   /* host_bind was not called */
+        lua_pop(L, nargs + 1);
+        lua_pushfstring(L, "folio's %s is not bound", fn);
+        return LUA_ERRRUN;
+    }
+    lua_getfield(L, -1, fn);
+    lua_remove(L, -2);
     lua_insert(L, -nargs - 1);
     return host_docall(L, nargs, nres);
+}
+
+int host_render(lua_State *L, int values)
+{
+    lua_pushvalue(L, values);
+    if (call_bound(L, "render", 1, 1) != LUA_OK) return host_report_error(L);
+    printf("%s\n", lua_tostring(L, -1));
+    lua_pop(L, 1);
+    return EXIT_SOLVED;
+}
+
+/* json_text(values): the JSON of what the script returned */
+static int json_text(lua_State *L)
+{
+    const char *what = lua_tostring(L, lua_upvalueindex(1));
+    folio_json_encode(L, 1, 2, what);
+    return 1;
+}
+
+static void journal_of(const host_outputs *out, char *buf, size_t len)
+{
+    const char *anchor = out->json ? out->json : out->report;
+    if (!anchor || folio_atomic_journal_for(anchor, buf, len) != 0) buf[0] = '\0';
+}
+
+void host_prepare_outputs(const host_outputs *out)
+{
+    char journal[4352];
+    journal_of(out, journal, sizeof journal);
+    if (!journal[0]) return;
+    char err[4352];
+    if (folio_atomic_recover(journal, err, sizeof err) != 0)
+        fprintf(stderr, "%s: warning: could not complete the outputs of an earlier run: %s\n", host_progname, err);
+    if (out->json) folio_atomic_clean(out->json);
+    if (out->report) folio_atomic_clean(out->report);
+    folio_atomic_clean(journal);
 }
 
 int host_finish(lua_State *L, int first, const host_outputs *out)
@@ -134,39 +215,31 @@ int host_finish(lua_State *L, int first, const host_outputs *out)
         lua_rawseti(L, -2, i + 1);
     }
     int values = lua_gettop(L);
-    if (host_require(L, "folio.report") != LUA_OK) return host_report_error(L);
-    int rep = lua_gettop(L);
-    if (nvals > 0 && !out->quiet) {
-        lua_pushvalue(L, values);
-        if (call_field(L, rep, "render", 1, 1) != LUA_OK) return host_report_error(L);
-        printf("%s\n", lua_tostring(L, -1));
-        lua_pop(L, 1);
-    }
+    if (nvals > 0 && !out->quiet && host_render(L, values) != EXIT_SOLVED) return EXIT_SCRIPT;
+    /* the texts first; nothing is written unless every one is ready */
+    folio_atomic_file files[2];
+    size_t nfiles = 0;
     if (out->json) {
-        if (host_require(L, "folio") != LUA_OK) return host_report_error(L);
-        lua_getfield(L, -1, "write_json");
-        lua_pushstring(L, out->json);
         lua_pushvalue(L, values);
-        if (call_field(L, rep, "json", 1, 1) != LUA_OK) return host_report_error(L);
-        lua_createtable(L, 0, 1);
-        lua_pushinteger(L, 2);
-        lua_setfield(L, -2, "indent");
-        if (host_docall(L, 3, 0) != LUA_OK) return host_report_error(L);
-        lua_pop(L, 1);
+        if (call_bound(L, "json", 1, 1) != LUA_OK) return host_report_error(L);
+        lua_pushstring(L, out->json);
+        lua_pushcclosure(L, json_text, 1);
+        lua_insert(L, -2);
+        if (host_docall(L, 1, 1) != LUA_OK) return host_report_error(L);
+        files[nfiles].path = out->json;
+        files[nfiles].data = lua_tolstring(L, -1, &files[nfiles].len);   /* stays on the stack */
+        files[nfiles++].remove = 0;
     }
     if (out->report) {
-        if (host_require(L, "folio.html") != LUA_OK) return host_report_error(L);
-        int html = lua_gettop(L);
         lua_pushvalue(L, values);
-        lua_pushstring(L, out->report);
-        lua_createtable(L, 0, 3);
+        lua_createtable(L, 0, 4);
         lua_pushstring(L, out->title ? out->title : out->script ? out->script : "folio run");
         lua_setfield(L, -2, "title");
         if (out->script) {
             lua_pushstring(L, out->script);
             lua_setfield(L, -2, "script");
         }
-        if (host_require(L, "folio") != LUA_OK) return host_report_error(L);
+        lua_getfield(L, LUA_REGISTRYINDEX, HOST_KEY);
         lua_getfield(L, -1, "params");
         lua_setfield(L, -3, "params");
         lua_pop(L, 1);
@@ -186,13 +259,27 @@ int host_finish(lua_State *L, int first, const host_outputs *out)
             lua_setfield(L, -2, "duration_s");
         }
         lua_setfield(L, -2, "run");
-        if (call_field(L, html, "write", 3, 0) != LUA_OK) return host_report_error(L);
-        lua_pop(L, 1);
+        if (call_bound(L, "html_render", 2, 1) != LUA_OK) return host_report_error(L);
+        if (!lua_isstring(L, -1)) {
+            fprintf(stderr, "%s: the HTML report did not render\n", host_progname);
+            return EXIT_SCRIPT;
+        }
+        files[nfiles].path = out->report;
+        files[nfiles].data = lua_tolstring(L, -1, &files[nfiles].len);
+        files[nfiles++].remove = 0;
     }
     lua_pushvalue(L, values);
-    if (call_field(L, rep, "exit_code", 1, 1) != LUA_OK) return host_report_error(L);
+    if (call_bound(L, "exit_code", 1, 1) != LUA_OK) return host_report_error(L);
     int code = (int)lua_tointeger(L, -1);
     fflush(stdout);
+    if (nfiles) {
+        char journal[4352], err[4352];
+        journal_of(out, journal, sizeof journal);
+        if (folio_atomic_write_set(files, nfiles, journal, err, sizeof err) != 0) {
+            fprintf(stderr, "%s: %s\n", host_progname, err);
+            return EXIT_SCRIPT;
+        }
+    }
     return code;
 }
 

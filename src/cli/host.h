@@ -35,8 +35,27 @@ typedef struct host_outputs {
     double started;              /* folio_now() at the start, 0 if unknown */
 } host_outputs;
 
+/* Takes the report's, JSON's and exit code's functions (and, with html,
+ * the HTML report's) from folio's modules into the registry: call it
+ * before the script runs, so that nothing the script changes is consulted
+ * afterwards. A Lua status; the error at the top. */
+int host_bind(lua_State *L, int html);
+/* The table at the top (popped) is the run's parameters as the host set
+ * them, for the HTML report's header. */
+void host_bind_params(lua_State *L);
+/* Prints the report of the values list at index values with the bound
+ * renderer; EXIT_SOLVED, or EXIT_SCRIPT after reporting an error. */
+int host_render(lua_State *L, int values);
+
+/* Before the script: completes the outputs an earlier run left half
+ * renamed (a crash during its commit) and removes the temp files of runs
+ * that died. */
+void host_prepare_outputs(const host_outputs *out);
+
 /* Prints and writes what the script returned (the values at [first, top])
- * and returns the exit code they call for. */
+ * and returns the exit code they call for. The JSON and the HTML report
+ * are written as one set (atomic_file.h): a crash leaves the old pair or
+ * the new one; a failed write is one line on stderr and EXIT_SCRIPT. */
 int host_finish(lua_State *L, int first, const host_outputs *out);
 
 /* Ctrl-C: while armed, SIGINT stops the running Lua code, in the main

@@ -78,6 +78,9 @@ static int cmd_solve(int argc, char **argv, int level)
     lua_State *L = host_new_state(0);
     if (!L) return EXIT_SCRIPT;
     int code = EXIT_SCRIPT;
+    host_outputs out = { json, NULL, NULL, file, quiet, 0 };
+    if (host_bind(L, 0) != LUA_OK) { code = host_report_error(L); goto out; }
+    host_prepare_outputs(&out);
     /* called from C, so errors carry the file's own position only */
     if (host_require(L, "folio") != LUA_OK) { code = host_report_error(L); goto out; }
     /* Ctrl-C stops the reader and the solver, as in `folio run` */
@@ -107,7 +110,6 @@ static int cmd_solve(int argc, char **argv, int level)
         goto out;
     }
     if (st != LUA_OK) { code = host_report_error(L); goto out; }
-    host_outputs out = { json, NULL, NULL, file, quiet, 0 };
     code = host_finish(L, lua_gettop(L), &out);
 out:
     host_close_state(L);

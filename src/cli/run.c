@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "folio/folio.h"
+#include "../lua/lfolio.h"
 #include "../lua/lsandbox.h"
 
 #define DEFAULT_INSTRUCTIONS 10000000000LL   /* about a minute of pure Lua */
@@ -64,9 +65,22 @@ int load_script(lua_State *L, const char *path, const sandbox_spec *sb)
     int st = luaL_loadfilex(L, path, sb->on ? "t" : NULL);
     if (st != LUA_OK || !sb->on) return st;
     folio_sandbox_push_env(L);
+    /* folio's modules as read-only views: the host's own code looks
+     * functions up in them after the script (folio.params and folio.data
+     * stay the script's: the host keeps its own copies) */
+    folio_lua_readonly_require(L, -1);
+    if (host_require(L, "folio") != LUA_OK) return LUA_ERRRUN;
+    lua_getfield(L, -1, "params");
+    folio_lua_readonly_skip(L, -1);
+    lua_getfield(L, -2, "data");   /* a deployment's data paths, the script's copy too */
+    folio_lua_readonly_skip(L, -1);
+    lua_pop(L, 3);
     lua_setupvalue(L, -2, 1);   /* the main chunk's one upvalue is _ENV */
     return LUA_OK;
 }
+
+/* The script's parameters: --set key=value, numbers converted. */
+static void push_params(lua_State *L, const run_opts *o);
 
 int set_script_context(lua_State *L, const char *script, int argc, char **argv)
 {
@@ -112,10 +126,15 @@ static int sandbox_defaults(run_opts *o, char *script_dir, size_t len)
     if (n >= len) return -1;
     memcpy(script_dir, slash ? o->target : ".", n);
     script_dir[n] = '\0';
-    if (add_path(sb->read_dirs, &sb->nread, script_dir, "--allow-read")) return -1;
-    if (o->json && add_path(sb->write_files, &sb->nfiles, o->json, "output")) return -1;
-    if (o->report && add_path(sb->write_files, &sb->nfiles, o->report, "output")) return -1;
-    return 0;
+    /* the --json and --report files are the host's to write (host_finish),
+     * not the script's to read or write */
+    return add_path(sb->read_dirs, &sb->nread, script_dir, "--allow-read");
+}
+
+static void push_params(lua_State *L, const run_opts *o)
+{
+    lua_newtable(L);
+    for (int i = 0; i < o->nsets; i++) push_param(L, o->sets[i]);
 }
 
 static int run_script(run_opts *o)
@@ -125,19 +144,27 @@ static int run_script(run_opts *o)
     lua_State *L = host_new_state(0);
     if (!L) return EXIT_SCRIPT;
     int code = EXIT_SCRIPT;
-    lua_newtable(L);
-    for (int i = 0; i < o->nsets; i++) push_param(L, o->sets[i]);
+    host_outputs out = { o->json, o->report, NULL, o->target, o->quiet, 0 };
+    push_params(L, o);
     if (set_script_context(L, o->target, o->argc, o->argv) != LUA_OK) { code = host_report_error(L); goto out; }
+    /* the host's own functions and parameters, bound before the script */
+    if (host_bind(L, o->report != NULL) != LUA_OK) { code = host_report_error(L); goto out; }
+    push_params(L, o);
+    host_bind_params(L);
+    host_prepare_outputs(&out);
     if (sandbox_apply(L, &o->sb)) goto out;
+    if (o->sb.on) {
+        if (o->json) folio_lua_deny_read(L, o->json);
+        if (o->report) folio_lua_deny_read(L, o->report);
+    }
     int base = lua_gettop(L);
-    double t0 = folio_now();
+    out.started = folio_now();
     if (load_script(L, o->target, &o->sb) != LUA_OK) { code = host_report_error(L); goto out; }
     host_arm_interrupt(L);
     int st = host_docall(L, 0, LUA_MULTRET);
     host_disarm_interrupt();
     if (st != LUA_OK) { code = host_report_error(L); goto out; }
     if (o->sb.on) folio_sandbox_set_budget(L, o->sb.instructions, o->sb.seconds);   /* fresh allowance for the report */
-    host_outputs out = { o->json, o->report, NULL, o->target, o->quiet, t0 };
     code = host_finish(L, base + 1, &out);
 out:
     host_close_state(L);
