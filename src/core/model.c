@@ -117,7 +117,17 @@ folio_model *folio_model_new(const char *name)
     m->row_start = malloc(sizeof *m->row_start);
     m->cone_start = malloc(sizeof *m->cone_start);
     m->aff_start = malloc(sizeof *m->aff_start);
-    if (!m->name || !m->row_start || !m->cone_start || !m->aff_start) {
+    /* never NULL, so that m->nz_idx + row_start[i] (aff_idx + aff_start[a])
+     * is defined when no row (cone) has terms: the backends and
+     * folio_model_row do this, and NULL + 0 is undefined */
+    m->nz_idx = malloc(sizeof *m->nz_idx);
+    m->nz_val = malloc(sizeof *m->nz_val);
+    m->nz_cap = 1;
+    m->aff_idx = malloc(sizeof *m->aff_idx);
+    m->aff_val = malloc(sizeof *m->aff_val);
+    m->aff_nz_cap = 1;
+    if (!m->name || !m->row_start || !m->cone_start || !m->aff_start || !m->nz_idx || !m->nz_val ||
+        !m->aff_idx || !m->aff_val) {
         folio_model_free(m);
         return NULL;
     }

@@ -460,6 +460,7 @@ static void add_cone_from(lua_State *L, lmodel *lm, const char *cname, int first
     const fexpr *t = fexpr_view_mt(L, first + 2, mt, &tv, cname);
     size_t tfirst = n;
     cone_terms(L, lm, &n, t, cname);
+    ensure_scratch(L, lm, n + 1);   /* lm->idx + tfirst must not be NULL + 0 (a cone without terms) */
     long res = folio_model_add_soc(lm->m, cname, k, start, lm->idx, lm->val, cst, t->n, lm->idx + tfirst,
                                    lm->val + tfirst, t->c);
     if (boxed) lua_pop(L, 1);

@@ -765,9 +765,42 @@ static void test_cone_with_constant_right_hand_side(void **state)
     folio_model_free(m);
 }
 
+/* Rows without terms (tests/fuzz/dsl/regress-qp-row-without-terms): the
+ * term arrays of rows and cones are never NULL, so m->nz_idx + row_start[i]
+ * is defined (UBSan flagged NULL + 0 in the QP engine), and every backend
+ * solves the model. */
+static void test_rows_without_terms(void **state)
+{
+    (void)state;
+    folio_model *m = model_with_cols(1);
+    assert_int_equal(folio_model_add_row(m, "empty", 0, NULL, NULL, -1, 1), 0);
+    assert_int_equal(folio_model_add_row(m, "fixed", 0, NULL, NULL, 0, 0), 1);
+    size_t n;
+    const int *idx;
+    const double *val;
+    folio_model_row(m, 0, &n, &idx, &val);
+    assert_int_equal(n, 0);
+    assert_non_null(idx);
+    assert_non_null(val);
+    assert_non_null(m->aff_idx);
+    assert_non_null(m->aff_val);
+    static const char *const solvers[] = { "glpk", "cbc", "qp" };
+    for (size_t s = 0; s < 3; s++) {
+        folio_options o;
+        folio_options_default(&o);
+        o.solver = solvers[s];
+        folio_result r;
+        assert_int_equal(folio_solve(m, &o, &r), FOLIO_OK);
+        assert_int_equal(r.status, FOLIO_STATUS_OPTIMAL);
+        folio_result_free(&r);
+    }
+    folio_model_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rows_without_terms),
         cmocka_unit_test(test_new_names_and_free_null),
         cmocka_unit_test(test_add_col_bounds_and_kinds),
         cmocka_unit_test(test_add_col_invalid_bounds),
