@@ -657,15 +657,12 @@ static int m_solve(lua_State *L)
     o.ranges = laux_opt_boolean(L, 2, "solve", "ranges", size <= 20000);
     o.method = lp_methods[laux_opt_enum(L, 2, "solve", "method", lp_method_names, 0)];
     o.mip_start = opt_mip_start(L, 2, lm);
-    folio_result r;
-    folio_error e = folio_solve(lm->m, &o, &r);
+    folio_result *r = lresult_new(L, 1);   /* owns the arrays from the start */
+    folio_error e = folio_solve(lm->m, &o, r);
     if (e != FOLIO_OK) return luaL_error(L, "solve: %s", folio_model_last_error(lm->m));
-    if (r.status == FOLIO_STATUS_INTERRUPTED) {
-        /* a script must not carry on with half an answer */
-        folio_result_free(&r);
+    /* a script must not carry on with half an answer */
+    if (r->status == FOLIO_STATUS_INTERRUPTED)
         return luaL_error(L, "interrupted by the user (solve of model '%s')", folio_model_name(lm->m));
-    }
-    lresult_push(L, 1, &r);
     return 1;
 }
 

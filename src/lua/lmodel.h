@@ -35,9 +35,11 @@ void lmodel_push_meta(lua_State *L, int model_idx);
  * stack top into buf; raises on bad keys or overlong names. */
 void lmodel_format_name(lua_State *L, const char *name, int nkeys, char *buf, size_t cap);
 
-/* Pushes a result userdata taking ownership of *r, tied to the model at
- * model_idx. */
-void lresult_push(lua_State *L, int model_idx, folio_result *r);
+/* Pushes an empty result userdata tied to the model at model_idx and
+ * returns its folio_result for folio_solve to fill. It exists before the
+ * solve, so the solve's arrays always have an owner: a memory error in
+ * creating the userdata afterwards would leak them. */
+folio_result *lresult_new(lua_State *L, int model_idx);
 /* The result at idx and the serial of its model, or NULL if idx holds none. */
 const folio_result *lresult_test(lua_State *L, int idx, uint32_t *serial);
 

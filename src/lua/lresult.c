@@ -29,14 +29,12 @@ static lresult *check_result(lua_State *L, int idx)
     return lr;
 }
 
-void lresult_push(lua_State *L, int model_idx, folio_result *r)
+folio_result *lresult_new(lua_State *L, int model_idx)
 {
     model_idx = lua_absindex(L, model_idx);
     lmodel *lm = lmodel_check(L, model_idx);
     lresult *lr = lua_newuserdatauv(L, sizeof *lr, 1);
-    lr->r = *r;
-    memset(r, 0, sizeof *r);
-    lr->freed = 0;
+    memset(lr, 0, sizeof *lr);
     lr->serial = lm->serial;
     lr->lm = lm;
     lr->nrows = folio_model_nrows(lm->m);
@@ -45,6 +43,7 @@ void lresult_push(lua_State *L, int model_idx, folio_result *r)
     luaL_setmetatable(L, LRESULT_MT);
     lua_pushvalue(L, model_idx);
     lua_setiuservalue(L, -2, 1);
+    return &lr->r;
 }
 
 const folio_result *lresult_test(lua_State *L, int idx, uint32_t *serial)
