@@ -126,7 +126,8 @@ void folio_model_row(const folio_model *m, size_t i, size_t *n, const int **idx,
 folio_sense folio_model_sense(const folio_model *m);
 double folio_model_obj_constant(const folio_model *m);
 double folio_model_obj_coef(const folio_model *m, size_t j);
-/* Name lookup (hash built on first use); -1 when absent. */
+/* Name lookup (hash built on first use); -1 when absent, -2 when memory
+ * ran out building the hash (see last_error). */
 long folio_model_find_col(folio_model *m, const char *name);
 long folio_model_find_row(folio_model *m, const char *name);
 long folio_model_find_cone(folio_model *m, const char *name);

@@ -544,7 +544,10 @@ static long index_find(folio_model *m, name_index *ix, const size_t *names, size
         size_t cap = 16;
         while (cap < 2 * n) cap *= 2;
         ix->slot = malloc(cap * sizeof *ix->slot);
-        if (!ix->slot) return -2;
+        if (!ix->slot) {
+            folio_model_fail(m, FOLIO_ERR_NOMEM, "out of memory indexing the names of model '%s'", m->name);
+            return -2;
+        }
         ix->cap = cap;
         for (size_t s = 0; s < cap; s++) ix->slot[s] = -1;
         for (size_t e = 0; e < n; e++) {

@@ -120,6 +120,15 @@ static int r_value(lua_State *L)
     return 1;
 }
 
+/* The index folio_model_find_row/cone gave, or an error when memory ran
+ * out building the name hash (-2): that is no answer on whether the name
+ * exists. */
+static long found(lua_State *L, lresult *lr, long i)
+{
+    if (i == -2) luaL_error(L, "%s", folio_model_last_error(lr->lm->m));
+    return i;
+}
+
 /* Finds the row for r:dual(name, keys...) etc.; raises a precise error. */
 static size_t find_row(lua_State *L, lresult *lr, const char *what)
 {
@@ -131,7 +140,7 @@ static size_t find_row(lua_State *L, lresult *lr, const char *what)
     lua_getfield(L, -1, name);
     if (lua_isnil(L, -1)) {
         /* models read from files know their rows only by full name */
-        long i = nkeys == 0 ? folio_model_find_row(lr->lm->m, name) : -1;
+        long i = nkeys == 0 ? found(L, lr, folio_model_find_row(lr->lm->m, name)) : -1;
         if (i >= 0 && (size_t)i < lr->r.nrows) {
             lua_pop(L, 4);
             return (size_t)i;
@@ -147,7 +156,7 @@ static size_t find_row(lua_State *L, lresult *lr, const char *what)
     for (int k = 3; k <= 2 + nkeys; k++) lua_pushvalue(L, k);
     lmodel_format_name(L, name, nkeys, buf, sizeof buf);
     lua_pop(L, nkeys);
-    long i = folio_model_find_row(lr->lm->m, buf);
+    long i = found(L, lr, folio_model_find_row(lr->lm->m, buf));
     if (i < 0) luaL_error(L, "%s: no constraint '%s' (the index may have been skipped)", what, buf);
     if ((size_t)i >= lr->r.nrows) luaL_error(L, "%s: constraint '%s' was added after this solve", what, buf);
     return (size_t)i;
@@ -185,7 +194,7 @@ static long find_cone(lua_State *L, lresult *lr)
     for (int k = 3; k <= 2 + nkeys; k++) lua_pushvalue(L, k);
     lmodel_format_name(L, name, nkeys, buf, sizeof buf);
     lua_pop(L, nkeys);
-    long k = folio_model_find_cone(lr->lm->m, buf);
+    long k = found(L, lr, folio_model_find_cone(lr->lm->m, buf));
     if (k < 0) luaL_error(L, "dual: no cone '%s' (the index may have been skipped)", buf);
     if (!lr->r.cone_dual || (size_t)k >= lr->r.ncones) luaL_error(L, "dual: cone '%s' was added after this solve", buf);
     return k;
