@@ -8,10 +8,48 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Clp asserts on an objective coefficient of 1e25 or more (createRim),
+ * and on right-hand sides near 1e100 or more (checkInfeasibilities; an
+ * objective that overflows in statusOfProblemInPrimal), aborting the
+ * process; it takes numbers from its infinity, 1e30, on as infinite. */
+#define CLP_MAX_OBJECTIVE 1e25
+#define CLP_INFINITY 1e30
+
 /* Cbc's infinity is DBL_MAX (COIN_DBL_MAX), not HUGE_VAL. */
 static double coin_bound(double v)
 {
     return v >= HUGE_VAL ? DBL_MAX : v <= -HUGE_VAL ? -DBL_MAX : v;
+}
+
+static int too_large(double v, double limit) { return isfinite(v) && fabs(v) >= limit; }
+
+/* Refuses (1, with *err set) a model with a number Clp cannot take: the
+ * backend says so instead of aborting or answering for another model. */
+static int clp_refuses(folio_model *m, const folio_cbc_how *how, folio_error *err)
+{
+    const char *what = NULL, *kind = NULL, *name = NULL;
+    double v = 0, limit = CLP_INFINITY;
+    for (size_t j = 0; j < m->ncols && !what; j++) {
+        name = FOLIO_NAME(m, m->col_name[j]);
+        kind = "variable";
+        if (!how->zero_objective && too_large(m->obj[j], CLP_MAX_OBJECTIVE))
+            what = "objective coefficient", v = m->obj[j], limit = CLP_MAX_OBJECTIVE;
+        else if (too_large(m->lb[j], CLP_INFINITY)) what = "lower bound", v = m->lb[j];
+        else if (too_large(m->ub[j], CLP_INFINITY)) what = "upper bound", v = m->ub[j];
+    }
+    for (size_t i = 0; i < m->nrows && !what; i++) {
+        name = FOLIO_NAME(m, m->row_name[i]);
+        kind = "constraint";
+        if (too_large(m->lo[i], CLP_INFINITY)) what = "lower limit", v = m->lo[i];
+        else if (too_large(m->hi[i], CLP_INFINITY)) what = "upper limit", v = m->hi[i];
+        for (size_t k = m->row_start[i]; k < m->row_start[i + 1] && !what; k++)
+            if (too_large(m->nz_val[k], CLP_INFINITY)) what = "coefficient", v = m->nz_val[k];
+    }
+    if (!what) return 0;
+    *err = folio_model_fail(m, FOLIO_ERR_UNSUPPORTED, "Cbc cannot take the %s %g of %s '%s' (Clp needs numbers "
+                            "below %g in absolute value): scale the model, or solve it with glpk",
+                            what, v, kind, name, limit);
+    return 1;
 }
 
 Cbc_Model *folio_cbc_load(folio_model *m, const folio_cbc_how *how, folio_error *err)
@@ -22,6 +60,7 @@ Cbc_Model *folio_cbc_load(folio_model *m, const folio_cbc_how *how, folio_error 
                                 "columns or nonzeros)", m->name, INT_MAX);
         return NULL;
     }
+    if (clp_refuses(m, how, err)) return NULL;
     /* Cbc takes the matrix by columns; folio stores it by rows */
     int *start = calloc(n + 1, sizeof *start), *fill = malloc((n + 1) * sizeof *fill);
     int *rowidx = malloc((nz + 1) * sizeof *rowidx);
