@@ -129,6 +129,16 @@ folio_error folio_model_write(folio_model *m, const char *path, folio_file_forma
                                         "constraint and not in the objective, and there are no "
                                         "constraints (write it as .lp)",
                                         m->name, FOLIO_NAME(m, m->col_name[j]));
+    /* In free MPS a field that starts with '$' is a comment: GLPK would
+     * write the name and its reader (any reader) drop it */
+    for (size_t k = 0; fmt == FOLIO_FORMAT_MPS && k < m->ncols + m->nrows; k++) {
+        const char *name = FOLIO_NAME(m, k < m->ncols ? m->col_name[k] : m->row_name[k - m->ncols]);
+        if (name[0] == '$')
+            return folio_model_fail(m, FOLIO_ERR_UNSUPPORTED,
+                                    "cannot write model '%s' as MPS: %s '%s' starts with '$', which MPS "
+                                    "readers take for a comment (rename it, or write it as .lp)",
+                                    m->name, k < m->ncols ? "variable" : "constraint", name);
+    }
     char tmp[4096], err[512];
     if (folio_atomic_begin(path, tmp, sizeof tmp, err, sizeof err))
         return folio_model_fail(m, FOLIO_ERR_IO, "%s", err);

@@ -566,6 +566,29 @@ static void test_mps_refuses_unused_column_without_rows(void **state)
     assert_int_equal(count_entries(current->dir, list, sizeof list), 0);
 }
 
+/* A name that starts with '$' would be written and read back as a comment
+ * (tests/fuzz/lp/regress-mps-dollar-name): a clear refusal instead; the
+ * same model round-trips as LP. */
+static void test_mps_refuses_dollar_names(void **state)
+{
+    for (int row = 0; row < 2; row++) {
+        folio_model *m = own(folio_model_new("cash"));
+        assert_int_equal(folio_model_add_col(m, row ? "x" : "$x", 0, 1, FOLIO_CONTINUOUS), 0);
+        assert_int_equal(folio_model_add_row(m, row ? "$c" : "c", 1, (int[]){ 0 }, (double[]){ 1 }, -HUGE_VAL, 1),
+                         0);
+        const char *path = path_in(state, "cash.mps");
+        assert_int_equal(folio_model_write(m, path, FOLIO_FORMAT_MPS), FOLIO_ERR_UNSUPPORTED);
+        assert_string_equal(folio_model_last_error(m),
+                            row ? "cannot write model 'cash' as MPS: constraint '$c' starts with '$', which MPS "
+                                  "readers take for a comment (rename it, or write it as .lp)"
+                                : "cannot write model 'cash' as MPS: variable '$x' starts with '$', which MPS "
+                                  "readers take for a comment (rename it, or write it as .lp)");
+        char list[256];
+        assert_int_equal(count_entries(current->dir, list, sizeof list), row);   /* the first pass's .lp */
+        round_trip(state, m, row ? "cash_row.lp" : "cash_col.lp", FOLIO_FORMAT_LP);
+    }
+}
+
 /* A model with no columns and no rows survives a round trip. */
 static void test_empty_model_round_trip(void **state)
 {
@@ -600,6 +623,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_mps_round_trip_without_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mps_refuses_unused_column_without_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty_model_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mps_refuses_dollar_names, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
