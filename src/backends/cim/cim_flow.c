@@ -10,6 +10,7 @@
  * (CVodeReInit / ERKStepReInit), so every integrator keeps the limits at
  * every accepted step without a projection hook. */
 #include "cim_internal.h"
+#include "cim_poll.h"
 #include "folio/folio.h"
 
 #include <arkode/arkode_erkstep.h>
@@ -404,8 +405,10 @@ static folio_cim_status run(flow *f, SUNContext ctx, N_Vector y)
     if (cim_stop_measure(&f->c, w, o->grad_tol, NULL) <= 0) { st = FOLIO_CIM_CONVERGED; goto out; }
     long steps = 0;
     for (;;) {
-        if (folio_interrupted()) {
-            snprintf(r->message, sizeof r->message, "interrupted by the user at t = %.6g", t);
+        int why = folio_poll();   /* Ctrl-C, or the host's budget (cim_poll.h) */
+        if (why != FOLIO_POLL_GO) {
+            snprintf(r->message, sizeof r->message, "%s at t = %.6g",
+                     why == FOLIO_POLL_BUDGET ? "stopped by the budget" : "interrupted by the user", t);
             st = FOLIO_CIM_INTERRUPTED;
             break;
         }

@@ -4,6 +4,7 @@
  * cim_ising_sundials.c (CVODE between events); cim_ising_track.c follows
  * the spins sign(x) and their energy. */
 #include "cim_ising_internal.h"
+#include "cim_poll.h"
 #include "folio/folio.h"
 
 #include <gsl/gsl_rng.h>
@@ -149,9 +150,13 @@ void folio_ising_result_free(folio_ising_result *r)
 
 int fising_poll(fising_ctx *c, double t, int show)
 {
-    if (folio_interrupted()) {
+    /* the flag at every step; the budget's clock with the progress line */
+    int why = show ? folio_poll() : folio_interrupted() ? FOLIO_POLL_INTERRUPT : FOLIO_POLL_GO;
+    if (why != FOLIO_POLL_GO) {
         c->interrupted = 1;
-        snprintf(c->msg, c->msglen, "interrupted by the user in run %zu of %zu at t = %g", c->run + 1, c->o->runs, t);
+        snprintf(c->msg, c->msglen, "%s in run %zu of %zu at t = %g",
+                 why == FOLIO_POLL_BUDGET ? "stopped by the budget" : "interrupted by the user", c->run + 1,
+                 c->o->runs, t);
         return -1;
     }
     if (show && folio_progress_due())

@@ -70,9 +70,10 @@ void fising_cac_update(fising_ctx *c);                    /* a_cur from the trac
 void fising_field(const fising_ctx *c, const double *z, double *g);  /* g = J z + h */
 
 /* Between the steps of a run: 0 to go on, or -1 once folio_interrupt()
- * was called (c->interrupted and the message set). Progress is shown only
- * when show is set: reading the clock costs more than an Euler step of a
- * small problem. */
+ * was called or, when show is set, the budget check says stop
+ * (folio_poll, cim_poll.h): c->interrupted and the message are set.
+ * Progress and the budget are looked at only when show is set: reading
+ * the clock costs more than an Euler step of a small problem. */
 int fising_poll(fising_ctx *c, double t, int show);
 
 /* one run from the start (c->x, c->v) over [0, t_max]; 0 or -1 (message set) */

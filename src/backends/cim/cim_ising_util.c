@@ -1,6 +1,7 @@
 /* Ising helpers without dynamics: the energy, the exhaustive minimum by
  * Gray code, and the QUBO -> Ising change of variables (docs/cim.md). */
 #include "cim_ising_internal.h"
+#include "cim_poll.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -40,7 +41,9 @@ static double local_fields(const folio_ising_problem *p, const int *s, double *f
  * visited with one flip each. Flipping s_i changes H by 2 s_i f_i (the
  * diagonal of J is zero) and the fields by f_j -= 2 s_i J_ji: O(n) per
  * state. The fields are recomputed every 2^16 states so rounding cannot
- * drift, and the returned energy is evaluated afresh from the spins. */
+ * drift, and the returned energy is evaluated afresh from the spins. It
+ * polls folio_poll (cim_poll.h) at the same rhythm: 1 when stopped by
+ * Ctrl-C or the host's budget (n = 30 is a billion states). */
 int folio_ising_bruteforce(const folio_ising_problem *p, int *best_spins, double *best_energy)
 {
     if (!p || !p->J || p->n < 1 || p->n > 30 || !best_spins) return -1;
@@ -60,7 +63,14 @@ int folio_ising_bruteforce(const folio_ising_problem *p, int *best_spins, double
         const double *Ji = p->J + i * n;
         double d = -2.0 * si;
         for (size_t j = 0; j < n; j++) f[j] += d * Ji[j];
-        if ((k & 0xffff) == 0) e = local_fields(p, s, f);
+        if ((k & 0xffff) == 0) {
+            e = local_fields(p, s, f);
+            if (folio_poll() != FOLIO_POLL_GO) {   /* Ctrl-C or the host's budget */
+                free(s);
+                free(f);
+                return 1;
+            }
+        }
         if (e < best) {
             best = e;
             for (size_t j = 0; j < n; j++) best_spins[j] = s[j];

@@ -2,7 +2,11 @@
  * depth-first enumeration with incremental energies: adding item i to S
  * changes x'Qx + q'x by Q_ii + q_i + 2 sum_{j in S} Q_ij, and the sums
  * sum_{j in S} Q_ij are kept for every candidate, so each node costs O(n).
- * The reference for selection on port1 (C(31,10) = 44 million subsets). */
+ * The reference for selection on port1 (C(31,10) = 44 million subsets).
+ * C(64,32) is 1.8e18: the enumeration polls folio_poll (cim_poll.h)
+ * every POLL_NODES nodes and stops on Ctrl-C or the host's budget, when
+ * folio_qubo_best_subset returns 1 (best and best_energy not set). */
+#include "cim_poll.h"
 #include "folio/cim.h"
 
 #include <math.h>
@@ -15,10 +19,19 @@ typedef struct {
     double *acc;          /* (K + 1) x n: sum_{j in S} Q_ij (symmetrised) at each depth */
     int *cur, *best;
     double best_e;
+    unsigned long nodes;  /* since the last poll */
+    int stopped;          /* folio_poll said stop */
 } enum_ctx;
+
+#define POLL_NODES 4096   /* each node costs O(n): a poll every ~0.1 ms */
 
 static void descend(enum_ctx *c, size_t depth, size_t from, double e)
 {
+    if (++c->nodes == POLL_NODES) {
+        c->nodes = 0;
+        if (folio_poll() != FOLIO_POLL_GO) c->stopped = 1;
+    }
+    if (c->stopped) return;
     if (depth == c->K) {
         if (e < c->best_e) {
             c->best_e = e;
@@ -42,15 +55,15 @@ static void descend(enum_ctx *c, size_t depth, size_t from, double e)
 int folio_qubo_best_subset(size_t n, const double *Q, const double *q, size_t K, int *best, double *best_energy)
 {
     if (n == 0 || K == 0 || K > n || n > 64) return -1;
-    enum_ctx c = { n, K, Q, q, calloc((K + 1) * n, sizeof(double)), malloc(K * sizeof(int)), best, INFINITY };
+    enum_ctx c = { n, K, Q, q, calloc((K + 1) * n, sizeof(double)), malloc(K * sizeof(int)), best, INFINITY, 0, 0 };
     if (!c.acc || !c.cur) {
         free(c.acc);
         free(c.cur);
         return -1;
     }
     descend(&c, 0, 0, 0.0);
-    *best_energy = c.best_e;
+    if (!c.stopped) *best_energy = c.best_e;
     free(c.acc);
     free(c.cur);
-    return 0;
+    return c.stopped ? 1 : 0;
 }

@@ -64,7 +64,9 @@ typedef struct qp_settings {
     int verbose;
     int dense_kkt;                    /* 1: never take the arrow path */
     int progress;                     /* report iterations (folio_progress) */
-    int interruptible;                /* stop when folio_interrupted() */
+    int interruptible;                /* stop when folio_interrupted(); the host's
+                                       * budget (folio_poll) stops every solve,
+                                       * as QP_TIME_LIMIT */
 } qp_settings;
 
 typedef struct qp_solution {

@@ -2,6 +2,7 @@
  * interior-point solve, and the answer mapped back to rows and columns. */
 #include "qp.h"
 #include "../backend.h"
+#include "../cim/cim_poll.h"
 
 #include <gsl/gsl_eigen.h>
 #include <gsl/gsl_errno.h>
@@ -569,12 +570,13 @@ static folio_error branch_and_bound(folio_model *m, const folio_options *o, cons
     while (heap.n) {
         double lower = fmin(heap.v[0].bound, dropped);
         if (gap_closed(incumbent, lower, gap_tol, st->reltol)) break;
+        int stop = folio_poll();   /* Ctrl-C, or the host's budget: a time limit */
         if ((o->time_limit > 0 && folio_now() - t0 > o->time_limit) ||
-            (o->iteration_limit > 0 && nodes >= o->iteration_limit)) {
+            (o->iteration_limit > 0 && nodes >= o->iteration_limit) || stop == FOLIO_POLL_BUDGET) {
             limit = 1;
             break;
         }
-        if (folio_interrupted()) {
+        if (stop == FOLIO_POLL_INTERRUPT) {
             interrupted = 1;
             break;
         }

@@ -10,6 +10,7 @@
 #include "qp.h"
 #include "qp_cone.h"
 #include "../backend.h"
+#include "../cim/cim_poll.h"
 
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_errno.h>
@@ -972,7 +973,14 @@ int qp_ipm_solve(const qp_problem *p, const qp_settings *st, qp_solution *sol)
             sol->status = QP_TIME_LIMIT;
             break;
         }
-        if (st->interruptible && folio_interrupted()) {
+        /* Ctrl-C when interruptible; the host's budget always (cim_poll.h):
+         * a stop by the budget reads as a time limit */
+        int why = folio_poll();
+        if (why == FOLIO_POLL_BUDGET) {
+            sol->status = QP_TIME_LIMIT;
+            break;
+        }
+        if (st->interruptible && why == FOLIO_POLL_INTERRUPT) {
             sol->status = QP_INTERRUPTED;
             break;
         }
