@@ -9,6 +9,8 @@
  * engine allocates, so a Lua error cannot leak. */
 #include "lcim.h"
 #include "laux.h"
+#include "lprogress.h"
+#include "lsandbox.h"
 #include "folio/cim.h"
 
 #include <lauxlib.h>
@@ -142,8 +144,12 @@ static int l_solve(lua_State *L)
     folio_cim_status st = folio_cim_solve(&p, &o, &b->r);
     folio_cim_result *r = &b->r;
     if (st == FOLIO_CIM_INVALID) luaL_error(L, "cim: %s", r->message);
-    /* a script must not carry on with half an answer (the box frees r) */
-    if (st == FOLIO_CIM_INTERRUPTED) luaL_error(L, "interrupted by the user (cim.solve)");
+    /* a script must not carry on with half an answer (the box frees r):
+     * stopped by the sandbox's budget, or by Ctrl-C */
+    if (st == FOLIO_CIM_INTERRUPTED) {
+        folio_sandbox_check(L);
+        luaL_error(L, "interrupted by the user (cim.solve)");
+    }
     size_t n = p.n;
     lua_createtable(L, 0, 16);
     lua_pushstring(L, STATUS[st]);
@@ -221,7 +227,12 @@ static int l_best_subset(lua_State *L)
     if (K < 1 || (size_t)K > n) luaL_error(L, "%s: K must be in 1..%d", fn, (int)n);
     int *best = lua_newuserdatauv(L, (size_t)K * sizeof *best, 0);
     double e;
-    if (folio_qubo_best_subset(n, Q, q, (size_t)K, best, &e)) luaL_error(L, "cim.best_subset: out of memory");
+    int rc = folio_qubo_best_subset(n, Q, q, (size_t)K, best, &e);
+    if (rc == 1) {   /* stopped: the sandbox's budget, or Ctrl-C */
+        folio_sandbox_check(L);
+        lprogress_check_interrupt(L, fn);
+    }
+    if (rc) luaL_error(L, "%s: out of memory", fn);
     lua_createtable(L, (int)K, 0);
     for (lua_Integer k = 0; k < K; k++) {
         lua_pushinteger(L, best[k] + 1);

@@ -4,6 +4,8 @@
  * are one line naming the function and the argument. */
 #include "lcim.h"
 #include "laux.h"
+#include "lprogress.h"
+#include "lsandbox.h"
 #include "folio/cim.h"
 
 #include <lauxlib.h>
@@ -97,8 +99,12 @@ static int l_solve(lua_State *L)
     memset(r, 0, sizeof *r);
     luaL_setmetatable(L, RESULT_MT);
     int st = folio_ising_solve(&p, &o, r);
-    /* a script must not carry on with half an answer */
-    if (st == FOLIO_ISING_INTERRUPTED) return luaL_error(L, "interrupted by the user (%s)", fn);
+    /* a script must not carry on with half an answer: stopped by the
+     * sandbox's budget, or by Ctrl-C */
+    if (st == FOLIO_ISING_INTERRUPTED) {
+        folio_sandbox_check(L);
+        return luaL_error(L, "interrupted by the user (%s)", fn);
+    }
     if (st != 0) return luaL_error(L, "%s: %s", fn, r->message);
 
     lua_createtable(L, 0, 16);
@@ -174,7 +180,12 @@ static int l_bruteforce(lua_State *L)
     int *s = lua_newuserdatauv(L, n * sizeof *s, 0);
     folio_ising_problem p = {n, J, h};
     double e;
-    if (folio_ising_bruteforce(&p, s, &e) != 0) return luaL_error(L, "%s: out of memory", fn);
+    int rc = folio_ising_bruteforce(&p, s, &e);
+    if (rc == 1) {   /* stopped: the sandbox's budget, or Ctrl-C */
+        folio_sandbox_check(L);
+        lprogress_check_interrupt(L, fn);
+    }
+    if (rc) return luaL_error(L, "%s: out of memory", fn);
     lua_pushnumber(L, e);
     push_spins(L, s, n);
     return 2;

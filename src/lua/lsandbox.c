@@ -6,6 +6,7 @@
 #define _XOPEN_SOURCE 700   /* realpath */
 #include "lsandbox.h"
 #include "folio/folio.h"
+#include "../backends/cim/cim_poll.h"
 
 #include <lauxlib.h>
 #include <lualib.h>
@@ -18,6 +19,8 @@
 #define POLICY_KEY "folio.sandbox"
 #define READS_KEY "folio.sandbox.reads"
 #define HOOK_STEP 1000          /* instructions between budget checks */
+#define C_RATE 1e8              /* instructions charged per second of a C loop */
+#define CLOCK_STEPS 4096        /* charged steps between clock reads */
 #define MAX_RULES 64
 
 typedef struct rule { int access; char path[PATH_MAX]; } rule;
@@ -28,8 +31,20 @@ typedef struct policy {
     rule rules[MAX_RULES];
     long long budget, used;     /* instructions; 0 budget for none */
     double seconds, started;    /* wall-clock budget; 0 for none */
-    int exceeded;
+    double mark;                /* when the hook or a C loop's poll last ran */
+    unsigned long pending;      /* steps charged since the clock was read */
+    int exceeded;               /* spent: every hook event raises the error */
+    lua_State *L;               /* the main thread, for C loops that spend it */
 } policy;
+
+/* The state is closing: C loops must no longer ask this policy. */
+static int policy_gc(lua_State *L)
+{
+    policy *p = lua_touserdata(L, 1);
+    folio_poll_uninstall(p);
+    if (*(policy **)lua_getextraspace(p->L) == p) *(policy **)lua_getextraspace(p->L) = NULL;
+    return 0;
+}
 
 static policy *get_policy(lua_State *L, int create)
 {
@@ -40,8 +55,15 @@ static policy *get_policy(lua_State *L, int create)
     if (p || !create) return p;
     p = lua_newuserdatauv(L, sizeof *p, 0);
     memset(p, 0, sizeof *p);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
+    p->L = lua_tothread(L, -1);
+    lua_pop(L, 1);
+    lua_createtable(L, 0, 1);
+    lua_pushcfunction(L, policy_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_setmetatable(L, -2);
     lua_setfield(L, LUA_REGISTRYINDEX, POLICY_KEY);
-    *(policy **)lua_getextraspace(L) = p;
+    *(policy **)lua_getextraspace(p->L) = p;
     return p;
 }
 
@@ -188,25 +210,78 @@ void folio_sandbox_check_path(lua_State *L, const char *path, int write)
 
 /* ---- budget --------------------------------------------------------------- */
 
-static void budget_error(lua_State *L, policy *p)
+/* The error has no position: it is the same wherever the budget ran out
+ * (the host's traceback names the script's lines). */
+static int budget_error(lua_State *L, policy *p)
 {
     if (p->budget && p->used > p->budget)
-        luaL_error(L, "sandbox: instruction budget of %I exceeded", (LUAI_UACINT)p->budget);
-    luaL_error(L, "sandbox: time budget of %f s exceeded", p->seconds);
+        lua_pushfstring(L, "sandbox: instruction budget of %I exceeded", (LUAI_UACINT)p->budget);
+    else
+        lua_pushfstring(L, "sandbox: time budget of %f s exceeded", p->seconds);
+    return lua_error(L);
+}
+
+static int over(const policy *p, double now)
+{
+    return (p->budget && p->used > p->budget) || (p->seconds > 0 && now - p->started > p->seconds);
+}
+
+static void count_hook(lua_State *L, lua_Debug *ar);
+
+#define SPENT (LUA_MASKCOUNT | LUA_MASKLINE | LUA_MASKRET)
+
+/* From now on every line and instruction of L (the running thread; NULL
+ * from a C loop's poll, which may run in any) raises the budget error.
+ * Other threads see p->exceeded at their next count event; the main
+ * thread also at any return to C, so that `return pcall(f)` or
+ * `return m:solve()` cannot hand the host a result with no instruction
+ * after the budget ran out. */
+static void trip(policy *p, lua_State *L)
+{
+    p->exceeded = 1;
+    if (L) lua_sethook(L, count_hook, SPENT, 1);
+    if (p->L && p->L != L) {
+        if (L) lua_sethook(p->L, count_hook, LUA_MASKCOUNT | LUA_MASKRET, HOOK_STEP);
+        else lua_sethook(p->L, count_hook, SPENT, 1);
+    }
+}
+
+/* Whether the function returning (in a return event) returns to Lua code,
+ * whose next count or line event raises anyway. */
+static int returns_to_lua(lua_State *L)
+{
+    lua_Debug caller;
+    return lua_getstack(L, 1, &caller) && lua_getinfo(L, "S", &caller) && strcmp(caller.what, "C") != 0;
 }
 
 static void count_hook(lua_State *L, lua_Debug *ar)
 {
     policy *p = *(policy **)lua_getextraspace(L);
     if (!p) return;
-    if (p->exceeded) budget_error(L, p);   /* every line, in every thread */
-    if (ar->event != LUA_HOOKCOUNT) return;
-    p->used += HOOK_STEP;
-    if ((p->budget && p->used > p->budget) || (p->seconds > 0 && folio_now() - p->started > p->seconds)) {
-        p->exceeded = 1;
-        lua_sethook(L, count_hook, LUA_MASKCOUNT | LUA_MASKLINE, 1);
+    if (p->exceeded) {   /* in every thread */
+        if (ar->event == LUA_HOOKRET && returns_to_lua(L)) return;
         budget_error(L, p);
     }
+    if (ar->event != LUA_HOOKCOUNT) return;
+    p->used += HOOK_STEP;
+    p->mark = folio_now();
+    if (over(p, p->mark)) {
+        trip(p, L);
+        budget_error(L, p);
+    }
+}
+
+/* The stop check of C loops (folio_poll): the time since the hook or the
+ * last poll is charged as instructions, at C_RATE. */
+static int budget_poll(void *ud)
+{
+    policy *p = ud;
+    if (p->exceeded) return 1;
+    double now = folio_now();
+    if (p->budget) p->used += (long long)((now - p->mark) * C_RATE);
+    p->mark = now;
+    if (over(p, now)) trip(p, NULL);
+    return p->exceeded;
 }
 
 void folio_sandbox_set_budget(lua_State *L, long long instructions, double seconds)
@@ -216,15 +291,58 @@ void folio_sandbox_set_budget(lua_State *L, long long instructions, double secon
     p->seconds = seconds > 0 ? seconds : 0;
     p->used = 0;
     p->exceeded = 0;
-    p->started = folio_now();
-    if (p->budget || p->seconds > 0) lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_STEP);
-    else lua_sethook(L, NULL, 0, 0);
+    p->started = p->mark = folio_now();
+    if (p->budget || p->seconds > 0) {
+        lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_STEP);
+        folio_poll_install(budget_poll, p);
+    } else {
+        lua_sethook(L, NULL, 0, 0);
+        folio_poll_uninstall(p);
+    }
 }
 
 long long folio_sandbox_used(lua_State *L)
 {
     policy *p = get_policy(L, 0);
     return p ? p->used : 0;
+}
+
+/* The policy when a budget is set, or NULL. Through the registry: the
+ * state's extra space is set only in states that have a policy, and the
+ * bindings call this in every state. */
+static policy *active(lua_State *L)
+{
+    policy *p = get_policy(L, 0);
+    return p && (p->budget || p->seconds > 0) ? p : NULL;
+}
+
+int folio_sandbox_poll(lua_State *L)
+{
+    (void)L;
+    return folio_poll() != FOLIO_POLL_GO;
+}
+
+void folio_sandbox_check(lua_State *L)
+{
+    policy *p = active(L);
+    if (p && p->exceeded) budget_error(L, p);
+}
+
+void folio_sandbox_charge(lua_State *L, unsigned long steps)
+{
+    policy *p = active(L);
+    if (!p) return;
+    if (p->exceeded) budget_error(L, p);
+    if (p->budget) p->used += (long long)steps;
+    p->pending += steps;
+    if (p->pending >= CLOCK_STEPS) {
+        p->pending = 0;
+        p->mark = folio_now();
+    }
+    if (over(p, p->mark)) {
+        trip(p, L);
+        budget_error(L, p);
+    }
 }
 
 /* ---- environment ------------------------------------------------------- */
@@ -273,6 +391,143 @@ static int sb_require(lua_State *L)
     return luaL_error(L, "sandbox: module '%s' is not available (scripts may require folio and its modules)", name);
 }
 
+/* xpcall(f, handler, ...): Lua calls a message handler where the error
+ * was raised; for the budget error, that is inside the hook, where Lua
+ * runs no hooks, so a handler that loops would never stop. Once the
+ * budget is spent (or after Ctrl-C), the script's handler is not called:
+ * the error passes through as it is. */
+static int sb_handler(lua_State *L)
+{
+    policy *p = active(L);
+    if ((p && p->exceeded) || folio_interrupted()) return 1;
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
+static int xpcall_done(lua_State *L, int status, lua_KContext ctx)
+{
+    (void)status;
+    (void)ctx;
+    return lua_gettop(L);
+}
+
+static int sb_xpcall(lua_State *L)
+{
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_pushvalue(L, 2);
+    lua_pushcclosure(L, sb_handler, 1);
+    lua_replace(L, 2);
+    lua_pushvalue(L, lua_upvalueindex(1));   /* the real xpcall */
+    lua_insert(L, 1);
+    lua_callk(L, lua_gettop(L) - 1, LUA_MULTRET, 0, xpcall_done);
+    return xpcall_done(L, LUA_OK, 0);
+}
+
+/* setmetatable(t, mt) without __gc: Lua runs finalizers with hooks off,
+ * so no budget could stop one (a field added to mt later is never a
+ * finalizer: Lua marks objects when the metatable is set). */
+static int sb_setmetatable(lua_State *L)
+{
+    int t = lua_type(L, 2);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_argexpected(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table");
+    if (t == LUA_TTABLE) {
+        lua_pushliteral(L, "__gc");
+        if (lua_rawget(L, 2) != LUA_TNIL)
+            return luaL_error(L, "sandbox: __gc metamethods are not available (no budget can stop a finalizer)");
+        lua_pop(L, 1);
+    }
+    if (luaL_getmetafield(L, 1, "__metatable") != LUA_TNIL) return luaL_error(L, "cannot change a protected metatable");
+    lua_settop(L, 2);
+    lua_setmetatable(L, 1);
+    return 1;
+}
+
+/* A coroutine that died of the budget error died inside the hook, and Lua
+ * would run its pending __close handlers with hooks off: once the budget
+ * is spent (or after Ctrl-C), coroutine.close and a wrapped coroutine's
+ * error do not run them (the run ends with that error anyway). */
+static void check_closing(lua_State *L)
+{
+    folio_sandbox_check(L);
+    if (folio_interrupted()) luaL_error(L, "interrupted by the user");
+}
+
+static int close_thread(lua_State *co, lua_State *L)
+{
+#if LUA_VERSION_RELEASE_NUM >= 50406
+    return lua_closethread(co, L);
+#else
+    (void)L;
+    return lua_resetthread(co);
+#endif
+}
+
+/* coroutine.close(co), as Lua's, after check_closing */
+static int sb_co_close(lua_State *L)
+{
+    lua_State *co = lua_tothread(L, 1);
+    luaL_argexpected(L, co, 1, "coroutine");
+    const char *busy = NULL;
+    lua_Debug ar;
+    if (co == L) busy = "running";
+    else if (lua_status(co) == LUA_OK && lua_getstack(co, 0, &ar)) busy = "normal";
+    if (busy) return luaL_error(L, "cannot close a %s coroutine", busy);
+    check_closing(L);
+    if (close_thread(co, L) == LUA_OK) {
+        lua_pushboolean(L, 1);
+        return 1;
+    }
+    lua_pushboolean(L, 0);
+    lua_xmove(co, L, 1);
+    return 2;
+}
+
+/* The function coroutine.wrap returns: resumes its coroutine (upvalue 1)
+ * through coroutine.resume (upvalue 2: the host's, which tracks running
+ * threads for Ctrl-C), and on an error closes a dead coroutine's
+ * variables, as Lua's wrap does, but only after check_closing. */
+static int sb_co_resume(lua_State *L)
+{
+    lua_State *co = lua_tothread(L, lua_upvalueindex(1));
+    int nargs = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(2));
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_rotate(L, 1, 2);
+    lua_call(L, nargs + 1, LUA_MULTRET);
+    if (lua_toboolean(L, 1)) {
+        lua_remove(L, 1);
+        return lua_gettop(L);
+    }
+    lua_settop(L, 2);   /* false, the error */
+    int st = lua_status(co);
+    if (st != LUA_OK && st != LUA_YIELD) {   /* dead of an error */
+        check_closing(L);
+        st = close_thread(co, L);   /* its pending __close handlers; the error on top */
+        lua_xmove(co, L, 1);
+    }
+    if (st != LUA_ERRMEM && lua_type(L, -1) == LUA_TSTRING) {   /* where the wrapped function was called */
+        luaL_where(L, 1);
+        lua_insert(L, -2);
+        lua_concat(L, 2);
+    }
+    return lua_error(L);
+}
+
+/* coroutine.wrap(f); upvalue 1: coroutine.resume */
+static int sb_co_wrap(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    lua_State *co = lua_newthread(L);
+    lua_pushvalue(L, 1);
+    lua_xmove(L, co, 1);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_pushcclosure(L, sb_co_resume, 2);
+    return 1;
+}
+
 static int sb_collectgarbage(lua_State *L)
 {
     const char *opt = luaL_optstring(L, 1, "collect");
@@ -314,9 +569,24 @@ void folio_sandbox_push_env(lua_State *L)
         lua_getfield(L, g, *n);
         lua_setfield(L, env, *n);
     }
+    lua_getfield(L, g, "xpcall");
+    lua_pushcclosure(L, sb_xpcall, 1);
+    lua_setfield(L, env, "xpcall");
+    lua_pushcfunction(L, sb_setmetatable);
+    lua_setfield(L, env, "setmetatable");
+    /* in the state's own string and table libraries, so that s:find(p)
+     * and folio's Lua code get them too */
+    folio_sandbox_open_libs(L);
     for (const char *const *n = lib_names; *n; n++) {
         if (lua_getfield(L, g, *n) != LUA_TTABLE) { lua_pop(L, 1); continue; }
         copy_table(L, !strcmp(*n, "string") ? "dump" : NULL);
+        if (!strcmp(*n, "coroutine")) {
+            lua_pushcfunction(L, sb_co_close);
+            lua_setfield(L, -2, "close");
+            lua_getfield(L, -1, "resume");
+            lua_pushcclosure(L, sb_co_wrap, 1);
+            lua_setfield(L, -2, "wrap");
+        }
         lua_setfield(L, env, *n);
     }
     lua_getfield(L, g, "load");
