@@ -11,10 +11,16 @@
  * and must satisfy v_r <= rhs[r] (lua/folio/trade.lua folds >= rows and
  * ratio limits M1 <= c M2 into this form). Everything is linear in the
  * price factors, so one assignment is checked against every scenario by
- * collapsing it into per-row weights W[r][s] and a constant first. */
+ * collapsing it into per-row weights W[r][s] and a constant first.
+ *
+ * Every array lives in Lua memory (a userdata held as a user value), so
+ * the sandbox's memory cap counts it and no object has a finalizer that a
+ * script could call by hand; every loop over scenarios polls the budget
+ * and Ctrl-C (lsandbox.h). */
 #include "ltrade.h"
 #include "laux.h"
 #include "lprogress.h"
+#include "lsandbox.h"
 #include "folio/folio.h"
 
 #include <gsl/gsl_errno.h>
@@ -23,6 +29,7 @@
 #include <gsl/gsl_rng.h>
 #include <lauxlib.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,6 +51,33 @@ typedef struct limits {
     int *sec;           /* T: security of the trade (0-based) */
 } limits;
 
+#define POLL_WORK 200000   /* multiply-adds between polls: ~0.1 ms */
+
+/* Counts work; every POLL_WORK, stops with the budget error or the
+ * interrupt if either is due. Only for loops that hold nothing outside
+ * Lua memory. */
+static void poll_work(lua_State *L, size_t *work, size_t add, const char *fn)
+{
+    *work += add;
+    if (*work < POLL_WORK) return;
+    *work = 0;
+    if (!folio_sandbox_poll(L)) return;
+    folio_sandbox_check(L);
+    lprogress_check_interrupt(L, fn);
+}
+
+/* A zeroed array of n items of size bytes in Lua memory, set as user
+ * value uv of the userdata at idx. */
+static void *new_array(lua_State *L, int idx, int uv, size_t n, size_t size, const char *fn)
+{
+    idx = lua_absindex(L, idx);
+    if (n > SIZE_MAX / size - 1) luaL_error(L, "%s: too many entries", fn);
+    void *a = lua_newuserdatauv(L, (n + 1) * size, 0);
+    memset(a, 0, (n + 1) * size);
+    lua_setiuservalue(L, idx, uv);
+    return a;
+}
+
 /* ---- reading helpers ------------------------------------------------------- */
 
 /* t[key] (required): a count up to 10^8 */
@@ -58,22 +92,14 @@ static size_t get_size(lua_State *L, int t, const char *fn, const char *key)
 
 static scen *push_scen(lua_State *L, size_t n, size_t s)
 {
-    scen *sc = lua_newuserdatauv(L, sizeof *sc, 0);
+    scen *sc = lua_newuserdatauv(L, sizeof *sc, 1);
     memset(sc, 0, sizeof *sc);
     luaL_setmetatable(L, SCEN_MT);
+    if (s && n > SIZE_MAX / sizeof *sc->f / s - 1) luaL_error(L, "trade: %d x %d scenarios are too many", (int)n, (int)s);
+    sc->f = new_array(L, -1, 1, n * s, sizeof *sc->f, "trade");
     sc->n = n;
     sc->s = s;
-    sc->f = malloc((n * s > 0 ? n * s : 1) * sizeof *sc->f);
-    if (!sc->f) luaL_error(L, "trade: out of memory for %d x %d scenarios", (int)n, (int)s);
     return sc;
-}
-
-static int scen_gc(lua_State *L)
-{
-    scen *sc = luaL_checkudata(L, 1, SCEN_MT);
-    free(sc->f);
-    sc->f = NULL;
-    return 0;
 }
 
 static int scen_size(lua_State *L)
@@ -138,20 +164,19 @@ static int l_generate(lua_State *L)
     gsl_set_error_handler(old);
     if (bad) luaL_error(L, "trade.generate: corr is not positive definite");
     scen *sc = push_scen(L, N, S);
+    double *e = lua_newuserdatauv(L, S * sizeof *e, 0);
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-    double *e = malloc(S * sizeof *e);
-    if (!rng || !e) {
-        gsl_rng_free(rng);
-        free(e);
-        return luaL_error(L, "trade.generate: out of memory");
-    }
+    if (!rng) return luaL_error(L, "trade.generate: out of memory");
     gsl_rng_set(rng, seed);
     double tscale = student ? sqrt((df - 2) / df) : 1;
+    /* a poll every POLL_WORK multiply-adds: the clock costs more than a small row */
+    size_t work = 0, per = S * (S + 1) / 2 + S;
     folio_progress_begin();
     for (size_t k = 0; k < N; k++) {
-        /* a check every 1024 scenarios: the clock costs more than a small row */
-        if ((k & 1023) == 0) {
-            if (folio_interrupted()) break;
+        work += per;
+        if (work >= POLL_WORK) {
+            work = 0;
+            if (folio_sandbox_poll(L)) break;   /* the budget or Ctrl-C: free the generator first */
             if (folio_progress_due()) folio_progress("scenarios", "%zu / %zu generated", k, N);
         }
         for (size_t j = 0; j < S; j++) e[j] = student ? tscale * gsl_ran_tdist(rng, df) : gsl_ran_ugaussian(rng);
@@ -163,9 +188,10 @@ static int l_generate(lua_State *L)
         }
     }
     gsl_rng_free(rng);
-    free(e);
     folio_progress_done();
+    folio_sandbox_check(L);
     lprogress_check_interrupt(L, "trade.generate");
+    lua_pop(L, 1);   /* e: the scenarios on top */
     return 1;
 }
 
@@ -185,14 +211,6 @@ static int l_from_rows(lua_State *L)
 
 /* ---- limit rows ------------------------------------------------------------- */
 
-static int limits_gc(lua_State *L)
-{
-    limits *lm = luaL_checkudata(L, 1, LIMITS_MT);
-    free(lm->acct); free(lm->alpha); free(lm->beta); free(lm->rhs); free(lm->gamma); free(lm->delta); free(lm->sec);
-    memset(lm, 0, sizeof *lm);
-    return 0;
-}
-
 /* limits{rows = R, securities = S, trades = T, account = {...}, alpha = {R*S},
  *        beta = {R}, rhs = {R}, gamma = {T*R}, delta = {T*R}, security = {T}} */
 static int l_limits(lua_State *L)
@@ -211,19 +229,17 @@ static int l_limits(lua_State *L)
     const double *sec = laux_field_vector(L, 1, fn, "security", T, LAUX_REQUIRED);
     for (size_t t = 0; t < T; t++)
         if (sec[t] < 1 || sec[t] > (double)S) luaL_error(L, "%s: trade %d: security index out of range", fn, (int)t + 1);
-    limits *lm = lua_newuserdatauv(L, sizeof *lm, 0);
+    limits *lm = lua_newuserdatauv(L, sizeof *lm, 7);
     memset(lm, 0, sizeof *lm);
     luaL_setmetatable(L, LIMITS_MT);
+    lm->acct = new_array(L, -1, 1, R, sizeof *lm->acct, fn);
+    lm->alpha = new_array(L, -1, 2, R * S, sizeof *lm->alpha, fn);
+    lm->beta = new_array(L, -1, 3, R, sizeof *lm->beta, fn);
+    lm->rhs = new_array(L, -1, 4, R, sizeof *lm->rhs, fn);
+    lm->gamma = new_array(L, -1, 5, T * R, sizeof *lm->gamma, fn);
+    lm->delta = new_array(L, -1, 6, T * R, sizeof *lm->delta, fn);
+    lm->sec = new_array(L, -1, 7, T, sizeof *lm->sec, fn);
     lm->R = R; lm->S = S; lm->T = T;
-    lm->acct = malloc((R + 1) * sizeof *lm->acct);
-    lm->alpha = malloc((R * S + 1) * sizeof *lm->alpha);
-    lm->beta = malloc((R + 1) * sizeof *lm->beta);
-    lm->rhs = malloc((R + 1) * sizeof *lm->rhs);
-    lm->gamma = malloc((T * R + 1) * sizeof *lm->gamma);
-    lm->delta = malloc((T * R + 1) * sizeof *lm->delta);
-    lm->sec = malloc((T + 1) * sizeof *lm->sec);
-    if (!lm->acct || !lm->alpha || !lm->beta || !lm->rhs || !lm->gamma || !lm->delta || !lm->sec)
-        return luaL_error(L, "%s: out of memory", fn);
     memcpy(lm->alpha, alpha, R * S * sizeof *alpha);
     memcpy(lm->beta, beta, R * sizeof *beta);
     memcpy(lm->rhs, rhs, R * sizeof *rhs);
@@ -281,12 +297,14 @@ static int l_check(lua_State *L)
     lua_newtable(L);   /* worst */
     int worst = lua_gettop(L);
     lua_Integer nv = 0;
+    size_t work = 0;
     for (size_t r = 0; r < R; r++) {
         /* the nominal (all factors 1) is scenario 0 */
         double nominal = C[r], wmax = -INFINITY;
         for (size_t s = 0; s < S; s++) nominal += W[r * S + s];
         size_t wk = 0, nbad = 0;
         for (size_t k = 0; k < N; k++) {
+            poll_work(L, &work, S + 1, "trade.check");
             const double *f = sc->f + k * S;
             const double *w = W + r * S;
             double v = C[r];
@@ -311,6 +329,7 @@ static int l_check(lua_State *L)
         }
         /* the per_row worst violated scenarios (partial selection) */
         for (lua_Integer m = 0; m < per_row && (size_t)m < nbad; m++) {
+            poll_work(L, &work, nbad - (size_t)m, "trade.check");
             size_t best = (size_t)m;
             for (size_t i = (size_t)m + 1; i < nbad; i++)
                 if (val[order[i]] > val[order[best]]) best = i;
@@ -357,36 +376,30 @@ typedef struct tstate {
     double *v;          /* R x (N + 1): row values, nominal first */
 } tstate;
 
-static int state_gc(lua_State *L)
-{
-    tstate *st = luaL_checkudata(L, 1, STATE_MT);
-    free(st->v);
-    st->v = NULL;
-    return 0;
-}
-
 /* state(limits, scenarios): the row values with no trade booked */
 static int l_state(lua_State *L)
 {
     limits *lm = luaL_checkudata(L, 1, LIMITS_MT);
     scen *sc = luaL_checkudata(L, 2, SCEN_MT);
     size_t R = lm->R, S = lm->S, N = sc->n;
-    tstate *st = lua_newuserdatauv(L, sizeof *st, 2);
+    tstate *st = lua_newuserdatauv(L, sizeof *st, 3);
     memset(st, 0, sizeof *st);
     luaL_setmetatable(L, STATE_MT);
     lua_pushvalue(L, 1);
     lua_setiuservalue(L, -2, 1);
     lua_pushvalue(L, 2);
     lua_setiuservalue(L, -2, 2);
+    if (R && N + 1 > SIZE_MAX / sizeof *st->v / R - 1) luaL_error(L, "trade.state: too many rows and scenarios");
+    st->v = new_array(L, -1, 3, R * (N + 1), sizeof *st->v, "trade.state");
     st->R = R;
     st->N = N;
-    st->v = malloc((R * (N + 1) + 1) * sizeof *st->v);
-    if (!st->v) return luaL_error(L, "trade.state: out of memory");
+    size_t work = 0;
     for (size_t r = 0; r < R; r++) {
         double *v = st->v + r * (N + 1);
         v[0] = lm->beta[r];
         for (size_t s = 0; s < S; s++) v[0] += lm->alpha[r * S + s];
         for (size_t k = 0; k < N; k++) {
+            poll_work(L, &work, S + 1, "trade.state");
             double x = lm->beta[r];
             for (size_t s = 0; s < S; s++) x += lm->alpha[r * S + s] * sc->f[k * S + s];
             v[k + 1] = x;
@@ -411,12 +424,14 @@ static int state_try(lua_State *L)
     size_t R = lm->R, S = lm->S, N = st->N, tt = (size_t)t - 1;
     int sec = lm->sec[tt];
     double worst = -INFINITY;
+    size_t work = 0;
     for (size_t r = 0; r < R; r++) {
         if (lm->acct[r] != (int)a - 1) continue;
         double g = lm->gamma[tt * R + r], d = lm->delta[tt * R + r];
         double *v = st->v + r * (N + 1);
         double e = v[0] + g + d - lm->rhs[r];
         worst = fmax(worst, e);
+        poll_work(L, &work, N, "state:try");   /* before the row: a booking is never half done */
         for (size_t k = 0; k < N; k++) {
             double x = v[k + 1] + g * sc->f[k * S + (size_t)sec] + d;
             worst = fmax(worst, x - lm->rhs[r]);
@@ -435,24 +450,35 @@ static const luaL_Reg trade_funcs[] = {
     { "check", l_check }, { "row", l_row }, { "state", l_state }, { NULL, NULL },
 };
 
-static void new_class(lua_State *L, const char *name, const luaL_Reg *methods, lua_CFunction gc)
+/* obj.key: the method table (upvalue 1), which scripts cannot reach */
+static int class_index(lua_State *L)
+{
+    lua_settop(L, 2);
+    lua_rawget(L, lua_upvalueindex(1));
+    return 1;
+}
+
+/* No __gc: the arrays are Lua's (user values). The metatable is protected
+ * and its methods sit behind a function, so that a script cannot change
+ * what folio's own trade code calls. */
+static void new_class(lua_State *L, const char *name, const luaL_Reg *methods)
 {
     luaL_newmetatable(L, name);
-    lua_pushcfunction(L, gc);
-    lua_setfield(L, -2, "__gc");
     if (methods) {
         lua_newtable(L);
         luaL_setfuncs(L, methods, 0);
+        lua_pushcclosure(L, class_index, 1);
         lua_setfield(L, -2, "__index");
     }
+    laux_protect_metatable(L, -1);
     lua_pop(L, 1);
 }
 
 int luaopen_folio_trade(lua_State *L)
 {
-    new_class(L, SCEN_MT, scen_methods, scen_gc);
-    new_class(L, LIMITS_MT, NULL, limits_gc);
-    new_class(L, STATE_MT, state_methods, state_gc);
+    new_class(L, SCEN_MT, scen_methods);
+    new_class(L, LIMITS_MT, NULL);
+    new_class(L, STATE_MT, state_methods);
     luaL_newlib(L, trade_funcs);
     return 1;
 }

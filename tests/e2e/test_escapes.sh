@@ -7,9 +7,9 @@
 # shared). Before the fixes these ran for minutes or for ever: C loops
 # outside the count hook (pattern matching, string.rep, the table library,
 # subset and spin enumeration, the Ising machines, the CIM flow, the QP
-# engine's branch and bound), xpcall handlers and __close handlers run
-# with hooks off after a budget error, and __gc finalizers (always run
-# with hooks off). Also: the
+# engine's branch and bound, scenario generation), xpcall handlers and
+# __close handlers run with hooks off after a budget error, and __gc
+# finalizers (always run with hooks off). Also: the
 # sandbox's own pattern and table functions give Lua's answers (compared
 # with lua5.4 on the same script), and the instruction budget charges C
 # loops for their time.
@@ -76,10 +76,14 @@ escape ising_bruteforce 1 "$TIME_MSG"
 escape ising_solve 1 "$TIME_MSG"
 escape cim_flow 1 "$TIME_MSG"
 escape qp_branch_and_bound 1 "$TIME_MSG"
+escape trade_generate 1 "$TIME_MSG"
+escape trade_memory 1 "folio: memory cap of 64 MiB reached: $D/trade_memory.lua:5: TradeAssigner: scenarios: not enough memory"
+escape trade_gc 1 "folio: $D/trade_gc.lua:18: attempt to call a nil value (field '__gc')"
 
 # the instruction budget charges C loops for their time (10^8 a second)
 escape cim_select 1 "folio: sandbox: instruction budget of 100000000 exceeded" --sandbox --max-instructions 1e8
 escape qp_branch_and_bound 1 "folio: sandbox: instruction budget of 100000000 exceeded" --sandbox --max-instructions 1e8
+escape trade_generate 1 "folio: sandbox: instruction budget of 100000000 exceeded" --sandbox --max-instructions 1e8
 
 # ------------------------------------------------ the sandbox's functions give Lua's answers
 if command -v lua5.4 >/dev/null; then

@@ -1,0 +1,16 @@
+-- 10^7 scenarios of 10 securities: 800 MB, which the memory cap counts.
+local folio = require "folio"
+local secs = {}
+for i = 1, 10 do secs[i] = { id = "S" .. i, type = "government", price = 100, accrued = 0, vol = 0.02 } end
+local ta = folio.TradeAssigner {
+  securities = secs,
+  trades = { { id = "t1", side = "buy", security = "S1", quantity = 10 } },
+  accounts = {
+    { name = "A", cash = 1e6, financing = { default = 0.01 }, metrics = { mv = { default = 1 } },
+      limits = { { name = "cash", lhs = "cash", sense = ">=", rhs = 0 } } },
+    { name = "B", cash = 1e6, financing = { default = 0.02 }, metrics = { mv = { default = 1 } },
+      limits = { { name = "cash", lhs = "cash", sense = ">=", rhs = 0 } } },
+  },
+  scenarios = { n = 1e7, seed = 1 },
+}
+return ta:solve()
