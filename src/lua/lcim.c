@@ -251,9 +251,11 @@ static const luaL_Reg cim_funcs[] = {
 
 int luaopen_folio_cim(lua_State *L)
 {
+    /* the box never reaches a script; protected all the same */
     if (luaL_newmetatable(L, "folio.cim_result")) {
         lua_pushcfunction(L, result_gc);
         lua_setfield(L, -2, "__gc");
+        laux_protect_metatable(L, -1);
     }
     lua_pop(L, 1);
     luaL_newlib(L, cim_funcs);

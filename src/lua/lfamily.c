@@ -1,5 +1,6 @@
 /* Index sets, products and variable families. */
 #include "lfamily.h"
+#include "laux.h"
 #include "lexpr.h"
 
 #include <math.h>
@@ -264,6 +265,10 @@ static void family_build_body(lua_State *L, build_args *a)
     int mts = lua_gettop(L);
     for (int k = 1; k <= nsets; k++) {
         push_level_mt(L, a->name, k, nsets, sets_idx);
+        /* scripts read name, level, sets through getmetatable(family) but
+         * can neither replace the metatable nor change its fields (a
+         * non-table `sets` crashed folio.sum) */
+        laux_protect_metatable(L, -1);
         lua_rawseti(L, mts, k);
     }
     keytexts kt;
@@ -387,7 +392,10 @@ static void each_rec(lua_State *L, int tab, const char *what, folio_keys_cb cb, 
         lua_getfield(L, -2, "level");
         int level = (int)lua_tointeger(L, -1);
         lua_pop(L, 1);
-        lua_rawgeti(L, -1, level);
+        /* the sets table is the family's own, but scripts reach it through
+         * getmetatable(family).sets: check what C indexes */
+        if (!lua_istable(L, -1) || lua_rawgeti(L, -1, level) != LUA_TTABLE)
+            luaL_error(L, "%s: the index sets of a family were changed", what);
         int set = lua_gettop(L);
         lua_Integer n = (lua_Integer)lua_rawlen(L, set);
         for (lua_Integer i = 1; i <= n; i++) {

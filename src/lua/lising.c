@@ -222,9 +222,11 @@ static const luaL_Reg ising_funcs[] = {
 
 int luaopen_folio_ising(lua_State *L)
 {
+    /* the box never reaches a script; protected all the same */
     if (luaL_newmetatable(L, RESULT_MT)) {
         lua_pushcfunction(L, result_gc);
         lua_setfield(L, -2, "__gc");
+        laux_protect_metatable(L, -1);
     }
     lua_pop(L, 1);
     luaL_newlib(L, ising_funcs);

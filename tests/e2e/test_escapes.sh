@@ -4,12 +4,12 @@
 #   folio run --sandbox --max-time 2 --max-memory 64M SCRIPT
 # and each must end with its exact exit code and first line of stderr,
 # within a bounded wall time (10 s for the 2 s budget: the machine is
-# shared). Before the fixes these ran for minutes or for ever: C loops
-# outside the count hook (pattern matching, string.rep, the table library,
-# subset and spin enumeration, the Ising machines, the CIM flow, the QP
-# engine's branch and bound, scenario generation), xpcall handlers and
-# __close handlers run with hooks off after a budget error, and __gc
-# finalizers (always run with hooks off). Also: the
+# shared). Before the fixes these ran for minutes, for ever, or crashed:
+# C loops outside the count hook (pattern matching, string.rep, the table
+# library, subset and spin enumeration, the Ising machines, the CIM flow,
+# the QP engine's branch and bound, scenario generation), xpcall handlers
+# and __close handlers run with hooks off after a budget error, __gc
+# finalizers (always run with hooks off), and forged metatables. Also: the
 # sandbox's own pattern and table functions give Lua's answers (compared
 # with lua5.4 on the same script), and the instruction budget charges C
 # loops for their time.
@@ -84,6 +84,20 @@ escape trade_gc 1 "folio: $D/trade_gc.lua:18: attempt to call a nil value (field
 escape cim_select 1 "folio: sandbox: instruction budget of 100000000 exceeded" --sandbox --max-instructions 1e8
 escape qp_branch_and_bound 1 "folio: sandbox: instruction budget of 100000000 exceeded" --sandbox --max-instructions 1e8
 escape trade_generate 1 "folio: sandbox: instruction budget of 100000000 exceeded" --sandbox --max-instructions 1e8
+
+# ------------------------------------------------ metatables scripts can reach
+escape metatables 0 ""
+expect_eq "metatables: every check" "family name	true	x
+family __gc	true	nil
+family sum	true	x[a] + x[b]
+family setmetatable	false	cannot change a protected metatable
+scenarios __name	true	folio.scenarios
+scenarios __gc	true	nil
+scenarios methods hidden	false	attempt to index a function value (field '__index')
+scenarios size	true	3
+scenarios row	true	2
+scenarios unknown	true	nil
+scenarios result	true	optimal" "$OUT"
 
 # ------------------------------------------------ the sandbox's functions give Lua's answers
 if command -v lua5.4 >/dev/null; then
