@@ -2,6 +2,8 @@
 --   build/folio run bench/exposure/bench.lua [--set reps=1000] [--set quick=1]
 -- 20 exposures: every objective, median over `reps` optimizations;
 -- 1,000 exposures: MaxSharpe, MinVol and RiskParity, median of 3.
+-- These time the solver on the limits written here alone (defaults =
+-- false); bench/exposure/spec_defaults.lua times the spec's defaults.
 local folio = require "folio"
 local reps = math.tointeger(folio.params.reps) or 1000
 
@@ -47,7 +49,7 @@ local function time(names, mu, cov, obj, cons, runs, opt)
 end
 
 local names, mu, cov = universe(20, 3)
-local long = folio.ExposureConstraints { bounds = { 0, 0.3 } }
+local long = folio.ExposureConstraints { bounds = { 0, 0.3 }, defaults = false }
 local objectives = {
   { "MinVolatility", folio.MinVolatility {} },
   { "MaxSharpeRatio", folio.MaxSharpeRatio { risk_free_rate = 0.02 } },
@@ -55,7 +57,7 @@ local objectives = {
   { "TargetReturn", folio.TargetReturn { target_return = 0.07 } },
   { "TargetVolatility", folio.TargetVolatility { target_vol = 0.12 } },
   { "MaxDiversification", folio.MaxDiversification {} },
-  { "RiskParity", folio.RiskParity {}, folio.ExposureConstraints {} },
+  { "RiskParity", folio.RiskParity {}, folio.ExposureConstraints { defaults = false } },
 }
 print(string.format("| objective | 20 exposures, median of %d (ms) |", reps))
 print("|---|---:|")
@@ -67,7 +69,7 @@ local big, bmu, bcov = universe(1000, 10)
 print("\n| objective | 1,000 exposures, median of 3 (s) |")
 print("|---|---:|")
 for _, o in ipairs { objectives[1], objectives[2], objectives[7] } do
-  local t = time(big, bmu, bcov, o[2], o[3] or folio.ExposureConstraints { bounds = { 0, 0.05 } }, 3)
+  local t = time(big, bmu, bcov, o[2], o[3] or folio.ExposureConstraints { bounds = { 0, 0.05 }, defaults = false }, 3)
   print(string.format("| %s | %.3f |", o[1], t))
 end
 
@@ -92,7 +94,7 @@ do
   for _, k in ipairs { 10, 5, 3 } do
     local t0 = folio.now()
     local r = folio.ExposureOptimizer():optimize { exposures = names, cov = cov, objective = folio.MinVolatility {},
-      constraints = folio.ExposureConstraints { max_exposures = k } }
+      constraints = folio.ExposureConstraints { defaults = false, max_exposures = k } }
     print(string.format("| at most %d of 31 | %s | %.10g | %.3f |", k, r.optimization_status, r.volatility ^ 2, folio.now() - t0))
   end
 end
@@ -126,7 +128,7 @@ do
       mc = folio.ExposureOptimizer():optimize_with_scenarios { exposures = names, scenarios = S, constraints = long }
       ts[r] = folio.now() - t0
     end
-    local cons = folio.ExposureConstraints { bounds = { 0, 0.3 }, max_cvar = 1.2 * mc.cvar, scenarios = S }
+    local cons = folio.ExposureConstraints { bounds = { 0, 0.3 }, max_cvar = 1.2 * mc.cvar, scenarios = S, defaults = false }
     local row = { ns, 1000 * median(ts) }
     for _, obj in ipairs { objectives[1][2], objectives[2][2] } do
       local ta, ra = time(names, mu, cov, obj, cons, 5, folio.ExposureOptimizer { solve = defaults })

@@ -7,6 +7,7 @@ local check = require "folio.check"
 local align = require "folio.align"
 local results = require "folio.results"
 local EM = require "folio.exposure_model"
+local H = require "folio.exposure_holdings"
 local fail = check.fail
 
 local X = {}
@@ -14,10 +15,11 @@ local X = {}
 ---------------------------------------------------------------------------
 -- objectives and constraints are plain tagged tables
 ---------------------------------------------------------------------------
-local function objective(kind, schema)
+local function objective(kind, schema, defaults)
   return check.entry(function(o)
     check.options(o, kind, schema)
     local t = { kind = kind }
+    for k, v in pairs(defaults or {}) do t[k] = v end
     for k, v in pairs(o or {}) do t[k] = v end
     return t
   end)
@@ -25,10 +27,12 @@ end
 
 -- l2_reg = gamma adds gamma * ||w||^2 to every QP objective (subtracted
 -- when maximising); for the ratio objectives it acts on the scaled
--- weights, i.e. the ratio is taken with Sigma + gamma I as the risk
+-- weights, i.e. the ratio is taken with Sigma + gamma I as the risk.
+-- Defaults (the spec's) are filled in, so the object shows what applies.
 X.MinVolatility = objective("MinVolatility", { l2_reg = "number" })
-X.MaxSharpeRatio = objective("MaxSharpeRatio", { risk_free_rate = "number", l2_reg = "number" })
-X.MeanVariance = objective("MeanVariance", { risk_aversion = "number", l2_reg = "number" })
+X.MaxSharpeRatio = objective("MaxSharpeRatio", { risk_free_rate = "number", l2_reg = "number" },
+                             { risk_free_rate = 0.02 })
+X.MeanVariance = objective("MeanVariance", { risk_aversion = "number", l2_reg = "number" }, { risk_aversion = 1 })
 X.TargetReturn = objective("TargetReturn", { target_return = "number", l2_reg = "number" })
 X.TargetVolatility = objective("TargetVolatility", { target_vol = "number", l2_reg = "number" })
 X.RiskParity = objective("RiskParity", { budgets = "table" })
@@ -37,20 +41,54 @@ X.MaxDiversification = objective("MaxDiversification", { l2_reg = "number" })
 
 local CONSTRAINTS = {
   bounds = "table", min_weights = "table", max_weights = "table", budget = "number|boolean", categories = "table",
-  category_limits = "table", max_total_notional = "number", max_volatility = "number", benchmark = "table",
-  max_tracking_error = "number", min_exposures = "number", max_exposures = "number", min_position = "number",
-  max_concentration = "number", leveraged = "table", max_leverage_exposures = "number",
-  max_correlation_pairs = "number", current_weights = "table", transaction_costs = "number|table",
-  max_turnover = "number", max_cvar = "number", scenarios = "table", scenario_probabilities = "table",
-  cvar_alpha = "number",
+  category_limits = "table", max_total_notional = "number|boolean", max_volatility = "number|boolean",
+  benchmark = "table", max_tracking_error = "number|boolean", min_exposures = "number|boolean",
+  max_exposures = "number|boolean", min_position = "number|boolean", max_concentration = "number|boolean",
+  leveraged = "table", max_leverage_exposures = "number|boolean", max_correlation_pairs = "number|boolean",
+  current_weights = "table", transaction_costs = "number|table", max_turnover = "number|boolean",
+  max_cvar = "number|boolean", scenarios = "table", scenario_probabilities = "table", cvar_alpha = "number",
+  defaults = "boolean",
 }
+
+-- The spec's defaults (ExposureConstraints of the exposure-optimizer
+-- spec): each applies unless set to false (or replaced by a number);
+-- defaults = false turns them all off at once. docs/exposure_optimizer.md
+-- lists them in one table.
+X.CONSTRAINT_DEFAULTS = {
+  max_total_notional = 1.5, max_leverage_exposures = 0.5, min_exposures = 3, max_exposures = 10,
+  max_concentration = 0.4, max_correlation_pairs = 0.8,
+}
+
+local COUNTS = { min_exposures = true, max_exposures = true }
 
 X.ExposureConstraints = check.entry(function(o)
   check.options(o, "ExposureConstraints", CONSTRAINTS)
   local c = { kind = "ExposureConstraints" }
   for k, v in pairs(o or {}) do c[k] = v end
+  for k, v in pairs(c) do
+    if v == true and k ~= "defaults" and k ~= "budget" then
+      fail("ExposureConstraints: %s must be a number or false (got true)", k)
+    end
+    if COUNTS[k] and v and (math.type(v) ~= "integer" and v ~= math.floor(v) or v < 0) then
+      fail("ExposureConstraints: %s must be a whole number >= 0 (got %s)", k, tostring(v))
+    end
+  end
+  if c.budget == true then fail("ExposureConstraints: budget must be a number or false (got true)") end
+  local on = c.defaults ~= false
+  c.defaults = nil
+  for k, v in pairs(X.CONSTRAINT_DEFAULTS) do
+    if c[k] == nil then c[k] = on and v or false end
+  end
   return c
 end)
+
+-- constraints as given to a mode: nil is ExposureConstraints{} (the
+-- spec's defaults), a plain table goes through ExposureConstraints
+function X.constraints_of(c)
+  if c == nil then return X.ExposureConstraints {} end
+  if type(c) == "table" and c.kind == "ExposureConstraints" then return c end
+  return X.ExposureConstraints(c)
+end
 
 -- Options keyed by exposure name may only name exposures of the list.
 local function check_names(c, names, fn)
@@ -131,18 +169,19 @@ local function cvar_of(S, prob, wv, alpha)
 end
 
 -- Checks combinations that cannot be feasible, before any solve.
-local function validate(names, lo, hi, c)
+local function validate(names, lo, hi, c, fn)
+  fn = fn or "optimize"
   local budget = c.budget
   if budget == nil then budget = 1 end
   if budget ~= false then
     local smin, smax = 0, 0
     for i = 1, #names do smin = smin + lo[i]; smax = smax + hi[i] end
     if smin > budget + 1e-12 then
-      fail(("optimize: infeasible constraints: the minimum weights sum to %.6g, above the budget %.6g")
+      fail((fn .. ": infeasible constraints: the minimum weights sum to %.6g, above the budget %.6g")
         :format(smin, budget))
     end
     if smax < budget - 1e-12 then
-      fail(("optimize: infeasible constraints: the maximum weights sum to %.6g, below the budget %.6g")
+      fail((fn .. ": infeasible constraints: the maximum weights sum to %.6g, below the budget %.6g")
         :format(smax, budget))
     end
   end
@@ -150,17 +189,17 @@ local function validate(names, lo, hi, c)
     local forced = 0
     for i = 1, #names do if lo[i] > 0 then forced = forced + 1 end end
     if forced > c.max_exposures then
-      fail(("optimize: infeasible constraints: %d exposures have a positive minimum weight but max_exposures is %d")
+      fail((fn .. ": infeasible constraints: %d exposures have a positive minimum weight but max_exposures is %d")
         :format(forced, c.max_exposures))
     end
   end
   if c.min_exposures and c.max_exposures and c.min_exposures > c.max_exposures then
-    fail(("optimize: infeasible constraints: min_exposures %d is above max_exposures %d")
+    fail((fn .. ": infeasible constraints: min_exposures %d is above max_exposures %d")
       :format(c.min_exposures, c.max_exposures))
   end
   for i, e in ipairs(names) do
     if lo[i] > hi[i] then
-      fail(("optimize: infeasible constraints: '%s' has minimum %.6g above maximum %.6g"):format(e, lo[i], hi[i]))
+      fail((fn .. ": infeasible constraints: '%s' has minimum %.6g above maximum %.6g"):format(e, lo[i], hi[i]))
     end
   end
   if c.category_limits then
@@ -170,14 +209,14 @@ local function validate(names, lo, hi, c)
       for i, e in ipairs(names) do
         if cats[e] == cat then smin, smax, any = smin + lo[i], smax + hi[i], true end
       end
-      if not any then fail(("optimize: category '%s' has a limit but no exposure"):format(cat)) end
+      if not any then fail((fn .. ": category '%s' has a limit but no exposure"):format(cat)) end
       local clo, chi = lim[1] or -math.huge, lim[2] or math.huge
       if smin > chi + 1e-12 then
-        fail(("optimize: infeasible constraints: category '%s' has a maximum of %.6g but its minimum weights sum to %.6g")
+        fail((fn .. ": infeasible constraints: category '%s' has a maximum of %.6g but its minimum weights sum to %.6g")
           :format(cat, chi, smin))
       end
       if smax < clo - 1e-12 then
-        fail(("optimize: infeasible constraints: category '%s' has a minimum of %.6g but its maximum weights sum to %.6g")
+        fail((fn .. ": infeasible constraints: category '%s' has a minimum of %.6g but its maximum weights sum to %.6g")
           :format(cat, clo, smax))
       end
     end
@@ -238,12 +277,18 @@ local Multi = results.class("folio.multiperiod_result", {
     if self.message then out[#out + 1] = "  " .. self.message end
     if not self.weights then return table.concat(out, "\n") end
     local cols, rows = { "exposure" }, {}
-    for t = 1, self.periods do cols[#cols + 1] = ("period %d %%"):format(t) end
+    for t = 1, self.periods do
+      local d = self.dates and self.dates[t]
+      cols[#cols + 1] = type(d) == "string" and d .. " %" or ("period %d %%"):format(t)
+    end
     for i, e in ipairs(self.exposures) do
       rows[i] = { e }
       for t = 1, self.periods do rows[i][t + 1] = 100 * results.clean(self.weights[t][e]) end
     end
     out[#out + 1] = require("folio.report").grid(cols, rows)
+    if self.turnover then
+      out[#out + 1] = ("Turnover %.4f%%  costs %.4f%%"):format(100 * self.turnover, 100 * self.costs)
+    end
     return table.concat(out, "\n")
   end,
   csv = function(self)
@@ -257,6 +302,16 @@ local Multi = results.class("folio.multiperiod_result", {
   end,
 })
 
+-- mp[t] is the result of the t-th date, so ipairs(mp) walks the dates (the
+-- spec's list of results); #mp counts them
+Multi.__index = function(t, k)
+  if math.type(k) == "integer" then
+    local rs = rawget(t, "results")
+    return rs and rs[k]
+  end
+  return Multi[k]
+end
+Multi.__len = function(t) return #(rawget(t, "results") or {}) end
 
 ---------------------------------------------------------------------------
 -- the optimizer
@@ -264,10 +319,42 @@ local Multi = results.class("folio.multiperiod_result", {
 local Opt = {}
 Opt.__index = Opt
 
+-- folio.ExposureOptimizer{risk_estimator =, return_estimator =, returns =,
+-- solve = {QP options}, node_limit =}: with the estimators and a returns
+-- table, optimize{estimation_date = "YYYY-MM-DD"} estimates mu and cov
+-- from the rows dated on or before that date (the spec's
+-- ExposureOptimizer(risk_estimator, return_estimator)), and
+-- optimize_multiperiod{rebalance_dates = {...}} does so at every date.
 X.ExposureOptimizer = check.entry(function(o)
-  check.options(o, "ExposureOptimizer", { solve = "table" })
-  return setmetatable({ options = o or {} }, Opt)
+  check.options(o, "ExposureOptimizer", { solve = "table", risk_estimator = "table", return_estimator = "table",
+                                          returns = "table", node_limit = "number" })
+  o = o or {}
+  if (o.risk_estimator or o.return_estimator) and not o.returns then
+    fail("ExposureOptimizer: the estimators need returns (a returns table, e.g. folio.returns(prices))")
+  end
+  local self = setmetatable({ options = o, risk_estimator = o.risk_estimator, return_estimator = o.return_estimator,
+                              returns = o.returns }, Opt)
+  return self
 end)
+
+-- the estimates as of date (a "YYYY-MM-DD" string): {cov = risk, mu = ret}
+-- from the optimizer's estimators over its returns, rows up to that date
+function Opt:estimates(date, fn)
+  if type(date) ~= "string" then fail("%s: estimation_date must be a date string \"YYYY-MM-DD\" (got %s)", fn, type(date)) end
+  if not self.risk_estimator then
+    fail("%s: estimation_date needs an optimizer with estimators: "
+         .. "folio.ExposureOptimizer{risk_estimator =, return_estimator =, returns =}", fn)
+  end
+  local function as_of(est)
+    local copy = setmetatable({}, getmetatable(est))
+    for k, v in pairs(est) do copy[k] = v end
+    copy.as_of = date
+    return copy
+  end
+  local risk = as_of(self.risk_estimator):estimate(self.returns)
+  local ret = self.return_estimator and as_of(self.return_estimator):estimate(self.returns) or nil
+  return { cov = risk, mu = ret, risk = risk }
+end
 
 -- the exposure result (docs/results.md): status, has_solution, objective
 -- (in the objective's own units), solve_time and solver, with the
@@ -328,48 +415,152 @@ function Opt.describe(res, names, mu, cov, wv)
       local d = si * sd[j]
       row[j] = d > 0 and ci[j] / d or (i == j and 1 or 0)
     end
-    res.correlation_matrix[i] = row
+    res.correlation_matrix[e] = {}
+    for j, f in ipairs(names) do res.correlation_matrix[e][f] = row[j] end
   end
   res.diversification_ratio = vol > 0 and wsig / vol or nil
 end
 
 
--- RiskParity: long-only, fully invested, risk contributions equal to the
--- budgets (default equal), by Newton's method on Spinu's convex problem.
-function Opt:risk_parity(names, mu, cov, obj, c)
-  for k, v in pairs(c) do
-    if k ~= "kind" and v ~= false and not (k == "bounds" and v[1] == 0) and not (k == "budget" and v == 1) then
-      fail("optimize: RiskParity takes no '%s': its weights are fixed by the risk budgets "
-           .. "(long-only, fully invested)", k)
-    end
-  end
-  local b = obj.budgets and align.vector(obj.budgets, names, "optimize", "RiskParity budgets")
-  if not b then
-    b = {}
-    for i = 1, #names do b[i] = 1 / #names end
-  end
+-- RiskParity: risk contributions equal to the budgets (default equal) on
+-- the held set, within the weight limits (folio.exposure_parity).
+function Opt:risk_parity(p)
+  local names = p.names
   -- Newton's method on Spinu's problem needs a positive definite covariance
-  EM.cholesky_lower(cov, #names, "optimize: RiskParity: cov")
+  EM.cholesky_lower(p.cov, #names, "optimize: RiskParity: cov")
   local t0 = folio.now()
-  local wv, iters = folio.core_stats.risk_parity(cov, b)
-  local stats = { solver = "newton", iterations = iters, time = folio.now() - t0 }
-  local res = new_result(names, { solver_stats = stats, active_constraints = { "budget" }, shadow_prices = {} })
-  Opt.describe(res, names, mu, cov, wv)
+  local out, why = require("folio.exposure_parity").risk_parity(p)
+  local stats = { solver = "newton", iterations = out and out.iterations, time = folio.now() - t0 }
+  local res = new_result(names, { solver_stats = stats, shadow_prices = {} })
+  if not out then
+    local explained = EM.explain(p)
+    res.message, res.conflicts = explained and explained.message or ("infeasible: " .. why),
+                                 explained and explained.groups or nil
+    return settle(res, "infeasible", nil, stats)
+  end
+  res.active_constraints = { "budget" }
+  for _, a in ipairs(out.active) do res.active_constraints[#res.active_constraints + 1] = a end
+  Opt.describe(res, names, p.mu, p.cov, out.w)
   return settle(res, "optimal", res.volatility, stats)
 end
 
 local TIGHT = { feastol = 1e-10, reltol = 1e-10, abstol = 1e-14 }
+local RELAX = { feastol = 1e-9, reltol = 1e-9, abstol = 1e-13 }
 
--- the solve, with one retry at the solver's default tolerances: a thin
+-- a solve, with one retry at the solver's default tolerances: a thin
 -- feasible set (a CVaR limit near its minimum) or thousands of scenario
 -- rows can leave the residuals just above 1e-10 for good
-local function run(self, p)
-  local ctx = EM.build(p, "solve")
-  local r = ctx.m:solve(self.options.solve or TIGHT)
+local function solve_model(self, m)
+  local r = m:solve(self.options.solve or TIGHT)
   if (r.status == "numerical_error" or r.status == "iteration_limit") and not self.options.solve then
-    return ctx.m:solve(), ctx, true
+    return m:solve(), true
   end
-  return r, ctx, false
+  return r, false
+end
+
+-- the continuous problem of one node of the held-set search (fix by
+-- index; nil: no fixings): r, ctx, retried, weights (aligned with names)
+local function solve_node(self, p, fix)
+  local byname
+  if fix then
+    byname = {}
+    for i, v in pairs(fix) do byname[p.names[i]] = v end
+  end
+  local ctx = EM.build(p, "solve", nil, byname)
+  local r, retried = solve_model(self, ctx.m)
+  local wv
+  if r.has_solution then
+    local k = ctx.kappa and r:value(ctx.kappa) or 1
+    wv = {}
+    for i, e in ipairs(p.names) do wv[i] = r:value(ctx.w[e]) / k end
+  end
+  return r, ctx, retried, wv
+end
+
+-- the fixings every portfolio obeys: a positive minimum weight is held, a
+-- maximum below min_position is not
+local function root_fix(p)
+  local fix = {}
+  for i = 1, #p.names do
+    if p.hi[i] < math.max(p.hold.minpos, 1e-300) then fix[i] = "out"
+    elseif p.lo[i] > 0 then fix[i] = "in" end
+  end
+  return fix
+end
+
+-- maximised objectives are searched as minimisations of -objective
+local MAXIMISED = { MeanVariance = true, TargetVolatility = true, MaxReturn = true, Robust = true }
+
+-- the relaxation of a node of the held-set search (fix by index): the
+-- value (minimised), weights, z
+local function relax_node(self, p, fix)
+  local byname = {}
+  for i, v in pairs(fix) do byname[p.names[i]] = v end
+  local sense = MAXIMISED[p.obj.kind] and -1 or 1
+  local ctx = EM.build(p, "relax", nil, byname)
+  -- a bound needs its value only to the search's gap (1e-7)
+  local r = ctx.m:solve(self.options.solve or RELAX)
+  if (r.status == "numerical_error" or r.status == "iteration_limit") and not self.options.solve then
+    r = ctx.m:solve()
+  end
+  if not r.has_solution then return nil, nil, nil, r.status end
+  local k = ctx.kappa and r:value(ctx.kappa) or 1
+  local wv, zv = {}, {}
+  for i, e in ipairs(p.names) do wv[i], zv[i] = r:value(ctx.w[e]) / k, r:value(ctx.z[e]) end
+  return sense * r.objective, wv, zv, r.status
+end
+
+-- The solve of optimize: r, ctx, weights, stats (retried, nodes, proven,
+-- status, message). Without holdings limits, one continuous solve. With
+-- them, the continuous relaxation first: when its optimum keeps the
+-- limits, it is the answer. Otherwise the search over held sets
+-- (folio.exposure_holdings) with perspective relaxations, whose best held
+-- set's continuous solve gives the weights and the duals.
+local function run(self, p)
+  local h = p.hold
+  if not h then
+    local r, ctx, retried, wv = solve_node(self, p, nil)
+    return r, ctx, wv, { retried = retried }
+  end
+  local n, fix = #p.names, root_fix(p)
+  local retried = false
+  local r, ctx, rt, wv = solve_node(self, p, fix)
+  retried = rt
+  if not r.has_solution or not H.broken(h, wv, fix, n) then
+    return r, ctx, wv, { retried = retried, nodes = 1, proven = r.has_solution or nil }
+  end
+  local sense = MAXIMISED[p.obj.kind] and -1 or 1
+  p.persp_M, p.persp = EM.perspective_diagonal(p.cov, n)
+  local last = r
+  local function exact(f)
+    local r2, c2, rt2, w2 = solve_node(self, p, f)
+    retried = retried or rt2
+    if not r2.has_solution then return nil, nil, r2.status end
+    return sense * r2.objective, w2, r2.status, { r = r2, ctx = c2 }
+  end
+  local function relax(f)
+    local v, w2, z2, st = relax_node(self, p, f)
+    if v == nil then last = { status = st } end
+    return v, w2, z2, st
+  end
+  local score = function(i)
+    local a = p.obj.kind == "MaxSharpeRatio" and p.mu[i] - (p.obj.risk_free_rate or 0) or p.mu[i]
+    return a / math.sqrt(p.cov[i][i] + 1e-300)
+  end
+  local out = H.search { h = h, n = n, root = fix, relax = relax, exact = exact, score = score,
+                         node_limit = self.options.node_limit }
+  local stats = { retried = retried, nodes = out.nodes + 1, proven = out.proven }
+  if out.best then
+    stats.status = out.proven and "optimal" or "feasible"
+    if not out.proven then
+      stats.message = ("the search over held sets stopped after %d nodes without proving this portfolio optimal")
+        :format(out.nodes)
+    end
+    return out.best.extra.r, out.best.extra.ctx, out.best.wv, stats
+  end
+  -- no held set holds a portfolio: the limits decide (no_solution)
+  stats.status = out.proven and "infeasible" or (last.status ~= "optimal" and last.status or "numerical_error")
+  return nil, nil, nil, stats
 end
 
 -- A solve that ended without a solution: the limits alone decide (an LP
@@ -393,29 +584,92 @@ local function no_solution(res, p, r)
   return word
 end
 
--- binding rows and their shadow prices (the duals of this very solve)
-local FORMULATION = { split = true, excess_return = true, trade = true, cvar_loss = true }
+-- Binding limits and their shadow prices (the duals of the solve that
+-- produced the weights), in the user's terms: d(objective)/d(limit), with
+-- the objective as the result reports it. The QP's duals are converted:
+--   MaxSharpeRatio, MaxDiversification: the scaled problem's value is
+--     f = 1/ratio^2 and its limit rows are a'y <= b kappa, so
+--     d ratio/d b = -1/2 f^(-3/2) kappa dual;
+--   MinVolatility, TargetReturn: f is the variance (plus the L2 term) and
+--     the objective sqrt(f), so d sigma/d b = dual / (2 sqrt(f));
+--   the others optimise their objective itself.
+-- Per-exposure bounds of a plain solve are column bounds: their price is
+-- the column's reduced cost. Holdings limits (min_position, the counts)
+-- are listed when they bind, without a price (they are combinatorial).
+local FORMULATION = { split = true, excess_return = true, trade = true, cvar_loss = true, held_min = true,
+                      robust_split = true, not_held = true, hold = true }
+
+local function price_scale(r, ctx, kind)
+  if ctx.kappa then
+    local f, k = r.objective, r:value(ctx.kappa)
+    return function(d) return -0.5 * f ^ -1.5 * k * d end
+  end
+  if kind == "MinVolatility" or kind == "TargetReturn" then
+    local f = r.objective
+    return function(d) return f > 0 and d / (2 * math.sqrt(f)) or d end
+  end
+  return function(d) return d end
+end
+
 local function binding(res, r, ctx, wv, c, cov, names)
   res.active_constraints, res.shadow_prices = {}, {}
+  local fix = ctx.fix
+  local conv = price_scale(r, ctx, ctx.obj.kind)
+  local prefix = ctx.prefix or ""
+  local function add(name, dual)
+    res.active_constraints[#res.active_constraints + 1] = name
+    if dual then res.shadow_prices[name] = conv(dual) + 0.0 end
+  end
   for _, row in ipairs(r:rows()) do
-    local lim = (row.upper ~= math.huge and row.activity >= (row.lower + row.upper) / 2) and row.upper or row.lower
-    local name = row.name:match("^[^%[]+")
-    if lim ~= math.huge and lim ~= -math.huge and not FORMULATION[name] and not name:find("%.f$")
-       and math.abs(row.activity - lim) <= 1e-6 * (1 + math.abs(lim)) then
-      -- max_cvar binds only if the weights' true CVaR is at the limit
-      if name ~= "max_cvar" or res.cvar >= c.max_cvar - 1e-6 * (1 + math.abs(c.max_cvar)) then
-        res.active_constraints[#res.active_constraints + 1] = row.name
-        if row.dual then res.shadow_prices[row.name] = row.dual end
+    if row.name:sub(1, #prefix) == prefix then
+      local full = row.name:sub(#prefix + 1)
+      local lim = (row.upper ~= math.huge and row.activity >= (row.lower + row.upper) / 2) and row.upper or row.lower
+      local name = full:match("^[^%[]+")
+      if lim ~= math.huge and lim ~= -math.huge and not FORMULATION[name] and not name:find("%.f$")
+         and math.abs(row.activity - lim) <= 1e-6 * (1 + math.abs(lim)) then
+        -- max_cvar binds only if the weights' true CVaR is at the limit
+        if name ~= "max_cvar" or res.cvar >= c.max_cvar - 1e-6 * (1 + math.abs(c.max_cvar)) then
+          add(full, row.dual)
+        end
       end
     end
+  end
+  -- bounds held as column bounds (no kappa, no conflict search)
+  if not ctx.kappa then
+    local minpos = ctx.hold and ctx.hold.minpos or 0
+    for i, e in ipairs(names) do
+      local f = fix and fix[e]
+      if f ~= "out" then
+        local v = wv[i]
+        local lo = f == "in" and math.max(ctx.lo[i], minpos) or ctx.lo[i]
+        local hi = ctx.hi[i]
+        local near = function(b) return b ~= math.huge and b ~= -math.huge and math.abs(v - b) <= 1e-6 * (1 + math.abs(b)) end
+        local rc = r.has_duals and r:reduced_cost(ctx.w[e]) or nil
+        if near(hi) then add(("max_weight[%s]"):format(e), rc)
+        elseif near(lo) and f == "in" and lo > ctx.lo[i] then add(("min_position[%s]"):format(e))
+        elseif near(lo) then add(("min_weight[%s]"):format(e), rc) end
+      end
+    end
+  elseif fix then
+    local minpos = ctx.hold and ctx.hold.minpos or 0
+    for i, e in ipairs(names) do
+      if fix[e] == "in" and minpos > ctx.lo[i] and math.abs(wv[i] - minpos) <= 1e-6 then
+        add(("min_position[%s]"):format(e))
+      end
+    end
+  end
+  -- the holdings counts, when the weights hold as many as they allow
+  local h = ctx.hold
+  if h then
+    local held = 0
+    for i = 1, #names do if wv[i] > H.EPS then held = held + 1 end end
+    if h.max and held == h.max then add("max_exposures") end
+    if h.min and held == h.min then add("min_exposures") end
   end
   -- the ratio objectives hold their risk limits as cones, judged on the weights
   if ctx.kappa then
     local function cone_binds(name, value, limit)
-      if limit and value >= limit * (1 - 1e-6) then
-        res.active_constraints[#res.active_constraints + 1] = name
-        res.shadow_prices[name] = r:dual(name)
-      end
+      if limit and value >= limit * (1 - 1e-6) then add(name, r:dual(name)) end
     end
     cone_binds("max_volatility", res.volatility, c.max_volatility)
     if c.max_tracking_error then
@@ -428,18 +682,31 @@ local function binding(res, r, ctx, wv, c, cov, names)
   end
 end
 
-local OPTIMIZE = { exposures = "table", objective = "table", constraints = "table", mu = "table", cov = "table" }
+local OPTIMIZE = { exposures = "table", objective = "table", constraints = "table", mu = "table", cov = "table",
+                   estimation_date = "string" }
 local NEEDS_MU = { MaxSharpeRatio = true, MeanVariance = true, TargetReturn = true, TargetVolatility = true }
 
 -- the checked inputs of optimize: p for folio.exposure_model
-local function inputs(a)
+local function inputs(self, a)
   if type(a) ~= "table" then fail("optimize: expected a table of arguments") end
   check.options(a, "optimize", OPTIMIZE)
+  if a.estimation_date then
+    if a.mu or a.cov then
+      fail("optimize: give estimation_date or mu and cov, not both (mu and cov are estimates already)")
+    end
+    local est = self:estimates(a.estimation_date, "optimize")
+    local b = {}
+    for k, v in pairs(a) do b[k] = v end
+    b.estimation_date, b.mu, b.cov = nil, est.mu, est.cov
+    local p = inputs(self, b)
+    p.estimation_date = a.estimation_date
+    return p
+  end
   local names = a.exposures
   if type(names) ~= "table" or #names == 0 then fail("optimize: exposures must be a non-empty list of names") end
   local n = #names
   local obj = a.objective or X.MinVolatility {}
-  local c = a.constraints or X.ExposureConstraints {}
+  local c = X.constraints_of(a.constraints)
   check_names(c, names, "optimize")
   local mu = a.mu and align.vector(a.mu, names, "optimize", "mu") or nil
   if not mu then
@@ -465,59 +732,53 @@ local function inputs(a)
   local known = { MinVolatility = 1, MaxSharpeRatio = 1, MeanVariance = 1, TargetReturn = 1, TargetVolatility = 1,
                   RiskParity = 1, MaxDiversification = 1, MinCVaR = 1 }
   if not known[obj.kind] then fail("optimize: unknown objective %s", tostring(obj.kind)) end
+  return X.limits_of(names, mu, cov, c, obj, "optimize")
+end
+
+-- The checked limits of constraints c over names: p for
+-- folio.exposure_model (bounds, holdings, benchmark, CVaR scenarios).
+function X.limits_of(names, mu, cov, c, obj, fn)
   local p = { names = names, mu = mu, cov = cov, c = c, obj = obj, pos = {} }
   for i, e in ipairs(names) do p.pos[e] = i end
-  if obj.kind == "RiskParity" then return p end
   p.lo, p.hi, p.lo_by, p.hi_by = EM.bounds_of(names, c)
-  validate(names, p.lo, p.hi, c)
-  if c.max_tracking_error and c.benchmark then p.benchmark = align.vector(c.benchmark, names, "optimize", "benchmark") end
+  validate(names, p.lo, p.hi, c, fn)
+  p.hold = EM.holdings_of(names, cov, c, p.lo, p.hi, fn)
+  if obj.kind == "RiskParity" then return p end
+  if c.max_tracking_error and c.benchmark then p.benchmark = align.vector(c.benchmark, names, fn, "benchmark") end
   if c.max_cvar then
     local alpha = c.cvar_alpha or 0.95
-    if not (alpha > 0 and alpha < 1) then fail("optimize: cvar_alpha must be in (0, 1)") end
-    local S, prob = scenario_rows(c.scenarios, c.scenario_probabilities, names, "optimize: max_cvar")
+    if not (alpha > 0 and alpha < 1) then fail("%s: cvar_alpha must be in (0, 1)", fn) end
+    local S, prob = scenario_rows(c.scenarios, c.scenario_probabilities, names, fn .. ": max_cvar")
     p.cvar = { S = S, prob = prob, alpha = alpha, limit = c.max_cvar }
   elseif c.scenarios or c.scenario_probabilities or c.cvar_alpha then
-    fail("optimize: scenarios, scenario_probabilities and cvar_alpha go with max_cvar")
+    fail("%s: scenarios, scenario_probabilities and cvar_alpha go with max_cvar", fn)
   end
   return p
 end
 
 -- opt:optimize{exposures =, objective =, constraints =, mu =, cov =}
 function Opt:optimize(a)
-  local p = inputs(a)
+  local p = inputs(self, a)
   local names, obj, c = p.names, p.obj, p.c
-  if obj.kind == "RiskParity" then return self:risk_parity(names, p.mu, p.cov, obj, c) end
-  local r, ctx, retried = run(self, p)
-  local stats = { solver = r.solver, iterations = r.iterations, time = r.solve_time,
-                  retried_at_default_tolerance = retried or nil }
-  local res = new_result(names, { solver_stats = stats, result = r, risk_free_rate = obj.risk_free_rate or 0 })
-  if not r.has_solution then return settle(res, no_solution(res, p, r), nil, stats) end
-  local k = ctx.kappa and r:value(ctx.kappa) or 1
-  local wv = {}
-  for i, e in ipairs(names) do wv[i] = r:value(ctx.w[e]) / k end
+  if obj.kind == "RiskParity" then return self:risk_parity(p) end
+  local t0 = folio.now()
+  local r, ctx, wv, how = run(self, p)
+  r = r or { status = how.status, has_solution = false, solver = "qp" }
+  local stats = { solver = r.solver, iterations = r.iterations, time = folio.now() - t0,
+                  retried_at_default_tolerance = how.retried or nil, nodes = how.nodes }
+  local res = new_result(names, { solver_stats = stats, result = r, risk_free_rate = obj.risk_free_rate or 0,
+                                  estimation_date = p.estimation_date })
+  if not wv then
+    local word = no_solution(res, p, { status = how.status or r.status })
+    return settle(res, word, nil, stats)
+  end
   Opt.describe(res, names, p.mu, p.cov, wv)
   if p.cvar then res.cvar, res.var = cvar_of(p.cvar.S, p.cvar.prob, wv, p.cvar.alpha) end
   binding(res, r, ctx, wv, c, p.cov, names)
-  return settle(res, r.status, objective_of(obj.kind, res, r), stats)
+  if how.message then res.message = how.message end
+  return settle(res, how.status or r.status, objective_of(obj.kind, res, r), stats)
 end
 
-
--- A model with weights w over names, their bounds and the budget (the
--- linear core the modes share); returns the model, w and name -> position.
-local function weights_model(model_name, names, constraints)
-  local c = constraints or X.ExposureConstraints {}
-  check_names(c, names, model_name)
-  local lo, hi = EM.bounds_of(names, c)
-  validate(names, lo, hi, c)
-  local m = folio.model(model_name)
-  local pos = {}
-  for i, e in ipairs(names) do pos[e] = i end
-  local w = m:var("w", names, { lb = function(e) return lo[pos[e]] end, ub = function(e) return hi[pos[e]] end })
-  local budget = c.budget
-  if budget == nil then budget = 1 end
-  if budget ~= false then m:st("budget", folio.sum(w), "==", budget) end
-  return m, w, pos
-end
 
 ---------------------------------------------------------------------------
 -- scenario mode: CVaR (Rockafellar and Uryasev)
@@ -527,11 +788,14 @@ end
 --   scenario mean), objective = "min_cvar" | "max_return",
 --   max_cvar = (with max_return), constraints = ExposureConstraints{...}}
 -- CVaR_alpha(w) = min_z z + 1/(1 - alpha) sum_s p_s max(0, -r_s'w - z):
--- an LP with a variable u_s >= -r_s'w - z, u_s >= 0 per scenario.
+-- an LP with a variable u_s >= -r_s'w - z, u_s >= 0 per scenario, under
+-- every limit of the constraints (the spec's defaults included). The
+-- correlations of max_correlation_pairs are the scenarios' own.
 local SCENARIO_ARGS = { exposures = "table", scenarios = "table", probabilities = "table", alpha = "number",
                         mu = "table", objective = "string", max_cvar = "number", constraints = "table" }
 function Opt:optimize_with_scenarios(a)
   check.options(a, "optimize_with_scenarios", SCENARIO_ARGS)
+  local fn = "optimize_with_scenarios"
   local names = a.exposures
   if type(names) ~= "table" or #names == 0 then fail("optimize_with_scenarios: exposures required") end
   local n = #names
@@ -539,51 +803,60 @@ function Opt:optimize_with_scenarios(a)
   if not (type(alpha) == "number" and alpha > 0 and alpha < 1) then
     fail("optimize_with_scenarios: alpha must be in (0, 1)")
   end
-  local S, prob = scenario_rows(a.scenarios, a.probabilities, names, "optimize_with_scenarios")
+  local S, prob = scenario_rows(a.scenarios, a.probabilities, names, fn)
   local ns = #S
-  local mu = a.mu and align.vector(a.mu, names, "optimize_with_scenarios", "mu") or nil
-  if not mu then
-    mu = {}
-    for i = 1, n do
-      local m = 0
-      for s = 1, ns do m = m + prob[s] * S[s][i] end
-      mu[i] = m
+  local mean = {}
+  for i = 1, n do
+    local m = 0
+    for s = 1, ns do m = m + prob[s] * S[s][i] end
+    mean[i] = m
+  end
+  local mu = a.mu and align.vector(a.mu, names, fn, "mu") or mean
+  -- the scenarios' covariance (for the correlation pairs)
+  local cov = {}
+  for i = 1, n do
+    cov[i] = {}
+    for j = 1, n do
+      local v = 0
+      for s = 1, ns do v = v + prob[s] * (S[s][i] - mean[i]) * (S[s][j] - mean[j]) end
+      cov[i][j] = v
     end
   end
-  local m, w = weights_model("cvar", names, a.constraints)
-  local cvar = EM.add_cvar(m, w, names, S, prob, alpha, "")
-  local muk = {}
-  for i, e in ipairs(names) do muk[e] = mu[i] end
   local kind = a.objective or "min_cvar"
-  if kind == "min_cvar" then
-    m:minimize(cvar)
-  elseif kind == "max_return" then
-    if type(a.max_cvar) ~= "number" then fail("optimize_with_scenarios: max_return needs max_cvar") end
-    m:st("max_cvar", cvar, "<=", a.max_cvar)
-    m:maximize(folio.dot(muk, w))
-  else
+  if kind ~= "min_cvar" and kind ~= "max_return" then
     fail(("optimize_with_scenarios: objective must be \"min_cvar\" or \"max_return\", got %s"):format(tostring(kind)))
   end
-  local r = m:solve()
-  local stats = { solver = r.solver, iterations = r.iterations, time = r.solve_time }
+  if kind == "max_return" and type(a.max_cvar) ~= "number" then fail("optimize_with_scenarios: max_return needs max_cvar") end
+  local c = X.constraints_of(a.constraints)
+  check_names(c, names, fn)
+  if c.max_cvar or c.scenarios then
+    fail("optimize_with_scenarios: the scenarios and max_cvar are its own arguments, not constraints")
+  end
+  local p = X.limits_of(names, mu, cov, c, { kind = kind == "min_cvar" and "MinCVaR" or "MaxReturn" }, fn)
+  p.cvar = { S = S, prob = prob, alpha = alpha, limit = a.max_cvar }
+  if kind == "max_return" then
+    -- the CVaR limit as one of the limits (the conflict search names it)
+    local cc = {}
+    for k, v in pairs(c) do cc[k] = v end
+    cc.max_cvar = a.max_cvar
+    c, p.c = cc, cc
+  end
+  local t0 = folio.now()
+  local r, ctx, wv, how = run(self, p)
+  r = r or { status = how.status, has_solution = false, solver = "glpk" }
+  local stats = { solver = r.solver, iterations = r.iterations, time = folio.now() - t0, nodes = how.nodes }
   local res = new_result(names, { solver_stats = stats, result = r })
-  if not r.has_solution then
-    res.message = r.message
-    return settle(res, results.status_word(r.status), nil, stats)
+  if not wv then
+    return settle(res, no_solution(res, p, { status = how.status or r.status }), nil, stats)
   end
   res.weights = {}
-  local wv = {}
-  for i, e in ipairs(names) do wv[i] = r:value(w[e]); res.weights[e] = wv[i] end
+  for i, e in ipairs(names) do res.weights[e] = wv[i] end
   res.cvar, res.var = cvar_of(S, prob, wv, alpha)
   res.expected_return = 0
   for i = 1, n do res.expected_return = res.expected_return + mu[i] * wv[i] end
-  res.active_constraints, res.shadow_prices = {}, {}
-  if r.has_duals and kind == "max_return" and res.cvar >= a.max_cvar - 1e-6 * (1 + math.abs(a.max_cvar)) then
-    res.active_constraints[1] = "max_cvar"
-    res.shadow_prices.max_cvar = r:dual("max_cvar")
-  end
+  binding(res, r, ctx, wv, c, cov, names)
   -- the CVaR minimised, or the expected return maximised
-  return settle(res, r.status, kind == "min_cvar" and res.cvar or res.expected_return, stats)
+  return settle(res, how.status or r.status, kind == "min_cvar" and res.cvar or res.expected_return, stats)
 end
 
 ---------------------------------------------------------------------------
@@ -593,131 +866,192 @@ end
 --   uncertainty = {kind = "box", delta = {...}}
 --               | {kind = "ellipsoid", kappa =, cov_mu = (default cov)},
 --   constraints = ExposureConstraints{...}}
--- maximises the worst case of mu'w - (l/2) w'Sw over the set:
+-- maximises the worst case of mu'w - (l/2) w'Sw over the set, under
+-- every limit of the constraints:
 --   box:        mu'w - sum delta_i |w_i|        (|w| through w = long - short)
 --   ellipsoid:  mu'w - kappa ||L'w||, cov_mu = LL'  (a second-order cone)
 local ROBUST_ARGS = { exposures = "table", mu = "table", cov = "table", risk_aversion = "number",
                       uncertainty = "table", constraints = "table" }
 function Opt:optimize_robust(a)
   check.options(a, "optimize_robust", ROBUST_ARGS)
+  local fn = "optimize_robust"
   local names = a.exposures
   if type(names) ~= "table" or #names == 0 then fail("optimize_robust: exposures required") end
   local n = #names
   if not a.mu or not a.cov then fail("optimize_robust: mu and cov are required") end
-  local mu = align.vector(a.mu, names, "optimize_robust", "mu")
-  local cov = align.matrix(a.cov, names, "optimize_robust", "cov")
+  local mu = align.vector(a.mu, names, fn, "mu")
+  local cov = align.matrix(a.cov, names, fn, "cov")
   local u = a.uncertainty
   if type(u) ~= "table" or (u.kind ~= "box" and u.kind ~= "ellipsoid") then
     fail("optimize_robust: uncertainty must be {kind = \"box\", delta =} or {kind = \"ellipsoid\", kappa =}")
   end
   local lambda = a.risk_aversion or 1
-  local m, w, pos = weights_model("robust", names, a.constraints)
-  local muk = {}
-  for i, e in ipairs(names) do muk[e] = mu[i] end
-  local worst = folio.dot(muk, w)
+  local delta, L, kappa
   if u.kind == "box" then
     if not u.delta then fail("optimize_robust: a box needs uncertainty.delta") end
-    local delta = align.vector(u.delta, names, "optimize_robust", "uncertainty.delta")
-    local p = m:var("long", names, { lb = 0 })
-    local q = m:var("short", names, { lb = 0 })
-    m:st("split", names, function(e) return w[e], "==", p[e] - q[e] end)
-    worst = worst - folio.sum(names, function(e) return delta[pos[e]] * (p[e] + q[e]) end)
+    delta = align.vector(u.delta, names, fn, "uncertainty.delta")
   else
-    local kappa = u.kappa or 1
-    local S = u.cov_mu and align.matrix(u.cov_mu, names, "optimize_robust", "uncertainty.cov_mu") or cov
-    local L = EM.cholesky_lower(S, n, "optimize_robust: cov_mu")
-    local t = m:var("uncertainty", { lb = 0 })
-    EM.risk_cone(m, "uncertainty", L, n, function(i) return w[names[i]] end, t)
-    worst = worst - kappa * t
+    kappa = u.kappa or 1
+    local Su = u.cov_mu and align.matrix(u.cov_mu, names, fn, "uncertainty.cov_mu") or cov
+    L = EM.cholesky_lower(Su, n, "optimize_robust: cov_mu")
   end
-  m:maximize(worst - (lambda / 2) * folio.quad(w, cov))
-  local r = m:solve { feastol = 1e-10, reltol = 1e-10, abstol = 1e-14 }
-  local stats = { solver = r.solver, iterations = r.iterations, time = r.solve_time }
-  local res = new_result(names, { solver_stats = stats, result = r, active_constraints = {}, shadow_prices = {} })
-  if not r.has_solution then
-    res.message = r.message
-    return settle(res, results.status_word(r.status), nil, stats)
+  local c = X.constraints_of(a.constraints)
+  check_names(c, names, fn)
+  local p = X.limits_of(names, mu, cov, c, { kind = "Robust" }, fn)
+  p.objective = function(ctx)
+    local m, w = ctx.m, ctx.w
+    local worst = ctx.ret
+    if delta then
+      local lp = m:var("robust_long", names, { lb = 0 })
+      local sp = m:var("robust_short", names, { lb = 0 })
+      m:st("robust_split", names, function(e) return w[e], "==", lp[e] - sp[e] end)
+      worst = worst - folio.sum(names, function(e) return delta[ctx.pos[e]] * (lp[e] + sp[e]) end)
+    else
+      local t = m:var("uncertainty", { lb = 0 })
+      EM.risk_cone(m, "uncertainty", L, n, function(i) return w[names[i]] end, t)
+      worst = worst - kappa * t
+    end
+    ctx.worst = worst
+    m:maximize(worst - (lambda / 2) * ctx.risk)
   end
-  local wv = {}
-  for i, e in ipairs(names) do wv[i] = r:value(w[e]) end
+  local t0 = folio.now()
+  local r, ctx, wv, how = run(self, p)
+  r = r or { status = how.status, has_solution = false, solver = "qp" }
+  local stats = { solver = r.solver, iterations = r.iterations, time = folio.now() - t0, nodes = how.nodes }
+  local res = new_result(names, { solver_stats = stats, result = r })
+  if not wv then
+    return settle(res, no_solution(res, p, { status = how.status or r.status }), nil, stats)
+  end
   Opt.describe(res, names, mu, cov, wv)
-  res.worst_case_return = r:value(worst)
-  return settle(res, r.status, r.objective, stats)   -- the worst-case utility
+  if p.cvar then res.cvar, res.var = cvar_of(p.cvar.S, p.cvar.prob, wv, p.cvar.alpha) end
+  res.worst_case_return = r:value(ctx.worst)
+  binding(res, r, ctx, wv, c, cov, names)
+  return settle(res, how.status or r.status, r.objective, stats)   -- the worst-case utility
 end
 
 ---------------------------------------------------------------------------
 -- multi-period mode: one joint model over the rebalance dates
 ---------------------------------------------------------------------------
--- opt:optimize_multiperiod{exposures =, periods = {{mu =, cov =}, ...},
---   risk_aversion = 1, current_weights =, transaction_costs = (rate or
---   per exposure), constraints = ExposureConstraints{...} (every period)}
+-- opt:optimize_multiperiod{exposures =, rebalance_dates = {"2024-12-31", ...}
+--   (estimates from the optimizer's estimators as of each date) or
+--   periods = {{mu =, cov =, date =}, ...}, risk_aversion = 1,
+--   current_weights =, transaction_costs = (rate or per exposure),
+--   constraints = ExposureConstraints{...} (every limit at every date;
+--   max_turnover caps each rebalance)}
 -- max sum_t [mu_t'w_t - (l/2) w_t'S_t w_t - c'(buy_t + sell_t)] with
--- w_t - w_{t-1} = buy_t - sell_t, w_0 the current weights.
-local MULTI_ARGS = { exposures = "table", periods = "table", risk_aversion = "number", current_weights = "table",
-                     transaction_costs = "number|table", constraints = "table" }
+-- w_t - w_{t-1} = buy_t - sell_t, w_0 the current weights. The result
+-- holds one exposure result per date (mp[t], mp.results[t]) and the
+-- plan's totals (turnover, costs).
+local MULTI_ARGS = { exposures = "table", periods = "table", rebalance_dates = "table", risk_aversion = "number",
+                     current_weights = "table", transaction_costs = "number|table", constraints = "table" }
 function Opt:optimize_multiperiod(a)
   check.options(a, "optimize_multiperiod", MULTI_ARGS)
-  local names, periods = a.exposures, a.periods
+  local fn = "optimize_multiperiod"
+  local names = a.exposures
   if type(names) ~= "table" or #names == 0 then fail("optimize_multiperiod: exposures required") end
-  if type(periods) ~= "table" or #periods == 0 then fail("optimize_multiperiod: periods required") end
-  local n, np = #names, #periods
-  local c = a.constraints or X.ExposureConstraints {}
-  check_names(c, names, "optimize_multiperiod")
-  align.keys(a.current_weights, names, "optimize_multiperiod", "current_weights")
-  if type(a.transaction_costs) == "table" then
-    align.keys(a.transaction_costs, names, "optimize_multiperiod", "transaction_costs")
+  local periods = a.periods
+  if a.rebalance_dates then
+    if periods then fail("optimize_multiperiod: give rebalance_dates or periods, not both") end
+    if #a.rebalance_dates == 0 then fail("optimize_multiperiod: rebalance_dates is empty") end
+    periods = {}
+    for t, d in ipairs(a.rebalance_dates) do
+      if t > 1 and not (d > a.rebalance_dates[t - 1]) then
+        fail("optimize_multiperiod: rebalance_dates must increase ('%s' follows '%s')", tostring(d),
+             tostring(a.rebalance_dates[t - 1]))
+      end
+      local est = self:estimates(d, fn)
+      if not est.mu then fail("optimize_multiperiod: rebalance_dates need a return_estimator in the optimizer") end
+      periods[t] = { mu = est.mu, cov = est.cov, date = d }
+    end
   end
-  local lo, hi = EM.bounds_of(names, c)
-  validate(names, lo, hi, c)
-  local lambda = a.risk_aversion or 1
-  local tc = a.transaction_costs or 0
-  local w0 = a.current_weights or {}
-  local m = folio.model("multiperiod")
-  local pos = {}
-  for i, e in ipairs(names) do pos[e] = i end
-  local P = {}
-  for t = 1, np do P[t] = t end
-  local w = m:var("w", { P, names }, { lb = function(_, e) return lo[pos[e]] end, ub = function(_, e) return hi[pos[e]] end })
-  local buy = m:var("buy", { P, names }, { lb = 0 })
-  local sell = m:var("sell", { P, names }, { lb = 0 })
-  local budget = c.budget
-  if budget == nil then budget = 1 end
-  if budget ~= false then m:st("budget", P, function(t) return folio.sum(w[t]), "==", budget end) end
-  m:st("trade", { P, names }, function(t, e)
-    local prev = t == 1 and (w0[e] or 0) or w[t - 1][e]
-    return w[t][e] - prev, "==", buy[t][e] - sell[t][e]
-  end)
-  local obj = 0
+  if type(periods) ~= "table" or #periods == 0 then fail("optimize_multiperiod: periods or rebalance_dates required") end
+  local np = #periods
+  local c = X.constraints_of(a.constraints)
+  check_names(c, names, fn)
+  if c.current_weights or c.transaction_costs then
+    fail("optimize_multiperiod: current_weights and transaction_costs are its own arguments, not constraints")
+  end
+  if c.max_cvar then fail("optimize_multiperiod: max_cvar is not available over several dates") end
+  align.keys(a.current_weights, names, fn, "current_weights")
+  if type(a.transaction_costs) == "table" then align.keys(a.transaction_costs, names, fn, "transaction_costs") end
+  local obj = X.MeanVariance { risk_aversion = a.risk_aversion or 1 }
+  local per, p = {}, nil
   for t = 1, np do
     local pt = periods[t]
     if type(pt) ~= "table" or not pt.mu or not pt.cov then fail("optimize_multiperiod: periods[%d] needs mu and cov", t) end
-    local mu = align.vector(pt.mu, names, "optimize_multiperiod", ("periods[%d].mu"):format(t))
-    local cov = align.matrix(pt.cov, names, "optimize_multiperiod", ("periods[%d].cov"):format(t))
-    local muk = {}
-    for i, e in ipairs(names) do muk[e] = mu[i] end
-    obj = obj + folio.dot(muk, w[t]) - (lambda / 2) * folio.quad(w[t], cov)
-      - folio.sum(names, function(e)
-          local k = type(tc) == "number" and tc or tc[e] or 0
-          if k ~= 0 then return k * (buy[t][e] + sell[t][e]) end
-        end)
+    local mu = align.vector(pt.mu, names, fn, ("periods[%d].mu"):format(t))
+    local cov = align.matrix(pt.cov, names, fn, ("periods[%d].cov"):format(t))
+    local q = X.limits_of(names, mu, cov, c, obj, fn)
+    p = p or q
+    local date = pt.date and tostring(pt.date) or nil
+    per[t] = { mu = mu, cov = cov, hold = q.hold, date = date,
+               prefix = ("p%d."):format(t), label = np > 1 and (date or ("period " .. t)) .. ": " or nil }
   end
-  m:maximize(obj)
-  local r = m:solve { feastol = 1e-10, reltol = 1e-10, abstol = 1e-14 }
-  local stats = { solver = r.solver, iterations = r.iterations, time = r.solve_time }
-  local res = setmetatable({ exposures = names, periods = np, result = r, solver_stats = stats }, Multi)
-  if r.has_solution then
-    res.weights = {}
+  p.periods, p.w0, p.tc, p.lambda = per, a.current_weights or {}, a.transaction_costs or 0, obj.risk_aversion
+  local t0 = folio.now()
+  local r, ctx, fix, how = self:run_periods(p)
+  local stats = { solver = r.solver, iterations = r.iterations, time = folio.now() - t0, nodes = how.nodes }
+  local res = setmetatable({ exposures = names, periods = np, result = r, solver_stats = stats, results = {},
+                             dates = {} }, Multi)
+  for t = 1, np do res.dates[t] = per[t].date or t end
+  if not r.has_solution then
+    local word = no_solution(res, p, r)
     for t = 1, np do
-      res.weights[t] = {}
-      for _, e in ipairs(names) do res.weights[t][e] = r:value(w[t][e]) end
+      local rt = new_result(names, { date = per[t].date, message = res.message, conflicts = res.conflicts })
+      res.results[t] = settle(rt, word, nil, stats)
     end
-  else
-    res.message = r.message
+    results.settle(res, { status = word, has_solution = false, solve_time = stats.time, solver = r.solver })
+    res.optimization_status = res.status
+    return res
   end
-  results.settle(res, { status = results.status_word(r.status), has_solution = res.weights ~= nil,
-                        objective = r.objective, solve_time = r.solve_time, solver = r.solver })
+  local word = how.status or r.status
+  res.weights, res.turnover, res.costs = {}, 0, 0
+  for t, pc in ipairs(ctx.periods) do
+    local wv = {}
+    for i, e in ipairs(names) do wv[i] = r:value(pc.w[e]) end
+    local rt = new_result(names, { date = per[t].date, solver_stats = stats })
+    Opt.describe(rt, names, per[t].mu, per[t].cov, wv)
+    rt.turnover = r:value(pc.turnover)
+    rt.costs = pc.cost and r:value(pc.cost) or 0
+    binding(rt, r, pc, wv, c, per[t].cov, names)
+    -- the date's share of the plan: its utility net of its trading costs
+    settle(rt, word, r:value(pc.utility), stats)
+    res.results[t], res.weights[t] = rt, rt.weights
+    res.turnover, res.costs = res.turnover + rt.turnover, res.costs + rt.costs
+  end
+  results.settle(res, { status = word, has_solution = true, objective = r.objective, solve_time = stats.time,
+                        solver = r.solver })
   res.optimization_status, res.objective_value = res.status, res.objective
   return res
+end
+
+-- the joint solve over the dates, with the holdings limits as in run:
+-- the relaxation first, then (if it breaks them) the MIQP and the
+-- continuous problem on the held sets it chose. -> r, ctx, fix, how
+function Opt:run_periods(p)
+  local n, np = #p.names, #p.periods
+  local ctx = EM.build(p, "solve", nil, nil)
+  local r = solve_model(self, ctx.m)
+  if not r.has_solution or not p.periods[1].hold then return r, ctx, nil, { nodes = 1 } end
+  local broken = false
+  for t, pc in ipairs(ctx.periods) do
+    local wv = {}
+    for i, e in ipairs(p.names) do wv[i] = r:value(pc.w[e]) end
+    if H.broken(p.periods[t].hold, wv, {}, n) then broken = true end
+  end
+  if not broken then return r, ctx, nil, { nodes = 1 } end
+  local mctx = EM.build(p, "mip")
+  local mr = solve_model(self, mctx.m)
+  if not mr.has_solution then return mr, mctx, nil, { nodes = mr.nodes } end
+  local fix = {}
+  for t, pc in ipairs(mctx.periods) do
+    fix[t] = {}
+    for _, e in ipairs(p.names) do fix[t][e] = mr:value(pc.z[e]) > 0.5 and "in" or "out" end
+  end
+  local c2 = EM.build(p, "solve", nil, fix)
+  local r2 = solve_model(self, c2.m)
+  if r2.has_solution then return r2, c2, fix, { nodes = mr.nodes, status = mr.status } end
+  return mr, mctx, nil, { nodes = mr.nodes, status = mr.status }
 end
 
 -- SVG charts: the *_svg methods return the text (for folio.html), the
@@ -842,35 +1176,204 @@ function X.ExposureUniverse(o)
   return u
 end
 
+-- Bounded least squares: min ||A x - t||^2 over lo <= x <= hi (and
+-- sum x = budget when given), by a primal active-set method (Stark and
+-- Parker's BVLS, with the budget as an equality of every subproblem). It
+-- is exact and finite, also when the fit is exact and weights sit on
+-- their bounds, where an interior-point method has no interior to work
+-- with. A: rows (exposures) of k numbers. -> x, iterations | nil, why
+local function solve_dense(M, r)
+  local n = #r
+  local A = {}
+  for i = 1, n do
+    A[i] = {}
+    for j = 1, n do A[i][j] = M[i][j] end
+    A[i][n + 1] = r[i]
+  end
+  for c = 1, n do
+    local piv, best = c, math.abs(A[c][c])
+    for i = c + 1, n do if math.abs(A[i][c]) > best then piv, best = i, math.abs(A[i][c]) end end
+    if best == 0 then return nil end
+    A[c], A[piv] = A[piv], A[c]
+    for i = c + 1, n do
+      local f = A[i][c] / A[c][c]
+      if f ~= 0 then for j = c, n + 1 do A[i][j] = A[i][j] - f * A[c][j] end end
+    end
+  end
+  local x = {}
+  for i = n, 1, -1 do
+    local v = A[i][n + 1]
+    for j = i + 1, n do v = v - A[i][j] * x[j] end
+    x[i] = v / A[i][i]
+  end
+  return x
+end
+
+local function bounded_lsq(A, t, lo, hi, budget)
+  local m, k = #A, #lo
+  local x, state = {}, {}
+  for i = 1, k do x[i] = math.min(math.max(0, lo[i]), hi[i]) end
+  if budget then
+    local delta = budget
+    for i = 1, k do delta = delta - x[i] end
+    for i = 1, k do
+      if delta > 0 then
+        local step = math.min(delta, hi[i] - x[i])
+        x[i], delta = x[i] + step, delta - step
+      elseif delta < 0 then
+        local step = math.min(-delta, x[i] - lo[i])
+        x[i], delta = x[i] - step, delta + step
+      end
+    end
+    if math.abs(delta) > 1e-12 * (1 + math.abs(budget)) then return nil, "the bounds cannot meet the budget" end
+  end
+  for i = 1, k do state[i] = x[i] == lo[i] and "lo" or x[i] == hi[i] and "hi" or "free" end
+  local scale = 1
+  for r = 1, m do for i = 1, k do scale = math.max(scale, math.abs(A[r][i])) end end
+  local function gradient()
+    local res, g = {}, {}
+    for r = 1, m do
+      local v = -t[r]
+      for i = 1, k do v = v + A[r][i] * x[i] end
+      res[r] = v
+    end
+    for i = 1, k do
+      local v = 0
+      for r = 1, m do v = v + A[r][i] * res[r] end
+      g[i] = v
+    end
+    return g
+  end
+  for it = 1, 50 * (k + 1) do
+    local F = {}
+    for i = 1, k do if state[i] == "free" then F[#F + 1] = i end end
+    local p = {}
+    if #F > 0 then
+      -- the subproblem on the free weights, the bound ones fixed
+      local rhs_t, cfree = {}, budget
+      for r = 1, m do
+        local v = t[r]
+        for i = 1, k do if state[i] ~= "free" then v = v - A[r][i] * x[i] end end
+        rhs_t[r] = v
+      end
+      if budget then for i = 1, k do if state[i] ~= "free" then cfree = cfree - x[i] end end end
+      local nF = #F
+      local M, rhs = {}, {}
+      local ridge = 1e-14 * scale * scale
+      for a2, i in ipairs(F) do
+        M[a2] = {}
+        for b2, j in ipairs(F) do
+          local v = 0
+          for r = 1, m do v = v + A[r][i] * A[r][j] end
+          M[a2][b2] = v + (a2 == b2 and ridge or 0)
+        end
+        local v = 0
+        for r = 1, m do v = v + A[r][i] * rhs_t[r] end
+        rhs[a2] = v
+      end
+      if budget then
+        M[nF + 1] = {}
+        for a2 = 1, nF do M[a2][nF + 1], M[nF + 1][a2] = 1, 1 end
+        M[nF + 1][nF + 1] = 0
+        rhs[nF + 1] = cfree
+      end
+      local sol = solve_dense(M, rhs)
+      if not sol then return nil, "singular subproblem" end
+      for a2, i in ipairs(F) do p[i] = sol[a2] end
+      -- step towards p, stopping at the first bound in the way
+      local alpha, block = 1, nil
+      for _, i in ipairs(F) do
+        local d = p[i] - x[i]
+        if d > 0 and p[i] > hi[i] then
+          local s = (hi[i] - x[i]) / d
+          if s < alpha then alpha, block = s, i end
+        elseif d < 0 and p[i] < lo[i] then
+          local s = (lo[i] - x[i]) / d
+          if s < alpha then alpha, block = s, i end
+        end
+      end
+      for _, i in ipairs(F) do x[i] = x[i] + alpha * (p[i] - x[i]) end
+      if block then
+        for _, i in ipairs(F) do
+          if x[i] >= hi[i] - 1e-15 * (1 + math.abs(hi[i])) then x[i], state[i] = hi[i], "hi"
+          elseif x[i] <= lo[i] + 1e-15 * (1 + math.abs(lo[i])) then x[i], state[i] = lo[i], "lo" end
+        end
+        if state[block] == "free" then state[block] = p[block] > hi[block] and "hi" or "lo"; x[block] = state[block] == "hi" and hi[block] or lo[block] end
+        goto continue
+      end
+    end
+    do
+      -- optimal when no bound's multiplier has the wrong sign
+      local g = gradient()
+      local nu = 0
+      if budget then
+        if #F > 0 then
+          for _, i in ipairs(F) do nu = nu + g[i] end
+          nu = nu / #F
+        else
+          local up, down = -math.huge, math.huge
+          for i = 1, k do
+            if state[i] == "hi" then up = math.max(up, g[i]) else down = math.min(down, g[i]) end
+          end
+          -- with every weight on a bound, any nu in [up, down] certifies
+          if up == -math.huge and down == math.huge then nu = 0
+          elseif up == -math.huge then nu = down
+          elseif down == math.huge then nu = up
+          elseif up <= down then nu = up
+          else nu = (up + down) / 2 end
+        end
+      end
+      local worst, wi = 1e-12 * scale * (1 + scale), nil
+      for i = 1, k do
+        local v = state[i] == "lo" and -(g[i] - nu) or state[i] == "hi" and (g[i] - nu) or 0
+        if lo[i] == hi[i] then v = 0 end
+        if v > worst then worst, wi = v, i end
+      end
+      if not wi then return x, it end
+      state[wi] = "free"
+    end
+    ::continue::
+  end
+  return nil, "no convergence"
+end
+
 -- u:fund_weights(target, {bounds = {0, 1}, budget = nil}): fund weights
 -- whose exposures come closest (least squares) to the target exposure
--- weights; reports the residual per exposure and the total notional.
+-- weights, exactly (bounded least squares, above); reports the residual
+-- per exposure and the total notional.
 function Universe:fund_weights(target, o)
   o = o or {}
+  check.options(o, "fund_weights", { bounds = "table", budget = "number" })
   if #self.funds == 0 then fail("fund_weights: the universe has no funds") end
+  if type(target) ~= "table" then fail("fund_weights: target must be exposure weights keyed by name") end
+  if target.weights and type(target.weights) == "table" and target.exposures then target = target.weights end
+  align.keys(target, self.names, "fund_weights", "target")
   local b = o.bounds or { 0, 1 }
-  local m = folio.model("funds")
-  local f = m:var("f", self.funds, { lb = b[1] == false and -math.huge or b[1], ub = b[2] == false and math.huge or b[2] })
-  if o.budget then m:st("budget", folio.sum(f), "==", o.budget) end
-  local err = m:var("residual", self.names)
-  m:st("exposure", self.names, function(e)
-    return err[e], "==", folio.sum(self.funds, function(fund)
-      local l = self.loadings[fund][e]
-      if l and l ~= 0 then return l * f[fund] end
-    end) - (target[e] or 0)
-  end)
-  m:minimize(folio.sum(self.names, function(e) return err[e] * err[e] end))
-  local r = m:solve { feastol = 1e-10, reltol = 1e-10, abstol = 1e-16 }
-  if not r.has_solution then fail("fund_weights: " .. r.status) end
-  local out = { weights = {}, residual = {}, status = r.status, total_notional = 0 }
-  for _, fund in ipairs(self.funds) do
-    local v = r:value(f[fund])
-    out.weights[fund] = v
+  local k = #self.funds
+  local lo, hi = {}, {}
+  for i = 1, k do lo[i], hi[i] = b[1] == false and -math.huge or b[1], b[2] == false and math.huge or b[2] end
+  local A, t = {}, {}
+  for r, e in ipairs(self.names) do
+    A[r], t[r] = {}, target[e] or 0
+    if type(t[r]) ~= "number" then fail("fund_weights: target['%s'] must be a number", e) end
+    for i, fund in ipairs(self.funds) do A[r][i] = self.loadings[fund][e] or 0 end
+  end
+  local t0 = folio.now()
+  local x, it = bounded_lsq(A, t, lo, hi, o.budget)
+  if not x then fail("fund_weights: %s", it) end
+  local out = { weights = {}, residual = {}, status = "optimal", total_notional = 0, iterations = it,
+                solve_time = folio.now() - t0 }
+  for i, fund in ipairs(self.funds) do
+    out.weights[fund] = x[i]
     local gross = 0
     for _, l in pairs(self.loadings[fund]) do gross = gross + math.abs(l) end
-    out.total_notional = out.total_notional + math.abs(v) * gross
+    out.total_notional = out.total_notional + math.abs(x[i]) * gross
   end
-  for _, e in ipairs(self.names) do out.residual[e] = r:value(err[e]) end
+  for r, e in ipairs(self.names) do
+    local v = -t[r]
+    for i = 1, k do v = v + A[r][i] * x[i] end
+    out.residual[e] = v
+  end
   return out
 end
 

@@ -90,6 +90,7 @@ Ctx.__index = Ctx
 -- ctx:group(label, o): declares a group; true when it is on. o.measure:
 -- what the limit bounds, for "needs ... >=" (an expression builder).
 function Ctx:group(label, o)
+  if self.label_prefix then label = self.label_prefix .. label end
   if not self.seen[label] then
     self.seen[label] = true
     local g = { label = label, index = #self.groups + 1, rank = 3 }
@@ -98,6 +99,12 @@ function Ctx:group(label, o)
   end
   return not self.off[label]
 end
+
+function Ctx:is_off(label) return self.off[(self.label_prefix or "") .. label] == true end
+
+-- a variable or row name of this context: the multi-period model builds
+-- one context per rebalance date in one model, each with its own prefix
+function Ctx:name(s) return self.prefix and self.prefix .. s or s end
 
 -- v scaled by kappa under the ratio transform
 function Ctx:scaled(v) return self.kappa and v * self.kappa or v end
@@ -116,24 +123,39 @@ local B = {}
 
 function B.weights(ctx)
   local m, names, lo, hi = ctx.m, ctx.names, ctx.lo, ctx.hi
-  local pos = ctx.pos
-  -- bounds are column bounds in a plain solve (no rows to report), rows
-  -- when scaled by kappa or when the conflict search may turn them off
+  local pos, fix = ctx.pos, ctx.fix or {}
+  -- bounds are column bounds in a plain solve, rows when scaled by kappa
+  -- or when the conflict search may turn them off. fix[e] ("in" | "out")
+  -- is a node of the search over held sets (folio.exposure_holdings): an
+  -- exposure out of the set is 0, one in it holds at least min_position.
   local rows = ctx.kappa or ctx.mode == "feasibility"
-  ctx.w = m:var("w", names, {
-    lb = function(e) local i = pos[e]; return rows and -math.huge or lo[i] end,
-    ub = function(e) local i = pos[e]; return rows and math.huge or hi[i] end,
+  local minpos = ctx.hold and ctx.hold.minpos or 0
+  local function col_lo(i, e)
+    if fix[e] == "out" then return 0 end
+    if fix[e] == "in" then return math.max(lo[i], minpos) end
+    return lo[i]
+  end
+  local function col_hi(i, e) return fix[e] == "out" and 0 or hi[i] end
+  ctx.w = m:var(ctx:name("w"), names, {
+    lb = function(e) local i = pos[e]; return rows and -math.huge or col_lo(i, e) end,
+    ub = function(e) local i = pos[e]; return rows and math.huge or col_hi(i, e) end,
   })
   local w = ctx.w
   if rows then
-    m:st("min_weight", names, function(e)
+    m:st(ctx:name("min_weight"), names, function(e)
       local i = pos[e]
       if lo[i] ~= -math.huge and ctx:group(ctx.lo_by[i]) then return w[e], ">=", ctx:scaled(lo[i]) end
     end)
-    m:st("max_weight", names, function(e)
+    m:st(ctx:name("max_weight"), names, function(e)
       local i = pos[e]
       if hi[i] ~= math.huge and ctx:group(ctx.hi_by[i]) then return w[e], "<=", ctx:scaled(hi[i]) end
     end)
+    if next(fix) then
+      m:st(ctx:name("held_min"), names, function(e)
+        if fix[e] == "in" and minpos > lo[pos[e]] then return w[e], ">=", ctx:scaled(minpos) end
+      end)
+      m:st(ctx:name("not_held"), names, function(e) if fix[e] == "out" then return w[e], "<=", 0 end end)
+    end
   end
 end
 
@@ -141,7 +163,7 @@ function B.budget(ctx)
   local budget = ctx.c.budget
   if budget == nil then budget = 1 end
   if budget ~= false and ctx:group("budget = " .. num(budget)) then
-    ctx.m:st("budget", folio.sum(ctx.w), "==", ctx:scaled(budget))
+    ctx.m:st(ctx:name("budget"), folio.sum(ctx.w), "==", ctx:scaled(budget))
   end
 end
 
@@ -155,12 +177,12 @@ function B.category_limits(ctx)
     for _, e in ipairs(ctx.names) do if cats[e] == cat then members[#members + 1] = w[e] end end
     local s = folio.sum(members)
     if lim[1] and lim[1] ~= false and ctx:group(("category_limits %s >= %s"):format(cat, num(lim[1]))) then
-      ctx.m:st("category_min_" .. cat, s, ">=", ctx:scaled(lim[1]))
+      ctx.m:st(ctx:name("category_min_") .. cat, s, ">=", ctx:scaled(lim[1]))
     end
     if lim[2] and lim[2] ~= false
        and ctx:group(("category_limits %s <= %s"):format(cat, num(lim[2])),
                      { measure = function() return s end, what = cat .. " weight", rank = 2 }) then
-      ctx.m:st("category_max_" .. cat, s, "<=", ctx:scaled(lim[2]))
+      ctx.m:st(ctx:name("category_max_") .. cat, s, "<=", ctx:scaled(lim[2]))
     end
   end
 end
@@ -168,24 +190,42 @@ end
 function B.max_total_notional(ctx)
   local c, m, w, I = ctx.c, ctx.m, ctx.w, ctx.names
   if not c.max_total_notional then return end
-  -- gross exposure sum |w| through a split w = p - q
-  local p = m:var("long", I, { lb = 0 })
-  local q = m:var("short", I, { lb = 0 })
-  m:st("split", I, function(e) return w[e], "==", p[e] - q[e] end)
-  local gross = folio.sum(p) + folio.sum(q)
-  if ctx:group("max_total_notional " .. num(c.max_total_notional),
-               { measure = function() return gross end, what = "total notional", rank = 1 }) then
-    m:st("max_total_notional", gross, "<=", ctx:scaled(c.max_total_notional))
+  local label = "max_total_notional " .. num(c.max_total_notional)
+  local long_only = true
+  for i = 1, ctx.n do if ctx.lo[i] < 0 then long_only = false end end
+  local gross
+  if long_only then
+    -- sum |w| = sum w: with a budget it is the budget, so the limit holds
+    -- or conflicts with the budget whatever the weights
+    local budget = c.budget
+    if budget == nil then budget = 1 end
+    if budget ~= false and budget <= c.max_total_notional then return end
+    gross = folio.sum(w)
+  else
+    -- gross exposure sum |w| through a split w = p - q
+    local p = m:var(ctx:name("long"), I, { lb = 0 })
+    local q = m:var(ctx:name("short"), I, { lb = 0 })
+    m:st(ctx:name("split"), I, function(e) return w[e], "==", p[e] - q[e] end)
+    gross = folio.sum(p) + folio.sum(q)
+  end
+  if ctx:group(label, { measure = function() return gross end, what = "total notional", rank = 1 }) then
+    m:st(ctx:name("max_total_notional"), gross, "<=", ctx:scaled(c.max_total_notional))
   end
 end
 
 function B.max_concentration(ctx)
   local c, w = ctx.c, ctx.w
-  if not c.max_concentration or not ctx:group("max_concentration " .. num(c.max_concentration)) then return end
-  -- no single exposure above the cap, on either side
-  ctx.m:st("max_concentration", ctx.names, function(e) return w[e], "<=", ctx:scaled(c.max_concentration) end)
-  ctx.m:st("min_concentration", ctx.names, function(e)
-    if ctx.lo[ctx.pos[e]] < 0 then return w[e], ">=", ctx:scaled(-c.max_concentration) end
+  local cap = c.max_concentration
+  if not cap or not ctx:group("max_concentration " .. num(cap)) then return end
+  -- no single exposure above the cap, on either side; a bound at least as
+  -- tight already holds it (no duplicate row), except in the conflict
+  -- search, which may turn the bound off
+  local all = ctx.mode == "feasibility"
+  ctx.m:st(ctx:name("max_concentration"), ctx.names, function(e)
+    if all or ctx.hi[ctx.pos[e]] > cap then return w[e], "<=", ctx:scaled(cap) end
+  end)
+  ctx.m:st(ctx:name("min_concentration"), ctx.names, function(e)
+    if ctx.lo[ctx.pos[e]] < -cap then return w[e], ">=", ctx:scaled(-cap) end
   end)
 end
 
@@ -195,90 +235,336 @@ function B.max_leverage_exposures(ctx)
   local lev = c.leveraged or {}
   local members = {}
   for _, e in ipairs(ctx.names) do if lev[e] then members[#members + 1] = w[e] end end
-  if #members == 0 then fail("optimize: max_leverage_exposures needs leveraged = {exposure = true, ...}") end
+  -- no exposure marked leveraged: nothing to limit (the spec's default 0.5 is on)
+  if #members == 0 then return end
   local s = folio.sum(members)
   if ctx:group("max_leverage_exposures " .. num(c.max_leverage_exposures),
                { measure = function() return s end, what = "leveraged exposure", rank = 1 }) then
-    ctx.m:st("max_leverage_exposures", s, "<=", ctx:scaled(c.max_leverage_exposures))
+    ctx.m:st(ctx:name("max_leverage_exposures"), s, "<=", ctx:scaled(c.max_leverage_exposures))
   end
 end
 
--- holdings: binaries z for cardinality and correlation-pair exclusion
-function B.holdings(ctx)
-  local c, m, w, names, cov = ctx.c, ctx.m, ctx.w, ctx.names, ctx.cov
-  local pairs_t = c.max_correlation_pairs
-  if not (c.min_exposures or c.max_exposures or pairs_t) then return end
-  -- y = kappa w with z binary would need y <= M z with kappa unbounded
-  if ctx.kappa then
-    fail("optimize: holding limits with %s are not convex after its homogenising transform; "
-         .. "use TargetReturn over a range of returns (efficient_frontier)", ctx.obj.kind)
+-- the pairs of exposures correlated above r: {{i, j}, ...} with i < j
+function M.correlated_pairs(cov, n, r)
+  local out = {}
+  for i = 1, n do
+    for j = i + 1, n do
+      local d = math.sqrt(cov[i][i] * cov[j][j])
+      if d > 0 and cov[i][j] / d > r then out[#out + 1] = { i, j } end
+    end
   end
+  return out
+end
+
+-- The holdings limits of constraints c (nil when none is on): min/max
+-- counts, min_position (0.01 when min_exposures is set), the pairs
+-- correlated above max_correlation_pairs. They need long-only weights
+-- with finite maxima (blamed on the options, which are on by default).
+function M.holdings_of(names, cov, c, lo, hi, fn)
+  fn = fn or "optimize"
+  if not (c.min_exposures or c.max_exposures or c.max_correlation_pairs) then return nil end
+  local on = {}
+  for _, k in ipairs { "min_exposures", "max_exposures", "max_correlation_pairs" } do
+    if c[k] then on[#on + 1] = k end
+  end
+  local off = "; turn them off for a long-short portfolio (" .. table.concat(on, " = false, ") .. " = false)"
   for i, e in ipairs(names) do
-    if ctx.lo[i] < 0 then fail("optimize: holding limits need long-only weights ('%s' may go short)", e) end
-    if ctx.hi[i] == math.huge then fail("optimize: holding limits need a finite maximum weight for '%s'", e) end
+    if lo[i] < 0 then fail("%s: the holdings limits need long-only weights ('%s' may go short)%s", fn, e, off) end
+    if hi[i] == math.huge then fail("%s: the holdings limits need a finite maximum weight for '%s'%s", fn, e, off) end
   end
-  local z = m:var("held", names, { kind = "binary" })
-  m:st("hold", names, function(e) return w[e], "<=", ctx.hi[ctx.pos[e]] * z[e] end)
-  local minpos = c.min_position or (c.min_exposures and 0.01) or 0
-  if minpos > 0 and ctx:group("min_position " .. num(minpos)) then
-    m:st("min_position", names, function(e) return w[e], ">=", minpos * z[e] end)
+  local h = { min = c.min_exposures or nil, max = c.max_exposures or nil,
+              minpos = c.min_position or (c.min_exposures and 0.01) or 0, partners = {} }
+  if c.min_position == false then h.minpos = 0 end
+  h.pairs = c.max_correlation_pairs and M.correlated_pairs(cov, #names, c.max_correlation_pairs) or {}
+  for i = 1, #names do h.partners[i] = {} end
+  for _, pr in ipairs(h.pairs) do
+    table.insert(h.partners[pr[1]], pr[2])
+    table.insert(h.partners[pr[2]], pr[1])
+  end
+  h.cliques = M.cliques(h.pairs, h.partners, #names)
+  return h
+end
+
+-- holdings as binaries z (the MIQP, and the feasibility problem of the
+-- conflict search); a plain solve is a node of the search over held sets
+-- instead (ctx.fix), whose relaxation has no binaries
+function B.holdings(ctx)
+  local c, m, w, names = ctx.c, ctx.m, ctx.w, ctx.names
+  local h = ctx.hold
+  if not h or ctx.mode == "solve" then return end
+  if ctx.relaxed then
+    -- the feasibility problem without binaries still knows the groups,
+    -- so that the conflict search can turn them off
+    if h.minpos > 0 then ctx:group("min_position " .. num(h.minpos)) end
+    if c.max_exposures then ctx:group("max_exposures " .. num(c.max_exposures)) end
+    if c.min_exposures then ctx:group("min_exposures " .. num(c.min_exposures)) end
+    if #h.pairs > 0 then ctx:group("max_correlation_pairs " .. num(c.max_correlation_pairs)) end
+    return
+  end
+  if ctx.mode == "relax" then return M.relaxed_holdings(ctx) end
+  local z = m:var(ctx:name("held"), names, { kind = "binary" })
+  -- w <= M z with M the maximum weight; in the conflict search the limit
+  -- that gives it may be off, and the next one down takes its place
+  local function big(e)
+    local i = ctx.pos[e]
+    if ctx.mode ~= "feasibility" or not ctx:is_off(ctx.hi_by[i]) then return ctx.hi[i] end
+    local cap = c.max_concentration
+    if cap and not ctx:is_off("max_concentration " .. num(cap)) then return cap end
+    return 1e3
+  end
+  m:st(ctx:name("hold"), names, function(e) return w[e], "<=", big(e) * z[e] end)
+  if h.minpos > 0 and ctx:group("min_position " .. num(h.minpos)) then
+    m:st(ctx:name("min_position"), names, function(e) return w[e], ">=", h.minpos * z[e] end)
   end
   if c.max_exposures and ctx:group("max_exposures " .. num(c.max_exposures)) then
-    m:st("max_exposures", folio.sum(z), "<=", c.max_exposures)
+    m:st(ctx:name("max_exposures"), folio.sum(z), "<=", c.max_exposures)
   end
   if c.min_exposures and ctx:group("min_exposures " .. num(c.min_exposures)) then
-    m:st("min_exposures", folio.sum(z), ">=", c.min_exposures)
+    m:st(ctx:name("min_exposures"), folio.sum(z), ">=", c.min_exposures)
   end
-  if pairs_t and ctx:group("max_correlation_pairs " .. num(pairs_t)) then
+  if #h.pairs > 0 and ctx:group("max_correlation_pairs " .. num(c.max_correlation_pairs)) then
     -- no two held exposures correlated above the threshold
     local keys, by = {}, {}
-    for i = 1, ctx.n do
-      for j = i + 1, ctx.n do
-        if cov[i][j] / math.sqrt(cov[i][i] * cov[j][j]) > pairs_t then
-          local key = names[i] .. "~" .. names[j]
-          keys[#keys + 1], by[key] = key, { names[i], names[j] }
-        end
-      end
+    for _, pr in ipairs(h.pairs) do
+      local key = names[pr[1]] .. "~" .. names[pr[2]]
+      keys[#keys + 1], by[key] = key, { names[pr[1]], names[pr[2]] }
     end
-    if #keys > 0 then m:st("correlated", keys, function(key) return z[by[key][1]] + z[by[key][2]], "<=", 1 end) end
+    m:st(ctx:name("correlated"), keys, function(key) return z[by[key][1]] + z[by[key][2]], "<=", 1 end)
   end
+  ctx.z = z
 end
 
--- trading against current weights: turnover and proportional costs
+-- The node relaxation of the search over held sets (mode "relax"): the
+-- held indicators z in [0, 1] (0 or 1 where the node fixes them), the
+-- counts and pairs on z, and for plain weights w <= max z and
+-- w >= min_position z. The risk gets the perspective strengthening in
+-- B.risk_limits.
+function M.relaxed_holdings(ctx)
+  local c, m, w, names, h = ctx.c, ctx.m, ctx.w, ctx.names, ctx.hold
+  local fix = ctx.fix or {}
+  -- the free exposures get variables; a fixed one's indicator is a
+  -- constant (an equality as two rows would leave the interior-point
+  -- method no interior)
+  local free = {}
+  for _, e in ipairs(names) do if fix[e] == nil then free[#free + 1] = e end end
+  local zv = #free > 0 and m:var(ctx:name("held"), free, { lb = 0, ub = 1 }) or {}
+  local z = {}
+  for _, e in ipairs(names) do z[e] = fix[e] == "in" and 1 or fix[e] == "out" and 0 or zv[e] end
+  local function sum_over(list, x)
+    local terms = {}
+    for _, e in ipairs(list) do if x[e] ~= 0 then terms[#terms + 1] = x[e] end end
+    return folio.sum(terms)
+  end
+  -- the limits on the held set, on indicators x (z itself, or u = kappa z
+  -- under the ratio transform, with one = kappa)
+  local function limits(tag, x, one, counts_only)
+    if not counts_only and #free > 0 then
+      m:st(ctx:name(tag .. "link"), free, function(e) return w[e], "<=", ctx.hi[ctx.pos[e]] * x[e] end)
+      if h.minpos > 0 then m:st(ctx:name(tag .. "min"), free, function(e) return w[e], ">=", h.minpos * x[e] end) end
+    end
+    if h.max then m:st(ctx:name(tag .. "max_count"), sum_over(names, x), "<=", h.max * one) end
+    if h.min then m:st(ctx:name(tag .. "min_count"), sum_over(names, x), ">=", h.min * one) end
+    -- at most one of each clique of mutually correlated exposures (the
+    -- cliques cover every pair, so this implies each pair's limit)
+    if #h.cliques > 0 then
+      local keys = {}
+      for k = 1, #h.cliques do keys[k] = k end
+      m:st(ctx:name(tag .. "clique"), keys, function(k)
+        local members = {}
+        for _, i in ipairs(h.cliques[k]) do members[#members + 1] = names[i] end
+        return sum_over(members, x), "<=", one
+      end)
+    end
+  end
+  if ctx.kappa then
+    -- z itself enters the perspective; u = kappa z carries the linear
+    -- limits of the held set, homogeneous like every scaled row. Both are
+    -- relaxations of the same held set, so together they are one.
+    local uv = #free > 0 and m:var(ctx:name("held_scaled"), free, { lb = 0 }) or {}
+    if #free > 0 then m:st(ctx:name("held_scaled_max"), free, function(e) return uv[e], "<=", ctx.kappa end) end
+    local u = {}
+    for _, e in ipairs(names) do u[e] = fix[e] == "in" and ctx.kappa or fix[e] == "out" and 0 or uv[e] end
+    limits("hold_", u, ctx.kappa)
+    limits("held_", z, 1, true)
+  else
+    limits("hold_", z, 1)
+  end
+  ctx.z = z
+end
+
+-- Cliques of the pair graph (exposures correlated above the limit) that
+-- cover every pair: each pair grows greedily into a maximal clique.
+function M.cliques(pairs_, partners, n)
+  local adj = {}
+  for i = 1, n do adj[i] = {} end
+  for _, pr in ipairs(pairs_) do adj[pr[1]][pr[2]], adj[pr[2]][pr[1]] = true, true end
+  local covered, out, seen = {}, {}, {}
+  for _, pr in ipairs(pairs_) do
+    local key = pr[1] .. "-" .. pr[2]
+    if not covered[key] then
+      local clique = { pr[1], pr[2] }
+      for j = 1, n do
+        if j ~= pr[1] and j ~= pr[2] then
+          local all = true
+          for _, i in ipairs(clique) do if not adj[i][j] then all = false break end end
+          if all then clique[#clique + 1] = j end
+        end
+      end
+      table.sort(clique)
+      for a = 1, #clique do
+        for b = a + 1, #clique do covered[clique[a] .. "-" .. clique[b]] = true end
+      end
+      local ck = table.concat(clique, ",")
+      if not seen[ck] then seen[ck] = true; out[#out + 1] = clique end
+    end
+  end
+  return out
+end
+
+-- The perspective of the risk: with D diagonal and S - D PSD,
+-- w'Sw = w'(S - D)w + sum D_j w_j^2, and an exposure held or not (z_j in
+-- {0, 1}, w_j = 0 when z_j = 0) has w_j^2 = w_j^2 / z_j. The relaxation
+-- bounds w_j^2 <= t_j z_j, a rotated cone ||(2 w_j, t_j - z_j)|| <=
+-- t_j + z_j, so with z_j in [0, 1] it charges sum D_j w_j^2 / z_j: the
+-- perspective relaxation (Frangioni and Gentile 2006; Gunluk and
+-- Linderoth 2010), much tighter than w <= max z alone.
+local function perspective_risk(ctx)
+  local m, w, names, cov, d = ctx.m, ctx.w, ctx.names, ctx.persp_M, ctx.persp
+  local S = {}
+  for i = 1, ctx.n do
+    S[i] = {}
+    for j = 1, ctx.n do S[i][j] = cov[i][j] - (i == j and d[i] or 0) end
+  end
+  local t = m:var(ctx:name("persp"), names, { lb = 0 })
+  for i, e in ipairs(names) do
+    if ctx.fix == nil or ctx.fix[e] ~= "out" then
+      m:soc(ctx:name("persp_" .. i), { 2 * w[e], t[e] - ctx.z[e] }, "<=", t[e] + ctx.z[e])
+    end
+  end
+  ctx.t = t
+  return folio.quad(w, S) + folio.sum(names, function(e) return d[ctx.pos[e]] * t[e] end)
+end
+
+-- The diagonal of the perspective: D >= 0 with S - D PSD, D = theta
+-- diag(S) with theta just below the smallest eigenvalue of the
+-- correlation matrix (bisection on Cholesky factorisations), then raised
+-- one exposure at a time by 0.98 / ((S - D)^-1)_jj, which keeps S - D
+-- PSD. -> S, D; nil when D would be 0. (Zeroing the correlations inside
+-- cliques of max_correlation_pairs, exact on portfolios, was tried: its
+-- relaxation is weaker where weights split within a clique.)
+local function chol(A, n)
+  local L = {}
+  for i = 1, n do
+    L[i] = {}
+    for j = 1, i do
+      local v = A[i][j]
+      for q = 1, j - 1 do v = v - L[i][q] * L[j][q] end
+      if i == j then
+        if not (v > 0) then return nil end
+        L[i][i] = math.sqrt(v)
+      else
+        L[i][j] = v / L[j][j]
+      end
+    end
+  end
+  return L
+end
+
+function M.perspective_diagonal(cov, n)
+  for i = 1, n do if not (cov[i][i] > 0) then return nil end end
+  local Mx = {}
+  for i = 1, n do
+    Mx[i] = {}
+    for j = 1, n do Mx[i][j] = cov[i][j] end
+  end
+  local function pd(lam)
+    local A = {}
+    for i = 1, n do
+      A[i] = {}
+      for j = 1, n do A[i][j] = Mx[i][j] / math.sqrt(Mx[i][i] * Mx[j][j]) - (i == j and lam or 0) end
+    end
+    return chol(A, n) ~= nil
+  end
+  if not pd(0) then return nil end
+  local lo, hi = 0, 1
+  for _ = 1, 40 do
+    local mid = (lo + hi) / 2
+    if pd(mid) then lo = mid else hi = mid end
+  end
+  local d = {}
+  for i = 1, n do d[i] = 0.99 * lo * Mx[i][i] end
+  for j = 1, n do
+    local A = {}
+    for i = 1, n do
+      A[i] = {}
+      for k = 1, n do A[i][k] = Mx[i][k] - (i == k and d[i] or 0) end
+    end
+    local L = chol(A, n)
+    if not L then break end
+    -- ((M - D)^-1)_jj = ||L^-1 e_j||^2
+    local x, s = {}, 0
+    for i = 1, n do
+      local v = i == j and 1 or 0
+      for q = 1, i - 1 do v = v - L[i][q] * x[q] end
+      x[i] = v / L[i][i]
+      s = s + x[i] * x[i]
+    end
+    d[j] = d[j] + 0.98 / s
+  end
+  local any = false
+  for i = 1, n do if d[i] > 1e-12 * Mx[i][i] then any = true end end
+  if not any then return nil end
+  return Mx, d
+end
+
+-- trading against current weights: turnover and proportional costs. In
+-- the multi-period model (ctx.rebalance = {prev =, w0 =, tc =}) every
+-- date trades from the previous date's weights (the first from w0).
 function B.trading(ctx)
   local c, m, w, I = ctx.c, ctx.m, ctx.w, ctx.names
-  if not (c.max_turnover or c.transaction_costs) then return end
-  if not c.current_weights then fail("optimize: max_turnover and transaction_costs need current_weights") end
-  local w0 = {}
-  for _, e in ipairs(I) do w0[e] = c.current_weights[e] or 0 end
-  local buy = m:var("buy", I, { lb = 0 })
-  local sell = m:var("sell", I, { lb = 0 })
-  m:st("trade", I, function(e) return w[e] - ctx:scaled(w0[e]), "==", buy[e] - sell[e] end)
-  local turnover = folio.sum(buy) + folio.sum(sell)
-  if c.max_turnover and ctx:group("max_turnover " .. num(c.max_turnover),
-       { measure = function() return turnover end, what = "turnover", from = " from the current weights", rank = 1 }) then
-    m:st("max_turnover", turnover, "<=", ctx:scaled(c.max_turnover))
+  local rb = ctx.rebalance
+  local tc = c.transaction_costs
+  local prev, from
+  if rb then
+    tc = rb.tc
+    prev = function(e) if rb.prev then return rb.prev[e] end return rb.w0[e] or 0 end
+    from = rb.prev and " from the previous date" or " from the current weights"
+  else
+    if not (c.max_turnover or tc) then return end
+    if not c.current_weights then fail("optimize: max_turnover and transaction_costs need current_weights") end
+    prev = function(e) return ctx:scaled(c.current_weights[e] or 0) end
+    from = " from the current weights"
   end
-  if c.transaction_costs then
-    local tc = c.transaction_costs
+  local buy = m:var(ctx:name("buy"), I, { lb = 0 })
+  local sell = m:var(ctx:name("sell"), I, { lb = 0 })
+  m:st(ctx:name("trade"), I, function(e) return w[e] - prev(e), "==", buy[e] - sell[e] end)
+  local turnover = folio.sum(buy) + folio.sum(sell)
+  ctx.turnover = turnover
+  if c.max_turnover and ctx:group("max_turnover " .. num(c.max_turnover),
+       { measure = function() return turnover end, what = "turnover", from = from, rank = 1 }) then
+    m:st(ctx:name("max_turnover"), turnover, "<=", ctx:scaled(c.max_turnover))
+  end
+  if tc then
     ctx.cost = folio.sum(I, function(e)
       local k = type(tc) == "number" and tc or tc[e] or 0
-      return k * (buy[e] + sell[e])
+      if k ~= 0 then return k * (buy[e] + sell[e]) end
     end)
   end
 end
 
 function B.risk_limits(ctx)
   local c, m, w, names, n, cov = ctx.c, ctx.m, ctx.w, ctx.names, ctx.n, ctx.cov
-  ctx.risk = folio.quad(w, cov)
+  -- the perspective only where the risk counts: in the objective or a limit
+  local counts = not (ctx.obj.kind == "MinCVaR" or ctx.obj.kind == "MaxReturn") or c.max_volatility
+  ctx.risk = (ctx.mode == "relax" and ctx.persp and ctx.z and counts) and perspective_risk(ctx) or folio.quad(w, cov)
   -- under the ratio transform sqrt(y'Sy) <= s kappa is a cone, not a quadratic row
   local L = ctx.kappa and (c.max_volatility or c.max_tracking_error) and M.cholesky_lower(cov, n, "optimize: cov")
   if c.max_volatility and ctx:group("max_volatility " .. num(c.max_volatility),
        { measure = function() return ctx.risk end, what = "volatility", sqrt = true, rank = 1, nonlinear = true }) then
     if ctx.kappa then
-      M.risk_cone(m, "max_volatility", L, n, function(i) return w[names[i]] end, c.max_volatility * ctx.kappa)
+      M.risk_cone(m, ctx:name("max_volatility"), L, n, function(i) return w[names[i]] end, c.max_volatility * ctx.kappa)
     else
-      m:st("max_volatility", ctx.risk, "<=", c.max_volatility ^ 2)
+      m:st(ctx:name("max_volatility"), ctx.risk, "<=", c.max_volatility ^ 2)
     end
   end
   if c.max_tracking_error then
@@ -290,10 +576,10 @@ function B.risk_limits(ctx)
     if ctx:group("max_tracking_error " .. num(c.max_tracking_error),
          { measure = function() return te end, what = "tracking error", sqrt = true, rank = 1, nonlinear = true }) then
       if ctx.kappa then
-        M.risk_cone(m, "max_tracking_error", L, n, function(i) return w[names[i]] - b[i] * ctx.kappa end,
+        M.risk_cone(m, ctx:name("max_tracking_error"), L, n, function(i) return w[names[i]] - b[i] * ctx.kappa end,
                     c.max_tracking_error * ctx.kappa)
       else
-        m:st("max_tracking_error", te, "<=", c.max_tracking_error ^ 2)
+        m:st(ctx:name("max_tracking_error"), te, "<=", c.max_tracking_error ^ 2)
       end
     end
   end
@@ -301,15 +587,15 @@ end
 
 function B.cvar(ctx)
   local c = ctx.c
-  if not c.max_cvar then return end
+  if not ctx.cvar then return end
   local cv = ctx.cvar
-  local expr = M.add_cvar(ctx.m, ctx.w, ctx.names, cv.S, cv.prob, cv.alpha, "cvar_")
+  local expr = M.add_cvar(ctx.m, ctx.w, ctx.names, cv.S, cv.prob, cv.alpha, ctx:name("cvar_"))
   ctx.cvar_expr = expr
-  if ctx.obj.kind == "MinCVaR" then return end
+  if ctx.obj.kind == "MinCVaR" or not c.max_cvar then return end
   -- an equality with a slack keeps the dense row out of G, so the QP
   -- engine can eliminate the per-scenario variables (its arrow path)
   if ctx:group("max_cvar " .. num(c.max_cvar), { measure = function() return expr end, what = "CVaR", rank = 1 }) then
-    ctx.m:st("max_cvar", expr + ctx.m:var("cvar_slack", { lb = 0 }), "==", ctx:scaled(c.max_cvar))
+    ctx.m:st(ctx:name("max_cvar"), expr + ctx.m:var(ctx:name("cvar_slack"), { lb = 0 }), "==", ctx:scaled(c.max_cvar))
   end
 end
 
@@ -321,10 +607,10 @@ function B.objective_limits(ctx)
   ctx.ret = folio.dot(muk, ctx.w)
   if ctx.cost then ctx.ret = ctx.ret - ctx.cost end   -- returns net of trading costs
   if obj.kind == "TargetReturn" and ctx:group("target_return " .. num(obj.target_return)) then
-    m:st("target_return", ctx.ret, ">=", obj.target_return)
+    m:st(ctx:name("target_return"), ctx.ret, ">=", obj.target_return)
   elseif obj.kind == "TargetVolatility" and ctx:group("target_vol " .. num(obj.target_vol),
            { measure = function() return ctx.risk end, what = "volatility", sqrt = true, rank = 1, nonlinear = true }) then
-    m:st("target_volatility", ctx.risk, "<=", obj.target_vol ^ 2)
+    m:st(ctx:name("target_volatility"), ctx.risk, "<=", obj.target_vol ^ 2)
   end
 end
 
@@ -338,7 +624,9 @@ local function set_objective(ctx)
   local reg = (l2 and l2 > 0) and l2 * folio.sum(ctx.names, function(e) return w[e] * w[e] end) or 0
   local kind = obj.kind
   if kind == "MinCVaR" then
-    m:minimize(ctx.cvar_expr)   -- the feasibility probe: the smallest CVaR the other limits allow
+    m:minimize(ctx.cvar_expr)   -- the scenario mode; the smallest CVaR the other limits allow
+  elseif kind == "MaxReturn" then
+    m:maximize(ctx.ret)         -- the scenario mode under its CVaR limit
   elseif kind == "MinVolatility" or kind == "TargetReturn" then
     m:minimize(ctx.risk + reg)
   elseif ctx.kappa then
@@ -357,17 +645,20 @@ local function set_objective(ctx)
   end
 end
 
--- M.build(p, mode, off) -> ctx with ctx.m built. p: names, pos, mu, cov,
--- c, obj, lo, hi, lo_by, hi_by, benchmark, cvar. mode "solve" builds the
--- objective (with the ratio transform for MaxSharpe/MaxDiversification);
--- "feasibility" only the limits, on plain weights, skipping groups in off.
-function M.build(p, mode, off)
-  local ctx = setmetatable({ mode = mode, off = off or {}, groups = {}, seen = {} }, Ctx)
+-- M.build(p, mode, off, fix) -> ctx with ctx.m built. p: names, pos, mu,
+-- cov, c, obj, lo, hi, lo_by, hi_by, hold, benchmark, cvar, and optionally
+-- objective(ctx) (a mode's own objective). mode "solve" builds the
+-- objective (with the ratio transform for MaxSharpe/MaxDiversification)
+-- on a node of the held-set search (fix, no binaries); "mip" the same
+-- with the holdings as binaries; "feasibility" only the limits, on plain
+-- weights and with binaries, skipping groups in off.
+function M.build(p, mode, off, fix, relaxed)
+  if p.periods then return M.build_periods(p, mode, off, fix, relaxed) end
+  local ctx = setmetatable({ mode = mode, off = off or {}, groups = {}, seen = {}, fix = fix, relaxed = relaxed }, Ctx)
   for k, v in pairs(p) do ctx[k] = v end
   ctx.n = #ctx.names
   ctx.m = folio.model("exposures")
-  local ratio = ctx.obj.kind == "MaxSharpeRatio" or ctx.obj.kind == "MaxDiversification"
-  if mode == "solve" and ratio then
+  if (mode == "solve" or mode == "relax") and M.is_ratio(ctx.obj) then
     -- the homogenising transform y = kappa w, a'y = 1, min y'Sigma y: one
     -- convex QP; every linear limit scales with kappa
     local budget = ctx.c.budget
@@ -376,27 +667,100 @@ function M.build(p, mode, off)
     ctx.kappa = ctx.m:var("kappa", { lb = 0 })
   end
   for _, b in ipairs(ORDER) do b(ctx) end
-  if mode == "solve" then
+  if mode ~= "feasibility" then
     if ctx.cost and (ctx.obj.kind == "MinVolatility" or ctx.obj.kind == "MaxDiversification") then
       fail("optimize: transaction_costs need an objective with returns (costs are subtracted from them)")
     end
-    set_objective(ctx)
+    if p.objective then p.objective(ctx) else set_objective(ctx) end
   end
   return ctx
 end
+
+-- The multi-period model: p.periods = {{mu =, cov =, hold =, prefix =,
+-- label =}, ...} (one context per rebalance date, in one model, with
+-- prefixed names and labels), p.w0 (current weights by name), p.tc (cost
+-- rate or rates by name), p.lambda. The objective is the sum over the
+-- dates of mu_t'w_t - (lambda/2) w_t'S_t w_t - costs_t. Returns the first
+-- date's context, with ctx.periods (every date's) and the shared groups.
+local PERIOD_ORDER = { B.weights, B.budget, B.category_limits, B.max_total_notional, B.max_concentration,
+                       B.max_leverage_exposures, B.holdings, B.trading, B.risk_limits, B.objective_limits }
+
+function M.build_periods(p, mode, off, fix, relaxed)
+  local m = folio.model("multiperiod")
+  local groups, seen, ctxs = {}, {}, {}
+  off = off or {}
+  local total = 0
+  for t, per in ipairs(p.periods) do
+    local ctx = setmetatable({ mode = mode, off = off, groups = groups, seen = seen, fix = fix and fix[t],
+                               relaxed = relaxed }, Ctx)
+    for k, v in pairs(p) do ctx[k] = v end
+    ctx.mu, ctx.cov, ctx.hold, ctx.prefix, ctx.label_prefix = per.mu, per.cov, per.hold, per.prefix, per.label
+    ctx.n, ctx.m = #ctx.names, m
+    ctx.rebalance = { prev = t > 1 and ctxs[t - 1].w or nil, w0 = p.w0, tc = p.tc }
+    for _, b in ipairs(PERIOD_ORDER) do b(ctx) end
+    ctx.utility = ctx.ret - (p.lambda / 2) * ctx.risk
+    total = total + ctx.utility
+    ctxs[t] = ctx
+  end
+  if mode ~= "feasibility" then m:maximize(total) end
+  local first = ctxs[1]
+  first.periods = ctxs
+  return first
+end
+
+function M.is_ratio(obj) return obj.kind == "MaxSharpeRatio" or obj.kind == "MaxDiversification" end
 
 ---------------------------------------------------------------------------
 -- feasibility and conflicts
 ---------------------------------------------------------------------------
 local FEAS_OPTS = { feastol = 1e-9 }
 
--- "infeasible", "feasible" or the status that left it open
+-- the holdings limits whose groups are on in off
+local function holdings_on(p, off, ctx)
+  local h, c = ctx.hold, p.c
+  if not h then return nil end
+  local function on(k, v) return v and not off[(ctx.label_prefix or "") .. k .. " " .. num(v)] end
+  return { min = on("min_exposures", c.min_exposures) and h.min or nil,
+           max = on("max_exposures", c.max_exposures) and h.max or nil,
+           minpos = on("min_position", h.minpos) and h.minpos or 0,
+           pairs = on("max_correlation_pairs", c.max_correlation_pairs) and h.pairs or {}, partners = h.partners }
+end
+
+-- "infeasible", "feasible" or the status that left it open. The limits
+-- without the holdings binaries first: infeasible there is infeasible,
+-- and weights that keep the holdings limits anyway are a witness;
+-- otherwise the problem with binaries decides.
 local function feasibility(p, off)
-  local ctx = M.build(p, "feasibility", off)
+  local ctx = M.build(p, "feasibility", off, nil, true)
   local r = ctx.m:solve(FEAS_OPTS)
   if r.status == "infeasible" then return "infeasible", ctx end
-  if r.has_solution then return "feasible", ctx end
-  return r.status, ctx
+  if not r.has_solution then return r.status, ctx end
+  local broken = false
+  for _, pc in ipairs(ctx.periods or { ctx }) do
+    local h = holdings_on(p, off or {}, pc)
+    if h then
+      local wv = {}
+      for i, e in ipairs(p.names) do wv[i] = r:value(pc.w[e]) end
+      if require("folio.exposure_holdings").broken(h, wv, {}, #p.names) then broken = true end
+    end
+  end
+  if broken then
+    local mctx = M.build(p, "feasibility", off)
+    local mr = mctx.m:solve(FEAS_OPTS)
+    -- the holdings groups exist in the model with binaries only
+    for _, g in ipairs(mctx.groups) do
+      if not ctx.seen[g.label] then
+        ctx.seen[g.label] = true
+        local ng = {}
+        for k, v in pairs(g) do ng[k] = v end
+        ng.index = #ctx.groups + 1
+        ctx.groups[ng.index] = ng
+      end
+    end
+    if mr.status == "infeasible" then return "infeasible", ctx end
+    if not mr.has_solution then return mr.status, ctx end
+  end
+  return "feasible", ctx
 end
 M.feasibility = feasibility
 

@@ -106,7 +106,8 @@ expect_match "read_csv error names the file" "^false	.*none\.csv" "$(tail -n 1 <
 # 1 and 4 puts w ~ 1/variance: (0.8, 0.2), volatility sqrt(0.8).
 lua_mod -e 'local folio = require "folio"; local ex = require "folio.exposure"
   local r = folio.ExposureOptimizer():optimize{exposures = {"a", "b"},
-    cov = {{1, 0}, {0, 4}}, objective = folio.MinVolatility{}}
+    cov = {{1, 0}, {0, 4}}, objective = folio.MinVolatility{},
+    constraints = folio.ExposureConstraints{defaults = false}}
   print(type(ex), r.optimization_status, r.weights.a, r.weights.b, r.volatility)'
 expect_eq "exposure runs" 0 "$RC"
 read -r t st wa wb vol <<<"$OUT"

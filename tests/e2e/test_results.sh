@@ -71,7 +71,7 @@ expect_eq "sweep: no rows without a solution" 1 "$(wc -l < "$D/stuck/weights.csv
 # ------------------------------------------------------------ the REPL prints summaries
 OUT=$(printf 'U = dofile("%s/universe.lua")\nr = folio.ExposureOptimizer():optimize{exposures = U.names, cov = U.cov}\nr\n' "$R" \
   | "$FOLIO" repl 2>&1)
-expect_match "REPL: a result prints its summary" "^Exposure optimization: optimal, objective 0.049" "$OUT"
+expect_match "REPL: a result prints its summary" "^Exposure optimization: optimal, objective 0.0589" "$OUT"
 expect_no_match "REPL: no table addresses" "table: 0x" "$OUT"
 
 # ------------------------------------------------------------ sweep input errors

@@ -63,7 +63,7 @@ for _, kappa in ipairs { 1e2, 1e4, 1e6, 1e8, 1e10, 1e12 } do
   end
   local exact = math.sqrt(1 / s)
   local r = folio.ExposureOptimizer():optimize { exposures = names, cov = cov,
-    constraints = folio.ExposureConstraints { bounds = { false, false } } }
+    constraints = folio.ExposureConstraints { bounds = { false, false }, defaults = false } }
   local what = ("QP, condition number %g"):format(kappa)
   if r.has_solution then
     T.eq(r.status, "optimal", what .. ": a solution is optimal")
@@ -85,7 +85,8 @@ local twins = {
   { rho * v[1] * v[2], v[2] ^ 2, 0.3 * v[2] * v[3] },
   { 0.3 * v[1] * v[3], 0.3 * v[2] * v[3], v[3] ^ 2 },
 }
-local r = folio.ExposureOptimizer():optimize { exposures = { "x", "x2", "y" }, cov = twins }
+local r = folio.ExposureOptimizer():optimize { exposures = { "x", "x2", "y" }, cov = twins,
+  constraints = folio.ExposureConstraints { defaults = false } }
 -- two assets, vol 0.2 and 0.1, correlation 0.3: w = (s2^2 - c) / (s1^2 + s2^2 - 2c)
 local c = 0.3 * 0.2 * 0.1
 local wx = (0.01 - c) / (0.04 + 0.01 - 2 * c)

@@ -7,7 +7,10 @@ local U = dofile("tests/data/results/universe.lua")
 local names, mu, cov, vol = U.names, U.mu, U.cov, U.vol
 local n = #names
 local opt = folio.ExposureOptimizer()
-local open = folio.ExposureConstraints { bounds = { false, false } }
+-- the closed forms hold with the budget alone: the spec's defaults
+-- (concentration, holdings, ...) are off here (defaults = false), as in
+-- every case below built to show one limit binding on its own
+local open = folio.ExposureConstraints { bounds = { false, false }, defaults = false }
 
 -- Sigma^{-1} b by Gaussian elimination (the reference for the closed forms)
 local function solve(A, b)
@@ -77,7 +80,7 @@ end, "optimize: l2_reg must be a finite number >= 0", "l2_reg: negative")
 
 -- each limit binding in a case built for it
 local long = function(extra)
-  local c = { bounds = { 0, 1 } }
+  local c = { bounds = { 0, 1 }, defaults = false }
   for k, v in pairs(extra) do c[k] = v end
   return folio.ExposureConstraints(c)
 end
@@ -177,10 +180,14 @@ end, { 0.08, 0.035, 0.06, 0.07, -0.03 })
 T.eq(opt:optimize { exposures = names, cov = cov, mu = mu, objective = folio.MaxSharpeRatio { risk_free_rate = rf },
   constraints = long { max_volatility = 0.045 } }.optimization_status, "infeasible",
   "MaxSharpe + max_volatility below the minimum volatility (4.94%): infeasible")
-T.raises(function()
-  opt:optimize { exposures = names, cov = cov, mu = mu, objective = folio.MaxSharpeRatio {},
+do   -- holdings limits with MaxSharpe: the best pair (tests/lua/test_exposure_spec.lua checks every support)
+  local two = opt:optimize { exposures = names, cov = cov, mu = mu, objective = folio.MaxSharpeRatio { risk_free_rate = rf },
     constraints = long { max_exposures = 2 } }
-end, "use TargetReturn over a range of returns (efficient_frontier)", "MaxSharpe + cardinality: explained")
+  T.eq(two.optimization_status, "optimal", "MaxSharpe + max_exposures: solved by the search over held sets")
+  local held2 = 0
+  for _, e in ipairs(names) do if two.weights[e] > 1e-8 then held2 = held2 + 1 end end
+  T.ok(held2 <= 2, "MaxSharpe + max_exposures: at most 2 held")
+end
 
 local bench = { 0.2, 0.2, 0.2, 0.2, 0.2 }
 local te = opt:optimize { exposures = names, cov = cov, mu = mu, objective = mean,
@@ -192,7 +199,7 @@ for i = 1, n do for j = 1, n do tv = tv + active[i] * cov[i][j] * active[j] end 
 T.near(math.sqrt(tv), 0.02, 1e-6, "max tracking error binds")
 
 local gross = opt:optimize { exposures = names, cov = cov, mu = mu, objective = folio.MeanVariance { risk_aversion = 0.1 },
-  constraints = folio.ExposureConstraints { bounds = { -1, 2 }, max_total_notional = 1.6 } }
+  constraints = folio.ExposureConstraints { bounds = { -1, 2 }, max_total_notional = 1.6, defaults = false } }
 local g = 0
 for _, e in ipairs(names) do g = g + math.abs(gross.weights[e]) end
 T.near(g, 1.6, 1e-6, "max total notional binds (gross exposure)")
@@ -238,7 +245,7 @@ end, "optimize: infeasible constraints: 2 exposures have a positive minimum weig
   "cardinality below the forced positions")
 T.raises_exact(function() folio.ExposureConstraints { max_turnovr = 0.1 } end,
   "ExposureConstraints: unknown option 'max_turnovr' (did you mean 'max_turnover'? options: benchmark, bounds, "
-  .. "budget, categories, category_limits, current_weights, cvar_alpha, leveraged, max_concentration, "
+  .. "budget, categories, category_limits, current_weights, cvar_alpha, defaults, leveraged, max_concentration, "
   .. "max_correlation_pairs, max_cvar, max_exposures, max_leverage_exposures, max_total_notional, "
   .. "max_tracking_error, max_turnover, max_volatility, max_weights, min_exposures, min_position, min_weights, "
   .. "scenario_probabilities, scenarios, transaction_costs)", "typo in a constraint")
@@ -404,13 +411,14 @@ do
     for i = 1, 40 do sum = sum + losses[i] end
     return sum / 40
   end
-  local r = opt:optimize_with_scenarios { exposures = { "a", "b" }, scenarios = S, alpha = 0.9 }
+  local two = folio.ExposureConstraints { defaults = false }   -- two assets: no holdings limits
+  local r = opt:optimize_with_scenarios { exposures = { "a", "b" }, scenarios = S, alpha = 0.9, constraints = two }
   T.eq(r.optimization_status, "optimal", "CVaR: status")
   T.near(empirical_cvar(r.weights.a), r.cvar, 1e-10, "CVaR of the optimal weights equals the LP's value")
   local best = math.huge
   for i = 0, 10000 do best = math.min(best, empirical_cvar(i / 10000)) end
   T.ok(r.cvar <= best + 1e-12 and r.cvar >= best - 1e-7, "CVaR minimum matches the grid search")
-  local mr = opt:optimize_with_scenarios { exposures = { "a", "b" }, scenarios = S, alpha = 0.9,
+  local mr = opt:optimize_with_scenarios { exposures = { "a", "b" }, scenarios = S, alpha = 0.9, constraints = two,
     objective = "max_return", max_cvar = 0.004 }
   T.near(mr.cvar, 0.004, 1e-9, "CVaR limit binds when maximising return")
   T.ok(mr.expected_return > r.expected_return, "a looser CVaR buys expected return")
@@ -440,10 +448,11 @@ do
     scan(arg - 2e-3, arg + 2e-3, 1000)
     return arg, top
   end
-  local free = opt:optimize { exposures = { "a", "b" }, cov = cv2, objective = folio.MinVolatility {} }
+  local free = opt:optimize { exposures = { "a", "b" }, cov = cv2, objective = folio.MinVolatility {},
+    constraints = folio.ExposureConstraints { defaults = false } }
   local limit = (empirical_cvar(free.weights.a) + r.cvar) / 2
   local cl = opt:optimize { exposures = { "a", "b" }, cov = cv2, objective = folio.MinVolatility {},
-    constraints = folio.ExposureConstraints { max_cvar = limit, scenarios = S, cvar_alpha = 0.9 } }
+    constraints = folio.ExposureConstraints { max_cvar = limit, scenarios = S, cvar_alpha = 0.9, defaults = false } }
   T.eq(cl.optimization_status, "optimal", "MinVolatility with a CVaR limit: status")
   local ga = grid(function(wa) return -var2(wa) end, limit)
   T.near(cl.weights.a, ga, 2e-5, "MinVolatility with a CVaR limit matches the grid search")
@@ -456,37 +465,37 @@ do
     if a == "max_cvar" then listed = true end
   end
   T.ok(listed, "max_cvar is an active constraint")
-  local sh = opt:optimize { exposures = { "a", "b" }, cov = cv2, mu = mu2, objective = folio.MaxSharpeRatio {},
-    constraints = folio.ExposureConstraints { max_cvar = limit, scenarios = S, cvar_alpha = 0.9 } }
+  local sh = opt:optimize { exposures = { "a", "b" }, cov = cv2, mu = mu2, objective = folio.MaxSharpeRatio { risk_free_rate = 0 },
+    constraints = folio.ExposureConstraints { max_cvar = limit, scenarios = S, cvar_alpha = 0.9, defaults = false } }
   local gs = grid(function(wa) return (mu2[1] * wa + mu2[2] * (1 - wa)) / math.sqrt(var2(wa)) end, limit)
   T.near(sh.weights.a, gs, 2e-5, "MaxSharpeRatio with a CVaR limit matches the grid search")
   T.ok(sh.cvar <= limit + 1e-9, "MaxSharpeRatio respects the CVaR limit")
-  local tight = opt:optimize { exposures = { "a", "b" }, cov = cv2, mu = mu2, objective = folio.MaxSharpeRatio {},
-    constraints = folio.ExposureConstraints { max_cvar = r.cvar * 0.9, scenarios = S, cvar_alpha = 0.9 } }
+  local tight = opt:optimize { exposures = { "a", "b" }, cov = cv2, mu = mu2, objective = folio.MaxSharpeRatio { risk_free_rate = 0 },
+    constraints = folio.ExposureConstraints { max_cvar = r.cvar * 0.9, scenarios = S, cvar_alpha = 0.9, defaults = false } }
   T.eq(tight.optimization_status, "infeasible", "MaxSharpeRatio under a CVaR limit below the minimum CVaR")
   for _, f in ipairs { 0.999, 0.9 } do
     local near = opt:optimize { exposures = { "a", "b" }, cov = cv2, objective = folio.MinVolatility {},
-      constraints = folio.ExposureConstraints { max_cvar = r.cvar * f, scenarios = S, cvar_alpha = 0.9 } }
+      constraints = folio.ExposureConstraints { max_cvar = r.cvar * f, scenarios = S, cvar_alpha = 0.9, defaults = false } }
     T.eq(near.optimization_status, "infeasible", ("MinVolatility under a CVaR limit %.3gx the minimum"):format(f))
   end
   -- the QP engine's arrow path (404 columns, 400 local) against its dense path
   local dense = folio.ExposureOptimizer { solve = { dense_kkt = true } }:optimize { exposures = { "a", "b" },
     cov = cv2, objective = folio.MinVolatility {},
-    constraints = folio.ExposureConstraints { max_cvar = limit, scenarios = S, cvar_alpha = 0.9 } }
+    constraints = folio.ExposureConstraints { max_cvar = limit, scenarios = S, cvar_alpha = 0.9, defaults = false } }
   T.near(dense.weights.a, cl.weights.a, 1e-7, "arrow and dense KKT paths agree")
   local tbl = { columns = { "a", "b" }, n = #S, a = {}, b = {} }
   for s2 = 1, #S do tbl.a[s2], tbl.b[s2] = S[s2][1], S[s2][2] end
   local ct = opt:optimize { exposures = { "a", "b" }, cov = cv2, objective = folio.MinVolatility {},
-    constraints = folio.ExposureConstraints { max_cvar = limit, scenarios = tbl, cvar_alpha = 0.9 } }
+    constraints = folio.ExposureConstraints { max_cvar = limit, scenarios = tbl, cvar_alpha = 0.9, defaults = false } }
   T.near(ct.weights.a, cl.weights.a, 1e-9, "scenarios given as a returns table")
   T.raises(function() opt:optimize { exposures = { "a", "b" }, cov = cv2,
-    constraints = folio.ExposureConstraints { max_cvar = limit } } end,
+    constraints = folio.ExposureConstraints { max_cvar = limit, defaults = false } } end,
     "optimize: max_cvar: scenarios required", "a CVaR limit needs scenarios")
   T.raises(function() opt:optimize { exposures = { "a", "b" }, cov = cv2,
-    constraints = folio.ExposureConstraints { scenarios = S } } end,
+    constraints = folio.ExposureConstraints { scenarios = S, defaults = false } } end,
     "optimize: scenarios, scenario_probabilities and cvar_alpha go with max_cvar", "scenarios without a limit")
   T.raises(function() opt:optimize { exposures = { "a", "c" }, cov = cv2,
-    constraints = folio.ExposureConstraints { max_cvar = limit, scenarios = tbl } } end,
+    constraints = folio.ExposureConstraints { max_cvar = limit, scenarios = tbl, defaults = false } } end,
     "optimize: max_cvar: scenarios have no column 'c'", "scenario table must cover the exposures")
 end
 

@@ -108,8 +108,8 @@ T.raises_exact(function() opt:optimize { exposures = names, cov = cov, constrain
   min_weights = { gld = 0.1 } } } end, "optimize: min_weights has a name not in the universe: 'gld'",
   "min_weights for an exposure not in the list")
 T.raises_exact(function() opt:optimize { exposures = names, cov = cov, estimation_date = "2020-01-01" } end,
-  "optimize: unknown option 'estimation_date' (options: constraints, cov, exposures, mu, objective)",
-  "estimation_date is not an argument of optimize")
+  "optimize: give estimation_date or mu and cov, not both (mu and cov are estimates already)",
+  "estimation_date next to mu and cov is an error, not ignored (tests/lua/test_exposure_spec.lua estimates as of it)")
 T.raises_exact(function() folio.MinVol {} end, "folio: no field 'MinVol' (did you mean 'MinVolatility'?)",
   "a misspelt constructor")
 T.raises_exact(function() folio.MaxSharpeRatio { risk_free_rate = "2%" } end,
