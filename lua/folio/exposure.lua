@@ -15,10 +15,16 @@ local X = {}
 ---------------------------------------------------------------------------
 -- objectives and constraints are plain tagged tables
 ---------------------------------------------------------------------------
+local Objective = {}
+Objective.__index = Objective
+local NEEDS_MU_EVAL   -- set below
+local Constraints = {}
+Constraints.__index = Constraints
+
 local function objective(kind, schema, defaults)
   return check.entry(function(o)
     check.options(o, kind, schema)
-    local t = { kind = kind }
+    local t = setmetatable({ kind = kind }, Objective)
     for k, v in pairs(defaults or {}) do t[k] = v end
     for k, v in pairs(o or {}) do t[k] = v end
     return t
@@ -79,7 +85,7 @@ X.ExposureConstraints = check.entry(function(o)
   for k, v in pairs(X.CONSTRAINT_DEFAULTS) do
     if c[k] == nil then c[k] = on and v or false end
   end
-  return c
+  return setmetatable(c, Constraints)
 end)
 
 -- constraints as given to a mode: nil is ExposureConstraints{} (the
@@ -597,7 +603,8 @@ end
 -- the column's reduced cost. Holdings limits (min_position, the counts)
 -- are listed when they bind, without a price (they are combinatorial).
 local FORMULATION = { split = true, excess_return = true, trade = true, cvar_loss = true, held_min = true,
-                      robust_split = true, not_held = true, hold = true }
+                      robust_split = true, robust_abs_up = true, robust_abs_down = true, not_held = true,
+                      hold = true }
 
 local function price_scale(r, ctx, kind)
   if ctx.kappa then
@@ -685,6 +692,7 @@ end
 local OPTIMIZE = { exposures = "table", objective = "table", constraints = "table", mu = "table", cov = "table",
                    estimation_date = "string" }
 local NEEDS_MU = { MaxSharpeRatio = true, MeanVariance = true, TargetReturn = true, TargetVolatility = true }
+NEEDS_MU_EVAL = { MaxSharpeRatio = true, MeanVariance = true, TargetVolatility = true }
 
 -- the checked inputs of optimize: p for folio.exposure_model
 local function inputs(self, a)
@@ -863,15 +871,46 @@ end
 -- robust mode: uncertainty in the expected returns
 ---------------------------------------------------------------------------
 -- opt:optimize_robust{exposures =, mu =, cov =, risk_aversion = 1,
---   uncertainty = {kind = "box", delta = {...}}
---               | {kind = "ellipsoid", kappa =, cov_mu = (default cov)},
+--   uncertainty = {mu = <set>, cov = <set>} (the spec's uncertainty_sets,
+--     per parameter; a bare {kind = ...} is the set of mu),
 --   constraints = ExposureConstraints{...}}
--- maximises the worst case of mu'w - (l/2) w'Sw over the set, under
--- every limit of the constraints:
---   box:        mu'w - sum delta_i |w_i|        (|w| through w = long - short)
---   ellipsoid:  mu'w - kappa ||L'w||, cov_mu = LL'  (a second-order cone)
+-- maximises the worst case of mu'w - (l/2) w'Sw over the sets, under
+-- every limit of the constraints. Sets of mu:
+--   {kind = "box", delta}:                mu'w - sum delta_i |w_i|
+--   {kind = "ellipsoid", kappa, cov_mu}:  mu'w - kappa ||L'w||, cov_mu = LL'
+-- Sets of Sigma:
+--   {kind = "box", delta = D (matrix, or a number r: D = r |S|)}: every
+--   Sigma with |Sigma_ij - S_ij| <= D_ij. The worst variance is
+--   w'Sw + |w|'D|w| (Delta_ij = D_ij sign(w_i w_j)): for long-only weights
+--   w'(S + D)w, exact when the upper matrix S + D is PSD (then it is the
+--   worst PSD matrix of the box too); with shorts, through a = |w| with
+--   D PSD. Otherwise the problem is not convex and it is an error.
 local ROBUST_ARGS = { exposures = "table", mu = "table", cov = "table", risk_aversion = "number",
-                      uncertainty = "table", constraints = "table" }
+                      uncertainty = "table", uncertainty_sets = "table", constraints = "table" }
+
+-- M positive semidefinite (to 1e-12 of its largest entry): M + eps I has
+-- a Cholesky factor
+local function psd(M, n)
+  local big = 0
+  for i = 1, n do for j = 1, n do big = math.max(big, math.abs(M[i][j])) end end
+  local eps = 1e-12 * math.max(big, 1e-300)
+  local L = {}
+  for i = 1, n do
+    L[i] = {}
+    for j = 1, i do
+      local v = M[i][j] + (i == j and eps or 0)
+      for q = 1, j - 1 do v = v - L[i][q] * L[j][q] end
+      if i == j then
+        if not (v > 0) then return false end
+        L[i][i] = math.sqrt(v)
+      else
+        L[i][j] = v / L[j][j]
+      end
+    end
+  end
+  return true
+end
+
 function Opt:optimize_robust(a)
   check.options(a, "optimize_robust", ROBUST_ARGS)
   local fn = "optimize_robust"
@@ -881,23 +920,71 @@ function Opt:optimize_robust(a)
   if not a.mu or not a.cov then fail("optimize_robust: mu and cov are required") end
   local mu = align.vector(a.mu, names, fn, "mu")
   local cov = align.matrix(a.cov, names, fn, "cov")
-  local u = a.uncertainty
-  if type(u) ~= "table" or (u.kind ~= "box" and u.kind ~= "ellipsoid") then
-    fail("optimize_robust: uncertainty must be {kind = \"box\", delta =} or {kind = \"ellipsoid\", kappa =}")
+  if a.uncertainty and a.uncertainty_sets then fail("optimize_robust: give uncertainty or uncertainty_sets, not both") end
+  local u = a.uncertainty or a.uncertainty_sets
+  if type(u) ~= "table" then fail("optimize_robust: uncertainty required: {mu = {kind =, ...}, cov = {kind = \"box\", delta =}}") end
+  local umu, ucov
+  if u.kind then umu = u
+  else
+    for k in pairs(u) do
+      if k ~= "mu" and k ~= "cov" then fail("optimize_robust: uncertainty sets are for 'mu' and 'cov' (got '%s')", tostring(k)) end
+    end
+    umu, ucov = u.mu, u.cov
+    if not umu and not ucov then fail("optimize_robust: uncertainty needs a set for mu or cov") end
   end
+  if umu and umu.kind ~= "box" and umu.kind ~= "ellipsoid" then
+    fail("optimize_robust: the set of mu must be {kind = \"box\", delta =} or {kind = \"ellipsoid\", kappa =}")
+  end
+  if ucov and ucov.kind ~= "box" then fail("optimize_robust: the set of cov must be {kind = \"box\", delta =}") end
   local lambda = a.risk_aversion or 1
   local delta, L, kappa
-  if u.kind == "box" then
-    if not u.delta then fail("optimize_robust: a box needs uncertainty.delta") end
-    delta = align.vector(u.delta, names, fn, "uncertainty.delta")
-  else
-    kappa = u.kappa or 1
-    local Su = u.cov_mu and align.matrix(u.cov_mu, names, fn, "uncertainty.cov_mu") or cov
+  if umu and umu.kind == "box" then
+    if not umu.delta then fail("optimize_robust: a box needs uncertainty.delta") end
+    delta = align.vector(umu.delta, names, fn, "uncertainty.delta")
+  elseif umu then
+    kappa = umu.kappa or 1
+    local Su = umu.cov_mu and align.matrix(umu.cov_mu, names, fn, "uncertainty.cov_mu") or cov
     L = EM.cholesky_lower(Su, n, "optimize_robust: cov_mu")
   end
   local c = X.constraints_of(a.constraints)
   check_names(c, names, fn)
   local p = X.limits_of(names, mu, cov, c, { kind = "Robust" }, fn)
+  -- the box of Sigma: D, and the upper matrix S + D
+  local D, upper, long_only
+  if ucov then
+    if type(ucov.delta) == "number" then
+      if not (ucov.delta >= 0) then fail("optimize_robust: the cov box's delta must be >= 0") end
+      D = {}
+      for i = 1, n do
+        D[i] = {}
+        for j = 1, n do D[i][j] = ucov.delta * math.abs(cov[i][j]) end
+      end
+    else
+      if type(ucov.delta) ~= "table" then fail("optimize_robust: the cov box needs delta (a matrix, or a number: a share of |cov|)") end
+      D = align.matrix(ucov.delta, names, fn, "uncertainty.cov.delta")
+    end
+    for i = 1, n do
+      for j = 1, n do
+        if not (D[i][j] >= 0) then fail("optimize_robust: uncertainty.cov.delta[%d][%d] must be >= 0", i, j) end
+        if math.abs(D[i][j] - D[j][i]) > 1e-12 * (D[i][j] + D[j][i]) then fail("optimize_robust: uncertainty.cov.delta is not symmetric") end
+      end
+    end
+    long_only = true
+    for i = 1, n do if p.lo[i] < 0 then long_only = false end end
+    if long_only then
+      upper = {}
+      for i = 1, n do
+        upper[i] = {}
+        for j = 1, n do upper[i][j] = cov[i][j] + D[i][j] end
+      end
+      if not psd(upper, n) then
+        fail("optimize_robust: the upper matrix cov + delta is not positive semidefinite, so its worst case is not convex; "
+             .. "take a smaller delta")
+      end
+    elseif not psd(D, n) then
+      fail("optimize_robust: with short positions the cov box needs a positive semidefinite delta")
+    end
+  end
   p.objective = function(ctx)
     local m, w = ctx.m, ctx.w
     local worst = ctx.ret
@@ -906,13 +993,22 @@ function Opt:optimize_robust(a)
       local sp = m:var("robust_short", names, { lb = 0 })
       m:st("robust_split", names, function(e) return w[e], "==", lp[e] - sp[e] end)
       worst = worst - folio.sum(names, function(e) return delta[ctx.pos[e]] * (lp[e] + sp[e]) end)
-    else
+    elseif L then
       local t = m:var("uncertainty", { lb = 0 })
       EM.risk_cone(m, "uncertainty", L, n, function(i) return w[names[i]] end, t)
       worst = worst - kappa * t
     end
+    local risk = ctx.risk
+    if upper then
+      risk = folio.quad(w, upper)
+    elseif D then
+      local abs = m:var("robust_abs", names, { lb = 0 })
+      m:st("robust_abs_up", names, function(e) return abs[e], ">=", w[e] end)
+      m:st("robust_abs_down", names, function(e) return abs[e], ">=", -1 * w[e] end)
+      risk = folio.quad(w, cov) + folio.quad(abs, D)
+    end
     ctx.worst = worst
-    m:maximize(worst - (lambda / 2) * ctx.risk)
+    m:maximize(worst - (lambda / 2) * risk)
   end
   local t0 = folio.now()
   local r, ctx, wv, how = run(self, p)
@@ -925,6 +1021,11 @@ function Opt:optimize_robust(a)
   Opt.describe(res, names, mu, cov, wv)
   if p.cvar then res.cvar, res.var = cvar_of(p.cvar.S, p.cvar.prob, wv, p.cvar.alpha) end
   res.worst_case_return = r:value(ctx.worst)
+  if D then
+    local v = res.volatility ^ 2
+    for i = 1, n do for j = 1, n do v = v + D[i][j] * math.abs(wv[i] * wv[j]) end end
+    res.worst_case_volatility = math.sqrt(v)
+  end
   binding(res, r, ctx, wv, c, cov, names)
   return settle(res, how.status or r.status, r.objective, stats)   -- the worst-case utility
 end
@@ -1377,6 +1478,102 @@ function Universe:fund_weights(target, o)
   return out
 end
 
+
+---------------------------------------------------------------------------
+-- the spec's ExposureObjective.evaluate and ExposureConstraints.validate
+---------------------------------------------------------------------------
+-- names for w (keyed or positional), and w aligned with them
+local function weights_and_names(w, exposures, cov, fn)
+  if type(w) ~= "table" then fail("%s: weights must be a table", fn) end
+  if #w > 0 then
+    local names = exposures
+    if not names then
+      names = {}
+      for i = 1, #w do names[i] = tostring(i) end
+    end
+    return align.vector(w, names, fn, "weights"), names
+  end
+  local names = exposures
+  if not names then
+    names = align.labels_of(cov) or (type(cov) == "table" and type(cov.assets) == "table" and cov.assets) or nil
+    if names then
+      local sub = {}
+      for _, e in ipairs(names) do if w[e] ~= nil then sub[#sub + 1] = e end end
+      names = sub
+    else
+      names = {}
+      for k in pairs(w) do names[#names + 1] = k end
+      table.sort(names)
+    end
+  end
+  return align.vector(w, names, fn, "weights"), names
+end
+
+-- obj:evaluate(weights, mu, cov [, exposures]) -> the objective of weights
+-- in the units optimize reports it (result.objective): the Sharpe ratio,
+-- the volatility, the utility, ... Weights keyed by name (mu and cov
+-- keyed, labelled or estimates) or positional (mu and cov in that order).
+function Objective:evaluate(w, mu, cov, exposures)
+  local fn = self.kind .. ":evaluate"
+  local wv, names = weights_and_names(w, exposures, cov, fn)
+  local n = #names
+  if not cov then fail("%s: cov is required", fn) end
+  local S = align.matrix(cov, names, fn, "cov")
+  local m = mu and align.vector(mu, names, fn, "mu") or nil
+  if not m and NEEDS_MU_EVAL[self.kind] then fail("%s: mu is required", fn) end
+  local var, ret, l2, num = 0, 0, 0, 0
+  for i = 1, n do
+    local s = 0
+    for j = 1, n do s = s + S[i][j] * wv[j] end
+    var = var + wv[i] * s
+    ret = ret + (m and m[i] or 0) * wv[i]
+    l2 = l2 + wv[i] * wv[i]
+    num = num + math.abs(wv[i]) * math.sqrt(math.max(S[i][i], 0))
+  end
+  local vol = math.sqrt(math.max(var, 0))
+  local g = self.l2_reg or 0
+  local k = self.kind
+  if k == "MaxSharpeRatio" then return vol > 0 and (ret - (self.risk_free_rate or 0)) / vol or nil end
+  if k == "MaxDiversification" then return vol > 0 and num / vol or nil end
+  if k == "MeanVariance" then return ret - (self.risk_aversion or 1) / 2 * var - g * l2 end
+  if k == "TargetVolatility" then return ret - g * l2 end
+  return vol   -- MinVolatility, TargetReturn, RiskParity
+end
+
+-- c:validate(exposures [, cov]) -> true, or an error that names what
+-- conflicts: the names, the checks made before any solve, the holdings
+-- limits' long-only rule, and the feasibility problem of the limits with
+-- the conflict search (optimize's). Without cov the correlation pairs and
+-- the risk limits are not checked.
+function Constraints:validate(exposures, cov)
+  local fn = "validate"
+  if type(exposures) ~= "table" or #exposures == 0 then fail("validate: exposures must be a non-empty list of names") end
+  local c = self
+  local S
+  if cov then
+    S = align.matrix(cov, exposures, fn, "cov")
+  else
+    local cc = {}
+    for k, v in pairs(self) do cc[k] = v end
+    cc.max_correlation_pairs, cc.max_volatility, cc.max_tracking_error = false, false, false
+    c = setmetatable(cc, Constraints)
+    S = {}
+    for i = 1, #exposures do
+      S[i] = {}
+      for j = 1, #exposures do S[i][j] = i == j and 1 or 0 end
+    end
+  end
+  check_names(c, exposures, fn)
+  local mu = {}
+  for i = 1, #exposures do mu[i] = 0 end
+  local p = X.limits_of(exposures, mu, S, c, X.MinVolatility {}, fn)
+  local why = EM.explain(p)
+  if why then fail("validate: %s", why.message) end
+  return true
+end
+
+check.entries(Objective, { "evaluate" })
+check.entries(Constraints, { "validate" })
 
 check.entries(Opt, { "optimize", "optimize_with_scenarios", "optimize_robust", "optimize_multiperiod",
                      "efficient_frontier", "risk_parity" })

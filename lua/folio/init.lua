@@ -224,6 +224,7 @@ for _, k in ipairs { "ExposureOptimizer", "ExposureConstraints", "MinVolatility"
                      "ExposureUniverse" } do
   lazy[k] = { "folio.exposure", k }
 end
+lazy.ExposureRiskModel = { "folio.exposure_risk", "ExposureRiskModel" }
 lazy.TradeAssigner = { "folio.trade", "TradeAssigner" }
 -- folio.cim{...} runs the gradient flow; folio.cim.select{...} the
 -- amplitude dynamics for which assets to hold

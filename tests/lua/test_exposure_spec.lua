@@ -344,4 +344,135 @@ do
   T.near(single[1].objective, mv.objective, 1e-8, "one date without costs is the single-period mean-variance")
 end
 
+---------------------------------------------------------------------------
+-- 7. the risk model, objective:evaluate, constraints:validate
+---------------------------------------------------------------------------
+do
+  local R = folio.read_csv("models/data/exposure_returns.csv")
+  local est = folio.RiskEstimator { method = "ledoit_wolf", frequency = 12 }
+  local date = "2019-12-31"
+  local risk = folio.RiskEstimator { method = "ledoit_wolf", frequency = 12, as_of = date }:estimate(R)
+  local spec = { us_large_cap = 0.02, gold = 0.05 }
+  local rm = folio.ExposureRiskModel { risk_estimator = est, returns = R, estimation_date = date, specific_risk = spec,
+                                       confidence_level = 0.95 }
+  local names = { "us_large_cap", "broad_treasuries", "gold" }
+  local pos = {}
+  for i, e in ipairs(risk.assets) do pos[e] = i end
+  local cv = rm:get_covariance_matrix(names)
+  T.near(cv.gold.us_large_cap, risk.cov[pos.gold][pos.us_large_cap], 1e-15, "risk model: covariance by name, as of its date")
+  local cr = rm:get_correlation_matrix(names)
+  T.near(cr.gold.gold, 1, 1e-15, "risk model: correlation by name")
+  T.near(cr.gold.broad_treasuries, risk.corr[pos.gold][pos.broad_treasuries], 1e-12, "risk model: the estimator's correlation")
+  local w = { us_large_cap = 0.5, broad_treasuries = 0.3, gold = 0.2 }
+  local var = 0
+  for _, a in ipairs(names) do for _, b in ipairs(names) do var = var + w[a] * cv[a][b] * w[b] end end
+  T.near(rm:calculate_portfolio_risk(w, false), math.sqrt(var), 1e-14, "portfolio risk without specific risk")
+  local total = var + (0.5 * 0.02) ^ 2 + (0.2 * 0.05) ^ 2
+  T.near(rm:calculate_portfolio_risk(w), math.sqrt(total), 1e-14, "portfolio risk with the specific risk added")
+  local rc, sum = rm:calculate_risk_contributions(w), 0
+  for _, v in pairs(rc) do sum = sum + v end
+  T.near(sum, math.sqrt(total), 1e-14, "risk contributions sum to the portfolio risk")
+  local num = 0.5 * math.sqrt(cv.us_large_cap.us_large_cap + 0.02 ^ 2) + 0.3 * math.sqrt(cv.broad_treasuries.broad_treasuries)
+    + 0.2 * math.sqrt(cv.gold.gold + 0.05 ^ 2)
+  T.near(rm:calculate_diversification_ratio(w), num / math.sqrt(total), 1e-13, "diversification ratio")
+  -- normal VaR and CVaR at 95%: z = 1.6448536269514722, phi(z)/0.05 = 2.0627128075074257
+  T.near(rm:value_at_risk(w), 1.6448536269514722 * math.sqrt(total), 1e-8, "parametric VaR at 95%")
+  T.near(rm:cvar(w), 2.0627128075074257 * math.sqrt(total), 1e-8, "parametric CVaR at 95%")
+  local r99 = folio.ExposureRiskModel { cov = risk, confidence_level = 0.99 }
+  T.near(r99:value_at_risk(w, false), 2.3263478740408408 * math.sqrt(var), 1e-8, "VaR at 99%, cov given as an estimate")
+  T.raises_exact(function() rm:portfolio_risk({ us_large_cap = 0.5, bitcoin = 0.5 }) end,
+    "portfolio_risk: cov has no rows for 'bitcoin' (it covers " .. table.concat(risk.assets, ", ") .. ")",
+    "a weight on an exposure the model does not cover")
+
+  -- objective:evaluate agrees with what optimize reports
+  for _, obj in ipairs { folio.MaxSharpeRatio {}, folio.MinVolatility {}, folio.MeanVariance { risk_aversion = 3 },
+                         folio.TargetReturn { target_return = 0.06 }, folio.TargetVolatility { target_vol = 0.1 },
+                         folio.MaxDiversification {}, folio.RiskParity {} } do
+    local r = opt:optimize { exposures = U.names, mu = U.mu, cov = U.cov, objective = obj }
+    T.near(obj:evaluate(r.weights, U.mu, U.cov, U.names), r.objective, 1e-9, obj.kind .. ":evaluate equals the result's objective")
+  end
+  T.near(folio.MinVolatility {}:evaluate({ 0.5, 0.5 }, nil, { { 0.04, 0 }, { 0, 0.04 } }), math.sqrt(0.02), 1e-15,
+    "evaluate on positional weights")
+
+  -- constraints:validate
+  T.eq(folio.ExposureConstraints {}:validate(U.names, U.cov), true, "validate: the defaults on five exposures")
+  T.raises_exact(function() folio.ExposureConstraints { categories = U.categories,
+      category_limits = { real_assets = { 0.5, false } }, max_concentration = 0.2 }:validate(U.names) end,
+    "validate: infeasible: category_limits real_assets >= 0.5 conflicts with max_concentration 0.2",
+    "validate names the conflict")
+  T.raises_exact(function() folio.ExposureConstraints { max_weights = { gld = 0.1 } }:validate(U.names) end,
+    "validate: max_weights has a name not in the universe: 'gld'", "validate checks the names")
+end
+
+---------------------------------------------------------------------------
+-- 8. robust mode: uncertainty in Sigma, per-parameter sets
+---------------------------------------------------------------------------
+do
+  local n = #U.names
+  local function weights_equal(a, b, tol, what)
+    local worst = 0
+    for _, e in ipairs(U.names) do worst = math.max(worst, math.abs(a.weights[e] - b.weights[e])) end
+    T.ok(worst <= tol, ("%s (worst %.2e)"):format(what, worst))
+  end
+  local shifted = function(M, D)
+    local out = {}
+    for i = 1, n do out[i] = {} for j = 1, n do out[i][j] = M[i][j] + D[i][j] end end
+    return out
+  end
+  -- long-only: the worst Sigma of the box is the upper matrix S + D
+  local D = {}
+  for i = 1, n do D[i] = {} for j = 1, n do D[i][j] = 0.25 * math.abs(U.cov[i][j]) end end
+  local rb = opt:optimize_robust { exposures = U.names, mu = U.mu, cov = U.cov, risk_aversion = 3,
+    uncertainty = { cov = { kind = "box", delta = 0.25 } } }
+  local ref = opt:optimize { exposures = U.names, mu = U.mu, cov = shifted(U.cov, D),
+    objective = folio.MeanVariance { risk_aversion = 3 } }
+  T.eq(rb.status, "optimal", "robust Sigma box: optimal")
+  weights_equal(rb, ref, 1e-7, "robust Sigma box, long-only: mean-variance on the upper matrix S + D")
+  T.near(rb.objective, ref.objective, 1e-8, "robust Sigma box: the worst-case utility")
+  -- the worst case over the box: Delta = D attains it, no other corner exceeds it
+  local wv = {}
+  for i, e in ipairs(U.names) do wv[i] = rb.weights[e] end
+  local top = 0
+  for i = 1, n do for j = 1, n do top = top + wv[i] * (U.cov[i][j] + D[i][j]) * wv[j] end end
+  T.near(rb.worst_case_volatility, math.sqrt(top), 1e-12, "the worst-case volatility is that of S + D")
+  local seed, exceeded = 3, false
+  for _ = 1, 200 do
+    local v = 0
+    for i = 1, n do
+      for j = i, n do
+        seed = (seed * 1103515245 + 12345) % 2147483648
+        local d = (seed / 2147483648 < 0.5) and -D[i][j] or D[i][j]
+        v = v + (i == j and 1 or 2) * wv[i] * (U.cov[i][j] + d) * wv[j]
+      end
+    end
+    if v > top + 1e-15 then exceeded = true end
+  end
+  T.ok(not exceeded, "no corner of the Sigma box gives more variance than S + D (200 random corners)")
+  -- per-parameter sets: a box on mu and a box on Sigma together
+  local delta = { 0.01, 0.005, 0.01, 0.02, 0.01 }
+  local both = opt:optimize_robust { exposures = U.names, mu = U.mu, cov = U.cov, risk_aversion = 3,
+    uncertainty_sets = { mu = { kind = "box", delta = delta }, cov = { kind = "box", delta = 0.25 } } }
+  local low = {}
+  for i = 1, n do low[i] = U.mu[i] - delta[i] end
+  local ref2 = opt:optimize { exposures = U.names, mu = low, cov = shifted(U.cov, D),
+    objective = folio.MeanVariance { risk_aversion = 3 } }
+  weights_equal(both, ref2, 1e-7, "robust mu and Sigma boxes: mean-variance on mu - delta and S + D")
+  -- long-short with a diagonal (PSD) box: |w|'D|w| = w'Dw, so S + D again
+  local Dd = {}
+  for i = 1, n do Dd[i] = {} for j = 1, n do Dd[i][j] = i == j and 0.01 or 0 end end
+  local ls = folio.ExposureConstraints { bounds = { -0.5, 1 }, defaults = false }
+  local rs = opt:optimize_robust { exposures = U.names, mu = { 0.08, 0.035, 0.06, 0.07, -0.03 }, cov = U.cov,
+    risk_aversion = 3, uncertainty = { cov = { kind = "box", delta = Dd } }, constraints = ls }
+  local ref3 = opt:optimize { exposures = U.names, mu = { 0.08, 0.035, 0.06, 0.07, -0.03 }, cov = shifted(U.cov, Dd),
+    objective = folio.MeanVariance { risk_aversion = 3 }, constraints = ls }
+  T.ok(rs.weights.gold < -0.01, "long-short robust: gold is shorted")
+  weights_equal(rs, ref3, 1e-7, "robust Sigma box with shorts (diagonal D): mean-variance on S + D")
+  local off = {}   -- uncertain correlations, certain variances: not PSD
+  for i = 1, n do off[i] = {} for j = 1, n do off[i][j] = i == j and 0 or 0.001 end end
+  T.raises(function() opt:optimize_robust { exposures = U.names, mu = U.mu, cov = U.cov,
+    uncertainty = { cov = { kind = "box", delta = off } }, constraints = ls } end,
+    "optimize_robust: with short positions the cov box needs a positive semidefinite delta",
+    "a box that is not convex with shorts is an error")
+end
+
 T.done()
