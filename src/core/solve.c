@@ -266,6 +266,21 @@ static void refuse_nonfinite(const folio_model *m, folio_result *res)
              what);
 }
 
+/* "optimal" promises values (the result contract): a backend that says so
+ * without them failed somewhere (the QP engine's branch and bound, when
+ * the final solve with the integers fixed does not converge):
+ * numerical_error, with the backend's words kept. */
+static void refuse_optimal_without_solution(folio_result *res)
+{
+    if (res->status != FOLIO_STATUS_OPTIMAL || res->has_solution) return;
+    char was[sizeof res->message];
+    snprintf(was, sizeof was, "%s", res->message);
+    res->status = FOLIO_STATUS_NUMERICAL_ERROR;
+    res->has_duals = res->has_ranges = 0;
+    res->mip_gap = HUGE_VAL;
+    snprintf(res->message, sizeof res->message, "the solver reported an optimum but no solution (%.180s)", was);
+}
+
 /* ---- integer bounds: rounded inward, once for every backend ---------------- */
 
 #define INT_BOUND_TOL 1e-9   /* relative: 2 + 1e-13 is the integer 2 */
@@ -374,7 +389,10 @@ folio_error folio_solve(folio_model *m, const folio_options *opts, folio_result 
     folio_progress_done();
     unround_bounds(m, saved, nsaved);
     if (e != FOLIO_OK) folio_result_free(res);
-    else refuse_nonfinite(m, res);
+    else {
+        refuse_nonfinite(m, res);
+        refuse_optimal_without_solution(res);
+    }
     return e;
 }
 
