@@ -10,10 +10,12 @@ BUILD_PKGS=(build-essential cmake pkg-config
             libopenblas-dev libcsv-dev lua-cjson lua-cjson-dev libreadline-dev zlib1g-dev)
 # The tests' independent references (glpsol, cvxopt, PuLP, numpy), the
 # unit-test framework, stock lua5.4 for the module test, timing tools,
-# GNU parallel for the sweep example, and headless Chromium for the HTML
-# report's browser test.
+# GNU parallel for the sweep example, headless Chromium for the HTML
+# report's browser test, and clang with libFuzzer (libclang-rt-14-dev) for
+# the fuzz targets (tests/fuzz).
 TEST_PKGS=(lua5.4 glpk-utils libcmocka-dev python3-pulp python3-numpy python3-cvxopt
-           hyperfine time parallel chromium chromium-driver python3-selenium fonts-dejavu-core)
+           hyperfine time parallel chromium chromium-driver python3-selenium fonts-dejavu-core
+           clang-14 libclang-rt-14-dev)
 
 case "${1:-test}" in
   build) PKGS=("${BUILD_PKGS[@]}") ;;
