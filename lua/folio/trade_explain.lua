@@ -107,6 +107,7 @@ function E.conflict(self, active, o)
   local m = folio.model("trade_conflict")
   -- x without zero bounds: what an account refuses is a row of its own group
   local x = m:var("x", { tid, aid }, { kind = "binary" })
+  local net = Solve.add_netting(self, m, x, true)
   local groups, info = {}, {}
   local function group(row, label, what)
     groups[row] = label
@@ -135,7 +136,7 @@ function E.conflict(self, active, o)
   end
   for _, key in ipairs(Solve.sorted_keys(active)) do
     local r = active[key][1]
-    local lhs, bound = self:limit_row(active[key], x, true)
+    local lhs, bound = self:limit_row(active[key], x, true, net)
     local info_r = rows.info[r]
     m:st("limit_" .. key, lhs, "<=", bound)
     group("limit_" .. key, E.limit_label(self.accounts[info_r.account], info_r.lim), { order = index[info_r.lim] })
@@ -224,11 +225,12 @@ function E.explain(self, opts)
     local x = nT > 0 and m:var("x", { tid, aid }, { kind = "binary",
       ub = function(t, a) return allowed(self, t, a) and 1 or 0 end }) or nil
     if x then m:st("one_account", tid, function(t) return folio.sum(aid, function(a) return x[t][a] end), "==", 1 end) end
+    local net = x and Solve.add_netting(self, m, x) or nil
     local obj, slack = {}, {}
     for _, key in ipairs(Solve.sorted_keys(active)) do
       local lhs, bound
       if x then
-        lhs, bound = self:limit_row(active[key], x)
+        lhs, bound = self:limit_row(active[key], x, false, net)
       else
         local _, const, rhs = T.row(self.limits_c, self.scen, active[key][1], active[key][2])
         lhs, bound = 0, rhs - const

@@ -488,13 +488,17 @@ end
 ---------------------------------------------------------------------------
 -- objectives: {{"financing_cost", priority =, weight =, abs_tol =, rel_tol =}, ...}
 ---------------------------------------------------------------------------
-local OBJECTIVES = { financing_cost = true, min_headroom = true, concentration = true }
-local OBJECTIVE = { kind = "string", priority = "number", weight = "number", abs_tol = "number", rel_tol = "number" }
+local OBJECTIVES = { financing_cost = true, min_headroom = true, concentration = true, risk = true }
+local OBJECTIVE = { kind = "string", priority = "number", weight = "number", abs_tol = "number", rel_tol = "number",
+                    alpha = "number", aggregate = "string" }
 
+-- returns the objectives by priority, the combination, and the risk
+-- measure's settings {alpha, aggregate} (defaults when no risk objective)
 function I.objectives(objs, combine)
   objs = objs or { { "financing_cost" } }
   if not is_list(objs) or #objs == 0 then fail("%s: objectives must be a non-empty list", FN) end
   local out = {}
+  local risk
   for i, o in ipairs(objs) do
     if type(o) ~= "table" then fail("%s: objectives[%d] must be a table (got %s)", FN, i, type(o)) end
     local named = {}
@@ -503,11 +507,22 @@ function I.objectives(objs, combine)
     check.options(named, fn, OBJECTIVE)
     local kind = o[1] or o.kind
     if not OBJECTIVES[kind] then
-      fail("%s: unknown objective '%s' (financing_cost, min_headroom, concentration)", fn, tostring(kind))
+      fail("%s: unknown objective '%s' (financing_cost, min_headroom, concentration, risk)", fn, tostring(kind))
     end
     for _, k in ipairs { "priority", "weight" } do if o[k] ~= nil then number(o[k], ("objectives[%d].%s"):format(i, k)) end end
     for _, k in ipairs { "abs_tol", "rel_tol" } do
       if o[k] ~= nil then number(o[k], ("objectives[%d].%s"):format(i, k), ">=0") end
+    end
+    if (o.alpha ~= nil or o.aggregate ~= nil) and kind ~= "risk" then
+      fail("%s: alpha and aggregate belong to the 'risk' objective (got them on '%s')", fn, kind)
+    end
+    if kind == "risk" then
+      if risk then fail("%s: a second 'risk' objective (give one)", fn) end
+      local alpha = o.alpha == nil and 0.95 or number(o.alpha, ("objectives[%d].alpha"):format(i), ">=0")
+      if alpha >= 1 then fail("%s: alpha must be in [0, 1) (got %s)", fn, tostring(alpha)) end
+      local agg = o.aggregate or "max"
+      if agg ~= "max" and agg ~= "sum" then fail("%s: aggregate must be 'max' or 'sum' (got '%s')", fn, tostring(agg)) end
+      risk = { alpha = alpha, aggregate = agg }
     end
     out[i] = { kind = kind, priority = o.priority or i, weight = o.weight or 1, abs_tol = o.abs_tol or 0,
                rel_tol = o.rel_tol or 1e-6, index = i }
@@ -520,7 +535,7 @@ function I.objectives(objs, combine)
   if combine ~= "lexicographic" and combine ~= "weighted" then
     fail("%s: combine must be 'lexicographic' or 'weighted' (got '%s')", FN, tostring(combine))
   end
-  return out, combine
+  return out, combine, risk or { alpha = 0.95, aggregate = "max" }
 end
 
 -- metric weight of security sec on a side ("long" or "short"):
@@ -580,7 +595,7 @@ function I.read(cfg)
   a.accounts, a.acc_index = I.accounts(cfg.accounts, { sec_index = a.sec_index, types = a.types })
   a.costs = I.costs(a.trades, a.accounts, cfg.days or 30)
   a.scen = I.scenarios(cfg.scenarios, a.securities, a.sec_index)
-  a.objectives, a.combine = I.objectives(cfg.objectives, cfg.combine)
+  a.objectives, a.combine, a.risk = I.objectives(cfg.objectives, cfg.combine)
   return a
 end
 

@@ -54,68 +54,97 @@ end
 -- the validator: recomputes everything from the raw inputs (not from the
 -- linear forms the MIP was built from)
 ---------------------------------------------------------------------------
+-- an account's metric on a book (net positions pos[s], cash) with the
+-- price factors f (nil: the nominal): the weight of each security's side
+-- applies to its net position
+local function metric_value(self, metric, pos, held, cash, f)
+  local v = (metric.cash or 0) * cash
+  for _, s in ipairs(held) do
+    local q = pos[s]
+    if q ~= 0 then
+      local sec = self.securities[s]
+      local px = sec.price * (f and f[s] or 1) + sec.accrued
+      v = v + In.weight(metric, sec, q >= 0 and "long" or "short") * q * px
+    end
+  end
+  return v
+end
+
+-- a limit's left-hand side on a book
+local function limit_value(self, acc, lim, pos, held, cash, f)
+  local v = 0
+  for _, term in ipairs(lim.terms) do
+    local mname, c = term[1], term[2]
+    v = v + c * (mname == "cash" and cash or metric_value(self, acc.metrics[mname], pos, held, cash, f))
+  end
+  return v
+end
+
+local function sorted_metric_names(acc)
+  local names = {}
+  for mname in pairs(acc.metrics) do names[#names + 1] = mname end
+  table.sort(names)
+  return names
+end
+
+-- the validator: recomputes each account's book after the trades (net
+-- position per security, cash) from the raw inputs, not from the linear
+-- forms the MIP was built from, then every metric and every limit under
+-- the nominal and every scenario. Per account: cash and positions before
+-- and after, every metric before and after (nominal prices), and per
+-- limit its value before the trades, after them (nominal), its worst
+-- scenario and value there, and its headroom.
 function Rep.validate(self, assign, tol)
   assign = Rep.assignment_of(self, assign, "validate")
   if tol ~= nil then In.number(tol, "tol", ">=0", "validate") end
   tol = tol or 1e-6
   local scen = self.scen
   local N = select(1, scen:size())
-  local weight = In.weight
   local report = { compliant = true, accounts = {}, breaches = {} }
   local factors = {}
   for k = 1, N do factors[k] = scen:row(k) end
   for a, acc in ipairs(self.accounts) do
-    -- post-trade book: positions and cash
-    local pos, cash = {}, acc.cash
-    for s, q in pairs(acc.pos) do pos[s] = { held = q, bought = 0, sold = 0 } end
+    -- post-trade book: net positions and cash
+    local before, pos, cash = {}, {}, acc.cash
+    for s, q in pairs(acc.pos) do before[s], pos[s] = q, q end
     for t, tr in ipairs(self.trades) do
       if assign[t] == a then
-        pos[tr.sec] = pos[tr.sec] or { held = 0, bought = 0, sold = 0 }
-        if tr.sign > 0 then pos[tr.sec].bought = pos[tr.sec].bought + tr.quantity
-        else pos[tr.sec].sold = pos[tr.sec].sold + tr.quantity end
-        cash = cash - tr.sign * tr.quantity * (tr.price + tr.accrued)
+        pos[tr.sec] = (pos[tr.sec] or 0) + (tr.side == "buy" and tr.quantity or -tr.quantity)
+        cash = cash - (tr.side == "buy" and 1 or -1) * tr.quantity * (tr.price + tr.accrued)
       end
     end
     -- in a fixed order, so that sums do not depend on string hashing
     local held = {}
     for s in pairs(pos) do held[#held + 1] = s end
     table.sort(held)
-    local acc_rep = { name = acc.name, cash = cash, limits = {} }
+    local held0 = {}
+    for s in pairs(before) do held0[#held0 + 1] = s end
+    table.sort(held0)
+    local acc_rep = { name = acc.name, cash_before = acc.cash, cash = cash, positions = {}, metrics = {}, limits = {} }
+    for _, s in ipairs(held) do
+      acc_rep.positions[#acc_rep.positions + 1] = { security = self.securities[s].id, before = before[s] or 0,
+                                                    after = pos[s] }
+    end
+    for _, mname in ipairs(sorted_metric_names(acc)) do
+      local metric = acc.metrics[mname]
+      acc_rep.metrics[#acc_rep.metrics + 1] = { name = mname,
+        before = metric_value(self, metric, before, held0, acc.cash), after = metric_value(self, metric, pos, held, cash) }
+    end
     for _, lim in ipairs(acc.limits) do
-      local worst_v, worst_k, nominal = nil, nil, nil
+      local worst_e, worst_k, worst_v, nominal
       for k = 0, N do
-        local f = k > 0 and factors[k] or nil
-        local v = 0
-        for _, term in ipairs(lim.terms) do
-          local mname, c = term[1], term[2]
-          local mv
-          if mname == "cash" then
-            mv = cash
-          else
-            local metric = acc.metrics[mname]
-            mv = (metric.cash or 0) * cash
-            for _, s in ipairs(held) do
-              local p = pos[s]
-              local sec = self.securities[s]
-              local px = sec.price * (f and f[s] or 1) + sec.accrued
-              -- held positions by their own side; trades by theirs
-              mv = mv + weight(metric, sec, p.held >= 0 and "long" or "short") * p.held * px
-                      + weight(metric, sec, "long") * p.bought * px
-                      - weight(metric, sec, "short") * p.sold * px
-            end
-          end
-          v = v + c * mv
-        end
+        local v = limit_value(self, acc, lim, pos, held, cash, k > 0 and factors[k] or nil)
         local excess = lim.sense == "<=" and v - lim.rhs or lim.rhs - v
         if k == 0 then nominal = v end
-        if worst_v == nil or excess > worst_v then worst_v, worst_k = excess, k end
+        if worst_e == nil or excess > worst_e then worst_e, worst_k, worst_v = excess, k, v end
         if excess > tol * (1 + math.abs(lim.rhs)) then
           report.compliant = false
           report.breaches[#report.breaches + 1] = { account = acc.name, limit = lim.name, scenario = k, excess = excess }
         end
       end
-      acc_rep.limits[#acc_rep.limits + 1] = { name = lim.name, sense = lim.sense, rhs = lim.rhs, nominal = nominal,
-                                              worst_scenario = worst_k, worst_excess = worst_v }
+      acc_rep.limits[#acc_rep.limits + 1] = { name = lim.name, sense = lim.sense, rhs = lim.rhs,
+        before = limit_value(self, acc, lim, before, held0, acc.cash), nominal = nominal, worst_scenario = worst_k,
+        worst_value = worst_v, worst_excess = worst_e, headroom = -worst_e }
     end
     report.accounts[a] = acc_rep
   end

@@ -5,13 +5,17 @@
  * Student-t shocks through a Cholesky factor of the correlations) or packed
  * from Lua rows (historical files, Lua generators).
  *
- * Limit rows ("folio.limits"): each row r belongs to one account and reads
- *   v_r = sum_s alpha[r][s] f_s + beta[r]
- *       + sum over trades t booked to the row's account of (gamma[t][r] f_{sec t} + delta[t][r])
- * and must satisfy v_r <= rhs[r] (lua/folio/trade.lua folds >= rows and
- * ratio limits M1 <= c M2 into this form). Everything is linear in the
- * price factors, so one assignment is checked against every scenario by
- * collapsing it into per-row weights W[r][s] and a constant first.
+ * Limit rows ("folio.limits"): each row r belongs to one account a and
+ * reads, on the account's books after the trades booked to it,
+ *   v_r = sum_s w_r(s, side of n_s) n_s (p_s f_s + accrued_s) + c_r cash
+ *   n_s  = the account's position in s plus the signed quantities booked,
+ *   cash = its cash minus the cash amounts of the trades booked,
+ * and must satisfy v_r <= rhs[r] (lua/folio/trade_solve.lua folds >= rows
+ * and ratio limits M1 <= c M2 into this form). Side-dependent weights
+ * apply to the NET position, so a sale into a long position shrinks it.
+ * For a fixed assignment everything is linear in the price factors, so
+ * one assignment is checked against every scenario by collapsing it into
+ * per-row weights W[r][s] and a constant first.
  *
  * Every array lives in Lua memory (a userdata held as a user value), so
  * the sandbox's memory cap counts it and no object has a finalizer that a
@@ -43,12 +47,17 @@ typedef struct scen {
 } scen;
 
 typedef struct limits {
-    size_t R, S, T;
+    size_t R, S, T, A;
     int *acct;          /* R: account of the row (0-based) */
-    double *alpha;      /* R x S */
-    double *beta, *rhs; /* R */
-    double *gamma, *delta; /* T x R */
+    double *lng, *sht;  /* R x S: the row's weight per unit of a long / short net position */
+    double *ccash;      /* R: the row's weight of the account's cash */
+    double *rhs;        /* R */
+    double *cash;       /* A: cash before the trades */
+    double *pos;        /* A x S: positions before the trades */
+    double *price, *accr; /* S: nominal price and accrued */
     int *sec;           /* T: security of the trade (0-based) */
+    double *dq, *dcash; /* T: signed quantity, cash change of its account */
+    int *mode;          /* A x S: 0 long, 1 short, 2 the trades can flip the sign */
 } limits;
 
 #define POLL_WORK 200000   /* multiply-adds between polls: ~0.1 ms */
@@ -211,67 +220,119 @@ static int l_from_rows(lua_State *L)
 
 /* ---- limit rows ------------------------------------------------------------- */
 
-/* limits{rows = R, securities = S, trades = T, account = {...}, alpha = {R*S},
- *        beta = {R}, rhs = {R}, gamma = {T*R}, delta = {T*R}, security = {T}} */
+/* limits{rows = R, securities = S, trades = T, accounts = A,
+ *        account = {R}, long = {R*S}, short = {R*S}, cash_coef = {R}, rhs = {R},
+ *        cash = {A}, positions = {A*S}, price = {S}, accrued = {S},
+ *        security = {T}, dq = {T}, dcash = {T}, mode = {A*S}} */
 static int l_limits(lua_State *L)
 {
     const char *fn = "trade.limits";
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_settop(L, 1);
     size_t R = get_size(L, 1, fn, "rows"), S = get_size(L, 1, fn, "securities"), T = get_size(L, 1, fn, "trades");
+    size_t A = get_size(L, 1, fn, "accounts");
+    if (S && A > SIZE_MAX / S / sizeof(double) - 1) luaL_error(L, "%s: too many accounts", fn);
+    if (S && R > SIZE_MAX / S / sizeof(double) - 1) luaL_error(L, "%s: too many rows", fn);
     /* everything is read and checked before the C arrays are allocated */
-    const double *alpha = laux_field_vector(L, 1, fn, "alpha", R * S, LAUX_REQUIRED);
-    const double *beta = laux_field_vector(L, 1, fn, "beta", R, LAUX_REQUIRED);
+    const double *lng = laux_field_vector(L, 1, fn, "long", R * S, LAUX_REQUIRED);
+    const double *sht = laux_field_vector(L, 1, fn, "short", R * S, LAUX_REQUIRED);
+    const double *ccash = laux_field_vector(L, 1, fn, "cash_coef", R, LAUX_REQUIRED);
     const double *rhs = laux_field_vector(L, 1, fn, "rhs", R, LAUX_REQUIRED);
-    const double *gamma = laux_field_vector(L, 1, fn, "gamma", T * R, LAUX_REQUIRED);
-    const double *delta = laux_field_vector(L, 1, fn, "delta", T * R, LAUX_REQUIRED);
+    const double *cash = laux_field_vector(L, 1, fn, "cash", A, LAUX_REQUIRED);
+    const double *pos = laux_field_vector(L, 1, fn, "positions", A * S, LAUX_REQUIRED);
+    const double *price = laux_field_vector(L, 1, fn, "price", S, LAUX_REQUIRED);
+    const double *accr = laux_field_vector(L, 1, fn, "accrued", S, LAUX_REQUIRED);
     const double *acct = laux_field_vector(L, 1, fn, "account", R, LAUX_REQUIRED);
     const double *sec = laux_field_vector(L, 1, fn, "security", T, LAUX_REQUIRED);
+    const double *dq = laux_field_vector(L, 1, fn, "dq", T, LAUX_REQUIRED);
+    const double *dcash = laux_field_vector(L, 1, fn, "dcash", T, LAUX_REQUIRED);
+    const double *mode = laux_field_vector(L, 1, fn, "mode", A * S, LAUX_REQUIRED);
     for (size_t t = 0; t < T; t++)
         if (sec[t] < 1 || sec[t] > (double)S) luaL_error(L, "%s: trade %d: security index out of range", fn, (int)t + 1);
-    limits *lm = lua_newuserdatauv(L, sizeof *lm, 7);
+    for (size_t r = 0; r < R; r++)
+        if (acct[r] < 1 || acct[r] > (double)A) luaL_error(L, "%s: row %d: account index out of range", fn, (int)r + 1);
+    for (size_t i = 0; i < A * S; i++)
+        if (mode[i] != 0 && mode[i] != 1 && mode[i] != 2) luaL_error(L, "%s: mode[%d] must be 0, 1 or 2", fn, (int)i + 1);
+    limits *lm = lua_newuserdatauv(L, sizeof *lm, 16);
     memset(lm, 0, sizeof *lm);
     luaL_setmetatable(L, LIMITS_MT);
     lm->acct = new_array(L, -1, 1, R, sizeof *lm->acct, fn);
-    lm->alpha = new_array(L, -1, 2, R * S, sizeof *lm->alpha, fn);
-    lm->beta = new_array(L, -1, 3, R, sizeof *lm->beta, fn);
-    lm->rhs = new_array(L, -1, 4, R, sizeof *lm->rhs, fn);
-    lm->gamma = new_array(L, -1, 5, T * R, sizeof *lm->gamma, fn);
-    lm->delta = new_array(L, -1, 6, T * R, sizeof *lm->delta, fn);
-    lm->sec = new_array(L, -1, 7, T, sizeof *lm->sec, fn);
-    lm->R = R; lm->S = S; lm->T = T;
-    memcpy(lm->alpha, alpha, R * S * sizeof *alpha);
-    memcpy(lm->beta, beta, R * sizeof *beta);
+    lm->lng = new_array(L, -1, 2, R * S, sizeof *lm->lng, fn);
+    lm->sht = new_array(L, -1, 3, R * S, sizeof *lm->sht, fn);
+    lm->ccash = new_array(L, -1, 4, R, sizeof *lm->ccash, fn);
+    lm->rhs = new_array(L, -1, 5, R, sizeof *lm->rhs, fn);
+    lm->cash = new_array(L, -1, 6, A, sizeof *lm->cash, fn);
+    lm->pos = new_array(L, -1, 7, A * S, sizeof *lm->pos, fn);
+    lm->price = new_array(L, -1, 8, S, sizeof *lm->price, fn);
+    lm->accr = new_array(L, -1, 9, S, sizeof *lm->accr, fn);
+    lm->sec = new_array(L, -1, 10, T, sizeof *lm->sec, fn);
+    lm->dq = new_array(L, -1, 11, T, sizeof *lm->dq, fn);
+    lm->dcash = new_array(L, -1, 12, T, sizeof *lm->dcash, fn);
+    lm->mode = new_array(L, -1, 13, A * S, sizeof *lm->mode, fn);
+    lm->R = R; lm->S = S; lm->T = T; lm->A = A;
+    memcpy(lm->lng, lng, R * S * sizeof *lng);
+    memcpy(lm->sht, sht, R * S * sizeof *sht);
+    memcpy(lm->ccash, ccash, R * sizeof *ccash);
     memcpy(lm->rhs, rhs, R * sizeof *rhs);
-    memcpy(lm->gamma, gamma, T * R * sizeof *gamma);
-    memcpy(lm->delta, delta, T * R * sizeof *delta);
+    memcpy(lm->cash, cash, A * sizeof *cash);
+    memcpy(lm->pos, pos, A * S * sizeof *pos);
+    memcpy(lm->price, price, S * sizeof *price);
+    memcpy(lm->accr, accr, S * sizeof *accr);
+    memcpy(lm->dq, dq, T * sizeof *dq);
+    memcpy(lm->dcash, dcash, T * sizeof *dcash);
     for (size_t r = 0; r < R; r++) lm->acct[r] = (int)acct[r] - 1;
     for (size_t t = 0; t < T; t++) lm->sec[t] = (int)sec[t] - 1;
+    for (size_t i = 0; i < A * S; i++) lm->mode[i] = (int)mode[i];
     return 1;
 }
 
 /* reads the assignment (array of account indices, 1-based; 0 = unassigned) */
-static int *read_assign(lua_State *L, int idx, size_t T)
+static int *read_assign(lua_State *L, int idx, const limits *lm)
 {
+    size_t T = lm->T;
     const double *v = laux_check_vector(L, idx, "trade.check", "assignment", T, LAUX_FINITE);
     int *a = lua_newuserdatauv(L, (T + 1) * sizeof *a, 0);
-    for (size_t t = 0; t < T; t++) a[t] = (int)v[t] - 1;
+    for (size_t t = 0; t < T; t++) {
+        if (v[t] < 0 || v[t] > (double)lm->A) luaL_error(L, "trade.check: assignment[%d] is out of range", (int)t + 1);
+        a[t] = (int)v[t] - 1;
+    }
     return a;
 }
 
-/* W[r][s], C[r]: the rows collapsed for one assignment */
-static void collapse(const limits *lm, const int *assign, double *W, double *C)
+/* the row's weight per unit of a net position n (price left out): the
+ * long slope for n >= 0, the short slope below */
+static double slope(const limits *lm, size_t r, size_t s, double n)
 {
-    size_t R = lm->R, S = lm->S;
-    memcpy(W, lm->alpha, R * S * sizeof *W);
-    memcpy(C, lm->beta, R * sizeof *C);
+    return n >= 0 ? lm->lng[r * lm->S + s] : lm->sht[r * lm->S + s];
+}
+
+/* net[A x S], cash[A]: the accounts' books after the assignment */
+static void books(const limits *lm, const int *assign, double *net, double *cash)
+{
+    memcpy(net, lm->pos, lm->A * lm->S * sizeof *net);
+    memcpy(cash, lm->cash, lm->A * sizeof *cash);
     for (size_t t = 0; t < lm->T; t++) {
         if (assign[t] < 0) continue;
-        for (size_t r = 0; r < R; r++) {
-            if (lm->acct[r] != assign[t]) continue;
-            W[r * S + (size_t)lm->sec[t]] += lm->gamma[t * R + r];
-            C[r] += lm->delta[t * R + r];
+        net[(size_t)assign[t] * lm->S + (size_t)lm->sec[t]] += lm->dq[t];
+        cash[assign[t]] += lm->dcash[t];
+    }
+}
+
+/* W[r][s], C[r]: the rows collapsed for one assignment, on the net
+ * positions (row value in scenario k = C[r] + sum_s W[r][s] f_s^k) */
+static void collapse(const limits *lm, const double *net, const double *cash, double *W, double *C)
+{
+    size_t R = lm->R, S = lm->S;
+    for (size_t r = 0; r < R; r++) {
+        size_t a = (size_t)lm->acct[r];
+        double c = lm->ccash[r] * cash[a];
+        for (size_t s = 0; s < S; s++) {
+            double n = net[a * S + s];
+            double w = n != 0 ? slope(lm, r, s, n) * n : 0;
+            W[r * S + s] = w * lm->price[s];
+            c += w * lm->accr[s];
         }
+        C[r] = c;
     }
 }
 
@@ -283,15 +344,18 @@ static int l_check(lua_State *L)
     limits *lm = luaL_checkudata(L, 1, LIMITS_MT);
     scen *sc = luaL_checkudata(L, 2, SCEN_MT);
     if (sc->s != lm->S) luaL_error(L, "trade.check: scenarios have %d securities, limits %d", (int)sc->s, (int)lm->S);
-    int *assign = read_assign(L, 3, lm->T);
+    int *assign = read_assign(L, 3, lm);
     double tol = luaL_optnumber(L, 4, 1e-9);
     lua_Integer per_row = luaL_optinteger(L, 5, 1);
     size_t R = lm->R, S = lm->S, N = sc->n;
     double *W = lua_newuserdatauv(L, (R * S + 1) * sizeof *W, 0);
     double *C = lua_newuserdatauv(L, (R + 1) * sizeof *C, 0);
+    double *net = lua_newuserdatauv(L, (lm->A * S + 1) * sizeof *net, 0);
+    double *cash = lua_newuserdatauv(L, (lm->A + 1) * sizeof *cash, 0);
     double *val = lua_newuserdatauv(L, (N + 1) * sizeof *val, 0);
     int *order = lua_newuserdatauv(L, (N + 1) * sizeof *order, 0);
-    collapse(lm, assign, W, C);
+    books(lm, assign, net, cash);
+    collapse(lm, net, cash, W, C);
     lua_newtable(L);   /* violations */
     int viol = lua_gettop(L);
     lua_newtable(L);   /* worst */
@@ -319,6 +383,8 @@ static int l_check(lua_State *L)
         lua_rawseti(L, -2, 1);
         lua_pushnumber(L, wmax);
         lua_rawseti(L, -2, 2);
+        lua_pushnumber(L, nominal);
+        lua_rawseti(L, -2, 3);
         lua_rawseti(L, worst, (lua_Integer)r + 1);
         if (nominal > lm->rhs[r] + tol * (1 + fabs(lm->rhs[r]))) {
             lua_createtable(L, 3, 0);
@@ -344,9 +410,14 @@ static int l_check(lua_State *L)
     return 2;
 }
 
-/* row(limits, scenarios, r, k) -> coefficients {gamma f + delta per trade
- * (only meaningful for trades booked to the row's account)}, constant, rhs:
- * row r in scenario k (0 = nominal) as sum_t x[t, a(r)] coef_t <= rhs - constant */
+/* row(limits, scenarios, r, k) -> coefficients, constant, rhs, split:
+ * row r in scenario k (0 = nominal) for the MIP, as
+ *   sum_t coef_t x[t, a(r)] + sum_{split s} (P_s p_s + M_s m_s) <= rhs - constant
+ * A security of the row's account whose net position keeps one sign
+ * (mode 0 long, 1 short) enters through the trades' quantities at that
+ * side's weight; one whose sign the trades can flip (mode 2) through its
+ * long and short parts p_s, m_s >= 0 (p_s - m_s = the net position):
+ * split = {{s, P_s, M_s}, ...}, and its trades carry only their cash. */
 static int l_row(lua_State *L)
 {
     limits *lm = luaL_checkudata(L, 1, LIMITS_MT);
@@ -354,26 +425,106 @@ static int l_row(lua_State *L)
     lua_Integer r = luaL_checkinteger(L, 3), k = luaL_checkinteger(L, 4);
     if (r < 1 || (size_t)r > lm->R) luaL_error(L, "trade.row: row %d is out of range", (int)r);
     if (k < 0 || (size_t)k > sc->n) luaL_error(L, "trade.row: scenario %d is out of range 0..%d", (int)k, (int)sc->n);
-    size_t R = lm->R, S = lm->S, rr = (size_t)r - 1;
+    size_t S = lm->S, rr = (size_t)r - 1, a = (size_t)lm->acct[rr];
     const double *f = k ? sc->f + (size_t)(k - 1) * S : NULL;
+    const int *mode = lm->mode + a * S;
     lua_createtable(L, (int)lm->T, 0);
     for (size_t t = 0; t < lm->T; t++) {
-        double fs = f ? f[lm->sec[t]] : 1.0;
-        lua_pushnumber(L, lm->gamma[t * R + rr] * fs + lm->delta[t * R + rr]);
+        size_t s = (size_t)lm->sec[t];
+        double px = lm->price[s] * (f ? f[s] : 1.0) + lm->accr[s];
+        double c = lm->ccash[rr] * lm->dcash[t];
+        if (mode[s] != 2) c += (mode[s] == 0 ? lm->lng[rr * S + s] : lm->sht[rr * S + s]) * lm->dq[t] * px;
+        lua_pushnumber(L, c);
         lua_rawseti(L, -2, (lua_Integer)t + 1);
     }
-    double c = lm->beta[rr];
-    for (size_t s = 0; s < S; s++) c += lm->alpha[rr * S + s] * (f ? f[s] : 1.0);
+    double c = lm->ccash[rr] * lm->cash[a];
+    lua_newtable(L);
+    lua_Integer ns = 0;
+    for (size_t s = 0; s < S; s++) {
+        double px = lm->price[s] * (f ? f[s] : 1.0) + lm->accr[s];
+        if (mode[s] == 2) {
+            lua_createtable(L, 3, 0);
+            lua_pushinteger(L, (lua_Integer)s + 1); lua_rawseti(L, -2, 1);
+            lua_pushnumber(L, lm->lng[rr * S + s] * px); lua_rawseti(L, -2, 2);
+            lua_pushnumber(L, -lm->sht[rr * S + s] * px); lua_rawseti(L, -2, 3);
+            lua_rawseti(L, -2, ++ns);
+        } else {
+            double q = lm->pos[a * S + s];
+            if (q != 0) c += (mode[s] == 0 ? lm->lng[rr * S + s] : lm->sht[rr * S + s]) * q * px;
+        }
+    }
     lua_pushnumber(L, c);
     lua_pushnumber(L, lm->rhs[rr]);
-    return 3;
+    lua_rotate(L, -3, -1);   /* coefficients, constant, rhs, split */
+    return 4;
 }
 
-/* ---- incremental state for the greedy fallback ------------------------------ */
+/* cvar(limits, scenarios, assignment, K) -> per account {value, worst,
+ * coef = {S}}: the mean of the K largest losses of the account's net book,
+ * loss_k = sum_s n_s p_s (1 - f_s^k), the scenario of the largest, and the
+ * cut coefficients p_s (1 - mean of f_s over those K scenarios), so that
+ * CVaR >= sum_s coef_s n_s holds for every assignment (a subgradient cut). */
+static int cmp_desc(const void *p, const void *q)
+{
+    double a = ((const double *)p)[0], b = ((const double *)q)[0];
+    return (a < b) - (a > b);
+}
+
+static int l_cvar(lua_State *L)
+{
+    limits *lm = luaL_checkudata(L, 1, LIMITS_MT);
+    scen *sc = luaL_checkudata(L, 2, SCEN_MT);
+    if (sc->s != lm->S) luaL_error(L, "trade.cvar: scenarios have %d securities, limits %d", (int)sc->s, (int)lm->S);
+    int *assign = read_assign(L, 3, lm);
+    lua_Integer K = luaL_checkinteger(L, 4);
+    size_t A = lm->A, S = lm->S, N = sc->n;
+    if (K < 1 || (size_t)K > (N ? N : 1)) luaL_error(L, "trade.cvar: K = %d is out of range 1..%d", (int)K, (int)N);
+    double *net = lua_newuserdatauv(L, (A * S + 1) * sizeof *net, 0);
+    double *cash = lua_newuserdatauv(L, (A + 1) * sizeof *cash, 0);
+    double *pair = lua_newuserdatauv(L, (2 * N + 2) * sizeof *pair, 0);
+    books(lm, assign, net, cash);
+    lua_createtable(L, (int)A, 0);
+    size_t work = 0;
+    for (size_t a = 0; a < A; a++) {
+        const double *n = net + a * S;
+        for (size_t k = 0; k < N; k++) {
+            poll_work(L, &work, S, "trade.cvar");
+            double loss = 0;
+            for (size_t s = 0; s < S; s++) loss += n[s] * lm->price[s] * (1 - sc->f[k * S + s]);
+            pair[2 * k] = loss;
+            pair[2 * k + 1] = (double)k;
+        }
+        if (N) qsort(pair, N, 2 * sizeof *pair, cmp_desc);
+        lua_createtable(L, 0, 3);
+        lua_createtable(L, (int)S, 0);
+        double value = 0;
+        for (size_t s = 0; s < S; s++) {
+            double fbar = 0;
+            for (size_t i = 0; i < (size_t)K && i < N; i++) fbar += sc->f[(size_t)pair[2 * i + 1] * S + s];
+            fbar = N ? fbar / (double)K : 1;
+            double coef = lm->price[s] * (1 - fbar);
+            value += coef * n[s];
+            lua_pushnumber(L, coef);
+            lua_rawseti(L, -2, (lua_Integer)s + 1);
+        }
+        lua_setfield(L, -2, "coef");
+        lua_pushnumber(L, value);
+        lua_setfield(L, -2, "value");
+        lua_pushinteger(L, N ? (lua_Integer)pair[1] + 1 : 0);
+        lua_setfield(L, -2, "worst");
+        lua_rawseti(L, -2, (lua_Integer)a + 1);
+    }
+    return 1;
+}
+
+/* ---- incremental state for the fallback heuristic ---------------------------- */
 
 typedef struct tstate {
-    size_t R, N;
+    size_t R, N, A, S, T;
     double *v;          /* R x (N + 1): row values, nominal first */
+    double *net;        /* A x S: net positions */
+    double *cash;       /* A */
+    int *assign;        /* T: account (0-based), -1 = not booked */
 } tstate;
 
 /* state(limits, scenarios): the row values with no trade booked */
@@ -381,8 +532,9 @@ static int l_state(lua_State *L)
 {
     limits *lm = luaL_checkudata(L, 1, LIMITS_MT);
     scen *sc = luaL_checkudata(L, 2, SCEN_MT);
+    if (sc->s != lm->S) luaL_error(L, "trade.state: scenarios have %d securities, limits %d", (int)sc->s, (int)lm->S);
     size_t R = lm->R, S = lm->S, N = sc->n;
-    tstate *st = lua_newuserdatauv(L, sizeof *st, 3);
+    tstate *st = lua_newuserdatauv(L, sizeof *st, 6);
     memset(st, 0, sizeof *st);
     luaL_setmetatable(L, STATE_MT);
     lua_pushvalue(L, 1);
@@ -391,63 +543,148 @@ static int l_state(lua_State *L)
     lua_setiuservalue(L, -2, 2);
     if (R && N + 1 > SIZE_MAX / sizeof *st->v / R - 1) luaL_error(L, "trade.state: too many rows and scenarios");
     st->v = new_array(L, -1, 3, R * (N + 1), sizeof *st->v, "trade.state");
-    st->R = R;
-    st->N = N;
+    st->net = new_array(L, -1, 4, lm->A * S, sizeof *st->net, "trade.state");
+    st->cash = new_array(L, -1, 5, lm->A, sizeof *st->cash, "trade.state");
+    st->assign = new_array(L, -1, 6, lm->T, sizeof *st->assign, "trade.state");
+    st->R = R; st->N = N; st->A = lm->A; st->S = S; st->T = lm->T;
+    for (size_t t = 0; t < lm->T; t++) st->assign[t] = -1;
+    books(lm, st->assign, st->net, st->cash);
+    double *W = lua_newuserdatauv(L, (R * S + 1) * sizeof *W, 0);
+    double *C = lua_newuserdatauv(L, (R + 1) * sizeof *C, 0);
+    collapse(lm, st->net, st->cash, W, C);
     size_t work = 0;
     for (size_t r = 0; r < R; r++) {
         double *v = st->v + r * (N + 1);
-        v[0] = lm->beta[r];
-        for (size_t s = 0; s < S; s++) v[0] += lm->alpha[r * S + s];
+        v[0] = C[r];
+        for (size_t s = 0; s < S; s++) v[0] += W[r * S + s];
         for (size_t k = 0; k < N; k++) {
             poll_work(L, &work, S + 1, "trade.state");
-            double x = lm->beta[r];
-            for (size_t s = 0; s < S; s++) x += lm->alpha[r * S + s] * sc->f[k * S + s];
+            double x = C[r];
+            for (size_t s = 0; s < S; s++) x += W[r * S + s] * sc->f[k * S + s];
             v[k + 1] = x;
         }
     }
+    lua_pop(L, 2);
     return 1;
 }
 
-/* st:try(t, a [, book]) -> worst excess over the account's rows and every
- * scenario if trade t is booked to account a (<= 0: feasible); books it
- * when `book` is true */
-static int state_try(lua_State *L)
+static tstate *check_state(lua_State *L, limits **lm, scen **sc)
 {
     tstate *st = luaL_checkudata(L, 1, STATE_MT);
-    lua_Integer t = luaL_checkinteger(L, 2), a = luaL_checkinteger(L, 3);
-    int book = lua_toboolean(L, 4);
     lua_getiuservalue(L, 1, 1);
-    limits *lm = luaL_checkudata(L, -1, LIMITS_MT);
+    *lm = luaL_checkudata(L, -1, LIMITS_MT);
     lua_getiuservalue(L, 1, 2);
-    scen *sc = luaL_checkudata(L, -1, SCEN_MT);
-    if (t < 1 || (size_t)t > lm->T) luaL_error(L, "state:try: trade %d is out of range", (int)t);
-    size_t R = lm->R, S = lm->S, N = st->N, tt = (size_t)t - 1;
-    int sec = lm->sec[tt];
+    *sc = luaL_checkudata(L, -1, SCEN_MT);
+    lua_pop(L, 2);
+    return st;
+}
+
+/* the trade and account arguments at idx, idx + 1 (account 0 = unbooked) */
+static void trade_account(lua_State *L, const tstate *st, int idx, size_t *t, int *a, const char *fn)
+{
+    lua_Integer tt = luaL_checkinteger(L, idx), aa = luaL_checkinteger(L, idx + 1);
+    if (tt < 1 || (size_t)tt > st->T) luaL_error(L, "%s: trade %d is out of range", fn, (int)tt);
+    if (aa < 0 || (size_t)aa > st->A) luaL_error(L, "%s: account %d is out of range", fn, (int)aa);
+    *t = (size_t)tt - 1;
+    *a = (int)aa - 1;
+}
+
+/* Moves trade t from its account to account a (-1: out of every account):
+ * the worst excess over the rows of both accounts, in every scenario,
+ * afterwards; applied to the state when book is set. */
+static double move(lua_State *L, tstate *st, const limits *lm, const scen *sc, size_t t, int a, int book, const char *fn)
+{
+    int from = st->assign[t];
+    size_t S = st->S, N = st->N, s = (size_t)lm->sec[t];
     double worst = -INFINITY;
     size_t work = 0;
-    for (size_t r = 0; r < R; r++) {
-        if (lm->acct[r] != (int)a - 1) continue;
-        double g = lm->gamma[tt * R + r], d = lm->delta[tt * R + r];
-        double *v = st->v + r * (N + 1);
-        double e = v[0] + g + d - lm->rhs[r];
-        worst = fmax(worst, e);
-        poll_work(L, &work, N, "state:try");   /* before the row: a booking is never half done */
-        for (size_t k = 0; k < N; k++) {
-            double x = v[k + 1] + g * sc->f[k * S + (size_t)sec] + d;
-            worst = fmax(worst, x - lm->rhs[r]);
-            if (book) v[k + 1] = x;
+    for (int side = 0; side < 2; side++) {
+        int b = side == 0 ? from : a;
+        if (b < 0 || (side == 1 && a == from)) continue;
+        double sign = side == 0 ? -1.0 : 1.0;
+        if (a == from) sign = 0;   /* no change: the account as it stands */
+        double n0 = st->net[(size_t)b * S + s], n1 = n0 + sign * lm->dq[t];
+        double dc = sign * lm->dcash[t];
+        for (size_t r = 0; r < st->R; r++) {
+            if (lm->acct[r] != b) continue;
+            double dg = slope(lm, r, s, n1) * n1 - slope(lm, r, s, n0) * n0;
+            double dcr = lm->ccash[r] * dc, rhs = lm->rhs[r];
+            double *v = st->v + r * (N + 1);
+            poll_work(L, &work, N, fn);   /* before the row: a booking is never half done */
+            double x0 = v[0] + dg * (lm->price[s] + lm->accr[s]) + dcr;
+            worst = fmax(worst, x0 - rhs);
+            if (book) v[0] = x0;
+            const double *f = sc->f + s;
+            for (size_t k = 0; k < N; k++) {
+                double x = v[k + 1] + dg * (lm->price[s] * f[k * S] + lm->accr[s]) + dcr;
+                worst = fmax(worst, x - rhs);
+                if (book) v[k + 1] = x;
+            }
         }
-        if (book) v[0] += g + d;
+        if (book) {
+            st->net[(size_t)b * S + s] = n1;
+            st->cash[b] += dc;
+        }
+    }
+    if (book) st->assign[t] = a;
+    return worst;
+}
+
+/* st:try(t, a) -> the worst excess over the rows of t's account and of
+ * account a, in every scenario, if trade t moved to a (0: unbooked);
+ * <= 0 means every limit of both holds. Nothing changes.
+ * st:book(t, a): makes that move; returns the same figure afterwards. */
+static int state_move(lua_State *L, int book)
+{
+    const char *fn = book ? "state:book" : "state:try";
+    limits *lm; scen *sc;
+    tstate *st = check_state(L, &lm, &sc);
+    size_t t; int a;
+    trade_account(L, st, 2, &t, &a, fn);
+    lua_pushnumber(L, move(L, st, lm, sc, t, a, book, fn));
+    return 1;
+}
+
+static int state_try(lua_State *L) { return state_move(L, 0); }
+static int state_book(lua_State *L) { return state_move(L, 1); }
+
+/* st:excess([a]) -> the worst excess over the rows of account a (every
+ * account when a is missing or 0), in every scenario, as booked */
+static int state_excess(lua_State *L)
+{
+    limits *lm; scen *sc;
+    tstate *st = check_state(L, &lm, &sc);
+    lua_Integer a = luaL_optinteger(L, 2, 0);
+    if (a < 0 || (size_t)a > st->A) luaL_error(L, "state:excess: account %d is out of range", (int)a);
+    double worst = -INFINITY;
+    size_t work = 0;
+    for (size_t r = 0; r < st->R; r++) {
+        if (a && lm->acct[r] != (int)a - 1) continue;
+        const double *v = st->v + r * (st->N + 1);
+        poll_work(L, &work, st->N, "state:excess");
+        for (size_t k = 0; k <= st->N; k++) worst = fmax(worst, v[k] - lm->rhs[r]);
     }
     lua_pushnumber(L, worst);
     return 1;
 }
 
+/* st:account(t) -> the account trade t is booked to (0: none) */
+static int state_account(lua_State *L)
+{
+    limits *lm; scen *sc;
+    tstate *st = check_state(L, &lm, &sc);
+    lua_Integer t = luaL_checkinteger(L, 2);
+    if (t < 1 || (size_t)t > st->T) luaL_error(L, "state:account: trade %d is out of range", (int)t);
+    lua_pushinteger(L, st->assign[t - 1] + 1);
+    return 1;
+}
+
 static const luaL_Reg scen_methods[] = { { "size", scen_size }, { "row", scen_row }, { NULL, NULL } };
-static const luaL_Reg state_methods[] = { { "try", state_try }, { NULL, NULL } };
+static const luaL_Reg state_methods[] = { { "try", state_try }, { "book", state_book }, { "excess", state_excess },
+                                          { "account", state_account }, { NULL, NULL } };
 static const luaL_Reg trade_funcs[] = {
     { "generate", l_generate }, { "from_rows", l_from_rows }, { "limits", l_limits },
-    { "check", l_check }, { "row", l_row }, { "state", l_state }, { NULL, NULL },
+    { "check", l_check }, { "row", l_row }, { "state", l_state }, { "cvar", l_cvar }, { NULL, NULL },
 };
 
 /* obj.key: the method table (upvalue 1), which scripts cannot reach */

@@ -125,14 +125,19 @@ do
   local cta = folio.TradeAssigner(config { objectives = { { "concentration" } } })
   local best = math.huge
   each_feasible(cta, function(assign)
-    local book = {}
+    -- the gross book on net positions: sum_s |held + bought - sold| x price
+    local net, book = {}, {}
     for a = 1, #cta.accounts do
-      book[a] = 0
-      for si, q in pairs(cta.accounts[a].pos) do book[a] = book[a] + math.abs(q) * cta.securities[si].price end
+      net[a] = {}
+      for si, q in pairs(cta.accounts[a].pos) do net[a][si] = q end
     end
     for t, a in ipairs(assign) do
       local tr = cta.trades[t]
-      book[a] = book[a] + tr.quantity * cta.securities[tr.sec].price
+      net[a][tr.sec] = (net[a][tr.sec] or 0) + (tr.side == "buy" and tr.quantity or -tr.quantity)
+    end
+    for a = 1, #cta.accounts do
+      book[a] = 0
+      for si, q in pairs(net[a]) do book[a] = book[a] + math.abs(q) * cta.securities[si].price end
     end
     best = math.min(best, math.max(table.unpack(book)))
   end)

@@ -221,8 +221,8 @@ do
   local rs = st:solve()
   T.eq(rs.status, "time_limit", "no incumbent, greedy incomplete: the MIP's status")
   T.eq(rs.has_solution, false, "no incumbent, greedy incomplete: no solution")
-  T.eq(rs.message, "time_limit: the MIP stopped without an assignment that holds in every scenario, and the greedy "
-    .. "fallback could not place trades t2 and t4", "no incumbent: what is missing")
+  T.eq(rs.message, "time_limit: the MIP stopped without an assignment that holds in every scenario, and the fallback "
+    .. "heuristic could not place trades t2 and t4", "no incumbent: what is missing")
   T.eq(report.exit_code({ rs }), 3, "no incumbent: exit code 3")
 end
 
@@ -283,10 +283,10 @@ c2.accounts[1].limits[2].rsh = 1
 T.raises_exact(function() folio.TradeAssigner(c2) end, "TradeAssigner: account 'PB1', limit 'corp_cap': unknown "
   .. "option 'rsh' (did you mean 'rhs'? options: lhs, name, ratio, rhs, scale, sense)", "a misspelt limit field")
 T.raises_exact(function() folio.TradeAssigner(config { objectives = { { "financing_cost", priorty = 1 } } }) end,
-  "TradeAssigner: objectives[1]: unknown option 'priorty' (did you mean 'priority'? options: abs_tol, kind, "
-  .. "priority, rel_tol, weight)", "a misspelt objective field")
+  "TradeAssigner: objectives[1]: unknown option 'priorty' (did you mean 'priority'? options: abs_tol, aggregate, "
+  .. "alpha, kind, priority, rel_tol, weight)", "a misspelt objective field")
 T.raises_exact(function() folio.TradeAssigner(config { objectives = { { "cheapest" } } }) end,
-  "TradeAssigner: objectives[1]: unknown objective 'cheapest' (financing_cost, min_headroom, concentration)",
+  "TradeAssigner: objectives[1]: unknown objective 'cheapest' (financing_cost, min_headroom, concentration, risk)",
   "an unknown objective")
 local c3 = config()
 c3.accounts[1].limits[1].rhs = "0"
