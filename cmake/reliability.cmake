@@ -1,6 +1,6 @@
-# The reliability builds (docs/reliability.md). Included before any target
-# is defined, since the options below change how every folio file is
-# compiled.
+# The reliability builds (docs/reliability.md): fuzzing and allocation-
+# failure injection. Included before any target is defined, since the
+# options below change how every folio file is compiled.
 
 # FOLIO_FUZZ: the libFuzzer targets of tests/fuzz (cmake
 # -DCMAKE_C_COMPILER=clang-14 -DFOLIO_FUZZ=ON; tests/fuzz/run.sh does it).
@@ -16,4 +16,16 @@ if(FOLIO_FUZZ)
                       -fno-omit-frame-pointer -g -O1)
   add_link_options(-fsanitize=address,undefined)
   add_compile_definitions(FOLIO_NO_POOL)   # let ASan see every Lua block
+endif()
+
+# FOLIO_ALLOC_FAIL: request k of folio's allocations (malloc & co. in its
+# own C files, and the Lua allocator) fails when FOLIO_FAIL_ALLOC_AT=k;
+# see tests/alloc/alloc_fail.h. The counters live in a small library that
+# every target links.
+if(FOLIO_ALLOC_FAIL)
+  add_library(folio_alloc_fail STATIC ${CMAKE_SOURCE_DIR}/tests/alloc/alloc_fail.c)
+  set_target_properties(folio_alloc_fail PROPERTIES POSITION_INDEPENDENT_CODE ON)
+  add_compile_definitions(FOLIO_ALLOC_FAIL)
+  add_compile_options(-include ${CMAKE_SOURCE_DIR}/tests/alloc/alloc_fail.h)
+  link_libraries(folio_alloc_fail)
 endif()

@@ -7,7 +7,7 @@ set -euo pipefail
 
 BUILD_PKGS=(build-essential cmake pkg-config
             liblua5.4-dev libglpk-dev libgsl-dev libsundials-dev coinor-libcbc-dev
-            libopenblas-dev libcsv-dev lua-cjson lua-cjson-dev libreadline-dev zlib1g-dev)
+            libopenblas-dev libcsv-dev libreadline-dev zlib1g-dev)
 # The tests' independent references (glpsol, cvxopt, PuLP, numpy), the
 # unit-test framework, stock lua5.4 for the module test, timing tools,
 # GNU parallel for the sweep example, headless Chromium for the HTML

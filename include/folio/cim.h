@@ -42,7 +42,8 @@ typedef enum {
     FOLIO_CIM_SOLVER_FAILURE,  /* SUNDIALS failed; message holds its text */
     FOLIO_CIM_STEP_LIMIT,      /* max_steps internal steps without converging */
     FOLIO_CIM_INVALID,         /* bad input; message names it */
-    FOLIO_CIM_INTERRUPTED      /* folio_interrupt() (folio.h): w is the state reached */
+    FOLIO_CIM_INTERRUPTED,     /* folio_interrupt() (folio.h): w is the state reached */
+    FOLIO_CIM_NO_MEMORY        /* an allocation failed; w is not an answer */
 } folio_cim_status;
 
 typedef struct {

@@ -276,6 +276,31 @@ void folio_interrupt(void);
 void folio_interrupt_clear(void);
 int folio_interrupted(void);
 
+/* The host's budget beside Ctrl-C: the Lua sandbox installs its time and
+ * instruction budget here, so that no budget stops at the edge of C.
+ * folio's long C loops (the QP engine's iterations and branch and bound,
+ * the CIM flow, the Ising machines, subset and spin enumeration, GLPK's
+ * and Cbc's branch and bound) poll folio_poll(); folio_solve() also caps
+ * every backend's time limit at the seconds left, which is how GLPK's
+ * simplex, which cannot be polled, stops in time. For the one thread that
+ * solves. */
+enum {
+    FOLIO_POLL_GO = 0,          /* carry on */
+    FOLIO_POLL_INTERRUPT = 1,   /* folio_interrupt() was called (Ctrl-C) */
+    FOLIO_POLL_BUDGET = 2       /* the installed budget is spent */
+};
+/* Seconds of budget left: <= 0 when spent, HUGE_VAL without a limit.
+ * Cheap (a clock read): called between pieces of work of some microseconds. */
+typedef double (*folio_budget_fn)(void *ud);
+/* Installs fn (NULL: none), replacing any other. */
+void folio_poll_install(folio_budget_fn fn, void *ud);
+/* Removes the budget if ud is the one installed (a state closing). */
+void folio_poll_uninstall(void *ud);
+/* FOLIO_POLL_INTERRUPT, FOLIO_POLL_BUDGET or FOLIO_POLL_GO. */
+int folio_poll(void);
+/* The installed budget's seconds left (HUGE_VAL without one). */
+double folio_poll_seconds_left(void);
+
 /* Monotonic wall-clock seconds (CLOCK_MONOTONIC): the one clock for solve
  * times, budgets and folio.now(). */
 double folio_now(void);

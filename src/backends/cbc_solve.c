@@ -100,7 +100,7 @@ typedef struct cbc_stop { int fired; } cbc_stop;
 static void stop_cuts(void *osi, void *cuts, void *data)
 {
     cbc_stop *st = data;
-    if (!folio_interrupted() || Osi_getNumCols(osi) < 1) return;
+    if (folio_poll() == FOLIO_POLL_GO || Osi_getNumCols(osi) < 1) return;   /* Ctrl-C, or the host's budget */
     st->fired = 1;
     int col = 0;
     double one = 1.0;
@@ -322,7 +322,7 @@ static folio_error mip_once(folio_model *m, const folio_options *o, mip_run *run
     if (stop.fired) {
         /* the tree was cut off: Cbc's "optimal" or "infeasible" and its
          * bound say nothing; an incumbent found before is still a point */
-        res->status = FOLIO_STATUS_INTERRUPTED;
+        res->status = folio_interrupted() ? FOLIO_STATUS_INTERRUPTED : FOLIO_STATUS_TIME_LIMIT;   /* or the host's budget */
         have = best != NULL;
         have_bound = 0;
     }

@@ -223,7 +223,7 @@ static void mip_callback(glp_tree *T, void *info)
         t->bound = glp_ios_node_bound(T, best);
         t->have_bound = 1;
     }
-    if (folio_interrupted()) {
+    if (folio_poll() != FOLIO_POLL_GO) {   /* Ctrl-C, or the host's budget */
         glp_ios_terminate(T);   /* glp_intopt returns GLP_ESTOP, incumbent kept */
         return;
     }
@@ -405,8 +405,8 @@ static folio_error solve_mip(glp_prob *P, const folio_options *o, folio_result *
     case GLP_ETMLIM:
         res->status = FOLIO_STATUS_TIME_LIMIT;
         break;
-    case GLP_ESTOP:     /* glp_ios_terminate after folio_interrupt() */
-        res->status = FOLIO_STATUS_INTERRUPTED;
+    case GLP_ESTOP:     /* glp_ios_terminate: Ctrl-C, or the host's budget (a time limit, as in the QP engine) */
+        res->status = folio_interrupted() ? FOLIO_STATUS_INTERRUPTED : FOLIO_STATUS_TIME_LIMIT;
         break;
     case GLP_ENOPFS:
         res->status = FOLIO_STATUS_INFEASIBLE;

@@ -48,49 +48,60 @@ static void push_strings(lua_State *L, const char **list, int n)
     }
 }
 
+/* Planning's state: the texts are C strings that outlive the Lua state,
+ * so the caller frees them whatever happened. */
+typedef struct { run_opts *o; char **texts; int ntexts; } plan_ctx;
+
+static int plan_body(lua_State *L, void *ud)
+{
+    plan_ctx *p = ud;
+    run_opts *o = p->o;
+    folio_sandbox_set_budget(L, PLAN_INSTRUCTIONS, 0);
+    if (host_require(L, "folio.deploy") != LUA_OK) return host_report_error(L);
+    int d = lua_gettop(L);
+    lua_getfield(L, d, "load");
+    lua_pushstring(L, o->target);
+    push_strings(L, o->sets, o->nsets);
+    lua_pushboolean(L, o->as_config || strstr(o->target, ".lua") != NULL);
+    if (host_docall(L, 3, 1) != LUA_OK) return host_report_error(L);
+    int cfg = lua_gettop(L);
+    lua_getfield(L, d, "rows");
+    if (o->each) lua_pushstring(L, o->each); else lua_pushnil(L);
+    if (o->shard) lua_pushstring(L, o->shard); else lua_pushnil(L);
+    lua_pushvalue(L, cfg);
+    if (host_docall(L, 3, 1) != LUA_OK) return host_report_error(L);
+    int rows = lua_gettop(L);
+    int count = (int)lua_rawlen(L, rows);
+    p->texts = calloc((size_t)count + 1, sizeof *p->texts);
+    if (!p->texts) return luaL_error(L, "not enough memory");
+    for (int i = 0; i < count; i++) {
+        lua_getfield(L, d, "encode");
+        lua_pushvalue(L, cfg);
+        lua_rawgeti(L, rows, i + 1);
+        if (host_docall(L, 2, 1) != LUA_OK) return host_report_error(L);
+        if (!(p->texts[i] = strdup(lua_tostring(L, -1)))) return luaL_error(L, "not enough memory");
+        p->ntexts = i + 1;
+        lua_pop(L, 1);
+    }
+    return EXIT_SOLVED;
+}
+
 /* Plans the runs: one JSON job text per row, in rows[]; returns the count
  * or -1 after reporting the error. */
 static int plan(run_opts *o, char ***rows_out)
 {
     lua_State *L = host_new_state(0);
     if (!L) return -1;
-    int n = -1;
-    folio_sandbox_set_budget(L, PLAN_INSTRUCTIONS, 0);
-    if (host_require(L, "folio.deploy") != LUA_OK) { host_report_error(L); goto out; }
-    int d = lua_gettop(L);
-    lua_getfield(L, d, "load");
-    lua_pushstring(L, o->target);
-    push_strings(L, o->sets, o->nsets);
-    lua_pushboolean(L, o->as_config || strstr(o->target, ".lua") != NULL);
-    if (host_docall(L, 3, 1) != LUA_OK) { host_report_error(L); goto out; }
-    int cfg = lua_gettop(L);
-    lua_getfield(L, d, "rows");
-    if (o->each) lua_pushstring(L, o->each); else lua_pushnil(L);
-    if (o->shard) lua_pushstring(L, o->shard); else lua_pushnil(L);
-    lua_pushvalue(L, cfg);
-    if (host_docall(L, 3, 1) != LUA_OK) { host_report_error(L); goto out; }
-    int rows = lua_gettop(L);
-    int count = (int)lua_rawlen(L, rows);
-    char **texts = calloc((size_t)count + 1, sizeof *texts);
-    if (!texts) goto out;
-    for (int i = 0; i < count; i++) {
-        lua_getfield(L, d, "encode");
-        lua_pushvalue(L, cfg);
-        lua_rawgeti(L, rows, i + 1);
-        if (host_docall(L, 2, 1) != LUA_OK) {
-            host_report_error(L);
-            for (int k = 0; k < i; k++) free(texts[k]);
-            free(texts);
-            goto out;
-        }
-        texts[i] = strdup(lua_tostring(L, -1));
-        lua_pop(L, 1);
-    }
-    *rows_out = texts;
-    n = count;
-out:
+    plan_ctx p = { o, NULL, 0 };
+    int code = host_protected(L, plan_body, &p);
     host_close_state(L);
-    return n;
+    if (code != EXIT_SOLVED) {
+        for (int k = 0; k < p.ntexts; k++) free(p.texts[k]);
+        free(p.texts);
+        return -1;
+    }
+    *rows_out = p.texts;
+    return p.ntexts;
 }
 
 static const char *field_string(lua_State *L, int t, const char *k)
@@ -109,25 +120,29 @@ static double field_number(lua_State *L, int t, const char *k)
     return v;
 }
 
-/* Runs one job; returns its exit code. batch: one summary line instead of
- * the report. */
-static int run_job(run_opts *o, const char *text, int batch)
+typedef struct { run_opts *o; const char *text; int batch; } job_args;
+
+/* One job, under host_protected; its exit code. batch: one summary line
+ * instead of the report. */
+static int job_body(lua_State *L, void *ud)
 {
-    lua_State *L = host_new_state(0);
-    if (!L) return EXIT_SCRIPT;
+    const job_args *a = ud;
+    run_opts *o = a->o;
+    const char *text = a->text;
+    int batch = a->batch;
     int code = EXIT_SCRIPT;
-    if (host_require(L, "folio.deploy") != LUA_OK) { code = host_report_error(L); goto out; }
+    if (host_require(L, "folio.deploy") != LUA_OK) return host_report_error(L);
     int d = lua_gettop(L);
     lua_getfield(L, d, "decode");
     lua_pushstring(L, text);
-    if (host_docall(L, 1, 2) != LUA_OK) { code = host_report_error(L); goto out; }
+    if (host_docall(L, 1, 2) != LUA_OK) return host_report_error(L);
     lua_getfield(L, d, "job");
     lua_insert(L, -3);
     lua_createtable(L, 0, 3);
     if (o->json) { lua_pushstring(L, o->json); lua_setfield(L, -2, "json"); }
     if (o->report) { lua_pushstring(L, o->report); lua_setfield(L, -2, "report"); }
     if (o->shard) { lua_pushstring(L, o->shard); lua_setfield(L, -2, "shard"); }
-    if (host_docall(L, 3, 1) != LUA_OK) { code = host_report_error(L); goto out; }
+    if (host_docall(L, 3, 1) != LUA_OK) return host_report_error(L);
     int job = lua_gettop(L);
 
     lua_getfield(L, job, "outputs");
@@ -135,7 +150,7 @@ static int run_job(run_opts *o, const char *text, int batch)
     lua_pop(L, 1);
     if (make_dirs(outdir) != 0) {
         fprintf(stderr, "%s: cannot create output folder '%s': %s\n", host_progname, outdir, strerror(errno));
-        goto out;
+        return EXIT_SCRIPT;
     }
     const char *row_id = NULL;
     lua_getfield(L, job, "row");
@@ -168,12 +183,12 @@ static int run_job(run_opts *o, const char *text, int batch)
 
     lua_getfield(L, job, "params");
     const char *model = field_string(L, job, "model");
-    if (set_script_context(L, model, o->argc, o->argv) != LUA_OK) { code = host_report_error(L); goto out; }
-    if (host_bind(L, 0) != LUA_OK) { code = host_report_error(L); goto out; }
-    if (sandbox_apply(L, &sb)) goto out;
+    if (set_script_context(L, model, o->argc, o->argv) != LUA_OK) return host_report_error(L);
+    if (host_bind(L, 0) != LUA_OK) return host_report_error(L);
+    if (sandbox_apply(L, &sb)) return EXIT_SCRIPT;
     lua_getfield(L, d, "begin");
     lua_pushvalue(L, job);
-    if (host_docall(L, 1, 0) != LUA_OK) { code = host_report_error(L); goto out; }
+    if (host_docall(L, 1, 0) != LUA_OK) return host_report_error(L);
 
     /* the script */
     int base = lua_gettop(L);
@@ -213,16 +228,29 @@ static int run_job(run_opts *o, const char *text, int batch)
     lua_setfield(L, -2, "script_s");
     lua_pushinteger(L, (lua_Integer)used);
     lua_setfield(L, -2, "instructions");
-    if (host_docall(L, 4, 3) != LUA_OK) { code = host_report_error(L); goto out; }
+    if (host_docall(L, 4, 3) != LUA_OK) {   /* a second fact, after the script's own error */
+        const char *msg = lua_tostring(L, -1);
+        fprintf(stderr, "%s: %s%soutputs and run record not written: %s\n", host_progname, row_id ? row_id : "",
+                row_id ? ": " : "", msg ? msg : "(error without message)");
+        return folio_interrupted() ? EXIT_INTERRUPTED : EXIT_SCRIPT;
+    }
     code = (int)lua_tointeger(L, -3);
     const char *summary = lua_tostring(L, -2);
     const char *write_error = lua_tostring(L, -1);
     if (batch) printf("%s: %s (%s)\n", row_id ? row_id : "run", summary, outdir);
-    else if (ok && !o->quiet) host_render(L, values);
+    else if (ok && !o->quiet && host_render(L, values) != EXIT_SOLVED) code = EXIT_SCRIPT;   /* written, but not shown */
     fflush(stdout);
     if (write_error)   /* the outputs could not be written: one line, exit 1 */
         fprintf(stderr, "%s: %s%s%s\n", host_progname, row_id ? row_id : "", row_id ? ": " : "", write_error);
-out:
+    return code;
+}
+
+static int run_job(run_opts *o, const char *text, int batch)
+{
+    job_args args = { o, text, batch };
+    lua_State *L = host_new_state(0);
+    if (!L) return EXIT_SCRIPT;
+    int code = host_protected(L, job_body, &args);
     host_close_state(L);
     return code;
 }

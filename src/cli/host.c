@@ -66,6 +66,26 @@ int host_docall(lua_State *L, int nargs, int nres)
     return status;
 }
 
+typedef struct { host_body body; void *ud; int code; } protected_call;
+
+static int protected_entry(lua_State *L)
+{
+    protected_call *c = lua_touserdata(L, 1);
+    c->code = c->body(L, c->ud);
+    lua_sethook(L, NULL, 0, 0);   /* a spent budget's hook would raise again on this return */
+    return 0;
+}
+
+int host_protected(lua_State *L, host_body body, void *ud)
+{
+    protected_call c = { body, ud, EXIT_SCRIPT };
+    lua_pushcfunction(L, protected_entry);   /* neither push allocates */
+    lua_pushlightuserdata(L, &c);
+    int st = lua_pcall(L, 1, 0, 0);
+    host_disarm_interrupt();   /* the error may have jumped past the body's own */
+    return st == LUA_OK ? c.code : host_report_error(L);
+}
+
 int host_report_error(lua_State *L)
 {
     const char *msg = lua_tostring(L, -1);
@@ -86,6 +106,14 @@ static int at_panic(lua_State *L)
 
 static void wrap_coroutines(lua_State *L);
 
+static int setup_state(lua_State *L)
+{
+    luaL_openlibs(L);
+    wrap_coroutines(L);
+    folio_lua_install(L);
+    return 0;
+}
+
 lua_State *host_new_state(size_t mem_limit)
 {
     lua_State *L = folio_alloc_newstate(&state_alloc, mem_limit);
@@ -94,9 +122,14 @@ lua_State *host_new_state(size_t mem_limit)
         return NULL;
     }
     lua_atpanic(L, at_panic);
-    luaL_openlibs(L);
-    wrap_coroutines(L);
-    folio_lua_install(L);
+    /* protected: a failed allocation while loading the libraries is an
+     * error message, not a panic (a light C function needs no memory) */
+    lua_pushcfunction(L, setup_state);
+    if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
+        fprintf(stderr, "%s: cannot create Lua state: %s\n", host_progname, lua_tostring(L, -1));
+        host_close_state(L);
+        return NULL;
+    }
     return L;
 }
 

@@ -19,6 +19,13 @@ void host_close_state(lua_State *L);
 int host_mem_refused(void);   /* the cap refused a request */
 void host_set_mem_limit(size_t limit);
 
+/* Runs body(L, ud) in protected mode, as lua.c runs pmain: an error the
+ * body does not catch itself (memory running out in the host's own stack
+ * work, mostly) is reported by host_report_error, never a panic. The
+ * body's exit code, or the reported error's. */
+typedef int (*host_body)(lua_State *L, void *ud);
+int host_protected(lua_State *L, host_body body, void *ud);
+
 /* lua_pcall under the traceback handler; the function sits below nargs. */
 int host_docall(lua_State *L, int nargs, int nres);
 /* require "name" under host_docall; leaves the module on the stack. */

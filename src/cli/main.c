@@ -46,6 +46,50 @@ static void usage_text(FILE *f)
         "data error, 2 usage error, 130 interrupted (Ctrl-C).\n");
 }
 
+typedef struct {
+    const char *file, *json, *solver;
+    double limit;
+    int verbose, quiet;
+} solve_args;
+
+/* `folio solve`'s work, under host_protected */
+static int solve_body(lua_State *L, void *ud)
+{
+    const solve_args *a = ud;
+    host_outputs out = { a->json, NULL, NULL, a->file, a->quiet, 0 };
+    if (host_bind(L, 0) != LUA_OK) return host_report_error(L);
+    host_prepare_outputs(&out);
+    /* called from C, so errors carry the file's own position only */
+    if (host_require(L, "folio") != LUA_OK) return host_report_error(L);
+    /* Ctrl-C stops the reader and the solver, as in `folio run` */
+    host_arm_interrupt(L);
+    lua_getfield(L, -1, "read_model");
+    lua_pushstring(L, a->file);
+    int st = host_docall(L, 1, 1);
+    if (st == LUA_OK) {
+        int model = lua_gettop(L);
+        lua_getfield(L, model, "solve");
+        lua_pushvalue(L, model);
+        lua_createtable(L, 0, 3);
+        lua_pushnumber(L, a->limit);
+        lua_setfield(L, -2, "time_limit");
+        if (a->solver) {
+            lua_pushstring(L, a->solver);
+            lua_setfield(L, -2, "solver");
+        }
+        lua_pushboolean(L, a->verbose);
+        lua_setfield(L, -2, "verbose");
+        st = host_docall(L, 2, 1);
+    }
+    host_disarm_interrupt();
+    if (folio_interrupted()) {   /* no report and no JSON of a stopped solve, as `folio run` */
+        fprintf(stderr, "%s: %s: interrupted\n", host_progname, a->file);
+        return EXIT_INTERRUPTED;
+    }
+    if (st != LUA_OK) return host_report_error(L);
+    return host_finish(L, lua_gettop(L), &out);
+}
+
 static int cmd_solve(int argc, char **argv, int level)
 {
     const char *file = NULL, *json = NULL, *solver = NULL;
@@ -75,43 +119,10 @@ static int cmd_solve(int argc, char **argv, int level)
         }
     }
     if (!file) return host_usage_error("%s", "solve: no file given");
+    solve_args args = { file, json, solver, limit, verbose, quiet };
     lua_State *L = host_new_state(0);
     if (!L) return EXIT_SCRIPT;
-    int code = EXIT_SCRIPT;
-    host_outputs out = { json, NULL, NULL, file, quiet, 0 };
-    if (host_bind(L, 0) != LUA_OK) { code = host_report_error(L); goto out; }
-    host_prepare_outputs(&out);
-    /* called from C, so errors carry the file's own position only */
-    if (host_require(L, "folio") != LUA_OK) { code = host_report_error(L); goto out; }
-    /* Ctrl-C stops the reader and the solver, as in `folio run` */
-    host_arm_interrupt(L);
-    lua_getfield(L, -1, "read_model");
-    lua_pushstring(L, file);
-    int st = host_docall(L, 1, 1);
-    if (st == LUA_OK) {
-        int model = lua_gettop(L);
-        lua_getfield(L, model, "solve");
-        lua_pushvalue(L, model);
-        lua_createtable(L, 0, 3);
-        lua_pushnumber(L, limit);
-        lua_setfield(L, -2, "time_limit");
-        if (solver) {
-            lua_pushstring(L, solver);
-            lua_setfield(L, -2, "solver");
-        }
-        lua_pushboolean(L, verbose);
-        lua_setfield(L, -2, "verbose");
-        st = host_docall(L, 2, 1);
-    }
-    host_disarm_interrupt();
-    if (folio_interrupted()) {   /* no report and no JSON of a stopped solve, as `folio run` */
-        fprintf(stderr, "%s: %s: interrupted\n", host_progname, file);
-        code = EXIT_INTERRUPTED;
-        goto out;
-    }
-    if (st != LUA_OK) { code = host_report_error(L); goto out; }
-    code = host_finish(L, lua_gettop(L), &out);
-out:
+    int code = host_protected(L, solve_body, &args);
     host_close_state(L);
     return code;
 }

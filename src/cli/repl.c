@@ -223,16 +223,13 @@ static int start(lua_State *L)
     return 0;
 }
 
-int cmd_repl(void)
+/* The session, under host_protected: memory running out in the host's
+ * own stack work ends it with a message, not a panic. */
+static int repl_body(lua_State *L, void *ud)
 {
-    lua_State *L = host_new_state(0);
-    if (!L) return EXIT_SCRIPT;
+    (void)ud;
     repl_L = L;
-    if (start(L) != 0) {
-        int code = host_report_error(L);
-        host_close_state(L);
-        return code;
-    }
+    if (start(L) != 0) return host_report_error(L);
     tty = isatty(0) && isatty(1);
     if (tty) {
         rl_readline_name = "folio";
@@ -285,7 +282,15 @@ int cmd_repl(void)
         putchar('\n');
         if (history_path[0]) history_truncate_file(history_path, HISTORY_LINES);
     }
+    return EXIT_SOLVED;
+}
+
+int cmd_repl(void)
+{
+    lua_State *L = host_new_state(0);
+    if (!L) return EXIT_SCRIPT;
+    int code = host_protected(L, repl_body, NULL);
     free_matches();
     host_close_state(L);
-    return EXIT_SOLVED;
+    return code;
 }

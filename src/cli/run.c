@@ -137,36 +137,42 @@ static void push_params(lua_State *L, const run_opts *o)
     for (int i = 0; i < o->nsets; i++) push_param(L, o->sets[i]);
 }
 
-static int run_script(run_opts *o)
+/* The run, under host_protected: errors in the host's own steps too are
+ * messages, and nothing is written before host_finish has every text. */
+static int run_body(lua_State *L, void *ud)
 {
-    char script_dir[4096];
-    if (o->sb.on && sandbox_defaults(o, script_dir, sizeof script_dir)) return EXIT_USAGE;
-    lua_State *L = host_new_state(0);
-    if (!L) return EXIT_SCRIPT;
-    int code = EXIT_SCRIPT;
+    run_opts *o = ud;
     host_outputs out = { o->json, o->report, NULL, o->target, o->quiet, 0 };
     push_params(L, o);
-    if (set_script_context(L, o->target, o->argc, o->argv) != LUA_OK) { code = host_report_error(L); goto out; }
+    if (set_script_context(L, o->target, o->argc, o->argv) != LUA_OK) return host_report_error(L);
     /* the host's own functions and parameters, bound before the script */
-    if (host_bind(L, o->report != NULL) != LUA_OK) { code = host_report_error(L); goto out; }
+    if (host_bind(L, o->report != NULL) != LUA_OK) return host_report_error(L);
     push_params(L, o);
     host_bind_params(L);
     host_prepare_outputs(&out);
-    if (sandbox_apply(L, &o->sb)) goto out;
+    if (sandbox_apply(L, &o->sb)) return EXIT_SCRIPT;
     if (o->sb.on) {
         if (o->json) folio_lua_deny_read(L, o->json);
         if (o->report) folio_lua_deny_read(L, o->report);
     }
     int base = lua_gettop(L);
     out.started = folio_now();
-    if (load_script(L, o->target, &o->sb) != LUA_OK) { code = host_report_error(L); goto out; }
+    if (load_script(L, o->target, &o->sb) != LUA_OK) return host_report_error(L);
     host_arm_interrupt(L);
     int st = host_docall(L, 0, LUA_MULTRET);
     host_disarm_interrupt();
-    if (st != LUA_OK) { code = host_report_error(L); goto out; }
+    if (st != LUA_OK) return host_report_error(L);
     if (o->sb.on) folio_sandbox_set_budget(L, o->sb.instructions, o->sb.seconds);   /* fresh allowance for the report */
-    code = host_finish(L, base + 1, &out);
-out:
+    return host_finish(L, base + 1, &out);
+}
+
+static int run_script(run_opts *o)
+{
+    char script_dir[4096];
+    if (o->sb.on && sandbox_defaults(o, script_dir, sizeof script_dir)) return EXIT_USAGE;
+    lua_State *L = host_new_state(0);
+    if (!L) return EXIT_SCRIPT;
+    int code = host_protected(L, run_body, o);
     host_close_state(L);
     return code;
 }
@@ -190,7 +196,10 @@ int cmd_run(int argc, char **argv, int quiet)
     memset(&o, 0, sizeof o);
     o.quiet = quiet;
     o.sets = calloc((size_t)argc + 1, sizeof *o.sets);
-    if (!o.sets) return EXIT_SCRIPT;
+    if (!o.sets) {
+        fprintf(stderr, "%s: out of memory reading the command line\n", host_progname);
+        return EXIT_SCRIPT;
+    }
     int code = EXIT_USAGE, i;
     for (i = 0; i < argc; i++) {
         const char *a = argv[i];

@@ -379,6 +379,17 @@ folio_error folio_solve(folio_model *m, const folio_options *opts, folio_result 
     const folio_backend *b = find_backend(m, opts->solver, 0, &e);
     if (!b) return e;
     if (folio_interrupted()) return interrupted_before(m, b, res);
+    /* the host's budget is a time limit too (GLPK's simplex cannot poll);
+     * a little beyond it, so that a solver stopped by it has surely spent
+     * it and the host raises the budget's error, not a time_limit result */
+    folio_options capped;
+    double left = folio_poll_seconds_left();
+    if (left < HUGE_VAL) {
+        capped = *opts;
+        left = fmax(left, 0) + 0.1;
+        if (!(capped.time_limit > 0) || capped.time_limit > left) capped.time_limit = left;
+        opts = &capped;
+    }
     saved_bound *saved;
     size_t nsaved;
     long empty;
@@ -416,6 +427,29 @@ static volatile sig_atomic_t interrupt_flag;
 void folio_interrupt(void) { interrupt_flag = 1; }
 void folio_interrupt_clear(void) { interrupt_flag = 0; }
 int folio_interrupted(void) { return interrupt_flag != 0; }
+
+static folio_budget_fn budget_fn;
+static void *budget_ud;
+
+void folio_poll_install(folio_budget_fn fn, void *ud)
+{
+    budget_fn = fn;
+    budget_ud = fn ? ud : NULL;
+}
+
+void folio_poll_uninstall(void *ud)
+{
+    if (budget_fn && budget_ud == ud) folio_poll_install(NULL, NULL);
+}
+
+double folio_poll_seconds_left(void) { return budget_fn ? budget_fn(budget_ud) : HUGE_VAL; }
+
+int folio_poll(void)
+{
+    if (folio_interrupted()) return FOLIO_POLL_INTERRUPT;
+    if (budget_fn && !(budget_fn(budget_ud) > 0)) return FOLIO_POLL_BUDGET;
+    return FOLIO_POLL_GO;
+}
 
 enum { SHOW_NOTHING, SHOW_REDRAW, SHOW_LINES };
 

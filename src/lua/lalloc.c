@@ -7,6 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef FOLIO_ALLOC_FAIL
+/* Allocation-failure injection (tests/alloc/alloc_fail.h): alloc_fn counts
+ * each growing request once, so the blocks it takes from malloc are not
+ * counted again. */
+#undef malloc
+#undef realloc
+#define malloc(n) folio_af_raw_malloc(n)
+#define realloc(p, n) folio_af_raw_realloc(p, n)
+#endif
+
 #define CLASS_SIZE 16
 #ifdef FOLIO_NO_POOL                   /* sanitizer builds: every block from malloc */
 #define NCLASS 0
@@ -74,6 +84,9 @@ static void *alloc_fn(void *ud, void *ptr, size_t osize, size_t nsize)
         }
         return NULL;
     }
+#ifdef FOLIO_ALLOC_FAIL
+    if (nsize > osize && folio_alloc_fail_now()) return NULL;   /* Lua needs shrinking to succeed */
+#endif
     if (a->limit && nsize > osize && a->used + (nsize - osize) > a->limit) {
         a->refused = 1;
         return NULL;

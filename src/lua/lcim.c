@@ -102,7 +102,7 @@ void lcim_push_numbers(lua_State *L, const double *v, size_t n)
 static const char *const INTEGRATORS[] = { "cvode_bdf", "cvode_adams", "erk_dp5", "erk_tsit5", NULL };
 static const char *const LINSOLS[] = { "auto", "dense", "pcg", NULL };
 static const char *const STATUS[] = { "converged", "t_max", "solver_failure", "step_limit", "invalid",
-                                      "interrupted" };
+                                      "interrupted", "no_memory" };
 
 typedef struct { folio_cim_result r; } result_box;
 
@@ -150,6 +150,7 @@ static int l_solve(lua_State *L)
         folio_sandbox_check(L);
         luaL_error(L, "interrupted by the user (cim.solve)");
     }
+    if (st == FOLIO_CIM_NO_MEMORY) luaL_error(L, "cim: not enough memory");
     size_t n = p.n;
     lua_createtable(L, 0, 16);
     lua_pushstring(L, STATUS[st]);

@@ -27,14 +27,12 @@
  *
  * read_text(path) -> string   (the file's bytes)
  *
- * read_json(path) -> value   (private lua-cjson instance: JSON null decodes
+ * read_json(path) -> value   (ljson_decode.c, RFC 8259: JSON null decodes
  *   to the light userdata json_null; NaN/Infinity/hex numbers are rejected;
  *   numbers with an integral value become Lua integers)
  *
  * write_json(path, value [, {indent = k}]) encoded by ljson.c (keys sorted,
  *   numbers exact), indented by k spaces, newline-terminated, atomic.
- *   cjson limits: 14 significant digits, key order unspecified, '/' is
- *   escaped as "\/", empty tables encode as {}.
  *
  * Errors are raised with luaL_error (so they carry the caller's location)
  * and name the file, record (header = 1) and field (1-based).
@@ -63,7 +61,6 @@
 #include <csv.h>
 #include <lauxlib.h>
 #include <lua.h>
-#include <lua-cjson.h>
 #include <zlib.h>
 
 #include "../core/atomic_file.h"
@@ -857,30 +854,6 @@ static int l_index(lua_State *L)
 
 /* ---- JSON --------------------------------------------------------------- */
 
-/* Replaces, in the table on top of the stack (recursively), every float
- * with an integral value that fits a lua_Integer by that integer. */
-static void integralize(lua_State *L)
-{
-    luaL_checkstack(L, 4, "JSON nested too deeply");
-    lua_pushnil(L);
-    while (lua_next(L, -2) != 0) {
-        if (lua_type(L, -1) == LUA_TNUMBER && !lua_isinteger(L, -1)) {
-            lua_Number d = lua_tonumber(L, -1);
-            lua_Integer i;
-            if (d == floor(d) && lua_numbertointeger(d, &i)) {
-                lua_pop(L, 1);
-                lua_pushvalue(L, -1);
-                lua_pushinteger(L, i);
-                lua_rawset(L, -4);
-                continue;
-            }
-        } else if (lua_type(L, -1) == LUA_TTABLE) {
-            integralize(L);
-        }
-        lua_pop(L, 1);
-    }
-}
-
 /* Reads the whole file at path into r->text (r at stack index 2). */
 static void read_whole(lua_State *L, reader *r, const char *path)
 {
@@ -916,24 +889,11 @@ static int l_read_json(lua_State *L)
     lua_settop(L, 1);
     reader *r = reader_new(L); /* 2 */
     read_whole(L, r, path);
-    lua_getfield(L, lua_upvalueindex(1), "decode"); /* 3 */
-    lua_pushlstring(L, r->text, r->text_len);
+    lua_pushlstring(L, r->text ? r->text : "", r->text_len);   /* 3: the text, in the Lua state */
     reader_release(r);
-    int st = lua_pcall(L, 1, 1, 0);
-    if (st == LUA_ERRMEM)
-        return lua_error(L);
-    if (st != LUA_OK)
-        luaL_error(L, "%s: invalid JSON: %s", path, luaL_tolstring(L, -1, NULL));
-    if (lua_istable(L, -1))
-        integralize(L);
-    else if (lua_type(L, -1) == LUA_TNUMBER && !lua_isinteger(L, -1)) {
-        lua_Number d = lua_tonumber(L, -1);
-        lua_Integer i;
-        if (d == floor(d) && lua_numbertointeger(d, &i)) {
-            lua_pop(L, 1);
-            lua_pushinteger(L, i);
-        }
-    }
+    size_t len;
+    const char *text = lua_tolstring(L, 3, &len);
+    folio_json_decode(L, text, len, path);
     return 1;
 }
 
@@ -983,14 +943,10 @@ static int l_json_encode(lua_State *L)
 /* json_decode(text) -> value, with read_json's rules */
 static int l_json_decode(lua_State *L)
 {
-    luaL_checkstring(L, 1);
+    size_t len;
+    const char *text = luaL_checklstring(L, 1, &len);
     lua_settop(L, 1);
-    lua_getfield(L, lua_upvalueindex(1), "decode");
-    lua_insert(L, 1);
-    int st = lua_pcall(L, 1, 1, 0);
-    if (st == LUA_ERRMEM) return lua_error(L);
-    if (st != LUA_OK) return luaL_error(L, "json_decode: invalid JSON: %s", luaL_tolstring(L, -1, NULL));
-    if (lua_istable(L, -1)) integralize(L);
+    folio_json_decode(L, text, len, "json_decode");
     return 1;
 }
 
@@ -1020,15 +976,8 @@ int luaopen_folio_data(lua_State *L)
     lua_pop(L, 1);
 
     luaL_newlibtable(L, data_funcs);
-    /* a private cjson instance: its settings are not shared with scripts
-     * that require "cjson" themselves */
-    lua_pushcfunction(L, luaopen_cjson);
-    lua_call(L, 0, 1);
-    lua_getfield(L, -1, "decode_invalid_numbers");
-    lua_pushboolean(L, 0);
-    lua_call(L, 1, 0);
-    lua_getfield(L, -1, "null");
-    lua_setfield(L, -3, "json_null");
-    luaL_setfuncs(L, data_funcs, 1);
+    lua_pushlightuserdata(L, NULL);   /* JSON null */
+    lua_setfield(L, -2, "json_null");
+    luaL_setfuncs(L, data_funcs, 0);
     return 1;
 }

@@ -1,7 +1,7 @@
 /* JSON encoding for folio's outputs: object keys sorted (the same input
  * gives the same bytes, so outputs diff cleanly in git), numbers that read
- * back to the same double, optional indentation. lua-cjson stays the
- * decoder; its encoder orders keys by hash and keeps 14 digits. */
+ * back to the same double, optional indentation. The decoder is
+ * ljson_decode.c. */
 #include "ljson.h"
 
 #include <lauxlib.h>
@@ -202,7 +202,7 @@ static void encode(jctx *c, int idx, int depth, const char *where)
     }
     case LUA_TTABLE: encode_table(c, idx, depth, where); break;
     case LUA_TLIGHTUSERDATA:
-        if (lua_touserdata(L, idx) == NULL) {   /* cjson.null */
+        if (lua_touserdata(L, idx) == NULL) {   /* json_null */
             puts_(c, "null");
             break;
         }

@@ -660,7 +660,9 @@ static int m_solve(lua_State *L)
     folio_result *r = lresult_new(L, 1);   /* owns the arrays from the start */
     folio_error e = folio_solve(lm->m, &o, r);
     if (e != FOLIO_OK) return luaL_error(L, "solve: %s", folio_model_last_error(lm->m));
-    /* a script must not carry on with half an answer */
+    /* a script must not carry on with half an answer: a spent budget
+     * (the solver stopped at the time it left) is the budget's error */
+    if (folio_poll() == FOLIO_POLL_BUDGET) folio_sandbox_check(L);
     if (r->status == FOLIO_STATUS_INTERRUPTED)
         return luaL_error(L, "interrupted by the user (solve of model '%s')", folio_model_name(lm->m));
     return 1;

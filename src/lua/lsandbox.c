@@ -6,13 +6,13 @@
 #define _XOPEN_SOURCE 700   /* realpath */
 #include "lsandbox.h"
 #include "folio/folio.h"
-#include "../backends/cim/cim_poll.h"
 
 #include <lauxlib.h>
 #include <lualib.h>
 
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -271,17 +271,24 @@ static void count_hook(lua_State *L, lua_Debug *ar)
     }
 }
 
-/* The stop check of C loops (folio_poll): the time since the hook or the
- * last poll is charged as instructions, at C_RATE. */
-static int budget_poll(void *ud)
+/* The budget of C loops (folio_poll): the time since the hook or the
+ * last poll is charged as instructions, at C_RATE; the seconds left are
+ * the nearer of the two limits. */
+static double budget_poll(void *ud)
 {
     policy *p = ud;
-    if (p->exceeded) return 1;
+    if (p->exceeded) return 0;
     double now = folio_now();
     if (p->budget) p->used += (long long)((now - p->mark) * C_RATE);
     p->mark = now;
-    if (over(p, now)) trip(p, NULL);
-    return p->exceeded;
+    if (over(p, now)) {
+        trip(p, NULL);
+        return 0;
+    }
+    double left = HUGE_VAL;
+    if (p->budget) left = (double)(p->budget - p->used) / C_RATE;
+    if (p->seconds > 0) left = fmin(left, p->seconds - (now - p->started));
+    return left;
 }
 
 void folio_sandbox_set_budget(lua_State *L, long long instructions, double seconds)

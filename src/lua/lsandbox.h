@@ -43,8 +43,8 @@ void folio_sandbox_push_reads(lua_State *L);
 
 /* ---- for folio's bindings: C loops under the budget ----------------------
  * While a budget is set, libfolio's own loops (the CIM, the Ising machines,
- * subset enumeration, the QP engine) poll it through folio_poll
- * (src/backends/cim/cim_poll.h), which charges their time as instructions
+ * subset enumeration, the QP engine, GLPK's and Cbc's branch and bound)
+ * poll it through folio_poll (folio.h), which charges their time as instructions
  * (10^8 a second) and stops them once it is spent; the bindings then raise
  * the budget error with folio_sandbox_check. */
 

@@ -1,9 +1,9 @@
-/* folio_poll (src/backends/cim/cim_poll.h): the stop check a host
+/* folio_poll (folio.h): the budget a host
  * installs beside folio_interrupt(), as the Lua sandbox does for its
  * budget. A check that says stop 0.2 s into work that would run for
  * minutes must end, within a second, subset and spin enumeration, the
- * Ising runs, the CIM flow, the QP interior point (as a time limit) and
- * its branch and bound (as a time limit); a check that never says stop
+ * Ising runs, the CIM flow, the QP interior point (as a time limit), its
+ * branch and bound, GLPK's and Cbc's (each as a time limit); a check that never says stop
  * changes no answer; Ctrl-C still reads as an interruption, not as the
  * budget; a state closing removes only its own check. */
 #include <setjmp.h>
@@ -19,7 +19,6 @@
 
 #include "folio/cim.h"
 #include "folio/folio.h"
-#include "backends/cim/cim_poll.h"
 #include "model_helpers.h"
 
 #define LATENCY 1.0   /* seconds from the check saying stop to the work returning */
@@ -31,11 +30,11 @@ typedef struct deadline {
     long calls;
 } deadline;
 
-static int past(void *ud)
+static double past(void *ud)
 {
     deadline *d = ud;
     d->calls++;
-    return folio_now() > d->at;
+    return d->at - folio_now();
 }
 
 static deadline dl;
@@ -295,6 +294,37 @@ static void test_qp_branch_and_bound(void **state)
     folio_model_free(m);
 }
 
+/* GLPK's and Cbc's branch and bound poll at each node (GLPK's callback,
+ * Cbc's cut generator); a budget stop is a time limit, as in the QP engine.
+ * Their time limits are capped by the budget too: a budget that never
+ * says stop leaves them unbounded. */
+static void mip_stops(const char *solver)
+{
+    folio_model *m = jeroslow(41);
+    stop_in_200ms();
+    folio_options o;
+    folio_options_default(&o);
+    o.solver = solver;
+    folio_result r;
+    if (folio_solve(m, &o, &r) != FOLIO_OK) fail_msg("folio_solve: %s", folio_model_last_error(m));
+    check_stopped_soon();
+    if (r.status != FOLIO_STATUS_TIME_LIMIT) fail_msg("%s: status %s: %s", solver, folio_status_name(r.status), r.message);
+    folio_result_free(&r);
+    folio_model_free(m);
+}
+
+static void test_glpk_branch_and_bound(void **state)
+{
+    (void)state;
+    mip_stops("glpk");
+}
+
+static void test_cbc_branch_and_bound(void **state)
+{
+    (void)state;
+    mip_stops("cbc");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -305,6 +335,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cim_flow, reset, reset),
         cmocka_unit_test_setup_teardown(test_qp_interior_point, reset, reset),
         cmocka_unit_test_setup_teardown(test_qp_branch_and_bound, reset, reset),
+        cmocka_unit_test_setup_teardown(test_glpk_branch_and_bound, reset, reset),
+        cmocka_unit_test_setup_teardown(test_cbc_branch_and_bound, reset, reset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,7 +7,8 @@
 # shared). Before the fixes these ran for minutes, for ever, or crashed:
 # C loops outside the count hook (pattern matching, string.rep, the table
 # library, subset and spin enumeration, the Ising machines, the CIM flow,
-# the QP engine's branch and bound, scenario generation), xpcall handlers
+# the QP engine's branch and bound, scenario generation, GLPK's and Cbc's
+# branch and bound, GLPK's simplex through the capped time limit), xpcall handlers
 # and __close handlers run with hooks off after a budget error, __gc
 # finalizers (always run with hooks off), and forged metatables. Also: the
 # sandbox's own pattern and table functions give Lua's answers (compared
@@ -26,15 +27,17 @@ HANG=60             # a case still running then has escaped
 
 below() { awk -v x="$1" -v y="$2" 'BEGIN { exit !(x < y) }'; }
 
-# escape NAME RC FIRST_LINE_OF_STDERR [FOLIO ARGS...]: runs NAME.lua under
-# the budget (or ARGS instead of it when given) and checks all three
+# escape NAME RC FIRST_LINE_OF_STDERR [FOLIO ARGS...]: runs NAME.lua (or
+# $SCRIPT.lua) under the budget (or ARGS instead of it when given) and
+# checks all three
 escape() {
   local name=$1 rc=$2 msg=$3; shift 3
+  local script=${SCRIPT:-$name}
   local args=("$@")
   [ ${#args[@]} -eq 0 ] && args=("${BUDGET[@]}")
   local t0 t1
   t0=$(date +%s.%N)
-  timeout "$HANG" "$FOLIO" run "${args[@]}" "$D/$name.lua" >"$WORK/.out" 2>"$WORK/.err"
+  timeout "$HANG" "$FOLIO" run "${args[@]}" "$D/$script.lua" >"$WORK/.out" 2>"$WORK/.err"
   RC=$?
   t1=$(date +%s.%N)
   OUT=$(cat "$WORK/.out")
@@ -43,6 +46,8 @@ escape() {
   took=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
   expect_eq "$name: exit code" "$rc" "$RC"
   expect_eq "$name: message" "$msg" "$(printf '%s\n' "$ERR" | head -n 1)"
+  # one error, said once (the traceback's script frames aside)
+  [ -n "$msg" ] && expect_eq "$name: one message line" "1" "$(printf '%s\n' "$ERR" | grep -c '^folio:')"
   check "$name: stopped within $LIMIT s (took $took s)" below "$took" "$LIMIT"
 }
 
@@ -76,6 +81,9 @@ escape ising_bruteforce 1 "$TIME_MSG"
 escape ising_solve 1 "$TIME_MSG"
 escape cim_flow 1 "$TIME_MSG"
 escape qp_branch_and_bound 1 "$TIME_MSG"
+SCRIPT=mip escape mip_glpk 1 "$TIME_MSG" "${BUDGET[@]}" --set solver=glpk
+SCRIPT=mip escape mip_cbc 1 "$TIME_MSG" "${BUDGET[@]}" --set solver=cbc
+escape lp_glpk 1 "$TIME_MSG"
 escape trade_generate 1 "$TIME_MSG"
 escape trade_memory 1 "folio: memory cap of 64 MiB reached: $D/trade_memory.lua:5: TradeAssigner: scenarios: not enough memory"
 escape trade_gc 1 "folio: $D/trade_gc.lua:18: attempt to call a nil value (field '__gc')"
@@ -83,6 +91,8 @@ escape trade_gc 1 "folio: $D/trade_gc.lua:18: attempt to call a nil value (field
 # the instruction budget charges C loops for their time (10^8 a second)
 escape cim_select 1 "folio: sandbox: instruction budget of 100000000 exceeded" --sandbox --max-instructions 1e8
 escape qp_branch_and_bound 1 "folio: sandbox: instruction budget of 100000000 exceeded" --sandbox --max-instructions 1e8
+SCRIPT=mip escape mip_glpk 1 "folio: sandbox: instruction budget of 100000000 exceeded" --sandbox --max-instructions 1e8 --set solver=glpk
+SCRIPT=mip escape mip_cbc 1 "folio: sandbox: instruction budget of 100000000 exceeded" --sandbox --max-instructions 1e8 --set solver=cbc
 escape trade_generate 1 "folio: sandbox: instruction budget of 100000000 exceeded" --sandbox --max-instructions 1e8
 
 # ------------------------------------------------ metatables scripts can reach

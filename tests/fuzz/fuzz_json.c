@@ -1,5 +1,5 @@
 /* Fuzz target: the JSON reader (folio.read_json and core.json_decode,
- * src/lua/ldata.c over lua-cjson) and the encoder (core.json_encode,
+ * src/lua/ljson_decode.c) and the encoder (core.json_encode,
  * src/lua/ljson.c) on what was decoded. The input is the JSON text.
  * Invariants: read_json and json_decode agree on whether the text is
  * JSON, and encoding is stable: decode(encode(v)) encodes the same. */

@@ -326,11 +326,53 @@ end
 T.raises(function() data.read_json(p("none.json")) end,
   "cannot open '" .. p("none.json") .. "': No such file or directory", "json: missing file")
 T.raises(function() data.read_json(p("bad.json")) end,
-  p("bad.json") .. ": invalid JSON: Expected value but found T_COMMA at character 13", "json: syntax")
+  p("bad.json") .. ": invalid JSON: expected a value, found ',' at line 1, column 13", "json: syntax")
 T.raises(function() data.read_json(p("nan.json")) end,
-  p("nan.json") .. ": invalid JSON: Expected value but found invalid token at character 7", "json: NaN")
+  p("nan.json") .. ": invalid JSON: expected a value, found 'N' at line 1, column 7", "json: NaN")
 T.raises(function() data.read_json(p("empty.json")) end,
-  p("empty.json") .. ": invalid JSON: Expected value but found T_END at character 1", "json: empty")
+  p("empty.json") .. ": invalid JSON: expected a value, found the end of the text at line 1, column 1", "json: empty")
+
+-- the decoder (ljson_decode.c) against RFC 8259, one case per rule
+do
+  local dec = data.json_decode or require("folio.core").json_decode
+  T.eq(dec('"a\\u00e9\\u20ac\\ud83d\\ude00"'), "a\u{e9}\u{20ac}\u{1f600}", "json: \\u escapes and a surrogate pair to UTF-8")
+  T.eq(dec('"\\"\\\\\\/\\b\\f\\n\\r\\t"'), '"\\/\b\f\n\r\t', "json: the short escapes")
+  T.eq(dec("-0.5e2"), -50, "json: exponent")
+  T.eq(math.type(dec("1e3")), "integer", "json: 1e3 is the integer 1000")
+  T.eq(dec("1.7976931348623157e308"), 1.7976931348623157e308, "json: the largest double")
+  T.eq(dec("0.1"), 0.1, "json: 0.1 reads as the nearest double")
+  T.eq(next(dec(" \t\r\n[ ]\n")), nil, "json: whitespace and an empty array")
+  T.eq(dec('{"k": 1, "k": 2}').k, 2, "json: a repeated key, the last holds")
+  T.eq(dec('\239\187\191{"a": 1}').a, 1, "json: a UTF-8 byte order mark")
+  T.eq(dec(string.rep("[", 1000) .. string.rep("]", 1000))[1][1][1] ~= nil, true, "json: 1000 levels")
+  local bad = {
+    { "1e999", "number out of range at line 1, column 1" },
+    { "01", "more text after the value at line 1, column 2" },
+    { "-", "expected a value, found '-' at line 1, column 1" },
+    { "1.", "malformed number (a digit must follow '.') at line 1, column 1" },
+    { "2e+", "malformed number (a digit must follow the exponent) at line 1, column 1" },
+    { "+1", "expected a value, found '+' at line 1, column 1" },
+    { "0x10", "more text after the value at line 1, column 2" },
+    { "Infinity", "expected a value, found 'I' at line 1, column 1" },
+    { "[1,]", "expected a value, found ']' at line 1, column 4" },
+    { '{"a" 1}', "expected ':', found '1' at line 1, column 6" },
+    { "{a: 1}", "expected a key in quotes, found 'a' at line 1, column 2" },
+    { '{"a": 1,\n "b": 2', "expected ',' or '}', found the end of the text at line 2, column 8" },
+    { '"abc', "string not closed at line 1, column 1" },
+    { '"a\tb"', "control character in a string (escape it) at line 1, column 3" },
+    { '"\\x"', "unknown escape in a string at line 1, column 2" },
+    { '"\\u12"', "\\u needs four hex digits at line 1, column 4" },
+    { '"\\ud800"', "unpaired surrogate \\u escape at line 1, column 2" },
+    { '"\\udc00"', "unpaired surrogate \\u escape at line 1, column 2" },
+    { "tru", "expected a value, found 't' at line 1, column 1" },
+    { "[1] 2", "more text after the value at line 1, column 5" },
+    { "\0", "expected a value, found byte 0x00 at line 1, column 1" },
+    { string.rep("[", 1001) .. string.rep("]", 1001), "nested more than 1000 deep at line 1, column 1001" },
+  }
+  for _, c in ipairs(bad) do
+    T.raises(function() dec(c[1]) end, "json_decode: invalid JSON: " .. c[2], "json: rejects " .. c[1]:sub(1, 12))
+  end
+end
 
 do
   local tmp = os.tmpname()

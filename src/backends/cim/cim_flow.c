@@ -10,7 +10,6 @@
  * (CVodeReInit / ERKStepReInit), so every integrator keeps the limits at
  * every accepted step without a projection hook. */
 #include "cim_internal.h"
-#include "cim_poll.h"
 #include "folio/folio.h"
 
 #include <arkode/arkode_erkstep.h>
@@ -380,7 +379,7 @@ static folio_cim_status run(flow *f, SUNContext ctx, N_Vector y)
                 f->Hd = malloc(n * n * sizeof *f->Hd);
                 A = SUNDenseMatrix((sunindextype)n, (sunindextype)n, ctx);
                 LS = A ? SUNLinSol_Dense(y, A, ctx) : NULL;
-                if (!f->Hd || !LS) { snprintf(r->message, sizeof r->message, "out of memory"); goto out; }
+                if (!f->Hd || !LS) { snprintf(r->message, sizeof r->message, "out of memory"); st = FOLIO_CIM_NO_MEMORY; goto out; }
                 CHECK(CVodeSetLinearSolver(mem, LS, A));
                 CHECK(CVodeSetJacFn(mem, jac_dense));
                 if (f->c.p->l1_eps == 0) {
@@ -392,7 +391,7 @@ static folio_cim_status run(flow *f, SUNContext ctx, N_Vector y)
             } else {
                 int maxl = n < 100 ? (int)n : 100;
                 LS = SUNLinSol_PCG(y, SUN_PREC_LEFT, maxl, ctx);
-                if (!LS) { snprintf(r->message, sizeof r->message, "out of memory"); goto out; }
+                if (!LS) { snprintf(r->message, sizeof r->message, "out of memory"); st = FOLIO_CIM_NO_MEMORY; goto out; }
                 CHECK(CVodeSetLinearSolver(mem, LS, NULL));
                 CHECK(CVodeSetJacTimes(mem, NULL, jac_times));
                 CHECK(CVodeSetPreconditioner(mem, prec_setup, prec_solve));
@@ -405,7 +404,7 @@ static folio_cim_status run(flow *f, SUNContext ctx, N_Vector y)
     if (cim_stop_measure(&f->c, w, o->grad_tol, NULL) <= 0) { st = FOLIO_CIM_CONVERGED; goto out; }
     long steps = 0;
     for (;;) {
-        int why = folio_poll();   /* Ctrl-C, or the host's budget (cim_poll.h) */
+        int why = folio_poll();   /* Ctrl-C, or the host's budget (folio.h) */
         if (why != FOLIO_POLL_GO) {
             snprintf(r->message, sizeof r->message, "%s at t = %.6g",
                      why == FOLIO_POLL_BUDGET ? "stopped by the budget" : "interrupted by the user", t);
@@ -541,7 +540,7 @@ folio_cim_status folio_cim_solve(const folio_cim_problem *p, const folio_cim_opt
         !f.active_save || !f.pmask || !f.pS || !f.pc || (f.cap && (!r->sample_t || !r->sample_energy || !r->sample_w)) ||
         cim_ctx_init(&f.c, p) || SUNContext_Create(NULL, &ctx) || !(y = N_VNew_Serial((sunindextype)n, ctx))) {
         snprintf(r->message, sizeof r->message, "out of memory");
-        r->status = FOLIO_CIM_SOLVER_FAILURE;
+        r->status = FOLIO_CIM_NO_MEMORY;
         goto done;
     }
     double *w = N_VGetArrayPointer(y);

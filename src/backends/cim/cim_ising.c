@@ -4,7 +4,6 @@
  * cim_ising_sundials.c (CVODE between events); cim_ising_track.c follows
  * the spins sign(x) and their energy. */
 #include "cim_ising_internal.h"
-#include "cim_poll.h"
 #include "folio/folio.h"
 
 #include <gsl/gsl_rng.h>

@@ -71,7 +71,7 @@ void fising_field(const fising_ctx *c, const double *z, double *g);  /* g = J z 
 
 /* Between the steps of a run: 0 to go on, or -1 once folio_interrupt()
  * was called or, when show is set, the budget check says stop
- * (folio_poll, cim_poll.h): c->interrupted and the message are set.
+ * (folio_poll, folio.h): c->interrupted and the message are set.
  * Progress and the budget are looked at only when show is set: reading
  * the clock costs more than an Euler step of a small problem. */
 int fising_poll(fising_ctx *c, double t, int show);

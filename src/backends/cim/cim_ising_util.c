@@ -1,7 +1,7 @@
 /* Ising helpers without dynamics: the energy, the exhaustive minimum by
  * Gray code, and the QUBO -> Ising change of variables (docs/cim.md). */
 #include "cim_ising_internal.h"
-#include "cim_poll.h"
+#include "folio/folio.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -42,7 +42,7 @@ static double local_fields(const folio_ising_problem *p, const int *s, double *f
  * diagonal of J is zero) and the fields by f_j -= 2 s_i J_ji: O(n) per
  * state. The fields are recomputed every 2^16 states so rounding cannot
  * drift, and the returned energy is evaluated afresh from the spins. It
- * polls folio_poll (cim_poll.h) at the same rhythm: 1 when stopped by
+ * polls folio_poll (folio.h) at the same rhythm: 1 when stopped by
  * Ctrl-C or the host's budget (n = 30 is a billion states). */
 int folio_ising_bruteforce(const folio_ising_problem *p, int *best_spins, double *best_energy)
 {

@@ -3,11 +3,11 @@
  * changes x'Qx + q'x by Q_ii + q_i + 2 sum_{j in S} Q_ij, and the sums
  * sum_{j in S} Q_ij are kept for every candidate, so each node costs O(n).
  * The reference for selection on port1 (C(31,10) = 44 million subsets).
- * C(64,32) is 1.8e18: the enumeration polls folio_poll (cim_poll.h)
+ * C(64,32) is 1.8e18: the enumeration polls folio_poll (folio.h)
  * every POLL_NODES nodes and stops on Ctrl-C or the host's budget, when
  * folio_qubo_best_subset returns 1 (best and best_energy not set). */
-#include "cim_poll.h"
 #include "folio/cim.h"
+#include "folio/folio.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -2,7 +2,6 @@
  * interior-point solve, and the answer mapped back to rows and columns. */
 #include "qp.h"
 #include "../backend.h"
-#include "../cim/cim_poll.h"
 
 #include <gsl/gsl_eigen.h>
 #include <gsl/gsl_errno.h>

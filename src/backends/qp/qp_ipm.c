@@ -10,7 +10,6 @@
 #include "qp.h"
 #include "qp_cone.h"
 #include "../backend.h"
-#include "../cim/cim_poll.h"
 
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_errno.h>
@@ -973,7 +972,7 @@ int qp_ipm_solve(const qp_problem *p, const qp_settings *st, qp_solution *sol)
             sol->status = QP_TIME_LIMIT;
             break;
         }
-        /* Ctrl-C when interruptible; the host's budget always (cim_poll.h):
+        /* Ctrl-C when interruptible; the host's budget always (folio.h):
          * a stop by the budget reads as a time limit */
         int why = folio_poll();
         if (why == FOLIO_POLL_BUDGET) {
