@@ -4,7 +4,7 @@
 local folio = require "folio"
 local dir = folio.script_dir .. "/../../models/data/"
 local ta = folio.TradeAssigner {
-  securities = dir .. "pb_securities.csv", trades = dir .. "pb_trades.csv", accounts = dofile(dir .. "pb_accounts.lua"),
+  securities = dir .. "pb_securities.csv", trades = dir .. "pb_trades.csv", accounts = folio.read_json(dir .. "pb_accounts.json"),
   scenarios = { n = tonumber(folio.params.n) or 1000, seed = 20261201, dist = "t", df = 5,
                 correlation = { within_type = 0.6, across = 0.25 } },
   objectives = { { "financing_cost", priority = 1, rel_tol = 1e-4 }, { "min_headroom", priority = 2 } },

@@ -85,8 +85,9 @@ Assigner.alternatives = Rep.alternatives
 Assigner.report = Rep.report
 Assigner.headroom_svg = Rep.headroom_svg
 Assigner.write_audit = Rep.write_audit
+Assigner.audit = Rep.audit
 check.entries(Assigner, { "allowed", "cost", "scenarios", "solve", "greedy", "explain", "validate", "alternatives",
-                          "report", "headroom_svg", "write_audit" })
+                          "report", "headroom_svg", "write_audit", "audit" })
 
 M.Result = Rep.Result
 return M

@@ -204,8 +204,8 @@ local function facts(self)
     { "note", self.note },
   }
   if self.fallback then
-    f[#f + 1] = { "fallback", self.fallback.complete and "the greedy answer (complete)"
-      or ("the greedy answer left %d trades unplaced"):format(#self.fallback.unplaced) }
+    f[#f + 1] = { "fallback", self.fallback.complete and "the heuristic's answer (complete)"
+      or ("the heuristic left %d trades unplaced"):format(#self.fallback.unplaced) }
     f[#f + 1] = { "fallback gap to the MIP bound", self.fallback.gap }
   end
   return f
@@ -218,16 +218,22 @@ local function summary(self)
   local ta = self.assigner
   out[#out + 1] = ("%d trades, %d accounts, %d scenarios (method %s, %d limit rows)"):format(#ta.trades,
     #ta.accounts, self.scenarios or 0, self.method or "?", self.rows_active or 0)
+  local tm = self.timing
+  if tm then
+    out[#out + 1] = ("Time: %.3g s of %s (model builds %.3g, MIP %.3g, checks %.3g, fallback %.3g, conflict search %.3g)")
+      :format(tm.total, self.time_limit and self.time_limit > 0 and ("a " .. num(self.time_limit) .. " s budget")
+        or "no budget", tm.build, tm.solve, tm.check, tm.fallback, tm.conflict)
+  end
   if not self.has_solution then
     if self.fallback and not self.fallback.complete then
-      out[#out + 1] = "Greedy fallback: unplaced " .. table.concat(self.fallback.unplaced, ", ")
+      out[#out + 1] = "Fallback heuristic: unplaced " .. table.concat(self.fallback.unplaced, ", ")
     end
     return table.concat(out, "\n")
   end
   out[#out + 1] = ("Objective: %s; financing cost %s over %s days"):format(OBJECTIVE_TEXT[self.objective_kind] or "?",
     num(self.cost), num(ta.cfg.days or 30))
   if self.fallback then
-    out[#out + 1] = ("Fallback: the greedy answer%s"):format(self.fallback.gap
+    out[#out + 1] = ("Fallback: the heuristic's answer%s"):format(self.fallback.gap
       and (", %.4g%% above the MIP's bound"):format(100 * self.fallback.gap) or "")
   end
   if #ta.trades > 0 then
@@ -266,25 +272,49 @@ end
 ---------------------------------------------------------------------------
 -- report tables and the headroom chart
 ---------------------------------------------------------------------------
--- one row per account limit after the trades (v: a validation): account,
--- limit, bound, nominal, worst scenario, headroom, headroom (scaled)
+-- one row per account limit (v: a validation): account, limit, bound,
+-- its value before the trades, at the base state (nominal prices) after
+-- them, the worst scenario and the value there, the headroom (absolute,
+-- and scaled by the limit's scale)
 local function limit_rows(self, v)
   local lrows = {}
   for a, acc in ipairs(v.accounts) do
     for l, lv in ipairs(acc.limits) do
       local lim = self.accounts[a].limits[l]
       local scale = lim.scale or math.max(math.abs(lv.rhs), math.abs(lv.nominal), 1)
-      lrows[#lrows + 1] = { acc.name, lv.name, lv.sense .. " " .. num(lv.rhs), lv.nominal, lv.worst_scenario,
-                            -lv.worst_excess, -lv.worst_excess / scale }
+      lrows[#lrows + 1] = { acc.name, lv.name, lv.sense .. " " .. num(lv.rhs), lv.before, lv.nominal, lv.worst_scenario,
+                            lv.worst_value, lv.headroom, lv.headroom / scale }
     end
   end
   return lrows
 end
+local LIMIT_COLUMNS = { "account", "limit", "bound", "before trades", "base (nominal)", "worst scenario", "worst value",
+                        "headroom", "headroom (scaled)" }
+
+-- per account: cash and every metric before and after the trades (nominal prices)
+local function metric_rows(v)
+  local rows = {}
+  for _, acc in ipairs(v.accounts) do
+    rows[#rows + 1] = { acc.name, "cash", acc.cash_before, acc.cash, acc.cash - acc.cash_before }
+    for _, m in ipairs(acc.metrics) do rows[#rows + 1] = { acc.name, m.name, m.before, m.after, m.after - m.before } end
+  end
+  return rows
+end
+
+-- per account: each net position before and after the trades
+local function position_rows(v)
+  local rows = {}
+  for _, acc in ipairs(v.accounts) do
+    for _, p in ipairs(acc.positions) do rows[#rows + 1] = { acc.name, p.security, p.before, p.after, p.after - p.before } end
+  end
+  return rows
+end
+Rep.limit_rows, Rep.metric_rows, Rep.position_rows, Rep.LIMIT_COLUMNS = limit_rows, metric_rows, position_rows, LIMIT_COLUMNS
 
 -- the scaled headroom of each account limit as bars (tightest limits stand out)
 local function headroom_bars(lrows)
   local labels, values = {}, {}
-  for i, l in ipairs(lrows) do labels[i], values[i] = l[1] .. " " .. l[2], 100 * l[7] end
+  for i, l in ipairs(lrows) do labels[i], values[i] = l[1] .. " " .. l[2], 100 * l[9] end
   return require("folio.svg").bars { title = "Account headroom after the trades (worst scenario, % of the limit's scale)",
                                      labels = labels, values = values, unit = "%", max = 60 }
 end
@@ -326,10 +356,14 @@ function Rep.report(self, res)
       local b = by[a] or { 0, 0, 0 }
       crows[a] = { acc.name, b[1], b[2], b[3] }
     end
-    local limits = folio.table { title = "Limits after the trades (worst over the nominal and every scenario)",
-      columns = { "account", "limit", "bound", "nominal", "worst scenario", "headroom", "headroom (scaled)" }, rows = lrows }
+    local limits = folio.table { title = "Limits: before the trades, after them at the base state (nominal prices), "
+      .. "and the worst scenario (0 = the nominal); headroom to the bound there", columns = LIMIT_COLUMNS, rows = lrows }
     limits.chart = headroom_bars(lrows)   -- drawn by folio.html; the text and JSON reports leave it out
     out[#out + 1] = limits
+    out[#out + 1] = folio.table { title = "Accounts before and after the trades (cash and every metric, nominal prices)",
+      columns = { "account", "metric", "before", "after", "change" }, rows = metric_rows(v) }
+    out[#out + 1] = folio.table { title = "Net positions before and after the trades",
+      columns = { "account", "security", "before", "after", "change" }, rows = position_rows(v) }
     out[#out + 1] = folio.table { title = "By account", columns = { "account", "trades", "notional", "financing" },
       rows = crows }
   elseif res.has_solution then
@@ -338,6 +372,13 @@ function Rep.report(self, res)
   local log = {}
   for i, l in ipairs(res.log or {}) do
     log[i] = { l.stage, l.round, l.solver, l.status, l.rows, l.added or 0, l.nodes or 0, l.gap or "", l.time }
+  end
+  if res.timing then
+    local tm = res.timing
+    out[#out + 1] = folio.table { title = ("Time spent (s), against a batch budget of %s"):format(
+        res.time_limit and res.time_limit > 0 and (num(res.time_limit) .. " s") or "none"),
+      columns = { "model builds", "MIP solves", "scenario checks", "fallback", "conflict search", "other", "total" },
+      rows = { { tm.build, tm.solve, tm.check, tm.fallback, tm.conflict, tm.other, tm.total } } }
   end
   out[#out + 1] = folio.table { title = "Solve log", columns = { "stage", "round", "solver", "status", "rows",
     "rows added", "nodes", "gap", "seconds" }, rows = log }
@@ -361,23 +402,70 @@ end
 ---------------------------------------------------------------------------
 -- the audit trail
 ---------------------------------------------------------------------------
--- FNV-1a, 64 bits: a digest to tell inputs apart in the audit trail (not
--- a cryptographic hash)
-local function fnv1a(text)
-  local h = -3750763034362895579   -- 0xcbf29ce484222325 as a signed 64-bit integer
-  for i = 1, #text do
-    h = h ~ text:byte(i)
-    h = h * 1099511628211
-  end
-  return string.format("%016x", h)
-end
+-- One SHA-256 for run records and audits (src/lua/ldigest.c, folio.core).
+local core = require "folio.core"
+local os_date = os and os.date   -- nil where a sandbox leaves no os
 
-local function file_digest(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local text = f:read("a")
-  f:close()
-  return fnv1a(text)
+-- a canonical text of a value: keys sorted, numbers as %.17g, so that
+-- equal inputs give equal digests whatever the order of a Lua table
+local function canon(v, out)
+  local tv = type(v)
+  if tv == "number" then
+    out[#out + 1] = math.type(v) == "integer" and tostring(v) or ("%.17g"):format(v)
+  elseif tv == "string" then
+    out[#out + 1] = ("%q"):format(v)
+  elseif tv == "boolean" or tv == "nil" then
+    out[#out + 1] = tostring(v)
+  elseif tv == "table" then
+    local keys = {}
+    for k in pairs(v) do keys[#keys + 1] = k end
+    table.sort(keys, function(p, q)
+      if type(p) ~= type(q) then return type(p) < type(q) end
+      return p < q
+    end)
+    out[#out + 1] = "{"
+    for _, k in ipairs(keys) do
+      canon(k, out)
+      out[#out + 1] = "="
+      canon(v[k], out)
+      out[#out + 1] = ";"
+    end
+    out[#out + 1] = "}"
+  else
+    out[#out + 1] = "<" .. tv .. ">"   -- a function (a scenario generator): its rows are digested instead
+  end
+  return out
+end
+local function digest(v) return core.sha256(table.concat(canon(v, {}))) end
+Rep.canonical = function(v) return table.concat(canon(v, {})) end
+
+-- everything that can change the answer, as the assigner read it
+local function inputs_of(self, res)
+  local accounts = {}
+  for a, acc in ipairs(self.accounts) do
+    local pos = {}
+    for s, q in pairs(acc.pos) do pos[self.securities[s].id] = q end
+    local limits = {}
+    for l, lim in ipairs(acc.limits) do
+      limits[l] = { name = lim.name, terms = lim.terms, sense = lim.sense, rhs = lim.rhs, scale = lim.scale }
+    end
+    accounts[a] = { name = acc.name, cash = acc.cash, positions = pos, financing = acc.financing, metrics = acc.metrics,
+                    limits = limits, accepts = acc.accepts }
+  end
+  local trades = {}
+  for t, tr in ipairs(self.trades) do
+    trades[t] = { id = tr.id, side = tr.side, security = self.securities[tr.sec].id, quantity = tr.quantity,
+                  price = tr.price, accrued = tr.accrued }
+  end
+  local sc = self.cfg.scenarios or {}
+  local generator = {}
+  for _, k in ipairs { "n", "seed", "dist", "df", "horizon", "vols", "correlation", "file" } do generator[k] = sc[k] end
+  return {
+    securities = self.securities, trades = trades, accounts = accounts,
+    scenarios = { generator = generator, factors = core.sha256(self.scen:bytes()) },
+    objectives = { list = self.objectives, combine = self.combine, risk = self.risk, days = self.cfg.days or 30 },
+    options = res.options or {},
+  }
 end
 
 -- non-finite numbers as "inf", "-inf", "nan" (the encoding of every
@@ -393,57 +481,71 @@ local function finite_json(x)
   return out
 end
 
-function Rep.write_audit(self, res, path)
-  check_result(self, res, "write_audit")
-  if type(path) ~= "string" or path == "" then fail("write_audit: path must be a file name (got %s)", type(path)) end
+-- ta:audit(res): the audit trail as a table (docs/trade_assignment.md,
+-- "Audit trail"); ta:write_audit(res, path) writes it as JSON
+function Rep.audit(self, res)
+  check_result(self, res, "audit")
   local folio = require "folio"
+  local inputs = inputs_of(self, res)
+  local digests = { inputs = digest(inputs) }
+  for k, v in pairs(inputs) do digests[k] = digest(v) end
+  -- the files read, as bytes
+  local files = {}
   local cfg = self.cfg
-  local digests = {}
-  for _, k in ipairs { "securities", "trades" } do
-    if type(cfg[k]) == "string" then digests[k] = file_digest(cfg[k]) end
-  end
   local sc = cfg.scenarios or {}
-  if sc.file then digests.scenarios = file_digest(sc.file) end
-  -- the accounts as the assigner read them, in a fixed order
-  local parts = {}
-  for _, acc in ipairs(self.accounts) do
-    parts[#parts + 1] = acc.name .. ":" .. acc.cash
-    local ss = {}
-    for s, q in pairs(acc.pos) do ss[#ss + 1] = self.securities[s].id .. "=" .. q end
-    table.sort(ss)
-    parts[#parts + 1] = table.concat(ss, ",")
-    for _, l in ipairs(acc.limits) do
-      local ls = {}
-      for mname, c in pairs(l.lhs) do ls[#ls + 1] = mname .. "*" .. c end
-      table.sort(ls)
-      parts[#parts + 1] = l.name .. l.sense .. l.rhs .. "[" .. table.concat(ls, ",") .. "]"
+  for _, p in ipairs { cfg.securities, cfg.trades, sc.file } do
+    if type(p) == "string" then
+      local ok, h, size = pcall(core.sha256_file, p)
+      files[#files + 1] = { path = p, sha256 = ok and h or folio.json_null, bytes = ok and size or folio.json_null }
     end
   end
-  digests.accounts = fnv1a(table.concat(parts, ";"))
   local trades = {}
   local assign = res.has_solution and res.assignment or nil
   local alt = assign and Rep.alternatives(self, assign) or {}
   for t, tr in ipairs(self.trades) do
     local a = assign and assign[t]
-    trades[t] = { id = tr.id, account = a and a > 0 and self.accounts[a].name or folio.json_null,
+    trades[t] = { id = tr.id, side = tr.side, security = self.securities[tr.sec].id, quantity = tr.quantity,
+                  account = a and a > 0 and self.accounts[a].name or folio.json_null,
                   cost = a and a > 0 and self.costs[t][a] or folio.json_null,
                   best_alternative = alt[t] and alt[t].account or folio.json_null,
                   best_alternative_cost = alt[t] and alt[t].cost or folio.json_null }
   end
   local stages = {}
+  for i, st in ipairs(res.stages or {}) do
+    stages[i] = { stage = st.name, status = st.status, rounds = st.rounds, bound = st.bound or folio.json_null,
+                  gap = st.gap or folio.json_null, kept_previous = st.kept_previous or false,
+                  value = st[st.name == "financing_cost" and "cost" or st.name == "min_headroom" and "headroom"
+                    or st.name] or folio.json_null,
+                  seconds = (st.t_build or 0) + (st.t_solve or 0) + (st.t_check or 0) }
+  end
+  local rounds = {}
   for i, l in ipairs(res.log or {}) do
-    stages[i] = { stage = l.stage, round = l.round, solver = l.solver, status = l.status, rows = l.rows,
+    rounds[i] = { stage = l.stage, round = l.round, solver = l.solver, status = l.status, rows = l.rows,
                   objective = l.objective, gap = l.gap, nodes = l.nodes, seconds = l.time, rows_added = l.added or 0 }
   end
-  folio.write_json(path, finite_json {
-    folio_version = folio.version, digests = digests,
+  local objectives = {}
+  for i, o in ipairs(self.objectives) do
+    objectives[i] = { kind = o.kind, priority = o.priority, weight = o.weight, abs_tol = o.abs_tol, rel_tol = o.rel_tol }
+    if o.kind == "risk" then objectives[i].alpha, objectives[i].aggregate = self.risk.alpha, self.risk.aggregate end
+  end
+  return finite_json {
+    timestamp = os_date and os_date("!%Y-%m-%dT%H:%M:%SZ") or folio.json_null, folio_version = folio.version,
+    digest_algorithm = "sha256", digests = digests, files = files,
     scenarios = { n = res.scenarios, seed = sc.seed or 1, dist = sc.dist or "normal",
-                  source = sc.file and "file" or sc.returns and "returns table"
+                  source = sc.file and "file" or sc.returns and "returns table" or sc.prices and "prices table"
                     or (sc.generator and "lua generator" or "generated") },
+    objectives = objectives, combine = self.combine, options = res.options or {},
     method = res.method, status = res.status, has_solution = res.has_solution, message = res.message,
-    cost = res.cost or folio.json_null, objective = res.objective or folio.json_null, seconds = res.solve_time,
-    stages = stages, trades = trades,
-  }, { indent = 2 })
+    note = res.note, cost = res.cost or folio.json_null, objective = res.objective or folio.json_null,
+    objective_kind = res.objective_kind, seconds = res.solve_time, timing = res.timing,
+    fallback = res.fallback, stages = stages, rounds = rounds, trades = trades,
+  }
+end
+
+function Rep.write_audit(self, res, path)
+  check_result(self, res, "write_audit")
+  if type(path) ~= "string" or path == "" then fail("write_audit: path must be a file name (got %s)", type(path)) end
+  require("folio").write_json(path, Rep.audit(self, res), { indent = 2 })
 end
 
 return Rep

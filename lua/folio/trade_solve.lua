@@ -133,9 +133,12 @@ end
 -- the net positions' split parts in a model: for each account a and each
 -- security s whose sign the trades can flip, p, m >= 0 with
 -- p - m = held + sum_t x[t][a] dq_t, and a binary sign where a row is not
--- convex in n_s (p <= M+ z, m <= M- (1 - z), M from the data).
--- Returns net[a][s] = {p =, m =, z =}. `all`: x has no zero bounds.
-function S.add_netting(self, m, x, all)
+-- convex in n_s (p <= M+ z, m <= M- (1 - z), M from the data). `flips`
+-- (a set of indices (a - 1) S + s) limits the binaries to those pairs:
+-- the lazy loop adds them as its answers need them; nil gives every pair
+-- that needs one. Returns net[a][s] = {p =, m =, z =}. `all`: x has no
+-- zero bounds.
+function S.add_netting(self, m, x, all, flips)
   local folio = require "folio"
   local rows = self:build_rows()
   local nS = #self.securities
@@ -147,18 +150,27 @@ function S.add_netting(self, m, x, all)
       local tag = ("%d_%d"):format(a, s)
       local p = m:var("net_long_" .. tag, { lb = 0, ub = rows.big_long[i] })
       local q = m:var("net_short_" .. tag, { lb = 0, ub = rows.big_short[i] })
-      local terms = {}
+      local terms, buys, sells = {}, {}, {}
       for t, tr in ipairs(self.trades) do
-        if tr.sec == s and (all or allowed(self, t, a)) then terms[#terms + 1] = tr.sign * tr.quantity * x[t][a] end
+        if tr.sec == s and (all or allowed(self, t, a)) then
+          terms[#terms + 1] = tr.sign * tr.quantity * x[t][a]
+          if tr.sign > 0 then buys[#buys + 1] = tr.quantity * x[t][a] else sells[#sells + 1] = tr.quantity * x[t][a] end
+        end
       end
-      m:st("net_" .. tag, p - q - folio.sum(terms), "==", self.accounts[a].pos[s] or 0)
+      local q0 = self.accounts[a].pos[s] or 0
+      m:st("net_" .. tag, p - q - folio.sum(terms), "==", q0)
+      -- valid bounds that tie each part to the trades booked: the long
+      -- part is at most the long holding plus the buys, the short part the
+      -- short holding plus the sales (exact when nothing of s is booked)
+      m:st("net_long_cap_" .. tag, p - folio.sum(buys), "<=", math.max(q0, 0))
+      m:st("net_short_cap_" .. tag, q - folio.sum(sells), "<=", math.max(-q0, 0))
       local z
-      if rows.flip_binary[i] then
+      if rows.flip_binary[i] and (not flips or flips[i]) then
         z = m:var("net_sign_" .. tag, { kind = "binary" })
         m:st("net_long_on_" .. tag, p - rows.big_long[i] * z, "<=", 0)
         m:st("net_short_on_" .. tag, q + rows.big_short[i] * z, "<=", rows.big_short[i])
       end
-      net[a][s] = { p = p, m = q, z = z }
+      net[a][s] = { p = p, m = q, z = z, index = i }
     end
   end
   return net
@@ -257,7 +269,7 @@ end
 -- parts, the active scenario rows, the risk cuts, the objective(s) of this
 -- stage, and the bounds from earlier stages. Returns nil when the
 -- deadline passes while it is built.
-function S.build_model(self, active, stage, fixed, cuts, deadline)
+function S.build_model(self, active, stage, fixed, cuts, deadline, flips)
   local folio = require "folio"
   local rows = self:build_rows()
   local nT, nA = #self.trades, #self.accounts
@@ -270,7 +282,7 @@ function S.build_model(self, active, stage, fixed, cuts, deadline)
     ub = function(t, a) return allowed(self, t, a) and 1 or 0 end,
   })
   m:st("one_account", tid, function(t) return folio.sum(aid, function(a) return x[t][a] end), "==", 1 end)
-  local net = S.add_netting(self, m, x)
+  local net = S.add_netting(self, m, x, false, flips)
   local cost = folio.sum(tid, function(t)
     return folio.sum(aid, function(a) if allowed(self, t, a) then return self.costs[t][a] * x[t][a] end end)
   end)
@@ -366,7 +378,7 @@ end
 -- extreme scenarios, check every scenario in C, add the violated rows,
 -- repeat; "full": every scenario's rows from the start. The risk measure's
 -- cuts are added lazily by both. o.deadline bounds the whole batch.
-function S.solve_stage(self, stage, fixed, active, opts, log, prev_assign, cuts)
+function S.solve_stage(self, stage, fixed, active, opts, log, prev_assign, cuts, flips)
   local folio = require "folio"
   local nT, nA = #self.trades, #self.accounts
   local rows = self:build_rows()
@@ -394,11 +406,15 @@ function S.solve_stage(self, stage, fixed, active, opts, log, prev_assign, cuts)
     if left and left <= 0 then return out_of_time {} end
     local t0 = folio.now()
     local m
-    m, v = self:build_model(active, stage, fixed, cuts, opts.deadline)
+    m, v = self:build_model(active, stage, fixed, cuts, opts.deadline, flips)
     t_build = t_build + folio.now() - t0
     if not m then return out_of_time {} end
+    -- neither GLPK's nor Cbc's set-up (presolve, scaling, the first
+    -- factorisation) polls the time limit, and it takes two to three times
+    -- as long as building the model (the full expansion at N = 1,000): a
+    -- solve starts only when the budget left covers three builds
     left = opts.deadline and opts.deadline - folio.now()
-    if left and left <= 0 then return out_of_time {} end
+    if left and left <= 3 * (folio.now() - t0) then return out_of_time { skipped = true } end
     local so = { solver = opts.solver, time_limit = left and math.max(left, 1e-3) or nil, mip_gap = gap,
                  verbose = opts.verbose }
     if start and opts.mip_start ~= false then so.mip_start = start(v) end
@@ -414,9 +430,14 @@ function S.solve_stage(self, stage, fixed, active, opts, log, prev_assign, cuts)
     -- check every scenario; add only the violated (row, scenario) pairs
     t0 = folio.now()
     local added = 0
-    if check_rows then
+    -- the accounts whose rows the answer breaks (or whose headroom it
+    -- overstates): a net position split into long and short parts that
+    -- are both positive there gets its sign binary next round
+    local broken = {}
+    if check_rows or flips then
       local viol, worst = T.check(self.limits_c, self.scen, assign, 1e-9, opts.per_row or 1)
-      added = S.add_violated(active, viol)
+      for _, vi in ipairs(viol) do broken[rows.account[vi[1]]] = true end
+      if check_rows then added = S.add_violated(active, viol) end
       if v.z then
         -- the headroom rows: z may not exceed any scenario's headroom
         local zv = r:value(v.z)
@@ -424,7 +445,20 @@ function S.solve_stage(self, stage, fixed, active, opts, log, prev_assign, cuts)
           local w = worst[rr]
           local h = (rows.rhs[rr] - w[2]) / rows.scale[rr]
           local key = key_of(rr, w[1])
-          if h < zv - 1e-9 and not active[key] then active[key] = { rr, w[1] }; added = added + 1 end
+          if h < zv - 1e-7 * (1 + math.abs(zv)) then
+            broken[rows.account[rr]] = true
+            if check_rows and not active[key] then active[key] = { rr, w[1] }; added = added + 1 end
+          end
+        end
+      end
+    end
+    if flips then
+      for a in pairs(broken) do
+        for _, sv in pairs(v.net[a] or {}) do
+          if not sv.z and rows.flip_binary[sv.index] then
+            local pv, mv = r:value(sv.p), r:value(sv.m)
+            if math.min(pv, mv) > 1e-7 * (1 + math.max(pv, mv)) then flips[sv.index] = true; added = added + 1 end
+          end
         end
       end
     end
@@ -572,7 +606,8 @@ S.complies = complies
 -- solve
 ---------------------------------------------------------------------------
 local SOLVE = { method = "string", solver = "string", time_limit = "number", mip_gap = "number",
-                discovery_gap = "number", per_row = "number", mip_start = "boolean", verbose = "boolean" }
+                discovery_gap = "number", per_row = "number", mip_start = "boolean", verbose = "boolean",
+                netting = "string" }
 S.SOLVE_OPTIONS = SOLVE
 
 local function count(t)
@@ -627,14 +662,21 @@ function S.solve(self, opts)
     solver = In.solver(opts.solver, "solve") or cfg.solver,
     time_limit = opts.time_limit or cfg.time_limit, mip_gap = opts.mip_gap or cfg.mip_gap,
     discovery_gap = opts.discovery_gap, per_row = opts.per_row, mip_start = opts.mip_start,
-    verbose = opts.verbose == nil and cfg.verbose or opts.verbose,
+    verbose = opts.verbose == nil and cfg.verbose or opts.verbose, netting = opts.netting,
   }
+  if o.netting ~= nil and o.netting ~= "lazy" and o.netting ~= "exact" then
+    check.fail("solve: netting must be 'lazy' or 'exact' (got '%s')", tostring(o.netting))
+  end
   -- time_limit is the budget of the whole batch: every stage, lazy round,
   -- model build and scenario check (docs/trade_assignment.md, "Time")
   if o.time_limit and o.time_limit > 0 then o.deadline = t_start + o.time_limit end
   local rows = self:build_rows()
   local N = select(1, self.scen:size())
-  local res = { method = o.method, scenarios = N, stages = {}, log = {}, assigner = self, time_limit = o.time_limit }
+  local res = { method = o.method, scenarios = N, stages = {}, log = {}, assigner = self, time_limit = o.time_limit,
+                options = { method = o.method, solver = o.solver or "default", time_limit = o.time_limit or 0,
+                            mip_gap = o.mip_gap, discovery_gap = o.discovery_gap, per_row = o.per_row,
+                            mip_start = o.mip_start ~= false, netting = o.netting or "lazy",
+                            max_rounds = cfg.max_rounds, initial_scenarios = cfg.initial_scenarios } }
   local status, objective, solver
   local timing = { build = 0, solve = 0, check = 0, fallback = 0, conflict = 0 }
   if #self.trades == 0 then
@@ -651,9 +693,22 @@ function S.solve(self, opts)
     end
     local stages = stages_of(self)
     local log, fixed, stage_out, cuts = res.log, {}, res.stages, {}
+    -- the sign binaries: added lazily (both methods), or all from the
+    -- start with netting = "exact"
+    local flips = o.netting ~= "exact" and {} or nil
+    for _, ob in ipairs(self.objectives) do
+      if ob.kind == "risk" then
+        -- a first cut per account (at the books before any trade), so that
+        -- each account's risk variable is bounded from the first round
+        local none = {}
+        for t = 1, #self.trades do none[t] = 0 end
+        local cv = T.cvar(self.limits_c, self.scen, none, risk_k(self))
+        for a = 1, #self.accounts do cuts[a] = { a, cv[a].coef } end
+      end
+    end
     local final
     for i, stage in ipairs(stages) do
-      local out = self:solve_stage(stage, fixed, active, o, log, final and final.assign, cuts)
+      local out = self:solve_stage(stage, fixed, active, o, log, final and final.assign, cuts, flips)
       stage_out[i] = { name = stage.name, status = out.status, rounds = out.rounds, cost = out.cost,
                        headroom = out.headroom, concentration = out.concentration, risk = out.risk,
                        t_solve = out.t_solve, t_check = out.t_check, t_build = out.t_build,
@@ -681,6 +736,9 @@ function S.solve(self, opts)
     end
     res.rows_active = count(final.active or active)
     res.risk_cuts = #cuts
+    local nflips = 0
+    for _ in pairs(flips or rows.flip_binary) do nflips = nflips + 1 end
+    res.sign_binaries = nflips
     status, objective, solver = S.settle_assignment(self, res, final, o, timing)
     if status == "infeasible" then
       local t0 = folio.now()
@@ -730,7 +788,7 @@ function S.settle_assignment(self, res, final, o, timing)
     -- answer, marked as a fallback, with its gap to the MIP's bound on the
     -- stage's objective when there is a bound
     local t0 = folio.now()
-    local g = self:greedy()
+    local g = S.greedy(self, nil, o.deadline)
     timing.fallback = folio.now() - t0
     res.fallback = { complete = g.complete, unplaced = g.unplaced, cost = g.cost, seconds = timing.fallback,
                      phases = g.phases }
@@ -773,9 +831,16 @@ end
 ---------------------------------------------------------------------------
 local FEAS = 1e-9
 
-function S.greedy(self, opts)
+local GREEDY = { improve_time = "number", repair_steps = "number" }
+
+-- ta:greedy{improve_time =, repair_steps =}; deadline (internal): the
+-- batch's, which ends the optional improvement phase
+function S.greedy(self, opts, deadline)
   local folio = require "folio"
+  check.options(opts, "greedy", GREEDY)
   opts = opts or {}
+  if opts.improve_time ~= nil then In.number(opts.improve_time, "improve_time", ">=0", "greedy") end
+  if opts.repair_steps ~= nil then In.number(opts.repair_steps, "repair_steps", "count", "greedy") end
   self:build_rows()
   local nT, nA = #self.trades, #self.accounts
   local costs = self.costs
@@ -798,7 +863,7 @@ function S.greedy(self, opts)
   local feas, left = {}, {}
   for t = 1, nT do
     feas[t] = {}
-    for _, a in ipairs(cands[t]) do feas[t][a] = st:try(t, a) <= FEAS end
+    for _, a in ipairs(cands[t]) do feas[t][a] = st:try(t, a, FEAS) <= FEAS end
     left[t] = true
   end
   local placed_n = 0
@@ -826,7 +891,7 @@ function S.greedy(self, opts)
     placed_n = placed_n + 1
     -- only account pick_a changed: re-check the trades that could go there
     for t = 1, nT do
-      if left[t] and feas[t][pick_a] ~= nil then feas[t][pick_a] = st:try(t, pick_a) <= FEAS end
+      if left[t] and feas[t][pick_a] ~= nil then feas[t][pick_a] = st:try(t, pick_a, FEAS) <= FEAS end
     end
   end
   phases[#phases + 1] = { name = "regret greedy", placed = placed_n, seconds = folio.now() - t0 }
@@ -840,39 +905,76 @@ function S.greedy(self, opts)
     return p < q
   end)
   local repaired, moves = 0, 0
-  for _, t in ipairs(order) do
-    local done = false
-    for _, a in ipairs(cands[t]) do
-      if st:try(t, a) <= FEAS then st:book(t, a); done = true; break end
-    end
-    if not done then
-      -- the cheapest (extra cost) single ejection that restores both accounts
-      local best
-      for _, a in ipairs(cands[t]) do
-        st:book(t, a)
+  -- book t at a and move other trades, out of a or into it, while the
+  -- worst excess of a falls and every other account touched stays within
+  -- its limits; undone when a stays broken
+  local function repair_at(t, a)
+    st:book(t, a)
+    local e = st:excess(a)
+    local log = {}
+    for _ = 1, opts.repair_steps or 25 do
+      if e <= FEAS then break end
+      local best, bs = nil, e - 1e-9 * (1 + math.abs(e))
+      for t2 = 1, nT do
+        if t2 ~= t then
+          local b = st:account(t2)
+          if b == a then
+            for _, c in ipairs(cands[t2]) do
+              if c ~= a then
+                local ea, ec = st:try2(t2, c)
+                if ec <= FEAS and ea < bs then best, bs = { t2, c, a }, ea end
+              end
+            end
+          elseif b > 0 and allowed(self, t2, a) then
+            local eb, ea = st:try2(t2, a)
+            if eb <= FEAS and ea < bs then best, bs = { t2, a, b }, ea end
+          end
+        end
+      end
+      if best then
+        st:book(best[1], best[2])
+        log[#log + 1] = best
+        e = bs
+      else
+        -- no single move helps: swap a trade of a with one of another account
+        local sw
         for t2 = 1, nT do
           if t2 ~= t and st:account(t2) == a then
-            for _, b in ipairs(cands[t2]) do
-              if b ~= a then
-                local extra = costs[t][a] + costs[t2][b] - costs[t2][a]
-                if (not best or extra < best[4]) and st:try(t2, b) <= FEAS then
-                  best = { a, t2, b, extra }
-                end
+            for t3 = 1, nT do
+              local b = st:account(t3)
+              if t3 ~= t and b > 0 and b ~= a and allowed(self, t2, b) and allowed(self, t3, a) then
+                st:book(t2, b)
+                local eb, ea = st:try2(t3, a)
+                st:book(t2, a)
+                if eb <= FEAS and ea < bs then sw, bs = { t2, t3, b }, ea end
               end
             end
           end
         end
-        st:book(t, 0)
+        if not sw then break end
+        st:book(sw[1], sw[3]); log[#log + 1] = { sw[1], sw[3], a }
+        st:book(sw[2], a); log[#log + 1] = { sw[2], a, sw[3] }
+        e = bs
       end
-      if best then
-        st:book(t, best[1])
-        st:book(best[2], best[3])
-        if st:excess(best[1]) <= FEAS and st:excess(best[3]) <= FEAS then
-          done, moves = true, moves + 1
-        else
-          st:book(best[2], best[1])
-          st:book(t, 0)
-        end
+    end
+    if e <= FEAS then return #log end
+    for i = #log, 1, -1 do st:book(log[i][1], log[i][3]) end
+    st:book(t, 0)
+    return nil
+  end
+  for _, t in ipairs(order) do
+    local done = false
+    for _, a in ipairs(cands[t]) do
+      if st:try(t, a, FEAS) <= FEAS then st:book(t, a); done = true; break end
+    end
+    if not done then
+      -- the accounts by how far t alone would break them
+      local by = {}
+      for _, a in ipairs(cands[t]) do by[#by + 1] = { a, st:try(t, a) } end
+      table.sort(by, function(p, q) if p[2] ~= q[2] then return p[2] < q[2] end return p[1] < q[1] end)
+      for _, pa in ipairs(by) do
+        local n = repair_at(t, pa[1])
+        if n then done, moves = true, moves + n; break end
       end
     end
     if done then left[t], repaired = nil, repaired + 1 end
@@ -882,7 +984,9 @@ function S.greedy(self, opts)
   -- swaps, while they save and every limit holds (bounded passes)
   t0 = folio.now()
   local saved, improved = 0, 0
-  local deadline = opts.deadline or (folio.now() + (opts.improve_time or 5))
+  -- the improvement is optional: it stops at the batch's deadline (or
+  -- after improve_time seconds, 5 by default)
+  deadline = deadline or (folio.now() + (opts.improve_time or 5))
   for _ = 1, 3 do
     local any = false
     for t = 1, nT do
@@ -890,7 +994,7 @@ function S.greedy(self, opts)
       if a > 0 then
         for _, b in ipairs(cands[t]) do
           if costs[t][b] >= costs[t][a] then break end
-          if st:try(t, b) <= FEAS then
+          if st:try(t, b, FEAS) <= FEAS then
             saved = saved + costs[t][a] - costs[t][b]
             st:book(t, b); improved = improved + 1; any = true
             break
@@ -908,7 +1012,7 @@ function S.greedy(self, opts)
             local gain = costs[t1][a] + costs[t2][b] - costs[t1][b] - costs[t2][a]
             if gain > 1e-9 then
               st:book(t1, b)
-              if st:try(t2, a) <= FEAS then
+              if st:try(t2, a, FEAS) <= FEAS then
                 st:book(t2, a)
                 saved, improved, any, a = saved + gain, improved + 1, true, b
               else

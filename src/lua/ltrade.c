@@ -133,6 +133,15 @@ static int scen_row(lua_State *L)
     return 1;
 }
 
+/* sc:bytes() -> the price factors as one string of doubles (row by row,
+ * this platform's IEEE-754 layout): what the audit trail digests */
+static int scen_bytes(lua_State *L)
+{
+    scen *sc = luaL_checkudata(L, 1, SCEN_MT);
+    lua_pushlstring(L, (const char *)sc->f, sc->n * sc->s * sizeof *sc->f);
+    return 1;
+}
+
 /* generate{securities = S, vols = {...}, corr = {{...}} | nil, n = N,
  *          seed = 1, dist = "normal" | "t", df = 5, horizon = 1}:
  * lognormal factors exp(sigma sqrt(h) z - sigma^2 h / 2), z = L e with
@@ -592,11 +601,13 @@ static void trade_account(lua_State *L, const tstate *st, int idx, size_t *t, in
 /* Moves trade t from its account to account a (-1: out of every account):
  * the worst excess over the rows of both accounts, in every scenario,
  * afterwards; applied to the state when book is set. */
-static double move(lua_State *L, tstate *st, const limits *lm, const scen *sc, size_t t, int a, int book, const char *fn)
+static double move(lua_State *L, tstate *st, const limits *lm, const scen *sc, size_t t, int a, int book, const char *fn,
+                   double *sides, double stop)
 {
     int from = st->assign[t];
     size_t S = st->S, N = st->N, s = (size_t)lm->sec[t];
     double worst = -INFINITY;
+    if (sides) sides[0] = sides[1] = -INFINITY;
     size_t work = 0;
     for (int side = 0; side < 2; side++) {
         int b = side == 0 ? from : a;
@@ -605,6 +616,8 @@ static double move(lua_State *L, tstate *st, const limits *lm, const scen *sc, s
         if (a == from) sign = 0;   /* no change: the account as it stands */
         double n0 = st->net[(size_t)b * S + s], n1 = n0 + sign * lm->dq[t];
         double dc = sign * lm->dcash[t];
+        double before = worst;
+        worst = -INFINITY;
         for (size_t r = 0; r < st->R; r++) {
             if (lm->acct[r] != b) continue;
             double dg = slope(lm, r, s, n1) * n1 - slope(lm, r, s, n0) * n0;
@@ -619,8 +632,11 @@ static double move(lua_State *L, tstate *st, const limits *lm, const scen *sc, s
                 double x = v[k + 1] + dg * (lm->price[s] * f[k * S] + lm->accr[s]) + dcr;
                 worst = fmax(worst, x - rhs);
                 if (book) v[k + 1] = x;
+                else if (worst > stop) return worst;   /* a try that only asks "does it fit?" */
             }
         }
+        if (sides) sides[side] = worst;
+        worst = fmax(worst, before);
         if (book) {
             st->net[(size_t)b * S + s] = n1;
             st->cash[b] += dc;
@@ -632,21 +648,34 @@ static double move(lua_State *L, tstate *st, const limits *lm, const scen *sc, s
 
 /* st:try(t, a) -> the worst excess over the rows of t's account and of
  * account a, in every scenario, if trade t moved to a (0: unbooked);
- * <= 0 means every limit of both holds. Nothing changes.
- * st:book(t, a): makes that move; returns the same figure afterwards. */
-static int state_move(lua_State *L, int book)
+ * <= 0 means every limit of both holds. Nothing changes. st:try(t, a,
+ * stop) may return any excess above stop as soon as it finds one.
+ * st:book(t, a): makes that move; returns the same figure afterwards.
+ * st:try2(t, a) -> the worst excess of t's account without it and of
+ * account a with it, apart (-inf for no account). */
+static int state_move(lua_State *L, int book, int apart)
 {
-    const char *fn = book ? "state:book" : "state:try";
+    const char *fn = book ? "state:book" : apart ? "state:try2" : "state:try";
     limits *lm; scen *sc;
     tstate *st = check_state(L, &lm, &sc);
     size_t t; int a;
     trade_account(L, st, 2, &t, &a, fn);
-    lua_pushnumber(L, move(L, st, lm, sc, t, a, book, fn));
-    return 1;
+    double sides[2];
+    /* try's third argument: stop at the first excess above it */
+    double stop = (!book && !apart) ? luaL_optnumber(L, 4, HUGE_VAL) : HUGE_VAL;
+    double w = move(L, st, lm, sc, t, a, book, fn, apart ? sides : NULL, stop);
+    if (!apart) {
+        lua_pushnumber(L, w);
+        return 1;
+    }
+    lua_pushnumber(L, sides[0]);
+    lua_pushnumber(L, sides[1]);
+    return 2;
 }
 
-static int state_try(lua_State *L) { return state_move(L, 0); }
-static int state_book(lua_State *L) { return state_move(L, 1); }
+static int state_try(lua_State *L) { return state_move(L, 0, 0); }
+static int state_try2(lua_State *L) { return state_move(L, 0, 1); }
+static int state_book(lua_State *L) { return state_move(L, 1, 0); }
 
 /* st:excess([a]) -> the worst excess over the rows of account a (every
  * account when a is missing or 0), in every scenario, as booked */
@@ -679,8 +708,9 @@ static int state_account(lua_State *L)
     return 1;
 }
 
-static const luaL_Reg scen_methods[] = { { "size", scen_size }, { "row", scen_row }, { NULL, NULL } };
-static const luaL_Reg state_methods[] = { { "try", state_try }, { "book", state_book }, { "excess", state_excess },
+static const luaL_Reg scen_methods[] = { { "size", scen_size }, { "row", scen_row }, { "bytes", scen_bytes },
+                                         { NULL, NULL } };
+static const luaL_Reg state_methods[] = { { "try", state_try }, { "try2", state_try2 }, { "book", state_book }, { "excess", state_excess },
                                           { "account", state_account }, { NULL, NULL } };
 static const luaL_Reg trade_funcs[] = {
     { "generate", l_generate }, { "from_rows", l_from_rows }, { "limits", l_limits },

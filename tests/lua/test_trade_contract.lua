@@ -222,7 +222,7 @@ do
   T.eq(rs.status, "time_limit", "no incumbent, greedy incomplete: the MIP's status")
   T.eq(rs.has_solution, false, "no incumbent, greedy incomplete: no solution")
   T.eq(rs.message, "time_limit: the MIP stopped without an assignment that holds in every scenario, and the fallback "
-    .. "heuristic could not place trades t2 and t4", "no incumbent: what is missing")
+    .. "heuristic could not place trade t2", "no incumbent: what is missing")
   T.eq(report.exit_code({ rs }), 3, "no incumbent: exit code 3")
 end
 
@@ -297,8 +297,8 @@ c4.trades[3].quantity = 0 / 0
 T.raises_exact(function() folio.TradeAssigner(c4) end, "TradeAssigner: trade 't3': quantity must be finite (got nan)",
   "non-finite data")
 T.raises_exact(function() ta:solve { methd = "full" } end,
-  "solve: unknown option 'methd' (did you mean 'method'? options: discovery_gap, method, mip_gap, mip_start, per_row, "
-  .. "solver, time_limit, verbose)", "a misspelt solve option")
+  "solve: unknown option 'methd' (did you mean 'method'? options: discovery_gap, method, mip_gap, mip_start, "
+  .. "netting, per_row, solver, time_limit, verbose)", "a misspelt solve option")
 T.raises_exact(function() ta:solve { method = "fast" } end, "solve: method must be 'lazy' or 'full' (got 'fast')",
   "a wrong method")
 T.raises_exact(function() ta:solve { solver = "gurobi" } end,
