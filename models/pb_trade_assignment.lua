@@ -27,7 +27,7 @@ local ta = folio.TradeAssigner {
                 correlation = { within_type = 0.6, across = 0.25 } },
   objectives = { { "financing_cost", priority = 1, rel_tol = 1e-4 }, { "min_headroom", priority = 2 } },
   days = 30,
-  solver = folio.params.solver, method = folio.params.method,
+  solver = folio.params.solver or "cbc", method = folio.params.method,   -- Cbc: faster than GLPK here (docs/benchmarks.md)
   time_limit = tonumber(folio.params.time_limit) or 60,   -- the budget of the whole batch
   mip_gap = tonumber(folio.params.gap) or 5e-3,   -- a stated gap: 0.5% of each stage's objective
 }

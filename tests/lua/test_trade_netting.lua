@@ -217,11 +217,14 @@ do
 end
 for _, solver in ipairs { "glpk", "cbc" } do
   for _, method in ipairs { "lazy", "full" } do
-    local rr = tb:solve { method = method, solver = solver, mip_gap = 1e-9 }
-    T.eq(rr.status, "optimal", ("%s/%s: status"):format(solver, method))
-    T.near(rr.cost, best, 1e-6 * best, ("%s/%s: cost %.4f equals the brute-force optimum %.4f"):format(solver, method,
-      rr.cost or -1, best))
-    T.ok(tb:validate(rr.assignment).compliant, ("%s/%s: the validator finds every limit held"):format(solver, method))
+    for _, netting in ipairs { "exact", "lazy" } do
+      local what = ("%s/%s, sign binaries %s"):format(solver, method, netting)
+      local rr = tb:solve { method = method, solver = solver, mip_gap = 1e-9, netting = netting }
+      T.eq(rr.status, "optimal", what .. ": status")
+      T.near(rr.cost, best, 1e-6 * best, ("%s: cost %.4f equals the brute-force optimum %.4f"):format(what,
+        rr.cost or -1, best))
+      T.ok(tb:validate(rr.assignment).compliant, what .. ": the validator finds every limit held")
+    end
   end
 end
 -- the heuristic: complete and compliant, never below the optimum
