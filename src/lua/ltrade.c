@@ -534,6 +534,8 @@ typedef struct tstate {
     double *net;        /* A x S: net positions */
     double *cash;       /* A */
     int *assign;        /* T: account (0-based), -1 = not booked */
+    double *vmax;       /* R: the largest row value over the nominal and every scenario */
+    double *fhi, *flo;  /* S: the largest and smallest price factor (the nominal's 1 included) */
 } tstate;
 
 /* state(limits, scenarios): the row values with no trade booked */
@@ -543,7 +545,7 @@ static int l_state(lua_State *L)
     scen *sc = luaL_checkudata(L, 2, SCEN_MT);
     if (sc->s != lm->S) luaL_error(L, "trade.state: scenarios have %d securities, limits %d", (int)sc->s, (int)lm->S);
     size_t R = lm->R, S = lm->S, N = sc->n;
-    tstate *st = lua_newuserdatauv(L, sizeof *st, 6);
+    tstate *st = lua_newuserdatauv(L, sizeof *st, 9);
     memset(st, 0, sizeof *st);
     luaL_setmetatable(L, STATE_MT);
     lua_pushvalue(L, 1);
@@ -555,6 +557,18 @@ static int l_state(lua_State *L)
     st->net = new_array(L, -1, 4, lm->A * S, sizeof *st->net, "trade.state");
     st->cash = new_array(L, -1, 5, lm->A, sizeof *st->cash, "trade.state");
     st->assign = new_array(L, -1, 6, lm->T, sizeof *st->assign, "trade.state");
+    st->vmax = new_array(L, -1, 7, R, sizeof *st->vmax, "trade.state");
+    st->fhi = new_array(L, -1, 8, S, sizeof *st->fhi, "trade.state");
+    st->flo = new_array(L, -1, 9, S, sizeof *st->flo, "trade.state");
+    for (size_t s = 0; s < S; s++) {
+        double hi = 1, lo = 1;
+        for (size_t k = 0; k < N; k++) {
+            hi = fmax(hi, sc->f[k * S + s]);
+            lo = fmin(lo, sc->f[k * S + s]);
+        }
+        st->fhi[s] = hi;
+        st->flo[s] = lo;
+    }
     st->R = R; st->N = N; st->A = lm->A; st->S = S; st->T = lm->T;
     for (size_t t = 0; t < lm->T; t++) st->assign[t] = -1;
     books(lm, st->assign, st->net, st->cash);
@@ -572,6 +586,9 @@ static int l_state(lua_State *L)
             for (size_t s = 0; s < S; s++) x += W[r * S + s] * sc->f[k * S + s];
             v[k + 1] = x;
         }
+        double mx = v[0];
+        for (size_t k = 1; k <= N; k++) mx = fmax(mx, v[k]);
+        st->vmax[r] = mx;
     }
     lua_pop(L, 2);
     return 1;
@@ -623,17 +640,31 @@ static double move(lua_State *L, tstate *st, const limits *lm, const scen *sc, s
             double dg = slope(lm, r, s, n1) * n1 - slope(lm, r, s, n0) * n0;
             double dcr = lm->ccash[r] * dc, rhs = lm->rhs[r];
             double *v = st->v + r * (N + 1);
+            if (!book && stop < HUGE_VAL) {
+                /* a bound first: the row's largest value plus the largest
+                 * change any scenario's factor can make; when that fits,
+                 * the row fits in every scenario without a scan */
+                double hi = st->vmax[r] + fmax(dg * lm->price[s] * st->fhi[s], dg * lm->price[s] * st->flo[s])
+                          + dg * lm->accr[s] + dcr;
+                if (hi - rhs <= stop) {
+                    worst = fmax(worst, hi - rhs);
+                    continue;
+                }
+            }
             poll_work(L, &work, N, fn);   /* before the row: a booking is never half done */
             double x0 = v[0] + dg * (lm->price[s] + lm->accr[s]) + dcr;
             worst = fmax(worst, x0 - rhs);
+            double mx = x0;
             if (book) v[0] = x0;
             const double *f = sc->f + s;
             for (size_t k = 0; k < N; k++) {
                 double x = v[k + 1] + dg * (lm->price[s] * f[k * S] + lm->accr[s]) + dcr;
                 worst = fmax(worst, x - rhs);
+                mx = fmax(mx, x);
                 if (book) v[k + 1] = x;
                 else if (worst > stop) return worst;   /* a try that only asks "does it fit?" */
             }
+            if (book) st->vmax[r] = mx;
         }
         if (sides) sides[side] = worst;
         worst = fmax(worst, before);
@@ -649,7 +680,9 @@ static double move(lua_State *L, tstate *st, const limits *lm, const scen *sc, s
 /* st:try(t, a) -> the worst excess over the rows of t's account and of
  * account a, in every scenario, if trade t moved to a (0: unbooked);
  * <= 0 means every limit of both holds. Nothing changes. st:try(t, a,
- * stop) may return any excess above stop as soon as it finds one.
+ * stop) answers "is it at most stop?": it may return any excess above
+ * stop as soon as it finds one, and an upper bound of the excess that is
+ * at most stop without scanning the scenarios.
  * st:book(t, a): makes that move; returns the same figure afterwards.
  * st:try2(t, a) -> the worst excess of t's account without it and of
  * account a with it, apart (-inf for no account). */

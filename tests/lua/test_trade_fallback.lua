@@ -41,6 +41,43 @@ tc.solve_stage = function() return { status = "time_limit", result = { mip_bound
 local rc = tc:solve()
 T.eq(rc.fallback.gap, nil, "a bound above the fallback's value is no bound: no gap")
 
+-- the heuristic's incremental checker against the full check: with half
+-- the trades booked, every move's worst excess (state:try) equals the C
+-- check of the moved assignment, and its bounded form (try with a stop,
+-- which skips the scan when a bound fits) gives the same yes or no
+do
+  local T3 = require("folio.core").trade
+  local st = T3.state(ta.limits_c, ta.scen)
+  local assign = {}
+  for t = 1, 200 do
+    assign[t] = t % 2 == 0 and r.assignment[t] or 0
+    if assign[t] > 0 then st:book(t, assign[t]) end
+  end
+  local agree, same, checked, fits = 0, 0, 0, 0
+  for t = 1, 200, 7 do
+    for a = 1, 5 do
+      if ta:allowed(t, a) then
+        checked = checked + 1
+        local moved = { table.unpack(assign) }
+        moved[t] = a
+        local _, worst = T3.check(ta.limits_c, ta.scen, moved, 1e-9, 0)
+        local want = -math.huge
+        for row, w in ipairs(worst) do
+          local acc = ta.rows.account[row]
+          if acc == a or acc == assign[t] then want = math.max(want, w[2] - ta.rows.rhs[row]) end
+        end
+        local got = st:try(t, a)
+        if math.abs(got - want) <= 1e-6 * (1 + math.abs(want)) then same = same + 1 end
+        if (st:try(t, a, 1e-9) <= 1e-9) == (got <= 1e-9) then agree = agree + 1 end
+        if got <= 1e-9 then fits = fits + 1 end
+      end
+    end
+  end
+  T.eq(same, checked, ("state:try equals the full check on %d moves"):format(checked))
+  T.eq(agree, checked, "the bounded try gives the same answer on every move")
+  T.ok(fits > 0 and fits < checked, ("moves that fit (%d) and moves that break a limit (%d)"):format(fits, checked - fits))
+end
+
 -- a small instance the greedy alone cannot finish (t3 fits nowhere once
 -- t1 and t2 are booked at their cheapest), and no single move repairs:
 -- booking t3 at X and swapping t1 (X) with t2 (Y) does. Never below the
