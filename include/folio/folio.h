@@ -141,15 +141,17 @@ folio_model *folio_model_read(const char *path, folio_file_format fmt, char *err
 
 /* ---- solving ---------------------------------------------------------- */
 
+/* FOLIO_LP_AUTO (the default): each backend's fastest LP method (GLPK:
+ * presolve and the dual simplex; Clp: its own choice); docs/dsl.md. */
 typedef enum folio_lp_method { FOLIO_LP_SIMPLEX = 0, FOLIO_LP_DUAL_SIMPLEX,
-                               FOLIO_LP_INTERIOR } folio_lp_method;
+                               FOLIO_LP_INTERIOR, FOLIO_LP_AUTO } folio_lp_method;
 
 typedef struct folio_options {
     const char *solver;      /* NULL or "auto": chosen from the model */
     double time_limit;       /* seconds, <= 0 for none */
     double mip_gap;          /* relative, < 0 for the backend default */
     long iteration_limit;    /* <= 0 for none */
-    int presolve;            /* 0 off, 1 on */
+    int presolve;            /* 0 off, 1 on, -1 the method's default (on for FOLIO_LP_AUTO) */
     folio_lp_method method;
     int verbose;
     int mip_duals;           /* MIP: re-solve the LP with integers fixed, for duals */

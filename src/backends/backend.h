@@ -21,6 +21,7 @@ typedef struct folio_backend {
 extern const folio_backend folio_backend_glpk;
 extern const folio_backend folio_backend_qp;
 extern const folio_backend folio_backend_cbc;
+extern const folio_backend folio_backend_clp;
 
 /* Allocates res's arrays for m's size, zeroed; returns FOLIO_OK or NOMEM. */
 folio_error folio_result_alloc(folio_result *res, size_t ncols, size_t nrows);

@@ -117,21 +117,6 @@ static void cbc_run(Cbc_Model *cm, const char *phase, int verbose)
     ticker_stop(&k);
 }
 
-/* Objective and row activities from res->x, in folio's own terms (with
- * the objective constant, which Cbc does not hold). */
-static void evaluate(const folio_model *m, folio_result *res)
-{
-    double f = m->obj_const;
-    for (size_t j = 0; j < m->ncols; j++) f += m->obj[j] * res->x[j];
-    res->objective = f;
-    for (size_t i = 0; i < m->nrows; i++) {
-        double a = 0;
-        for (size_t k = m->row_start[i]; k < m->row_start[i + 1]; k++)
-            a += m->nz_val[k] * res->x[m->nz_idx[k]];
-        res->row_activity[i] = a;
-    }
-}
-
 /* ---- LP --------------------------------------------------------------------- */
 
 /* An LP that Clp reports infeasible may be primal infeasible or unbounded
@@ -139,7 +124,7 @@ static void evaluate(const folio_model *m, folio_result *res)
  * objective tell them apart. */
 static folio_status lp_failure(folio_model *m, folio_error *err)
 {
-    folio_cbc_how how = { 1, NULL, 0 };
+    folio_cbc_how how = { 1, NULL, 0, NULL };
     Cbc_Model *cm = folio_cbc_load(m, &how, err);
     if (!cm) return FOLIO_STATUS_UNSOLVED;
     Cbc_solve(cm);
@@ -153,7 +138,7 @@ static folio_status lp_failure(folio_model *m, folio_error *err)
 static folio_error solve_lp(folio_model *m, const folio_options *o, folio_result *res)
 {
     folio_error e = FOLIO_OK;
-    folio_cbc_how how = { 0, NULL, o->verbose };
+    folio_cbc_how how = { 0, NULL, o->verbose, NULL };
     Cbc_Model *cm = folio_cbc_load(m, &how, &e);
     if (!cm) return e;
     cbc_run(cm, "LP", o->verbose);
@@ -161,7 +146,7 @@ static folio_error solve_lp(folio_model *m, const folio_options *o, folio_result
     if (Cbc_isProvenOptimal(cm)) {
         res->status = FOLIO_STATUS_OPTIMAL;
         if (m->ncols) memcpy(res->x, Cbc_getColSolution(cm), m->ncols * sizeof *res->x);
-        evaluate(m, res);
+        folio_coin_evaluate(m, res);
         res->has_solution = 1;
     } else if (Cbc_isProvenInfeasible(cm)) {
         res->status = lp_failure(m, &e);
@@ -251,7 +236,7 @@ static int take_point(const folio_model *m, const double *best, folio_result *re
 static int continuous_part_improves(folio_model *m, folio_result *res, char *why, size_t len,
                                     folio_error *err)
 {
-    folio_cbc_how how = { 0, res->x, 0 };
+    folio_cbc_how how = { 0, res->x, 0, NULL };
     Cbc_Model *cm = folio_cbc_load(m, &how, err);
     if (!cm) return 0;
     Cbc_solve(cm);
@@ -274,7 +259,7 @@ static int continuous_part_improves(folio_model *m, folio_result *res, char *why
 static folio_error mip_once(folio_model *m, const folio_options *o, mip_run *run, folio_result *res)
 {
     folio_error e = FOLIO_OK;
-    folio_cbc_how how = { 0, NULL, o->verbose };
+    folio_cbc_how how = { 0, NULL, o->verbose, NULL };
     Cbc_Model *cm = folio_cbc_load(m, &how, &e);
     if (!cm) return e;
     if (!run->preprocess) Cbc_setParameter(cm, "preprocess", "off");
@@ -347,7 +332,7 @@ static folio_error mip_once(folio_model *m, const folio_options *o, mip_run *run
         res->mip_gap = HUGE_VAL;
         return FOLIO_OK;
     }
-    evaluate(m, res);
+    folio_coin_evaluate(m, res);
     res->has_solution = 1;
     if (proven) {
         res->mip_bound = res->objective;
@@ -366,7 +351,7 @@ static folio_error mip_once(folio_model *m, const folio_options *o, mip_run *run
 static folio_error solve_mip(folio_model *m, const folio_options *o, folio_result *res)
 {
     double t0 = folio_now();
-    mip_run run = { o->presolve, o->time_limit, "" };
+    mip_run run = { o->presolve > 0, o->time_limit, "" };
     folio_error e = mip_once(m, o, &run, res);
     if (e != FOLIO_OK || !run.doubt[0]) return e;
 
@@ -421,7 +406,7 @@ static folio_error cbc_lower(folio_model *m, double *seconds)
 {
     double t0 = folio_now();
     folio_error e = FOLIO_OK;
-    folio_cbc_how how = { 0, NULL, 0 };
+    folio_cbc_how how = { 0, NULL, 0, NULL };
     Cbc_Model *cm = folio_cbc_load(m, &how, &e);
     if (cm) Cbc_deleteModel(cm);
     if (seconds) *seconds = folio_now() - t0;   /* build and free, as a solve would */

@@ -22,6 +22,11 @@ glp_prob *folio_glpk_build(const folio_model *m, int names);
 typedef folio_error (*folio_glpk_op)(glp_prob *P, void *ud);
 folio_error folio_glpk_run(folio_model *m, int verbose, int names, folio_glpk_op op, void *ud);
 
+/* Objective and right-hand-side ranges of P's optimal basis (factorised
+ * here if need be) into res; FOLIO_ERR_NOMEM or FOLIO_ERR_BACKEND (no
+ * basis factorisation) on failure. Runs under the GLPK guard. */
+folio_error folio_glpk_ranges(glp_prob *P, folio_result *res);
+
 /* GLPK calls abort() after its error hook returns, so the hook jumps back.
  * Usage: jmp_buf jb; folio_glpk_begin(&jb, verbose);
  *        if (setjmp(jb)) { glp_free_env(); ...report...; }   */

@@ -41,7 +41,7 @@ static void extract_basic(glp_prob *P, folio_result *res, int with_duals)
 
 /* Objective-coefficient ranges for columns and activity ranges for rows,
  * over which the current basis stays optimal. */
-static folio_error compute_ranges(glp_prob *P, folio_result *res)
+folio_error folio_glpk_ranges(glp_prob *P, folio_result *res)
 {
     size_t n = res->ncols, r = res->nrows;
     res->obj_lo = malloc((n + 1) * sizeof(double));
@@ -143,22 +143,93 @@ static folio_error solve_interior(glp_prob *P, const folio_options *o, folio_res
     return FOLIO_OK;
 }
 
+/* What the presolver's "no primal (or dual) feasible solution" means: the
+ * rows and bounds alone, with a zero objective, solved by the dual simplex
+ * without presolve (the standard basis is dual feasible for a zero
+ * objective, so it goes straight to its second phase). Returns
+ * FOLIO_STATUS_INFEASIBLE, FOLIO_STATUS_UNBOUNDED (feasible after a
+ * GLP_ENODFS), or FOLIO_STATUS_UNSOLVED when it cannot tell (a limit, or
+ * feasible after GLP_ENOPFS). Runs under the GLPK guard. */
+static folio_status classify_failure(glp_prob *P, const glp_smcp *base, int presolve_ret)
+{
+    glp_prob *Q = glp_create_prob();
+    glp_copy_prob(Q, P, GLP_OFF);
+    int n = glp_get_num_cols(Q);
+    for (int j = 0; j <= n; j++) glp_set_obj_coef(Q, j, 0.0);
+    glp_std_basis(Q);
+    glp_smcp p = *base;
+    p.presolve = GLP_OFF;
+    p.meth = GLP_DUALP;
+    int ret = glp_simplex(Q, &p);
+    int st = glp_get_status(Q);
+    glp_delete_prob(Q);
+    if (ret != 0) return FOLIO_STATUS_UNSOLVED;
+    if (st == GLP_NOFEAS) return FOLIO_STATUS_INFEASIBLE;
+    if (st == GLP_OPT && presolve_ret == GLP_ENODFS) return FOLIO_STATUS_UNBOUNDED;
+    return FOLIO_STATUS_UNSOLVED;
+}
+
+/* The limits of a follow-up run: what is left of the caller's. */
+static void limits_left(glp_smcp *p, const folio_options *o, double t0, int its_used)
+{
+    if (o->time_limit > 0) p->tm_lim = ms_limit(fmax(o->time_limit - (folio_now() - t0), 1e-3));
+    if (p->it_lim < INT_MAX) p->it_lim = p->it_lim > its_used ? p->it_lim - its_used : 1;
+}
+
+/* The method and presolve of an LP solve: automatic (the default) is the
+ * dual simplex after GLPK's presolver; "simplex" is the primal simplex,
+ * without presolve unless asked for. */
+static void lp_method(const folio_options *o, glp_smcp *p)
+{
+    p->meth = o->method == FOLIO_LP_SIMPLEX ? GLP_PRIMAL : GLP_DUALP;
+    int presolve = o->presolve >= 0 ? o->presolve : o->method == FOLIO_LP_AUTO;
+    p->presolve = presolve ? GLP_ON : GLP_OFF;
+}
+
 static folio_error solve_lp(glp_prob *P, const folio_options *o, folio_result *res)
 {
     if (o->method == FOLIO_LP_INTERIOR) return solve_interior(P, o, res);
+    double t0 = folio_now();
     glp_smcp p;
     glp_init_smcp(&p);
     p.msg_lev = o->verbose ? GLP_MSG_ALL : GLP_MSG_ERR;
-    p.meth = o->method == FOLIO_LP_DUAL_SIMPLEX ? GLP_DUALP : GLP_PRIMAL;
-    p.presolve = o->presolve ? GLP_ON : GLP_OFF;
+    lp_method(o, &p);
     p.tm_lim = ms_limit(o->time_limit);
     if (o->iteration_limit > 0) p.it_lim = o->iteration_limit > INT_MAX ? INT_MAX : (int)o->iteration_limit;
     int ret = glp_simplex(P, &p);
     if (ret == GLP_ENOPFS || ret == GLP_ENODFS) {
-        /* presolve proved no optimum exists: solve without it to tell
-         * infeasible from unbounded */
+        /* the presolver proved that no optimum exists, with no basis:
+         * the rows alone tell infeasible from unbounded */
+        glp_smcp q = p;
+        limits_left(&q, o, t0, glp_get_it_cnt(P));
+        folio_status s = classify_failure(P, &q, ret);
+        if (s != FOLIO_STATUS_UNSOLVED) {
+            res->status = s;
+            res->iterations = glp_get_it_cnt(P);
+            return FOLIO_OK;
+        }
+        /* undecided: solve without the presolver, as it would have */
         p.presolve = GLP_OFF;
+        limits_left(&p, o, t0, glp_get_it_cnt(P));
         ret = glp_simplex(P, &p);
+    } else if (ret == 0 && p.presolve == GLP_ON && glp_get_status(P) == GLP_OPT) {
+        /* GLPK recovers the original problem's solution and statuses from
+         * the presolved one, but no factorised basis: a warm primal run
+         * from those statuses (no pivots when they are optimal, as they
+         * should be) gives the basis that ranging and the duals need */
+        glp_smcp q = p;
+        q.presolve = GLP_OFF;
+        q.meth = GLP_PRIMAL;
+        q.msg_lev = o->verbose ? GLP_MSG_ON : GLP_MSG_ERR;
+        limits_left(&q, o, t0, glp_get_it_cnt(P));
+        int warm = glp_simplex(P, &q);
+        if (warm == GLP_EBADB || warm == GLP_ESING || warm == GLP_ECOND) {
+            /* the recovered statuses are not a usable basis: GLPK's
+             * advanced basis and the primal simplex from there */
+            glp_adv_basis(P, 0);
+            warm = glp_simplex(P, &q);
+        }
+        ret = warm;
     }
     res->iterations = glp_get_it_cnt(P);
     int st = glp_get_status(P);
@@ -167,7 +238,7 @@ static folio_error solve_lp(glp_prob *P, const folio_options *o, folio_result *r
         if (st == GLP_OPT) {
             res->status = FOLIO_STATUS_OPTIMAL;
             extract_basic(P, res, 1);
-            if (o->ranges) return compute_ranges(P, res);
+            if (o->ranges) return folio_glpk_ranges(P, res);
         } else if (st == GLP_NOFEAS) {
             res->status = FOLIO_STATUS_INFEASIBLE;
         } else if (st == GLP_UNBND) {

@@ -573,8 +573,9 @@ static const char *const solve_opts[] = {
     "solver", "time_limit", "mip_gap", "iteration_limit", "presolve", "method",
     "verbose", "mip_duals", "ranges", "feastol", "reltol", "abstol", "dense_kkt", "mip_start", NULL
 };
-static const char *const lp_method_names[] = { "simplex", "dual", "interior", NULL };
-static const folio_lp_method lp_methods[] = { FOLIO_LP_SIMPLEX, FOLIO_LP_DUAL_SIMPLEX, FOLIO_LP_INTERIOR };
+static const char *const lp_method_names[] = { "simplex", "dual", "interior", "auto", NULL };
+static const folio_lp_method lp_methods[] = { FOLIO_LP_SIMPLEX, FOLIO_LP_DUAL_SIMPLEX, FOLIO_LP_INTERIOR,
+                                              FOLIO_LP_AUTO };
 
 /* mip_start = {[x["a"]] = 1, [y] = 0, ...} keyed by variable, or an
  * earlier result of this model: pushes an array of one value per column
@@ -644,7 +645,7 @@ static int m_solve(lua_State *L)
     o.time_limit = laux_opt_number(L, 2, "solve", "time_limit", 0, 0);
     o.mip_gap = laux_opt_number(L, 2, "solve", "mip_gap", -1, -1);
     o.iteration_limit = (long)laux_opt_integer(L, 2, "solve", "iteration_limit", 0, 0, LONG_MAX);
-    o.presolve = laux_opt_boolean(L, 2, "solve", "presolve", 0);
+    o.presolve = laux_opt_boolean(L, 2, "solve", "presolve", -1);   /* -1: the method's default */
     o.verbose = laux_opt_boolean(L, 2, "solve", "verbose", 0);
     o.mip_duals = laux_opt_boolean(L, 2, "solve", "mip_duals", 0);
     o.feastol = laux_opt_number(L, 2, "solve", "feastol", 0, 0);
@@ -655,7 +656,7 @@ static int m_solve(lua_State *L)
      * only for models small enough for that to be cheap */
     size_t size = folio_model_nrows(lm->m) + folio_model_ncols(lm->m);
     o.ranges = laux_opt_boolean(L, 2, "solve", "ranges", size <= 20000);
-    o.method = lp_methods[laux_opt_enum(L, 2, "solve", "method", lp_method_names, 0)];
+    o.method = lp_methods[laux_opt_enum(L, 2, "solve", "method", lp_method_names, 3)];
     o.mip_start = opt_mip_start(L, 2, lm);
     folio_result *r = lresult_new(L, 1);   /* owns the arrays from the start */
     folio_error e = folio_solve(lm->m, &o, r);

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -68,12 +69,14 @@ static void test_caps_table(void **state)
     assert_string_equal(names[0], "glpk");
     assert_string_equal(names[1], "qp");
     assert_string_equal(names[2], "cbc");
-    assert_null(names[3]);
+    assert_string_equal(names[3], "clp");
+    assert_null(names[4]);
     assert_int_equal(folio_backend_caps("glpk"), FOLIO_CAP_LP | FOLIO_CAP_MIP | FOLIO_CAP_DUALS |
                                                      FOLIO_CAP_RANGES | FOLIO_CAP_MIP_START);
     assert_int_equal(folio_backend_caps("qp"), FOLIO_CAP_LP | FOLIO_CAP_MIP | FOLIO_CAP_QP | FOLIO_CAP_SOC |
                                                    FOLIO_CAP_DUALS | FOLIO_CAP_MIP_START);
     assert_int_equal(folio_backend_caps("cbc"), FOLIO_CAP_LP | FOLIO_CAP_MIP | FOLIO_CAP_MIP_START);
+    assert_int_equal(folio_backend_caps("clp"), FOLIO_CAP_LP | FOLIO_CAP_DUALS | FOLIO_CAP_RANGES);
     assert_int_equal(folio_backend_caps("cplex"), 0);
     assert_int_equal(folio_backend_caps(NULL), 0);
 
@@ -153,7 +156,10 @@ static void test_refused_exactly_by_caps(void **state)
                          e ? "-" : folio_status_name(r.status), e ? folio_model_last_error(m) : r.message);
             if (!able && e != FOLIO_ERR_UNSUPPORTED)
                 fail_msg("%s, model %d: not refused (error %d)", names[b], need, (int)e);
-            if (!able) assert_non_null(strstr(folio_model_last_error(m), "backends that can: qp)"));
+            if (!able)
+                assert_non_null(strstr(folio_model_last_error(m),
+                                       need_caps[need] & (FOLIO_CAP_QP | FOLIO_CAP_SOC)
+                                           ? "backends that can: qp)" : "backends that can: glpk, qp, cbc)"));
             if (e == FOLIO_OK) folio_result_free(&r);
             folio_model_free(m);
         }
@@ -207,6 +213,128 @@ static void test_automatic_choice(void **state)
     folio_model_free(m);
 }
 
+/* An n x n transportation LP (supply rows <= , demand rows >=), with
+ * costs from a fixed formula: 2n rows, n^2 columns, 2n^2 nonzeros. */
+static folio_model *transport(int n, int integer)
+{
+    folio_model *m = folio_model_new("transport");
+    char name[48];
+    int *idx = malloc((size_t)n * sizeof *idx);
+    double *one = malloc((size_t)n * sizeof *one), *cost = malloc((size_t)n * (size_t)n * sizeof *cost);
+    int *all = malloc((size_t)n * (size_t)n * sizeof *all);
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++) {
+            snprintf(name, sizeof name, "x[%d,%d]", i, j);
+            add_col(m, name, 0, HUGE_VAL, integer ? FOLIO_INTEGER : FOLIO_CONTINUOUS);
+            cost[i * n + j] = 1 + (i * 37 + j * 91) % 53;
+            all[i * n + j] = i * n + j;
+        }
+    for (int k = 0; k < n; k++) one[k] = 1;
+    for (int i = 0; i < n; i++) {
+        for (int j = 0; j < n; j++) idx[j] = i * n + j;
+        snprintf(name, sizeof name, "supply[%d]", i);
+        add_row(m, name, (size_t)n, idx, one, -HUGE_VAL, 30 + i % 7);
+    }
+    for (int j = 0; j < n; j++) {
+        for (int i = 0; i < n; i++) idx[i] = i * n + j;
+        snprintf(name, sizeof name, "demand[%d]", j);
+        add_row(m, name, (size_t)n, idx, one, 20 + j % 11, HUGE_VAL);
+    }
+    set_linear_objective(m, FOLIO_MINIMIZE, 0, (size_t)n * (size_t)n, all, cost);
+    free(idx); free(one); free(cost); free(all);
+    return m;
+}
+
+/* A chain of n columns, x[k] + x[k+1] >= 1 + k % 3: rows of two terms. */
+static folio_model *chain(int n)
+{
+    folio_model *m = folio_model_new("chain");
+    char name[32];
+    for (int k = 0; k < n; k++) {
+        snprintf(name, sizeof name, "x[%d]", k);
+        add_col(m, name, 0, 10, FOLIO_CONTINUOUS);
+    }
+    for (int k = 0; k + 1 < n; k++) {
+        snprintf(name, sizeof name, "c[%d]", k);
+        add_row(m, name, 2, (int[]){ k, k + 1 }, (double[]){ 1, 1 }, 1 + k % 3, HUGE_VAL);
+    }
+    int *all = malloc((size_t)n * sizeof *all);
+    double *c = malloc((size_t)n * sizeof *c);
+    for (int k = 0; k < n; k++) { all[k] = k; c[k] = 1 + k % 5; }
+    set_linear_objective(m, FOLIO_MINIMIZE, 0, (size_t)n, all, c);
+    free(all); free(c);
+    return m;
+}
+
+static folio_result solve_with(folio_model *m, const char *solver, int ranges)
+{
+    folio_options o = with_solver(solver);
+    o.ranges = ranges;
+    folio_result r;
+    if (folio_solve(m, &o, &r) != FOLIO_OK) fail_msg("%s: %s", solver ? solver : "auto", folio_model_last_error(m));
+    return r;
+}
+
+/* The automatic choice for LPs (docs/dsl.md): Clp for a model of 5,000
+ * nonzeros or more whose rows average 10 or more, GLPK for the rest; its
+ * answer, duals and ranges are GLPK's (primal simplex, no presolve: the
+ * path folio took before the choice existed), within 1e-7. */
+static void test_automatic_lp_rule(void **state)
+{
+    (void)state;
+    folio_model *big = transport(60, 0);     /* 120 rows, 7,200 nonzeros: Clp */
+    folio_result a = solve_with(big, NULL, 1);
+    assert_string_equal(a.solver, "clp");
+    assert_int_equal(a.status, FOLIO_STATUS_OPTIMAL);
+    folio_options o = with_solver("glpk");
+    o.method = FOLIO_LP_SIMPLEX;
+    o.presolve = 0;
+    o.ranges = 1;
+    folio_result g;
+    if (folio_solve(big, &o, &g) != FOLIO_OK) fail_msg("%s", folio_model_last_error(big));
+    assert_int_equal(g.status, FOLIO_STATUS_OPTIMAL);
+    assert_true(fabs(a.objective - g.objective) <= 1e-7 * (1 + fabs(g.objective)));
+    /* a transportation LP is degenerate: duals and ranges may differ
+     * between optimal bases, but each basis's duals price the objective */
+    for (int which = 0; which < 2; which++) {
+        const folio_result *r = which ? &g : &a;
+        assert_true(r->has_duals);
+        assert_true(r->has_ranges);
+        double dual_obj = 0;
+        for (int i = 0; i < 60; i++) dual_obj += r->row_dual[i] * (30 + i % 7) + r->row_dual[60 + i] * (20 + i % 11);
+        assert_true(fabs(dual_obj - g.objective) <= 1e-7 * (1 + fabs(g.objective)));
+        for (size_t j = 0; j < r->ncols; j++) {
+            assert_true(r->obj_lo[j] <= r->obj_hi[j]);
+            assert_true(r->reduced_cost[j] >= -1e-9);   /* minimising: reduced costs >= 0 */
+        }
+    }
+    folio_result_free(&a);
+    folio_result_free(&g);
+    folio_model_free(big);
+
+    folio_model *small = transport(40, 0);   /* 3,200 nonzeros: GLPK */
+    a = solve_with(small, NULL, 0);
+    assert_string_equal(a.solver, "glpk");
+    folio_result_free(&a);
+    folio_model_free(small);
+
+    folio_model *shortrows = chain(6000);    /* 11,998 nonzeros in rows of 2: GLPK */
+    a = solve_with(shortrows, "auto", 0);
+    assert_string_equal(a.solver, "glpk");
+    assert_int_equal(a.status, FOLIO_STATUS_OPTIMAL);
+    g = solve_with(shortrows, "clp", 0);
+    assert_true(fabs(a.objective - g.objective) <= 1e-7 * (1 + fabs(g.objective)));
+    folio_result_free(&a);
+    folio_result_free(&g);
+    folio_model_free(shortrows);
+
+    folio_model *mip = transport(60, 1);     /* integer columns: GLPK, as every MIP */
+    a = solve_with(mip, NULL, 0);
+    assert_string_equal(a.solver, "glpk");
+    folio_result_free(&a);
+    folio_model_free(mip);
+}
+
 /* The QP engine, chosen for 3x + 2y - xy, finds it is not concave (its
  * Hessian has eigenvalues -1 and 1): INVALID, not UNSUPPORTED. */
 static void test_automatic_choice_checks_convexity(void **state)
@@ -238,7 +366,7 @@ static void test_unknown_solver(void **state)
         folio_options o = with_solver(names[i]);
         folio_result r;
         char want[96];
-        snprintf(want, sizeof want, "unknown solver '%s' (available: glpk, qp, cbc)", names[i]);
+        snprintf(want, sizeof want, "unknown solver '%s' (available: glpk, qp, cbc, clp)", names[i]);
         assert_int_equal(folio_solve(m, &o, &r), FOLIO_ERR_NOT_FOUND);
         assert_string_equal(folio_model_last_error(m), want);
         assert_null(r.x);
@@ -300,6 +428,7 @@ int main(void)
         cmocka_unit_test(test_refusal_code_independent_of_model_name),
         cmocka_unit_test(test_automatic_choice),
         cmocka_unit_test(test_automatic_choice_checks_convexity),
+        cmocka_unit_test(test_automatic_lp_rule),
         cmocka_unit_test(test_unknown_solver),
         cmocka_unit_test(test_lower_every_backend),
         cmocka_unit_test(test_invalid_options),

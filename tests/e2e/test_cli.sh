@@ -210,7 +210,7 @@ done
 
 run_folio solve "$WORK/solve_max/plant.mps" --solver gurobi
 expect_eq "folio solve --solver gurobi: exit code" 1 "$RC"
-expect_match "folio solve --solver gurobi: lists the solvers" "unknown solver 'gurobi' \(available: glpk, qp, cbc\)" "$ERR"
+expect_match "folio solve --solver gurobi: lists the solvers" "unknown solver 'gurobi' \(available: glpk, qp, cbc, clp\)" "$ERR"
 run_folio solve "$WORK/solve_max/plant.mps" --solver
 expect_eq "folio solve --solver without a name: exit code" 2 "$RC"
 

@@ -168,7 +168,7 @@ qm:minimize(w[1] * w[1] + w[2])
 T.raises(function() qm:solve { solver = "cbc" } end,
   "solve: solver 'cbc' cannot solve this model: it has quadratic objective terms (cbc handles LP, MIP; backends that can: qp)",
   "quadratic refused")
-T.raises(function() km:solve { solver = "cplex" } end, "solve: unknown solver 'cplex' (available: glpk, qp, cbc)",
+T.raises(function() km:solve { solver = "cplex" } end, "solve: unknown solver 'cplex' (available: glpk, qp, cbc, clp)",
   "unknown solver lists cbc")
 T.ok(km:lower("cbc") >= 0, "lower into Cbc")
 

@@ -260,7 +260,7 @@ do
   T.raises_exact(function() m:conflict { groups = "supply" } end, "conflict: groups must be a table (got string)",
     "groups not a table")
   T.raises_exact(function() m:conflict { solver = "gurobi" } end,
-    "conflict: unknown solver 'gurobi' (available: glpk, qp, cbc)", "unknown solver")
+    "conflict: unknown solver 'gurobi' (available: glpk, qp, cbc, clp)", "unknown solver")
   T.raises_exact(function() m:conflict { solver = 1 } end, "conflict: solver must be a string (got number)",
     "solver not a string")
   T.raises_exact(function() m:conflict { time_limit = -1 } end, "conflict: time_limit must be >= 0 (got -1)",

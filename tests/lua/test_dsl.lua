@@ -215,7 +215,7 @@ do
   T.raises_exact(function() m:solve { time_limt = 1 } end,
     "solve: unknown option 'time_limt' (did you mean 'time_limit'? options: solver, time_limit, mip_gap, iteration_limit, presolve, method, verbose, mip_duals, ranges, feastol, reltol, abstol, dense_kkt, mip_start)",
     "unknown solve option")
-  T.raises(function() m:solve { solver = "cplex" } end, "solve: unknown solver 'cplex' (available: glpk, qp, cbc)",
+  T.raises(function() m:solve { solver = "cplex" } end, "solve: unknown solver 'cplex' (available: glpk, qp, cbc, clp)",
     "unknown solver")
   T.raises(function() m:write("model.txt") end, "write: 'model.txt': the file name must end in .lp or .mps",
     "write extension")

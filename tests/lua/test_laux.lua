@@ -111,9 +111,9 @@ T.raises_exact(function() m:solve { iteration_limit = 1.5 } end,
 T.raises_exact(function() m:solve { presolve = "yes" } end, "solve: presolve must be true or false (got string)",
   "a boolean")
 T.raises_exact(function() m:solve { method = "barrier" } end,
-  'solve: method must be one of "simplex", "dual", "interior" (got "barrier")', "an enum")
+  'solve: method must be one of "simplex", "dual", "interior", "auto" (got "barrier")', "an enum")
 T.raises_exact(function() m:solve { method = 2 } end,
-  'solve: method must be one of "simplex", "dual", "interior" (got number)', "an enum by type")
+  'solve: method must be one of "simplex", "dual", "interior", "auto" (got number)', "an enum by type")
 T.raises_exact(function() m:solve { solver = 1 } end, "solve: solver must be a string (got number)", "a string option")
 T.eq(m:solve { method = "dual", iteration_limit = 100, presolve = false }.objective, 1, "good options solve")
 local J = { { 0, 1 }, { 1, 0 } }

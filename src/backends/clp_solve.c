@@ -1,0 +1,212 @@
+/* LPs through COIN-OR Clp's C interface (the Clp that Cbc is built on):
+ * presolve and Clp's own choice of simplex by default, duals and reduced
+ * costs from Clp, statuses mapped honestly, and sensitivity ranges from
+ * GLPK started at Clp's optimal basis (Clp's C interface has no ranging).
+ *
+ * Like GLPK's simplex, Clp offers no callback that could stop it: an
+ * interrupt or the host's budget takes effect when it returns, and the
+ * time limit is Clp's own. */
+#include "cbc_model.h"
+#include "glpk_common.h"
+
+/* the header declares ClpSolve_new() without (void) */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wstrict-prototypes"
+#include <Clp_C_Interface.h>
+#pragma GCC diagnostic pop
+#include <float.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Clp's basis statuses (ClpSimplex::Status), in the low 3 bits */
+enum { CLP_FREE = 0, CLP_BASIC = 1, CLP_AT_UPPER = 2, CLP_AT_LOWER = 3, CLP_SUPERBASIC = 4, CLP_FIXED = 5 };
+
+/* ClpSolve::SolveType and PresolveType */
+enum { CLP_USE_DUAL = 0, CLP_USE_PRIMAL = 1, CLP_USE_BARRIER = 3 };
+enum { CLP_PRESOLVE_ON = 0, CLP_PRESOLVE_OFF = 1 };
+
+/* m as a Clp model (the objective constant left out), or NULL with *err
+ * and m's message set. */
+static Clp_Simplex *clp_load(folio_model *m, int zero_objective, int verbose, folio_error *err)
+{
+    folio_cbc_how how = { zero_objective, NULL, verbose, "Clp" };
+    folio_coin_lp lp;
+    if ((*err = folio_coin_lp_make(m, &how, &lp)) != FOLIO_OK) return NULL;
+    Clp_Simplex *cm = Clp_newModel();
+    Clp_setLogLevel(cm, verbose ? 1 : 0);
+    Clp_loadProblem(cm, lp.ncols, lp.nrows, lp.start, lp.rowidx, lp.val, lp.lb, lp.ub, lp.obj, lp.rlo, lp.rhi);
+    folio_coin_lp_free(&lp);
+    Clp_setOptimizationDirection(cm, m->sense == FOLIO_MAXIMIZE ? -1.0 : 1.0);
+    return cm;
+}
+
+/* Runs Clp's initial solve with the method and presolve of o. */
+static void clp_run(Clp_Simplex *cm, const folio_options *o, double time_limit)
+{
+    if (time_limit > 0) Clp_setMaximumSeconds(cm, time_limit);
+    if (o->iteration_limit > 0)
+        Clp_setMaximumIterations(cm, o->iteration_limit > INT_MAX ? INT_MAX : (int)o->iteration_limit);
+    Clp_Solve *how = ClpSolve_new();
+    int type = o->method == FOLIO_LP_SIMPLEX ? CLP_USE_PRIMAL
+             : o->method == FOLIO_LP_DUAL_SIMPLEX ? CLP_USE_DUAL
+             : o->method == FOLIO_LP_INTERIOR ? CLP_USE_BARRIER
+             : CLP_USE_DUAL;   /* FOLIO_LP_AUTO: after presolve, the dual simplex (bench/lp) */
+    ClpSolve_setSolveType(how, type, -1);
+    ClpSolve_setPresolveType(how, o->presolve == 0 ? CLP_PRESOLVE_OFF : CLP_PRESOLVE_ON, -1);
+    Clp_initialSolveWithOptions(cm, how);
+    ClpSolve_delete(how);
+}
+
+/* Clp found no dual feasible solution (status 2): with a zero objective
+ * the rows alone say whether the model is unbounded or infeasible. */
+static folio_status dual_infeasible(folio_model *m, const folio_options *o, double time_limit, folio_error *err)
+{
+    Clp_Simplex *cm = clp_load(m, 1, 0, err);
+    if (!cm) return FOLIO_STATUS_UNSOLVED;
+    folio_options q = *o;
+    q.method = FOLIO_LP_DUAL_SIMPLEX;   /* the slack basis is dual feasible for a zero objective */
+    clp_run(cm, &q, time_limit);
+    int st = Clp_status(cm);
+    Clp_deleteModel(cm);
+    return st == 0 ? FOLIO_STATUS_UNBOUNDED : st == 1 ? FOLIO_STATUS_INFEASIBLE
+                                           : FOLIO_STATUS_INFEASIBLE_OR_UNBOUNDED;
+}
+
+/* ---- ranging: GLPK from Clp's basis ------------------------------------------ */
+
+typedef struct warm_job {
+    const unsigned char *status;   /* Clp's: columns, then rows */
+    folio_result *res;
+    int verbose;
+    char why[120];                 /* when no ranges could be computed */
+} warm_job;
+
+/* A non-basic variable at the bound its value is nearer to. */
+static int nonbasic_stat(double v, double lo, double hi)
+{
+    return fabs(v - hi) < fabs(v - lo) ? GLP_NU : GLP_NL;
+}
+
+static folio_error warm_ranges(glp_prob *P, void *ud)
+{
+    warm_job *w = ud;
+    folio_result *res = w->res;
+    int n = (int)res->ncols, r = (int)res->nrows;
+    for (int j = 0; j < n; j++) {
+        int s = w->status[j] & 7;
+        int stat = s == CLP_BASIC ? GLP_BS
+                 : nonbasic_stat(res->x[j], glp_get_col_lb(P, j + 1), glp_get_col_ub(P, j + 1));
+        glp_set_col_stat(P, j + 1, stat);   /* GLPK makes it fit the column's type */
+    }
+    for (int i = 0; i < r; i++) {
+        int s = w->status[n + i] & 7;
+        int stat = s == CLP_BASIC ? GLP_BS
+                 : nonbasic_stat(res->row_activity[i], glp_get_row_lb(P, i + 1), glp_get_row_ub(P, i + 1));
+        glp_set_row_stat(P, i + 1, stat);
+    }
+    glp_smcp p;
+    glp_init_smcp(&p);
+    p.msg_lev = w->verbose ? GLP_MSG_ON : GLP_MSG_OFF;
+    p.meth = GLP_PRIMAL;
+    int ret = glp_simplex(P, &p);
+    if (ret == GLP_EBADB || ret == GLP_ESING || ret == GLP_ECOND) {
+        glp_adv_basis(P, 0);
+        ret = glp_simplex(P, &p);
+    }
+    if (ret != 0 || glp_get_status(P) != GLP_OPT) {
+        snprintf(w->why, sizeof w->why, "GLPK did not reach an optimal basis from Clp's (code %d)", ret);
+        return FOLIO_OK;
+    }
+    folio_error e = folio_glpk_ranges(P, res);
+    if (e == FOLIO_ERR_BACKEND) {
+        res->has_ranges = 0;
+        snprintf(w->why, sizeof w->why, "GLPK could not factorize Clp's optimal basis");
+        return FOLIO_OK;
+    }
+    return e;
+}
+
+/* ---- the backend ------------------------------------------------------------- */
+
+static folio_error clp_solve(folio_model *m, const folio_options *o, folio_result *res)
+{
+    if (folio_result_alloc(res, m->ncols, m->nrows))
+        return folio_model_fail(m, FOLIO_ERR_NOMEM, "out of memory allocating the result");
+    snprintf(res->solver, sizeof res->solver, "clp");
+    res->is_mip = 0;   /* the caps keep integer columns away */
+    double t0 = folio_now();
+    folio_error e = FOLIO_OK;
+    Clp_Simplex *cm = clp_load(m, 0, o->verbose, &e);
+    if (!cm) return e;
+    clp_run(cm, o, o->time_limit);
+    res->iterations = Clp_numberIterations(cm);
+    int st = Clp_status(cm), st2 = Clp_secondaryStatus(cm);
+    size_t n = m->ncols, r = m->nrows;
+    if (st == 0) {
+        res->status = FOLIO_STATUS_OPTIMAL;
+        if (n) {
+            memcpy(res->x, Clp_primalColumnSolution(cm), n * sizeof *res->x);
+            memcpy(res->reduced_cost, Clp_dualColumnSolution(cm), n * sizeof *res->reduced_cost);
+        }
+        if (r) memcpy(res->row_dual, Clp_dualRowSolution(cm), r * sizeof *res->row_dual);
+        folio_coin_evaluate(m, res);
+        res->has_solution = res->has_duals = 1;
+    } else if (st == 1) {
+        res->status = FOLIO_STATUS_INFEASIBLE;   /* Clp proves it with a dual ray */
+    } else if (st == 2) {
+        double left = o->time_limit > 0 ? fmax(o->time_limit - (folio_now() - t0), 1e-3) : 0;
+        res->status = dual_infeasible(m, o, left, &e);
+    } else if (st == 3) {
+        /* secondary status 9: stopped on time */
+        res->status = st2 == 9 || (o->time_limit > 0 && !Clp_hitMaximumIterations(cm))
+                    ? FOLIO_STATUS_TIME_LIMIT : FOLIO_STATUS_ITERATION_LIMIT;
+        if (Clp_primalFeasible(cm) && n) {
+            memcpy(res->x, Clp_primalColumnSolution(cm), n * sizeof *res->x);
+            folio_coin_evaluate(m, res);
+            res->has_solution = 1;
+        }
+    } else {
+        res->status = FOLIO_STATUS_NUMERICAL_ERROR;
+        snprintf(res->message, sizeof res->message, "Clp stopped with status %d, secondary status %d", st, st2);
+    }
+    if (e == FOLIO_OK && res->status == FOLIO_STATUS_OPTIMAL && o->ranges) {
+        size_t len = n + r;
+        unsigned char *status = malloc(len + 1);
+        if (!status) {
+            Clp_deleteModel(cm);
+            return folio_model_fail(m, FOLIO_ERR_NOMEM, "out of memory computing ranges");
+        }
+        if (len) memcpy(status, Clp_statusArray(cm), len);
+        Clp_deleteModel(cm);
+        cm = NULL;
+        warm_job w = { status, res, o->verbose, "" };
+        e = folio_glpk_run(m, o->verbose, GLPK_NAMES_EXACT, warm_ranges, &w);
+        free(status);
+        if (e == FOLIO_ERR_NOMEM) return folio_model_fail(m, e, "out of memory computing ranges");
+        if (e != FOLIO_OK) return e;
+        if (w.why[0]) snprintf(res->message, sizeof res->message, "%s (no ranges: %s)",
+                               folio_status_message(res->status), w.why);
+    }
+    if (cm) Clp_deleteModel(cm);
+    res->solve_time = folio_now() - t0;
+    if (e != FOLIO_OK) return e;
+    if (!res->message[0]) snprintf(res->message, sizeof res->message, "%s", folio_status_message(res->status));
+    return FOLIO_OK;
+}
+
+static folio_error clp_lower(folio_model *m, double *seconds)
+{
+    double t0 = folio_now();
+    folio_error e = FOLIO_OK;
+    Clp_Simplex *cm = clp_load(m, 0, 0, &e);
+    if (cm) Clp_deleteModel(cm);
+    if (seconds) *seconds = folio_now() - t0;   /* build and free, as a solve would */
+    return e;
+}
+
+const folio_backend folio_backend_clp = {
+    "clp", FOLIO_CAP_LP | FOLIO_CAP_DUALS | FOLIO_CAP_RANGES, clp_solve, clp_lower
+};
