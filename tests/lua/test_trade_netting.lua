@@ -227,6 +227,8 @@ for _, solver in ipairs { "glpk", "cbc" } do
     end
   end
 end
+T.raises_exact(function() tb:solve { netting = "fast" } end, "solve: netting must be 'lazy' or 'exact' (got 'fast')",
+  "a wrong netting mode, on the caller's line")
 -- the heuristic: complete and compliant, never below the optimum
 local g = tb:greedy()
 T.ok(g.complete and tb:validate(g.assignment).compliant, "heuristic: a complete, compliant assignment")
