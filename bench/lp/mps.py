@@ -10,7 +10,7 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
-NEGATED_MARK = "objective negated"
+NEGATED_MARK = "* folio: maximise; the objective below is negated"
 
 
 def read_mps(path):
@@ -29,7 +29,7 @@ def read_mps(path):
             if not line.strip():
                 continue
             if line.startswith("*"):
-                if NEGATED_MARK in line and "maximi" in line.lower():
+                if line.startswith(NEGATED_MARK):
                     negated = True
                 continue
             if not line[0].isspace():

@@ -11,10 +11,15 @@
 #include <strings.h>
 #include <unistd.h>
 
-/* GLPK's MPS writer drops the objective sense and its reader rejects the
- * OBJSENSE section, so folio adds the section after NAME when maximising
- * (as CPLEX, Gurobi and HiGHS write it) and strips it before GLPK reads. */
-static int add_objsense(const char *tmp)
+/* The MPS format has no portable way to say "maximise": GLPK's reader
+ * rejects the OBJSENSE section and the cbc command line ignores it. So
+ * folio writes a maximisation as the minimisation of the negated
+ * objective, which every reader takes the same way, and says so in this
+ * comment, by which its own reader restores the model (docs/dsl.md). */
+static const char negated_marker[] = "* folio: maximise; the objective below is negated, so readers minimise it";
+
+/* Inserts negated_marker as the line before NAME in the file tmp. */
+static int add_marker(const char *tmp)
 {
     FILE *f = fopen(tmp, "r");
     if (!f) return -1;
@@ -35,16 +40,31 @@ static int add_objsense(const char *tmp)
     fclose(f);
     if (!buf) return -1;
     buf[len] = '\0';
-    char *name = strstr(buf, "\nNAME");
-    char *eol = name ? strchr(name + 1, '\n') : NULL;
-    f = eol ? fopen(tmp, "w") : NULL;
+    char *name = !strncmp(buf, "NAME", 4) ? buf : strstr(buf, "\nNAME");
+    f = name ? fopen(tmp, "w") : NULL;
     if (!f) { free(buf); return -1; }
-    size_t head = (size_t)(eol - buf) + 1;
-    int bad = fwrite(buf, 1, head, f) != head || fputs("OBJSENSE\n    MAX\n", f) < 0 ||
+    size_t head = name == buf ? 0 : (size_t)(name - buf) + 1;
+    int bad = fwrite(buf, 1, head, f) != head || fprintf(f, "%s\n", negated_marker) < 0 ||
               fwrite(buf + head, 1, len - head, f) != len - head;
     bad |= fclose(f) != 0;
     free(buf);
     return bad ? -1 : 0;
+}
+
+/* Whether the MPS file at path carries negated_marker before its first
+ * section; -1 when it cannot be read. */
+static int has_marker(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    char line[4096];
+    int found = 0;
+    while (!found && fgets(line, sizeof line, f)) {
+        if (line[0] != '*') break;
+        found = !strncmp(line, negated_marker, sizeof negated_marker - 1);
+    }
+    fclose(f);
+    return found;
 }
 
 /* Copies an MPS file without its OBJSENSE section into a temporary file;
@@ -88,6 +108,9 @@ static int strip_objsense(const char *path, char *tmp, size_t tmplen, int *maxim
     return 1;
 }
 
+/* The column that carries the objective constant in written files */
+#define OBJCONST_COLUMN "_objconst"
+
 typedef struct write_job {
     folio_model *m;
     const char *path, *tmp;
@@ -97,14 +120,22 @@ typedef struct write_job {
 static folio_error write_op(glp_prob *P, void *ud)
 {
     write_job *j = ud;
-    if (j->fmt == FOLIO_FORMAT_LP && j->m->obj_const != 0.0) {
-        /* GLPK's LP writer keeps the objective constant only as a comment:
-         * carry it as a column fixed at 1 */
+    if (j->m->obj_const != 0.0) {
+        /* GLPK's LP writer keeps the objective constant only as a comment,
+         * and readers of MPS disagree on the sign of the objective row's
+         * right-hand side (GLPK reads it as the constant, COIN-OR and
+         * HiGHS as its negation): carry it as a column fixed at 1 */
         int c = glp_add_cols(P, 1);
-        glp_set_col_name(P, c, "_objconst");
+        glp_set_col_name(P, c, OBJCONST_COLUMN);
         glp_set_col_bnds(P, c, GLP_FX, 1.0, 1.0);
         glp_set_obj_coef(P, c, j->m->obj_const);
         glp_set_obj_coef(P, 0, 0.0);
+    }
+    if (j->fmt == FOLIO_FORMAT_MPS && glp_get_obj_dir(P) == GLP_MAX) {
+        /* see negated_marker */
+        int n = glp_get_num_cols(P);
+        for (int c = 1; c <= n; c++) glp_set_obj_coef(P, c, -glp_get_obj_coef(P, c));
+        glp_set_obj_dir(P, GLP_MIN);
     }
     int ret = j->fmt == FOLIO_FORMAT_LP ? glp_write_lp(P, NULL, j->tmp)
                                         : glp_write_mps(P, GLP_MPS_FILE, NULL, j->tmp);
@@ -149,7 +180,7 @@ folio_error folio_model_write(folio_model *m, const char *path, folio_file_forma
         folio_atomic_abort(tmp);
         return e;
     }
-    if (fmt == FOLIO_FORMAT_MPS && m->sense == FOLIO_MAXIMIZE && add_objsense(tmp)) {
+    if (fmt == FOLIO_FORMAT_MPS && m->sense == FOLIO_MAXIMIZE && add_marker(tmp)) {
         folio_atomic_abort(tmp);
         return folio_model_fail(m, FOLIO_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
     }
@@ -186,7 +217,18 @@ static folio_model *from_glpk(glp_prob *P, const char *path, char *err, size_t e
     int *ind = malloc((size_t)(n + 1) * sizeof *ind);
     double *val = malloc((size_t)(n + 1) * sizeof *val);
     if (!m || !ind || !val) goto nomem;
+    /* the column folio writes for the objective constant (fixed at 1, in
+     * no row) is the constant again */
+    glp_create_index(P);
+    int cc = glp_find_col(P, OBJCONST_COLUMN);
+    double constant = glp_get_obj_coef(P, 0);
+    if (cc && glp_get_col_type(P, cc) == GLP_FX && glp_get_col_lb(P, cc) == 1.0 &&
+        glp_get_col_kind(P, cc) == GLP_CV && glp_get_mat_col(P, cc, NULL, NULL) == 0)
+        constant += glp_get_obj_coef(P, cc);
+    else
+        cc = 0;
     for (int j = 1; j <= n; j++) {
+        if (j == cc) continue;
         int type = glp_get_col_type(P, j), kind = glp_get_col_kind(P, j);
         folio_kind k = kind == GLP_BV ? FOLIO_BINARY : kind == GLP_IV ? FOLIO_INTEGER : FOLIO_CONTINUOUS;
         if (folio_model_add_col(m, glp_get_col_name(P, j), lower_of(type, glp_get_col_lb(P, j)),
@@ -195,7 +237,7 @@ static folio_model *from_glpk(glp_prob *P, const char *path, char *err, size_t e
     }
     for (int i = 1; i <= r; i++) {
         int type = glp_get_row_type(P, i), len = glp_get_mat_row(P, i, ind, val);
-        for (int k = 1; k <= len; k++) ind[k]--;
+        for (int k = 1; k <= len; k++) ind[k] -= cc && ind[k] > cc ? 2 : 1;
         if (folio_model_add_row(m, glp_get_row_name(P, i), (size_t)len, ind + 1, val + 1,
                                 lower_of(type, glp_get_row_lb(P, i)),
                                 upper_of(type, glp_get_row_ub(P, i))) < 0)
@@ -204,10 +246,10 @@ static folio_model *from_glpk(glp_prob *P, const char *path, char *err, size_t e
     int cnt = 0;
     for (int j = 1; j <= n; j++) {
         double c = glp_get_obj_coef(P, j);
-        if (c != 0.0) { ind[cnt] = j - 1; val[cnt] = c; cnt++; }
+        if (c != 0.0 && j != cc) { ind[cnt] = cc && j > cc ? j - 2 : j - 1; val[cnt] = c; cnt++; }
     }
     if (folio_model_set_objective(m, glp_get_obj_dir(P) == GLP_MAX ? FOLIO_MAXIMIZE : FOLIO_MINIMIZE,
-                                  glp_get_obj_coef(P, 0), (size_t)cnt, ind, val, 0, NULL, NULL, NULL))
+                                  constant, (size_t)cnt, ind, val, 0, NULL, NULL, NULL))
         goto bad;
     free(ind);
     free(val);
@@ -244,9 +286,16 @@ folio_model *folio_model_read(const char *path, folio_file_format fmt, char *err
             return NULL;
         }
     }
+    int negated = fmt == FOLIO_FORMAT_MPS && !copy && has_marker(path) == 1;
     folio_model *m = read_with_glpk(path, copy ? stripped : path, fmt, err, errlen);
     if (copy) unlink(stripped);
     if (m && maximize) m->sense = FOLIO_MAXIMIZE;
+    if (m && negated && m->sense == FOLIO_MINIMIZE) {
+        /* a maximisation folio wrote as the minimisation of its negation */
+        for (size_t j = 0; j < m->ncols; j++) m->obj[j] = -m->obj[j];
+        m->obj_const = -m->obj_const;
+        m->sense = FOLIO_MAXIMIZE;
+    }
     return m;
 }
 

@@ -12,6 +12,10 @@ same model (glpsol ... -o PRINT -w SOL).  Run with /usr/bin/python3.
       row glpsol has non-basic (NL/NU/NS, i.e. at a bound with a price) and
       no row whose activity is strictly inside its bounds.
 
+With --negate, glpsol solved the minimisation of the negated objective
+(how folio writes a maximisation as MPS): its objective, reduced costs
+and duals are negated before the comparison.
+
 Values are compared as |folio - glpsol| <= R |glpsol| + A (default R = 1e-7,
 A = 1e-9: relative, absolute only for values near 0).  Prints a line per
 failure and 'PYCHECKS passed failed' last; exits 1 on any failure.
@@ -22,6 +26,16 @@ import math
 import sys
 
 from glpkref import Checker, load_folio, reference
+
+
+def negated(ref):
+    """glpsol's solution of min -f as one of max f."""
+    flip = lambda v: -v if isinstance(v, float) else v
+    out = dict(ref)
+    out["objective"] = flip(ref["objective"])
+    out["cols"] = [dict(c, dual=flip(c["dual"])) for c in ref["cols"]]
+    out["rows"] = [dict(r, dual=flip(r["dual"])) for r in ref["rows"]]
+    return out
 
 
 def compare(mode, ref, res, chk, rel, abs_):
@@ -105,6 +119,7 @@ def main():
     ap.add_argument("--rel", type=float, default=1e-7)
     ap.add_argument("--abs", type=float, default=1e-9)
     ap.add_argument("--label", default=None)
+    ap.add_argument("--negate", action="store_true")
     a = ap.parse_args()
     chk = Checker(a.label or a.mode)
     try:
@@ -121,7 +136,7 @@ def main():
     except (OSError, ValueError) as e:
         chk.ok(False, "cannot read folio's JSON %s: %s" % (a.folio, e))
         return chk.summary()
-    compare(a.mode, ref, res, chk, a.rel, a.abs)
+    compare(a.mode, negated(ref) if a.negate else ref, res, chk, a.rel, a.abs)
     return chk.summary()
 
 
