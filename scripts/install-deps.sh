@@ -15,7 +15,8 @@ BUILD_PKGS=(build-essential cmake pkg-config
 # the fuzz targets (tests/fuzz).
 TEST_PKGS=(lua5.4 glpk-utils libcmocka-dev python3-pulp python3-numpy python3-cvxopt
            hyperfine time parallel chromium chromium-driver python3-selenium fonts-dejavu-core
-           clang-14 libclang-rt-14-dev)
+           clang-14 libclang-rt-14-dev
+           coinor-cbc python3-scipy)   # interop test and LP benchmark: the cbc command line, HiGHS through scipy
 
 case "${1:-test}" in
   build) PKGS=("${BUILD_PKGS[@]}") ;;
