@@ -476,6 +476,10 @@ function S.solve_stage(self, stage, fixed, active, opts, log, prev_assign, cuts,
     end
     t_check = t_check + folio.now() - t0
     log[#log].added = added
+    -- a round stopped at a limit with an incumbent that holds in every
+    -- scenario: the stage's answer, not proven optimal (another round
+    -- would have no budget left)
+    if added == 0 and r.status ~= "optimal" then break end
     if added == 0 then
       if gap <= target_gap then break end
       gap = target_gap

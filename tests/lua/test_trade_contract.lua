@@ -406,4 +406,35 @@ end
 T.raises_exact(function() folio.TradeAssigner(config { scenarios = { n = 5, correlation = { UST5 = keyed.UST5 } } })
   end, "TradeAssigner: scenarios.correlation has no rows for 'UST10'", "a keyed correlation that misses a security")
 
+-- a round that stops at its limit with an incumbent that holds in every
+-- scenario: that incumbent is the answer (feasible), not the fallback's.
+-- The solver's result is wrapped so that it reports time_limit, and the
+-- solve takes all the (1 s) budget it is given, as a solve stopped by its
+-- limit does: no round is left for the loop.
+do
+  local ta2 = folio.TradeAssigner(config { time_limit = 1 })
+  local real_build = ta2.build_model
+  ta2.build_model = function(self, ...)
+    local m, v = real_build(self, ...)
+    if not m then return m, v end
+    local proxy = {}
+    function proxy.stats() return m:stats() end
+    function proxy.solve(_, so)
+      local t0 = folio.now()
+      local r0 = m:solve(so)
+      while folio.now() - t0 < so.time_limit do end   -- the limit used up
+      local wrapped = { status = "time_limit", has_solution = r0.has_solution, objective = r0.objective,
+                        mip_gap = r0.mip_gap, mip_bound = r0.mip_bound, nodes = r0.nodes, solve_time = r0.solve_time,
+                        solver = r0.solver }
+      function wrapped.value(_, x) return r0:value(x) end
+      return wrapped
+    end
+    return proxy, v
+  end
+  local rt = ta2:solve()
+  T.eq(rt.status, "feasible", "an incumbent at a limit that holds everywhere: feasible")
+  T.eq(rt.fallback, nil, "... not the fallback's answer")
+  T.ok(rt.has_solution and ta2:validate(rt.assignment).compliant, "... a compliant assignment")
+  T.ok(rt.note and rt.note:find("ended time_limit", 1, true) ~= nil, "... and the note says the stage ended at its limit")
+end
 T.done()
