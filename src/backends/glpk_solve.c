@@ -243,6 +243,10 @@ static folio_error solve_lp(glp_prob *P, const folio_options *o, folio_result *r
             res->status = FOLIO_STATUS_INFEASIBLE;
         } else if (st == GLP_UNBND) {
             res->status = FOLIO_STATUS_UNBOUNDED;
+        } else if (glp_get_dual_stat(P) == GLP_NOFEAS &&
+                   (res->status = classify_failure(P, &p, GLP_ENODFS)) != FOLIO_STATUS_UNSOLVED) {
+            /* the dual simplex found no dual feasible basis to start from
+             * and stopped undecided: the rows alone decide */
         } else {
             res->status = FOLIO_STATUS_NUMERICAL_ERROR;
             set_message(res, "glp_simplex", ret);
