@@ -1019,14 +1019,10 @@ function S.greedy(self, opts, deadline)
           local b = st:account(t2)
           if b > 0 and b ~= a and costs[t1][b] and costs[t2][a] and allowed(self, t1, b) and allowed(self, t2, a) then
             local gain = costs[t1][a] + costs[t2][b] - costs[t1][b] - costs[t2][a]
-            if gain > 1e-9 then
+            if gain > 1e-9 and st:try_swap(t1, t2, FEAS) <= FEAS then
               st:book(t1, b)
-              if st:try(t2, a, FEAS) <= FEAS then
-                st:book(t2, a)
-                saved, improved, any, a = saved + gain, improved + 1, true, b
-              else
-                st:book(t1, a)
-              end
+              st:book(t2, a)
+              saved, improved, any, a = saved + gain, improved + 1, true, b
             end
           end
         end

@@ -677,6 +677,63 @@ static double move(lua_State *L, tstate *st, const limits *lm, const scen *sc, s
     return worst;
 }
 
+/* st:try_swap(t1, t2 [, stop]) -> the worst excess over the rows of the
+ * two trades' accounts, in every scenario, if they exchanged accounts
+ * (both booked, to different accounts); with stop, as try's: any excess
+ * above stop, or an upper bound at most stop. Nothing changes. */
+static int state_try_swap(lua_State *L)
+{
+    limits *lm; scen *sc;
+    tstate *st = check_state(L, &lm, &sc);
+    lua_Integer i1 = luaL_checkinteger(L, 2), i2 = luaL_checkinteger(L, 3);
+    double stop = luaL_optnumber(L, 4, HUGE_VAL);
+    if (i1 < 1 || (size_t)i1 > st->T || i2 < 1 || (size_t)i2 > st->T) luaL_error(L, "state:try_swap: trade out of range");
+    size_t t1 = (size_t)i1 - 1, t2 = (size_t)i2 - 1;
+    int a1 = st->assign[t1], a2 = st->assign[t2];
+    if (a1 < 0 || a2 < 0 || a1 == a2) luaL_error(L, "state:try_swap: the trades must be booked to two accounts");
+    size_t S = st->S, N = st->N, work = 0;
+    double worst = -INFINITY;
+    for (int side = 0; side < 2; side++) {
+        /* account b loses trade `out` and gains trade `in` */
+        int b = side == 0 ? a1 : a2;
+        size_t out = side == 0 ? t1 : t2, in = side == 0 ? t2 : t1;
+        size_t s1 = (size_t)lm->sec[out], s2 = (size_t)lm->sec[in];
+        double n1 = st->net[(size_t)b * S + s1], n1b = n1 - lm->dq[out];
+        double n2 = s2 == s1 ? n1b : st->net[(size_t)b * S + s2];
+        double n2b = n2 + lm->dq[in];
+        double dc = lm->dcash[in] - lm->dcash[out];
+        for (size_t r = 0; r < st->R; r++) {
+            if (lm->acct[r] != b) continue;
+            double d1 = slope(lm, r, s1, n1b) * n1b - slope(lm, r, s1, n1) * n1;
+            double d2 = slope(lm, r, s2, n2b) * n2b - slope(lm, r, s2, n2) * n2;
+            double c = d1 * lm->accr[s1] + d2 * lm->accr[s2] + lm->ccash[r] * dc, rhs = lm->rhs[r];
+            double p1 = lm->price[s1], p2 = lm->price[s2];
+            if (stop < HUGE_VAL) {
+                double hi = st->vmax[r] + fmax(d1 * p1 * st->fhi[s1], d1 * p1 * st->flo[s1])
+                          + fmax(d2 * p2 * st->fhi[s2], d2 * p2 * st->flo[s2]) + c;
+                if (hi - rhs <= stop) {
+                    worst = fmax(worst, hi - rhs);
+                    continue;
+                }
+            }
+            const double *v = st->v + r * (N + 1);
+            poll_work(L, &work, N, "state:try_swap");
+            worst = fmax(worst, v[0] + d1 * p1 + d2 * p2 + c - rhs);
+            for (size_t k = 0; k < N; k++) {
+                const double *f = sc->f + k * S;
+                worst = fmax(worst, v[k + 1] + d1 * p1 * f[s1] + d2 * p2 * f[s2] + c - rhs);
+                if (worst > stop) break;
+            }
+            if (worst > stop) {
+                lua_pushnumber(L, worst);
+                return 1;
+            }
+        }
+    }
+    lua_pushnumber(L, worst);
+    return 1;
+}
+
 /* st:try(t, a) -> the worst excess over the rows of t's account and of
  * account a, in every scenario, if trade t moved to a (0: unbooked);
  * <= 0 means every limit of both holds. Nothing changes. st:try(t, a,
@@ -743,7 +800,7 @@ static int state_account(lua_State *L)
 
 static const luaL_Reg scen_methods[] = { { "size", scen_size }, { "row", scen_row }, { "bytes", scen_bytes },
                                          { NULL, NULL } };
-static const luaL_Reg state_methods[] = { { "try", state_try }, { "try2", state_try2 }, { "book", state_book }, { "excess", state_excess },
+static const luaL_Reg state_methods[] = { { "try", state_try }, { "try2", state_try2 }, { "try_swap", state_try_swap }, { "book", state_book }, { "excess", state_excess },
                                           { "account", state_account }, { NULL, NULL } };
 static const luaL_Reg trade_funcs[] = {
     { "generate", l_generate }, { "from_rows", l_from_rows }, { "limits", l_limits },

@@ -76,6 +76,31 @@ do
   T.eq(same, checked, ("state:try equals the full check on %d moves"):format(checked))
   T.eq(agree, checked, "the bounded try gives the same answer on every move")
   T.ok(fits > 0 and fits < checked, ("moves that fit (%d) and moves that break a limit (%d)"):format(fits, checked - fits))
+  -- swaps of two booked trades between their accounts, likewise
+  local sw_same, sw_agree, sw_n, sw_fit = 0, 0, 0, 0
+  for t1 = 2, 200, 14 do
+    for t2 = 4, 200, 10 do
+      local a, b = assign[t1], assign[t2]
+      if a > 0 and b > 0 and a ~= b and ta:allowed(t1, b) and ta:allowed(t2, a) then
+        sw_n = sw_n + 1
+        local moved = { table.unpack(assign) }
+        moved[t1], moved[t2] = b, a
+        local _, worst = T3.check(ta.limits_c, ta.scen, moved, 1e-9, 0)
+        local want = -math.huge
+        for row, w in ipairs(worst) do
+          local acc = ta.rows.account[row]
+          if acc == a or acc == b then want = math.max(want, w[2] - ta.rows.rhs[row]) end
+        end
+        local got = st:try_swap(t1, t2)
+        if math.abs(got - want) <= 1e-6 * (1 + math.abs(want)) then sw_same = sw_same + 1 end
+        if (st:try_swap(t1, t2, 1e-9) <= 1e-9) == (got <= 1e-9) then sw_agree = sw_agree + 1 end
+        if got <= 1e-9 then sw_fit = sw_fit + 1 end
+      end
+    end
+  end
+  T.eq(sw_same, sw_n, ("state:try_swap equals the full check on %d swaps"):format(sw_n))
+  T.eq(sw_agree, sw_n, "the bounded try_swap gives the same answer on every swap")
+  T.ok(sw_n > 20 and sw_fit > 0, ("swaps that fit (%d of %d)"):format(sw_fit, sw_n))
 end
 
 -- a small instance the greedy alone cannot finish (t3 fits nowhere once
