@@ -53,6 +53,16 @@ do
     assign[t] = t % 2 == 0 and r.assignment[t] or 0
     if assign[t] > 0 then st:book(t, assign[t]) end
   end
+  -- the worst excess over the rows of accounts a and b (C's full check)
+  local function full_check(moved, a, b)
+    local _, worst = T3.check(ta.limits_c, ta.scen, moved, 1e-9, 0)
+    local want = -math.huge
+    for row, w in ipairs(worst) do
+      local acc = ta.rows.account[row]
+      if acc == a or acc == b then want = math.max(want, w[2] - ta.rows.rhs[row]) end
+    end
+    return want
+  end
   local agree, same, checked, fits = 0, 0, 0, 0
   for t = 1, 200, 7 do
     for a = 1, 5 do
@@ -60,12 +70,7 @@ do
         checked = checked + 1
         local moved = { table.unpack(assign) }
         moved[t] = a
-        local _, worst = T3.check(ta.limits_c, ta.scen, moved, 1e-9, 0)
-        local want = -math.huge
-        for row, w in ipairs(worst) do
-          local acc = ta.rows.account[row]
-          if acc == a or acc == assign[t] then want = math.max(want, w[2] - ta.rows.rhs[row]) end
-        end
+        local want = full_check(moved, a, assign[t])
         local got = st:try(t, a)
         if math.abs(got - want) <= 1e-6 * (1 + math.abs(want)) then same = same + 1 end
         if (st:try(t, a, 1e-9) <= 1e-9) == (got <= 1e-9) then agree = agree + 1 end
@@ -85,12 +90,7 @@ do
         sw_n = sw_n + 1
         local moved = { table.unpack(assign) }
         moved[t1], moved[t2] = b, a
-        local _, worst = T3.check(ta.limits_c, ta.scen, moved, 1e-9, 0)
-        local want = -math.huge
-        for row, w in ipairs(worst) do
-          local acc = ta.rows.account[row]
-          if acc == a or acc == b then want = math.max(want, w[2] - ta.rows.rhs[row]) end
-        end
+        local want = full_check(moved, a, b)
         local got = st:try_swap(t1, t2)
         if math.abs(got - want) <= 1e-6 * (1 + math.abs(want)) then sw_same = sw_same + 1 end
         if (st:try_swap(t1, t2, 1e-9) <= 1e-9) == (got <= 1e-9) then sw_agree = sw_agree + 1 end
