@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # LP and MPS files that folio writes read back with the same optimum in
-# glpsol, the cbc command line, HiGHS (scipy; MPS files, through
-# bench/lp/mps.py, as scipy has no file reader) and folio itself, for
+# glpsol, the cbc command line, HiGHS (scipy, which has no file reader:
+# bench/lp/mps.py reads the files for it) and folio itself, for
 # minimisation and maximisation, LPs and MIPs (issue 17, item 6).
 #
 # A maximisation in MPS is written as the minimisation of the negated
@@ -34,13 +34,13 @@ cbc_obj() {
   awk 'NR == 1 && $1 == "Optimal" { print $NF }' "$WORK/c.txt"
 }
 
-# highs_obj FILE: HiGHS's optimum of an MPS file (scipy), "" if none
+# highs_obj FILE: HiGHS's optimum of an LP or MPS file (scipy), "" if none
 highs_obj() {
   "$PY" - "$1" "$ROOT/bench/lp" <<'PYEOF'
 import sys
 sys.path.insert(0, sys.argv[2])
 import mps
-lp = mps.read_mps(sys.argv[1])
+lp = mps.read_model(sys.argv[1])
 status, obj, x, t = mps.solve_highs(lp)
 if status == "optimal":
     print("%.12g" % obj)
@@ -70,6 +70,7 @@ while read -r name own; do
   expect_close "$name.mps read by glpsol" "$(glpsol_obj "$mps" --freemps)" "$mps_want" 1e-7
   expect_close "$name.lp read by cbc" "$(cbc_obj "$lp")" "$own" 1e-7
   expect_close "$name.mps read by cbc" "$(cbc_obj "$mps")" "$mps_want" 1e-7
+  expect_close "$name.lp read by HiGHS" "$(highs_obj "$lp")" "$own" 1e-7
   expect_close "$name.mps read by HiGHS" "$(highs_obj "$mps")" "$mps_want" 1e-7
   expect_close "$name.lp read back by folio" "$(folio_obj "$lp")" "$own" 1e-7
   # a maximisation comes back as one, with the same optimum
