@@ -183,12 +183,17 @@ double folio_ising_energy(const folio_ising_problem *p, const int *s);
  * energies agree. Q need not be symmetric (its symmetric part is used). */
 void folio_qubo_to_ising(size_t n, const double *Q, const double *q, double *J, double *h, double *offset);
 
-/* Exhaustive minimum of the Ising energy for n <= 30 (Gray code, O(n 2^n)). */
+/* Exhaustive minimum of the Ising energy for n <= 30 (Gray code, O(n 2^n)).
+ * 0; 1 when folio_poll() said stop (Ctrl-C or the host's budget: the
+ * outputs are then the best seen so far, not the minimum); -1 on bad sizes
+ * or no memory. */
 int folio_ising_bruteforce(const folio_ising_problem *p, int *best_spins, double *best_energy);
 
 /* The minimum of x'Qx + q'x over x in {0,1}^n with exactly K ones (n <= 64),
  * by exhaustive enumeration; best receives the K chosen indices (0-based).
- * 0, or -1 on bad sizes or no memory. */
+ * 0; 1 when folio_poll() said stop (Ctrl-C or the host's budget: the
+ * outputs are then the best seen so far, not the minimum); -1 on bad sizes
+ * or no memory. */
 int folio_qubo_best_subset(size_t n, const double *Q, const double *q, size_t K, int *best, double *best_energy);
 
 #ifdef __cplusplus

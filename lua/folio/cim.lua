@@ -248,14 +248,7 @@ local function flow(o)
   for _, k in ipairs { "integrator", "linear_solver", "rtol", "atol", "grad_tol", "t_max", "max_steps", "samples" } do
     args[k] = o[k]
   end
-  -- the C sampler overflows its buffer when it may keep a single point
-  -- (src/backends/cim/cim_flow.c, sample()): ask for two, keep the last
-  if args.samples == 1 then args.samples = 2 end
   local r = In.call("cim", nil, core.cim.solve, args)
-  if o.samples == 1 and #r.trajectory.t > 1 then
-    local tr, k = r.trajectory, #r.trajectory.t
-    r.trajectory = { t = { tr.t[k] }, energy = { tr.energy[k] }, weights = { tr.weights[k] } }
-  end
   local raw = r.status
   local status = results.status_word(raw)
   local message = r.message ~= "" and r.message or nil

@@ -236,6 +236,14 @@ static folio_model *from_glpk(glp_prob *P, const char *path, char *err, size_t e
             goto bad;
     }
     for (int i = 1; i <= r; i++) {
+        /* GLPK's LP reader names an unnamed constraint r.<line>, which may
+         * be another constraint's name: one of the two is not found as itself */
+        const char *rname = glp_get_row_name(P, i);
+        if (rname && glp_find_row(P, rname) != i) {
+            snprintf(err, errlen, "%s: constraint name '%s' is used twice (GLPK calls an unnamed constraint "
+                     "r.<its line>)", path, rname);
+            goto out;
+        }
         int type = glp_get_row_type(P, i), len = glp_get_mat_row(P, i, ind, val);
         for (int k = 1; k <= len; k++) ind[k] -= cc && ind[k] > cc ? 2 : 1;
         if (folio_model_add_row(m, glp_get_row_name(P, i), (size_t)len, ind + 1, val + 1,

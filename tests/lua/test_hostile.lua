@@ -209,6 +209,10 @@ do -- files cut short, and "inf" as a coefficient
   T.raises_exact(function() folio.read_model(H .. "inf_coefficient.lp") end,
     H .. "inf_coefficient.lp:2: infinite coefficient in 'inf x': the coefficients of an LP file must be finite "
     .. "numbers", "inf x")
+  -- found by fuzzing (fuzz_lp): the model read, then written back, did not read again
+  T.raises_exact(function() folio.read_model(H .. "duplicate_row.lp") end,
+    H .. "duplicate_row.lp: constraint name 'r.6' is used twice (GLPK calls an unnamed constraint r.<its line>)",
+    "an unnamed constraint named like another")
 end
 
 do -- an objective value that overflows is no optimum, on any backend

@@ -264,7 +264,7 @@ static void err_handler(int code, const char *module, const char *function, char
 /* ---- trajectory ---------------------------------------------------------- */
 
 /* keeps at most `samples` points spread over the steps: when full, every
- * other point is dropped and the stride doubles */
+ * other point is dropped and the stride doubles (one sample: the last) */
 static void sample(flow *f, double t, const double *w)
 {
     folio_cim_result *r = f->r;
@@ -280,6 +280,7 @@ static void sample(flow *f, double t, const double *w)
         }
         r->nsamples = k;
         f->stride *= 2;
+        if (r->nsamples == f->cap) r->nsamples--;   /* cap 1: the newest point replaces the one kept */
     }
     r->sample_t[r->nsamples] = t;
     r->sample_energy[r->nsamples] = cim_energy_grad(&f->c, w, NULL);
