@@ -335,6 +335,46 @@ static void test_automatic_lp_rule(void **state)
     folio_model_free(mip);
 }
 
+/* Every LP path gives lp_max's ranges, worked out by hand: x = 6 - b1,
+ * y = 2 b1 - 6 keep x, y >= 0 and r3 for b1 in [3, 6]; x = b2 - 4,
+ * y = 8 - b2 for b2 in [4, 8]; r3 is slack at activity 0; the basis
+ * stays optimal for c_x / c_y in [1, 2]: c_x in [2, 4], c_y in [1.5, 3]. */
+static void test_ranges_on_every_lp_path(void **state)
+{
+    (void)state;
+    static const struct { const char *solver; folio_lp_method method; int presolve; } paths[] = {
+        { "glpk", FOLIO_LP_AUTO, -1 },        /* presolve, dual simplex, warm primal for the basis */
+        { "glpk", FOLIO_LP_SIMPLEX, 0 },      /* the old default */
+        { "glpk", FOLIO_LP_DUAL_SIMPLEX, 1 },
+        { "clp", FOLIO_LP_AUTO, -1 },         /* ranges from GLPK at Clp's basis */
+        { "clp", FOLIO_LP_SIMPLEX, 0 },
+    };
+    const double obj_lo[] = { 2, 1.5 }, obj_hi[] = { 4, 3 };
+    const double rhs_lo[] = { 3, 4, 0 }, rhs_hi[] = { 6, 8, HUGE_VAL };
+    for (size_t p = 0; p < sizeof paths / sizeof *paths; p++) {
+        folio_model *m = lp_max();
+        folio_options o = with_solver(paths[p].solver);
+        o.method = paths[p].method;
+        o.presolve = paths[p].presolve;
+        o.ranges = 1;
+        folio_result r;
+        if (folio_solve(m, &o, &r) != FOLIO_OK) fail_msg("%s: %s", paths[p].solver, folio_model_last_error(m));
+        check_lp_max(&r, folio_backend_caps(paths[p].solver), 1e-9);
+        if (!r.has_ranges) fail_msg("path %zu (%s): no ranges (%s)", p, paths[p].solver, r.message);
+        for (int j = 0; j < 2; j++)
+            if (fabs(r.obj_lo[j] - obj_lo[j]) > 1e-9 || fabs(r.obj_hi[j] - obj_hi[j]) > 1e-9)
+                fail_msg("path %zu (%s): column %d ranges [%g, %g], expected [%g, %g]", p, paths[p].solver, j,
+                         r.obj_lo[j], r.obj_hi[j], obj_lo[j], obj_hi[j]);
+        for (int i = 0; i < 3; i++)
+            if (fabs(r.rhs_lo[i] - rhs_lo[i]) > 1e-9 ||
+                (isinf(rhs_hi[i]) ? !isinf(r.rhs_hi[i]) : fabs(r.rhs_hi[i] - rhs_hi[i]) > 1e-9))
+                fail_msg("path %zu (%s): row %d ranges [%g, %g], expected [%g, %g]", p, paths[p].solver, i,
+                         r.rhs_lo[i], r.rhs_hi[i], rhs_lo[i], rhs_hi[i]);
+        folio_result_free(&r);
+        folio_model_free(m);
+    }
+}
+
 /* The QP engine, chosen for 3x + 2y - xy, finds it is not concave (its
  * Hessian has eigenvalues -1 and 1): INVALID, not UNSUPPORTED. */
 static void test_automatic_choice_checks_convexity(void **state)
@@ -429,6 +469,7 @@ int main(void)
         cmocka_unit_test(test_automatic_choice),
         cmocka_unit_test(test_automatic_choice_checks_convexity),
         cmocka_unit_test(test_automatic_lp_rule),
+        cmocka_unit_test(test_ranges_on_every_lp_path),
         cmocka_unit_test(test_unknown_solver),
         cmocka_unit_test(test_lower_every_backend),
         cmocka_unit_test(test_invalid_options),
