@@ -375,6 +375,25 @@ static void test_ranges_on_every_lp_path(void **state)
     }
 }
 
+/* An iteration limit stops both LP backends' default paths honestly. */
+static void test_lp_iteration_limit(void **state)
+{
+    (void)state;
+    const char *solvers[] = { "glpk", "clp" };
+    for (size_t s = 0; s < 2; s++) {
+        folio_model *m = transport(60, 0);
+        folio_options o = with_solver(solvers[s]);
+        o.iteration_limit = 3;
+        folio_result r;
+        if (folio_solve(m, &o, &r) != FOLIO_OK) fail_msg("%s: %s", solvers[s], folio_model_last_error(m));
+        if (r.status != FOLIO_STATUS_ITERATION_LIMIT)
+            fail_msg("%s: status %s (%s)", solvers[s], folio_status_name(r.status), r.message);
+        assert_false(r.has_duals);
+        folio_result_free(&r);
+        folio_model_free(m);
+    }
+}
+
 /* The QP engine, chosen for 3x + 2y - xy, finds it is not concave (its
  * Hessian has eigenvalues -1 and 1): INVALID, not UNSUPPORTED. */
 static void test_automatic_choice_checks_convexity(void **state)
@@ -470,6 +489,7 @@ int main(void)
         cmocka_unit_test(test_automatic_choice_checks_convexity),
         cmocka_unit_test(test_automatic_lp_rule),
         cmocka_unit_test(test_ranges_on_every_lp_path),
+        cmocka_unit_test(test_lp_iteration_limit),
         cmocka_unit_test(test_unknown_solver),
         cmocka_unit_test(test_lower_every_backend),
         cmocka_unit_test(test_invalid_options),
