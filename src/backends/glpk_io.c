@@ -200,7 +200,7 @@ static double upper_of(int type, double ub)
 }
 
 /* Copies a GLPK problem into a new folio model; NULL on failure (err set). */
-static folio_model *from_glpk(glp_prob *P, const char *path, char *err, size_t errlen)
+static folio_model *from_glpk(glp_prob *P, const char *path, int fold_objconst, char *err, size_t errlen)
 {
     /* LP files carry no name: use the file's base name without extension */
     const char *pname = glp_get_prob_name(P);
@@ -217,10 +217,11 @@ static folio_model *from_glpk(glp_prob *P, const char *path, char *err, size_t e
     int *ind = malloc((size_t)(n + 1) * sizeof *ind);
     double *val = malloc((size_t)(n + 1) * sizeof *val);
     if (!m || !ind || !val) goto nomem;
-    /* the column folio writes for the objective constant (fixed at 1, in
-     * no row) is the constant again */
+    /* in MPS, the column folio writes for the objective constant (fixed
+     * at 1, in no row) is the constant again; an LP file keeps it as a
+     * column, as GLPK's LP writer has always made one */
     glp_create_index(P);
-    int cc = glp_find_col(P, OBJCONST_COLUMN);
+    int cc = fold_objconst ? glp_find_col(P, OBJCONST_COLUMN) : 0;
     double constant = glp_get_obj_coef(P, 0);
     if (cc && glp_get_col_type(P, cc) == GLP_FX && glp_get_col_lb(P, cc) == 1.0 &&
         glp_get_col_kind(P, cc) == GLP_CV && glp_get_mat_col(P, cc, NULL, NULL) == 0)
@@ -450,7 +451,7 @@ static folio_model *read_with_glpk(const char *path, const char *file, folio_fil
         folio_glpk_end();
         return NULL;
     }
-    folio_model *m = from_glpk(P, path, err, errlen);
+    folio_model *m = from_glpk(P, path, fmt == FOLIO_FORMAT_MPS, err, errlen);
     glp_delete_prob(P);
     folio_glpk_end();
     return m;
