@@ -106,7 +106,7 @@ static int at_panic(lua_State *L)
 
 static void wrap_coroutines(lua_State *L);
 
-static int setup_state(lua_State *L)
+int host_setup_state(lua_State *L)
 {
     luaL_openlibs(L);
     wrap_coroutines(L);
@@ -124,7 +124,7 @@ lua_State *host_new_state(size_t mem_limit)
     lua_atpanic(L, at_panic);
     /* protected: a failed allocation while loading the libraries is an
      * error message, not a panic (a light C function needs no memory) */
-    lua_pushcfunction(L, setup_state);
+    lua_pushcfunction(L, host_setup_state);
     if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
         fprintf(stderr, "%s: cannot create Lua state: %s\n", host_progname, lua_tostring(L, -1));
         host_close_state(L);

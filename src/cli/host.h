@@ -16,6 +16,11 @@ extern const char *host_progname;
  * NULL (after a message) when memory runs out. */
 lua_State *host_new_state(size_t mem_limit);
 void host_close_state(lua_State *L);
+/* What host_new_state does to a fresh state, as a lua_CFunction to run
+ * under lua_pcall: the standard libraries, the host's coroutine.resume
+ * and wrap (so Ctrl-C reaches coroutines), folio installed. Shared with
+ * the Python module (python/), whose states have allocators of their own. */
+int host_setup_state(lua_State *L);
 int host_mem_refused(void);   /* the cap refused a request */
 void host_set_mem_limit(size_t limit);
 

@@ -1,0 +1,533 @@
+"""folio from Python: run folio's Lua models in process, on pandas data.
+
+    import folio
+    r = folio.run("model.lua", params={"as_of": "2019-12-31"}, data={"returns": df})
+    r.status, r.objective, r.weights        # a pandas.Series indexed by name
+
+    s = folio.Session()
+    s.eval("x = 41")
+    s.eval("x + 1")                         # 42
+    opt = s.call("folio.ExposureOptimizer")
+    r = opt.optimize(exposures=names, mu=mu, cov=folio.keyed(cov), objective=s.call("folio.MinVolatility"))
+
+See docs/python.md. The extension (folio._folio) holds the Lua states; this
+module turns pandas and numpy data into the tables folio reads and folio's
+results into Python objects, through folio's own result contract (the same
+JSON, text and HTML views as `folio run`).
+"""
+import json as _json
+import math as _math
+import os as _os
+import re as _re
+
+from ._folio import Error, State as _State, Ref as _Ref, version as __version__
+
+__all__ = ["run", "Session", "Result", "Run", "LuaObject", "Error", "keyed", "__version__"]
+
+_BRIDGE_PATH = _os.path.join(_os.path.dirname(__file__), "bridge.lua")
+with open(_BRIDGE_PATH, encoding="utf-8") as _f:
+    _BRIDGE_SOURCE = _f.read()
+
+_RESERVED = ("columns", "n", "file")   # read_csv's own fields (src/lua/ldata.c)
+
+
+# ---- Python -> Lua ----------------------------------------------------------
+
+class _Keyed:
+    """keyed(x): a DataFrame as a matrix keyed by name, {row = {column = v}}."""
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+
+def keyed(x):
+    """A DataFrame passed as {row_label = {column_label = value}} (a matrix
+    keyed by name, as folio's cov = accepts), or a Series as {label = value}."""
+    return _Keyed(x)
+
+
+def _is_pandas(x, name):
+    t = type(x)
+    return t.__name__ == name and t.__module__.startswith("pandas")
+
+
+def _label(v):
+    if isinstance(v, str):
+        return v
+    if hasattr(v, "isoformat") and hasattr(v, "hour"):   # a timestamp
+        if v.hour == 0 and v.minute == 0 and v.second == 0 and getattr(v, "microsecond", 0) == 0:
+            return v.strftime("%Y-%m-%d")
+        return v.isoformat()
+    if hasattr(v, "item"):   # a numpy scalar
+        v = v.item()
+    return v if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v)
+
+
+def _cells(values):
+    """A column as a list for Lua: NaN and None are holes (as an empty CSV
+    cell), numpy scalars plain numbers, timestamps ISO dates."""
+    out = []
+    for v in values.tolist() if hasattr(values, "tolist") else values:
+        if v is None or (isinstance(v, float) and v != v):
+            out.append(None)
+        elif isinstance(v, (str, int, float)):
+            out.append(v)
+        else:
+            try:
+                import pandas as pd
+                if v is pd.NaT or v is pd.NA:
+                    out.append(None)
+                    continue
+            except ImportError:
+                pass
+            out.append(_label(v))
+    return out
+
+
+def _frame(df):
+    """A DataFrame as folio.read_csv returns a CSV: {columns = {...}, n =,
+    [column] = {...}}. A named (or non-default) index is the first column,
+    as DataFrame.to_csv writes it."""
+    import pandas as pd
+    if isinstance(df.columns, pd.MultiIndex) or isinstance(df.index, pd.MultiIndex):
+        raise Error("data: a DataFrame with a MultiIndex cannot be passed; reset_index() or flatten the columns first")
+    t = {}
+    columns = []
+    idx = df.index
+    if idx.name is not None or not isinstance(idx, pd.RangeIndex) or idx.start != 0 or idx.step != 1:
+        name = str(idx.name) if idx.name is not None else "index"
+        columns.append(name)
+        if isinstance(idx, pd.DatetimeIndex):
+            t[name] = _cells(list(idx))
+        else:
+            t[name] = _cells(idx.to_numpy())
+    for c in df.columns:
+        name = _label(c)
+        if not isinstance(name, str):
+            name = str(name)
+        columns.append(name)
+        col = df[c]
+        if isinstance(col, pd.DataFrame):
+            raise Error("data: duplicate column '%s' in a DataFrame" % name)
+        if str(col.dtype).startswith("datetime"):
+            t[name] = _cells(list(col))
+        else:
+            t[name] = _cells(col.to_numpy())
+    seen = set()
+    for name in columns:
+        if name in _RESERVED:
+            raise Error("data: a DataFrame column may not be called '%s' (it would hide the table's own field)" % name)
+        if name in seen:
+            raise Error("data: duplicate column '%s' in a DataFrame" % name)
+        seen.add(name)
+    t["columns"] = columns
+    t["n"] = len(df)
+    return t
+
+
+def _series(s):
+    out = {}
+    for k, v in zip(s.index, _cells(s.to_numpy())):
+        key = _label(k)
+        if key in out:
+            raise Error("data: duplicate label '%s' in a Series" % key)
+        out[key] = float("nan") if v is None else v
+    return out
+
+
+def _to_lua(x, depth=0):
+    """pandas and numpy objects as the plain structures the extension takes."""
+    if depth > 64:
+        raise Error("data: nested more than 64 levels deep")
+    if x is None or isinstance(x, (bool, int, float, str, bytes, _Ref)):
+        return x
+    if isinstance(x, LuaObject):
+        return x._ref
+    if isinstance(x, Result):
+        return x._ref
+    if isinstance(x, _Keyed):
+        v = x.value
+        if _is_pandas(v, "DataFrame"):
+            rows = {}
+            for label, row in zip(v.index, v.itertuples(index=False, name=None)):
+                rows[_label(label)] = {_label(c): (float("nan") if val is None else val)
+                                       for c, val in zip(v.columns, _cells(list(row)))}
+            return rows
+        if _is_pandas(v, "Series"):
+            return _series(v)
+        return _to_lua(v, depth + 1)
+    if _is_pandas(x, "DataFrame"):
+        return _frame(x)
+    if _is_pandas(x, "Series"):
+        return _series(x)
+    if _is_pandas(x, "Index"):
+        return _cells(x.to_numpy())
+    if isinstance(x, dict):
+        return {(_label(k) if not isinstance(k, (str, int, float)) else k): _to_lua(v, depth + 1)
+                for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_to_lua(v, depth + 1) for v in x]
+    if hasattr(x, "tolist") and hasattr(x, "dtype"):   # numpy arrays and scalars
+        v = x.tolist()
+        if getattr(x, "ndim", 0) >= 1:
+            return _to_lua(v, depth + 1)
+        return v
+    return x   # the extension names what it cannot take
+
+
+# ---- Lua -> Python ----------------------------------------------------------
+
+def _pd():
+    import pandas as pd
+    return pd
+
+
+class _Bridge:
+    def __init__(self, state):
+        self.state = state
+        self.table, = state.eval(_BRIDGE_SOURCE, "=folio/bridge.lua")
+
+    def __call__(self, name, *args):
+        return self.state.call(self.table, name, args, None)
+
+
+def _json_value(v):
+    """folio's JSON writes inf and nan as strings; numbers stay numbers."""
+    if isinstance(v, str):
+        return {"inf": _math.inf, "-inf": -_math.inf, "nan": _math.nan}.get(v, v)
+    return v
+
+
+def _num(v):
+    v = _json_value(v)
+    return float(v) if isinstance(v, (int, float)) else v
+
+
+def _frame_of(columns, rows):
+    pd = _pd()
+    return pd.DataFrame([list(r) for r in rows], columns=list(columns))
+
+
+class LuaObject:
+    """A Lua value that is not plain data (an optimizer, an estimator, a
+    function): obj.method(*args, **kw) calls obj:method(args..., {kw}),
+    obj(*args, **kw) calls it, obj["field"] reads a field."""
+
+    def __init__(self, session, ref):
+        self._session = session
+        self._ref = ref
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        session, ref = self._session, self._ref
+
+        def method(*args, **kw):
+            return session._call(ref, name, args, kw)
+        method.__name__ = name
+        return method
+
+    def __getitem__(self, key):
+        v, kind = self._session._bridge("get", self._ref, key)
+        return self._session._wrap(v, kind)
+
+    def __call__(self, *args, **kw):
+        return self._session._call(self._ref, None, args, kw)
+
+    def __repr__(self):
+        return "<folio %s>" % self._session._bridge("tostring", self._ref)[0]
+
+
+class Result:
+    """One folio result (docs/results.md): the core fields, the weights and
+    duals as pandas Series, its CSV view as a DataFrame, the JSON `folio run
+    --json` writes, the text summary (repr) and the HTML report
+    (_repr_html_, for notebooks)."""
+
+    def __init__(self, session, ref, json_obj):
+        self._session = session
+        self._ref = ref
+        self.json = json_obj     # folio's JSON of this result, as Python objects
+
+    # the contract's core fields
+    status = property(lambda self: self.json.get("status"))
+    has_solution = property(lambda self: bool(self.json.get("has_solution")))
+    objective = property(lambda self: _num(self.json.get("objective")))
+    message = property(lambda self: self.json.get("message"))
+    solver = property(lambda self: self.json.get("solver"))
+    solve_time = property(lambda self: _num(self.json.get("solve_time")))
+    kind = property(lambda self: self.json.get("kind"))
+
+    def __getitem__(self, key):
+        """A field of the JSON form (r["volatility"], r["risk_contributions"])."""
+        return self.json[key]
+
+    @property
+    def weights(self):
+        """The weights as a pandas.Series indexed by exposure, in the
+        universe's order (exposure results); a model's variable values
+        (model results); None without a solution."""
+        pd = _pd()
+        j = self.json
+        w = j.get("weights")
+        if isinstance(w, dict):
+            names = [e for e in j.get("exposures", []) if e in w] or sorted(w)
+            return pd.Series([_num(w[e]) for e in names], index=names, name="weight", dtype=float)
+        v = j.get("variables")
+        if isinstance(v, dict) and j.get("has_solution"):
+            return self._ordered(v, "variable", "value")
+        return None
+
+    def _ordered(self, d, col, name):
+        """d in the order of the result's CSV view where it has one."""
+        pd = _pd()
+        names = list(d)
+        try:
+            t = self.table
+            if col in t.columns:
+                order = [n for n in t[col].tolist() if n in d]
+                if len(order) == len(d):
+                    names = order
+        except Error:
+            pass
+        return pd.Series([_num(d[n]) for n in names], index=names, name=name, dtype=float)
+
+    @property
+    def duals(self):
+        """Shadow prices by constraint name: a model's rows' duals, or an
+        exposure result's binding constraints."""
+        pd = _pd()
+        j = self.json
+        sp = j.get("shadow_prices")
+        if isinstance(sp, dict):
+            names = [c for c in j.get("active_constraints", []) if c in sp]
+            names += sorted(c for c in sp if c not in names)
+            return pd.Series([_num(sp[c]) for c in names], index=names, name="dual", dtype=float)
+        cons = j.get("constraints")
+        if isinstance(cons, dict):
+            names = list(cons)
+            return pd.Series([_num(cons[c].get("dual")) if isinstance(cons[c], dict) else _math.nan
+                              for c in names], index=names, name="dual", dtype=float)
+        return None
+
+    @property
+    def table(self):
+        """The result's CSV view (r:csv(), a deployment's csv output) as a DataFrame."""
+        text, = self._session._bridge("csv", self._ref)
+        t = _json.loads(text)
+        rows = t["rows"] if isinstance(t["rows"], list) else []
+        return _frame_of(t["columns"], [[_json_value(c) for c in r] for r in rows])
+
+    def to_json(self):
+        """The JSON text, as `folio run --json` writes it for this result."""
+        return self._session._bridge("json", self._ref)[0]
+
+    @property
+    def summary(self):
+        return self._session._bridge("summary", self._ref)[0]
+
+    @property
+    def exit_code(self):
+        return 0 if self.has_solution else 3
+
+    def __repr__(self):
+        return self.summary
+
+    def _repr_html_(self):
+        return _scoped_html(self._session._bridge("html", {"title": "folio result"}, self._ref)[0])
+
+
+class Run(list):
+    """What a script returned (folio run's list of values, flattened as it
+    flattens them): Result objects, DataFrames (folio.table), dicts and
+    lists (plain tables), scalars. With exactly one Result among them,
+    status, objective, weights, ... are that result's."""
+
+    def __init__(self, session, returned, values, json_text, exit_code):
+        super().__init__(values)
+        self._session = session
+        self._refs = returned   # what the script returned, as the extension gave it
+        self.json_text = json_text
+        self.json = _json.loads(json_text) if json_text else None
+        self.exit_code = exit_code
+
+    @property
+    def results(self):
+        return [v for v in self if isinstance(v, Result)]
+
+    @property
+    def result(self):
+        rs = self.results
+        if len(rs) != 1:
+            raise Error("the script returned %d results; pick one from run.results" % len(rs))
+        return rs[0]
+
+    def __getattr__(self, name):
+        if name in ("status", "has_solution", "objective", "message", "solver", "solve_time", "kind",
+                    "weights", "duals", "table", "summary_of_result"):
+            return getattr(self.result, name)
+        raise AttributeError(name)
+
+    def to_json(self):
+        return self.json_text
+
+    @property
+    def summary(self):
+        return self._session._bridge("summary", *self._refs)[0]
+
+    def __repr__(self):
+        return self.summary
+
+    def _repr_html_(self):
+        return _scoped_html(self._session._bridge("html", {"title": "folio run"}, *self._refs)[0])
+
+
+# folio's HTML report is a page; in a notebook it is one element among
+# others: its style goes under .folio-report and its body in a div.
+_STYLE = _re.compile(r"<style>(.*?)</style>", _re.S)
+_BODY = _re.compile(r"<body>(.*)</body>", _re.S)
+
+
+def _scope_css(css):
+    out = []
+    for m in _re.finditer(r"([^{}]+)\{([^{}]*)\}", css):
+        sels = []
+        for s in m.group(1).split(","):
+            s = s.strip()
+            if not s:
+                continue
+            sels.append(".folio-report" if s == "body" else ".folio-report " + s)
+        out.append(",".join(sels) + "{" + m.group(2) + "}")
+    return "\n".join(out)
+
+
+def _scoped_html(page):
+    style = _STYLE.search(page)
+    body = _BODY.search(page)
+    if not style or not body:
+        return page
+    return '<div class="folio-report"><style>%s</style>%s</div>' % (_scope_css(style.group(1)), body.group(1))
+
+
+class Session:
+    """One Lua state with folio installed, kept across calls:
+    eval(code) runs Lua (an expression's value is returned, as in the REPL),
+    call("folio.ExposureOptimizer", ...) calls a function by name. `folio`
+    is a global in a session."""
+
+    def __init__(self):
+        self._state = _State()
+        self._bridge_obj = _Bridge(self._state)
+        self._state.eval("folio = require 'folio'", "=folio/session")
+
+    def _bridge(self, name, *args):
+        return self._bridge_obj(name, *args)
+
+    def _wrap_all(self, values):
+        """The extension's values (scalars and Refs) as Python objects."""
+        refs = [v for v in values if isinstance(v, _Ref)]
+        if not refs:
+            return list(values)
+        described = self._bridge("describe", *values)
+        info = _json.loads(described[0])
+        flat = described[1:]
+        out = []
+        for v, d in zip(flat, info["values"]):
+            out.append(self._convert(v, d["kind"], d.get("json")))
+        return out
+
+    def _convert(self, v, kind, json_obj=None):
+        if not isinstance(v, _Ref):
+            return v
+        if kind == "result":
+            return Result(self, v, json_obj)
+        if kind == "table":
+            return _frame_of(json_obj["columns"], [[_json_value(c) for c in r] for r in json_obj.get("rows", [])])
+        if kind == "data":
+            text, = self._bridge("data", v)
+            return _json.loads(text)
+        return LuaObject(self, v)
+
+    def _wrap(self, v, kind):
+        if not isinstance(v, _Ref):
+            return v
+        if kind in ("result", "table"):
+            info = _json.loads(self._bridge("describe", v)[0])["values"][0]
+            return self._convert(v, info["kind"], info.get("json"))
+        return self._convert(v, kind)
+
+    def _one(self, values):
+        out = self._wrap_all(values)
+        if not out:
+            return None
+        return out[0] if len(out) == 1 else tuple(out)
+
+    def eval(self, code, name="<session>"):
+        """Runs Lua code in the session; returns its value (None, one value,
+        or a tuple). Errors name `name` and the line."""
+        return self._one(self._state.eval(code, "@" + name))
+
+    def _call(self, fn, method, args, kw):
+        args = tuple(_to_lua(a) for a in args)
+        kw = {k: _to_lua(v) for k, v in kw.items()} if kw else None
+        return self._one(self._state.call(fn, method, args, kw))
+
+    def call(self, name, *args, **kw):
+        """call("folio.MinVolatility", risk_free_rate=0.02): calls the function
+        the dotted name names with args (converted as run's data), keyword
+        arguments as one table last (Lua's f{...})."""
+        return self._call(name, None, args, kw)
+
+    def set(self, name, value):
+        """Sets the global name to value (converted as run's data)."""
+        self._state.call("rawset", None, (self._state.eval("_G", "=folio/session")[0], name, _to_lua(value)), None)
+
+    def run(self, path, params=None, data=None):
+        """Runs a script in this session's state (see folio.run)."""
+        return _run_in(self, path, params, data)
+
+    def close(self):
+        self._state.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def _run_in(session, path, params, data):
+    if params is not None and not isinstance(params, dict):
+        raise TypeError("run: params must be a dict")
+    if data is not None and not isinstance(data, dict):
+        raise TypeError("run: data must be a dict of name -> DataFrame, Series, array or value")
+    lp = _to_lua(params) if params else None
+    ld = {str(k): _to_lua(v) for k, v in data.items()} if data else None
+    values = session._state.run_file(_os.fspath(path), lp, ld)
+    described = session._bridge("describe", *values)
+    info = _json.loads(described[0])
+    flat = described[1:]
+    out = [session._convert(v, d["kind"], d.get("json")) for v, d in zip(flat, info["values"])]
+    json_text = session._bridge("json", *values)[0] if values else None
+    return Run(session, values, out, json_text, info["exit_code"])
+
+
+class _Fresh(Session):
+    """A session without the `folio` global: a script sees the state that
+    `folio run` gives it."""
+
+    def __init__(self):
+        self._state = _State()
+        self._bridge_obj = _Bridge(self._state)
+
+
+def run(path, params=None, data=None):
+    """Runs the model script at path in process, in a fresh Lua state, as
+    `folio run` does. params reach the script as folio.params (as --set);
+    data as folio.data.NAME: a DataFrame as folio.read_csv's table (columns,
+    n, one list per column; a named index is the first column), a Series
+    as {label = value}, numpy arrays as lists, dicts and lists as tables.
+    Returns a Run: the values the script returned, with the JSON, exit code,
+    summary and HTML report of `folio run`."""
+    return _run_in(_Fresh(), path, params, data)

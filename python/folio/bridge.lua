@@ -1,0 +1,87 @@
+-- The Python package's side in Lua (python/folio/__init__.py): what a
+-- returned value is, and its views through folio's own result contract
+-- (lua/folio/results.lua, report.lua, html.lua), so a Python result says
+-- what `folio run`, --json and --report say.
+local folio = require "folio"
+local core = require "folio.core"
+local report = require "folio.report"
+local results = require "folio.results"
+
+local B = {}
+
+-- "result", "table" (folio.table), "data" (a plain table) or "object"
+local function kind(v)
+  if results.is_result(v) then return "result" end
+  if folio.is_table(v) then return "table" end
+  if type(v) == "table" and getmetatable(v) == nil then return "data" end
+  return "object"
+end
+
+local function json_text(v) return core.json_text(v, "python") end
+
+-- describe(...) -> JSON text of {values = {{kind =, json =}, ...}, exit_code =},
+-- then the values themselves (the list folio run reports, flattened as it does)
+function B:describe(...)
+  local values = table.pack(...)
+  values.n = nil
+  local flat = report.flatten(values)
+  local out = { values = {}, exit_code = report.exit_code(values) }
+  for i, v in ipairs(flat) do
+    local k = kind(v)
+    local d = { kind = k }
+    if k ~= "object" then d.json = report.json({ v }) end
+    out.values[i] = d
+  end
+  return json_text(out), table.unpack(flat)
+end
+
+-- the JSON text `folio run --json` writes for these values
+function B:json(...)
+  local values = table.pack(...)
+  values.n = nil
+  return json_text(report.json(values))
+end
+
+-- the text report `folio run` prints
+function B:summary(...)
+  local values = table.pack(...)
+  values.n = nil
+  return report.render(values)
+end
+
+-- the HTML report (folio run --report) of these values
+function B:html(opts, ...)
+  local values = table.pack(...)
+  values.n = nil
+  return require("folio.html").render(values, opts)
+end
+
+-- a plain value as JSON (non-finite numbers as "inf", "-inf", "nan")
+function B:data(v) return json_text(results.json_safe(v)) end
+
+-- a field of an object (t[k]) and what it is
+function B:get(t, k)
+  local v = t[k]
+  return v, kind(v)
+end
+
+-- a result's CSV view (r:csv()) as JSON {columns, rows}; holes are null
+function B:csv(v)
+  local cols, rows = results.csv(v)
+  local out = {}
+  for i, row in ipairs(rows) do
+    local r = {}
+    for j = 1, #cols do
+      local x = row[j]
+      if x == nil then r[j] = core.json_null else r[j] = results.json_safe(x) end
+    end
+    out[i] = r
+  end
+  return json_text({ columns = cols, rows = out })
+end
+
+function B:kind(v) return kind(v) end
+
+function B:tostring(v) return tostring(v) end
+
+return B

@@ -1,0 +1,695 @@
+/* folio._folio: the CPython extension behind the folio Python package
+ * (python/folio/__init__.py, docs/python.md).
+ *
+ * A State is one Lua state with folio installed, set up as the CLI sets
+ * up its own (host_setup_state in src/cli/host.c). Everything that runs
+ * Lua runs inside one lua_pcall of a C function (op_entry), as the host's
+ * host_protected does, and the user's code under host_docall (the host's
+ * pcall wrapper with its traceback of script frames). Values cross as:
+ *
+ *   Python -> Lua  None, bool, int, float, str, bytes, dict, list, tuple
+ *                  and Ref (a Lua value held by this state); the package
+ *                  turns pandas and numpy objects into these first.
+ *   Lua -> Python  nil, booleans, numbers and strings as themselves;
+ *                  anything else as a Ref (a registry reference), which
+ *                  the package turns into a Result, a DataFrame, a dict
+ *                  or a LuaObject through its Lua bridge.
+ *
+ * A Lua error is folio.Error with the message's first line (folio's one
+ * line, with the script's file:line) and the script frames of the
+ * traceback in .traceback. Ctrl-C while Lua runs (in the main thread)
+ * stops it as in `folio run` (host_arm_interrupt: a hook, and
+ * folio_interrupt() for the solvers) and raises KeyboardInterrupt; the
+ * interpreter's own SIGINT handler is put back afterwards.
+ *
+ * The GIL is held while Lua runs: a State is not shared between threads
+ * by Lua, and nothing in Lua calls back into Python. */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+
+#include <signal.h>
+#include <string.h>
+
+#include "folio/folio.h"
+#include "host.h"
+#include "run.h"
+#include "lalloc.h"
+
+PyMODINIT_FUNC PyInit__folio(void);
+
+static PyObject *FolioError;         /* folio.Error */
+static unsigned long main_thread;    /* the interpreter's main thread: only it gets signals */
+
+typedef struct {
+    PyObject_HEAD
+    lua_State *L;
+    folio_alloc *alloc;
+    int busy;   /* a call is running (a finalizer of a Ref may not touch the state meanwhile) */
+} StateObject;
+
+typedef struct {
+    PyObject_HEAD
+    StateObject *state;
+    int ref;
+} RefObject;
+
+static PyTypeObject StateType;
+static PyTypeObject RefType;
+
+/* ---- Python -> Lua --------------------------------------------------------- */
+
+#define PY_ERROR_MARK "folio.python: a Python error"
+#define MAX_DEPTH 64
+
+/* A Python error is pending: unwinds Lua; the caller re-raises it. */
+static int py_fail(lua_State *L)
+{
+    lua_pushliteral(L, PY_ERROR_MARK);
+    return lua_error(L);
+}
+
+static int type_fail(lua_State *L, PyObject *o, const char *where)
+{
+    PyErr_Format(PyExc_TypeError, "folio: cannot pass a %.200s to Lua%s%s (pass a number, string, "
+                 "bool, None, dict, list, tuple, numpy array, pandas Series or DataFrame)",
+                 Py_TYPE(o)->tp_name, where ? " as " : "", where ? where : "");
+    return py_fail(L);
+}
+
+static void push_py(lua_State *L, StateObject *st, PyObject *o, int depth);
+
+static void push_key(lua_State *L, StateObject *st, PyObject *k)
+{
+    if (k == Py_None || PyBool_Check(k) || !(PyUnicode_Check(k) || PyLong_Check(k) || PyFloat_Check(k)
+                                              || PyBytes_Check(k))) {
+        type_fail(L, k, "a table key");
+        return;
+    }
+    push_py(L, st, k, 0);
+}
+
+static void push_py(lua_State *L, StateObject *st, PyObject *o, int depth)
+{
+    if (depth > MAX_DEPTH) {
+        PyErr_SetString(PyExc_ValueError, "folio: data nested more than 64 levels deep (a cycle?)");
+        py_fail(L);
+    }
+    luaL_checkstack(L, 4, "folio: data nested too deeply");
+    if (o == Py_None) {
+        lua_pushnil(L);
+    } else if (PyBool_Check(o)) {
+        lua_pushboolean(L, o == Py_True);
+    } else if (PyLong_Check(o)) {
+        int overflow = 0;
+        long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+        if (v == -1 && PyErr_Occurred()) py_fail(L);
+        if (overflow) {
+            double d = PyLong_AsDouble(o);
+            if (d == -1.0 && PyErr_Occurred()) py_fail(L);
+            lua_pushnumber(L, d);
+        } else {
+            lua_pushinteger(L, (lua_Integer)v);
+        }
+    } else if (PyFloat_Check(o)) {
+        lua_pushnumber(L, PyFloat_AS_DOUBLE(o));
+    } else if (PyUnicode_Check(o)) {
+        Py_ssize_t n;
+        const char *s = PyUnicode_AsUTF8AndSize(o, &n);
+        if (!s) py_fail(L);
+        lua_pushlstring(L, s, (size_t)n);
+    } else if (PyBytes_Check(o)) {
+        lua_pushlstring(L, PyBytes_AS_STRING(o), (size_t)PyBytes_GET_SIZE(o));
+    } else if (PyObject_TypeCheck(o, &RefType)) {
+        RefObject *r = (RefObject *)o;
+        if (r->state != st) {
+            PyErr_SetString(PyExc_ValueError, "folio: a value of another session cannot be passed to this one");
+            py_fail(L);
+        }
+        lua_rawgeti(L, LUA_REGISTRYINDEX, r->ref);
+    } else if (PyDict_Check(o)) {
+        lua_createtable(L, 0, (int)(PyDict_GET_SIZE(o) < 1 << 20 ? PyDict_GET_SIZE(o) : 0));
+        PyObject *k, *v;
+        Py_ssize_t pos = 0;
+        while (PyDict_Next(o, &pos, &k, &v)) {   /* borrowed references */
+            push_key(L, st, k);
+            if (lua_isnil(L, -1)) {
+                lua_pop(L, 1);
+                continue;
+            }
+            push_py(L, st, v, depth + 1);
+            lua_rawset(L, -3);
+        }
+    } else if (PyList_Check(o) || PyTuple_Check(o)) {
+        int list = PyList_Check(o);
+        Py_ssize_t n = list ? PyList_GET_SIZE(o) : PyTuple_GET_SIZE(o);
+        lua_createtable(L, (int)(n < 1 << 24 ? n : 0), 0);
+        for (Py_ssize_t i = 0; i < n; i++) {
+            /* a list may change size in a __float__ of its items: re-read */
+            n = list ? PyList_GET_SIZE(o) : n;
+            if (i >= n) break;
+            PyObject *item = list ? PyList_GET_ITEM(o, i) : PyTuple_GET_ITEM(o, i);
+            if (item == Py_None) continue;   /* a hole, as an empty CSV cell */
+            push_py(L, st, item, depth + 1);
+            lua_rawseti(L, -2, (lua_Integer)i + 1);
+        }
+    } else if (PyIndex_Check(o)) {   /* numpy integers */
+        PyObject *i = PyNumber_Index(o);
+        if (!i) py_fail(L);
+        int overflow = 0;
+        long long v = PyLong_AsLongLongAndOverflow(i, &overflow);
+        Py_DECREF(i);
+        if (overflow || (v == -1 && PyErr_Occurred())) {
+            PyErr_Clear();
+            PyErr_SetString(PyExc_OverflowError, "folio: integer does not fit in 64 bits");
+            py_fail(L);
+        }
+        lua_pushinteger(L, (lua_Integer)v);
+    } else {
+        type_fail(L, o, NULL);
+    }
+}
+
+/* ---- the operations, run under one lua_pcall ------------------------------ */
+
+enum { OP_SETUP, OP_RUN_FILE, OP_EVAL, OP_CALL };
+
+typedef struct {
+    StateObject *st;
+    int op;
+    const char *path;        /* OP_RUN_FILE: the script; OP_EVAL: the code */
+    const char *chunkname;   /* OP_EVAL */
+    Py_ssize_t codelen;
+    PyObject *params, *data; /* OP_RUN_FILE (or NULL) */
+    PyObject *fn;            /* OP_CALL: a Ref, or a str naming a global (dotted: "folio.MinVolatility") */
+    const char *method;      /* OP_CALL: call fn[method](fn, ...) */
+    PyObject *args;          /* OP_CALL: a tuple */
+    PyObject *kwargs;        /* OP_CALL: a dict passed as one more (table) argument, or NULL */
+    int user_error;          /* the error came from the user's code (host_docall), not the host's steps */
+} op_t;
+
+/* Pushes the value a dotted name names: "x" is the global x, or folio's
+ * module when no global is called "folio"; "a.b.c" walks fields. */
+static void push_dotted(lua_State *L, const char *name)
+{
+    const char *dot = strchr(name, '.');
+    size_t n = dot ? (size_t)(dot - name) : strlen(name);
+    lua_pushglobaltable(L);
+    lua_pushlstring(L, name, n);
+    lua_gettable(L, -2);
+    lua_remove(L, -2);
+    if (lua_isnil(L, -1) && n == 5 && memcmp(name, "folio", 5) == 0) {
+        lua_pop(L, 1);
+        lua_getglobal(L, "require");
+        lua_pushliteral(L, "folio");
+        lua_call(L, 1, 1);
+    }
+    while (dot) {
+        const char *next = strchr(dot + 1, '.');
+        size_t m = next ? (size_t)(next - dot - 1) : strlen(dot + 1);
+        if (!lua_istable(L, -1) && !lua_isuserdata(L, -1))
+            luaL_error(L, "call: '%s' is not a table (at '%s')", name, dot + 1);
+        lua_pushlstring(L, dot + 1, m);
+        lua_gettable(L, -2);
+        lua_remove(L, -2);
+        dot = next;
+    }
+    if (lua_isnil(L, -1)) luaL_error(L, "call: no value called '%s'", name);
+}
+
+/* Moves the values above base into registry references (non-scalars) and
+ * leaves one table {n =, [i] = scalar or ref, refs = {[i] = true}}. */
+static void collect(lua_State *L, int base)
+{
+    int n = lua_gettop(L) - base;
+    lua_createtable(L, n, 2);
+    lua_createtable(L, 0, 0);
+    int out = lua_gettop(L) - 1, refs = out + 1;
+    for (int i = 1; i <= n; i++) {
+        int t = lua_type(L, base + i);
+        lua_pushvalue(L, base + i);
+        if (t == LUA_TNIL || t == LUA_TBOOLEAN || t == LUA_TNUMBER || t == LUA_TSTRING) {
+            lua_rawseti(L, out, i);
+        } else {
+            lua_pushinteger(L, luaL_ref(L, LUA_REGISTRYINDEX));
+            lua_rawseti(L, out, i);
+            lua_pushboolean(L, 1);
+            lua_rawseti(L, refs, i);
+        }
+    }
+    lua_setfield(L, out, "refs");
+    lua_pushinteger(L, n);
+    lua_setfield(L, out, "n");
+    lua_insert(L, base + 1);
+    lua_settop(L, base + 1);
+}
+
+/* The user's code at the top of the stack (with nargs arguments above it),
+ * under the host's pcall wrapper and, in the main thread, its Ctrl-C
+ * handling. Raises the (traced) error on failure. */
+static void run_user(lua_State *L, op_t *op, int nargs, int armed)
+{
+    struct sigaction saved;
+    if (armed) {
+        sigaction(SIGINT, NULL, &saved);
+        host_arm_interrupt(L);
+    }
+    int st = host_docall(L, nargs, LUA_MULTRET);
+    if (armed) {
+        /* the host's disarm leaves SIG_DFL; the interpreter's handler goes
+         * back with SIGINT blocked in between */
+        sigset_t block, old;
+        sigemptyset(&block);
+        sigaddset(&block, SIGINT);
+        pthread_sigmask(SIG_BLOCK, &block, &old);
+        host_disarm_interrupt();
+        sigaction(SIGINT, &saved, NULL);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+    }
+    if (st != LUA_OK) {
+        op->user_error = 1;
+        lua_error(L);
+    }
+}
+
+static int op_entry(lua_State *L)
+{
+    op_t *op = lua_touserdata(L, 1);
+    lua_settop(L, 0);
+    int armed = PyThread_get_thread_ident() == main_thread;
+    switch (op->op) {
+    case OP_SETUP:
+        host_setup_state(L);
+        lua_settop(L, 0);
+        return 0;
+    case OP_RUN_FILE: {
+        /* folio.params, folio.script, folio.script_dir and arg as `folio run`
+         * sets them (run.c), then folio.data */
+        if (op->params) push_py(L, op->st, op->params, 0);
+        else lua_newtable(L);
+        if (set_script_context(L, op->path, 0, NULL) != LUA_OK) lua_error(L);
+        lua_settop(L, 0);
+        if (host_require(L, "folio") != LUA_OK) lua_error(L);
+        if (op->data) push_py(L, op->st, op->data, 0);
+        else lua_newtable(L);
+        lua_setfield(L, -2, "data");
+        lua_settop(L, 0);
+        sandbox_spec none;
+        memset(&none, 0, sizeof none);
+        if (load_script(L, op->path, &none) != LUA_OK) lua_error(L);
+        run_user(L, op, 0, armed);
+        break;
+    }
+    case OP_EVAL: {
+        /* as the REPL: an expression's values are returned */
+        lua_pushliteral(L, "return ");
+        lua_pushlstring(L, op->path, (size_t)op->codelen);
+        lua_concat(L, 2);
+        size_t n;
+        const char *ret = lua_tolstring(L, -1, &n);
+        if (luaL_loadbufferx(L, ret, n, op->chunkname, "t") != LUA_OK) {
+            lua_settop(L, 0);
+            if (luaL_loadbufferx(L, op->path, (size_t)op->codelen, op->chunkname, "t") != LUA_OK) lua_error(L);
+        } else {
+            lua_remove(L, 1);
+        }
+        run_user(L, op, 0, armed);
+        break;
+    }
+    case OP_CALL: {
+        if (PyUnicode_Check(op->fn)) {
+            const char *name = PyUnicode_AsUTF8(op->fn);
+            if (!name) py_fail(L);
+            push_dotted(L, name);
+        } else {
+            push_py(L, op->st, op->fn, 0);
+        }
+        int nargs = 0;
+        if (op->method) {
+            lua_getfield(L, -1, op->method);
+            if (lua_isnil(L, -1)) luaL_error(L, "call: the value has no method '%s'", op->method);
+            lua_insert(L, -2);   /* f, self */
+            nargs = 1;
+        }
+        Py_ssize_t na = PyTuple_GET_SIZE(op->args);
+        luaL_checkstack(L, (int)na + 8, "too many arguments");
+        for (Py_ssize_t i = 0; i < na; i++) push_py(L, op->st, PyTuple_GET_ITEM(op->args, i), 0);
+        nargs += (int)na;
+        if (op->kwargs && PyDict_GET_SIZE(op->kwargs) > 0) {
+            push_py(L, op->st, op->kwargs, 0);
+            nargs++;
+        }
+        run_user(L, op, nargs, armed);
+        break;
+    }
+    default:
+        return 0;
+    }
+    collect(L, 0);
+    return 1;
+}
+
+/* Raises the Python exception for a failed op; the error is at the top. */
+static PyObject *raise_lua_error(lua_State *L, int status, const op_t *op)
+{
+    if (PyErr_Occurred()) {   /* a conversion failed: that error stands */
+        lua_pop(L, 1);
+        return NULL;
+    }
+    if (folio_interrupted() && PyThread_get_thread_ident() == main_thread) {
+        folio_interrupt_clear();
+        lua_pop(L, 1);
+        PyErr_SetNone(PyExc_KeyboardInterrupt);
+        return NULL;
+    }
+    if (status == LUA_ERRMEM) {
+        lua_pop(L, 1);
+        PyErr_SetString(PyExc_MemoryError, "folio: not enough memory");
+        return NULL;
+    }
+    size_t len = 0;
+    const char *msg = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
+    if (!msg) msg = "(error object is not a string)", len = strlen(msg);
+    const char *nl = memchr(msg, '\n', len);
+    size_t first = nl ? (size_t)(nl - msg) : len;
+    PyObject *line = PyUnicode_DecodeUTF8(msg, (Py_ssize_t)first, "replace");
+    PyObject *trace = nl ? PyUnicode_DecodeUTF8(nl + 1, (Py_ssize_t)(len - first - 1), "replace")
+                         : PyUnicode_FromString("");
+    lua_pop(L, 1);
+    if (!line || !trace) {
+        Py_XDECREF(line);
+        Py_XDECREF(trace);
+        return NULL;
+    }
+    PyObject *exc = PyObject_CallOneArg(FolioError, line);
+    if (exc) {
+        if (PyObject_SetAttrString(exc, "traceback", trace) == 0 &&
+            PyObject_SetAttrString(exc, "user_code", op->user_error ? Py_True : Py_False) == 0)
+            PyErr_SetObject(FolioError, exc);
+        Py_DECREF(exc);
+    }
+    Py_DECREF(line);
+    Py_DECREF(trace);
+    return NULL;
+}
+
+static PyObject *new_ref(StateObject *st, int ref)
+{
+    RefObject *r = PyObject_New(RefObject, &RefType);
+    if (!r) {
+        luaL_unref(st->L, LUA_REGISTRYINDEX, ref);
+        return NULL;
+    }
+    Py_INCREF(st);
+    r->state = st;
+    r->ref = ref;
+    return (PyObject *)r;
+}
+
+/* The table collect() left at the top -> a tuple (popped). */
+static PyObject *take_results(StateObject *st)
+{
+    lua_State *L = st->L;
+    int out = lua_gettop(L);
+    lua_getfield(L, out, "n");   /* raw fields of a plain table: no metamethods, no allocation */
+    lua_Integer n = lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    lua_getfield(L, out, "refs");
+    int refs = lua_gettop(L);
+    PyObject *tuple = PyTuple_New((Py_ssize_t)n);
+    for (lua_Integer i = 1; tuple && i <= n; i++) {
+        int isref = lua_rawgeti(L, refs, i) != LUA_TNIL;
+        lua_pop(L, 1);
+        lua_rawgeti(L, out, i);
+        PyObject *v = NULL;
+        if (isref) {
+            v = new_ref(st, (int)lua_tointeger(L, -1));
+        } else {
+            switch (lua_type(L, -1)) {
+            case LUA_TNIL: v = Py_NewRef(Py_None); break;
+            case LUA_TBOOLEAN: v = PyBool_FromLong(lua_toboolean(L, -1)); break;
+            case LUA_TNUMBER:
+                v = lua_isinteger(L, -1) ? PyLong_FromLongLong((long long)lua_tointeger(L, -1))
+                                         : PyFloat_FromDouble(lua_tonumber(L, -1));
+                break;
+            default: {
+                size_t len;
+                const char *s = lua_tolstring(L, -1, &len);   /* a string: no conversion */
+                v = PyUnicode_DecodeUTF8(s, (Py_ssize_t)len, "surrogateescape");
+            }
+            }
+        }
+        lua_pop(L, 1);
+        if (!v) {
+            /* the references not yet handed out go back */
+            for (lua_Integer j = i + 1; j <= n; j++) {
+                if (lua_rawgeti(L, refs, j) != LUA_TNIL) {
+                    lua_rawgeti(L, out, j);
+                    luaL_unref(L, LUA_REGISTRYINDEX, (int)lua_tointeger(L, -1));
+                    lua_pop(L, 1);
+                }
+                lua_pop(L, 1);
+            }
+            Py_CLEAR(tuple);
+            break;
+        }
+        PyTuple_SET_ITEM(tuple, (Py_ssize_t)(i - 1), v);
+    }
+    lua_settop(L, out - 1);
+    return tuple;
+}
+
+static PyObject *run_op(StateObject *st, op_t *op)
+{
+    if (!st->L) {
+        PyErr_SetString(FolioError, "the session is closed");
+        return NULL;
+    }
+    if (st->busy) {
+        PyErr_SetString(FolioError, "the session is busy (a call is running)");
+        return NULL;
+    }
+    lua_State *L = st->L;
+    int top = lua_gettop(L);
+    op->st = st;
+    st->busy = 1;
+    lua_pushcfunction(L, op_entry);   /* a light C function: no allocation */
+    lua_pushlightuserdata(L, op);
+    int status = lua_pcall(L, 1, 1, 0);
+    st->busy = 0;
+    if (status != LUA_OK) {
+        PyObject *r = raise_lua_error(L, status, op);
+        lua_settop(L, top);
+        return r;
+    }
+    if (op->op == OP_SETUP) {
+        lua_settop(L, top);
+        Py_RETURN_NONE;
+    }
+    PyObject *r = take_results(st);
+    lua_settop(L, top);
+    return r;
+}
+
+/* ---- State ------------------------------------------------------------------ */
+
+static int state_panic(lua_State *L)
+{
+    fprintf(stderr, "folio (python): unprotected Lua error: %s\n", lua_tostring(L, -1));
+    return 0;   /* Lua then aborts */
+}
+
+static PyObject *State_new(PyTypeObject *type, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = { NULL };
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "", kwlist)) return NULL;
+    StateObject *st = (StateObject *)type->tp_alloc(type, 0);
+    if (!st) return NULL;
+    st->L = folio_alloc_newstate(&st->alloc, 0);
+    if (!st->L) {
+        Py_DECREF(st);
+        return PyErr_NoMemory();
+    }
+    lua_atpanic(st->L, state_panic);
+    op_t op = { .op = OP_SETUP };
+    PyObject *r = run_op(st, &op);
+    if (!r) {
+        Py_DECREF(st);
+        return NULL;
+    }
+    Py_DECREF(r);
+    return (PyObject *)st;
+}
+
+static void state_close(StateObject *st)
+{
+    if (st->L) {
+        lua_close(st->L);
+        st->L = NULL;
+    }
+    if (st->alloc) {
+        folio_alloc_free(st->alloc);
+        st->alloc = NULL;
+    }
+}
+
+static void State_dealloc(StateObject *st)
+{
+    state_close(st);
+    Py_TYPE(st)->tp_free((PyObject *)st);
+}
+
+static PyObject *State_run_file(StateObject *st, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = { "path", "params", "data", NULL };
+    PyObject *path = NULL, *params = Py_None, *data = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O&|OO", kwlist, PyUnicode_FSConverter, &path, &params, &data))
+        return NULL;
+    op_t op = { .op = OP_RUN_FILE, .path = PyBytes_AS_STRING(path),
+                .params = params == Py_None ? NULL : params, .data = data == Py_None ? NULL : data };
+    PyObject *r = run_op(st, &op);
+    Py_DECREF(path);
+    return r;
+}
+
+static PyObject *State_eval(StateObject *st, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = { "code", "chunkname", NULL };
+    const char *code, *chunkname = "@<session>";
+    Py_ssize_t len;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "s#|s", kwlist, &code, &len, &chunkname)) return NULL;
+    op_t op = { .op = OP_EVAL, .path = code, .codelen = len, .chunkname = chunkname };
+    return run_op(st, &op);
+}
+
+/* call(fn, method, args, kwargs): fn a Ref or a (dotted) name */
+static PyObject *State_call(StateObject *st, PyObject *args)
+{
+    PyObject *fn, *method, *cargs, *kwargs;
+    if (!PyArg_ParseTuple(args, "OOO!O", &fn, &method, &PyTuple_Type, &cargs, &kwargs)) return NULL;
+    if (!PyUnicode_Check(fn) && !PyObject_TypeCheck(fn, &RefType)) {
+        PyErr_SetString(PyExc_TypeError, "call: fn must be a name or a folio value");
+        return NULL;
+    }
+    if (kwargs != Py_None && !PyDict_Check(kwargs)) {
+        PyErr_SetString(PyExc_TypeError, "call: kwargs must be a dict or None");
+        return NULL;
+    }
+    const char *m = NULL;
+    if (method != Py_None && !(m = PyUnicode_AsUTF8(method))) return NULL;
+    op_t op = { .op = OP_CALL, .fn = fn, .method = m, .args = cargs,
+                .kwargs = kwargs == Py_None ? NULL : kwargs };
+    return run_op(st, &op);
+}
+
+static PyObject *State_close(StateObject *st, PyObject *unused)
+{
+    (void)unused;
+    if (st->busy) {
+        PyErr_SetString(FolioError, "the session is busy (a call is running)");
+        return NULL;
+    }
+    state_close(st);
+    Py_RETURN_NONE;
+}
+
+static PyObject *State_memory(StateObject *st, PyObject *unused)
+{
+    (void)unused;
+    return PyLong_FromSize_t(st->alloc ? folio_alloc_used(st->alloc) : 0);
+}
+
+static PyMethodDef State_methods[] = {
+    { "run_file", (PyCFunction)(void (*)(void))State_run_file, METH_VARARGS | METH_KEYWORDS,
+      "run_file(path, params=None, data=None) -> tuple of the values the script returned" },
+    { "eval", (PyCFunction)(void (*)(void))State_eval, METH_VARARGS | METH_KEYWORDS,
+      "eval(code, chunkname='@<session>') -> tuple of the values (an expression's, as in the REPL)" },
+    { "call", (PyCFunction)State_call, METH_VARARGS,
+      "call(fn, method, args, kwargs) -> tuple of the results of fn(*args) (fn[method](fn, *args))" },
+    { "close", (PyCFunction)State_close, METH_NOARGS, "close the Lua state" },
+    { "memory", (PyCFunction)State_memory, METH_NOARGS, "bytes the Lua state holds" },
+    { NULL, NULL, 0, NULL }
+};
+
+static PyTypeObject StateType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "folio._folio.State",
+    .tp_basicsize = sizeof(StateObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "A Lua state with folio installed (the folio package's Session and run use it).",
+    .tp_new = State_new,
+    .tp_dealloc = (destructor)State_dealloc,
+    .tp_methods = State_methods,
+};
+
+/* ---- Ref -------------------------------------------------------------------- */
+
+static void Ref_dealloc(RefObject *r)
+{
+    StateObject *st = r->state;
+    /* a Ref freed while its state runs (a Python finalizer cannot run Lua
+     * then, but be safe) keeps its slot until the state closes */
+    if (st && st->L && !st->busy) luaL_unref(st->L, LUA_REGISTRYINDEX, r->ref);
+    Py_XDECREF(st);
+    PyObject_Free(r);
+}
+
+static PyObject *Ref_get_state(RefObject *r, void *unused)
+{
+    (void)unused;
+    return Py_NewRef((PyObject *)r->state);
+}
+
+static PyGetSetDef Ref_getset[] = {
+    { "state", (getter)Ref_get_state, NULL, "the State holding the value", NULL },
+    { NULL, NULL, NULL, NULL, NULL }
+};
+
+static PyTypeObject RefType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "folio._folio.Ref",
+    .tp_basicsize = sizeof(RefObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "A Lua value held by a State.",
+    .tp_dealloc = (destructor)Ref_dealloc,
+    .tp_getset = Ref_getset,
+};
+
+/* ---- module ------------------------------------------------------------- */
+
+static struct PyModuleDef folio_module = {
+    PyModuleDef_HEAD_INIT, "folio._folio", "folio's Lua engine, in process (see the folio package).", -1,
+    NULL, NULL, NULL, NULL, NULL
+};
+
+PyMODINIT_FUNC PyInit__folio(void)
+{
+    if (PyType_Ready(&StateType) < 0 || PyType_Ready(&RefType) < 0) return NULL;
+    PyObject *m = PyModule_Create(&folio_module);
+    if (!m) return NULL;
+    main_thread = PyThread_get_thread_ident();   /* imported from the main thread (the import lock's usual case) */
+    PyObject *threading = PyImport_ImportModule("threading");
+    if (threading) {
+        PyObject *mt = PyObject_CallMethod(threading, "main_thread", NULL);
+        PyObject *ident = mt ? PyObject_GetAttrString(mt, "ident") : NULL;
+        if (ident && PyLong_Check(ident)) main_thread = PyLong_AsUnsignedLong(ident);
+        Py_XDECREF(ident);
+        Py_XDECREF(mt);
+        Py_DECREF(threading);
+    }
+    PyErr_Clear();
+    FolioError = PyErr_NewExceptionWithDoc("folio.Error",
+        "A folio error: the message is folio's one line (with the script's file:line); "
+        ".traceback has the script frames.", NULL, NULL);
+    if (!FolioError || PyModule_AddObjectRef(m, "Error", FolioError) < 0 ||
+        PyModule_AddObjectRef(m, "State", (PyObject *)&StateType) < 0 ||
+        PyModule_AddObjectRef(m, "Ref", (PyObject *)&RefType) < 0 ||
+        PyModule_AddStringConstant(m, "version", FOLIO_VERSION) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}
