@@ -18,8 +18,14 @@
  * comment, by which its own reader restores the model (docs/dsl.md). */
 static const char negated_marker[] = "* folio: maximise; the objective below is negated, so readers minimise it";
 
-/* Inserts negated_marker as the line before NAME in the file tmp. */
-static int add_marker(const char *tmp)
+/* The column that carries the objective constant in written files (see
+ * write_op), and the comment by which an MPS file names it. */
+#define OBJCONST_COLUMN "_objconst"
+static const char objconst_marker[] = "* folio: the objective constant is the column ";
+
+/* Inserts the lines text (each ending in a newline) before the NAME line
+ * of the file tmp. */
+static int add_marker(const char *tmp, const char *text)
 {
     FILE *f = fopen(tmp, "r");
     if (!f) return -1;
@@ -44,27 +50,34 @@ static int add_marker(const char *tmp)
     f = name ? fopen(tmp, "w") : NULL;
     if (!f) { free(buf); return -1; }
     size_t head = name == buf ? 0 : (size_t)(name - buf) + 1;
-    int bad = fwrite(buf, 1, head, f) != head || fprintf(f, "%s\n", negated_marker) < 0 ||
+    int bad = fwrite(buf, 1, head, f) != head || fputs(text, f) < 0 ||
               fwrite(buf + head, 1, len - head, f) != len - head;
     bad |= fclose(f) != 0;
     free(buf);
     return bad ? -1 : 0;
 }
 
-/* Whether the MPS file at path carries negated_marker before its first
- * section; -1 when it cannot be read. */
-static int has_marker(const char *path)
+/* What the comments before an MPS file's first section say: whether it
+ * carries negated_marker (*negated), and the name of the column that holds
+ * the objective constant (objconst, "" when none). -1 when the file cannot
+ * be read. */
+static int read_markers(const char *path, int *negated, char *objconst, size_t len)
 {
+    *negated = 0;
+    objconst[0] = '\0';
     FILE *f = fopen(path, "r");
     if (!f) return -1;
     char line[4096];
-    int found = 0;
-    while (!found && fgets(line, sizeof line, f)) {
-        if (line[0] != '*') break;
-        found = !strncmp(line, negated_marker, sizeof negated_marker - 1);
+    while (fgets(line, sizeof line, f) && line[0] == '*') {
+        if (!strncmp(line, negated_marker, sizeof negated_marker - 1)) *negated = 1;
+        if (!strncmp(line, objconst_marker, sizeof objconst_marker - 1)) {
+            const char *name = line + sizeof objconst_marker - 1;
+            size_t n = strcspn(name, ", \r\n");
+            snprintf(objconst, len, "%.*s", (int)n, name);
+        }
     }
     fclose(f);
-    return found;
+    return 0;
 }
 
 /* Copies an MPS file without its OBJSENSE section into a temporary file;
@@ -108,13 +121,11 @@ static int strip_objsense(const char *path, char *tmp, size_t tmplen, int *maxim
     return 1;
 }
 
-/* The column that carries the objective constant in written files */
-#define OBJCONST_COLUMN "_objconst"
-
 typedef struct write_job {
     folio_model *m;
     const char *path, *tmp;
     folio_file_format fmt;
+    char objconst[64];   /* the name of the constant's column, or "" */
 } write_job;
 
 static folio_error write_op(glp_prob *P, void *ud)
@@ -125,8 +136,12 @@ static folio_error write_op(glp_prob *P, void *ud)
          * and readers of MPS disagree on the sign of the objective row's
          * right-hand side (GLPK reads it as the constant, COIN-OR and
          * HiGHS as its negation): carry it as a column fixed at 1 */
+        /* a name no column of the model has */
+        snprintf(j->objconst, sizeof j->objconst, "%s", OBJCONST_COLUMN);
+        for (int k = 2; folio_model_find_col(j->m, j->objconst) >= 0; k++)
+            snprintf(j->objconst, sizeof j->objconst, "%s%d", OBJCONST_COLUMN, k);
         int c = glp_add_cols(P, 1);
-        glp_set_col_name(P, c, OBJCONST_COLUMN);
+        glp_set_col_name(P, c, j->objconst);
         glp_set_col_bnds(P, c, GLP_FX, 1.0, 1.0);
         glp_set_obj_coef(P, c, j->m->obj_const);
         glp_set_obj_coef(P, 0, 0.0);
@@ -152,6 +167,9 @@ folio_error folio_model_write(folio_model *m, const char *path, folio_file_forma
         return folio_model_fail(m, FOLIO_ERR_UNSUPPORTED,
                                 "cannot write model '%s' as %s: it has quadratic terms or cones, "
                                 "which folio's LP/MPS writers do not support yet", m->name, what);
+    if (fmt == FOLIO_FORMAT_LP && m->ncols == 0)   /* GLPK writes an LP file no reader takes (fuzz_lp) */
+        return folio_model_fail(m, FOLIO_ERR_UNSUPPORTED, "cannot write model '%s' as LP: it has no variables "
+                                "(write it as .mps)", m->name);
     if (fmt == FOLIO_FORMAT_MPS && m->nrows == 0)
         for (size_t j = 0; j < m->ncols; j++)
             if (m->obj[j] == 0.0)   /* GLPK's MPS writer asserts on such a column */
@@ -173,14 +191,20 @@ folio_error folio_model_write(folio_model *m, const char *path, folio_file_forma
     char tmp[4096], err[512];
     if (folio_atomic_begin(path, tmp, sizeof tmp, err, sizeof err))
         return folio_model_fail(m, FOLIO_ERR_IO, "%s", err);
-    write_job job = { m, path, tmp, fmt };
+    write_job job = { m, path, tmp, fmt, "" };
     folio_error e = folio_glpk_run(m, 0, fmt == FOLIO_FORMAT_LP ? GLPK_NAMES_LP : GLPK_NAMES_EXACT,
                                    write_op, &job);
     if (e != FOLIO_OK) {
         folio_atomic_abort(tmp);
         return e;
     }
-    if (fmt == FOLIO_FORMAT_MPS && m->sense == FOLIO_MAXIMIZE && add_marker(tmp)) {
+    char marks[512] = "";
+    if (fmt == FOLIO_FORMAT_MPS && m->sense == FOLIO_MAXIMIZE)
+        snprintf(marks, sizeof marks, "%s\n", negated_marker);
+    if (fmt == FOLIO_FORMAT_MPS && job.objconst[0])
+        snprintf(marks + strlen(marks), sizeof marks - strlen(marks), "%s%s, fixed at 1\n", objconst_marker,
+                 job.objconst);
+    if (marks[0] && add_marker(tmp, marks)) {
         folio_atomic_abort(tmp);
         return folio_model_fail(m, FOLIO_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
     }
@@ -200,7 +224,7 @@ static double upper_of(int type, double ub)
 }
 
 /* Copies a GLPK problem into a new folio model; NULL on failure (err set). */
-static folio_model *from_glpk(glp_prob *P, const char *path, int fold_objconst, char *err, size_t errlen)
+static folio_model *from_glpk(glp_prob *P, const char *path, const char *objconst, char *err, size_t errlen)
 {
     /* LP files carry no name: use the file's base name without extension */
     const char *pname = glp_get_prob_name(P);
@@ -217,11 +241,11 @@ static folio_model *from_glpk(glp_prob *P, const char *path, int fold_objconst, 
     int *ind = malloc((size_t)(n + 1) * sizeof *ind);
     double *val = malloc((size_t)(n + 1) * sizeof *val);
     if (!m || !ind || !val) goto nomem;
-    /* in MPS, the column folio writes for the objective constant (fixed
-     * at 1, in no row) is the constant again; an LP file keeps it as a
+    /* the column an MPS file names as the objective constant's (fixed at
+     * 1, in no row) is the constant again; an LP file keeps it as a
      * column, as GLPK's LP writer has always made one */
     glp_create_index(P);
-    int cc = fold_objconst ? glp_find_col(P, OBJCONST_COLUMN) : 0;
+    int cc = objconst && objconst[0] ? glp_find_col(P, objconst) : 0;
     double constant = glp_get_obj_coef(P, 0);
     if (cc && glp_get_col_type(P, cc) == GLP_FX && glp_get_col_lb(P, cc) == 1.0 &&
         glp_get_col_kind(P, cc) == GLP_CV && glp_get_mat_col(P, cc, NULL, NULL) == 0)
@@ -275,7 +299,7 @@ out:
     return NULL;
 }
 
-static folio_model *read_with_glpk(const char *path, const char *file, folio_file_format fmt,
+static folio_model *read_with_glpk(const char *path, const char *file, folio_file_format fmt, const char *objconst,
                                    char *err, size_t errlen);
 
 folio_model *folio_model_read(const char *path, folio_file_format fmt, char *err, size_t errlen)
@@ -295,8 +319,10 @@ folio_model *folio_model_read(const char *path, folio_file_format fmt, char *err
             return NULL;
         }
     }
-    int negated = fmt == FOLIO_FORMAT_MPS && !copy && has_marker(path) == 1;
-    folio_model *m = read_with_glpk(path, copy ? stripped : path, fmt, err, errlen);
+    int negated = 0;
+    char objconst[64] = "";
+    if (fmt == FOLIO_FORMAT_MPS && !copy) read_markers(path, &negated, objconst, sizeof objconst);
+    folio_model *m = read_with_glpk(path, copy ? stripped : path, fmt, objconst, err, errlen);
     if (copy) unlink(stripped);
     if (m && maximize) m->sense = FOLIO_MAXIMIZE;
     if (m && negated && m->sense == FOLIO_MINIMIZE) {
@@ -408,7 +434,7 @@ static int read_message(const char *path, const char *file, folio_file_format fm
 }
 
 /* Reads file (shown to the user as path) through GLPK's readers. */
-static folio_model *read_with_glpk(const char *path, const char *file, folio_file_format fmt,
+static folio_model *read_with_glpk(const char *path, const char *file, folio_file_format fmt, const char *objconst,
                                    char *err, size_t errlen)
 {
     glp_prob *volatile P = NULL;
@@ -451,7 +477,7 @@ static folio_model *read_with_glpk(const char *path, const char *file, folio_fil
         folio_glpk_end();
         return NULL;
     }
-    folio_model *m = from_glpk(P, path, fmt == FOLIO_FORMAT_MPS, err, errlen);
+    folio_model *m = from_glpk(P, path, objconst, err, errlen);
     glp_delete_prob(P);
     folio_glpk_end();
     return m;
