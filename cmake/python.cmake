@@ -68,3 +68,29 @@ if(FOLIO_PYTHON)
   install(TARGETS folio_python LIBRARY DESTINATION ${FOLIO_PYTHON_INSTALL_DIR}/folio COMPONENT python)
   install(FILES ${FOLIO_PYTHON_FILES} DESTINATION ${FOLIO_PYTHON_INSTALL_DIR}/folio COMPONENT python)
 endif()
+
+# The module's tests (tests/python), by Debian's /usr/bin/python3 (its
+# numpy and pandas load only there) with python3-pytest. In the
+# sanitizer build the interpreter is not instrumented: the ASan runtime is
+# preloaded, and leak checking is off (the interpreter keeps its objects
+# at exit by design).
+if(FOLIO_PYTHON AND FOLIO_TESTS)
+  add_test(NAME python_test_folio
+    COMMAND ${Python3_EXECUTABLE} -m pytest -q -p no:cacheprovider ${CMAKE_SOURCE_DIR}/tests/python
+    WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+  # as tests/CMakeLists.txt does for its tests (whose variables are not seen here)
+  set(FOLIO_PYTHON_TIMEOUT 300)
+  if(FOLIO_SANITIZE)
+    set(FOLIO_PYTHON_TIMEOUT 1200)
+  endif()
+  set(FOLIO_PYTHON_TEST_ENV OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 PYTHONPATH=${CMAKE_BINARY_DIR}/python
+      FOLIO_BIN=$<TARGET_FILE:folio> FOLIO_BUILD_DIR=${CMAKE_BINARY_DIR} PYTHONDONTWRITEBYTECODE=1)
+  if(FOLIO_SANITIZE)
+    execute_process(COMMAND ${CMAKE_C_COMPILER} -print-file-name=libasan.so
+      OUTPUT_VARIABLE FOLIO_ASAN_LIB OUTPUT_STRIP_TRAILING_WHITESPACE)
+    list(APPEND FOLIO_PYTHON_TEST_ENV LD_PRELOAD=${FOLIO_ASAN_LIB} ASAN_OPTIONS=detect_leaks=0)
+  endif()
+  # the Ctrl-C test times an interrupt: alone, as the other timed tests
+  set_tests_properties(python_test_folio PROPERTIES ENVIRONMENT "${FOLIO_PYTHON_TEST_ENV}" RUN_SERIAL TRUE
+    TIMEOUT ${FOLIO_PYTHON_TIMEOUT})
+endif()

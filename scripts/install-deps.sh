@@ -17,6 +17,8 @@ TEST_PKGS=(lua5.4 glpk-utils libcmocka-dev python3-pulp python3-numpy python3-cv
            hyperfine time parallel chromium chromium-driver python3-selenium fonts-dejavu-core
            clang-14 libclang-rt-14-dev
            coinor-cbc python3-scipy)   # interop test and LP benchmark: the cbc command line, HiGHS through scipy
+# the Python module (cmake/python.cmake builds it when python3-dev is there) and its tests
+TEST_PKGS+=(python3-dev python3-pytest python3-pandas)
 
 case "${1:-test}" in
   build) PKGS=("${BUILD_PKGS[@]}") ;;

@@ -429,7 +429,7 @@ class Session:
         refs = [v for v in values if isinstance(v, _Ref)]
         if not refs:
             return list(values)
-        described = self._bridge("describe", *values)
+        described = self._bridge("describe", False, *values)
         info = _json.loads(described[0])
         flat = described[1:]
         out = []
@@ -453,7 +453,7 @@ class Session:
         if not isinstance(v, _Ref):
             return v
         if kind in ("result", "table"):
-            info = _json.loads(self._bridge("describe", v)[0])["values"][0]
+            info = _json.loads(self._bridge("describe", False, v)[0])["values"][0]
             return self._convert(v, info["kind"], info.get("json"))
         return self._convert(v, kind)
 
@@ -505,7 +505,7 @@ def _run_in(session, path, params, data):
     lp = _to_lua(params) if params else None
     ld = {str(k): _to_lua(v) for k, v in data.items()} if data else None
     values = session._state.run_file(_os.fspath(path), lp, ld)
-    described = session._bridge("describe", *values)
+    described = session._bridge("describe", True, *values)
     info = _json.loads(described[0])
     flat = described[1:]
     out = [session._convert(v, d["kind"], d.get("json")) for v, d in zip(flat, info["values"])]

@@ -19,20 +19,25 @@ end
 
 local function json_text(v) return core.json_text(v, "python") end
 
--- describe(...) -> JSON text of {values = {{kind =, json =}, ...}, exit_code =},
--- then the values themselves (the list folio run reports, flattened as it does)
-function B:describe(...)
+-- describe(flatten, ...) -> JSON text of {values = {{kind =, json =}, ...},
+-- exit_code =}, then the values themselves: with flatten, the list folio
+-- run reports (flattened as it flattens it), else the values as given
+function B:describe(flatten, ...)
   local values = table.pack(...)
-  values.n = nil
-  local flat = report.flatten(values)
+  local flat = values
+  if flatten then
+    values.n = nil
+    flat = report.flatten(values)
+  end
   local out = { values = {}, exit_code = report.exit_code(values) }
-  for i, v in ipairs(flat) do
+  for i = 1, flat.n or #flat do
+    local v = flat[i]
     local k = kind(v)
     local d = { kind = k }
     if k ~= "object" then d.json = report.json({ v }) end
     out.values[i] = d
   end
-  return json_text(out), table.unpack(flat)
+  return json_text(out), table.unpack(flat, 1, flat.n or #flat)
 end
 
 -- the JSON text `folio run --json` writes for these values

@@ -22,8 +22,11 @@
  * folio_interrupt() for the solvers) and raises KeyboardInterrupt; the
  * interpreter's own SIGINT handler is put back afterwards.
  *
- * The GIL is held while Lua runs: a State is not shared between threads
- * by Lua, and nothing in Lua calls back into Python. */
+ * While the user's Lua code runs the GIL is released (other Python
+ * threads go on; nothing in Lua calls back into Python), and one process-
+ * wide lock lets one State run at a time: the host's interrupt and
+ * coroutine tracking and the solvers' interrupt flag are per process. A
+ * State that is running refuses a second call (from another thread). */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
@@ -42,6 +45,7 @@
 PyMODINIT_FUNC PyInit__folio(void);
 
 static PyObject *FolioError;         /* folio.Error */
+static PyThread_type_lock run_lock;  /* one State runs Lua at a time */
 static unsigned long main_thread;    /* the interpreter's main thread: only it gets signals */
 
 typedef struct {
@@ -257,7 +261,10 @@ static void run_user(lua_State *L, op_t *op, int nargs, int armed)
         sigaction(SIGINT, NULL, &saved);
         host_arm_interrupt(L);
     }
-    int st = host_docall(L, nargs, LUA_MULTRET);
+    int st;
+    Py_BEGIN_ALLOW_THREADS
+    st = host_docall(L, nargs, LUA_MULTRET);
+    Py_END_ALLOW_THREADS
     if (armed) {
         /* the host's disarm leaves SIG_DFL; the interpreter's handler goes
          * back with SIGINT blocked in between */
@@ -476,9 +483,15 @@ static PyObject *run_op(StateObject *st, op_t *op)
     int top = lua_gettop(L);
     op->st = st;
     st->busy = 1;
+    if (!PyThread_acquire_lock(run_lock, NOWAIT_LOCK)) {
+        Py_BEGIN_ALLOW_THREADS
+        PyThread_acquire_lock(run_lock, WAIT_LOCK);
+        Py_END_ALLOW_THREADS
+    }
     lua_pushcfunction(L, op_entry);   /* a light C function: no allocation */
     lua_pushlightuserdata(L, op);
     int status = lua_pcall(L, 1, 1, 0);
+    PyThread_release_lock(run_lock);
     st->busy = 0;
     if (status != LUA_OK) {
         PyObject *r = raise_lua_error(L, status, op);
@@ -668,6 +681,7 @@ static struct PyModuleDef folio_module = {
 PyMODINIT_FUNC PyInit__folio(void)
 {
     if (PyType_Ready(&StateType) < 0 || PyType_Ready(&RefType) < 0) return NULL;
+    if (!run_lock && !(run_lock = PyThread_allocate_lock())) return PyErr_NoMemory();
     PyObject *m = PyModule_Create(&folio_module);
     if (!m) return NULL;
     main_thread = PyThread_get_thread_ident();   /* imported from the main thread (the import lock's usual case) */

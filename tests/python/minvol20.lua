@@ -1,0 +1,10 @@
+-- MinVolatility over the 20 stocks of a price table: folio.data.prices
+-- when the Python module passes a DataFrame, else the CSV at --set csv=.
+-- (tests/python/test_folio.py runs it both ways.)
+local folio = require "folio"
+local prices = folio.data and folio.data.prices or folio.read_csv(folio.params.csv)
+local R = folio.returns(prices)
+local risk = folio.RiskEstimator {}:estimate(R)
+local r = folio.ExposureOptimizer():optimize { exposures = risk.assets, cov = risk,
+  objective = folio.MinVolatility {} }
+return r

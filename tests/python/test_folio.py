@@ -1,0 +1,253 @@
+"""The Python module (docs/python.md) against the folio CLI on the same data.
+
+Run by ctest as /usr/bin/python3 -m pytest tests/python, with PYTHONPATH set
+to BUILD/python, FOLIO_BIN to BUILD/folio and FOLIO_BUILD_DIR to BUILD."""
+import json
+import math
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import folio
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MINVOL = os.path.join(HERE, "minvol20.lua")
+TIMING = {"solve_time", "time"}   # wall times differ between two runs
+
+
+def cli(folio_bin, *args):
+    return subprocess.run([folio_bin, "run", *args], capture_output=True, text=True, timeout=120)
+
+
+def close(a, b, path="$"):
+    """Every number of the JSON a within 1e-12 of b's (timings aside),
+    the rest equal."""
+    if isinstance(a, dict):
+        assert isinstance(b, dict) and set(a) == set(b), path
+        for k in a:
+            if k not in TIMING:
+                close(a[k], b[k], path + "." + k)
+    elif isinstance(a, list):
+        assert isinstance(b, list) and len(a) == len(b), path
+        for i, (x, y) in enumerate(zip(a, b)):
+            close(x, y, "%s[%d]" % (path, i))
+    elif isinstance(a, float) or isinstance(b, float):
+        assert abs(a - b) <= 1e-12, "%s: %r != %r" % (path, a, b)
+    else:
+        assert a == b, "%s: %r != %r" % (path, a, b)
+
+
+# ---- a 20-asset MinVolatility from a DataFrame against folio run ------------
+
+def test_minvol_dataframe_matches_cli(tmp_path, folio_bin, prices):
+    csv = tmp_path / "prices.csv"
+    prices.to_csv(csv)
+    out = tmp_path / "out.json"
+    p = cli(folio_bin, MINVOL, "--set", "csv=%s" % csv, "--json", str(out))
+    assert p.returncode == 0, p.stderr
+    ref = json.loads(out.read_text())
+
+    r = folio.run(MINVOL, data={"prices": prices})
+    assert r.status == "optimal" and r.has_solution and r.exit_code == 0
+    assert len(ref["weights"]) == 20
+    w = r.weights
+    assert isinstance(w, pd.Series) and list(w.index) == ref["exposures"]
+    for name, v in ref["weights"].items():
+        assert abs(w[name] - v) <= 1e-12, name
+    assert abs(r.objective - ref["objective"]) <= 1e-12
+    assert abs(sum(w) - 1) <= 1e-9
+    # the whole JSON (--json's text, from folio's own encoder) agrees too
+    close(json.loads(r.to_json()), ref)
+    close(r.result.json, ref)
+    # and so does the text report, but for the solve time
+    strip = lambda s: re.sub(r"\d+\.\d+ s\)", "T s)", s).strip()
+    assert strip(repr(r)) == strip(p.stdout)
+
+
+def test_reordered_columns_same_weights_by_name(prices):
+    a = folio.run(MINVOL, data={"prices": prices}).weights
+    cols = list(prices.columns)
+    shuffled = prices[cols[::-1][10:] + cols[::-1][:10]]
+    assert list(shuffled.columns) != cols
+    b = folio.run(MINVOL, data={"prices": shuffled}).weights
+    assert list(b.index) == list(shuffled.columns)   # the result follows the data's order
+    assert set(a.index) == set(b.index)
+    for name in a.index:
+        assert abs(a[name] - b[name]) <= 1e-9, name
+    # a DatetimeIndex reaches Lua as the ISO dates a CSV holds
+    c = prices.copy()
+    c.index = pd.to_datetime(c.index)
+    d = folio.run(MINVOL, data={"prices": c}).weights
+    for name in a.index:
+        assert abs(a[name] - d[name]) <= 1e-12, name
+
+
+# ---- errors --------------------------------------------------------------------
+
+def test_misspelled_option_raises_folio_message(folio_bin):
+    rel = os.path.relpath(os.path.join(HERE, "misspelled.lua"))
+    p = cli(folio_bin, rel)
+    assert p.returncode == 1
+    cli_line = p.stderr.splitlines()[0]
+    assert cli_line.startswith("folio: ")
+    with pytest.raises(folio.Error) as e:
+        folio.run(rel)
+    msg = str(e.value)
+    assert msg == cli_line[len("folio: "):]
+    assert msg.startswith(rel + ":6: ExposureConstraints: unknown option 'max_turnvoer'")
+    assert "did you mean 'max_turnover'?" in msg
+    assert "\n" not in msg
+    assert rel + ":6" in e.value.traceback
+
+
+def test_script_error_names_user_file_and_line(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)   # Lua shortens long paths in messages ("...")
+    script = "broken.lua"
+    with open(script, "w") as f:
+        f.write('local folio = require "folio"\nlocal t = {}\n\nlocal v = t.a.b\nreturn v\n')
+    with pytest.raises(folio.Error) as e:
+        folio.run(script)
+    assert str(e.value).startswith("%s:4: attempt to index a nil value" % script)
+    # a folio error raised inside folio's own Lua points at the user's line
+    with open(script, "w") as f:
+        f.write('local folio = require "folio"\n\nlocal x = folio.MinVol {}\nreturn x\n')
+    with pytest.raises(folio.Error) as e:
+        folio.run(script)
+    assert str(e.value).startswith("%s:3: " % script), str(e.value)
+    assert "MinVolatility" in str(e.value)
+    # the same in a session, under the name given to eval
+    s = folio.Session()
+    with pytest.raises(folio.Error) as e:
+        s.eval("local a = 1\nerror('stop here')", name="cell7")
+    assert str(e.value) == "cell7:2: stop here"
+    # a missing script is one line too
+    with pytest.raises(folio.Error) as e:
+        folio.run("nope.lua")
+    assert "nope.lua" in str(e.value) and "\n" not in str(e.value)
+
+
+def test_bad_data_is_a_python_error():
+    with pytest.raises(TypeError, match="cannot pass a object to Lua"):
+        folio.run(MINVOL, data={"prices": object()})
+    with pytest.raises(folio.Error, match="may not be called 'n'"):
+        folio.run(MINVOL, data={"prices": pd.DataFrame({"n": [1.0, 2.0]})})
+
+
+# ---- sessions --------------------------------------------------------------------
+
+def test_session_keeps_state():
+    s = folio.Session()
+    assert s.eval("x = 40") is None
+    s.eval("x = x + 1")
+    assert s.eval("x + 1") == 42
+    assert s.eval("'a', 2, true") == ("a", 2, True)
+    s.eval("function twice(v) return 2 * v end")
+    assert s.call("twice", 21) == 42
+    s.set("names", ["a", "b"])
+    assert s.eval("#names") == 2
+    # another session is another state
+    t = folio.Session()
+    assert t.eval("x") is None
+
+
+def test_session_call_exposure_optimizer(prices):
+    rets = prices.pct_change(fill_method=None).iloc[1:]
+    cov = rets.cov()   # pandas' pairwise sample covariance, as folio's sample estimator
+    s = folio.Session()
+    opt = s.call("folio.ExposureOptimizer")
+    r = opt.optimize(exposures=list(cov.columns), cov=folio.keyed(cov), objective=s.call("folio.MinVolatility"))
+    assert isinstance(r, folio.Result) and r.status == "optimal"
+    ref = folio.run(MINVOL, data={"prices": prices}).weights
+    for name in ref.index:
+        assert abs(r.weights[name] - ref[name]) <= 1e-6, name
+    # a misspelled option through call is folio's message too
+    with pytest.raises(folio.Error, match="unknown option 'max_turnvoer'"):
+        s.call("folio.ExposureConstraints", max_turnvoer=0.1)
+
+
+def test_data_shapes():
+    s = folio.Session()
+    df = pd.DataFrame({"a": [1.5, np.nan, 3.0], "b": ["x", "y", None]},
+                      index=pd.Index(["r1", "r2", "r3"], name="row"))
+    s.set("t", df)
+    assert s.eval("t.n") == 3
+    assert s.eval("table.concat(t.columns, ',')") == "row,a,b"
+    assert s.eval("t.row[2], t.a[1], t.a[2], t.a[3], t.b[3]") == ("r2", 1.5, None, 3.0, None)
+    s.set("v", pd.Series([0.25, 0.75], index=["gold", "tips"]))
+    assert s.eval("v.gold + 2 * v.tips") == 1.75
+    s.set("m", np.array([[1.0, 2.0], [3.0, 4.0]]))
+    assert s.eval("m[2][1], #m") == (3.0, 2)
+    s.set("k", np.int64(7))
+    assert s.eval("math.type(k)") == "integer"
+    # what comes back: plain tables as dicts and lists, folio tables as DataFrames
+    assert s.eval("{1, 2, 3}") == [1, 2, 3]
+    assert s.eval("{a = 1, b = {true, 'x'}}") == {"a": 1, "b": [True, "x"]}
+    t = s.eval("folio.table{columns = {'k', 'v'}, rows = {{'a', 1}, {'b', 2.5}}}")
+    assert isinstance(t, pd.DataFrame) and list(t.columns) == ["k", "v"] and t["v"].tolist() == [1, 2.5]
+
+
+def test_model_result_duals_and_table():
+    r = folio.run(os.path.join(HERE, "model_lp.lua"), params={"budget": 5},
+                  data={"value": pd.Series({"a": 3.0, "b": 2.0, "c": 1.0})})
+    assert r.status == "optimal" and r.objective == 3 * 4 + 2 * 1
+    assert r.weights.to_dict() == {"x[a]": 4.0, "x[b]": 1.0, "x[c]": 0.0}
+    assert r.duals["budget"] == 2.0   # the marginal item is b
+    t = r.table
+    assert list(t.columns) == ["variable", "value", "reduced_cost"] and t["variable"].tolist() == ["x[a]", "x[b]", "x[c]"]
+    html = r._repr_html_()
+    assert html.startswith('<div class="folio-report">') and "budget" in html and "<body" not in html
+    # no solution: the contract's status and exit code
+    r = folio.run(os.path.join(HERE, "model_lp.lua"), params={"budget": -1})
+    assert r.status == "infeasible" and not r.has_solution and r.exit_code == 3 and r.objective is None
+
+
+# ---- Ctrl-C -----------------------------------------------------------------------
+
+def interrupt_after(seconds):
+    t = threading.Timer(seconds, lambda: os.kill(os.getpid(), signal.SIGINT))
+    t.start()
+    return t
+
+
+def test_ctrl_c_stops_lua_and_solves():
+    s = folio.Session()
+    handler = signal.getsignal(signal.SIGINT)
+    for code in ("while true do end",
+                 "while true do pcall(function() while true do end end) end",   # pcall cannot swallow it
+                 "local m = folio.model('m'); local x = m:var('x', {lb = 0, ub = 1}); m:maximize(x)\n"
+                 "while true do m:solve() end"):
+        t0 = time.monotonic()
+        interrupt_after(0.3)
+        with pytest.raises(KeyboardInterrupt):
+            s.eval(code)
+        assert time.monotonic() - t0 < 5
+        assert signal.getsignal(signal.SIGINT) is handler   # Python's handler is back
+        assert s.eval("1 + 1") == 2                         # and the session works on
+
+
+# ---- install ------------------------------------------------------------------------
+
+def test_cmake_install_component(tmp_path, prices):
+    build = os.environ.get("FOLIO_BUILD_DIR")
+    if not build:
+        pytest.fail("FOLIO_BUILD_DIR is not set")
+    p = subprocess.run(["cmake", "--install", build, "--prefix", str(tmp_path), "--component", "python"],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    site = [os.path.join(d, sub) for d, subs, _ in os.walk(tmp_path) for sub in subs if sub == "folio"]
+    assert len(site) == 1
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(site[0]))
+    code = ("import folio, sys; r = folio.run(sys.argv[1]); print(folio.__file__); print(r.status)")
+    p = subprocess.run([sys.executable, "-c", code, os.path.join(HERE, "model_lp.lua")], env=env,
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    where, status = p.stdout.split()
+    assert where.startswith(str(tmp_path)) and status == "optimal"
