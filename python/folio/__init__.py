@@ -67,6 +67,15 @@ def _label(v):
 def _cells(values):
     """A column as a list for Lua: NaN and None are holes (as an empty CSV
     cell), numpy scalars plain numbers, timestamps ISO dates."""
+    kind = getattr(getattr(values, "dtype", None), "kind", None)
+    if kind in ("i", "u", "b"):
+        return values.tolist()
+    if kind == "f":   # the common case, without a Python loop per cell
+        import numpy as np
+        out = values.tolist()
+        for i in np.flatnonzero(np.isnan(values)).tolist():
+            out[i] = None
+        return out
     out = []
     for v in values.tolist() if hasattr(values, "tolist") else values:
         if v is None or (isinstance(v, float) and v != v):
@@ -344,12 +353,12 @@ class Run(list):
     lists (plain tables), scalars. With exactly one Result among them,
     status, objective, weights, ... are that result's."""
 
-    def __init__(self, session, returned, values, json_text, exit_code):
+    def __init__(self, session, returned, values, json_text, json_obj, exit_code):
         super().__init__(values)
         self._session = session
         self._refs = returned   # what the script returned, as the extension gave it
-        self.json_text = json_text
-        self.json = _json.loads(json_text) if json_text else None
+        self.json_text = json_text   # what `folio run --json` writes
+        self.json = json_obj
         self.exit_code = exit_code
 
     @property
@@ -431,7 +440,7 @@ class Session:
             return list(values)
         described = self._bridge("describe", False, *values)
         info = _json.loads(described[0])
-        flat = described[1:]
+        flat = described[2:]
         out = []
         for v, d in zip(flat, info["values"]):
             out.append(self._convert(v, d["kind"], d.get("json")))
@@ -507,10 +516,11 @@ def _run_in(session, path, params, data):
     values = session._state.run_file(_os.fspath(path), lp, ld)
     described = session._bridge("describe", True, *values)
     info = _json.loads(described[0])
-    flat = described[1:]
-    out = [session._convert(v, d["kind"], d.get("json")) for v, d in zip(flat, info["values"])]
-    json_text = session._bridge("json", *values)[0] if values else None
-    return Run(session, values, out, json_text, info["exit_code"])
+    json_text, flat = described[1], described[2:]
+    run_json = _json.loads(json_text)
+    per = [run_json] if len(flat) == 1 else run_json
+    out = [session._convert(v, d["kind"], j) for v, d, j in zip(flat, info["values"], per)]
+    return Run(session, values, out, json_text, run_json, info["exit_code"])
 
 
 class _Fresh(Session):

@@ -20,24 +20,28 @@ end
 local function json_text(v) return core.json_text(v, "python") end
 
 -- describe(flatten, ...) -> JSON text of {values = {{kind =, json =}, ...},
--- exit_code =}, then the values themselves: with flatten, the list folio
--- run reports (flattened as it flattens it), else the values as given
+-- exit_code =}, the JSON text of the run (with flatten), then the values
+-- themselves. With flatten, they are the list folio run reports (flattened
+-- as it flattens it), and each value's JSON is the run's (one value) or
+-- its entry (several), as in --json; else the values as given, each with
+-- its own JSON.
 function B:describe(flatten, ...)
   local values = table.pack(...)
-  local flat = values
+  local flat, run = values, false
   if flatten then
     values.n = nil
     flat = report.flatten(values)
+    run = json_text(report.json(values))
   end
   local out = { values = {}, exit_code = report.exit_code(values) }
   for i = 1, flat.n or #flat do
     local v = flat[i]
     local k = kind(v)
     local d = { kind = k }
-    if k ~= "object" then d.json = report.json({ v }) end
+    if k ~= "object" and not flatten then d.json = report.json({ v }) end
     out.values[i] = d
   end
-  return json_text(out), table.unpack(flat, 1, flat.n or #flat)
+  return json_text(out), run, table.unpack(flat, 1, flat.n or #flat)
 end
 
 -- the JSON text `folio run --json` writes for these values

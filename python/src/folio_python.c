@@ -35,6 +35,7 @@
 #include <lualib.h>
 
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "folio/folio.h"
@@ -177,6 +178,93 @@ static void push_py(lua_State *L, StateObject *st, PyObject *o, int depth)
     }
 }
 
+/* ---- folio's modules, compiled once per process -------------------------- *
+ *
+ * A fresh state (folio.run) requires folio's embedded Lua modules again;
+ * compiling their source is most of a fresh state's cost. The embedded
+ * searcher (lfolio.c) is wrapped: the first load of a module dumps its
+ * compiled chunk (with its debug information, so messages and the host's
+ * user-frame test see the same "@lua/folio/..." source), and later states
+ * load that. Only what folio's own searcher returned is cached, and the
+ * cache is read and written under run_lock. */
+
+typedef struct { char *name, *path; char *code; size_t len; } cached_chunk;
+static cached_chunk *chunks;
+static size_t nchunks, chunks_cap;
+
+typedef struct { char *buf; size_t len, cap; int failed; } dump_buf;
+
+static int dump_writer(lua_State *L, const void *p, size_t sz, void *ud)
+{
+    (void)L;
+    dump_buf *b = ud;
+    if (b->failed) return 1;
+    if (b->len + sz > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->len + sz) cap *= 2;
+        char *nb = realloc(b->buf, cap);
+        if (!nb) return b->failed = 1;
+        b->buf = nb;
+        b->cap = cap;
+    }
+    memcpy(b->buf + b->len, p, sz);
+    b->len += sz;
+    return 0;
+}
+
+static void cache_chunk(lua_State *L, const char *name, int fn, const char *path)
+{
+    if (nchunks == chunks_cap) {
+        size_t cap = chunks_cap ? 2 * chunks_cap : 32;
+        cached_chunk *nc = realloc(chunks, cap * sizeof *nc);
+        if (!nc) return;
+        chunks = nc;
+        chunks_cap = cap;
+    }
+    dump_buf b = { NULL, 0, 0, 0 };
+    lua_pushvalue(L, fn);
+    int st = lua_dump(L, dump_writer, &b, 0);
+    lua_pop(L, 1);
+    char *n = strdup(name), *pa = strdup(path);
+    if (st != 0 || b.failed || !n || !pa) {
+        free(b.buf);
+        free(n);
+        free(pa);
+        return;
+    }
+    chunks[nchunks++] = (cached_chunk){ n, pa, b.buf, b.len };
+}
+
+static int cached_searcher(lua_State *L)
+{
+    const char *name = luaL_checkstring(L, 1);
+    for (size_t i = 0; i < nchunks; i++) {
+        if (strcmp(chunks[i].name, name)) continue;
+        if (luaL_loadbufferx(L, chunks[i].code, chunks[i].len, name, "b") != LUA_OK) break;   /* recompile */
+        lua_pushstring(L, chunks[i].path);
+        return 2;
+    }
+    lua_settop(L, 1);
+    lua_pushvalue(L, lua_upvalueindex(1));   /* folio's embedded searcher */
+    lua_pushvalue(L, 1);
+    lua_call(L, 1, 2);
+    if (lua_type(L, -2) == LUA_TFUNCTION && !lua_iscfunction(L, -2) && lua_type(L, -1) == LUA_TSTRING)
+        cache_chunk(L, name, lua_gettop(L) - 1, lua_tostring(L, -1));
+    return 2;
+}
+
+/* package.searchers[2] (folio_lua_install puts the embedded searcher
+ * there) wrapped by cached_searcher */
+static void wrap_searcher(lua_State *L)
+{
+    if (lua_getglobal(L, "package") == LUA_TTABLE && lua_getfield(L, -1, "searchers") == LUA_TTABLE &&
+        lua_rawgeti(L, -1, 2) == LUA_TFUNCTION) {
+        lua_pushcclosure(L, cached_searcher, 1);
+        lua_rawseti(L, -2, 2);
+    }
+    lua_settop(L, 0);
+}
+
 /* ---- the operations, run under one lua_pcall ------------------------------ */
 
 enum { OP_SETUP, OP_RUN_FILE, OP_EVAL, OP_CALL };
@@ -291,6 +379,7 @@ static int op_entry(lua_State *L)
     case OP_SETUP:
         host_setup_state(L);
         lua_settop(L, 0);
+        wrap_searcher(L);
         return 0;
     case OP_RUN_FILE: {
         /* folio.params, folio.script, folio.script_dir and arg as `folio run`

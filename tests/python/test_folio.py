@@ -47,15 +47,16 @@ def close(a, b, path="$"):
 
 # ---- a 20-asset MinVolatility from a DataFrame against folio run ------------
 
-def test_minvol_dataframe_matches_cli(tmp_path, folio_bin, prices):
+@pytest.mark.parametrize("defaults", ["on", "off"])   # the spec's default limits, or plain long-only
+def test_minvol_dataframe_matches_cli(tmp_path, folio_bin, prices, defaults):
     csv = tmp_path / "prices.csv"
     prices.to_csv(csv)
     out = tmp_path / "out.json"
-    p = cli(folio_bin, MINVOL, "--set", "csv=%s" % csv, "--json", str(out))
+    p = cli(folio_bin, MINVOL, "--set", "csv=%s" % csv, "--set", "defaults=" + defaults, "--json", str(out))
     assert p.returncode == 0, p.stderr
     ref = json.loads(out.read_text())
 
-    r = folio.run(MINVOL, data={"prices": prices})
+    r = folio.run(MINVOL, params={"defaults": defaults}, data={"prices": prices})
     assert r.status == "optimal" and r.has_solution and r.exit_code == 0
     assert len(ref["weights"]) == 20
     w = r.weights
