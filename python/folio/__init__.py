@@ -76,6 +76,10 @@ def _cells(values):
         for i in np.flatnonzero(np.isnan(values)).tolist():
             out[i] = None
         return out
+    if kind == "O":   # labels and text: all strings is the common case
+        from pandas.api.types import infer_dtype
+        if infer_dtype(values, skipna=False) == "string":
+            return values.tolist()
     out = []
     for v in values.tolist() if hasattr(values, "tolist") else values:
         if v is None or (isinstance(v, float) and v != v):
@@ -254,19 +258,27 @@ class Result:
     --json` writes, the text summary (repr) and the HTML report
     (_repr_html_, for notebooks)."""
 
-    def __init__(self, session, ref, json_obj):
+    def __init__(self, session, ref, core):
         self._session = session
         self._ref = ref
-        self.json = json_obj     # folio's JSON of this result, as Python objects
+        self._core = core        # the core fields (and weights, duals), from the bridge
+        self._json = None
+
+    @property
+    def json(self):
+        """folio's JSON of this result (r:to_json(), what --json writes), as Python objects."""
+        if self._json is None:
+            self._json = _json.loads(self.to_json())
+        return self._json
 
     # the contract's core fields
-    status = property(lambda self: self.json.get("status"))
-    has_solution = property(lambda self: bool(self.json.get("has_solution")))
-    objective = property(lambda self: _num(self.json.get("objective")))
-    message = property(lambda self: self.json.get("message"))
-    solver = property(lambda self: self.json.get("solver"))
-    solve_time = property(lambda self: _num(self.json.get("solve_time")))
-    kind = property(lambda self: self.json.get("kind"))
+    status = property(lambda self: self._core.get("status"))
+    has_solution = property(lambda self: bool(self._core.get("has_solution")))
+    objective = property(lambda self: _num(self._core.get("objective")))
+    message = property(lambda self: self._core.get("message"))
+    solver = property(lambda self: self._core.get("solver"))
+    solve_time = property(lambda self: _num(self._core.get("solve_time")))
+    kind = property(lambda self: self._core.get("kind"))
 
     def __getitem__(self, key):
         """A field of the JSON form (r["volatility"], r["risk_contributions"])."""
@@ -278,11 +290,14 @@ class Result:
         universe's order (exposure results); a model's variable values
         (model results); None without a solution."""
         pd = _pd()
-        j = self.json
-        w = j.get("weights")
+        c = self._core
+        w = c.get("weights")
         if isinstance(w, dict):
-            names = [e for e in j.get("exposures", []) if e in w] or sorted(w)
+            names = [e for e in c.get("exposures", []) if e in w] or sorted(w)
             return pd.Series([_num(w[e]) for e in names], index=names, name="weight", dtype=float)
+        if c.get("kind") != "model":
+            return None
+        j = self.json
         v = j.get("variables")
         if isinstance(v, dict) and j.get("has_solution"):
             return self._ordered(v, "variable", "value")
@@ -307,13 +322,15 @@ class Result:
         """Shadow prices by constraint name: a model's rows' duals, or an
         exposure result's binding constraints."""
         pd = _pd()
-        j = self.json
-        sp = j.get("shadow_prices")
+        core = self._core
+        sp = core.get("shadow_prices")
         if isinstance(sp, dict):
-            names = [c for c in j.get("active_constraints", []) if c in sp]
+            names = [c for c in core.get("active_constraints", []) if c in sp]
             names += sorted(c for c in sp if c not in names)
             return pd.Series([_num(sp[c]) for c in names], index=names, name="dual", dtype=float)
-        cons = j.get("constraints")
+        if core.get("kind") != "model":
+            return None
+        cons = self.json.get("constraints")
         if isinstance(cons, dict):
             names = list(cons)
             return pd.Series([_num(cons[c].get("dual")) if isinstance(cons[c], dict) else _math.nan
@@ -353,13 +370,26 @@ class Run(list):
     lists (plain tables), scalars. With exactly one Result among them,
     status, objective, weights, ... are that result's."""
 
-    def __init__(self, session, returned, values, json_text, json_obj, exit_code):
+    def __init__(self, session, returned, values, exit_code):
         super().__init__(values)
         self._session = session
         self._refs = returned   # what the script returned, as the extension gave it
-        self.json_text = json_text   # what `folio run --json` writes
-        self.json = json_obj
+        self._json_text = None
+        self._json = None
         self.exit_code = exit_code
+
+    @property
+    def json_text(self):
+        """The JSON text `folio run --json` writes for what the script returned."""
+        if self._json_text is None:
+            self._json_text = self._session._bridge("json", *self._refs)[0]
+        return self._json_text
+
+    @property
+    def json(self):
+        if self._json is None:
+            self._json = _json.loads(self.json_text)
+        return self._json
 
     @property
     def results(self):
@@ -440,17 +470,15 @@ class Session:
             return list(values)
         described = self._bridge("describe", False, *values)
         info = _json.loads(described[0])
-        flat = described[2:]
-        out = []
-        for v, d in zip(flat, info["values"]):
-            out.append(self._convert(v, d["kind"], d.get("json")))
-        return out
+        return [self._convert(v, d) for v, d in zip(described[1:], info["values"])]
 
-    def _convert(self, v, kind, json_obj=None):
+    def _convert(self, v, d):
+        """A value from the extension, with the bridge's description d."""
         if not isinstance(v, _Ref):
             return v
+        kind, json_obj = d["kind"], d.get("json")
         if kind == "result":
-            return Result(self, v, json_obj)
+            return Result(self, v, d["core"])
         if kind == "table":
             return _frame_of(json_obj["columns"], [[_json_value(c) for c in r] for r in json_obj.get("rows", [])])
         if kind == "data":
@@ -461,10 +489,7 @@ class Session:
     def _wrap(self, v, kind):
         if not isinstance(v, _Ref):
             return v
-        if kind in ("result", "table"):
-            info = _json.loads(self._bridge("describe", False, v)[0])["values"][0]
-            return self._convert(v, info["kind"], info.get("json"))
-        return self._convert(v, kind)
+        return self._wrap_all((v,))[0]
 
     def _one(self, values):
         out = self._wrap_all(values)
@@ -516,11 +541,8 @@ def _run_in(session, path, params, data):
     values = session._state.run_file(_os.fspath(path), lp, ld)
     described = session._bridge("describe", True, *values)
     info = _json.loads(described[0])
-    json_text, flat = described[1], described[2:]
-    run_json = _json.loads(json_text)
-    per = [run_json] if len(flat) == 1 else run_json
-    out = [session._convert(v, d["kind"], j) for v, d, j in zip(flat, info["values"], per)]
-    return Run(session, values, out, json_text, run_json, info["exit_code"])
+    out = [session._convert(v, d) for v, d in zip(described[1:], info["values"])]
+    return Run(session, values, out, info["exit_code"])
 
 
 class _Fresh(Session):

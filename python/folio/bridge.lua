@@ -19,29 +19,44 @@ end
 
 local function json_text(v) return core.json_text(v, "python") end
 
--- describe(flatten, ...) -> JSON text of {values = {{kind =, json =}, ...},
--- exit_code =}, the JSON text of the run (with flatten), then the values
--- themselves. With flatten, they are the list folio run reports (flattened
--- as it flattens it), and each value's JSON is the run's (one value) or
--- its entry (several), as in --json; else the values as given, each with
--- its own JSON.
+-- A result's core fields (docs/results.md) and the ones the Python
+-- Result reads without its whole JSON (weights, duals by name); the JSON,
+-- which may be large (an exposure result's correlation matrix), is made
+-- when asked for.
+local CORE = { "status", "has_solution", "objective", "message", "solver", "solve_time", "exposures", "weights",
+               "shadow_prices", "active_constraints" }
+local function core_of(v)
+  local c = {}
+  for _, k in ipairs(CORE) do
+    local ok, x = pcall(function() return v[k] end)   -- a C result raises on fields it lacks
+    if ok and type(x) ~= "function" and type(x) ~= "userdata" then c[k] = x end
+  end
+  c.kind = results.spec_of(v).kind
+  return results.json_safe(c)
+end
+
+-- describe(flatten, ...) -> JSON text of {values = {{kind =, core = | json =},
+-- ...}, exit_code =}, then the values themselves: with flatten, the list
+-- folio run reports (flattened as it flattens it), else the values as
+-- given. A result has its core fields, a folio table or plain table its
+-- JSON (as --json writes it).
 function B:describe(flatten, ...)
   local values = table.pack(...)
-  local flat, run = values, false
+  local flat = values
   if flatten then
     values.n = nil
     flat = report.flatten(values)
-    run = json_text(report.json(values))
   end
   local out = { values = {}, exit_code = report.exit_code(values) }
   for i = 1, flat.n or #flat do
     local v = flat[i]
     local k = kind(v)
     local d = { kind = k }
-    if k ~= "object" and not flatten then d.json = report.json({ v }) end
+    if k == "result" then d.core = core_of(v)
+    elseif k ~= "object" then d.json = report.json({ v }) end
     out.values[i] = d
   end
-  return json_text(out), run, table.unpack(flat, 1, flat.n or #flat)
+  return json_text(out), table.unpack(flat, 1, flat.n or #flat)
 end
 
 -- the JSON text `folio run --json` writes for these values
