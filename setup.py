@@ -44,6 +44,6 @@ setup(
     package_data={"folio": ["bridge.lua"]},
     ext_modules=[Extension("folio._folio", sources=[])],
     cmdclass={"build_ext": CMakeBuild},
-    options={"build": {"build_base": "build-pip/setuptools"}},
+    options={"build": {"build_base": "build-pip/setuptools"}, "egg_info": {"egg_base": "build-pip"}},
     zip_safe=False,
 )

@@ -404,7 +404,7 @@ class Run(list):
 
     def __getattr__(self, name):
         if name in ("status", "has_solution", "objective", "message", "solver", "solve_time", "kind",
-                    "weights", "duals", "table", "summary_of_result"):
+                    "weights", "duals", "table"):
             return getattr(self.result, name)
         raise AttributeError(name)
 
