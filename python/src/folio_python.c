@@ -253,6 +253,38 @@ static int cached_searcher(lua_State *L)
     return 2;
 }
 
+/* print, as Lua's, writing to Python's sys.stdout: a notebook shows what
+ * a script prints. The line is made in Lua first (tostring may raise);
+ * the GIL, released while Lua runs, is taken for the write only. */
+static int py_print(lua_State *L)
+{
+    int n = lua_gettop(L);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (int i = 1; i <= n; i++) {
+        if (i > 1) luaL_addchar(&b, '\t');
+        luaL_tolstring(L, i, NULL);
+        luaL_addvalue(&b);
+    }
+    luaL_addchar(&b, '\n');
+    luaL_pushresult(&b);
+    size_t len;
+    const char *line = lua_tolstring(L, -1, &len);
+    PyGILState_STATE g = PyGILState_Ensure();
+    PyObject *out = PySys_GetObject("stdout");   /* borrowed */
+    PyObject *text = out && out != Py_None ? PyUnicode_DecodeUTF8(line, (Py_ssize_t)len, "replace") : NULL;
+    PyObject *r = text ? PyObject_CallMethod(out, "write", "O", text) : NULL;
+    if (!r) {   /* no usable sys.stdout: the process's */
+        PyErr_Clear();
+        fwrite(line, 1, len, stdout);
+        fflush(stdout);
+    }
+    Py_XDECREF(r);
+    Py_XDECREF(text);
+    PyGILState_Release(g);
+    return 0;
+}
+
 /* package.searchers[2] (folio_lua_install puts the embedded searcher
  * there) wrapped by cached_searcher */
 static void wrap_searcher(lua_State *L)
@@ -380,6 +412,8 @@ static int op_entry(lua_State *L)
         host_setup_state(L);
         lua_settop(L, 0);
         wrap_searcher(L);
+        lua_pushcfunction(L, py_print);
+        lua_setglobal(L, "print");
         return 0;
     case OP_RUN_FILE: {
         /* folio.params, folio.script, folio.script_dir and arg as `folio run`

@@ -252,3 +252,14 @@ def test_cmake_install_component(tmp_path, prices):
     assert p.returncode == 0, p.stderr
     where, status = p.stdout.split()
     assert where.startswith(str(tmp_path)) and status == "optimal"
+
+
+def test_print_goes_to_sys_stdout(capsys):
+    s = folio.Session()
+    s.eval("print('weights', 1, nil, true)")
+    folio.run(os.path.join(HERE, "minvol20.lua"), params={"defaults": "off"},
+              data={"returns": pd.DataFrame({"a": [0.01, -0.02, 0.03], "b": [0.0, 0.01, -0.01]})})
+    s.eval("print(setmetatable({}, {__tostring = function() return 'shown' end}))")
+    assert capsys.readouterr().out == "weights\t1\tnil\ttrue\nshown\n"
+    with pytest.raises(folio.Error, match="'__tostring' must return a string"):
+        s.eval("print(setmetatable({}, {__tostring = function() return {} end}))")
