@@ -256,6 +256,13 @@ static int continuous_part_improves(folio_model *m, folio_result *res, char *why
     return better;
 }
 
+static int has_huge_row_bound(const folio_model *m)
+{
+    for (size_t i = 0; i < m->nrows; i++)
+        if ((isfinite(m->lo[i]) && fabs(m->lo[i]) > 1e9) || (isfinite(m->hi[i]) && fabs(m->hi[i]) > 1e9)) return 1;
+    return 0;
+}
+
 static folio_error mip_once(folio_model *m, const folio_options *o, mip_run *run, folio_result *res)
 {
     folio_error e = FOLIO_OK;
@@ -270,6 +277,12 @@ static folio_error mip_once(folio_model *m, const folio_options *o, mip_run *run
      * whole process (issue 14; cbc itself aborts on the same model). 1056
      * keeps the other bits (32, 1024) and resolves without crunching. */
     Cbc_setParameter(cm, "mipOptions", "1056");
+    /* Cbc's greedy heuristics walk a row's slack in unit steps at the
+     * root, where no time limit is looked at: a row bound of 1e15 (a
+     * "no limit" written as a number) hung a trivial MIP for minutes
+     * (found by fuzz_dsl). They are worth keeping otherwise (the trade
+     * assigner runs 3x slower without them), so they are off only then. */
+    if (has_huge_row_bound(m)) Cbc_setParameter(cm, "greedyHeuristic", "off");
     if (run->time_limit > 0) {
         Cbc_setParameter(cm, "timeMode", "elapsed");   /* wall clock, as GLPK's limit */
         folio_cbc_set_number(cm, "seconds", run->time_limit);

@@ -215,6 +215,13 @@ do -- files cut short, and "inf" as a coefficient
     "an unnamed constraint named like another")
 end
 
+do -- found by fuzz_dsl: Cbc's greedy heuristic ran for minutes (its time limit unread) on a row
+  -- bounded by 1e15 over integers; without the fix this case runs into ctest's timeout
+  local r = folio.read_model(H .. "cbc_greedy_hang.lp"):solve { solver = "cbc", time_limit = 5 }
+  T.eq(r.status, "optimal", "cbc: a row bound of 1e15: status")
+  T.eq(r.objective, 0, "cbc: a row bound of 1e15: objective")
+end
+
 do -- an objective value that overflows is no optimum, on any backend
   local r = folio.read_model(H .. "big_objective.lp"):solve { solver = "glpk" }
   T.eq(r.status, "numerical_error", "glpk: 1e308 x + 1e308 y: status")

@@ -718,6 +718,7 @@ int folio_cim_exact(const folio_cim_problem *p, double *w, char *msg, size_t len
     if (p->l1_eps == 0 && p->ngroups > 0 && exact_woodbury(p, w) == 0) return 0;
     size_t n = p->n;
     cim_ctx c;
+    memset(&c, 0, sizeof c);   /* freed below even when init is never reached */
     double *H = malloc(n * n * sizeof *H), *r = malloc(n * sizeof *r), *g = malloc(n * sizeof *g);
     int rc = -1, lu = 0;
     if (!H || !r || !g || cim_ctx_init(&c, p)) {
