@@ -36,7 +36,7 @@ static void usage_text(FILE *f)
         "       sandboxed unless it says trusted, with a run record beside its outputs;\n"
         "       --each runs it once per CSV row, --shard I/N takes rows I, I+N, ...\n"
         "solve  reads an LP or MPS file and solves it; --solver picks the backend\n"
-        "       (glpk, cbc, qp) instead of the automatic choice.\n"
+        "       (glpk, clp, cbc, qp) instead of the automatic choice.\n"
         "repl   an interactive prompt with folio loaded (:help for its commands).\n"
         "\n"
         "--quiet prints no report and no progress; --verbose logs solver progress;\n"
