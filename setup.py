@@ -23,10 +23,14 @@ def version():
 
 class CMakeBuild(build_ext):
     def build_extension(self, ext):
-        build = os.path.join(ROOT, "build-pip")
-        subprocess.check_call(["cmake", "-S", ROOT, "-B", build, "-DCMAKE_BUILD_TYPE=Release",
-                               "-DFOLIO_TESTS=OFF", "-DFOLIO_BENCH=OFF", "-DFOLIO_PYTHON=ON",
-                               "-DPython3_EXECUTABLE=" + sys.executable])
+        # FOLIO_CMAKE_BUILD_DIR: an existing, configured build tree to build
+        # the target in (the tests use their own); else build-pip/
+        build = os.environ.get("FOLIO_CMAKE_BUILD_DIR")
+        if not build:
+            build = os.path.join(ROOT, "build-pip")
+            subprocess.check_call(["cmake", "-S", ROOT, "-B", build, "-DCMAKE_BUILD_TYPE=Release",
+                                   "-DFOLIO_TESTS=OFF", "-DFOLIO_BENCH=OFF", "-DFOLIO_PYTHON=ON",
+                                   "-DPython3_EXECUTABLE=" + sys.executable])
         jobs = os.environ.get("CMAKE_BUILD_PARALLEL_LEVEL") or str(os.cpu_count() or 1)
         subprocess.check_call(["cmake", "--build", build, "--target", "folio_python", "-j", jobs])
         built = [f for f in os.listdir(os.path.join(build, "python", "folio")) if f.startswith("_folio.")]
