@@ -234,6 +234,21 @@ def test_ctrl_c_stops_lua_and_solves():
         assert s.eval("1 + 1") == 2                         # and the session works on
 
 
+def test_ctrl_c_stops_a_long_solve():
+    s = folio.Session()
+    s.set("script", os.path.join(HERE, "market_split.lua"))
+    s.eval("m = dofile(script)")
+    # GLPK does not finish it in 3 s: the interrupt below lands in the solve
+    assert s.eval("m:solve{solver = 'glpk', time_limit = 3}.status") == "time_limit"
+    t0 = time.monotonic()
+    interrupt_after(0.5)
+    with pytest.raises(KeyboardInterrupt):
+        s.eval("solving = true; local r = m:solve{solver = 'glpk'}; solving = false; return r")
+    assert time.monotonic() - t0 < 2.5
+    assert s.eval("solving") is True   # it stopped inside the solve
+    assert s.eval("1 + 1") == 2
+
+
 # ---- install ------------------------------------------------------------------------
 
 def test_cmake_install_component(tmp_path, prices):
