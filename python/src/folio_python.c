@@ -42,6 +42,8 @@
 #include "host.h"
 #include "run.h"
 #include "lalloc.h"
+#include "lfolio.h"
+#include "lsandbox.h"
 
 PyMODINIT_FUNC PyInit__folio(void);
 
@@ -54,6 +56,8 @@ typedef struct {
     lua_State *L;
     folio_alloc *alloc;
     int busy;   /* a call is running (a finalizer of a Ref may not touch the state meanwhile) */
+    PyObject *emit;   /* set_emit's callable, or NULL */
+    int sandboxed;    /* sandbox() was applied: the budgets' policy exists */
 } StateObject;
 
 typedef struct {
@@ -285,6 +289,38 @@ static int py_print(lua_State *L)
     return 0;
 }
 
+/* package.loaded["folio.python"].emit(...): calls the State's emit
+ * callable (set_emit) with the arguments as str, while Lua runs: the
+ * Jupyter kernel sends a display this way at the moment folio.display is
+ * called, between the cell's prints. Arguments are converted in Lua first;
+ * an exception in the callable is reported as unraisable, not into Lua. */
+static int py_emit(lua_State *L)
+{
+    StateObject *st = lua_touserdata(L, lua_upvalueindex(1));
+    int n = lua_gettop(L);
+    for (int i = 1; i <= n; i++) luaL_checkstring(L, i);
+    PyGILState_STATE g = PyGILState_Ensure();
+    if (st->emit) {
+        PyObject *args = PyTuple_New(n);
+        for (int i = 1; args && i <= n; i++) {
+            size_t len;
+            const char *s = lua_tolstring(L, i, &len);
+            PyObject *v = PyUnicode_DecodeUTF8(s, (Py_ssize_t)len, "replace");
+            if (!v) {
+                Py_CLEAR(args);
+                break;
+            }
+            PyTuple_SET_ITEM(args, i - 1, v);
+        }
+        PyObject *r = args ? PyObject_CallObject(st->emit, args) : NULL;
+        if (!r) PyErr_WriteUnraisable(st->emit);
+        Py_XDECREF(r);
+        Py_XDECREF(args);
+    }
+    PyGILState_Release(g);
+    return 0;
+}
+
 /* package.searchers[2] (folio_lua_install puts the embedded searcher
  * there) wrapped by cached_searcher */
 static void wrap_searcher(lua_State *L)
@@ -299,7 +335,7 @@ static void wrap_searcher(lua_State *L)
 
 /* ---- the operations, run under one lua_pcall ------------------------------ */
 
-enum { OP_SETUP, OP_RUN_FILE, OP_EVAL, OP_CALL };
+enum { OP_SETUP, OP_RUN_FILE, OP_EVAL, OP_CALL, OP_SANDBOX };
 
 typedef struct {
     StateObject *st;
@@ -313,6 +349,7 @@ typedef struct {
     PyObject *args;          /* OP_CALL: a tuple */
     PyObject *kwargs;        /* OP_CALL: a dict passed as one more (table) argument, or NULL */
     int user_error;          /* the error came from the user's code (host_docall), not the host's steps */
+    PyObject *reads, *writes; /* OP_SANDBOX: lists of folders (str) */
 } op_t;
 
 /* Pushes the value a dotted name names: "x" is the global x, or folio's
@@ -414,7 +451,35 @@ static int op_entry(lua_State *L)
         wrap_searcher(L);
         lua_pushcfunction(L, py_print);
         lua_setglobal(L, "print");
+        luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+        lua_createtable(L, 0, 1);
+        lua_pushlightuserdata(L, op->st);
+        lua_pushcclosure(L, py_emit, 1);
+        lua_setfield(L, -2, "emit");
+        lua_setfield(L, -2, "folio.python");
+        lua_settop(L, 0);
         return 0;
+    case OP_SANDBOX: {
+        /* the path policy, and an allow-list environment as a sandboxed
+         * `folio run` script gets (load_script in run.c): code loaded
+         * with it as _ENV runs sandboxed */
+        char err[4352];
+        folio_sandbox_enable(L);
+        for (int pass = 0; pass < 2; pass++) {
+            PyObject *list = pass ? op->writes : op->reads;
+            Py_ssize_t n = list ? PyList_GET_SIZE(list) : 0;
+            for (Py_ssize_t i = 0; i < n; i++) {
+                const char *dir = PyUnicode_AsUTF8(PyList_GET_ITEM(list, i));
+                if (!dir) py_fail(L);
+                if (folio_sandbox_allow(L, dir, pass ? FOLIO_ALLOW_WRITE_DIR : FOLIO_ALLOW_READ_DIR, err, sizeof err))
+                    luaL_error(L, "%s", err);
+            }
+        }
+        folio_sandbox_open_libs(L);
+        folio_sandbox_push_env(L);
+        folio_lua_readonly_require(L, -1);
+        break;
+    }
     case OP_RUN_FILE: {
         /* folio.params, folio.script, folio.script_dir and arg as `folio run`
          * sets them (run.c), then folio.data */
@@ -592,16 +657,23 @@ static PyObject *take_results(StateObject *st)
     return tuple;
 }
 
-static PyObject *run_op(StateObject *st, op_t *op)
+/* 0 when the state can take a call now; else -1 with folio.Error set */
+static int state_ready(StateObject *st)
 {
     if (!st->L) {
         PyErr_SetString(FolioError, "the session is closed");
-        return NULL;
+        return -1;
     }
     if (st->busy) {
         PyErr_SetString(FolioError, "the session is busy (a call is running)");
-        return NULL;
+        return -1;
     }
+    return 0;
+}
+
+static PyObject *run_op(StateObject *st, op_t *op)
+{
+    if (state_ready(st)) return NULL;
     lua_State *L = st->L;
     int top = lua_gettop(L);
     op->st = st;
@@ -675,6 +747,7 @@ static void state_close(StateObject *st)
 static void State_dealloc(StateObject *st)
 {
     state_close(st);
+    Py_CLEAR(st->emit);
     Py_TYPE(st)->tp_free((PyObject *)st);
 }
 
@@ -721,6 +794,54 @@ static PyObject *State_call(StateObject *st, PyObject *args)
     return run_op(st, &op);
 }
 
+/* sandbox(reads, writes) -> the allow-list environment (a Ref): turns the
+ * path policy on (folders that folio's readers may read, and read and
+ * write) for the whole state */
+static PyObject *State_sandbox(StateObject *st, PyObject *args)
+{
+    PyObject *reads, *writes;
+    if (!PyArg_ParseTuple(args, "O!O!", &PyList_Type, &reads, &PyList_Type, &writes)) return NULL;
+    op_t op = { .op = OP_SANDBOX, .reads = reads, .writes = writes };
+    PyObject *r = run_op(st, &op);
+    if (r) st->sandboxed = 1;
+    return r;
+}
+
+/* set_budget(instructions, seconds, memory): the sandbox's budgets from
+ * now on (0 for none): Lua instructions and wall-clock seconds (counted
+ * by the sandbox's hook; C loops charge theirs), and a cap on the state's
+ * bytes */
+static PyObject *State_set_budget(StateObject *st, PyObject *args)
+{
+    long long instructions;
+    double seconds;
+    Py_ssize_t memory;
+    if (!PyArg_ParseTuple(args, "Ldn", &instructions, &seconds, &memory)) return NULL;
+    if (state_ready(st)) return NULL;
+    if (!st->sandboxed) {
+        PyErr_SetString(FolioError, "set_budget: the state is not sandboxed (call sandbox() first)");
+        return NULL;
+    }
+    if (instructions < 0 || seconds < 0 || memory < 0) {
+        PyErr_SetString(PyExc_ValueError, "set_budget: budgets are >= 0 (0 for none)");
+        return NULL;
+    }
+    folio_sandbox_set_budget(st->L, instructions, seconds);
+    folio_alloc_set_limit(st->alloc, (size_t)memory);
+    Py_RETURN_NONE;
+}
+
+/* set_emit(callable or None): what package.loaded["folio.python"].emit calls */
+static PyObject *State_set_emit(StateObject *st, PyObject *fn)
+{
+    if (fn != Py_None && !PyCallable_Check(fn)) {
+        PyErr_SetString(PyExc_TypeError, "set_emit: expects a callable or None");
+        return NULL;
+    }
+    Py_XSETREF(st->emit, fn == Py_None ? NULL : Py_NewRef(fn));
+    Py_RETURN_NONE;
+}
+
 static PyObject *State_close(StateObject *st, PyObject *unused)
 {
     (void)unused;
@@ -747,6 +868,12 @@ static PyMethodDef State_methods[] = {
       "call(fn, method, args, kwargs) -> tuple of the results of fn(*args) (fn[method](fn, *args))" },
     { "close", (PyCFunction)State_close, METH_NOARGS, "close the Lua state" },
     { "memory", (PyCFunction)State_memory, METH_NOARGS, "bytes the Lua state holds" },
+    { "sandbox", (PyCFunction)State_sandbox, METH_VARARGS,
+      "sandbox(read_dirs, write_dirs) -> the allow-list environment; turns the path policy on" },
+    { "set_budget", (PyCFunction)State_set_budget, METH_VARARGS,
+      "set_budget(instructions, seconds, memory_bytes): budgets from now on (0: none)" },
+    { "set_emit", (PyCFunction)State_set_emit, METH_O,
+      "set_emit(fn): package.loaded['folio.python'].emit(...) calls fn with the arguments as str" },
     { NULL, NULL, 0, NULL }
 };
 
@@ -796,9 +923,25 @@ static PyTypeObject RefType = {
 
 /* ---- module ------------------------------------------------------------- */
 
+/* set_verbosity(level): folio's progress lines (docs/progress.md): 0 none,
+ * 1 on a terminal only, 2 plain lines on a pipe too (the Jupyter kernel's) */
+static PyObject *mod_set_verbosity(PyObject *self, PyObject *arg)
+{
+    (void)self;
+    long level = PyLong_AsLong(arg);
+    if (level == -1 && PyErr_Occurred()) return NULL;
+    folio_set_verbosity(level < 0 ? 0 : level > 2 ? 2 : (int)level);
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef module_methods[] = {
+    { "set_verbosity", mod_set_verbosity, METH_O, "set_verbosity(level): 0 quiet, 1 normal, 2 progress lines on pipes" },
+    { NULL, NULL, 0, NULL }
+};
+
 static struct PyModuleDef folio_module = {
     PyModuleDef_HEAD_INIT, "folio._folio", "folio's Lua engine, in process (see the folio package).", -1,
-    NULL, NULL, NULL, NULL, NULL
+    module_methods, NULL, NULL, NULL, NULL
 };
 
 PyMODINIT_FUNC PyInit__folio(void)

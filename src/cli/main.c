@@ -11,6 +11,7 @@
 
 #include "folio/folio.h"
 #include "host.h"
+#include "jupyter.h"
 #include "repl.h"
 #include "run.h"
 
@@ -25,6 +26,7 @@ static void usage_text(FILE *f)
         "                 [--shard I/N] [--json OUT.json] [--report OUT.html]\n"
         "       folio solve FILE.lp|FILE.mps [--json OUT.json] [--time-limit S] [--solver NAME]\n"
         "       folio repl\n"
+        "       folio jupyter install [--user | --prefix P] [--sandbox ...]   (docs/jupyter.md)\n"
         "       folio --version | --help\n"
         "\n"
         "run    executes a model script; what it returns is printed as a report\n"
@@ -174,6 +176,7 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "run")) return cmd_run(argc - 2, argv + 2, quiet);
     if (!strcmp(cmd, "solve")) return cmd_solve(argc - 2, argv + 2, level);
+    if (!strcmp(cmd, "jupyter")) return cmd_jupyter(argc - 2, argv + 2);
     if (!strcmp(cmd, "repl")) {
         if (argc > 2) return host_usage_error("repl: unexpected argument '%s'", argv[2]);
         return cmd_repl();

@@ -1,0 +1,297 @@
+"""The folio Jupyter kernel, driven headless (run by test_jupyter.sh, which
+installs the kernelspecs and points JUPYTER_PATH at them).
+
+    test_jupyter_kernel.py ROOT SCALE
+
+Runs the example notebooks (examples/notebooks) with nbclient and checks
+their outputs; then talks to a kernel over jupyter_client for errors,
+interrupts, completion, inspection, is_complete, streams and the sandbox.
+SCALE stretches the time bounds (4 under the sanitizers). Prints one line
+per failed check, and last "PYCHECKS passed failed" (lib.sh's py).
+"""
+import json
+import os
+import re
+import sys
+import time
+
+import nbclient
+import nbformat
+from jupyter_client.manager import KernelManager
+
+ROOT = sys.argv[1]
+SCALE = float(sys.argv[2]) if len(sys.argv) > 2 else 1.0
+failures = []
+passed = 0
+
+
+def check(what, ok, detail=""):
+    global passed
+    if ok:
+        passed += 1
+    else:
+        failures.append(what)
+        print("FAIL: %s%s" % (what, (": " + detail[:600]) if detail else ""))
+
+
+# ---- the example notebooks ---------------------------------------------------
+
+def outputs(nb):
+    for c in nb.cells:
+        if c.cell_type == "code":
+            for o in c.outputs:
+                yield c, o
+
+
+def run_notebook(name):
+    path = os.path.join(ROOT, "examples", "notebooks", name)
+    nb = nbformat.read(path, as_version=4)
+    t0 = time.time()
+    nbclient.NotebookClient(nb, timeout=int(120 * SCALE), kernel_name="folio",
+                            resources={"metadata": {"path": os.path.dirname(path)}}).execute()
+    errors = [o for _, o in outputs(nb) if o.output_type == "error"]
+    check("%s runs without errors" % name, not errors, str([e.get("evalue") for e in errors]))
+    print("%s ran in %.2f s" % (name, time.time() - t0))
+    return nb
+
+
+def rich(nb, output_type, mime):
+    return [o for _, o in outputs(nb) if o.output_type == output_type and mime in o.get("data", {})]
+
+
+nb = run_notebook("frontier.ipynb")
+shown = rich(nb, "display_data", "text/html")
+weights = [o for o in shown if 'data-name="weights"' in o.data["text/html"]]
+check("frontier: folio.display(r) is a display_data whose text/html has the weights table", len(weights) == 1,
+      str([o.data["text/html"][:200] for o in shown]))
+if weights:
+    html = weights[0].data["text/html"]
+    table = html[html.index('data-name="weights"'):]
+    table = table[:table.index("</table>")]
+    check("frontier: the weights table names the stocks", all(t in table for t in ("AMZN", "AAPL", "GOOG")), table[:300])
+    check("frontier: the report is a fragment with scoped style (no page around it)",
+          html.startswith('<div class="folio-report"><style>') and "<html" not in html and "<header>" not in html,
+          html[:200])
+    check("frontier: the report draws the frontier with this portfolio", "this portfolio" in html)
+    check("frontier: the display has a text/plain fallback (the summary)",
+          weights[0].data["text/plain"].startswith("Exposure optimization: optimal"), weights[0].data["text/plain"][:200])
+svgs = rich(nb, "execute_result", "image/svg+xml")
+check("frontier: fr:plot() is an image/svg+xml result", len(svgs) == 1 and
+      svgs[0].data["image/svg+xml"].startswith("<svg") and "Efficient frontier" in svgs[0].data["image/svg+xml"],
+      str([o.data for o in svgs])[:300])
+streams = "".join(o.text for _, o in outputs(nb) if o.output_type == "stream" and o.name == "stdout")
+check("frontier: print reaches the notebook", re.search(r"expected return \d+\.\d\d%, volatility \d+\.\d\d%", streams),
+      streams)
+plain = [o.data["text/plain"] for _, o in outputs(nb) if o.output_type == "execute_result"]
+check("frontier: a trailing expression list shows each value on a line", "7125\n21" in plain, str(plain)[:300])
+
+nb = run_notebook("loan_book.ipynb")
+results = rich(nb, "execute_result", "text/html")
+check("loan book: the returned list shows as the report (HTML)",
+      len(results) >= 2 and "loan_book" in results[0].data["text/html"] and
+      "Segments that grow or shrink" in results[0].data["text/html"], str([r.data["text/plain"][:80] for r in results]))
+duals = [r for r in results if "Shadow prices of the book-wide limits" in r.data["text/plain"]]
+check("loan book: the shadow-price table", len(duals) == 1 and re.search(r"rwa\s+0\.1627906977", duals[0].data["text/plain"]),
+      str([r.data["text/plain"] for r in duals]))
+last = [o.data["text/plain"] for c, o in outputs(nb) if o.output_type == "execute_result" and "predicted" in c.source]
+nums = [float(x) for x in re.findall(r"[-0-9.e]+", last[0])] if last else []
+check("loan book: the rwa price predicts the re-solve's gain (37.0186)", len(nums) == 2 and
+      abs(nums[0] - 37.0186) < 1e-3 and abs(nums[0] - nums[1]) < 1e-6, str(last))
+
+nb = run_notebook("trade_assignment.ipynb")
+reports = [o for o in rich(nb, "execute_result", "text/html") if "trade assignment" in o.data["text/html"]]
+check("trade assignment: ta:report(r) shows as HTML", len(reports) == 1)
+if reports:
+    html = reports[0].data["text/html"]
+    check("trade assignment: the compliance report has every limit with its headroom, compliant",
+          "headroom" in html and "credit_line" in html and "compliant" in html, html[:300])
+    check("trade assignment: the headroom chart is inline SVG", "<svg" in html)
+
+
+# ---- one kernel, message by message ----------------------------------------
+
+class Kernel:
+    def __init__(self, name="folio"):
+        self.km = KernelManager(kernel_name=name)
+        t0 = time.time()
+        self.km.start_kernel(cwd=ROOT)
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        self.kc.wait_for_ready(timeout=60 * SCALE)
+        self.started = time.time() - t0
+
+    def run(self, code, interrupt_after=None, timeout=60):
+        """(reply content, outputs, seconds from the interrupt to idle)"""
+        # stop_on_error=False: after an error, ipykernel aborts the requests
+        # that reach it before it has finished aborting (as "Run All" wants)
+        msg_id = self.kc.execute(code, stop_on_error=False)
+        outs, t0, sent, idle_after = [], time.time(), None, None
+        while True:
+            if interrupt_after is not None and sent is None and time.time() - t0 > interrupt_after:
+                self.km.interrupt_kernel()
+                sent = time.time()
+            try:
+                m = self.kc.get_iopub_msg(timeout=0.05)
+            except Exception:
+                if time.time() - t0 > timeout * SCALE:
+                    raise RuntimeError("no idle after %s s running %r" % (timeout * SCALE, code))
+                continue
+            if m["parent_header"].get("msg_id") != msg_id:
+                continue
+            t = m["msg_type"]
+            if t == "status" and m["content"]["execution_state"] == "idle":
+                if sent is not None:
+                    idle_after = time.time() - sent
+                break
+            if t in ("stream", "display_data", "execute_result", "error"):
+                outs.append((t, m["content"]))
+        return self.reply(msg_id), outs, idle_after
+
+    def reply(self, msg_id):
+        """the shell reply to msg_id (wait_for_ready may leave an extra kernel_info_reply)"""
+        while True:
+            m = self.kc.get_shell_msg(timeout=10 * SCALE)
+            if m["parent_header"].get("msg_id") == msg_id:
+                return m["content"]
+
+    def shell(self, send):
+        return self.reply(send())
+
+    def close(self):
+        self.kc.stop_channels()
+        self.km.shutdown_kernel(now=True)
+
+
+def errors(outs):
+    return [c for t, c in outs if t == "error"]
+
+
+def text(outs, name):
+    return "".join(c["text"] for t, c in outs if t == "stream" and c["name"] == name)
+
+
+def result(outs):
+    r = [c["data"] for t, c in outs if t == "execute_result"]
+    return r[0] if len(r) == 1 else None
+
+
+k = Kernel()
+print("kernel start to ready: %.2f s" % k.started)
+
+reply, outs, _ = k.run("x = 40")
+check("a statement shows nothing", reply["status"] == "ok" and outs == [], str(outs))
+reply, outs, _ = k.run("x + 2")
+check("a trailing expression is the cell's result", (result(outs) or {}).get("text/plain") == "42", str(outs))
+reply, outs, _ = k.run("y = x\ny * 2")
+check("the last line's expression after statements", (result(outs) or {}).get("text/plain") == "80", str(outs))
+reply, outs, _ = k.run("_ + 1")
+check("the last value shown is _", (result(outs) or {}).get("text/plain") == "81", str(outs))
+
+# errors: one line naming the cell's line
+reply, outs, _ = k.run("local a = 1\nundefined_function(a)")
+n = reply["execution_count"]
+want = "[cell %d]:2: attempt to call a nil value (global 'undefined_function')" % n
+errs = errors(outs)
+check("a Lua error is one line naming the cell's line", reply["status"] == "error" and len(errs) == 1 and
+      errs[0]["evalue"] == want and errs[0]["traceback"] == [want] and errs[0]["ename"] == "folio.Error",
+      "want %r, got %s (reply %s)" % (want, errs, reply))
+reply, outs, _ = k.run("c = folio.ExposureConstraints {\n  bounds = {0, 1},\n  max_turnvoer = 0.2,\n}")
+n = reply["execution_count"]
+errs = errors(outs)
+want = ("[cell %d]:1: ExposureConstraints: unknown option 'max_turnvoer' (did you mean 'max_turnover'? options: " % n)
+check("folio's own error names the cell's line, not folio's internals", len(errs) == 1 and
+      errs[0]["evalue"].startswith(want) and "lua/folio" not in errs[0]["evalue"] and
+      "\n" not in errs[0]["evalue"], str(errs))
+reply, outs, _ = k.run("for i = 1, 3 do\n  x = x +\nend")
+n = reply["execution_count"]
+errs = errors(outs)
+check("a syntax error names the cell's line", len(errs) == 1 and
+      errs[0]["evalue"] == "[cell %d]:3: unexpected symbol near 'end'" % n, str(errs))
+
+# streams: print and io.write in order, the C streams captured, progress lines
+reply, outs, _ = k.run("print('one')\nio.write('two', 3, '\\n')\nio.stdout:write('four\\n')\n"
+                       "io.stdout:flush()\nio.stderr:write('five\\n')")
+check("print and io.write go to stdout in order", text(outs, "stdout").startswith("one\ntwo3\n"), str(outs))
+check("C-level stdout is captured", "four\n" in text(outs, "stdout"), str(outs))
+check("C-level stderr is captured", text(outs, "stderr") == "five\n", str(outs))
+
+# rich values
+reply, outs, _ = k.run("folio.display(folio.svg_image('<svg xmlns=\"http://www.w3.org/2000/svg\"></svg>'), 7)")
+disp = [c["data"] for t, c in outs if t == "display_data"]
+check("folio.display shows each value (SVG inline, numbers as text)", len(disp) == 2 and
+      disp[0].get("image/svg+xml", "").startswith("<svg") and disp[1] == {"text/plain": "7"}, str(disp))
+reply, outs, _ = k.run("m = folio.model('tiny')\nv = m:var('v', {'a', 'b'}, {lb = 0, ub = 1})\n"
+                       "m:st('cap', v.a + 2 * v.b, '<=', 2)\nm:maximize(v.a + v.b)\nr = m:solve()\nr")
+res = result(outs) or {}
+check("a model result is HTML with the text report as fallback", "text/html" in res and
+      res.get("text/plain", "").startswith("Model 'tiny': optimal") and 'data-name="constraints"' in res["text/html"],
+      str(res)[:300])
+
+# :help and inspection
+reply, outs, _ = k.run(":help")
+check(":help lists the REPL's commands", text(outs, "stdout").startswith("folio REPL commands:"), str(outs)[:300])
+insp = k.shell(lambda: k.kc.inspect("r = folio.MinVolatility{}", 12))
+check("inspect gives the :help text of the name under the cursor", insp["status"] == "ok" and insp["found"] and
+      "MinVolatility" in insp["data"].get("text/plain", ""), str(insp)[:300])
+insp = k.shell(lambda: k.kc.inspect("zzz_not_a_name", 3))
+check("inspect of an unknown name finds nothing", insp["found"] is False, str(insp)[:300])
+
+# completion and is_complete
+comp = k.shell(lambda: k.kc.complete("w = folio.MaxS", 14))
+check("completion of folio.MaxS", comp["matches"] == ["folio.MaxSharpeRatio"] and comp["cursor_start"] == 4 and
+      comp["cursor_end"] == 14, str(comp))
+comp = k.shell(lambda: k.kc.complete("r:du", 4))
+check("completion of a result's methods (r:du)", "r:dual" in comp["matches"] and comp["cursor_start"] == 0, str(comp))
+for code, want in (("for i = 1, 3 do", "incomplete"), ("function f(x)\n  return x", "incomplete"),
+                   ("x = 1", "complete"), ("x + 1", "complete"), (":help folio.model", "complete"),
+                   ("x = = 1", "invalid")):
+    ic = k.shell(lambda: k.kc.is_complete(code))
+    check("is_complete(%r) is %s" % (code, want), ic["status"] == want, str(ic))
+
+# interrupts: a Lua loop, a GLPK branch and bound; the kernel goes on
+bound = 2.0 * SCALE
+reply, outs, idle = k.run("while true do end", interrupt_after=1.0)
+n = reply["execution_count"]
+errs = errors(outs)
+check("interrupting a Lua loop is a KeyboardInterrupt error naming the cell",
+      reply["status"] == "error" and len(errs) == 1 and errs[0]["ename"] == "KeyboardInterrupt" and
+      errs[0]["evalue"] == "[cell %d]: interrupted (Ctrl-C)" % n, str(errs))
+check("the kernel is idle within %.1f s of the interrupt (loop; took %s)" % (bound, idle),
+      idle is not None and idle < bound)
+split = open(os.path.join(ROOT, "tests", "python", "market_split.lua")).read().replace("return m", "r = m:solve{}")
+reply, outs, idle = k.run(split, interrupt_after=2.5)
+check("interrupting a GLPK solve is a KeyboardInterrupt", [e["ename"] for e in errors(outs)] == ["KeyboardInterrupt"],
+      str(outs)[:300])
+check("the kernel is idle within %.1f s of the interrupt (GLPK; took %s)" % (bound, idle),
+      idle is not None and idle < bound)
+check("the solve's progress lines reach the notebook (stderr)", "MIP  nodes" in text(outs, "stderr"),
+      str(outs)[:300])
+reply, outs, _ = k.run("x + 1")
+check("the kernel survives the interrupts", (result(outs) or {}).get("text/plain") == "41", str(outs))
+k.close()
+
+# ---- the sandboxed kernelspec -------------------------------------------------
+
+k = Kernel("folio-sandbox")
+reply, outs, _ = k.run("io, os, debug")
+check("the sandbox has no io, os or debug", (result(outs) or {}).get("text/plain") == "nil\nnil\nnil", str(outs))
+reply, outs, _ = k.run("folio.read_csv('/etc/passwd')")
+n = reply["execution_count"]
+errs = errors(outs)
+check("the sandbox refuses reads outside its folders", len(errs) == 1 and
+      errs[0]["evalue"].startswith("[cell %d]:1: sandbox: reading '/etc/passwd' is not allowed" % n), str(errs))
+reply, outs, _ = k.run("t = folio.read_csv('models/data/loan_segments.csv')\nt.n")
+check("the sandbox reads under the kernel's folder", (result(outs) or {}).get("text/plain") == "17", str(outs))
+t0 = time.time()
+reply, outs, _ = k.run("while true do end")
+spent = time.time() - t0
+errs = errors(outs)
+check("the sandbox's time budget stops a loop", len(errs) == 1 and "budget" in errs[0]["evalue"] and
+      spent < 1 + 3 * SCALE, "%.2f s %s" % (spent, errs))
+reply, outs, _ = k.run("t.n + 1")
+check("a fresh budget for the next cell", (result(outs) or {}).get("text/plain") == "18", str(outs))
+k.close()
+
+print("PYCHECKS %d %d" % (passed, len(failures)))
+sys.stdout.flush()
+os._exit(0)   # jupyter_client's finalizers complain at interpreter exit
