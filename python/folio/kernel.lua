@@ -104,7 +104,7 @@ end
 -- r:plot() with no file name, in a notebook: the picture the method would
 -- have written, returned as an SVG image. The result classes' methods are
 -- wrapped once; the file name a method gets is caught at folio.write_text.
-local CATCH = {}
+local CATCH = "\0folio kernel: the picture\0"   -- a file name no one writes
 local wrapped = setmetatable({}, { __mode = "k" })
 local function picture(method)
   if wrapped[method] then return method end

@@ -40,15 +40,15 @@ def _fragment(page):
 _FRAME = re.compile(r"^\s*(\[cell \d+\]:\d+) ", re.M)
 
 
-def _located(e):
+def _located(e, cell):
     """folio's one line, with the innermost cell line of the traceback in
     front when the message has no position of its own (errors raised in C,
-    such as the sandbox's)."""
+    such as the sandbox's), or else the cell's name."""
     msg = str(e)
     if msg.startswith("[cell "):
         return msg
     m = _FRAME.search(getattr(e, "traceback", "") or "")
-    return "%s: %s" % (m.group(1), msg) if m else msg
+    return "%s: %s" % (m.group(1) if m else cell, msg)
 
 
 _SIZE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([kKmMgGtT]?)[bB]?\s*$")
@@ -205,7 +205,7 @@ class FolioKernel(Kernel):
             finally:
                 self._k("flush")
         except folio.Error as e:
-            return self._error("folio.Error", _located(e))
+            return self._error("folio.Error", _located(e, name[1:]))
         except MemoryError as e:
             return self._error("MemoryError", str(e) or "folio: not enough memory")
         except KeyboardInterrupt:

@@ -80,6 +80,6 @@ expect_eq "an unknown subcommand: usage error" 2 "$RC"
 # ---- the kernel ------------------------------------------------------------------
 export JUPYTER_PATH="$WORK/prefix/share/jupyter:$WORK/sbprefix/share/jupyter"
 export JUPYTER_RUNTIME_DIR="$WORK/runtime" JUPYTER_DATA_DIR="$WORK/data" JUPYTER_CONFIG_DIR="$WORK/config"
-py kernel test_jupyter_kernel.py "$ROOT" "$SCALE"
+py kernel test_jupyter_kernel.py "$ROOT" "$SCALE" "$WORK"
 
 finish

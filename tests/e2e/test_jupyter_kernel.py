@@ -1,12 +1,13 @@
 """The folio Jupyter kernel, driven headless (run by test_jupyter.sh, which
 installs the kernelspecs and points JUPYTER_PATH at them).
 
-    test_jupyter_kernel.py ROOT SCALE
+    test_jupyter_kernel.py ROOT SCALE WORK
 
 Runs the example notebooks (examples/notebooks) with nbclient and checks
 their outputs; then talks to a kernel over jupyter_client for errors,
 interrupts, completion, inspection, is_complete, streams and the sandbox.
-SCALE stretches the time bounds (4 under the sanitizers). Prints one line
+SCALE stretches the time bounds (4 under the sanitizers); WORK is a
+scratch folder. Prints one line
 per failed check, and last "PYCHECKS passed failed" (lib.sh's py).
 """
 import json
@@ -20,7 +21,8 @@ import nbformat
 from jupyter_client.manager import KernelManager
 
 ROOT = sys.argv[1]
-SCALE = float(sys.argv[2]) if len(sys.argv) > 2 else 1.0
+SCALE = float(sys.argv[2])
+WORK = sys.argv[3]
 failures = []
 passed = 0
 
@@ -227,6 +229,24 @@ check("a model result is HTML with the text report as fallback", "text/html" in 
       res.get("text/plain", "").startswith("Model 'tiny': optimal") and 'data-name="constraints"' in res["text/html"],
       str(res)[:300])
 
+reply, outs, _ = k.run('H = folio.read_orlib("data/orlib/port1.txt")\n'
+                       'c = folio.cim { assets = H.assets, mu = H.mu, cov = H.cov, gamma = 20, samples = 50 }\n'
+                       'c:plot()')
+res = result(outs) or {}
+check("a CIM result's r:plot() is its trajectory as image/svg+xml", res.get("image/svg+xml", "").startswith("<svg") and
+      "Energy above its final value" in res["image/svg+xml"] and res.get("text/plain", "").startswith("<svg image, "),
+      str(outs)[:300])
+reply, outs, _ = k.run('e = folio.ExposureOptimizer():optimize { exposures = {"a", "b", "c"},\n'
+                       '  cov = {{0.04, 0.01, 0}, {0.01, 0.09, 0.02}, {0, 0.02, 0.06}}, objective = folio.MinVolatility {} }\n'
+                       'e:plot_allocation()')
+res = result(outs) or {}
+check("an exposure result's r:plot_allocation() is image/svg+xml", res.get("image/svg+xml", "").startswith("<svg") and
+      "Allocation" in res["image/svg+xml"], str(outs)[:300])
+path = os.path.join(WORK, "allocation.svg")
+reply, outs, _ = k.run("e:plot_allocation(%r)" % path)
+check("with a file name, plot_allocation writes the file and shows nothing", reply["status"] == "ok" and outs == [] and
+      open(path).read().startswith("<svg"), str(outs)[:300])
+
 # :help and inspection
 reply, outs, _ = k.run(":help")
 check(":help lists the REPL's commands", text(outs, "stdout").startswith("folio REPL commands:"), str(outs)[:300])
@@ -286,7 +306,8 @@ t0 = time.time()
 reply, outs, _ = k.run("while true do end")
 spent = time.time() - t0
 errs = errors(outs)
-check("the sandbox's time budget stops a loop", len(errs) == 1 and "budget" in errs[0]["evalue"] and
+check("the sandbox's time budget stops a loop, with one line naming the cell", len(errs) == 1 and
+      errs[0]["evalue"] == "[cell %d]: sandbox: time budget of 1.0 s exceeded" % reply["execution_count"] and
       spent < 1 + 3 * SCALE, "%.2f s %s" % (spent, errs))
 reply, outs, _ = k.run("t.n + 1")
 check("a fresh budget for the next cell", (result(outs) or {}).get("text/plain") == "18", str(outs))
