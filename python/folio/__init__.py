@@ -20,9 +20,9 @@ import math as _math
 import os as _os
 import re as _re
 
-from ._folio import Error, State as _State, Ref as _Ref, version as __version__
+from ._folio import Error, State as _State, Ref as _Ref, version as __version__, set_verbosity
 
-__all__ = ["run", "Session", "Result", "Run", "LuaObject", "Error", "keyed", "__version__"]
+__all__ = ["run", "Session", "Result", "Run", "LuaObject", "Error", "keyed", "set_verbosity", "__version__"]
 
 _BRIDGE_PATH = _os.path.join(_os.path.dirname(__file__), "bridge.lua")
 with open(_BRIDGE_PATH, encoding="utf-8") as _f:
