@@ -536,7 +536,6 @@ local function run(self, p)
     return r, ctx, wv, { retried = retried, nodes = 1, proven = r.has_solution or nil }
   end
   local sense = MAXIMISED[p.obj.kind] and -1 or 1
-  p.persp_M, p.persp = EM.perspective_diagonal(p.cov, n)
   local last = r
   local function exact(f)
     local r2, c2, rt2, w2 = solve_node(self, p, f)
@@ -544,8 +543,55 @@ local function run(self, p)
     if not r2.has_solution then return nil, nil, r2.status end
     return sense * r2.objective, w2, r2.status, { r = r2, ctx = c2 }
   end
+  -- the perspective's matrix and diagonal (folio.exposure_persp; none,
+  -- so the plain relaxation, when the covariance is singular). With correlated
+  -- cliques there are two valid relaxations: S itself, and S with the
+  -- correlations inside each clique raised as far as it stays PSD, which
+  -- is tight where held sets tie but leaves less to the diagonal. The
+  -- root is solved under both; the search takes the raised one when it
+  -- closes at least half of the root's gap to the better of the two
+  -- roundings, and reuses the root's solve as its first node.
+  local PS = require "folio.exposure_persp"
+  local A0, D0 = PS.diagonal(p.cov, n, nil)
+  p.persp_M, p.persp = A0, D0
+  local root_key, root_out, start
+  local function key(f)
+    local k = {}
+    for i = 1, n do k[i] = f[i] == "in" and "1" or f[i] == "out" and "0" or "-" end
+    return table.concat(k)
+  end
+  if #h.cliques > 0 then
+    local A1, D1 = PS.diagonal(p.cov, n, h.cliques)
+    local rf = {}
+    for i, v in pairs(fix) do rf[i] = v end
+    if A1 and H.propagate(h, rf, n) then
+      local out0 = { relax_node(self, p, rf) }
+      p.persp_M, p.persp = A1, D1
+      local out1 = { relax_node(self, p, rf) }
+      local inc = math.huge
+      for _, o in ipairs { out0, out1 } do
+        local S = o[1] ~= nil and H.round(h, o[2], rf, n)
+        if S then
+          local ev, ewv, _, extra = exact(S)
+          if ev and ev < inc then inc, start = ev, { value = ev, wv = ewv, fix = S, extra = extra } end
+        end
+      end
+      if out1[1] ~= nil and (out0[1] == nil or (inc < math.huge and inc - out1[1] <= 0.5 * (inc - out0[1]))) then
+        root_out = out1
+      else
+        p.persp_M, p.persp, root_out = A0, D0, out0
+      end
+      root_key = key(rf)
+    end
+  end
   local function relax(f)
-    local v, w2, z2, st = relax_node(self, p, f)
+    local v, w2, z2, st
+    if root_out and key(f) == root_key then
+      v, w2, z2, st = table.unpack(root_out, 1, 4)
+      root_out = nil
+    else
+      v, w2, z2, st = relax_node(self, p, f)
+    end
     if v == nil then last = { status = st } end
     return v, w2, z2, st
   end
@@ -554,7 +600,7 @@ local function run(self, p)
     return a / math.sqrt(p.cov[i][i] + 1e-300)
   end
   local out = H.search { h = h, n = n, root = fix, relax = relax, exact = exact, score = score,
-                         node_limit = self.options.node_limit }
+                         node_limit = self.options.node_limit, start = start }
   local stats = { retried = retried, nodes = out.nodes + 1, proven = out.proven }
   if out.best then
     stats.status = out.proven and "optimal" or "feasible"

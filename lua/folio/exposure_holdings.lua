@@ -198,13 +198,15 @@ end
 -- exact solve may improve the incumbent; a node whose bound does not beat
 -- the incumbent by more than o.gap (relative) is closed, the others
 -- branch on their most fractional z (or a broken limit). best = {value,
--- wv, fix, extra}; proven: every node was settled (a node whose solve
+-- wv, fix, extra}, starting from o.start when given (a portfolio found
+-- before the search); proven: every node was settled (a node whose solve
 -- ended without a verdict leaves it false); stopped at o.node_limit.
 function H.search(o)
   local h, n = o.h, o.n
   local limit, gap = o.node_limit or H.NODE_LIMIT, o.gap or H.GAP
   local heap = { { bound = -math.huge, fix = copy(o.root) } }
-  local best, nodes, proven, tried = nil, 0, true, {}
+  local best, nodes, proven, tried = o.start, 0, true, {}
+  if best then tried[key_of(best.fix, n)] = true end
   local function beats(v) return not best or v < best.value - gap * math.abs(best.value) end
   while #heap > 0 do
     local node = heap[1]

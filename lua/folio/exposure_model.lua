@@ -216,7 +216,7 @@ end
 function B.max_concentration(ctx)
   local c, w = ctx.c, ctx.w
   local cap = c.max_concentration
-  if not cap or not ctx:group("max_concentration " .. num(cap)) then return end
+  if not cap or ctx.concentration_in_bounds or not ctx:group("max_concentration " .. num(cap)) then return end
   -- no single exposure above the cap, on either side; a bound at least as
   -- tight already holds it (no duplicate row), except in the conflict
   -- search, which may turn the bound off
@@ -445,78 +445,6 @@ local function perspective_risk(ctx)
   return folio.quad(w, S) + folio.sum(names, function(e) return d[ctx.pos[e]] * t[e] end)
 end
 
--- The diagonal of the perspective: D >= 0 with S - D PSD, D = theta
--- diag(S) with theta just below the smallest eigenvalue of the
--- correlation matrix (bisection on Cholesky factorisations), then raised
--- one exposure at a time by 0.98 / ((S - D)^-1)_jj, which keeps S - D
--- PSD. -> S, D; nil when D would be 0. (Zeroing the correlations inside
--- cliques of max_correlation_pairs, exact on portfolios, was tried: its
--- relaxation is weaker where weights split within a clique.)
-local function chol(A, n)
-  local L = {}
-  for i = 1, n do
-    L[i] = {}
-    for j = 1, i do
-      local v = A[i][j]
-      for q = 1, j - 1 do v = v - L[i][q] * L[j][q] end
-      if i == j then
-        if not (v > 0) then return nil end
-        L[i][i] = math.sqrt(v)
-      else
-        L[i][j] = v / L[j][j]
-      end
-    end
-  end
-  return L
-end
-
-function M.perspective_diagonal(cov, n)
-  for i = 1, n do if not (cov[i][i] > 0) then return nil end end
-  local Mx = {}
-  for i = 1, n do
-    Mx[i] = {}
-    for j = 1, n do Mx[i][j] = cov[i][j] end
-  end
-  local function pd(lam)
-    local A = {}
-    for i = 1, n do
-      A[i] = {}
-      for j = 1, n do A[i][j] = Mx[i][j] / math.sqrt(Mx[i][i] * Mx[j][j]) - (i == j and lam or 0) end
-    end
-    return chol(A, n) ~= nil
-  end
-  if not pd(0) then return nil end
-  local lo, hi = 0, 1
-  for _ = 1, 40 do
-    local mid = (lo + hi) / 2
-    if pd(mid) then lo = mid else hi = mid end
-  end
-  local d = {}
-  for i = 1, n do d[i] = 0.99 * lo * Mx[i][i] end
-  for j = 1, n do
-    local A = {}
-    for i = 1, n do
-      A[i] = {}
-      for k = 1, n do A[i][k] = Mx[i][k] - (i == k and d[i] or 0) end
-    end
-    local L = chol(A, n)
-    if not L then break end
-    -- ((M - D)^-1)_jj = ||L^-1 e_j||^2
-    local x, s = {}, 0
-    for i = 1, n do
-      local v = i == j and 1 or 0
-      for q = 1, i - 1 do v = v - L[i][q] * x[q] end
-      x[i] = v / L[i][i]
-      s = s + x[i] * x[i]
-    end
-    d[j] = d[j] + 0.98 / s
-  end
-  local any = false
-  for i = 1, n do if d[i] > 1e-12 * Mx[i][i] then any = true end end
-  if not any then return nil end
-  return Mx, d
-end
-
 -- trading against current weights: turnover and proportional costs. In
 -- the multi-period model (ctx.rebalance = {prev =, w0 =, tc =}) every
 -- date trades from the previous date's weights (the first from w0).
@@ -657,6 +585,15 @@ function M.build(p, mode, off, fix, relaxed)
   local ctx = setmetatable({ mode = mode, off = off or {}, groups = {}, seen = {}, fix = fix, relaxed = relaxed }, Ctx)
   for k, v in pairs(p) do ctx[k] = v end
   ctx.n = #ctx.names
+  local cap = ctx.c.max_concentration
+  if mode == "relax" and cap then
+    -- a node's relaxation (only its bound and weights are read) takes
+    -- max_concentration into the bounds: w <= min(max, cap), and the link
+    -- w <= min(max, cap) z of a held indicator is tighter than w <= max z
+    local lo, hi = {}, {}
+    for i = 1, ctx.n do lo[i], hi[i] = math.max(ctx.lo[i], -cap), math.min(ctx.hi[i], cap) end
+    ctx.lo, ctx.hi, ctx.concentration_in_bounds = lo, hi, true
+  end
   ctx.m = folio.model("exposures")
   if (mode == "solve" or mode == "relax") and M.is_ratio(ctx.obj) then
     -- the homogenising transform y = kappa w, a'y = 1, min y'Sigma y: one

@@ -52,14 +52,23 @@ def instance():
     return mu, cov
 
 
-def solve_support(kind, S, mu, cov):
+def solve_support(kind, S, mu, cov, target=None):
+    """The continuous problem on held set S (the others at 0, each held
+    weight in [MINPOS, CAP], sum 1): MinVolatility, TargetReturn (with
+    target), MaxSharpeRatio or MaxDiversification. -> (value, weights) or
+    None. tests/ref/exposure/ref_persp.py uses it too."""
     k = len(S)
     C = cov[np.ix_(S, S)]
-    if kind == "MinVolatility":
+    if kind in ("MinVolatility", "TargetReturn"):
         P = matrix(2 * C)
         q = matrix(np.zeros(k))
-        G = matrix(np.vstack([np.eye(k), -np.eye(k)]))
-        h = matrix(np.concatenate([np.full(k, CAP), np.full(k, -MINPOS)]))
+        rows = [np.eye(k), -np.eye(k)]
+        bounds = [np.full(k, CAP), np.full(k, -MINPOS)]
+        if kind == "TargetReturn":
+            rows.append(-mu[S].reshape(1, k))
+            bounds.append(np.array([-target]))
+        G = matrix(np.vstack(rows))
+        h = matrix(np.concatenate(bounds))
         A = matrix(np.ones((1, k)))
         b = matrix(np.ones(1))
     else:
@@ -89,13 +98,13 @@ def solve_support(kind, S, mu, cov):
     if sol["status"] != "optimal":
         return None
     x = np.array(sol["x"]).ravel()
-    if kind == "MinVolatility":
+    if kind in ("MinVolatility", "TargetReturn"):
         w = x
         value = float(np.sqrt(w @ C @ w))
     else:
         w = x[:k] / x[k]
         value = float((a @ w) / np.sqrt(w @ C @ w))
-    full = np.zeros(N)
+    full = np.zeros(len(mu))
     full[S] = w
     return value, full
 
