@@ -481,7 +481,8 @@ function S.solve_stage(self, stage, fixed, active, opts, log, prev_assign, cuts,
     -- would have no budget left)
     if added == 0 and r.status ~= "optimal" then break end
     if added == 0 then
-      if gap <= target_gap then break end
+      -- a discovery round that closed the target gap anyway is final
+      if gap <= target_gap or (r.mip_gap and r.mip_gap <= target_gap) then break end
       gap = target_gap
     elseif opts.method == "lazy" then
       -- the answer at the target gap broke a row: back to discovering at
