@@ -99,6 +99,7 @@ class FolioKernel(Kernel):
         super().__init__(**kw)
         opts = FolioKernel.opts or options([])[0]
         self.opts = opts
+        self._silent = False
         _folio.set_verbosity(0 if opts.quiet else 2)   # plain progress lines on the stderr pipe
         self.folio = folio.Session()
         st = self.state = self.folio._state
@@ -155,8 +156,12 @@ class FolioKernel(Kernel):
     def _send_views(self, msg_type, text, html, svg):
         if self._silent:
             return
-        sys.stdout.flush()
-        sys.stderr.flush()
+        # what the cell printed goes first; a flush is a round trip to
+        # ipykernel's I/O thread, so only when something waits (a private
+        # flag of ipykernel's OutStream; without it, always)
+        for stream in (sys.stdout, sys.stderr):
+            if getattr(stream, "_flush_pending", True):
+                stream.flush()
         content = {"data": self._bundle(text, html, svg), "metadata": {}}
         if msg_type == "execute_result":
             content["execution_count"] = self.execution_count
