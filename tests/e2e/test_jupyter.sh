@@ -48,6 +48,31 @@ assert k["argv"][5:] == ["--sandbox", "--max-time", "1", "--max-memory", "512M",
 assert k["display_name"].endswith("(sandboxed)"), k
 ' "$WORK/sbprefix/share/jupyter/kernels/folio-sandbox/kernel.json" "$ROOT/models"
 
+# --user: the user's Jupyter data folder (JUPYTER_DATA_DIR, else ~/.local/share/jupyter)
+HOME="$WORK/home" "$FOLIO" jupyter install --user >/dev/null
+check "install --user: under ~/.local/share/jupyter" test -f "$WORK/home/.local/share/jupyter/kernels/folio/kernel.json"
+JUPYTER_DATA_DIR="$WORK/jdata" "$FOLIO" jupyter install --user >/dev/null
+check "install --user: under JUPYTER_DATA_DIR when set" test -f "$WORK/jdata/kernels/folio/kernel.json"
+
+# an installed folio (cmake --install) finds its installed Python package
+if cmake --install "$(dirname "$FOLIO")" --prefix "$WORK/inst" >"$WORK/install.log" 2>&1; then
+  run_folio_inst() { "$WORK/inst/bin/folio" "$@" >"$WORK/.out" 2>"$WORK/.err"; RC=$?; ERR=$(cat "$WORK/.err"); }
+  run_folio_inst jupyter install --prefix "$WORK/instspec"
+  expect_eq "installed folio: jupyter install exit 0" 0 "$RC"
+  SITE=$(cd "$WORK/inst/lib"/python3*/*-packages && pwd)
+  check "installed folio: PYTHONPATH is the installed package's folder, where folio.kernel imports" "$PY" -c '
+import json, os, subprocess, sys
+k = json.load(open(sys.argv[1]))
+assert k["env"]["PYTHONPATH"] == sys.argv[2], (k["env"], sys.argv[2])
+env = dict(os.environ, PYTHONPATH=sys.argv[2])
+out = subprocess.run([sys.executable, "-c", "import folio.kernel, folio; print(folio.kernel.__file__)"],
+                     env=env, capture_output=True, text=True)
+assert out.returncode == 0 and out.stdout.startswith(sys.argv[2] + "/folio/kernel.py"), out
+' "$WORK/instspec/share/jupyter/kernels/folio/kernel.json" "$SITE"
+else
+  fail "cmake --install: $(tail -n 3 "$WORK/install.log")"
+fi
+
 # failures: one line, exit 1 (or 2 for usage), nothing written
 : > "$WORK/afile"
 run_folio jupyter install --prefix "$WORK/afile/p"
