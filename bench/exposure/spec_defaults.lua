@@ -1,19 +1,27 @@
 -- Every objective with the spec's defaults on (ExposureConstraints{}: at
 -- most 40% each, 3 to 10 held, no two held correlated above 0.8, gross
 -- notional 150%, leveraged exposures 50%), 20 exposures, in-process:
---   build/folio run bench/exposure/spec_defaults.lua [--set reps=200]
--- Medians over `reps` optimizations of the same problem in one process
--- (folio.now(), wall time), for two universes of 20 exposures:
+--   build/folio run bench/exposure/spec_defaults.lua [--set reps=15]
+--     [--set old=DIR]
+-- Medians over `reps` optimizations of the same problem in one process,
+-- wall time (folio.now()) and CPU time of the process (os.clock(); BLAS
+-- runs single-threaded here), for two universes of 20 exposures:
 --   factor:    3 factors plus specific risk (bench/exposure/bench.lua's)
 --   clustered: 5 clusters of 4 exposures each; within a cluster the
 --              correlations are 0.85-0.95, so max_correlation_pairs binds,
 --              and the returns are spread so that the unconstrained
 --              portfolios hold more than 10 (max_exposures binds)
--- It prints the median, the slowest run, the held count, the nodes the
+-- It prints the medians, the slowest run, the held count, the nodes the
 -- search over held sets took (the continuous relaxation alone is 1) and
 -- the status; the target is 50 ms per optimization.
+--
+-- Paired runs: with old=DIR (a folder holding an earlier exposure.lua,
+-- exposure_model.lua and exposure_holdings.lua, e.g. from git show), each
+-- repetition runs the earlier code and then the current code on the same
+-- problem, so both see the same load; the table gains the earlier code's
+-- medians and nodes, and says whether both found the same objective.
 local folio = require "folio"
-local reps = math.tointeger(tonumber(folio.params.reps)) or 200
+local reps = math.tointeger(tonumber(folio.params.reps)) or 15
 
 local function lcg(seed)
   return function() seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648 - 0.5 end
@@ -73,33 +81,77 @@ local function median(t)
   return s[(#s + 1) // 2], s[#s]
 end
 
-local objectives = {
-  { "MinVolatility", folio.MinVolatility {} },
-  { "MaxSharpeRatio", folio.MaxSharpeRatio {} },
-  { "MeanVariance", folio.MeanVariance { risk_aversion = 3 } },
-  { "TargetReturn", folio.TargetReturn { target_return = 0.07 } },
-  { "TargetVolatility", folio.TargetVolatility { target_vol = 0.12 } },
-  { "MaxDiversification", folio.MaxDiversification {} },
-  { "RiskParity", folio.RiskParity {} },
-}
+-- the earlier exposure module, loaded beside the current one: its own
+-- model and holdings modules while it loads, the current ones restored
+local function load_old(dir)
+  local saved = {}
+  for _, m in ipairs { "folio.exposure_model", "folio.exposure_holdings" } do saved[m] = package.loaded[m] end
+  for _, f in ipairs { "exposure_model", "exposure_holdings" } do
+    package.loaded["folio." .. f] = assert(loadfile(dir .. "/" .. f .. ".lua"))("folio." .. f)
+  end
+  local X = assert(loadfile(dir .. "/exposure.lua"))("folio.exposure")
+  for m, v in pairs(saved) do package.loaded[m] = v end
+  return X
+end
 
-local opt = folio.ExposureOptimizer()
-local defaults = folio.ExposureConstraints {}
-print(string.format("| universe | objective | median (ms) | slowest (ms) | held | nodes | status |"))
-print("|---|---|---:|---:|---:|---:|---|")
+local function objectives(X)
+  return {
+    { "MinVolatility", X.MinVolatility {} },
+    { "MaxSharpeRatio", X.MaxSharpeRatio {} },
+    { "MeanVariance", X.MeanVariance { risk_aversion = 3 } },
+    { "TargetReturn", X.TargetReturn { target_return = 0.07 } },
+    { "TargetVolatility", X.TargetVolatility { target_vol = 0.12 } },
+    { "MaxDiversification", X.MaxDiversification {} },
+    { "RiskParity", X.RiskParity {} },
+  }
+end
+
+local cur = { opt = folio.ExposureOptimizer(), objectives = objectives(folio), defaults = folio.ExposureConstraints {} }
+local old
+if folio.params.old then
+  local X = load_old(folio.params.old)
+  old = { opt = X.ExposureOptimizer(), objectives = objectives(X), defaults = X.ExposureConstraints {} }
+end
+
+-- one timed optimization: wall, cpu, result
+local function timed(side, k, names, mu, cov)
+  local c0, t0 = os.clock(), folio.now()
+  local res = side.opt:optimize { exposures = names, mu = mu, cov = cov, objective = side.objectives[k][2],
+                                  constraints = side.defaults }
+  return folio.now() - t0, os.clock() - c0, res
+end
+
+local function ms(v) return ("%.1f"):format(1000 * v) end
+
+if old then
+  print("| universe | objective | earlier wall (ms) | earlier CPU (ms) | earlier nodes | wall (ms) | CPU (ms) | slowest (ms) | held | nodes | same objective |")
+  print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+else
+  print("| universe | objective | wall (ms) | CPU (ms) | slowest (ms) | held | nodes | status |")
+  print("|---|---|---:|---:|---:|---:|---:|---|")
+end
 for _, u in ipairs { { "factor", factor_universe(20, 3) }, { "clustered", clustered_universe() } } do
   local uname, names, mu, cov = u[1], u[2], u[3], u[4]
-  for _, o in ipairs(objectives) do
-    local ts, res = {}, nil
+  for k, o in ipairs(cur.objectives) do
+    local wall, cpu, owall, ocpu = {}, {}, {}, {}
+    local res, ores
     for r = 1, reps do
-      local t0 = folio.now()
-      res = opt:optimize { exposures = names, mu = mu, cov = cov, objective = o[2], constraints = defaults }
-      ts[r] = folio.now() - t0
+      if old then owall[r], ocpu[r], ores = timed(old, k, names, mu, cov) end
+      wall[r], cpu[r], res = timed(cur, k, names, mu, cov)
     end
     local held = 0
     for _, e in ipairs(names) do if res.weights and res.weights[e] > 1e-8 then held = held + 1 end end
-    local med, worst = median(ts)
-    print(string.format("| %s | %s | %.2f | %.2f | %d | %s | %s |", uname, o[1], 1000 * med, 1000 * worst, held,
-      tostring(res.solver_stats and res.solver_stats.nodes or "-"), res.status))
+    local med, worst = median(wall)
+    local nodes = tostring(res.solver_stats and res.solver_stats.nodes or "-")
+    if old then
+      local same = ores.objective and res.objective
+                   and math.abs(ores.objective - res.objective) <= 1e-7 * math.max(1, math.abs(res.objective))
+      print(("| %s | %s | %s | %s | %s | %s | %s | %s | %d | %s | %s |"):format(uname, o[1], ms(median(owall)),
+        ms(median(ocpu)), tostring(ores.solver_stats and ores.solver_stats.nodes or "-"), ms(med), ms(median(cpu)),
+        ms(worst), held, nodes, same and "yes" or "NO"))
+    else
+      print(("| %s | %s | %s | %s | %s | %d | %s | %s |"):format(uname, o[1], ms(med), ms(median(cpu)), ms(worst),
+        held, nodes, res.status))
+    end
   end
 end
