@@ -136,25 +136,44 @@ function B.weights(ctx)
     return lo[i]
   end
   local function col_hi(i, e) return fix[e] == "out" and 0 or hi[i] end
+  -- a node's relaxation under kappa (only its bound and weights are read)
+  -- keeps the homogeneous bounds (0) as column bounds and leaves out the
+  -- maxima of free exposures, which its link rows w <= max u <= max kappa
+  -- imply: fewer rows for the interior-point method
+  local lean = ctx.kappa and ctx.mode == "relax"
+  local function lean_lo(i, e) return lean and (lo[i] == 0 or fix[e] == "out") end
+  local function lean_hi(e) return lean and fix[e] ~= "in" end
   ctx.w = m:var(ctx:name("w"), names, {
-    lb = function(e) local i = pos[e]; return rows and -math.huge or col_lo(i, e) end,
-    ub = function(e) local i = pos[e]; return rows and math.huge or col_hi(i, e) end,
+    lb = function(e)
+      local i = pos[e]
+      if rows then return lean_lo(i, e) and 0 or -math.huge end
+      return col_lo(i, e)
+    end,
+    ub = function(e)
+      local i = pos[e]
+      if rows then return (lean and fix[e] == "out") and 0 or math.huge end
+      return col_hi(i, e)
+    end,
   })
   local w = ctx.w
   if rows then
     m:st(ctx:name("min_weight"), names, function(e)
       local i = pos[e]
-      if lo[i] ~= -math.huge and ctx:group(ctx.lo_by[i]) then return w[e], ">=", ctx:scaled(lo[i]) end
+      if lo[i] ~= -math.huge and not lean_lo(i, e) and ctx:group(ctx.lo_by[i]) then
+        return w[e], ">=", ctx:scaled(lo[i])
+      end
     end)
     m:st(ctx:name("max_weight"), names, function(e)
       local i = pos[e]
-      if hi[i] ~= math.huge and ctx:group(ctx.hi_by[i]) then return w[e], "<=", ctx:scaled(hi[i]) end
+      if hi[i] ~= math.huge and not lean_hi(e) and ctx:group(ctx.hi_by[i]) then return w[e], "<=", ctx:scaled(hi[i]) end
     end)
     if next(fix) then
       m:st(ctx:name("held_min"), names, function(e)
         if fix[e] == "in" and minpos > lo[pos[e]] then return w[e], ">=", ctx:scaled(minpos) end
       end)
-      m:st(ctx:name("not_held"), names, function(e) if fix[e] == "out" then return w[e], "<=", 0 end end)
+      if not lean then
+        m:st(ctx:name("not_held"), names, function(e) if fix[e] == "out" then return w[e], "<=", 0 end end)
+      end
     end
   end
 end
