@@ -8,10 +8,11 @@
   loanbook a cell solving the loan book in a running kernel (execute to
            idle, with the cell's text and HTML views sent: what a notebook
            gets) against `folio run models/loan_book.lua` (a process, its
-           report printed to /dev/null), on the same model.
+           report printed to /dev/null), on the same model; and against
+           `folio run ... --report OUT.html`, which makes the HTML view too.
 
-Paired rounds A B A B (the order alternates each round), medians and the
-median of the per-round ratio reported.
+Paired rounds A B A B (the order alternates each round; with the third
+route, it rotates), medians and the median of the per-round ratio reported.
 
     bench/jupyter/bench.py --folio build/folio [--rounds 21]
 
@@ -65,9 +66,9 @@ def start_to_first_cell(name):
     return dt
 
 
-def folio_run(folio):
+def folio_run(folio, *extra):
     t0 = time.perf_counter()
-    subprocess.run([folio, "run", "models/loan_book.lua"], cwd=ROOT, check=True,
+    subprocess.run([folio, "run", "models/loan_book.lua", *extra], cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - t0
 
@@ -102,22 +103,27 @@ def main():
         kc = km.client()
         kc.start_channels()
         kc.wait_for_ready(timeout=60)
+        report = os.path.join(tmp, "loan_book.html")
         execute(kc, LOAN_CELL)   # warm: folio's modules loaded once, as in any session
         folio_run(folio)
-        cell, run, ratio = [], [], []
+        routes = {
+            "cell": lambda: execute(kc, LOAN_CELL),
+            "run": lambda: folio_run(folio),
+            "run_report": lambda: folio_run(folio, "--report", report),
+        }
+        names = list(routes)
+        times = {n: [] for n in names}
         for i in range(a.rounds):
-            if i % 2 == 0:
-                c, r = execute(kc, LOAN_CELL), folio_run(folio)
-            else:
-                r, c = folio_run(folio), execute(kc, LOAN_CELL)
-            cell.append(c)
-            run.append(r)
-            ratio.append(c / r)
+            for n in names[i % 3:] + names[:i % 3]:
+                times[n].append(routes[n]())
         kc.stop_channels()
         km.shutdown_kernel(now=True)
-        print(summary("loan book: notebook cell (execute to idle)", cell))
-        print(summary("loan book: folio run models/loan_book.lua", run))
-        print("loan book: median ratio cell / folio run %.3f" % statistics.median(ratio))
+        print(summary("loan book: notebook cell (execute to idle)", times["cell"]))
+        print(summary("loan book: folio run models/loan_book.lua", times["run"]))
+        print(summary("loan book: folio run ... --report OUT.html", times["run_report"]))
+        for n in ("run", "run_report"):
+            print("loan book: median ratio cell / %s %.3f" % (
+                n, statistics.median(c / r for c, r in zip(times["cell"], times[n]))))
         print("load average %s" % " ".join("%.2f" % x for x in os.getloadavg()))
 
 

@@ -118,6 +118,7 @@ local function picture(method)
     local ok, err = pcall(method, self, CATCH, ...)
     folio.write_text = saved
     if not ok then error(err, 0) end
+    if got == nil then error("plot: no picture was made (pass a file name to write one)", 2) end
     return svg_image(got)
   end
   wrapped[f] = true

@@ -156,13 +156,11 @@ static int positive(const char *flag, const char *s)
     return 0;
 }
 
-static int usage(void)
-{
-    return host_usage_error("%s",
-        "jupyter: usage: folio jupyter install [--user | --prefix P] [--name NAME] [--display-name TEXT] "
-        "[--python PATH] [--quiet] [--sandbox [--allow-read DIR] [--allow-write DIR] [--max-instructions N] "
-        "[--max-memory SIZE] [--max-time S] [--solver-time-limit S]]");
-}
+#define USAGE "folio jupyter install [--user | --prefix P] [--name NAME] [--display-name TEXT] " \
+    "[--python PATH] [--quiet] [--sandbox [--allow-read DIR] [--allow-write DIR] [--max-instructions N] " \
+    "[--max-memory SIZE] [--max-time S] [--solver-time-limit S]]"
+
+static int usage(void) { return host_usage_error("%s", "jupyter: usage: " USAGE); }
 
 static int cmd_install(int argc, char **argv)
 {
@@ -209,7 +207,8 @@ static int cmd_install(int argc, char **argv)
             flags[nflags++] = v;
             sb_flags = 1;
         } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            return usage();
+            printf("usage: %s\n(docs/jupyter.md)\n", USAGE);
+            return EXIT_SOLVED;
         } else {
             return host_usage_error("jupyter install: unknown option '%s'", a);
         }
