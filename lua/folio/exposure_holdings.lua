@@ -197,10 +197,13 @@ end
 -- Each node's relaxed optimum is rounded to a held set (H.round) whose
 -- exact solve may improve the incumbent; a node whose bound does not beat
 -- the incumbent by more than o.gap (relative) is closed, the others
--- branch on their most fractional z (or a broken limit). best = {value,
+-- branch on their most fractional z (or a broken limit); a node whose
+-- relaxation ends without a verdict branches under its parent's bound.
+-- best = {value,
 -- wv, fix, extra}, starting from o.start when given (a portfolio found
--- before the search); proven: every node was settled (a node whose solve
--- ended without a verdict leaves it false); stopped at o.node_limit.
+-- before the search); proven: every node was settled (a node with no free
+-- exposure whose solve ended without a verdict leaves it false); stopped
+-- at o.node_limit.
 function H.search(o)
   local h, n = o.h, o.n
   local limit, gap = o.node_limit or H.NODE_LIMIT, o.gap or H.GAP
@@ -220,7 +223,22 @@ function H.search(o)
       nodes = nodes + 1
       local v, wv, zv, status = o.relax(node.fix)
       if v == nil then
-        if status ~= "infeasible" then proven = false end
+        if status ~= "infeasible" then
+          -- the relaxation ended without a verdict (an interior-point
+          -- method on a degenerate problem): the node keeps its parent's
+          -- bound, which holds for it too, and branches on its first free
+          -- exposure; only a node with none free is left unsettled
+          local j
+          for i = 1, n do if node.fix[i] == nil then j = i break end end
+          if j then
+            local out, inn = copy(node.fix), copy(node.fix)
+            out[j], inn[j] = "out", "in"
+            push(heap, { bound = node.bound, fix = inn })
+            push(heap, { bound = node.bound, fix = out })
+          else
+            proven = false
+          end
+        end
       elseif beats(v) then
         local S = H.round(h, wv, node.fix, n)
         if S then

@@ -235,12 +235,17 @@ end
 function B.max_concentration(ctx)
   local c, w = ctx.c, ctx.w
   local cap = c.max_concentration
-  if not cap or ctx.concentration_in_bounds or not ctx:group("max_concentration " .. num(cap)) then return end
+  if not cap or not ctx:group("max_concentration " .. num(cap)) then return end
   -- no single exposure above the cap, on either side; a bound at least as
   -- tight already holds it (no duplicate row), except in the conflict
   -- search, which may turn the bound off
   local all = ctx.mode == "feasibility"
+  -- a node's relaxation under kappa: the link rows w <= min(max, cap) u
+  -- <= cap kappa of the exposures not fixed in hold the cap already
+  local lean = ctx.kappa and ctx.mode == "relax"
+  local fix = ctx.fix or {}
   ctx.m:st(ctx:name("max_concentration"), ctx.names, function(e)
+    if lean and fix[e] ~= "in" then return nil end
     if all or ctx.hi[ctx.pos[e]] > cap then return w[e], "<=", ctx:scaled(cap) end
   end)
   ctx.m:st(ctx:name("min_concentration"), ctx.names, function(e)
@@ -378,7 +383,7 @@ function M.relaxed_holdings(ctx)
   -- under the ratio transform, with one = kappa)
   local function limits(tag, x, one, counts_only)
     if not counts_only and #free > 0 then
-      m:st(ctx:name(tag .. "link"), free, function(e) return w[e], "<=", ctx.hi[ctx.pos[e]] * x[e] end)
+      m:st(ctx:name(tag .. "link"), free, function(e) return w[e], "<=", ctx.link_hi[ctx.pos[e]] * x[e] end)
       if h.minpos > 0 then m:st(ctx:name(tag .. "min"), free, function(e) return w[e], ">=", h.minpos * x[e] end) end
     end
     if h.max then m:st(ctx:name(tag .. "max_count"), sum_over(names, x), "<=", h.max * one) end
@@ -604,15 +609,14 @@ function M.build(p, mode, off, fix, relaxed)
   local ctx = setmetatable({ mode = mode, off = off or {}, groups = {}, seen = {}, fix = fix, relaxed = relaxed }, Ctx)
   for k, v in pairs(p) do ctx[k] = v end
   ctx.n = #ctx.names
+  -- the largest weight of each exposure, for the link w <= max z of a
+  -- node's relaxation: max_concentration makes it min(max, cap), tighter
+  -- than w <= max z. (Taking the cap into the column bounds instead of its
+  -- rows left the interior-point method at its iteration limit on a
+  -- singular covariance.)
   local cap = ctx.c.max_concentration
-  if mode == "relax" and cap then
-    -- a node's relaxation (only its bound and weights are read) takes
-    -- max_concentration into the bounds: w <= min(max, cap), and the link
-    -- w <= min(max, cap) z of a held indicator is tighter than w <= max z
-    local lo, hi = {}, {}
-    for i = 1, ctx.n do lo[i], hi[i] = math.max(ctx.lo[i], -cap), math.min(ctx.hi[i], cap) end
-    ctx.lo, ctx.hi, ctx.concentration_in_bounds = lo, hi, true
-  end
+  ctx.link_hi = {}
+  for i = 1, ctx.n do ctx.link_hi[i] = cap and math.min(ctx.hi[i], cap) or ctx.hi[i] end
   ctx.m = folio.model("exposures")
   if (mode == "solve" or mode == "relax") and M.is_ratio(ctx.obj) then
     -- the homogenising transform y = kappa w, a'y = 1, min y'Sigma y: one

@@ -5,7 +5,8 @@
 -- over every held set done by CVXOPT (tests/ref/exposure/ref_persp.py)
 -- on 12 exposures: a factor universe where only the counts bind, and a
 -- tied one (4 clusters of 3, equal correlations across) where
--- MaxDiversification ties between held sets.
+-- MaxDiversification ties between held sets; and on 6 exposures with a
+-- singular covariance.
 local T = dofile("tests/lua/testlib.lua")
 local folio = require "folio"
 local PS = require "folio.exposure_persp"
@@ -110,15 +111,22 @@ end
 -- 3. the search against the brute force over every held set
 ---------------------------------------------------------------------------
 local opt = folio.ExposureOptimizer()
-for _, tag in ipairs { "factor", "tied" } do
+-- a singular covariance (two identical exposures) has no perspective
+-- diagonal: the search runs on the plain relaxation, and a node whose
+-- relaxation the interior-point method cannot settle branches under its
+-- parent's bound
+T.eq(PS.diagonal(REF.singular.cov, 6, {}), nil, "singular covariance: no diagonal")
+
+for _, tag in ipairs { "factor", "tied", "singular" } do
   local X = REF[tag]
+  local K = X.max_held
   local R = corr_of(X.cov)
   local objectives = { folio.MinVolatility {}, folio.MaxSharpeRatio {}, folio.MaxDiversification {},
                        folio.TargetReturn { target_return = X.target } }
   for _, obj in ipairs(objectives) do
     local what = ("%s universe, %s"):format(tag, obj.kind)
     local r = opt:optimize { exposures = X.names, mu = X.mu, cov = X.cov, objective = obj,
-                             constraints = folio.ExposureConstraints { max_exposures = 4 } }
+                             constraints = folio.ExposureConstraints { max_exposures = K } }
     local ref = X[obj.kind]
     T.eq(r.status, "optimal", what .. ": proven optimal")
     T.near(r.objective, ref.value, 1e-7, what .. ": the objective of CVXOPT's brute force over every held set")
@@ -130,15 +138,20 @@ for _, tag in ipairs { "factor", "tied" } do
         T.ok(w >= 0.01 - 1e-8 and w <= 0.4 + 1e-8, what .. ": a held weight in [0.01, 0.4]")
       end
     end
-    T.ok(#held >= 3 and #held <= 4, ("%s: %d held, within 3..4"):format(what, #held))
+    T.ok(#held >= 3 and #held <= K, ("%s: %d held, within 3..%d"):format(what, #held, K))
     for a = 1, #held do
       for b = a + 1, #held do T.ok(R[held[a]][held[b]] <= 0.8, what .. ": no two held correlated above 0.8") end
     end
     -- the weights where the optimum is unique (MaxDiversification ties on
-    -- the tied universe: any one per cluster)
-    if not (tag == "tied" and obj.kind == "MaxDiversification") then
+    -- the tied universe, any one per cluster, and on the singular one,
+    -- whose correlations are all 0.3; the singular universe's last two
+    -- exposures are one: their sum)
+    if not (obj.kind == "MaxDiversification" and tag ~= "factor") then
+      local got, want = {}, {}
+      for i, e in ipairs(X.names) do got[i], want[i] = r.weights[e], ref.weights[i] end
+      if tag == "singular" then got[5], want[5], got[6], want[6] = got[5] + got[6], want[5] + want[6], 0, 0 end
       local worst = 0
-      for i, e in ipairs(X.names) do worst = math.max(worst, math.abs(r.weights[e] - ref.weights[i])) end
+      for i = 1, #got do worst = math.max(worst, math.abs(got[i] - want[i])) end
       T.ok(worst < 1e-6, ("%s: the brute force's weights (worst %.2e)"):format(what, worst))
     end
   end

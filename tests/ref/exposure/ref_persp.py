@@ -22,7 +22,10 @@ and numpy, independent of folio.
    - tied: 4 clusters of 3, correlations 0.9-0.97 inside a cluster and
      exactly 0.2 across, so at most one per cluster is held and
      MaxDiversification ties between held sets (the raised clique matrix
-     decides the bound).
+     decides the bound);
+   - singular: 6 exposures, the last two identical (correlation 1), so
+     the covariance is singular and there is no perspective diagonal; at
+     most 3 held.
 
     /usr/bin/python3 tests/ref/exposure/ref_persp.py OUT.lua
 
@@ -40,7 +43,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ref_supports import CAP, MINPOS, PAIRS, RF, solve_support  # noqa: E402  (same limits, same QP per held set)
 
 N, MIN_HELD, MAX_HELD = 12, 3, 4
-TARGET = {"factor": 0.08, "tied": 0.07}   # each binds on its instance
+TARGET = {"factor": 0.08, "tied": 0.07, "singular": 0.075}   # each binds on its instance
 
 
 def factor_instance():
@@ -68,6 +71,15 @@ def tied_instance():
     return mu, corr * np.outer(vol, vol)
 
 
+def singular_instance():
+    vol = np.array([0.1, 0.15, 0.2, 0.12, 0.18, 0.18])
+    corr = np.full((6, 6), 0.3)
+    np.fill_diagonal(corr, 1.0)
+    corr[4, 5] = corr[5, 4] = 1.0
+    mu = np.array([0.05, 0.06, 0.08, 0.05, 0.09, 0.09])
+    return mu, corr * np.outer(vol, vol)
+
+
 def mtfa(R):
     n = R.shape[0]
     c = matrix(-np.ones(n))
@@ -82,14 +94,15 @@ def mtfa(R):
     return np.array(sol["x"]).ravel()
 
 
-def brute(mu, cov, target):
+def brute(mu, cov, target, max_held):
+    n = len(mu)
     corr = cov / np.sqrt(np.outer(np.diag(cov), np.diag(cov)))
     out = {}
     for kind in ("MinVolatility", "MaxSharpeRatio", "MaxDiversification", "TargetReturn"):
         minimised = kind in ("MinVolatility", "TargetReturn")
         best = None
-        for r in range(MIN_HELD, MAX_HELD + 1):
-            for S in itertools.combinations(range(N), r):
+        for r in range(MIN_HELD, max_held + 1):
+            for S in itertools.combinations(range(n), r):
                 if any(corr[i, j] > PAIRS for i, j in itertools.combinations(S, 2)):
                     continue
                 got = solve_support(kind, list(S), mu, cov, target)
@@ -105,13 +118,14 @@ def vec(v):
     return "{%s}" % ", ".join("%.17g" % x for x in v)
 
 
-def write_instance(f, tag, mu, cov):
-    f.write("  %s = {\n    names = {%s},\n" % (tag, ", ".join('"%s%d"' % (tag[0], i + 1) for i in range(N))))
+def write_instance(f, tag, mu, cov, max_held=MAX_HELD):
+    n = len(mu)
+    f.write("  %s = {\n    names = {%s},\n" % (tag, ", ".join('"%s%d"' % (tag[0], i + 1) for i in range(n))))
     f.write("    mu = %s,\n    cov = {\n" % vec(mu))
     for row in cov:
         f.write("      %s,\n" % vec(row))
-    f.write("    },\n    target = %.17g,\n" % TARGET[tag])
-    for kind, (value, w) in brute(mu, cov, TARGET[tag]).items():
+    f.write("    },\n    target = %.17g,\n    max_held = %d,\n" % (TARGET[tag], max_held))
+    for kind, (value, w) in brute(mu, cov, TARGET[tag], max_held).items():
         f.write("    %s = {value = %.17g, weights = %s},\n" % (kind, value, vec(w)))
     f.write("  },\n")
 
@@ -126,6 +140,8 @@ def main():
         write_instance(f, "factor", fmu, fcov)
         tmu, tcov = tied_instance()
         write_instance(f, "tied", tmu, tcov)
+        smu, scov = singular_instance()
+        write_instance(f, "singular", smu, scov, 3)
         f.write("}\n")
 
 
