@@ -81,18 +81,7 @@ local function median(t)
   return s[(#s + 1) // 2], s[#s]
 end
 
--- the earlier exposure module, loaded beside the current one: its own
--- model and holdings modules while it loads, the current ones restored
-local function load_old(dir)
-  local saved = {}
-  for _, m in ipairs { "folio.exposure_model", "folio.exposure_holdings" } do saved[m] = package.loaded[m] end
-  for _, f in ipairs { "exposure_model", "exposure_holdings" } do
-    package.loaded["folio." .. f] = assert(loadfile(dir .. "/" .. f .. ".lua"))("folio." .. f)
-  end
-  local X = assert(loadfile(dir .. "/exposure.lua"))("folio.exposure")
-  for m, v in pairs(saved) do package.loaded[m] = v end
-  return X
-end
+local load_old = dofile("bench/exposure/old_module.lua")
 
 local function objectives(X)
   return {
