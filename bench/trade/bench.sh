@@ -8,6 +8,7 @@
 # 2. Both priorities (cost, then headroom) under one batch budget.
 # 3. The fallback heuristic alone, and the demo with time_limit = 0.001.
 # Each run is its own process ("wall s" and peak memory from /usr/bin/time).
+# LAZY_ONLY=1 runs part 1's lazy configurations alone (minutes, not an hour).
 FOLIO=${1:-build/folio}
 REP=${2:-3}
 TL=${3:-120}
@@ -24,6 +25,7 @@ for n in 1000 10000; do
       run --set n=$n --set method=lazy --set solver=$solver --set stages=1 --set time_limit=$TL
     done
   done
+  [ "${LAZY_ONLY:-0}" = 1 ] && continue
   for solver in cbc glpk; do
     run --set n=$n --set method=full --set solver=$solver --set stages=1 --set time_limit=$TL
   done
@@ -31,6 +33,7 @@ for n in 1000 10000; do
     run --set n=$n --set method=lazy --set solver=$solver --set stages=2 --set time_limit=60
   done
 done
+[ "${LAZY_ONLY:-0}" = 1 ] && exit 0
 for i in $(seq 1 "$REP"); do
   run --set n=1000 --set fallback=1
   run --set n=1000 --set method=lazy --set solver=cbc --set stages=2 --set time_limit=0.001
