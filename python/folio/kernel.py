@@ -1,5 +1,5 @@
-"""The folio Jupyter kernel: a wrapper kernel (ipykernel) around one
-folio.Session, with the REPL's semantics (docs/jupyter.md).
+"""The folio Jupyter kernel: one folio.Session behind the Jupyter messaging
+protocol, with the REPL's semantics (docs/jupyter.md).
 
     python3 -m folio.kernel -f CONNECTION_FILE [--sandbox [--allow-read DIR] ...]
 
@@ -7,7 +7,9 @@ folio.Session, with the REPL's semantics (docs/jupyter.md).
 a trailing expression is shown (results as folio's HTML report with a text
 fallback, SVG pictures inline), errors are one line naming the cell's line
 (`[cell 3]:2: ...`), and Ctrl-C (the notebook's interrupt) stops a solve or a
-loop and leaves the kernel idle.
+loop and leaves the kernel idle. The protocol itself (sockets, signatures,
+streams, interrupts) is folio/jupyter.py, on pyzmq alone: the kernel's
+process imports no ipykernel, IPython, tornado or jupyter_client.
 """
 import argparse
 import os
@@ -17,13 +19,7 @@ import time
 
 import folio
 from folio import _folio
-
-# A Lua kernel has no use for IPython's Python debugger and completer; not
-# importing them takes about a third off the kernel's start (docs/jupyter.md)
-for _name in ("debugpy", "jedi"):
-    sys.modules.setdefault(_name, None)
-
-from ipykernel.kernelbase import Kernel  # noqa: E402
+from folio.jupyter import Kernel, ProtocolError
 
 _KERNEL_LUA = os.path.join(os.path.dirname(__file__), "kernel.lua")
 
@@ -65,7 +61,7 @@ def parse_size(text):
 
 def options(argv):
     p = argparse.ArgumentParser(prog="python3 -m folio.kernel", description="the folio Jupyter kernel")
-    p.add_argument("-f", dest="connection_file", help="the connection file Jupyter gives")
+    p.add_argument("-f", dest="connection_file", required=True, help="the connection file Jupyter gives")
     p.add_argument("--sandbox", action="store_true", help="run cells as `folio run --sandbox` runs scripts")
     p.add_argument("--allow-read", action="append", default=[], metavar="DIR")
     p.add_argument("--allow-write", action="append", default=[], metavar="DIR")
@@ -74,14 +70,12 @@ def options(argv):
     p.add_argument("--max-time", type=float, default=0, metavar="S", help="Lua wall-clock seconds per cell")
     p.add_argument("--solver-time-limit", type=float, default=0, metavar="S", help="a cap on every solve")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
-    return p.parse_known_args(argv)
+    return p.parse_args(argv)
 
 
 class FolioKernel(Kernel):
     implementation = "folio"
     implementation_version = folio.__version__
-    language = "lua"
-    language_version = "5.4"
     language_info = {
         "name": "lua",
         "version": "5.4",
@@ -93,14 +87,13 @@ class FolioKernel(Kernel):
     banner = "folio %s: Lua 5.4 with folio loaded, as in `folio repl` (:help NAME)" % folio.__version__
     help_links = []
 
-    opts = None   # set by main() from the kernelspec's arguments
-
-    def __init__(self, **kw):
-        super().__init__(**kw)
-        opts = FolioKernel.opts or options([])[0]
+    def __init__(self, connection_file, opts):
+        # the sockets first: the client's connections and first requests
+        # come in while the session below is made
+        super().__init__(connection_file)
         self.opts = opts
         self._silent = False
-        _folio.set_verbosity(0 if opts.quiet else 2)   # plain progress lines on the stderr pipe
+        _folio.set_verbosity(0 if opts.quiet else 2)   # plain progress lines, on stderr (fd 2)
         self.folio = folio.Session()
         st = self.state = self.folio._state
         with open(_KERNEL_LUA, encoding="utf-8") as f:
@@ -117,15 +110,6 @@ class FolioKernel(Kernel):
             self._budget()
         setup = {"solver_time_limit": opts.solver_time_limit} if opts.solver_time_limit else {}
         self._k("setup", setup)
-
-    def set_parent(self, ident, parent, channel="shell"):
-        # print, io.write and the captured stdout and stderr of the cell go
-        # to its output (IPython's shell does this for its own kernel)
-        super().set_parent(ident, parent, channel)
-        if channel == "shell":
-            for stream in (sys.stdout, sys.stderr):
-                if hasattr(stream, "set_parent"):
-                    stream.set_parent(parent)
 
     # ---- helpers ---------------------------------------------------------
 
@@ -156,16 +140,10 @@ class FolioKernel(Kernel):
     def _send_views(self, msg_type, text, html, svg):
         if self._silent:
             return
-        # what the cell printed goes first; a flush is a round trip to
-        # ipykernel's I/O thread, so only when something waits (a private
-        # flag of ipykernel's OutStream; without it, always)
-        for stream in (sys.stdout, sys.stderr):
-            if getattr(stream, "_flush_pending", True):
-                stream.flush()
         content = {"data": self._bundle(text, html, svg), "metadata": {}}
         if msg_type == "execute_result":
             content["execution_count"] = self.execution_count
-        self.send_response(self.iopub_socket, msg_type, content)
+        self.send_output(msg_type, content)   # after what the cell printed before
 
     def _show(self, values):
         """A cell's values: one is the cell's result, several are displays."""
@@ -184,14 +162,13 @@ class FolioKernel(Kernel):
 
     def _error(self, ename, evalue):
         if not self._silent:
-            self.send_response(self.iopub_socket, "error",
-                               {"ename": ename, "evalue": evalue, "traceback": [evalue]})
+            self.send_output("error", {"ename": ename, "evalue": evalue, "traceback": [evalue]})
         return {"status": "error", "execution_count": self.execution_count,
                 "ename": ename, "evalue": evalue, "traceback": [evalue]}
 
     def _print(self, text):
         if not self._silent:
-            self.send_response(self.iopub_socket, "stream", {"name": "stdout", "text": text + "\n"})
+            sys.stdout.write(text + "\n")
 
     # ---- execute -----------------------------------------------------------
 
@@ -255,7 +232,7 @@ class FolioKernel(Kernel):
         return {"status": "ok", "matches": matches, "cursor_start": cursor_pos - len(word),
                 "cursor_end": cursor_pos, "metadata": {}}
 
-    def do_inspect(self, code, cursor_pos, detail_level=0, omit_sections=()):
+    def do_inspect(self, code, cursor_pos, detail_level=0):
         cursor_pos = len(code) if cursor_pos is None else cursor_pos
         left = re.search(r"[\w.:]*$", code[:cursor_pos]).group(0)
         right = re.match(r"\w*", code[cursor_pos:]).group(0)
@@ -273,19 +250,27 @@ class FolioKernel(Kernel):
             reply["indent"] = "  "
         return reply
 
+    def interrupted(self):
+        name = "[cell %d]" % self.execution_count
+        return self._error("KeyboardInterrupt", "%s: interrupted (Ctrl-C)" % name)
+
     def do_shutdown(self, restart):
         self.folio.close()
         return {"status": "ok", "restart": restart}
 
 
 def main(argv=None):
-    opts, rest = options(sys.argv[1:] if argv is None else argv)
+    opts = options(sys.argv[1:] if argv is None else argv)
     if opts.max_memory:
-        parse_size(opts.max_memory)   # a bad size is an error now, not at the first cell
-    FolioKernel.opts = opts
-    from ipykernel.kernelapp import IPKernelApp
-    args = (["-f", opts.connection_file] if opts.connection_file else []) + rest
-    IPKernelApp.launch_instance(argv=args, kernel_class=FolioKernel)
+        try:
+            parse_size(opts.max_memory)   # a bad size is an error now, not at the first cell
+        except ValueError as e:
+            sys.exit("folio kernel: %s" % e)
+    try:
+        kernel = FolioKernel(opts.connection_file, opts)
+    except ProtocolError as e:
+        sys.exit("folio kernel: %s" % e)
+    kernel.serve()
 
 
 if __name__ == "__main__":
