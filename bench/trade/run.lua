@@ -25,16 +25,18 @@ if tonumber(folio.params.fallback) == 1 then
     #g.unplaced, g.cost, s, tostring(ta:validate(g.assignment).compliant)))
   return
 end
+local c0 = os.clock()
 local r = ta:solve { netting = folio.params.netting }
+local cpu = os.clock() - c0
 local rows = 0
 for _, l in ipairs(r.log) do rows = math.max(rows, l.rows or 0) end
 local s1 = r.stages[1] or {}
 local s1_time = (s1.t_build or 0) + (s1.t_solve or 0) + (s1.t_check or 0)
 local statuses = {}
 for i, st in ipairs(r.stages) do statuses[i] = st.status end
-print(string.format("RESULT status=%s cost=%.2f bound1=%s gap1=%s rows=%d rounds=%d stage1_s=%.2f seconds=%.2f "
+print(string.format("RESULT status=%s cost=%.2f bound1=%s gap1=%s rows=%d rounds=%d stage1_s=%.2f seconds=%.2f cpu=%.2f "
   .. "stages=%s fallback_s=%.2f compliant=%s",
   r.status, r.cost or -1, s1.bound and string.format("%.2f", s1.bound) or "-",
-  s1.gap and string.format("%.2e", s1.gap) or "-", rows, #r.log, s1_time, r.solve_time,
+  s1.gap and string.format("%.2e", s1.gap) or "-", rows, #r.log, s1_time, r.solve_time, cpu,
   table.concat(statuses, ","), r.timing.fallback,
   r.assignment and tostring(ta:validate(r.assignment).compliant) or "-"))
