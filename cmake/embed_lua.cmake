@@ -1,11 +1,24 @@
 # Writes OUT, a C file holding the Lua sources given in FILES (a ;-list of
-# paths relative to SRC), as byte arrays with their module names.
+# paths relative to SRC), as byte arrays with their module names. With
+# DUMPER (cmake/lua_dump.c), each .lua file is held as its binary chunk,
+# debug information included, so that no start-up parses it; other files
+# (docs) as they are.
 string(REPLACE "|" ";" FILES "${FILES}")
 set(body "")
 set(table "")
 set(i 0)
 foreach(rel ${FILES})
-  file(READ "${SRC}/${rel}" hex HEX)
+  if(DUMPER AND rel MATCHES "\\.lua$")
+    set(chunk "${OUT}.chunk")
+    execute_process(COMMAND "${DUMPER}" "${SRC}/${rel}" "@${rel}" "${chunk}" RESULT_VARIABLE rc)
+    if(NOT rc EQUAL 0)
+      message(FATAL_ERROR "embed_lua: cannot compile ${rel}")
+    endif()
+    file(READ "${chunk}" hex HEX)
+    file(REMOVE "${chunk}")
+  else()
+    file(READ "${SRC}/${rel}" hex HEX)
+  endif()
   string(LENGTH "${hex}" hexlen)
   math(EXPR len "${hexlen} / 2")
   string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")

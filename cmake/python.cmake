@@ -54,6 +54,12 @@ if(FOLIO_PYTHON)
   endforeach()
   add_custom_target(folio_python_files ALL DEPENDS ${FOLIO_PYTHON_COPIES})
   add_dependencies(folio_python folio_python_files)
+  # The COIN-OR plugin (cmake/coin_plugin.cmake) beside the extension,
+  # where the extension's loader looks first.
+  add_dependencies(folio_python folio_coin)
+  add_custom_command(TARGET folio_python POST_BUILD
+    COMMAND ${CMAKE_COMMAND} -E copy_if_different $<TARGET_FILE:folio_coin> ${FOLIO_PYTHON_DIR}/
+    VERBATIM)
 
   # cmake --install (component python too): into the interpreter's
   # platform site directory under the prefix (Debian's python3 reads
@@ -67,6 +73,7 @@ if(FOLIO_PYTHON)
       "Where the folio Python package is installed (relative to the prefix)")
   install(TARGETS folio_python LIBRARY DESTINATION ${FOLIO_PYTHON_INSTALL_DIR}/folio COMPONENT python)
   install(FILES ${FOLIO_PYTHON_FILES} DESTINATION ${FOLIO_PYTHON_INSTALL_DIR}/folio COMPONENT python)
+  install(FILES $<TARGET_FILE:folio_coin> DESTINATION ${FOLIO_PYTHON_INSTALL_DIR}/folio COMPONENT python)
 endif()
 
 # The module's tests (tests/python), by Debian's /usr/bin/python3 (its

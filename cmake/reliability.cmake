@@ -29,3 +29,11 @@ if(FOLIO_ALLOC_FAIL)
   add_compile_options(-include ${CMAKE_SOURCE_DIR}/tests/alloc/alloc_fail.h)
   link_libraries(folio_alloc_fail)
 endif()
+
+# The COIN-OR plugin (cmake/coin_plugin.cmake) is loaded at run time: in
+# the alloc-fail build its counted allocations bind to the program's
+# counters, and in the fuzz build its coverage hooks to the program's
+# libFuzzer, so executables export their symbols there.
+if(FOLIO_ALLOC_FAIL OR FOLIO_FUZZ)
+  add_link_options($<$<STREQUAL:$<TARGET_PROPERTY:TYPE>,EXECUTABLE>:-rdynamic>)
+endif()

@@ -25,7 +25,10 @@ for r in res:
           f"  x{r['median'] / base:5.2f}   {r['command']}")
 PY
 echo
-echo "== process start to first prompt (pty, $RUNS runs)"
+echo "== the same, paired with glpsol (A B A B, 60 rounds; median of the per-round ratios)"
+/usr/bin/python3 $H/paired.py 60 5 "glpsol --lp $H/tiny.lp" "$F --quiet run $H/tiny_lp.lua" "$F --quiet solve $H/tiny.lp"
+echo
+echo "== process start to first prompt (pty, $RUNS runs; then paired with glpsol)"
 /usr/bin/python3 $H/prompt_time.py "$F" "$RUNS"
 echo
 echo "== sandbox: an infinite loop under pcall, by budget"

@@ -9,7 +9,9 @@
 # bench/lp/gen.lua writes the LPs with m:write (bench/lp/out/). Each round
 # runs folio then HiGHS on one LP, each in a fresh process, and each
 # reports its own solve time: folio's r.solve_time (loading the model into
-# the solver and solving; ranges off, as HiGHS computes none) and HiGHS's
+# the solver and solving, with folio's defaults: since issue 17 no ranges
+# are computed unless asked for, RANGES=1 computes them at the solve)
+# and HiGHS's
 # time inside scipy.optimize.milp (neither counts reading the file). The
 # table gives the medians and the median of the per-round ratios.
 # Output: bench/lp/results.md (markdown), also echoed.
@@ -39,7 +41,11 @@ for lp in $LPS; do
   solver=""; agree=yes
   i=0
   while [ $i -lt "$ROUNDS" ]; do
-    a=$("$FOLIO" --quiet run "$DIR/solve.lua" --set file="$f" --set ranges=0)
+    if [ -n "${RANGES:-}" ]; then
+      a=$("$FOLIO" --quiet run "$DIR/solve.lua" --set file="$f" --set ranges="$RANGES")
+    else
+      a=$("$FOLIO" --quiet run "$DIR/solve.lua" --set file="$f")
+    fi
     b=$("$PY" "$DIR/highs.py" "$f")
     set -- $a; fs=$1; fo=$2; ft=$3; solver=$4
     set -- $b; hs=$1; ho=$2; ht=$3

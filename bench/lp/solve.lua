@@ -5,7 +5,10 @@
 local folio = require "folio"
 local p = folio.params
 local m = folio.read_model(p.file)
-local opts = { solver = p.solver, ranges = p.ranges == 1 or p.ranges == "true" }
+-- ranges: folio's default (none at the solve; r:ranges() would compute
+-- them on demand) unless --set ranges=0/1 says otherwise
+local opts = { solver = p.solver }
+if p.ranges ~= nil then opts.ranges = p.ranges == 1 or p.ranges == "true" end
 if p.method then opts.method = p.method end
 if p.presolve ~= nil then opts.presolve = p.presolve == 1 or p.presolve == "true" end
 local r = m:solve(opts)

@@ -12,6 +12,9 @@ from cvxopt import matrix, solvers, spmatrix, sparse
 n = int(sys.argv[1])
 reps = int(sys.argv[2]) if len(sys.argv) > 2 else 3
 mode = sys.argv[3] if len(sys.argv) > 3 else "dense"
+# a 4th argument "mu0": mu = 0, the minimum-variance portfolio (a dense
+# optimum: on this covariance it holds every asset)
+mu0 = len(sys.argv) > 4 and sys.argv[4] == "mu0"
 k = 20
 seed = 12345
 
@@ -28,6 +31,8 @@ mu = np.zeros(n)
 for i in range(n):
     D[i] = 0.01 + 0.04 * (rnd() + 0.5) ** 2
     mu[i] = 0.05 + 0.1 * rnd()
+if mu0:
+    mu[:] = 0.0
 if mode == "dense":
     Sigma = B @ B.T + np.diag(D)
     # 1/2 w'Pw + q'w with P = 2 Sigma
@@ -63,4 +68,4 @@ for _ in range(reps):
     times.append(time.perf_counter() - t0)
 times.sort()
 print(f"cvxopt meanvar-{mode} n={n} objective={sol['primal objective']:.12g} iterations={sol['iterations']} "
-      f"status={sol['status']} solve_s={times[len(times) // 2]:.4f}", file=sys.stderr)
+      f"status={sol['status']} held={int(sum(1 for v in sol['x'][:n] if v > 1e-6 / n))} solve_s={times[len(times) // 2]:.4f}", file=sys.stderr)

@@ -21,6 +21,7 @@
  * with no bound. Clp's LP solves (an LP model, the root relaxation) do not
  * call it: an interrupt takes effect when they end. */
 #include "cbc_model.h"
+#include "coin_plugin.h"
 
 #include <float.h>
 #include <math.h>
@@ -426,6 +427,6 @@ static folio_error cbc_lower(folio_model *m, double *seconds)
     return e;
 }
 
-const folio_backend folio_backend_cbc = {
-    "cbc", FOLIO_CAP_LP | FOLIO_CAP_MIP | FOLIO_CAP_MIP_START, cbc_solve, cbc_lower
+const folio_backend folio_coin_backend_cbc = {
+    "cbc", FOLIO_COIN_CBC_CAPS, cbc_solve, cbc_lower
 };

@@ -7,7 +7,9 @@
  * interrupt or the host's budget takes effect when it returns, and the
  * time limit is Clp's own. */
 #include "cbc_model.h"
+#include "coin_plugin.h"
 #include "glpk_common.h"
+#include "lazy_ranges.h"
 
 /* the header declares ClpSolve_new() without (void) */
 #pragma GCC diagnostic push
@@ -77,56 +79,28 @@ static folio_status dual_infeasible(folio_model *m, const folio_options *o, doub
 
 /* ---- ranging: GLPK from Clp's basis ------------------------------------------ */
 
-typedef struct warm_job {
-    const unsigned char *status;   /* Clp's: columns, then rows */
-    folio_result *res;
-    int verbose;
-    char why[120];                 /* when no ranges could be computed */
-} warm_job;
-
 /* A non-basic variable at the bound its value is nearer to. */
 static int nonbasic_stat(double v, double lo, double hi)
 {
     return fabs(v - hi) < fabs(v - lo) ? GLP_NU : GLP_NL;
 }
 
-static folio_error warm_ranges(glp_prob *P, void *ud)
+/* Clp's optimal basis in GLPK's terms (GLPK makes each status fit its
+ * variable's type), for the ranges (lazy_ranges.h); NULL when out of
+ * memory. */
+static folio_basis *clp_basis(folio_model *m, Clp_Simplex *cm, const folio_result *res)
 {
-    warm_job *w = ud;
-    folio_result *res = w->res;
-    int n = (int)res->ncols, r = (int)res->nrows;
-    for (int j = 0; j < n; j++) {
-        int s = w->status[j] & 7;
-        int stat = s == CLP_BASIC ? GLP_BS
-                 : nonbasic_stat(res->x[j], glp_get_col_lb(P, j + 1), glp_get_col_ub(P, j + 1));
-        glp_set_col_stat(P, j + 1, stat);   /* GLPK makes it fit the column's type */
-    }
-    for (int i = 0; i < r; i++) {
-        int s = w->status[n + i] & 7;
-        int stat = s == CLP_BASIC ? GLP_BS
-                 : nonbasic_stat(res->row_activity[i], glp_get_row_lb(P, i + 1), glp_get_row_ub(P, i + 1));
-        glp_set_row_stat(P, i + 1, stat);
-    }
-    glp_smcp p;
-    glp_init_smcp(&p);
-    p.msg_lev = w->verbose ? GLP_MSG_ON : GLP_MSG_OFF;
-    p.meth = GLP_PRIMAL;
-    int ret = glp_simplex(P, &p);
-    if (ret == GLP_EBADB || ret == GLP_ESING || ret == GLP_ECOND) {
-        glp_adv_basis(P, 0);
-        ret = glp_simplex(P, &p);
-    }
-    if (ret != 0 || glp_get_status(P) != GLP_OPT) {
-        snprintf(w->why, sizeof w->why, "GLPK did not reach an optimal basis from Clp's (code %d)", ret);
-        return FOLIO_OK;
-    }
-    folio_error e = folio_glpk_ranges(P, res);
-    if (e == FOLIO_ERR_BACKEND) {
-        res->has_ranges = 0;
-        snprintf(w->why, sizeof w->why, "GLPK could not factorize Clp's optimal basis");
-        return FOLIO_OK;
-    }
-    return e;
+    folio_basis *b = folio_basis_new(m);
+    if (!b) return NULL;
+    const unsigned char *status = Clp_statusArray(cm);
+    size_t n = m->ncols;
+    for (size_t j = 0; j < n; j++)
+        b->stat[j] = (unsigned char)((status[j] & 7) == CLP_BASIC ? GLP_BS
+                                     : nonbasic_stat(res->x[j], m->lb[j], m->ub[j]));
+    for (size_t i = 0; i < m->nrows; i++)
+        b->stat[n + i] = (unsigned char)((status[n + i] & 7) == CLP_BASIC ? GLP_BS
+                                         : nonbasic_stat(res->row_activity[i], m->lo[i], m->hi[i]));
+    return b;
 }
 
 /* ---- the backend ------------------------------------------------------------- */
@@ -173,22 +147,22 @@ static folio_error clp_solve(folio_model *m, const folio_options *o, folio_resul
         snprintf(res->message, sizeof res->message, "Clp stopped with status %d, secondary status %d", st, st2);
     }
     if (e == FOLIO_OK && res->status == FOLIO_STATUS_OPTIMAL && o->ranges) {
-        size_t len = n + r;
-        unsigned char *status = malloc(len + 1);
-        if (!status) {
-            Clp_deleteModel(cm);
-            return folio_model_fail(m, FOLIO_ERR_NOMEM, "out of memory computing ranges");
-        }
-        if (len) memcpy(status, Clp_statusArray(cm), len);
+        /* the ranges from GLPK started at Clp's optimal basis: now, or
+         * kept for r:ranges() to ask (FOLIO_RANGES_LATER) */
+        folio_basis *b = clp_basis(m, cm, res);
         Clp_deleteModel(cm);
         cm = NULL;
-        warm_job w = { status, res, o->verbose, "" };
-        e = folio_glpk_run(m, o->verbose, GLPK_NAMES_EXACT, warm_ranges, &w);
-        free(status);
-        if (e == FOLIO_ERR_NOMEM) return folio_model_fail(m, e, "out of memory computing ranges");
-        if (e != FOLIO_OK) return e;
-        if (w.why[0]) snprintf(res->message, sizeof res->message, "%s (no ranges: %s)",
-                               folio_status_message(res->status), w.why);
+        if (!b) return folio_model_fail(m, FOLIO_ERR_NOMEM, "out of memory keeping the basis");
+        if (o->ranges == FOLIO_RANGES_LATER) {
+            folio_basis_keep(b);
+        } else {
+            char why[160];
+            e = folio_basis_ranges_why(m, b, res, why, sizeof why);
+            folio_basis_free(b);
+            if (e != FOLIO_OK) return e;
+            if (why[0]) snprintf(res->message, sizeof res->message, "%s (no ranges: %s)",
+                                 folio_status_message(res->status), why);
+        }
     }
     if (cm) Clp_deleteModel(cm);
     res->solve_time = folio_now() - t0;
@@ -207,6 +181,6 @@ static folio_error clp_lower(folio_model *m, double *seconds)
     return e;
 }
 
-const folio_backend folio_backend_clp = {
-    "clp", FOLIO_CAP_LP | FOLIO_CAP_DUALS | FOLIO_CAP_RANGES, clp_solve, clp_lower
+const folio_backend folio_coin_backend_clp = {
+    "clp", FOLIO_COIN_CLP_CAPS, clp_solve, clp_lower
 };

@@ -3,6 +3,7 @@
  * cut reports progress and stops on folio_interrupt() from its callback;
  * GLPK's LP solvers have no callback, so LPs run to their end. */
 #include "glpk_common.h"
+#include "lazy_ranges.h"
 
 #include <float.h>
 #include <limits.h>
@@ -238,7 +239,7 @@ static folio_error solve_lp(glp_prob *P, const folio_options *o, folio_result *r
         if (st == GLP_OPT) {
             res->status = FOLIO_STATUS_OPTIMAL;
             extract_basic(P, res, 1);
-            if (o->ranges) return folio_glpk_ranges(P, res);
+            if (o->ranges == 1) return folio_glpk_ranges(P, res);   /* else kept for later: solve_op */
         } else if (st == GLP_NOFEAS) {
             res->status = FOLIO_STATUS_INFEASIBLE;
         } else if (st == GLP_UNBND) {
@@ -538,6 +539,17 @@ static folio_error solve_op(glp_prob *P, void *ud)
 {
     solve_job *j = ud;
     folio_error e = j->res->is_mip ? solve_mip(P, j->o, j->res) : solve_lp(P, j->o, j->res);
+    if (e == FOLIO_OK && !j->res->is_mip && j->o->ranges == FOLIO_RANGES_LATER &&
+        j->o->method != FOLIO_LP_INTERIOR && j->res->status == FOLIO_STATUS_OPTIMAL &&
+        glp_get_status(P) == GLP_OPT) {
+        /* the optimal basis, for ranges on demand (lazy_ranges.h) */
+        folio_basis *b = folio_basis_new(j->m);
+        if (!b) return folio_model_fail(j->m, FOLIO_ERR_NOMEM, "out of memory keeping the basis");
+        size_t n = j->res->ncols;
+        for (size_t k = 0; k < n; k++) b->stat[k] = (unsigned char)glp_get_col_stat(P, (int)k + 1);
+        for (size_t i = 0; i < j->res->nrows; i++) b->stat[n + i] = (unsigned char)glp_get_row_stat(P, (int)i + 1);
+        folio_basis_keep(b);
+    }
     if (e == FOLIO_ERR_NOMEM) return folio_model_fail(j->m, e, "out of memory computing ranges");
     if (e != FOLIO_OK) return folio_model_fail(j->m, e, "GLPK could not factorize the basis for ranging");
     return FOLIO_OK;

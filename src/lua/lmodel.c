@@ -5,6 +5,7 @@
 #include "lexpr.h"
 #include "lfamily.h"
 #include "lsandbox.h"
+#include "../backends/lazy_ranges.h"
 
 #include <limits.h>
 #include <math.h>
@@ -625,6 +626,73 @@ static const double *opt_mip_start(lua_State *L, int t, lmodel *lm)
     return x;
 }
 
+/* Ranges on demand (lazy_ranges.h): a result's kept basis lives in a
+ * registry table with weak keys, result -> a userdata owning the basis. */
+static const char BASES_KEY[] = "folio.model.bases";
+
+static int basis_gc(lua_State *L)
+{
+    folio_basis **bp = lua_touserdata(L, 1);
+    folio_basis_free(*bp);
+    *bp = NULL;
+    return 0;
+}
+
+static void push_bases(lua_State *L)
+{
+    if (luaL_getsubtable(L, LUA_REGISTRYINDEX, BASES_KEY)) return;
+    lua_createtable(L, 0, 1);   /* new: weak keys */
+    lua_pushliteral(L, "k");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+}
+
+/* Keeps the basis the solve left (if any) with the result at the stack
+ * top; frees it when the result cannot use it. */
+static void keep_basis(lua_State *L, const folio_result *r)
+{
+    folio_basis **bp = lua_newuserdatauv(L, sizeof *bp, 0);   /* owner first: no leak if this raises */
+    *bp = NULL;
+    if (luaL_newmetatable(L, "folio.basis")) {
+        lua_pushcfunction(L, basis_gc);
+        lua_setfield(L, -2, "__gc");
+    }
+    lua_setmetatable(L, -2);
+    *bp = folio_basis_take();
+    if (!*bp || r->status != FOLIO_STATUS_OPTIMAL || r->is_mip) {
+        lua_pop(L, 1);   /* the collector frees it */
+        return;
+    }
+    push_bases(L);
+    lua_pushvalue(L, -3);   /* the result */
+    lua_pushvalue(L, -3);   /* its basis */
+    lua_rawset(L, -3);
+    lua_pop(L, 2);
+}
+
+int lmodel_ranges_later(lua_State *L, int result_idx, folio_result *r, folio_model *m)
+{
+    result_idx = lua_absindex(L, result_idx);
+    push_bases(L);
+    lua_pushvalue(L, result_idx);
+    if (lua_rawget(L, -2) != LUA_TUSERDATA) {
+        lua_pop(L, 2);
+        return 0;
+    }
+    folio_basis **bp = lua_touserdata(L, -1);
+    if (!*bp) {
+        lua_pop(L, 2);
+        return 0;
+    }
+    if (folio_basis_ranges(m, *bp, r) != FOLIO_OK) return luaL_error(L, "ranges: %s", folio_model_last_error(m));
+    /* computed: the basis is no longer needed */
+    lua_pushvalue(L, result_idx);
+    lua_pushnil(L);
+    lua_rawset(L, -4);
+    lua_pop(L, 2);
+    return 1;
+}
+
 static int m_solve(lua_State *L)
 {
     lmodel *lm = lmodel_check(L, 1);
@@ -652,15 +720,21 @@ static int m_solve(lua_State *L)
     o.reltol = laux_opt_number(L, 2, "solve", "reltol", 0, 0);
     o.abstol = laux_opt_number(L, 2, "solve", "abstol", 0, 0);
     o.dense_kkt = laux_opt_boolean(L, 2, "solve", "dense_kkt", 0);
-    /* ranging costs two basis solves per row and column: on by default
-     * only for models small enough for that to be cheap */
-    size_t size = folio_model_nrows(lm->m) + folio_model_ncols(lm->m);
-    o.ranges = laux_opt_boolean(L, 2, "solve", "ranges", size <= 20000);
+    /* ranging costs two basis solves per row and column, often more than
+     * the solve: by default an LP keeps its optimal basis and r:ranges()
+     * computes them from it when first asked (lazy_ranges.h); true
+     * computes them at the solve, false never */
+    o.ranges = laux_opt_boolean(L, 2, "solve", "ranges", FOLIO_RANGES_LATER);
     o.method = lp_methods[laux_opt_enum(L, 2, "solve", "method", lp_method_names, 3)];
     o.mip_start = opt_mip_start(L, 2, lm);
     folio_result *r = lresult_new(L, 1);   /* owns the arrays from the start */
+    folio_basis_free(folio_basis_take());   /* none should be left, but never another solve's */
     folio_error e = folio_solve(lm->m, &o, r);
-    if (e != FOLIO_OK) return luaL_error(L, "solve: %s", folio_model_last_error(lm->m));
+    if (e != FOLIO_OK) {
+        folio_basis_free(folio_basis_take());
+        return luaL_error(L, "solve: %s", folio_model_last_error(lm->m));
+    }
+    keep_basis(L, r);
     /* a script must not carry on with half an answer: a spent budget
      * (the solver stopped at the time it left) is the budget's error */
     if (folio_poll() == FOLIO_POLL_BUDGET) folio_sandbox_check(L);

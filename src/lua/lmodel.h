@@ -40,6 +40,10 @@ void lmodel_format_name(lua_State *L, const char *name, int nkeys, char *buf, si
  * solve, so the solve's arrays always have an owner: a memory error in
  * creating the userdata afterwards would leak them. */
 folio_result *lresult_new(lua_State *L, int model_idx);
+/* The ranges of the result at result_idx (r, of model m) from the basis
+ * its solve kept (ranges on demand, the default): 1 when computed into r,
+ * 0 when there is no kept basis; raises when they cannot be computed. */
+int lmodel_ranges_later(lua_State *L, int result_idx, folio_result *r, folio_model *m);
 /* The result at idx and the serial of its model, or NULL if idx holds none. */
 const folio_result *lresult_test(lua_State *L, int idx, uint32_t *serial);
 

@@ -273,6 +273,7 @@ static void set_range(lua_State *L, const char *name, double lo, double hi, doub
 static int r_ranges(lua_State *L)
 {
     lresult *lr = check_result(L, 1);
+    if (!lr->r.has_ranges) lmodel_ranges_later(L, 1, &lr->r, lr->lm->m);   /* computed on first ask */
     if (!lr->r.has_ranges) {
         if (lr->r.is_mip) return luaL_error(L, "ranges: sensitivity ranges are defined for LPs only");
         if (!strcmp(lr->r.solver, "cbc"))

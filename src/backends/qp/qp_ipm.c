@@ -15,6 +15,7 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -703,6 +704,117 @@ static void newton(ipm *w, const double *rx, const double *ry, const double *rz,
 
 /* ---- crossover: guess the active set and solve for the exact vertex ---- */
 
+/* The equality-constrained system [P_FF A_F'; A_F 0][x; y] = (r1, r2) of
+ * the crossover, KKT being that (dim = nf + np)^2 matrix row-major, solved
+ * through the Cholesky factor of K = P_FF + A_F'A_F (as the iterations
+ * factor theirs: A_F'A_F keeps K well scaled when the variances are small
+ * beside the constraint rows) and the np x np Schur complement
+ * A_F K^{-1} A_F', with two steps of iterative refinement on the original
+ * system. Half the work of an LU of the whole: on a dense optimum (most
+ * assets held) the crossover then costs one Cholesky of P on the free
+ * columns. */
+typedef struct eq_chol {
+    double *KKT;        /* K's factor in the lower triangle, P_FF's upper triangle intact */
+    size_t nf, np, dim;
+    double *diag;       /* P_FF's diagonal */
+    double *X, *S, *t;  /* K^{-1} A_F' by rows; the Schur complement's factor; scratch */
+} eq_chol;
+
+/* (x, y) for right-hand side (r1, r2), r in place (nf + np) */
+static void eq_chol_solve(const eq_chol *e, double *r)
+{
+    size_t nf = e->nf, np = e->np, dim = e->dim;
+    const double *KKT = e->KKT;
+    /* [K A'; A 0] has the same solution for r1 + A' r2 */
+    for (size_t q = 0; q < np; q++)
+        for (size_t j = 0; j < nf; j++) r[j] += KKT[(nf + q) * dim + j] * r[nf + q];
+    gsl_matrix_const_view Lv = gsl_matrix_const_view_array_with_tda(KKT, nf, nf, dim);
+    gsl_vector_view uv = gsl_vector_view_array(r, nf);
+    gsl_linalg_cholesky_svx(&Lv.matrix, &uv.vector);
+    if (!np) return;
+    for (size_t q = 0; q < np; q++) e->t[q] = dotp(KKT + (nf + q) * dim, r, nf) - r[nf + q];
+    gsl_matrix_const_view Sv = gsl_matrix_const_view_array(e->S, np, np);
+    gsl_vector_view tv = gsl_vector_view_array(e->t, np);
+    gsl_linalg_cholesky_svx(&Sv.matrix, &tv.vector);
+    for (size_t q = 0; q < np; q++) {
+        r[nf + q] = e->t[q];
+        for (size_t j = 0; j < nf; j++) r[j] -= e->X[q * nf + j] * e->t[q];
+    }
+}
+
+/* Solves the system in place of rhs; returns 1, with KKT as it was, when
+ * K or the Schur complement is not (numerically) definite, for the
+ * caller's LU. */
+static int eq_solve_chol(double *KKT, size_t nf, size_t np, double *rhs, int *fail)
+{
+    size_t dim = nf + np;
+    if (nf == 0 || nf > INT32_MAX || dim > INT32_MAX) return 1;
+    eq_chol e = { KKT, nf, np, dim, xcalloc(nf, sizeof(double), fail), xcalloc(np * nf + 1, sizeof(double), fail),
+                  xcalloc(np * np + 1, sizeof(double), fail), xcalloc(np + 1, sizeof(double), fail) };
+    double *b = xcalloc(dim, sizeof(double), fail), *res = xcalloc(dim, sizeof(double), fail);
+    int bad = 1;
+    if (*fail) goto out;
+    for (size_t i = 0; i < nf; i++) e.diag[i] = KKT[i * dim + i];
+    /* K = P_FF + A_F'A_F in the lower triangle */
+    for (size_t q = 0; q < np; q++) {
+        const double *a = KKT + (nf + q) * dim;
+        for (size_t i = 0; i < nf; i++)
+            if (a[i] != 0)
+                for (size_t j = 0; j <= i; j++) KKT[i * dim + j] += a[i] * a[j];
+    }
+    double maxd = 0;
+    for (size_t i = 0; i < nf; i++) maxd = fmax(maxd, KKT[i * dim + i]);
+    int ni = (int)nf, ld = (int)dim, info = 0;
+    dpotrf_("U", &ni, KKT, &ld, &info);   /* the row-major lower triangle */
+    if (info != 0) goto restore;
+    for (size_t i = 0; i < nf; i++)
+        if (!(KKT[i * dim + i] * KKT[i * dim + i] > 1e-12 * maxd)) goto restore;   /* ill-conditioned: LU */
+    gsl_matrix_view Lv = gsl_matrix_view_array_with_tda(KKT, nf, nf, dim);
+    for (size_t q = 0; q < np; q++) {
+        gsl_vector_view xr = gsl_vector_view_array(e.X + q * nf, nf);
+        memcpy(e.X + q * nf, KKT + (nf + q) * dim, nf * sizeof *e.X);
+        gsl_linalg_cholesky_svx(&Lv.matrix, &xr.vector);
+    }
+    for (size_t q = 0; q < np; q++)
+        for (size_t k = 0; k <= q; k++)
+            e.S[q * np + k] = e.S[k * np + q] = dotp(KKT + (nf + q) * dim, e.X + k * nf, nf);
+    if (np) {
+        gsl_matrix_view Sv = gsl_matrix_view_array(e.S, np, np);
+        if (gsl_linalg_cholesky_decomp1(&Sv.matrix) != GSL_SUCCESS) goto restore;
+        for (size_t q = 0; q < np; q++)
+            if (!(e.S[q * np + q] > 0)) goto restore;
+    }
+    memcpy(b, rhs, dim * sizeof *b);
+    eq_chol_solve(&e, rhs);
+    for (int step = 0; step < 2; step++) {
+        /* residual of the original system: P_FF from its upper triangle */
+        for (size_t i = 0; i < nf; i++) {
+            double v = e.diag[i] * rhs[i];
+            for (size_t j = 0; j < i; j++) v += KKT[j * dim + i] * rhs[j];
+            for (size_t j = i + 1; j < nf; j++) v += KKT[i * dim + j] * rhs[j];
+            res[i] = b[i] - v;
+        }
+        for (size_t q = 0; q < np; q++) {
+            const double *a = KKT + (nf + q) * dim;
+            res[nf + q] = b[nf + q] - dotp(a, rhs, nf);
+            for (size_t j = 0; j < nf; j++) res[j] -= a[j] * rhs[nf + q];
+        }
+        eq_chol_solve(&e, res);
+        for (size_t i = 0; i < dim; i++) rhs[i] += res[i];
+    }
+    bad = 0;
+    goto out;
+restore:
+    /* dpotrf, and K, wrote the lower triangle and the diagonal only */
+    for (size_t i = 0; i < nf; i++) {
+        KKT[i * dim + i] = e.diag[i];
+        for (size_t j = 0; j < i; j++) KKT[i * dim + j] = KKT[j * dim + i];
+    }
+out:
+    free(e.diag); free(e.X); free(e.S); free(e.t); free(b); free(res);
+    return bad;
+}
+
 /* When every inequality is a single-column row and there are no cones, a
  * nearly converged iterate tells which rows are active (s_i < z_i). Fixing
  * their columns leaves an equality-constrained QP on the free columns,
@@ -710,7 +822,7 @@ static void newton(ipm *w, const double *rx, const double *ry, const double *rz,
  * one LU of size |F| + p. If its x keeps the inactive rows and the active
  * rows get multipliers of the right sign, it is an exact optimum and the
  * remaining iterations are skipped; otherwise the iterations go on. */
-static int crossover(ipm *w, double *x, double *y, double *z, double *s)
+static int crossover(ipm *w, double *x, double *y, double *z, double *s, int rounds, int interruptible)
 {
     const qp_problem *p = w->p;
     size_t n = w->n, np = w->np, m = w->m;
@@ -732,7 +844,10 @@ static int crossover(ipm *w, double *x, double *y, double *z, double *s)
     double hscale = 1;
     for (size_t i = 0; i < m; i++) hscale = fmax(hscale, fabs(p->h[i]));
     /* a few primal-dual active-set corrections on top of the guess */
-    for (int round = 0; round < 8 && !ok; round++) {
+    for (int round = 0; round < rounds && !ok; round++) {
+        /* a round is a factorisation: none once the budget or Ctrl-C says stop */
+        int why = folio_poll();
+        if (why == FOLIO_POLL_BUDGET || (interruptible && why == FOLIO_POLL_INTERRUPT)) goto out;
         for (size_t j = 0; j < n; j++) fixrow[j] = -1;
         for (size_t i = 0; i < m; i++) {
             if (!act[i]) continue;
@@ -775,16 +890,19 @@ static int crossover(ipm *w, double *x, double *y, double *z, double *s)
                     if (pos[b] >= 0) KKT[(size_t)pos[a] * dim + (size_t)pos[b]] = p->P[a * n + b];
             if (p->Pdiag) KKT[(size_t)pos[a] * dim + (size_t)pos[a]] = p->Pdiag[a];
         }
-        if (perm) gsl_permutation_free(perm);
-        perm = gsl_permutation_alloc(dim);
-        if (!perm) goto out;
-        gsl_matrix_view Kv = gsl_matrix_view_array(KKT, dim, dim);
-        gsl_vector_view rv = gsl_vector_view_array(rhs, dim);
-        int signum;
-        if (gsl_linalg_LU_decomp(&Kv.matrix, perm, &signum) != GSL_SUCCESS) goto out;
-        for (size_t i = 0; i < dim; i++)
-            if (fabs(gsl_matrix_get(&Kv.matrix, i, i)) < 1e-13) goto out;    /* no unique point */
-        if (gsl_linalg_LU_svx(&Kv.matrix, perm, &rv.vector) != GSL_SUCCESS) goto out;
+        if (eq_solve_chol(KKT, nf, np, rhs, &fail)) {
+            if (fail) goto out;
+            if (perm) gsl_permutation_free(perm);
+            perm = gsl_permutation_alloc(dim);
+            if (!perm) goto out;
+            gsl_matrix_view Kv = gsl_matrix_view_array(KKT, dim, dim);
+            gsl_vector_view rv = gsl_vector_view_array(rhs, dim);
+            int signum;
+            if (gsl_linalg_LU_decomp(&Kv.matrix, perm, &signum) != GSL_SUCCESS) goto out;
+            for (size_t i = 0; i < dim; i++)
+                if (fabs(gsl_matrix_get(&Kv.matrix, i, i)) < 1e-13) goto out;    /* no unique point */
+            if (gsl_linalg_LU_svx(&Kv.matrix, perm, &rv.vector) != GSL_SUCCESS) goto out;
+        }
         for (size_t j = 0; j < n; j++) xn[j] = pos[j] < 0 ? xc[j] : rhs[pos[j]];
         /* gradient of the Lagrangian without the row multipliers */
         pmul(p, xn, g);
@@ -896,6 +1014,9 @@ int qp_ipm_solve(const qp_problem *p, const qp_settings *st, qp_solution *sol)
     if (m == 0) { /* no inequalities: the start is the solution of the KKT system */ }
 
     sol->status = QP_MAX_ITER;
+    /* early crossovers (below): the active-set guess last tried, and how many */
+    size_t early_guess = SIZE_MAX;
+    int early_tries = 0;
     for (int it = 0;; it++) {
         /* residuals and costs */
         ipm_pmul(&w, x, px);
@@ -929,8 +1050,22 @@ int qp_ipm_solve(const qp_problem *p, const qp_settings *st, qp_solution *sol)
             sol->status = QP_OPTIMAL;
             break;
         }
+        /* A dense optimum (most bounds inactive, say most assets held): as
+         * soon as the iterate's guess of the active bounds is small, try
+         * the crossover, which then costs one Cholesky of P on the free
+         * columns, long before the iterations would converge. Once per
+         * guess, at most three times, two correction rounds each; a
+         * sparse optimum (most bounds active) never tries here. */
+        size_t guess = 0;
+        for (size_t i = 0; i < m; i++) guess += s[i] < z[i];
+        int early = m && guess * 10 <= m && guess != early_guess && early_tries < 3;
+        if (early) {
+            early_guess = guess;
+            early_tries++;
+        }
         /* close to the optimum: try to jump to the exact vertex */
-        if (pres <= 1e-6 && dres <= 1e-6 && relgap <= 1e-1 && crossover(&w, x, y, z, s)) {
+        if (((pres <= 1e-6 && dres <= 1e-6 && relgap <= 1e-1) || early) &&
+            crossover(&w, x, y, z, s, early && !(pres <= 1e-6 && dres <= 1e-6 && relgap <= 1e-1) ? 2 : 8, st->interruptible)) {
             ipm_pmul(&w, x, px);
             sol->pcost = 0.5 * dotp(x, px, n) + dotp(p->q, x, n);
             sol->dcost = sol->pcost;
