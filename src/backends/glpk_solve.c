@@ -430,6 +430,10 @@ static void fixed_lp_duals(glp_prob *P, folio_result *res)
 static folio_error solve_mip(glp_prob *P, const folio_options *o, folio_result *res)
 {
     mip_track track = { 0, 0, 0, NULL, 0, !o->verbose };
+    /* as glpsol does: without scaling, rows of prices x quantities (1e7)
+     * beside 0/1 links gave basis condition numbers of 1e14-1e16 and
+     * "numerical_error" on the trade model at N = 10,000 */
+    glp_scale_prob(P, GLP_SF_AUTO);
     glp_iocp p;
     glp_init_iocp(&p);
     p.msg_lev = o->verbose ? GLP_MSG_ALL : GLP_MSG_ERR;
