@@ -39,13 +39,20 @@ class CMakeBuild(build_ext):
         dest = self.get_ext_fullpath(ext.name)
         os.makedirs(os.path.dirname(dest), exist_ok=True)
         shutil.copyfile(os.path.join(build, "python", "folio", built[0]), dest)
+        # the Cbc/Clp backends, loaded on first use from beside the extension
+        # (cmake/coin_plugin.cmake): without it a pip install would find
+        # them only in the build tree it was built in
+        plugin = os.path.join(build, "python", "folio", "folio_coin.so")
+        if not os.path.exists(plugin):
+            raise RuntimeError("folio: the COIN-OR backend plugin is missing: %s" % plugin)
+        shutil.copyfile(plugin, os.path.join(os.path.dirname(dest), "folio_coin.so"))
 
 
 setup(
     version=version(),
     packages=["folio"],
     package_dir={"folio": "python/folio"},
-    package_data={"folio": ["bridge.lua"]},
+    package_data={"folio": ["bridge.lua", "kernel.lua"]},
     ext_modules=[Extension("folio._folio", sources=[])],
     cmdclass={"build_ext": CMakeBuild},
     options={"build": {"build_base": "build-pip/setuptools"}, "egg_info": {"egg_base": "build-pip"}},

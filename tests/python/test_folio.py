@@ -300,3 +300,7 @@ def test_pip_install(tmp_path):
     assert p.returncode == 0, p.stderr
     where, xa = p.stdout.split()
     assert where == str(target / "folio" / "__init__.py") and float(xa) == 4.0
+    # what the package needs beside its Python files: the Cbc/Clp plugin
+    # (loaded from beside the extension) and the kernel's Lua half
+    for f in ("folio_coin.so", "kernel.lua", "bridge.lua"):
+        assert (target / "folio" / f).is_file(), "pip install left out folio/%s" % f
