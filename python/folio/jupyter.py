@@ -463,6 +463,7 @@ class Kernel:
         self._log_fd = os.dup(2)
         self.log = log or self._log
         info = read_connection_file(connection_file)
+        self.main_thread = threading.get_ident()
         self.wire = Wire(info, self.log)
         if self.wire.ports_changed:   # ports chosen here: written back, as the file's readers expect
             with open(connection_file, "w", encoding="utf-8") as f:
@@ -472,6 +473,7 @@ class Kernel:
         self._executing = False
         self._restart = False
         self.stopping = threading.Event()
+        self._served = threading.Event()   # serve() has left its loop
         self._wake_r, self._wake_w = os.pipe()
         signal.signal(signal.SIGINT, self._on_sigint)
         self.capture = Capture(self.wire, self._wake_r, self.stopping)
@@ -499,7 +501,7 @@ class Kernel:
 
     def interrupt(self):
         """What SIGINT does, from any thread (an interrupt_request)."""
-        signal.pthread_kill(self.wire.main_thread, signal.SIGINT)
+        signal.pthread_kill(self.main_thread, signal.SIGINT)
 
     # ---- output of the running request ---------------------------------------
 
@@ -533,6 +535,7 @@ class Kernel:
         self._end()
 
     def _end(self):
+        self._served.set()
         try:
             self.do_shutdown(self._restart)
         except Exception:
@@ -570,6 +573,9 @@ class Kernel:
             if self._ppid is not None and os.getppid() != self._ppid:
                 self.log("the process that started the kernel is gone: shutting down")
                 self.stop()
+                if not self._served.wait(10):   # a cell that does not stop
+                    self.log("the running cell did not stop within 10 s of the interrupt: exiting")
+                    os._exit(1)
         hb.close()
 
     def _control_loop(self):
@@ -610,8 +616,15 @@ class Kernel:
         self.wire.publish("status", {"execution_state": "busy"}, msg)
         try:
             getattr(self, name)(msg, sock)
-        except Exception:
+        except Exception as e:
+            # a fault of the kernel's: logged, and answered as an error
+            # rather than left without a reply
             self.log("%s failed: %s" % (msg_type, traceback.format_exc().rstrip()))
+            if msg_type.endswith("_request"):
+                evalue = "folio kernel: %s failed: %s: %s" % (msg_type, type(e).__name__, e)
+                self.wire.reply(sock, msg_type[:-len("_request")] + "_reply",
+                                {"status": "error", "ename": type(e).__name__, "evalue": evalue,
+                                 "traceback": [evalue]}, msg)
         finally:
             self.wire.publish("status", {"execution_state": "idle"}, msg)
 

@@ -5,10 +5,14 @@ installs the kernelspecs and points JUPYTER_PATH at them).
 
 Runs the example notebooks (examples/notebooks) with nbclient and checks
 their outputs; then talks to a kernel over jupyter_client for errors,
-interrupts, completion, inspection, is_complete, streams and the sandbox.
-SCALE stretches the time bounds (4 under the sanitizers); WORK is a
-scratch folder. Prints one line
-per failed check, and last "PYCHECKS passed failed" (lib.sh's py).
+interrupts, completion, inspection, is_complete, streams and the sandbox,
+and to the protocol itself (python/folio/jupyter.py): kernel_info on shell
+and control, messages with bad, missing and replayed signatures dropped and
+logged, shutdown_request ending the process, and the modules the kernel's
+process imports (no ipykernel, IPython, tornado, jupyter_client). SCALE
+stretches the time bounds (4 under the sanitizers); WORK is a scratch
+folder. Prints one line per failed check, and last "PYCHECKS passed
+failed" (lib.sh's py).
 """
 import json
 import os
@@ -18,7 +22,9 @@ import time
 
 import nbclient
 import nbformat
+import zmq
 from jupyter_client.manager import KernelManager
+from jupyter_client.session import Session
 
 ROOT = sys.argv[1]
 SCALE = float(sys.argv[2])
@@ -124,8 +130,8 @@ class Kernel:
 
     def run(self, code, interrupt_after=None, timeout=60):
         """(reply content, outputs, seconds from the interrupt to idle)"""
-        # stop_on_error=False: after an error, ipykernel aborts the requests
-        # that reach it before it has finished aborting (as "Run All" wants)
+        # stop_on_error=False: after an error, the kernel aborts the requests
+        # already queued (as "Run All" wants)
         msg_id = self.kc.execute(code, stop_on_error=False)
         outs, t0, sent, idle_after = [], time.time(), None, None
         while True:
@@ -288,7 +294,145 @@ check("the solve's progress lines reach the notebook (stderr)", "MIP  nodes" in 
       str(outs)[:300])
 reply, outs, _ = k.run("x + 1")
 check("the kernel survives the interrupts", (result(outs) or {}).get("text/plain") == "41", str(outs))
+
+# an interrupt between cells is ignored; an interrupt_request on the
+# control channel (interrupt_mode "message") stops a cell as the signal does
+k.km.interrupt_kernel()
+time.sleep(0.3 * SCALE)
+reply, outs, _ = k.run("x + 2")
+check("an interrupt between cells leaves the kernel as it was", k.km.is_alive() and
+      (result(outs) or {}).get("text/plain") == "42", str(outs))
+msg_id = k.kc.execute("while true do end", stop_on_error=False)
+time.sleep(0.5)
+ireq = k.kc.session.msg("interrupt_request", {})
+k.kc.control_channel.send(ireq)
+irep = k.kc.get_control_msg(timeout=10 * SCALE)
+reply = k.reply(msg_id)
+check("an interrupt_request on control is answered and stops the loop", irep["msg_type"] == "interrupt_reply" and
+      irep["parent_header"]["msg_id"] == ireq["header"]["msg_id"] and irep["content"]["status"] == "ok" and
+      reply["status"] == "error" and reply["ename"] == "KeyboardInterrupt", "%s %s" % (irep["content"], reply))
 k.close()
+
+
+# ---- the protocol itself: kernel_info, signatures, shutdown, the process -------
+
+def kernel_with_log(log_path):
+    """a kernel whose stderr (its log) is a file, started with Python's
+    -X importtime (PYTHONPROFILEIMPORTTIME): each module it imports is a line
+    on its stderr, in the log until the kernel captures fd 2, after that in
+    the cells' stderr streams"""
+    kk = Kernel.__new__(Kernel)
+    kk.km = KernelManager(kernel_name="folio")
+    kk.log = open(log_path, "w")
+    kk.km.start_kernel(cwd=ROOT, stderr=kk.log, env=dict(os.environ, PYTHONPROFILEIMPORTTIME="1"))
+    kk.kc = kk.km.client()
+    kk.kc.start_channels()
+    kk.kc.wait_for_ready(timeout=60 * SCALE)
+    return kk
+
+
+log_path = os.path.join(WORK, "kernel.log")
+k = kernel_with_log(log_path)
+streamed = []   # every output of the kernel's cells, for the imports check
+
+info = k.shell(lambda: k.kc.kernel_info())
+li = info.get("language_info", {})
+check("kernel_info_reply: protocol 5.3, implementation folio, Lua 5.4 language_info, banner",
+      info.get("status") == "ok" and info.get("protocol_version") == "5.3" and info.get("implementation") == "folio" and
+      re.match(r"^\d+\.\d+", info.get("implementation_version", "")) and li.get("name") == "lua" and
+      li.get("version") == "5.4" and li.get("mimetype") == "text/x-lua" and li.get("file_extension") == ".lua" and
+      li.get("pygments_lexer") == "lua" and info.get("banner", "").startswith("folio ") and
+      isinstance(info.get("help_links"), list), str(info))
+creq = k.kc.session.msg("kernel_info_request", {})
+k.kc.control_channel.send(creq)
+crep = k.kc.get_control_msg(timeout=10 * SCALE)
+check("kernel_info_request on the control channel is answered there", crep["msg_type"] == "kernel_info_reply" and
+      crep["parent_header"]["msg_id"] == creq["header"]["msg_id"] and crep["content"]["implementation"] == "folio",
+      str(crep)[:300])
+
+# signatures: a raw DEALER on the shell port, messages signed with a wrong
+# key, unsigned, correctly, and the correct one again (a replay)
+ci = k.km.get_connection_info()
+ctx = zmq.Context()
+dealer = ctx.socket(zmq.DEALER)
+dealer.linger = 0
+dealer.connect("%s://%s:%d" % (ci["transport"], ci["ip"], ci["shell_port"]))
+good = Session(key=ci["key"], signature_scheme=ci["signature_scheme"])
+wrong = Session(key=b"not-the-key", signature_scheme=ci["signature_scheme"])
+unsigned = Session(key=b"")
+
+
+def raw_execute(session, code):
+    """sends an execute request; the reply's content, or None if none came"""
+    msg = session.msg("execute_request", {"code": code, "silent": False, "store_history": True,
+                                          "user_expressions": {}, "allow_stdin": False, "stop_on_error": False})
+    frames = session.serialize(msg)
+    dealer.send_multipart(frames)
+    return frames, await_reply(msg["header"]["msg_id"])
+
+
+def await_reply(msg_id, wait=1.5):
+    if not dealer.poll(int(wait * SCALE * 1000)):
+        return None
+    reply = good.deserialize(good.feed_identities(dealer.recv_multipart())[1])
+    return reply["content"] if reply["parent_header"].get("msg_id") == msg_id else {"unexpected": reply}
+
+
+_, rep_wrong = raw_execute(wrong, "bad_sig_ran = true")
+_, rep_unsigned = raw_execute(unsigned, "unsigned_ran = true")
+frames, rep_good = raw_execute(good, "good_sig_ran = true")
+check("a message signed with another key gets no reply", rep_wrong is None, str(rep_wrong))
+check("an unsigned message gets no reply", rep_unsigned is None, str(rep_unsigned))
+check("the same request correctly signed is run and answered", (rep_good or {}).get("status") == "ok", str(rep_good))
+dealer.send_multipart(frames)
+rep_replay = await_reply(None)
+check("a replayed message (a signature seen before) gets no reply", rep_replay is None, str(rep_replay))
+reply, outs, _ = k.run("bad_sig_ran, unsigned_ran, good_sig_ran")
+streamed += outs
+check("only the correctly signed request ran", (result(outs) or {}).get("text/plain") == "nil\nnil\ntrue", str(outs))
+dealer.close()
+ctx.term()
+k.log.flush()
+log = open(log_path).read()
+check("the kernel logs each dropped message and why", "dropped a message on shell: bad signature" in log and
+      "dropped a message on shell: no signature" in log and
+      "dropped a message on shell: a signature seen before (a replayed message)" in log,
+      "\n".join(l for l in log.splitlines() if "import time" not in l)[-600:])
+
+# a session's worth of work in this kernel, for the imports check below
+reply, outs, _ = k.run("m = folio.model('t')\nv = m:var('v', {'a'}, {lb = 0, ub = 1})\nm:maximize(v.a)\nm:solve()")
+streamed += outs
+check("the logged kernel runs a model to its HTML view", "text/html" in (result(outs) or {}), str(outs)[:300])
+k.shell(lambda: k.kc.complete("folio.Ma", 8))
+k.shell(lambda: k.kc.inspect("folio.model", 5))
+
+# shutdown_request (on control, as jupyter_client sends it) ends the process
+proc = k.km.provisioner.process
+sreq = k.kc.shutdown()
+srep = k.kc.get_control_msg(timeout=10 * SCALE)
+check("shutdown_request is answered", srep["msg_type"] == "shutdown_reply" and
+      srep["parent_header"]["msg_id"] == sreq and srep["content"] == {"status": "ok", "restart": False}, str(srep))
+t0 = time.time()
+try:
+    code = proc.wait(timeout=5 * SCALE)
+except Exception as e:
+    code = repr(e)
+check("shutdown_request ends the kernel's process, with status 0 (took %.2f s)" % (time.time() - t0), code == 0,
+      str(code))
+k.kc.stop_channels()
+k.km.cleanup_resources()
+k.log.close()
+
+# the modules the kernel's process imported: -X importtime's lines in its log
+# and in the cells' stderr
+log = open(log_path).read() + "".join(c.get("text", "") for t, c in streamed if t == "stream")
+imported = set(re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s*([\w.]+)\s*$", log, re.M))
+want = {"zmq", "folio", "folio._folio", "folio.jupyter"}   # folio.kernel itself runs as __main__
+check("the kernel process imported zmq, folio and folio.jupyter (the import log is read)", want <= imported,
+      "missing %s of %d modules" % (sorted(want - imported), len(imported)))
+bad = sorted(m for m in imported if m.split(".")[0] in
+             ("ipykernel", "IPython", "tornado", "traitlets", "jupyter_client", "jupyter_core", "debugpy", "jedi"))
+check("the kernel process imports no ipykernel, IPython, tornado, traitlets or jupyter_client", not bad, str(bad))
 
 # ---- the sandboxed kernelspec -------------------------------------------------
 
