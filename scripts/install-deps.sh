@@ -19,8 +19,10 @@ TEST_PKGS=(lua5.4 glpk-utils libcmocka-dev python3-pulp python3-numpy python3-cv
            coinor-cbc python3-scipy)   # interop test and LP benchmark: the cbc command line, HiGHS through scipy
 # the Python module (cmake/python.cmake builds it when python3-dev is there) and its tests
 TEST_PKGS+=(python3-dev python3-pytest python3-pandas)
-# the Jupyter kernel (python/folio/kernel.py) and its notebook tests
-TEST_PKGS+=(python3-ipykernel python3-jupyter-client python3-nbclient python3-nbformat)
+# the Jupyter kernel (python/folio/kernel.py, on pyzmq alone) and its notebook
+# tests (jupyter_client, nbclient: the client side only). bench/jupyter times
+# the python3 kernel beside folio's when python3-ipykernel is installed.
+TEST_PKGS+=(python3-zmq python3-jupyter-client python3-nbclient python3-nbformat)
 
 case "${1:-test}" in
   build) PKGS=("${BUILD_PKGS[@]}") ;;

@@ -4,7 +4,8 @@
            the kernel (a new /usr/bin/python3 process), waits for it to
            answer kernel_info, executes `1 + 1` and waits for the cell's
            idle status; the python3 kernel (ipykernel's own, in the same
-           interpreter) is timed the same way beside it, for reference;
+           interpreter) is timed the same way beside it, for reference,
+           when it is installed (Debian's python3-ipykernel);
   loanbook a cell solving the loan book in a running kernel (execute to
            idle, with the cell's text and HTML views sent: what a notebook
            gets) against `folio run models/loan_book.lua` (a process, its
@@ -27,6 +28,7 @@ import sys
 import tempfile
 import time
 
+from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 from jupyter_client.manager import KernelManager
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -90,12 +92,22 @@ def main():
         os.environ["JUPYTER_RUNTIME_DIR"] = os.path.join(tmp, "runtime")
 
         # kernel start to the first executed cell, folio's and the python3 kernel's
+        try:
+            KernelSpecManager().get_kernel_spec("python3")
+            others = ["python3"]
+        except NoSuchKernel:
+            others = []
+            print("start to first cell: no python3 kernel (python3-ipykernel) to time beside folio's")
         fk, pk = [], []
         for i in range(a.rounds):
-            for name in (("folio", "python3") if i % 2 == 0 else ("python3", "folio")):
+            names = ["folio"] + others
+            for name in (names if i % 2 == 0 else names[::-1]):
                 (fk if name == "folio" else pk).append(start_to_first_cell(name))
         print(summary("start to first cell: folio kernel", fk))
-        print(summary("start to first cell: python3 kernel (ipykernel)", pk))
+        if pk:
+            print(summary("start to first cell: python3 kernel (ipykernel)", pk))
+            print("start to first cell: median ratio folio / python3 %.3f" %
+                  statistics.median(f / p for f, p in zip(fk, pk)))
 
         # the loan book: a cell in a running kernel against folio run
         km = KernelManager(kernel_name="folio")

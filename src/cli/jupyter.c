@@ -259,7 +259,7 @@ static int cmd_install(int argc, char **argv)
     sb_json(&b, display ? display : shown);
     sb_puts(&b, ",\n  \"language\": \"lua\",\n  \"interrupt_mode\": \"signal\",\n  \"env\": {\"PYTHONPATH\": ");
     sb_json(&b, pydir);
-    sb_puts(&b, ", \"OPENBLAS_NUM_THREADS\": \"1\", \"PYDEVD_DISABLE_FILE_VALIDATION\": \"1\"},\n  \"metadata\": {\"folio_version\": ");
+    sb_puts(&b, ", \"OPENBLAS_NUM_THREADS\": \"1\"},\n  \"metadata\": {\"folio_version\": ");
     sb_json(&b, FOLIO_VERSION);
     sb_puts(&b, ", \"sandbox\": ");
     sb_puts(&b, sandbox ? "true" : "false");
