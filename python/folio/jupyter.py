@@ -544,6 +544,10 @@ class Kernel:
             t.join(5)
         self.capture.thread.join(5)
         self.capture.flush()
+        # what is written after this (C's buffers at exit) goes to the log,
+        # not to a pipe no one reads any more
+        os.dup2(self._log_fd, 1)
+        os.dup2(self._log_fd, 2)
         self.wire.close()
 
     def stop(self, restart=False):
