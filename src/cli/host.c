@@ -222,7 +222,9 @@ static int json_text(lua_State *L)
 
 static void journal_of(const host_outputs *out, char *buf, size_t len)
 {
-    const char *anchor = out->json ? out->json : out->report;
+    /* beside a file that is replaced, not one written in place (/dev/stdout) */
+    const char *anchor = out->json && !folio_atomic_in_place(out->json) ? out->json : out->report;
+    if (anchor && folio_atomic_in_place(anchor)) anchor = NULL;
     if (!anchor || folio_atomic_journal_for(anchor, buf, len) != 0) buf[0] = '\0';
 }
 

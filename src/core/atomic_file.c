@@ -1,5 +1,6 @@
 /* Atomic file output (see atomic_file.h). POSIX only. */
 #define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700   /* realpath */
 
 #include "atomic_file.h"
 
@@ -66,6 +67,51 @@ static int write_all(int fd, const void *data, size_t len)
     return 0;
 }
 
+/* Whether path names something other than a regular file or a folder (a
+ * device such as /dev/null, a FIFO, a terminal, /dev/stdout's target):
+ * that is written in place, since renaming a file over it would replace
+ * the device itself (as root, /dev/null became a regular file). */
+static char *dir_of(const char *path);
+static int is_special(const char *path);
+
+int folio_atomic_in_place(const char *path)
+{
+    return path != NULL && path[0] != '\0' && is_special(path);
+}
+
+static int is_special(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+        return 1;
+    /* /dev/stdout with stdout redirected to a file: a regular file behind
+     * a link in /dev (or /proc); no temp file is made, nor a link
+     * replaced, there */
+    char *d = dir_of(path), *r = d ? realpath(d, NULL) : NULL;
+    int sys = r && (strcmp(r, "/dev") == 0 || strncmp(r, "/dev/", 5) == 0 || strncmp(r, "/proc/", 6) == 0);
+    free(r);
+    free(d);
+    return sys;
+}
+
+static int write_in_place(const char *path, const void *data, size_t len, char *err, size_t errlen)
+{
+    /* appended: `--json /dev/stdout > out` follows what was printed */
+    int fd = open(path, O_WRONLY | O_APPEND | O_NOCTTY);
+    if (fd < 0 || write_all(fd, data, len) != 0) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        set_err(err, errlen, path, e);
+        return -1;
+    }
+    if (close(fd) != 0) {
+        set_err(err, errlen, path, errno);
+        return -1;
+    }
+    return 0;
+}
+
 /* Best effort: make the rename itself durable. */
 static void sync_parent_dir(const char *path)
 {
@@ -98,6 +144,8 @@ int folio_atomic_write(const char *path, const void *data, size_t len,
         set_err(err, errlen, path, EINVAL);
         return -1;
     }
+    if (is_special(path))
+        return write_in_place(path, data, len, err, errlen);
     size_t tmplen = strlen(path) + FOLIO_ATOMIC_TMP_EXTRA;
     char *tmp = malloc(tmplen);
     if (tmp == NULL) {
@@ -293,8 +341,8 @@ static int apply_entry(const char *tmp, const char *path)
     struct stat st;
     if (lstat(path, &st) != 0)
         return errno == ENOENT ? 0 : -1;
-    if (S_ISDIR(st.st_mode))
-        return 0;
+    if (!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
+        return 0;   /* a folder or a device is not a file of the set */
     if (unlink(path) != 0 && errno != ENOENT)
         return -1;
     return 0;
@@ -303,15 +351,14 @@ static int apply_entry(const char *tmp, const char *path)
 int folio_atomic_write_set(const folio_atomic_file *files, size_t n, const char *journal,
                            char *err, size_t errlen)
 {
-    if (journal == NULL || journal[0] == '\0') {
-        set_err(err, errlen, "(journal)", EINVAL);
-        return -1;
-    }
     char **tmp = calloc(n ? n : 1, sizeof *tmp);
+    char *special = calloc(n ? n : 1, 1);   /* written in place (is_special) */
     char *buf = NULL;
     size_t len = 0, cap = 0;
     int rc = -1;
-    if (tmp == NULL) {
+    if (tmp == NULL || special == NULL) {
+        free(tmp);
+        free(special);
         set_err(err, errlen, journal, ENOMEM);
         return -1;
     }
@@ -335,8 +382,24 @@ int folio_atomic_write_set(const folio_atomic_file *files, size_t n, const char 
             set_err(err, errlen, path, EINVAL);
             goto out;
         }
+        if (is_special(path)) {
+            special[i] = 1;
+            continue;
+        }
         if (stage(path, files[i].data, files[i].len, &tmp[i], err, errlen) != 0)
             goto out;
+    }
+    /* only devices and the like (written in place below): no journal */
+    size_t journaled = 0;
+    for (size_t i = 0; i < n; i++)
+        journaled += !special[i];
+    if (journaled == 0) {
+        rc = 0;
+        goto place;
+    }
+    if (journal == NULL || journal[0] == '\0' || is_special(journal)) {
+        set_err(err, errlen, "(journal)", EINVAL);
+        goto out;
     }
     /* 2. the journal: its rename commits the set */
     if (put_field(&buf, &len, &cap, JOURNAL_MAGIC) != 0) {
@@ -344,6 +407,8 @@ int folio_atomic_write_set(const folio_atomic_file *files, size_t n, const char 
         goto out;
     }
     for (size_t i = 0; i < n; i++) {
+        if (special[i])
+            continue;
         if (put_field(&buf, &len, &cap, tmp[i] ? "R" : "D") != 0
             || (tmp[i] && put_field(&buf, &len, &cap, tmp[i]) != 0)
             || put_field(&buf, &len, &cap, files[i].path) != 0) {
@@ -356,7 +421,17 @@ int folio_atomic_write_set(const folio_atomic_file *files, size_t n, const char 
     /* 3. into place, in order; from here the set is the new one, and a
      * crash is completed by folio_atomic_recover() */
     rc = 0;
+place:
     for (size_t i = 0; i < n; i++) {
+        if (special[i]) {
+            char e2[512];
+            if (write_in_place(files[i].path, files[i].data, files[i].len, e2, sizeof e2) != 0) {
+                if (rc == 0 && err != NULL && errlen > 0)
+                    snprintf(err, errlen, "%s", e2);
+                rc = -1;
+            }
+            continue;
+        }
         if (apply_entry(tmp[i], files[i].path) != 0) {
             if (rc == 0)
                 set_err(err, errlen, files[i].path, errno);
@@ -381,8 +456,10 @@ int folio_atomic_write_set(const folio_atomic_file *files, size_t n, const char 
             sync_dir(d);
         free(d);
     }
-    unlink(journal);
-    sync_parent_dir(journal);
+    if (journaled) {
+        unlink(journal);
+        sync_parent_dir(journal);
+    }
 out:
     for (size_t i = 0; i < n; i++) {
         if (tmp[i]) {
@@ -391,6 +468,7 @@ out:
         }
     }
     free(tmp);
+    free(special);
     free(buf);
     return rc;
 }

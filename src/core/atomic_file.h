@@ -11,6 +11,9 @@
  * there was none (mkstemp alone would give 0600). Reading the umask briefly
  * sets it, so do not create files from another thread at the same time.
  * A symbolic link at `path` is replaced by the regular file, not followed.
+ * A path that names a device, FIFO or terminal (directly or through a link;
+ * /dev/null, /dev/stdout) is written in place instead: renaming over it
+ * would replace the device. A set never removes one.
  */
 #ifndef FOLIO_ATOMIC_FILE_H
 #define FOLIO_ATOMIC_FILE_H
@@ -68,6 +71,10 @@ void folio_atomic_abort(const char *tmp_path);
  * folio_atomic_recover() completes, so the set becomes the new one. Call
  * both before writing the same outputs again. No two processes may write
  * the same set at once. */
+
+/* Whether path is written in place rather than through a temp file: it
+ * names a device, FIFO or terminal, or lies in /dev or /proc. */
+int folio_atomic_in_place(const char *path);
 
 typedef struct folio_atomic_file {
     const char *path;   /* the target */

@@ -267,4 +267,21 @@ expect_eq "a foreign journal: nothing renamed" '{"new": "json"}' "$(cat "$H/pair
 check "a foreign journal: nothing removed outside its folder, the script kept" test -e "$H/victim.txt" -a -e "$H/ok.lua"
 check "a foreign journal: removed" test ! -e "$H/.pair.json.folio-commit"
 
+# ------------------------------------------------ outputs that are not files
+# A device, FIFO or terminal (or /dev/stdout's target) is written in place:
+# renaming a temp file over it would replace the device (as root,
+# `--json /dev/null` once turned /dev/null into a regular file). Here
+# through links in the test's folder, so a regression replaces a link.
+ln -s /proc/self/fd/1 "$H/stdout_link"
+ln -s /dev/null "$H/null_link"
+out=$("$FOLIO" --quiet run models/loan_book.lua --json "$H/stdout_link" | cat)
+expect_eq "--json to a pipe through a link: the JSON is printed" "optimal" \
+  "$("$PY" -c 'import json,sys; print(json.loads(sys.stdin.read())[0]["status"])' <<<"$out")"
+check "--json to a pipe: the link is still a link" test -L "$H/stdout_link"
+"$FOLIO" --quiet run models/loan_book.lua --json "$H/null_link" --report "$H/null_link"
+expect_eq "--json and --report to /dev/null: exit 0" 0 $?
+check "--json to /dev/null: the link still points at a character device" test -L "$H/null_link" -a -c "$H/null_link"
+check "--json to /dev/null: no temp file or journal beside it" \
+  test -z "$(ls -A "$H" | grep -E 'null_link\.(tmp|folio)|\.null_link')"
+
 finish
