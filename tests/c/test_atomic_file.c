@@ -23,6 +23,7 @@
 typedef struct {
     char dir[64];
     char link[128];
+    char journal[128];   /* a set's journal, in the same folder */
 } fixture;
 
 static int setup(void **state)
@@ -32,6 +33,7 @@ static int setup(void **state)
     snprintf(f->dir, sizeof f->dir, "/tmp/folio_atomic_XXXXXX");
     if (!mkdtemp(f->dir)) return -1;
     snprintf(f->link, sizeof f->link, "%s/out.json", f->dir);
+    snprintf(f->journal, sizeof f->journal, "%s/.journal", f->dir);
     if (symlink("/dev/null", f->link) != 0) return -1;
     *state = f;
     return 0;
@@ -85,11 +87,10 @@ static void test_write_to_device_in_place(void **state)
 static void test_write_set_with_device(void **state)
 {
     fixture *f = *state;
-    char reg[160], journal[160], err[256] = "";
+    char reg[160], err[256] = "";
     snprintf(reg, sizeof reg, "%s/report.html", f->dir);
-    snprintf(journal, sizeof journal, "%s/.journal", f->dir);
     folio_atomic_file files[2] = { { f->link, "{}\n", 3, 0 }, { reg, "<p>\n", 4, 0 } };
-    assert_int_equal(folio_atomic_write_set(files, 2, journal, err, sizeof err), 0);
+    assert_int_equal(folio_atomic_write_set(files, 2, f->journal, err, sizeof err), 0);
     struct stat st;
     assert_int_equal(stat(reg, &st), 0);   /* the regular file of the set is written */
     assert_true(S_ISREG(st.st_mode) && st.st_size == 4);
@@ -100,14 +101,13 @@ static void test_write_set_with_device(void **state)
 static void test_write_set_removal_leaves_fifo(void **state)
 {
     fixture *f = *state;
-    char fifo[160], journal[160], err[256] = "";
+    char fifo[160], err[256] = "";
     snprintf(fifo, sizeof fifo, "%s/stale.json", f->dir);
-    snprintf(journal, sizeof journal, "%s/.journal", f->dir);
     assert_int_equal(mkfifo(fifo, 0600), 0);
     /* a stale output that a failed run clears: when it is a FIFO (or a
      * device), it is not a file of the set and stays */
     folio_atomic_file files[1] = { { fifo, NULL, 0, 1 } };
-    assert_int_equal(folio_atomic_write_set(files, 1, journal, err, sizeof err), 0);
+    assert_int_equal(folio_atomic_write_set(files, 1, f->journal, err, sizeof err), 0);
     struct stat st;
     assert_int_equal(lstat(fifo, &st), 0);
     assert_true(S_ISFIFO(st.st_mode));
