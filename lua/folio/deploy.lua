@@ -521,11 +521,15 @@ function D.finish(job, ok, values, facts)
   local files = job.files
   local code, status, err = 1, "error", nil
   local list = {}
+  local unmade   -- the script ran, but its outputs could not be made: said on stderr
   if ok then
     code = exit_code(values)
     status = code == 0 and "solved" or "no_solution"
     local made, texts = pcall(output_texts, job, values)
-    if made then list = texts else code, status, err = 1, "error", tostring(texts) end
+    if made then list = texts else
+      code, status, err = 1, "error", tostring(texts)
+      unmade = "outputs not written: " .. err
+    end
   else
     err = tostring(values)
   end
@@ -600,7 +604,7 @@ function D.finish(job, ok, values, facts)
     commit(code, status, err, {})
     return code, summary_of(status, err), werr
   end
-  return code, summary_of(status, err), nil
+  return code, summary_of(status, err), unmade
 end
 
 -- encode/decode: a job crosses from the planning state to the run's own
