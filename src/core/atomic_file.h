@@ -11,9 +11,11 @@
  * there was none (mkstemp alone would give 0600). Reading the umask briefly
  * sets it, so do not create files from another thread at the same time.
  * A symbolic link at `path` is replaced by the regular file, not followed.
- * A path that names a device, FIFO or terminal (directly or through a link;
- * /dev/null, /dev/stdout) is written in place instead: renaming over it
- * would replace the device. A set never removes one.
+ * folio_atomic_write() and folio_atomic_write_set() write a path that names
+ * a device, FIFO or terminal (directly or through a link; /dev/null,
+ * /dev/stdout) in place instead: renaming over it would replace the device.
+ * A set never removes one. folio_atomic_begin()/commit() (model files,
+ * which must end in .lp or .mps) always rename.
  */
 #ifndef FOLIO_ATOMIC_FILE_H
 #define FOLIO_ATOMIC_FILE_H
