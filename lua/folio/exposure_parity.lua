@@ -208,13 +208,12 @@ local function limit_rows(p, budget)
 end
 
 -- risk budgeting on the held set S (indices): w (by index, 0 off S), the
--- multipliers of rows, iterations | nil, why
-local function on_set(p, S, b, rows, budget)
+-- multipliers of rows, iterations | nil, why. psd: check that p.cov on S
+-- is positive semidefinite (once is enough: a held set's is then too).
+local function on_set(p, S, b, rows, budget, psd)
   local k, n = #S, #p.names
-  local Q, bs, bsum = {}, {}, 0
+  local bs, bsum = {}, 0
   for a = 1, k do
-    Q[a] = {}
-    for c = 1, k do Q[a][c] = p.cov[S[a]][S[c]] end
     bs[a] = b[S[a]]
     bsum = bsum + bs[a]
   end
@@ -233,15 +232,24 @@ local function on_set(p, S, b, rows, budget)
     end
     return true
   end
-  -- plain risk parity first (Newton's method in C); when it keeps every
-  -- limit, no multiplier is needed
-  local ok, yw, iters = pcall(folio.core_stats.risk_parity, Q, bs)
+  -- plain risk parity first (in C, reading p.cov's rows and columns S
+  -- once, its lower triangle only: optimize has checked symmetry); when it
+  -- keeps every limit, no multiplier is needed
+  local ok, yw, iters = pcall(folio.core_stats.risk_parity, p.cov, bs, { subset = S, lower = true, psd = psd })
+  if not ok and tostring(yw):find("cov is not positive semidefinite", 1, true) then
+    fail("optimize: RiskParity: cov is not positive semidefinite")
+  end
   local w0
   if ok then
     local y = {}
     for a = 1, k do y[a] = budget * yw[a] end
     w0 = full(y)
     if keeps(w0) then return w0, {}, iters end
+  end
+  local Q = {}
+  for a = 1, k do
+    Q[a] = {}
+    for c = 1, k do Q[a][c] = p.cov[S[a]][S[c]] end
   end
   -- the rows on the held set, each scaled to a unit normal
   local G, h, which = {}, {}, {}
@@ -338,7 +346,7 @@ function P.risk_parity(p)
       for _, r in ipairs(rows) do all[#all + 1] = r end
       for _, r in ipairs(extra) do all[#all + 1] = r end
     end
-    local w, mult, it = on_set(p, S, b, all, budget)
+    local w, mult, it = on_set(p, S, b, all, budget, not extra)
     return w, mult, it, all
   end
   local w, mult, it, used = solve_on(cand)

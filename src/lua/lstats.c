@@ -5,12 +5,14 @@
 #include "laux.h"
 
 #include <gsl/gsl_blas.h>
+#include <gsl/gsl_cblas.h>
 #include <gsl/gsl_eigen.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
 #include <lauxlib.h>
 #include <math.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 /* Reads data = {n = T, col_1, ..., col_k} (columns as arrays with nil
@@ -185,74 +187,323 @@ static int l_psd_repair(lua_State *L)
     return 2;
 }
 
-/* stats.risk_parity(cov, budgets): long-only weights whose risk
- * contributions w_i (Sw)_i / w'Sw equal the budgets b_i (summing to 1).
- * Spinu's convex formulation: min 1/2 y'Sy - sum b_i log y_i, whose
- * optimum has y_i (Sy)_i = b_i; Newton's method with a step that keeps
- * y > 0, then w = y / sum y. Returns w and the iteration count. */
+/* ---- risk parity --------------------------------------------------------
+ * Spinu's convex formulation: min f(y) = 1/2 y'Sy - sum b_i log y_i
+ * (budgets b summing to 1), whose optimum has y_i (Sy)_i = b_i; the
+ * weights are w = y / sum y. Up to RP_DENSE exposures, Newton's method
+ * with a dense Cholesky factorisation per step. Above, cyclic coordinate
+ * descent (each coordinate's minimiser is a root of a quadratic, and Sy is
+ * kept up to date in O(n)) brings the risk contributions near the budgets
+ * while its sweeps pay, and Newton's method finishes with each step
+ * solved by conjugate gradients (Jacobi preconditioner, S times a vector
+ * per iteration: O(n^2) against O(n^3) for a factorisation), to a
+ * tolerance that tightens with the residual. Should CG stall (a badly
+ * conditioned S), the remaining steps use the dense factorisation. */
+
+void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info);
+
+#define RP_DENSE 64        /* up to this size, dense Newton steps */
+#define RP_TOL 1e-12       /* max |y_i (Sy)_i / b_i - 1| at the solution */
+#define RP_ACCEPT 1e-10    /* accepted when rounding stops progress short of RP_TOL */
+#define RP_SWEEPS 10       /* coordinate sweeps at most ... */
+#define RP_SWEEP_TOL 1e-3  /* ... until the residual is this small */
+#define RP_CG_MAX 60       /* CG iterations per Newton step before falling back */
+
+typedef struct {
+    size_t n;
+    const double *S, *b;
+    double *y, *Sy, *g, *d, *yn, *r, *z, *p, *q, *dg, *H;
+} rp_work;
+
+static void rp_symv(const rp_work *w, const double *x, double *out)
+{
+    cblas_dsymv(CblasRowMajor, CblasLower, (int)w->n, 1.0, w->S, (int)w->n, x, 1, 0.0, out, 1);
+}
+
+/* max_i |y_i (Sy)_i / b_i - 1| for the Sy in w */
+static double rp_resid(const rp_work *w)
+{
+    double e = 0;
+    for (size_t i = 0; i < w->n; i++) e = fmax(e, fabs(w->y[i] * w->Sy[i] / w->b[i] - 1));
+    return e;
+}
+
+/* Sweeps of cyclic coordinate descent; Sy must hold S y on entry and
+ * holds it (up to rounding) on return. Returns the sweeps made. */
+static int rp_sweeps(rp_work *w)
+{
+    size_t n = w->n;
+    int s;
+    double prev = INFINITY, res;
+    /* stop once within RP_SWEEP_TOL, or when a sweep no longer halves the
+     * residual (strong correlations: Newton's method does better there) */
+    for (s = 0; s < RP_SWEEPS && (res = rp_resid(w)) > RP_SWEEP_TOL && res < 0.5 * prev; s++) {
+        prev = res;
+        for (size_t i = 0; i < n; i++) {
+            const double *Si = w->S + i * n;
+            double a = Si[i], c = w->Sy[i] - a * w->y[i], bi = w->b[i];
+            /* the positive root of a t^2 + c t - b_i, without cancellation */
+            double t = c >= 0 ? 2 * bi / (c + sqrt(c * c + 4 * a * bi)) : (-c + sqrt(c * c + 4 * a * bi)) / (2 * a);
+            double dl = t - w->y[i];
+            if (dl == 0) continue;
+            w->y[i] = t;
+            double *Sy = w->Sy;
+            for (size_t j = 0; j < n; j++) Sy[j] += dl * Si[j];   /* row i is column i */
+        }
+    }
+    return s;
+}
+
+/* Newton direction d from H d = -g, H = S + diag(b / y^2), by Jacobi-
+ * preconditioned CG until the scaled residual max |y_i r_i / b_i| is eta
+ * times that of g. Returns 0 when CG did not get there (d is then still a
+ * descent direction, every CG iterate being one). */
+static int rp_cg(rp_work *w, double eta)
+{
+    size_t n = w->n;
+    double *r = w->r, *z = w->z, *p = w->p, *q = w->q, *d = w->d, *dg = w->dg;
+    const double *y = w->y, *b = w->b, *S = w->S;
+    double g0 = 0, rz = 0;
+    for (size_t i = 0; i < n; i++) {
+        double h = b[i] / (y[i] * y[i]);
+        dg[i] = S[i * n + i] + h;
+        d[i] = 0;
+        r[i] = -w->g[i];
+        z[i] = r[i] / dg[i];
+        p[i] = z[i];
+        rz += r[i] * z[i];
+        g0 = fmax(g0, fabs(y[i] * r[i] / b[i]));
+    }
+    for (int k = 0; k < RP_CG_MAX; k++) {
+        rp_symv(w, p, q);
+        double pq = 0;
+        for (size_t i = 0; i < n; i++) {
+            q[i] += b[i] / (y[i] * y[i]) * p[i];
+            pq += p[i] * q[i];
+        }
+        if (!(pq > 0)) return 0;
+        double al = rz / pq, rn = 0, rzn = 0;
+        for (size_t i = 0; i < n; i++) {
+            d[i] += al * p[i];
+            r[i] -= al * q[i];
+            rn = fmax(rn, fabs(y[i] * r[i] / b[i]));
+            z[i] = r[i] / dg[i];
+            rzn += r[i] * z[i];
+        }
+        if (rn <= eta * g0) return 1;
+        double be = rzn / rz;
+        rz = rzn;
+        for (size_t i = 0; i < n; i++) p[i] = z[i] + be * p[i];
+    }
+    return 0;
+}
+
+/* Newton direction by a dense Cholesky factorisation of H (0: H is not
+ * numerically positive definite) */
+static int rp_dense(rp_work *w)
+{
+    size_t n = w->n;
+    int ni = (int)n, info;
+    memcpy(w->H, w->S, n * n * sizeof *w->H);
+    for (size_t i = 0; i < n; i++) {
+        w->H[i * n + i] += w->b[i] / (w->y[i] * w->y[i]);
+        w->d[i] = -w->g[i];
+    }
+    /* column-major "U" of a row-major array is the row-major lower L
+     * that gsl_linalg_cholesky_svx expects */
+    dpotrf_("U", &ni, w->H, &ni, &info);
+    if (info != 0) return 0;
+    gsl_matrix_view Hv = gsl_matrix_view_array(w->H, n, n);
+    gsl_vector_view dv = gsl_vector_view_array(w->d, n);
+    return gsl_linalg_cholesky_svx(&Hv.matrix, &dv.vector) == GSL_SUCCESS;
+}
+
+/* The solve: y on entry is the start; returns 1 when converged, with the
+ * Newton iterations and coordinate sweeps made. */
+static int rp_solve(rp_work *w, int *iters, int *sweeps)
+{
+    size_t n = w->n;
+    double *y = w->y, *Sy = w->Sy, *g = w->g, *d = w->d, *yn = w->yn;
+    const double *b = w->b;
+    int dense = n <= RP_DENSE, ok = 0, it, best_it = 0;
+    double best = INFINITY;
+    *sweeps = 0;
+    /* the start's scale is the best along its ray: y'Sy = sum b = 1 */
+    rp_symv(w, y, Sy);
+    double v = 0;
+    for (size_t i = 0; i < n; i++) v += y[i] * Sy[i];
+    for (size_t i = 0; i < n; i++) { y[i] /= sqrt(v); Sy[i] /= sqrt(v); }
+    if (!dense) *sweeps = rp_sweeps(w);
+    for (it = 0; it < 200; it++) {
+        rp_symv(w, y, Sy);
+        double f = 0;
+        for (size_t i = 0; i < n; i++) {
+            g[i] = Sy[i] - b[i] / y[i];
+            f += 0.5 * y[i] * Sy[i] - b[i] * log(y[i]);
+        }
+        double res = rp_resid(w);
+        if (res <= RP_TOL) { ok = 1; break; }
+        if (res < 0.5 * best) { best = res; best_it = it; }
+        /* close to the solution, rounding keeps the residual from falling
+         * further: accept RP_ACCEPT after three steps without halving it */
+        if (res <= RP_ACCEPT && it - best_it >= 3) { ok = 1; break; }
+        if (!dense && !rp_cg(w, fmin(0.1, fmax(res, 0.1 * RP_TOL / res)))) dense = 1;
+        if (dense && !rp_dense(w)) break;
+        /* backtracking: stay positive, decrease f; near the optimum f no
+         * longer changes measurably, and the Newton step is taken as it is */
+        double step = 1, slope = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (d[i] < 0) step = fmin(step, -0.99 * y[i] / d[i]);
+            slope += g[i] * d[i];
+        }
+        for (int ls = 0; ls < 60 && res > 1e-6; ls++, step *= 0.5) {
+            double fn = 0;
+            for (size_t i = 0; i < n; i++) yn[i] = y[i] + step * d[i];
+            rp_symv(w, yn, Sy);
+            for (size_t i = 0; i < n; i++) fn += 0.5 * yn[i] * Sy[i] - b[i] * log(yn[i]);
+            if (fn <= f + 1e-4 * step * slope || step < 1e-12) break;
+        }
+        for (size_t i = 0; i < n; i++) y[i] += step * d[i];
+    }
+    *iters = it;
+    return ok;
+}
+
+/* Is S (n x n, symmetric) positive semidefinite? Diagonal dominance
+ * decides cheaply; otherwise a Cholesky factorisation of
+ * S + 1e-10 (1 + max S_ii) I in the scratch H (n x n). */
+static int rp_psd(const double *S, size_t n, double *H)
+{
+    int dominant = 1;
+    double maxd = 0;
+    for (size_t i = 0; i < n; i++) {
+        double off = 0;
+        for (size_t j = 0; j < n; j++) if (j != i) off += fabs(S[i * n + j]);
+        if (off > S[i * n + i]) dominant = 0;
+        maxd = fmax(maxd, fabs(S[i * n + i]));
+    }
+    if (dominant) return 1;
+    memcpy(H, S, n * n * sizeof *H);
+    for (size_t i = 0; i < n; i++) H[i * n + i] += 1e-10 * (1 + maxd);
+    int ni = (int)n, info;
+    dpotrf_("U", &ni, H, &ni, &info);
+    return info == 0;
+}
+
+/* cov[r][c] must be a finite number: returns it */
+static double rp_entry(lua_State *L, int row, lua_Integer r, lua_Integer c)
+{
+    int ty = lua_rawgeti(L, row, c);
+    double v = ty == LUA_TNUMBER ? lua_tonumber(L, -1) : 0;
+    if (ty != LUA_TNUMBER) luaL_error(L, "risk_parity: cov[%I][%I] must be a number (got %s)", r, c, luaL_typename(L, -1));
+    if (!isfinite(v)) luaL_error(L, "risk_parity: cov[%I][%I] must be finite (got %s)", r, c, isnan(v) ? "nan" : v > 0 ? "inf" : "-inf");
+    lua_pop(L, 1);
+    return v;
+}
+
+/* The k x k matrix of cov's rows and columns sub (1-based; NULL: all N,
+ * k = N), every row of cov being of length N; with lower, only the
+ * entries on and below the diagonal are read (the caller has checked
+ * symmetry) and mirrored. Kept in a userdata pushed on the stack. */
+static double *rp_read_cov(lua_State *L, int idx, const lua_Integer *sub, size_t k, size_t N, int lower)
+{
+    double *S = lua_newuserdatauv(L, k * k * sizeof *S, 0);
+    for (size_t a = 0; a < k; a++) {
+        lua_Integer r = sub ? sub[a] : (lua_Integer)a + 1;
+        int ty = lua_rawgeti(L, idx, r);
+        if (ty != LUA_TTABLE) luaL_error(L, "risk_parity: cov[%I] must be a row of numbers (got %s)", r, luaL_typename(L, -1));
+        if (lua_rawlen(L, -1) != N)
+            luaL_error(L, "risk_parity: cov[%I] has %I entries, expected %I", r, (lua_Integer)lua_rawlen(L, -1), (lua_Integer)N);
+        int row = lua_gettop(L);
+        size_t upto = lower ? a + 1 : k;
+        for (size_t c = 0; c < upto; c++) S[a * k + c] = rp_entry(L, row, r, sub ? sub[c] : (lua_Integer)c + 1);
+        lua_pop(L, 1);
+    }
+    for (size_t a = 0; a < k; a++)
+        for (size_t c = a + 1; c < k; c++) {
+            if (lower) { S[a * k + c] = S[c * k + a]; continue; }
+            double u = S[a * k + c], v = S[c * k + a];
+            if (fabs(u - v) > 1e-12 * (1 + fabs(u) + fabs(v))) {
+                lua_Integer ra = sub ? sub[a] : (lua_Integer)a + 1, rc = sub ? sub[c] : (lua_Integer)c + 1;
+                char msg[200];   /* lua_pushfstring has no %g */
+                snprintf(msg, sizeof msg, "risk_parity: cov is not symmetric: cov[%lld][%lld] = %g but cov[%lld][%lld] = %g",
+                         (long long)ra, (long long)rc, u, (long long)rc, (long long)ra, v);
+                luaL_error(L, "%s", msg);
+            }
+        }
+    return S;
+}
+
+/* stats.risk_parity(cov, budgets [, opts]): long-only weights whose risk
+ * contributions w_i (Sw)_i / w'Sw equal the budgets (normalised to sum
+ * to 1), each within a relative 1e-12 (1e-10 where rounding stops
+ * short). opts: subset = indices of cov's rows and columns to use (the
+ * budgets then go with them; default all), lower = true to read only the
+ * lower triangle of a covariance the caller has checked for symmetry
+ * (otherwise an asymmetric cov is an error), psd = false to skip the
+ * positive semidefiniteness check. Returns w, the Newton iterations and
+ * the coordinate-descent sweeps. */
 static int l_risk_parity(lua_State *L)
 {
-    size_t n;
-    lua_settop(L, 2);
-    double *S = laux_check_square(L, 1, "risk_parity", "cov", &n);
+    lua_settop(L, 3);
+    static const char *const opts[] = {"subset", "lower", "psd", NULL};
+    int lower = 0, psd = 1;
+    lua_Integer *sub = NULL;
+    size_t N = lua_type(L, 1) == LUA_TTABLE ? lua_rawlen(L, 1) : 0;
+    if (lua_type(L, 1) != LUA_TTABLE) luaL_error(L, "risk_parity: cov must be a table of rows (got %s)", luaL_typename(L, 1));
+    if (N == 0) luaL_error(L, "risk_parity: cov is empty");
+    size_t n = N;
+    if (!lua_isnil(L, 3)) {
+        laux_check_options(L, 3, "risk_parity", opts);
+        lower = laux_opt_boolean(L, 3, "risk_parity", "lower", 0);
+        psd = laux_opt_boolean(L, 3, "risk_parity", "psd", 1);
+        if (lua_getfield(L, 3, "subset") != LUA_TNIL) {
+            const double *sv;
+            if (lua_type(L, -1) != LUA_TTABLE || lua_rawlen(L, -1) == 0)
+                luaL_error(L, "risk_parity: subset must be a non-empty array of indices");
+            n = lua_rawlen(L, -1);
+            sv = laux_check_vector(L, -1, "risk_parity", "subset", n, LAUX_FINITE);
+            sub = lua_newuserdatauv(L, n * sizeof *sub, 0);
+            for (size_t a = 0; a < n; a++) {
+                if (sv[a] != floor(sv[a]) || sv[a] < 1 || sv[a] > (double)N || (a > 0 && !(sv[a] > sv[a - 1])))
+                    luaL_error(L, "risk_parity: subset must be increasing indices of cov's rows (1 to %d)", (int)N);
+                sub[a] = (lua_Integer)sv[a];
+            }
+        }
+    }
+    int top = lua_gettop(L);
+    double *S = rp_read_cov(L, 1, sub, n, N, lower);
     const double *b0 = laux_check_vector(L, 2, "risk_parity", "budgets", n, LAUX_FINITE);
-    double *b = lua_newuserdatauv(L, 6 * n * sizeof *b + n * n * sizeof *b, 0);
-    double *y = b + n, *g = y + n, *d = g + n, *Sy = d + n, *yn = Sy + n, *H = yn + n;
-    double bs = 0;
+    double *buf = lua_newuserdatauv(L, 11 * n * sizeof *buf, 0);
+    rp_work w = {n, S, buf, buf + n, buf + 2 * n, buf + 3 * n, buf + 4 * n, buf + 5 * n, buf + 6 * n, buf + 7 * n,
+                 buf + 8 * n, buf + 9 * n, buf + 10 * n, NULL};
+    double *b = buf, bs = 0;
     for (size_t i = 0; i < n; i++) {
         b[i] = b0[i];
         if (!(b[i] > 0)) return luaL_error(L, "risk_parity: budgets[%d] must be positive", (int)i + 1);
         bs += b[i];
         if (!(S[i * n + i] > 0)) return luaL_error(L, "risk_parity: exposure %d has no variance", (int)i + 1);
     }
-    for (size_t i = 0; i < n; i++) { b[i] /= bs; y[i] = sqrt(b[i] / S[i * n + i]); }
-    gsl_matrix_view Sv = gsl_matrix_view_array(S, n, n), Hv = gsl_matrix_view_array(H, n, n);
-    gsl_vector_view yv = gsl_vector_view_array(y, n), Syv = gsl_vector_view_array(Sy, n), dv = gsl_vector_view_array(d, n);
+    /* the n x n scratch of the PSD check and of dense Newton steps */
+    if (psd || n <= RP_DENSE) w.H = lua_newuserdatauv(L, n * n * sizeof *w.H, 0);
+    if (psd && !rp_psd(S, n, w.H)) return luaL_error(L, "risk_parity: cov is not positive semidefinite");
+    if (!w.H) w.H = lua_newuserdatauv(L, n * n * sizeof *w.H, 0);
+    for (size_t i = 0; i < n; i++) { b[i] /= bs; w.y[i] = sqrt(b[i] / S[i * n + i]); }
     gsl_error_handler_t *old = gsl_set_error_handler_off();
-    int it, ok = 0;
-    for (it = 0; it < 100; it++) {
-        gsl_blas_dsymv(CblasLower, 1.0, &Sv.matrix, &yv.vector, 0.0, &Syv.vector);
-        double gn = 0, f = 0;
-        for (size_t i = 0; i < n; i++) {
-            g[i] = Sy[i] - b[i] / y[i];
-            gn = fmax(gn, fabs(g[i] * y[i]));     /* relative: y_i (Sy)_i - b_i */
-            f += 0.5 * y[i] * Sy[i] - b[i] * log(y[i]);
-        }
-        if (gn <= 1e-14) { ok = 1; break; }
-        memcpy(H, S, n * n * sizeof *H);
-        for (size_t i = 0; i < n; i++) { H[i * n + i] += b[i] / (y[i] * y[i]); d[i] = -g[i]; }
-        if (gsl_linalg_cholesky_decomp1(&Hv.matrix) != GSL_SUCCESS) break;
-        gsl_linalg_cholesky_svx(&Hv.matrix, &dv.vector);
-        /* backtracking: stay positive, decrease f */
-        double step = 1;
-        for (size_t i = 0; i < n; i++) if (d[i] < 0) step = fmin(step, -0.99 * y[i] / d[i]);
-        double slope = 0;
-        for (size_t i = 0; i < n; i++) slope += g[i] * d[i];
-        /* near the optimum f no longer changes measurably: take the
-         * (positive) Newton step as it is, where it converges quadratically */
-        for (int ls = 0; ls < 60 && gn > 1e-8; ls++, step *= 0.5) {
-            double fn = 0;
-            for (size_t i = 0; i < n; i++) yn[i] = y[i] + step * d[i];
-            gsl_vector_view ynv = gsl_vector_view_array(yn, n);
-            gsl_blas_dsymv(CblasLower, 1.0, &Sv.matrix, &ynv.vector, 0.0, &Syv.vector);
-            for (size_t i = 0; i < n; i++) fn += 0.5 * yn[i] * Sy[i] - b[i] * log(yn[i]);
-            if (fn <= f + 1e-4 * step * slope || step < 1e-12) break;
-        }
-        if (gn <= 1e-8)
-            for (size_t i = 0; i < n; i++) yn[i] = y[i] + step * d[i];
-        memcpy(y, yn, n * sizeof *y);
-    }
+    int iters, sweeps, ok = rp_solve(&w, &iters, &sweeps);
     gsl_set_error_handler(old);
-    if (!ok) return luaL_error(L, "risk_parity: Newton's method did not converge in %d iterations", it);
+    if (!ok) return luaL_error(L, "risk_parity: Newton's method did not converge in %d iterations", iters);
     double sy = 0;
-    for (size_t i = 0; i < n; i++) sy += y[i];
+    for (size_t i = 0; i < n; i++) sy += w.y[i];
+    lua_settop(L, top);
     lua_createtable(L, (int)n, 0);
     for (size_t i = 0; i < n; i++) {
-        lua_pushnumber(L, y[i] / sy);
+        lua_pushnumber(L, w.y[i] / sy);
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
-    lua_pushinteger(L, it);
-    return 2;
+    lua_pushinteger(L, iters);
+    lua_pushinteger(L, sweeps);
+    return 3;
 }
 
 /* Constant-correlation target (Ledoit and Wolf 2004): F_ii = s_ii,
