@@ -432,8 +432,7 @@ end
 -- the held set, within the weight limits (folio.exposure_parity).
 function Opt:risk_parity(p)
   local names = p.names
-  -- Newton's method on Spinu's problem needs a positive definite covariance
-  EM.cholesky_lower(p.cov, #names, "optimize: RiskParity: cov")
+  -- cov must be positive semidefinite: folio.exposure_parity checks it in C
   local t0 = folio.now()
   local out, why = require("folio.exposure_parity").risk_parity(p)
   local stats = { solver = "newton", iterations = out and out.iterations, time = folio.now() - t0 }
