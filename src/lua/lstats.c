@@ -10,6 +10,7 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
 #include <lauxlib.h>
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -228,6 +229,20 @@ static double rp_resid(const rp_work *w)
     return e;
 }
 
+/* The rounding level of the residual: max_i y_i (|S| |y|)_i / b_i units
+ * of roundoff */
+static double rp_floor(const rp_work *w)
+{
+    size_t n = w->n;
+    double e = 0;
+    for (size_t i = 0; i < n; i++) {
+        double s = 0;
+        for (size_t j = 0; j < n; j++) s += fabs(w->S[i * n + j]) * w->y[j];
+        e = fmax(e, w->y[i] * s / w->b[i]);
+    }
+    return e * DBL_EPSILON;
+}
+
 /* Sweeps of cyclic coordinate descent; Sy must hold S y on entry and
  * holds it (up to rounding) on return. Returns the sweeps made. */
 static int rp_sweeps(rp_work *w)
@@ -319,8 +334,8 @@ static int rp_dense(rp_work *w)
 }
 
 /* The solve: y on entry is the start; returns 1 when converged, with the
- * Newton iterations and coordinate sweeps made. */
-static int rp_solve(rp_work *w, int *iters, int *sweeps)
+ * Newton iterations and coordinate sweeps made and the final residual. */
+static int rp_solve(rp_work *w, int *iters, int *sweeps, double *resid)
 {
     size_t n = w->n;
     double *y = w->y, *Sy = w->Sy, *g = w->g, *d = w->d, *yn = w->yn;
@@ -334,8 +349,8 @@ static int rp_solve(rp_work *w, int *iters, int *sweeps)
     for (size_t i = 0; i < n; i++) v += y[i] * Sy[i];
     for (size_t i = 0; i < n; i++) { y[i] /= sqrt(v); Sy[i] /= sqrt(v); }
     if (!dense) *sweeps = rp_sweeps(w);
+    rp_symv(w, y, Sy);   /* then kept by the line search for the point it accepts */
     for (it = 0; it < 200; it++) {
-        rp_symv(w, y, Sy);
         double f = 0;
         for (size_t i = 0; i < n; i++) {
             g[i] = Sy[i] - b[i] / y[i];
@@ -345,27 +360,38 @@ static int rp_solve(rp_work *w, int *iters, int *sweeps)
         if (res <= RP_TOL) { ok = 1; break; }
         if (res < 0.5 * best) { best = res; best_it = it; }
         /* close to the solution, rounding keeps the residual from falling
-         * further: accept RP_ACCEPT after three steps without halving it */
-        if (res <= RP_ACCEPT && it - best_it >= 3) { ok = 1; break; }
+         * further: after three steps without halving it, accept RP_ACCEPT,
+         * or the residual's own rounding level where that is larger (an
+         * ill-conditioned S, whose (Sy)_i cancel) */
+        if (res <= 1e-6 && it - best_it >= 3) {
+            ok = res <= fmax(RP_ACCEPT, rp_floor(w));
+            break;
+        }
         if (!dense && !rp_cg(w, fmin(0.1, fmax(res, 0.1 * RP_TOL / res)))) dense = 1;
         if (dense && !rp_dense(w)) break;
-        /* backtracking: stay positive, decrease f; near the optimum f no
-         * longer changes measurably, and the Newton step is taken as it is */
+        /* backtracking: stay positive and decrease f or, near the optimum
+         * where f no longer changes measurably, the residual */
         double step = 1, slope = 0;
         for (size_t i = 0; i < n; i++) {
             if (d[i] < 0) step = fmin(step, -0.99 * y[i] / d[i]);
             slope += g[i] * d[i];
         }
-        for (int ls = 0; ls < 60 && res > 1e-6; ls++, step *= 0.5) {
-            double fn = 0;
+        int accepted = 0;
+        for (int ls = 0; ls < 60 && !accepted; ls++, step *= 0.5) {
+            double fn = 0, rn = 0;
             for (size_t i = 0; i < n; i++) yn[i] = y[i] + step * d[i];
             rp_symv(w, yn, Sy);
-            for (size_t i = 0; i < n; i++) fn += 0.5 * yn[i] * Sy[i] - b[i] * log(yn[i]);
-            if (fn <= f + 1e-4 * step * slope || step < 1e-12) break;
+            for (size_t i = 0; i < n; i++) {
+                fn += 0.5 * yn[i] * Sy[i] - b[i] * log(yn[i]);
+                rn = fmax(rn, fabs(yn[i] * Sy[i] / b[i] - 1));
+            }
+            accepted = fn <= f + 1e-4 * step * slope || (res < 1e-3 && rn < res);
         }
-        for (size_t i = 0; i < n; i++) y[i] += step * d[i];
+        if (!accepted) break;
+        memcpy(y, yn, n * sizeof *y);
     }
     *iters = it;
+    *resid = rp_resid(w);
     return ok;
 }
 
@@ -436,13 +462,16 @@ static double *rp_read_cov(lua_State *L, int idx, const lua_Integer *sub, size_t
 
 /* stats.risk_parity(cov, budgets [, opts]): long-only weights whose risk
  * contributions w_i (Sw)_i / w'Sw equal the budgets (normalised to sum
- * to 1), each within a relative 1e-12 (1e-10 where rounding stops
- * short). opts: subset = indices of cov's rows and columns to use (the
+ * to 1): max_i |y_i (Sy)_i / b_i - 1| <= 1e-12 at y = w / sqrt(w'Sw),
+ * or, where rounding stops progress short of that, 1e-10 or the
+ * residual's rounding level (max_i y_i (|S| |y|)_i / b_i units of
+ * roundoff) if larger; a risk contribution is then within twice that of
+ * its budget. opts: subset = indices of cov's rows and columns to use (the
  * budgets then go with them; default all), lower = true to read only the
  * lower triangle of a covariance the caller has checked for symmetry
  * (otherwise an asymmetric cov is an error), psd = false to skip the
- * positive semidefiniteness check. Returns w, the Newton iterations and
- * the coordinate-descent sweeps. */
+ * positive semidefiniteness check. Returns w, the Newton iterations, the
+ * coordinate-descent sweeps and that residual. */
 static int l_risk_parity(lua_State *L)
 {
     lua_settop(L, 3);
@@ -490,7 +519,9 @@ static int l_risk_parity(lua_State *L)
     if (!w.H) w.H = lua_newuserdatauv(L, n * n * sizeof *w.H, 0);
     for (size_t i = 0; i < n; i++) { b[i] /= bs; w.y[i] = sqrt(b[i] / S[i * n + i]); }
     gsl_error_handler_t *old = gsl_set_error_handler_off();
-    int iters, sweeps, ok = rp_solve(&w, &iters, &sweeps);
+    int iters, sweeps;
+    double resid;
+    int ok = rp_solve(&w, &iters, &sweeps, &resid);
     gsl_set_error_handler(old);
     if (!ok) return luaL_error(L, "risk_parity: Newton's method did not converge in %d iterations", iters);
     double sy = 0;
@@ -503,7 +534,8 @@ static int l_risk_parity(lua_State *L)
     }
     lua_pushinteger(L, iters);
     lua_pushinteger(L, sweeps);
-    return 3;
+    lua_pushnumber(L, resid);
+    return 4;
 }
 
 /* Constant-correlation target (Ledoit and Wolf 2004): F_ii = s_ii,
