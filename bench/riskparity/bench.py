@@ -12,6 +12,7 @@ rounds. Both sides use OpenBLAS on one thread (folio's host always does).
 Methods, on the same seeded covariance and budgets:
   folio direct     folio.core_stats.risk_parity(cov, budgets) from Lua: the
                    Lua table read into C, the PSD check, the solve
+                   (and once more with {psd = false}: without the check)
   folio exposure   ExposureOptimizer():optimize{objective = RiskParity{budgets}}:
                    the whole call (input checks, solve, result fields)
   L-BFGS-B         scipy.optimize.minimize(method="L-BFGS-B") on
@@ -126,7 +127,8 @@ def case(fo, name, S, b, rounds, reps):
         path = f.name
     assert fo.load(path) == n
     os.unlink(path)
-    methods = [("folio direct (stats.risk_parity)", "direct"), ("folio exposure optimizer (RiskParity)", "exposure")]
+    methods = [("folio direct (stats.risk_parity)", "direct"), ("folio direct, PSD check off", "nopsd"),
+               ("folio exposure optimizer (RiskParity)", "exposure")]
     methods += [(label, opts) for label, opts in LBFGS]
     res = {m[0]: {"wall": [], "cpu": [], "acc": None, "extra": ""} for m in methods}
     for r in range(rounds):

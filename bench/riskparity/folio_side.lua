@@ -2,6 +2,7 @@
 -- times one risk-parity solve in-process per command, answers on stdout.
 --   load PATH     a problem written by bench.py (n, cov row-major, budgets; little-endian doubles)
 --   direct R      folio.core_stats.risk_parity(cov, budgets), R repetitions
+--   nopsd R       the same with { psd = false } (no positive-semidefiniteness check)
 --   exposure R    ExposureOptimizer():optimize{..., objective = RiskParity{budgets}}, R repetitions
 -- Each answer: "<wall s per solve> <cpu s per solve> <extra>" then the weights on one line.
 local folio = require "folio"
@@ -32,9 +33,9 @@ local function run(kind, reps)
   local w, extra
   local t0, c0 = folio.now(), os.clock()
   for _ = 1, reps do
-    if kind == "direct" then
+    if kind == "direct" or kind == "nopsd" then
       local it, sw
-      w, it, sw = stats.risk_parity(cov, b)
+      w, it, sw = stats.risk_parity(cov, b, kind == "nopsd" and { psd = false } or nil)
       extra = ("newton=%d,sweeps=%d"):format(it, sw or 0)
     else
       local res = folio.ExposureOptimizer():optimize { exposures = names, cov = cov,
@@ -57,7 +58,7 @@ for line in io.lines() do
   if cmd == "load" then
     io.write(load(arg), "\n")
     io.flush()
-  elseif cmd == "direct" or cmd == "exposure" then
+  elseif cmd == "direct" or cmd == "nopsd" or cmd == "exposure" then
     run(cmd, math.tointeger(tonumber(arg)) or 1)
   elseif cmd == "quit" then
     break

@@ -395,36 +395,32 @@ static int rp_solve(rp_work *w, int *iters, int *sweeps, double *resid)
     return ok;
 }
 
-/* Is S (n x n, symmetric) positive semidefinite? Diagonal dominance
- * decides cheaply; otherwise a Cholesky factorisation of
- * S + 1e-10 (1 + max S_ii) I in the scratch H (n x n). */
+/* Is S (n x n, symmetric) positive semidefinite? A Cholesky factorisation
+ * of S + 1e-10 (1 + max S_ii) I (its lower triangle, copied to the
+ * scratch H) decides. */
 static int rp_psd(const double *S, size_t n, double *H)
 {
-    int dominant = 1;
     double maxd = 0;
     for (size_t i = 0; i < n; i++) {
-        double off = 0;
-        for (size_t j = 0; j < n; j++) if (j != i) off += fabs(S[i * n + j]);
-        if (off > S[i * n + i]) dominant = 0;
+        memcpy(H + i * n, S + i * n, (i + 1) * sizeof *H);
         maxd = fmax(maxd, fabs(S[i * n + i]));
     }
-    if (dominant) return 1;
-    memcpy(H, S, n * n * sizeof *H);
     for (size_t i = 0; i < n; i++) H[i * n + i] += 1e-10 * (1 + maxd);
     int ni = (int)n, info;
-    dpotrf_("U", &ni, H, &ni, &info);
+    dpotrf_("U", &ni, H, &ni, &info);   /* column-major "U": the row-major lower triangle */
     return info == 0;
 }
 
-/* cov[r][c] must be a finite number: returns it */
-static double rp_entry(lua_State *L, int row, lua_Integer r, lua_Integer c)
+#define RP_BLOCK 256   /* entries on the stack at a time while reading cov */
+
+/* the error for the entry cov[r][c] at stack index at */
+static void rp_bad_entry(lua_State *L, int at, lua_Integer r, lua_Integer c)
 {
-    int ty = lua_rawgeti(L, row, c);
-    double v = ty == LUA_TNUMBER ? lua_tonumber(L, -1) : 0;
-    if (ty != LUA_TNUMBER) luaL_error(L, "risk_parity: cov[%I][%I] must be a number (got %s)", r, c, luaL_typename(L, -1));
-    if (!isfinite(v)) luaL_error(L, "risk_parity: cov[%I][%I] must be finite (got %s)", r, c, isnan(v) ? "nan" : v > 0 ? "inf" : "-inf");
-    lua_pop(L, 1);
-    return v;
+    if (lua_type(L, at) != LUA_TNUMBER)
+        luaL_error(L, "risk_parity: cov[%I][%I] must be a number (got %s)", r, c, luaL_typename(L, at));
+    double v = lua_tonumber(L, at);
+    if (isfinite(v)) return;   /* a block holding a non-number elsewhere */
+    luaL_error(L, "risk_parity: cov[%I][%I] must be finite (got %s)", r, c, isnan(v) ? "nan" : v > 0 ? "inf" : "-inf");
 }
 
 /* The k x k matrix of cov's rows and columns sub (1-based; NULL: all N,
@@ -434,6 +430,7 @@ static double rp_entry(lua_State *L, int row, lua_Integer r, lua_Integer c)
 static double *rp_read_cov(lua_State *L, int idx, const lua_Integer *sub, size_t k, size_t N, int lower)
 {
     double *S = lua_newuserdatauv(L, k * k * sizeof *S, 0);
+    luaL_checkstack(L, RP_BLOCK + 2, "risk_parity: reading cov");
     for (size_t a = 0; a < k; a++) {
         lua_Integer r = sub ? sub[a] : (lua_Integer)a + 1;
         int ty = lua_rawgeti(L, idx, r);
@@ -442,7 +439,19 @@ static double *rp_read_cov(lua_State *L, int idx, const lua_Integer *sub, size_t
             luaL_error(L, "risk_parity: cov[%I] has %I entries, expected %I", r, (lua_Integer)lua_rawlen(L, -1), (lua_Integer)N);
         int row = lua_gettop(L);
         size_t upto = lower ? a + 1 : k;
-        for (size_t c = 0; c < upto; c++) S[a * k + c] = rp_entry(L, row, r, sub ? sub[c] : (lua_Integer)c + 1);
+        /* pushed in blocks and popped together: one API call less each */
+        for (size_t c0 = 0; c0 < upto; c0 += RP_BLOCK) {
+            size_t c1 = c0 + RP_BLOCK < upto ? c0 + RP_BLOCK : upto;
+            int numbers = 1;
+            for (size_t c = c0; c < c1; c++) numbers &= lua_rawgeti(L, row, sub ? sub[c] : (lua_Integer)c + 1) == LUA_TNUMBER;
+            for (size_t c = c0; c < c1; c++) {
+                int at = row + 1 + (int)(c - c0);
+                double v = numbers ? lua_tonumber(L, at) : NAN;
+                if (!isfinite(v)) rp_bad_entry(L, at, r, sub ? sub[c] : (lua_Integer)c + 1);
+                S[a * k + c] = v;
+            }
+            lua_settop(L, row);
+        }
         lua_pop(L, 1);
     }
     for (size_t a = 0; a < k; a++)
