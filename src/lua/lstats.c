@@ -248,23 +248,33 @@ static double rp_floor(const rp_work *w)
 static int rp_sweeps(rp_work *w)
 {
     size_t n = w->n;
+    double *y = w->y, *Sy = w->Sy, *y0 = w->yn, *Sy0 = w->r;
+    double res = rp_resid(w);
     int s;
-    double prev = INFINITY, res;
     /* stop once within RP_SWEEP_TOL, or when a sweep no longer halves the
-     * residual (strong correlations: Newton's method does better there) */
-    for (s = 0; s < RP_SWEEPS && (res = rp_resid(w)) > RP_SWEEP_TOL && res < 0.5 * prev; s++) {
-        prev = res;
+     * residual (strong correlations: Newton's method does better there);
+     * a sweep that leaves it larger is undone */
+    for (s = 0; s < RP_SWEEPS && res > RP_SWEEP_TOL; s++) {
+        memcpy(y0, y, n * sizeof *y);
+        memcpy(Sy0, Sy, n * sizeof *Sy);
         for (size_t i = 0; i < n; i++) {
             const double *Si = w->S + i * n;
-            double a = Si[i], c = w->Sy[i] - a * w->y[i], bi = w->b[i];
+            double a = Si[i], c = Sy[i] - a * y[i], bi = w->b[i];
             /* the positive root of a t^2 + c t - b_i, without cancellation */
             double t = c >= 0 ? 2 * bi / (c + sqrt(c * c + 4 * a * bi)) : (-c + sqrt(c * c + 4 * a * bi)) / (2 * a);
-            double dl = t - w->y[i];
+            double dl = t - y[i];
             if (dl == 0) continue;
-            w->y[i] = t;
-            double *Sy = w->Sy;
+            y[i] = t;
             for (size_t j = 0; j < n; j++) Sy[j] += dl * Si[j];   /* row i is column i */
         }
+        double prev = res;
+        res = rp_resid(w);
+        if (res > prev) {
+            memcpy(y, y0, n * sizeof *y);
+            memcpy(Sy, Sy0, n * sizeof *Sy);
+            break;
+        }
+        if (res > 0.5 * prev) { s++; break; }
     }
     return s;
 }
