@@ -24,22 +24,18 @@ function E.returns(prices, opts)
   local kind = opts.kind or "simple"
   if kind ~= "simple" and kind ~= "log" then fail("returns: kind must be \"simple\" or \"log\"") end
   local out = { columns = {}, n = math.max(0, prices.n - 1), file = prices.file }
+  local log = kind == "log"
   for _, c in ipairs(prices.columns) do
     out.columns[#out.columns + 1] = c
     local p, r = prices[c], {}
     if is_date_col(c, opts) then
       for t = 2, prices.n do r[t - 1] = p[t] end
     else
-      for t = 2, prices.n do
-        local a, b = p[t - 1], p[t]
-        if a ~= nil and b ~= nil then
-          if type(a) ~= "number" or type(b) ~= "number" then
-            fail(("returns: column '%s' row %d is not a price"):format(c, t))
-          end
-          if a <= 0 then fail(("returns: column '%s' has a non-positive price at row %d"):format(c, t - 1)) end
-          r[t - 1] = kind == "simple" and b / a - 1 or math.log(b / a)
-        end
-      end
+      -- the loop over rows in C (core.period_returns, src/lua/ldata.c)
+      local why, row
+      r, why, row = core.period_returns(p, prices.n, log)
+      if why == "type" then fail(("returns: column '%s' row %d is not a price"):format(c, row)) end
+      if why == "sign" then fail(("returns: column '%s' has a non-positive price at row %d"):format(c, row)) end
     end
     out[c] = r
   end
@@ -112,16 +108,21 @@ function Risk:estimate(R)
   local T = last - first + 1
   if T < 2 then fail(("estimate: %d rows in the estimation window"):format(T)) end
   local data = { n = T }
+  local semi, whole = self.method == "semicovariance", first == 1 and last == R.n
   for j, a in ipairs(assets) do
     local col = R[a]
     if not col then fail(("estimate: no column '%s'"):format(a)) end
-    local c = {}
-    for t = first, last do
-      local v = col[t]
-      if v ~= nil and self.method == "semicovariance" then v = math.min(v - (self.benchmark or 0), 0) end
-      c[t - first + 1] = v
+    if whole and not semi and type(col) == "table" and getmetatable(col) == nil then
+      data[j] = col   -- the kernels read rows 1..T as they are: no copy needed
+    else
+      local c = {}
+      for t = first, last do
+        local v = col[t]
+        if v ~= nil and semi then v = math.min(v - (self.benchmark or 0), 0) end
+        c[t - first + 1] = v
+      end
+      data[j] = c
     end
-    data[j] = c
   end
   local cov
   if self.method == "sample" then

@@ -20,7 +20,7 @@ import math as _math
 import os as _os
 import re as _re
 
-from ._folio import Error, State as _State, Ref as _Ref, version as __version__, set_verbosity
+from ._folio import Error, State as _State, Ref as _Ref, Column as _Column, version as __version__, set_verbosity
 
 __all__ = ["run", "Session", "Result", "Run", "LuaObject", "Error", "keyed", "set_verbosity", "__version__"]
 
@@ -98,6 +98,20 @@ def _cells(values):
     return out
 
 
+def _column(values):
+    """A DataFrame's column for Lua: a float or integer column as a _Column
+    (the extension reads its buffer: NaN are holes), else _cells' list.
+    Both reach Lua as the same list."""
+    kind = getattr(getattr(values, "dtype", None), "kind", None)
+    if getattr(values, "ndim", 0) == 1:
+        import numpy as np
+        if kind == "f":
+            return _Column(np.ascontiguousarray(values, dtype=np.float64))
+        if kind == "i" or (kind == "u" and values.dtype.itemsize < 8):
+            return _Column(np.ascontiguousarray(values, dtype=np.int64))
+    return _cells(values)
+
+
 def _frame(df):
     """A DataFrame as folio.read_csv returns a CSV: {columns = {...}, n =,
     [column] = {...}}. A named (or non-default) index is the first column,
@@ -115,18 +129,26 @@ def _frame(df):
             t[name] = _cells(list(idx))
         else:
             t[name] = _cells(idx.to_numpy())
+    names = []
     for c in df.columns:
         name = _label(c)
-        if not isinstance(name, str):
-            name = str(name)
-        columns.append(name)
-        col = df[c]
-        if isinstance(col, pd.DataFrame):
-            raise Error("data: duplicate column '%s' in a DataFrame" % name)
-        if str(col.dtype).startswith("datetime"):
-            t[name] = _cells(list(col))
-        else:
-            t[name] = _cells(col.to_numpy())
+        names.append(name if isinstance(name, str) else str(name))
+    columns.extend(names)
+    dtypes = set(df.dtypes)
+    if len(dtypes) == 1 and next(iter(dtypes)).kind in "fiu" and len(set(names)) == len(names):
+        # one numeric dtype (a table of prices): all columns in one pass
+        # (duplicate names are left to the check below)
+        for name, values in zip(names, df.to_numpy().T):
+            t[name] = _column(values)
+    else:
+        for name, c in zip(names, df.columns):
+            col = df[c]
+            if isinstance(col, pd.DataFrame):
+                raise Error("data: duplicate column '%s' in a DataFrame" % name)
+            if str(col.dtype).startswith("datetime"):
+                t[name] = _cells(list(col))
+            else:
+                t[name] = _column(col.to_numpy())
     seen = set()
     for name in columns:
         if name in _RESERVED:

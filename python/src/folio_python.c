@@ -66,8 +66,20 @@ typedef struct {
     int ref;
 } RefObject;
 
+/* Column(array): a 1-D numeric column of a DataFrame, read through the
+ * buffer protocol: float64 (NaN is a hole, as an empty CSV cell) or int64.
+ * The package passes a DataFrame's numeric columns this way; its values
+ * reach Lua as a list, as the same column passed as a Python list would
+ * (with NaN as None), without a Python object a cell. */
+typedef struct {
+    PyObject_HEAD
+    Py_buffer view;
+    int is_float;
+} ColumnObject;
+
 static PyTypeObject StateType;
 static PyTypeObject RefType;
+static PyTypeObject ColumnType;
 
 /* ---- Python -> Lua --------------------------------------------------------- */
 
@@ -132,6 +144,24 @@ static void push_py(lua_State *L, StateObject *st, PyObject *o, int depth)
         lua_pushlstring(L, s, (size_t)n);
     } else if (PyBytes_Check(o)) {
         lua_pushlstring(L, PyBytes_AS_STRING(o), (size_t)PyBytes_GET_SIZE(o));
+    } else if (PyObject_TypeCheck(o, &ColumnType)) {
+        ColumnObject *c = (ColumnObject *)o;
+        Py_ssize_t n = c->view.shape[0];
+        lua_createtable(L, (int)(n < 1 << 24 ? n : 0), 0);
+        if (c->is_float) {
+            const double *x = c->view.buf;
+            for (Py_ssize_t i = 0; i < n; i++) {
+                if (x[i] != x[i]) continue;   /* NaN: a hole */
+                lua_pushnumber(L, x[i]);
+                lua_rawseti(L, -2, (lua_Integer)i + 1);
+            }
+        } else {
+            const long long *x = c->view.buf;
+            for (Py_ssize_t i = 0; i < n; i++) {
+                lua_pushinteger(L, (lua_Integer)x[i]);
+                lua_rawseti(L, -2, (lua_Integer)i + 1);
+            }
+        }
     } else if (PyObject_TypeCheck(o, &RefType)) {
         RefObject *r = (RefObject *)o;
         if (r->state != st) {
@@ -192,7 +222,9 @@ static void push_py(lua_State *L, StateObject *st, PyObject *o, int depth)
  * load that. Only what folio's own searcher returned is cached, and the
  * cache is read and written under run_lock. */
 
-typedef struct { char *name, *path; char *code; size_t len; } cached_chunk;
+/* A chunk by key: a module's name, or (State.eval of the package's own
+ * chunks, below) the chunk name, a NUL and the source text. */
+typedef struct { char *key; size_t keylen; char *path; char *code; size_t len; } cached_chunk;
 static cached_chunk *chunks;
 static size_t nchunks, chunks_cap;
 
@@ -216,7 +248,16 @@ static int dump_writer(lua_State *L, const void *p, size_t sz, void *ud)
     return 0;
 }
 
-static void cache_chunk(lua_State *L, const char *name, int fn, const char *path)
+static const cached_chunk *find_chunk(const char *key, size_t keylen)
+{
+    for (size_t i = 0; i < nchunks; i++)
+        if (chunks[i].keylen == keylen && memcmp(chunks[i].key, key, keylen) == 0) return &chunks[i];
+    return NULL;
+}
+
+/* Keeps the compiled function at fn under key (path: what the searcher
+ * returns with it, or NULL). Out of memory, nothing is kept. */
+static void cache_chunk(lua_State *L, int fn, const char *key, size_t keylen, const char *path)
 {
     if (nchunks == chunks_cap) {
         size_t cap = chunks_cap ? 2 * chunks_cap : 32;
@@ -229,32 +270,48 @@ static void cache_chunk(lua_State *L, const char *name, int fn, const char *path
     lua_pushvalue(L, fn);
     int st = lua_dump(L, dump_writer, &b, 0);
     lua_pop(L, 1);
-    char *n = strdup(name), *pa = strdup(path);
-    if (st != 0 || b.failed || !n || !pa) {
+    char *k = malloc(keylen ? keylen : 1), *pa = path ? strdup(path) : NULL;
+    if (st != 0 || b.failed || !k || (path && !pa)) {
         free(b.buf);
-        free(n);
+        free(k);
         free(pa);
         return;
     }
-    chunks[nchunks++] = (cached_chunk){ n, pa, b.buf, b.len };
+    memcpy(k, key, keylen);
+    chunks[nchunks++] = (cached_chunk){ k, keylen, pa, b.buf, b.len };
 }
 
 static int cached_searcher(lua_State *L)
 {
-    const char *name = luaL_checkstring(L, 1);
-    for (size_t i = 0; i < nchunks; i++) {
-        if (strcmp(chunks[i].name, name)) continue;
-        if (luaL_loadbufferx(L, chunks[i].code, chunks[i].len, name, "b") != LUA_OK) break;   /* recompile */
-        lua_pushstring(L, chunks[i].path);
+    size_t len;
+    const char *name = luaL_checklstring(L, 1, &len);
+    const cached_chunk *c = find_chunk(name, len);
+    if (c && luaL_loadbufferx(L, c->code, c->len, name, "b") == LUA_OK) {
+        lua_pushstring(L, c->path);
         return 2;
     }
-    lua_settop(L, 1);
+    lua_settop(L, 1);   /* not cached (or it did not load): compiled again */
     lua_pushvalue(L, lua_upvalueindex(1));   /* folio's embedded searcher */
     lua_pushvalue(L, 1);
     lua_call(L, 1, 2);
-    if (lua_type(L, -2) == LUA_TFUNCTION && !lua_iscfunction(L, -2) && lua_type(L, -1) == LUA_TSTRING)
-        cache_chunk(L, name, lua_gettop(L) - 1, lua_tostring(L, -1));
+    if (!c && lua_type(L, -2) == LUA_TFUNCTION && !lua_iscfunction(L, -2) && lua_type(L, -1) == LUA_TSTRING)
+        cache_chunk(L, lua_gettop(L) - 1, name, len, lua_tostring(L, -1));
     return 2;
+}
+
+/* The package's own Lua chunks (bridge.lua in every folio.run state, the
+ * kernel's): State.eval with a chunk name starting "=folio/" keeps the
+ * compiled function under the chunk name and source text, and loads that
+ * next time. The key is made in a Lua buffer (no allocation to undo). */
+#define INTERNAL_CHUNK "=folio/"
+
+static void push_eval_key(lua_State *L, const char *chunkname, const char *src, size_t srclen)
+{
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    luaL_addlstring(&b, chunkname, strlen(chunkname) + 1);
+    luaL_addlstring(&b, src, srclen);
+    luaL_pushresult(&b);
 }
 
 /* print, as Lua's, writing to Python's sys.stdout: a notebook shows what
@@ -499,6 +556,19 @@ static int op_entry(lua_State *L)
         break;
     }
     case OP_EVAL: {
+        int internal = strncmp(op->chunkname, INTERNAL_CHUNK, strlen(INTERNAL_CHUNK)) == 0;
+        const cached_chunk *c = NULL;
+        size_t keylen = 0;
+        if (internal) {
+            push_eval_key(L, op->chunkname, op->path, (size_t)op->codelen);   /* stack: key */
+            c = find_chunk(lua_tolstring(L, 1, &keylen), keylen);
+            if (c && luaL_loadbufferx(L, c->code, c->len, op->chunkname, "b") == LUA_OK) {
+                lua_remove(L, 1);
+                run_user(L, op, 0, armed);
+                break;
+            }
+        }
+        lua_settop(L, internal);
         /* as the REPL: an expression's values are returned */
         lua_pushliteral(L, "return ");
         lua_pushlstring(L, op->path, (size_t)op->codelen);
@@ -506,9 +576,13 @@ static int op_entry(lua_State *L)
         size_t n;
         const char *ret = lua_tolstring(L, -1, &n);
         if (luaL_loadbufferx(L, ret, n, op->chunkname, "t") != LUA_OK) {
-            lua_settop(L, 0);
+            lua_settop(L, internal);
             if (luaL_loadbufferx(L, op->path, (size_t)op->codelen, op->chunkname, "t") != LUA_OK) lua_error(L);
         } else {
+            lua_remove(L, -2);
+        }
+        if (internal) {
+            if (!c) cache_chunk(L, lua_gettop(L), lua_tostring(L, 1), keylen, NULL);
             lua_remove(L, 1);
         }
         run_user(L, op, 0, armed);
@@ -921,6 +995,60 @@ static PyTypeObject RefType = {
     .tp_getset = Ref_getset,
 };
 
+/* ---- Column ----------------------------------------------------------------- */
+
+static PyObject *Column_new(PyTypeObject *type, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = { "array", NULL };
+    PyObject *arr;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O", kwlist, &arr)) return NULL;
+    ColumnObject *c = (ColumnObject *)type->tp_alloc(type, 0);
+    if (!c) return NULL;
+    if (PyObject_GetBuffer(arr, &c->view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) {
+        c->view.obj = NULL;
+        Py_DECREF(c);
+        return NULL;
+    }
+    const char *f = c->view.format ? c->view.format : "B";
+    if (*f == '=' || *f == '@') f++;
+    int is_float = strcmp(f, "d") == 0 && c->view.itemsize == (Py_ssize_t)sizeof(double);
+    int is_int = (strcmp(f, "q") == 0 || strcmp(f, "l") == 0) && c->view.itemsize == (Py_ssize_t)sizeof(long long);
+    if (c->view.ndim != 1 || !(is_float || is_int)) {
+        PyErr_Format(PyExc_TypeError, "Column: expects a 1-D contiguous array of float64 or int64, got format '%s' "
+                     "with %d dimensions", c->view.format ? c->view.format : "B", c->view.ndim);
+        Py_DECREF(c);
+        return NULL;
+    }
+    c->is_float = is_float;
+    return (PyObject *)c;
+}
+
+static void Column_dealloc(ColumnObject *c)
+{
+    if (c->view.obj) PyBuffer_Release(&c->view);
+    Py_TYPE(c)->tp_free((PyObject *)c);
+}
+
+static Py_ssize_t Column_len(ColumnObject *c)
+{
+    return c->view.shape[0];
+}
+
+static PySequenceMethods Column_as_sequence = {
+    .sq_length = (lenfunc)Column_len,
+};
+
+static PyTypeObject ColumnType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "folio._folio.Column",
+    .tp_basicsize = sizeof(ColumnObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Column(array): a 1-D float64 or int64 array passed to Lua as a list (NaN as holes).",
+    .tp_new = Column_new,
+    .tp_dealloc = (destructor)Column_dealloc,
+    .tp_as_sequence = &Column_as_sequence,
+};
+
 /* ---- module ------------------------------------------------------------- */
 
 /* set_verbosity(level): folio's progress lines (docs/progress.md): 0 none,
@@ -946,7 +1074,7 @@ static struct PyModuleDef folio_module = {
 
 PyMODINIT_FUNC PyInit__folio(void)
 {
-    if (PyType_Ready(&StateType) < 0 || PyType_Ready(&RefType) < 0) return NULL;
+    if (PyType_Ready(&StateType) < 0 || PyType_Ready(&RefType) < 0 || PyType_Ready(&ColumnType) < 0) return NULL;
     if (!run_lock && !(run_lock = PyThread_allocate_lock())) return PyErr_NoMemory();
     PyObject *m = PyModule_Create(&folio_module);
     if (!m) return NULL;
@@ -967,6 +1095,7 @@ PyMODINIT_FUNC PyInit__folio(void)
     if (!FolioError || PyModule_AddObjectRef(m, "Error", FolioError) < 0 ||
         PyModule_AddObjectRef(m, "State", (PyObject *)&StateType) < 0 ||
         PyModule_AddObjectRef(m, "Ref", (PyObject *)&RefType) < 0 ||
+        PyModule_AddObjectRef(m, "Column", (PyObject *)&ColumnType) < 0 ||
         PyModule_AddStringConstant(m, "version", FOLIO_VERSION) < 0) {
         Py_DECREF(m);
         return NULL;

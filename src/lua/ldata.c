@@ -25,6 +25,8 @@
  *
  * index(t, keycol [, valcol]) -> {key = value} or {key = row index 1..n}
  *
+ * period_returns(p, n, log) -> the returns of one price column (folio.returns)
+ *
  * read_text(path) -> string   (the file's bytes)
  *
  * read_json(path) -> value   (ljson_decode.c, RFC 8259: JSON null decodes
@@ -950,6 +952,49 @@ static int l_json_decode(lua_State *L)
     return 1;
 }
 
+/* period_returns(p, n, log) -> r, or nil, why, row: the returns of one
+ * price column (folio.returns in lua/folio/estimators.lua, which formats
+ * the error): r[t-1] = p[t] / p[t-1] - 1 (log: log(p[t] / p[t-1])) for
+ * t = 2..n, a hole where either price is. why is "type" (a present cell
+ * that is not a number, at row t) or "sign" (p[t-1] <= 0, at row t-1).
+ * The arithmetic is Lua's: both prices as floats, then / and - 1 or log. */
+static int l_period_returns(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_Integer n = luaL_checkinteger(L, 2);
+    int use_log = lua_toboolean(L, 3);
+    lua_settop(L, 1);
+    lua_createtable(L, n > 1 && n < (1 << 26) ? (int)(n - 1) : 0, 0);
+    if (n < 2) return 1;
+    int ta = lua_geti(L, 1, 1);
+    double a = ta == LUA_TNUMBER ? lua_tonumber(L, -1) : 0;
+    lua_pop(L, 1);
+    for (lua_Integer t = 2; t <= n; t++) {
+        int tb = lua_geti(L, 1, t);
+        double b = tb == LUA_TNUMBER ? lua_tonumber(L, -1) : 0;
+        lua_pop(L, 1);
+        if (ta != LUA_TNIL && tb != LUA_TNIL) {
+            if (ta != LUA_TNUMBER || tb != LUA_TNUMBER) {
+                lua_pushnil(L);
+                lua_pushliteral(L, "type");
+                lua_pushinteger(L, t);
+                return 3;
+            }
+            if (a <= 0) {
+                lua_pushnil(L);
+                lua_pushliteral(L, "sign");
+                lua_pushinteger(L, t - 1);
+                return 3;
+            }
+            lua_pushnumber(L, use_log ? log(b / a) : b / a - 1);
+            lua_rawseti(L, 2, t - 1);
+        }
+        ta = tb;
+        a = b;
+    }
+    return 1;
+}
+
 /* ---- module ------------------------------------------------------------- */
 
 static const luaL_Reg data_funcs[] = {
@@ -961,6 +1006,7 @@ static const luaL_Reg data_funcs[] = {
     {"json_decode", l_json_decode},
     {"write_json", l_write_json},
     {"write_text", l_write_text},
+    {"period_returns", l_period_returns},
     {NULL, NULL}
 };
 
