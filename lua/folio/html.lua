@@ -2,6 +2,7 @@
 -- CSS and SVG, no scripts, nothing fetched (a Content-Security-Policy says
 -- so to the browser too). Every piece of user text goes through esc.
 --   html.render(values, opts) -> string;  html.write(values, path, opts)
+--   html.fragment(values) -> the sections as one element (a notebook's output)
 local folio = require "folio"
 local R = require "folio.report"
 local results = require "folio.results"
@@ -52,38 +53,45 @@ local function badge(s)
   return ('<span class="status st-%s" data-status="%s">%s</span>'):format(status_class(s), esc(s), esc(s))
 end
 
+local mtype, sformat, huge, abs, number = math.type, string.format, math.huge, math.abs, R.number
+
 -- numbers to 8 significant digits (the JSON has them all)
 local function fmt(v)
-  if math.type(v) == "integer" or v ~= v or v == 0 or v == math.huge or v == -math.huge then return R.number(v) end
-  return (string.format("%.8g", v))
+  if v ~= v or v == 0 or v == huge or v == -huge or mtype(v) == "integer" then return number(v) end
+  return (sformat("%.8g", v))
 end
 
 -- a cell: numbers right-aligned (format: a string.format pattern for its
 -- column), {html = ...} only from this file, anything else as text
 local function cell(v, format)
-  if type(v) == "number" then
-    local text = (format and v == v and math.abs(v) ~= math.huge) and format:format(v) or fmt(v)
+  local t = type(v)
+  if t == "number" then
+    local text = (format and v == v and abs(v) ~= huge) and sformat(format, v) or fmt(v)
     return '<td class="num">' .. text .. "</td>"
   end
   if v == nil then return "<td></td>" end
-  if type(v) == "table" then return "<td>" .. (v.html or "(" .. #v .. " items)") .. "</td>" end
+  if t == "table" then return "<td>" .. (v.html or "(" .. #v .. " items)") .. "</td>" end
   return "<td>" .. esc(tostring(v)) .. "</td>"
 end
 
 -- a table of rows (already sorted usefully): the first MAX_ROWS, then how
 -- many more there are; row_class(row) may mark a row (e.g. binding);
--- formats[j] formats the numbers of column j
+-- formats[j] formats the numbers of column j. A row's cells go into the
+-- one buffer, joined once.
 local function grid(name, caption, columns, rows, row_class, formats)
   local out = { ('<div class="tw"><table data-name="%s" data-rows="%d">'):format(esc(name), #rows) }
   if caption then out[#out + 1] = "<caption>" .. esc(caption) .. "</caption>" end
   local head = {}
   for j, c in ipairs(columns) do head[j] = "<th>" .. esc(c) .. "</th>" end
   out[#out + 1] = "<thead><tr>" .. table.concat(head) .. "</tr></thead><tbody>"
+  local ncol, line = #columns, {}
   for i = 1, math.min(#rows, H.MAX_ROWS) do
-    local row, cells = rows[i], {}
-    for j = 1, #columns do cells[j] = cell(row[j], formats and formats[j]) end
+    local row = rows[i]
     local cls = row_class and row_class(row)
-    out[#out + 1] = (cls and ('<tr class="%s">'):format(cls) or "<tr>") .. table.concat(cells) .. "</tr>"
+    line[1] = cls and ('<tr class="%s">'):format(cls) or "<tr>"
+    for j = 1, ncol do line[j + 1] = cell(row[j], formats and formats[j]) end
+    line[ncol + 2] = "</tr>"
+    out[#out + 1] = table.concat(line, "", 1, ncol + 2)
   end
   out[#out + 1] = "</tbody></table></div>"
   if #rows == 0 then out[#out + 1] = '<p class="none">(none)</p>' end
@@ -108,11 +116,19 @@ local function facts(list)
 end
 
 -- inline SVG: the xmlns is implied in HTML, so the page holds no URL at all
+local XMLNS = ' xmlns="http://www.w3.org/2000/svg"'
 local function charts(list)
   if #list == 0 then return "" end
   local out = { '<div class="charts">' }
   for _, s in ipairs(list) do
-    out[#out + 1] = '<div class="chart">' .. s:gsub(' xmlns="http://www.w3.org/2000/svg"', "") .. "</div>"
+    local parts, at = {}, 1
+    while true do   -- a plain search: a pattern would be tried at every byte of the picture
+      local i, j = s:find(XMLNS, at, true)
+      parts[#parts + 1] = s:sub(at, i and i - 1 or -1)
+      if not i then break end
+      at = j + 1
+    end
+    out[#out + 1] = '<div class="chart">' .. table.concat(parts) .. "</div>"
   end
   out[#out + 1] = "</div>"
   return table.concat(out, "\n")
@@ -148,11 +164,13 @@ local function magnitude(v)
   return v == v and v or -1
 end
 
--- rows sorted by |row[col]| descending, ties in their given order
+-- rows sorted by |row[col]| descending, ties in their given order (the
+-- magnitudes worked out once, not in every comparison)
 local function by_magnitude(rows, col)
-  for i, r in ipairs(rows) do r.pos = i end
+  local mag = {}
+  for i, r in ipairs(rows) do r.pos, mag[r] = i, magnitude(r[col]) end
   table.sort(rows, function(a, b)
-    local x, y = magnitude(a[col]), magnitude(b[col])
+    local x, y = mag[a], mag[b]
     if x ~= y then return x > y end
     return a.pos < b.pos
   end)
@@ -187,18 +205,18 @@ local function lp_result(r)
   end
   by_magnitude(vrows, 2)
   -- constraints: binding first, then the largest shadow prices
-  local crows, prices = {}, {}
+  local crows, prices, cmag = {}, {}, {}
   for i, row in ipairs(rows) do
     local b = R.binding(row)
     local c = { row.name, row.activity, row.lower ~= -math.huge and row.lower or nil,
                 row.upper ~= math.huge and row.upper or nil, row.slack ~= math.huge and row.slack or nil,
                 b and "yes" or "", row.dual, binding = b, pos = i }
-    crows[i] = c
+    crows[i], cmag[c] = c, magnitude(row.dual)
     if b and duals and row.dual ~= 0 then prices[#prices + 1] = c end
   end
   table.sort(crows, function(a, b)
     if a.binding ~= b.binding then return a.binding end
-    local x, y = magnitude(a[7]), magnitude(b[7])
+    local x, y = cmag[a], cmag[b]
     if x ~= y then return x > y end
     return a.pos < b.pos
   end)
@@ -379,13 +397,9 @@ local function header(opts, title, worst)
   return table.concat(out, "\n")
 end
 
--- html.render(values, {title =, script =, params =, run =}) -> the page
-function H.render(values, opts)
-  if type(values) ~= "table" then
-    check.fail("html.render: values must be the list of values the script returned, got a %s", type(values))
-  end
-  opts = opts or {}
-  if type(opts) ~= "table" then check.fail("html.render: opts must be a table {title =, script =, params =, run =}") end
+-- The sections of the values (and the overview when there are several),
+-- and the worst status among them
+local function main_parts(values)
   local sections, overview, worst = {}, {}, nil
   for i, v in ipairs(R.flatten(values)) do
     local ok, kind, name, status, body = pcall(render_value, v)
@@ -398,6 +412,24 @@ function H.render(values, opts)
     sections[#sections + 1] = ('<section class="value" id="v%d" data-kind="%s">\n<h2>%d. %s %s</h2>\n%s\n</section>')
       :format(i, kind, i, esc(name), status and badge(status) or "", body)
   end
+  return #overview > 1 and grid("overview", "What the script returned", { "#", "kind", "name", "status" }, overview) or "",
+    #sections == 0 and '<p class="none">The script returned no values.</p>' or table.concat(sections, "\n"),
+    worst
+end
+
+local function check_args(values, opts, what)
+  if type(values) ~= "table" then
+    check.fail("html.%s: values must be the list of values the script returned, got a %s", what, type(values))
+  end
+  opts = opts or {}
+  if type(opts) ~= "table" then check.fail("html.%s: opts must be a table {title =, script =, params =, run =}", what) end
+  return opts
+end
+
+-- html.render(values, {title =, script =, params =, run =}) -> the page
+function H.render(values, opts)
+  opts = check_args(values, opts, "render")
+  local overview, sections, worst = main_parts(values)
   local title = opts.title or (opts.script and ("folio run " .. opts.script)) or "folio run report"
   local page = {
     "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
@@ -406,12 +438,35 @@ function H.render(values, opts)
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     '<link rel="icon" href="data:,">',
     "<title>" .. esc(title) .. "</title>", "<style>" .. CSS .. "</style>", "</head>", "<body>",
-    header(opts, title, worst), "<main>",
-    #overview > 1 and grid("overview", "What the script returned", { "#", "kind", "name", "status" }, overview) or "",
-    #sections == 0 and '<p class="none">The script returned no values.</p>' or table.concat(sections, "\n"),
+    header(opts, title, worst), "<main>", overview, sections,
     "</main>", ("<footer>folio %s</footer>"):format(esc(folio.version or "")), "</body>", "</html>", "",
   }
   return table.concat(page, "\n")
+end
+
+-- The page's style for a part of a page: every selector under
+-- .folio-report (body's rules on it), so that it restyles nothing around it
+local SCOPED_CSS = (function()
+  local rules = {}
+  for sels, decls in CSS:gmatch("([^{}]+){([^{}]*)}") do
+    local scoped = {}
+    for sel in sels:gmatch("[^,]+") do
+      sel = sel:match("^%s*(.-)%s*$")
+      if sel ~= "" then scoped[#scoped + 1] = sel == "body" and ".folio-report" or ".folio-report " .. sel end
+    end
+    rules[#rules + 1] = table.concat(scoped, ",") .. "{" .. decls .. "}"
+  end
+  return table.concat(rules, "\n")
+end)()
+
+-- html.fragment(values) -> the report's sections as one element, for a
+-- notebook's output: a <div class="folio-report"> with the scoped style,
+-- without the page's header and footer
+function H.fragment(values, opts)
+  check_args(values, opts, "fragment")
+  local overview, sections = main_parts(values)
+  return table.concat({ '<div class="folio-report"><style>' .. SCOPED_CSS .. "</style>", "<main>", overview, sections,
+                        "</main>", "</div>" }, "\n")
 end
 
 -- html.write(values, path, opts): the page, written atomically
@@ -420,6 +475,6 @@ function H.write(values, path, opts)
   folio.write_text(path, H.render(values, opts))
 end
 
-check.entries(H, { "render", "write" })
+check.entries(H, { "render", "fragment", "write" })
 
 return H

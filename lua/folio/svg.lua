@@ -3,8 +3,11 @@
 local S = {}
 
 -- text for an element or a quoted attribute, in SVG and in HTML alike
+local ENTITY = { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;", ['"'] = "&quot;", ["'"] = "&#39;" }
 local function esc(s)
-  return (tostring(s):gsub("&", "&amp;"):gsub("<", "&lt;"):gsub(">", "&gt;"):gsub('"', "&quot;"):gsub("'", "&#39;"))
+  s = tostring(s)
+  if not s:find("[&<>\"']") then return s end   -- most text: nothing to replace
+  return (s:gsub("[&<>\"']", ENTITY))
 end
 S.escape = esc
 
@@ -57,13 +60,15 @@ function S.bars(o)
     ('<text x="10" y="20" font-size="14" font-weight="bold">%s</text>'):format(esc(o.title or "")),
     ('<line x1="%s" y1="%d" x2="%s" y2="%d" stroke="#888"/>'):format(num(x(0)), top - 5, num(x(0)), top + n * row),
   }
+  -- a bar's label, bar and value in one format (%.2f is num's)
+  local BAR = '<text x="%d" y="%d" text-anchor="end">%s</text>\n<rect x="%.2f" y="%d" width="%.2f" height="%d" fill="%s"/>'
+    .. '\n<text x="%.2f" y="%d">%s%s</text>'
+  local unit = esc(o.unit or "")
   for i = 1, n do
     local y = top + (i - 1) * row
     local x0, x1 = x(math.min(0, values[i])), x(math.max(0, values[i]))
-    out[#out + 1] = ('<text x="%d" y="%d" text-anchor="end">%s</text>'):format(left - 6, y + 14, esc(labels[i]))
-    out[#out + 1] = ('<rect x="%s" y="%d" width="%s" height="%d" fill="%s"/>')
-      :format(num(x0), y + 3, num(math.max(x1 - x0, 0.5)), row - 6, values[i] < 0 and "#c0504d" or "#4f81bd")
-    out[#out + 1] = ('<text x="%s" y="%d">%s%s</text>'):format(num(x1 + 4), y + 14, label(values[i]), esc(o.unit or ""))
+    out[#out + 1] = BAR:format(left - 6, y + 14, esc(labels[i]), x0, y + 3, math.max(x1 - x0, 0.5), row - 6,
+      values[i] < 0 and "#c0504d" or "#4f81bd", x1 + 4, y + 14, label(values[i]), unit)
   end
   if left_out > 0 then
     out[#out + 1] = ('<text x="%d" y="%d">(%d smaller not shown)</text>'):format(left, top + n * row + 18, left_out)

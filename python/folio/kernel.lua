@@ -49,14 +49,14 @@ local function reported(v)
 end
 
 -- the views of one value: text, HTML (or false), SVG (or false). Results
--- and lists of them read as `folio run` prints them, other values as the
--- REPL shows them.
+-- and lists of them read as `folio run` prints them (the HTML: the report's
+-- sections, html.fragment), other values as the REPL shows them.
 local function views(v)
   local svg = svg_of(v)
   if svg then return tostring(svg_image(svg)), false, svg end
   if reported(v) then
-    local ok, page = pcall(require("folio.html").render, { v }, { title = "folio" })
-    if ok then return report.render({ v }), page, false end
+    local ok, html = pcall(require("folio.html").fragment, { v })
+    if ok then return report.render({ v }), html, false end
   end
   return repl.show({ v }, 1), false, false
 end

@@ -23,16 +23,6 @@ from folio.jupyter import Kernel, ProtocolError
 
 _KERNEL_LUA = os.path.join(os.path.dirname(__file__), "kernel.lua")
 
-# the report's page, cut to what a cell shows: the sections, their style
-# scoped to the output (folio._scoped_html), no page header or footer
-_HEADER = re.compile(r"<header>.*?</header>\s*", re.S)
-_FOOTER = re.compile(r"\s*<footer>.*?</footer>", re.S)
-
-
-def _fragment(page):
-    return _FOOTER.sub("", _HEADER.sub("", folio._scoped_html(page), count=1), count=1)
-
-
 _FRAME = re.compile(r"^\s*(\[cell \d+\]:\d+) ", re.M)
 
 
@@ -131,8 +121,8 @@ class FolioKernel(Kernel):
 
     def _bundle(self, text, html, svg):
         data = {"text/plain": text}
-        if html:
-            data["text/html"] = _fragment(html)
+        if html:   # the report's sections, made in Lua (html.fragment)
+            data["text/html"] = html
         if svg:
             data["image/svg+xml"] = svg
         return data

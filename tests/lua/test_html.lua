@@ -159,4 +159,16 @@ T.raises(function() html.render("r") end, "html.render: values must be the list 
 T.raises(function() html.write({ r }, nil) end, "html.write: path must be a file name", "write: no path")
 T.ok(not html.render({}):find("<section", 1, true), "no values: no sections")
 
+-- the escape (one pass over a class of characters) against the five
+-- replacements one after another, on every byte and on mixed text
+do
+  local function five(x)
+    return (tostring(x):gsub("&", "&amp;"):gsub("<", "&lt;"):gsub(">", "&gt;"):gsub('"', "&quot;"):gsub("'", "&#39;"))
+  end
+  local texts = { "", "plain", 3.5, 42, "a&b<c>d\"e'f", "&amp;", "<<>>&&''\"\"", "x\0y<" }
+  for b = 0, 255 do texts[#texts + 1] = string.char(b) .. "z" .. string.char(b) end
+  local bad = 0
+  for _, x in ipairs(texts) do if html.escape(x) ~= five(x) then bad = bad + 1 end end
+  T.eq(bad, 0, "escape: as the five replacements in turn")
+end
 T.done()

@@ -265,6 +265,22 @@ def test_dataframe_with_holes_matches_cli(tmp_path, folio_bin, prices):
         assert abs(w[name] - v) <= 1e-12, name
 
 
+def test_html_fragment_is_the_page_cut_down():
+    """html.fragment (what the kernel shows for a result) is the report's page
+    with its style scoped (folio._scoped_html) and its header and footer cut
+    out, as the kernel used to cut it in Python."""
+    header = re.compile(r"<header>.*?</header>\s*", re.S)
+    footer = re.compile(r"\s*<footer>.*?</footer>", re.S)
+    s = folio.Session()
+    s.eval("html = require 'folio.html'")
+    s.eval("folio.script_dir = 'models'; folio.params = {}; book = dofile('models/loan_book.lua')")
+    s.eval("t = folio.table{title = 'T & <t>', columns = {'a', 'b'}, rows = {{'x', 1.5}, {'y<', -2}}}")
+    for values in ("book", "{book[1]}", "{t}", "{{a = 1, b = 'x<y'}, 42}", "{}", "{'<b>'}"):
+        page = s.eval("html.render(%s, {title = 'folio'})" % values)
+        want = footer.sub("", header.sub("", folio._scoped_html(page), count=1), count=1)
+        assert s.eval("html.fragment(%s)" % values) == want, values
+
+
 def test_model_result_duals_and_table():
     r = folio.run(os.path.join(HERE, "model_lp.lua"), params={"budget": 5},
                   data={"value": pd.Series({"a": 3.0, "b": 2.0, "c": 1.0})})
