@@ -239,6 +239,17 @@ def _num(v):
     return float(v) if isinstance(v, (int, float)) else v
 
 
+def _float_series(values, names, name):
+    """pd.Series(values, index=names, name=name, dtype=float) for names that
+    are strings, without pandas inferring the index's type (a quarter of
+    the time)"""
+    import numpy as np
+    index = np.empty(len(names), dtype=object)
+    index[:] = names
+    return _pd().Series(np.array(values, dtype=float), index=_pd().Index(index, dtype=object, copy=False),
+                        name=name, copy=False)
+
+
 def _frame_of(columns, rows):
     pd = _pd()
     return pd.DataFrame([list(r) for r in rows], columns=list(columns))
@@ -311,12 +322,11 @@ class Result:
         """The weights as a pandas.Series indexed by exposure, in the
         universe's order (exposure results); a model's variable values
         (model results); None without a solution."""
-        pd = _pd()
         c = self._core
         w = c.get("weights")
         if isinstance(w, dict):
             names = [e for e in c.get("exposures", []) if e in w] or sorted(w)
-            return pd.Series([_num(w[e]) for e in names], index=names, name="weight", dtype=float)
+            return _float_series([_num(w[e]) for e in names], names, "weight")
         if c.get("kind") != "model":
             return None
         j = self.json
@@ -327,7 +337,6 @@ class Result:
 
     def _ordered(self, d, col, name):
         """d in the order of the result's CSV view where it has one."""
-        pd = _pd()
         names = list(d)
         try:
             t = self.table
@@ -337,26 +346,25 @@ class Result:
                     names = order
         except Error:
             pass
-        return pd.Series([_num(d[n]) for n in names], index=names, name=name, dtype=float)
+        return _float_series([_num(d[n]) for n in names], names, name)
 
     @property
     def duals(self):
         """Shadow prices by constraint name: a model's rows' duals, or an
         exposure result's binding constraints."""
-        pd = _pd()
         core = self._core
         sp = core.get("shadow_prices")
         if isinstance(sp, dict):
             names = [c for c in core.get("active_constraints", []) if c in sp]
             names += sorted(c for c in sp if c not in names)
-            return pd.Series([_num(sp[c]) for c in names], index=names, name="dual", dtype=float)
+            return _float_series([_num(sp[c]) for c in names], names, "dual")
         if core.get("kind") != "model":
             return None
         cons = self.json.get("constraints")
         if isinstance(cons, dict):
             names = list(cons)
-            return pd.Series([_num(cons[c].get("dual")) if isinstance(cons[c], dict) else _math.nan
-                              for c in names], index=names, name="dual", dtype=float)
+            return _float_series([_num(cons[c].get("dual")) if isinstance(cons[c], dict) else _math.nan
+                                  for c in names], names, "dual")
         return None
 
     @property
