@@ -13,7 +13,8 @@
            `folio run ... --report OUT.html`, which makes the HTML view too.
 
   trivial  the cell `1` in the same kernel: the round trip of any cell
-           (jupyter_client's blocking client included), for reference.
+           (jupyter_client's blocking client included), beside `folio run`
+           of a script `return 1` (a process's start and end), for reference.
 
 Each cell's time is also split: the kernel's own part is the span between
 its busy and idle status messages (their header dates, the kernel's clock),
@@ -86,9 +87,9 @@ def start_to_first_cell(name):
     return dt
 
 
-def folio_run(folio, *extra):
+def folio_run(folio, *extra, script="models/loan_book.lua"):
     t0 = time.perf_counter()
-    subprocess.run([folio, "run", "models/loan_book.lua", *extra], cwd=ROOT, check=True,
+    subprocess.run([folio, "run", script, *extra], cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - t0
 
@@ -148,6 +149,9 @@ def main():
         if base:
             kernels["cell_baseline"] = start_kernel("folio_baseline")
         report = os.path.join(tmp, "loan_book.html")
+        trivial = os.path.join(tmp, "one.lua")
+        with open(trivial, "w") as f:
+            f.write("return 1\n")
         for _, kc in kernels.values():
             execute(kc, LOAN_CELL)   # warm: folio's modules loaded once, as in any session
         folio_run(folio)
@@ -155,6 +159,7 @@ def main():
         routes = {
             "cell": lambda: execute(kernels["cell"][1], LOAN_CELL, kside["cell"]),
             "trivial": lambda: execute(kernels["cell"][1], "1"),
+            "run_trivial": lambda: folio_run(folio, script=trivial),
             "run": lambda: folio_run(folio),
             "run_report": lambda: folio_run(folio, "--report", report),
         }
@@ -174,6 +179,7 @@ def main():
             "cell": "loan book: notebook cell (execute to idle)",
             "cell_baseline": "loan book: baseline's notebook cell",
             "trivial": "the cell `1` (execute to idle)",
+            "run_trivial": "folio run of `return 1`",
             "run": "loan book: folio run models/loan_book.lua",
             "run_baseline": "loan book: baseline's folio run",
             "run_report": "loan book: folio run ... --report OUT.html",
@@ -182,7 +188,7 @@ def main():
             print(summary(labels[n], times[n]))
         for n, xs in kside.items():
             print(summary("%s: the kernel's busy to idle" % n, xs))
-        ratios = [("cell", "run"), ("cell", "run_report"), ("cell", "trivial")]
+        ratios = [("cell", "run"), ("cell", "run_report"), ("trivial", "run_trivial")]
         if base:
             ratios += [("cell_baseline", "run_baseline"), ("cell", "cell_baseline")]
         for x, y in ratios:
