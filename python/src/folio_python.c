@@ -148,19 +148,19 @@ static void push_py(lua_State *L, StateObject *st, PyObject *o, int depth)
         ColumnObject *c = (ColumnObject *)o;
         Py_ssize_t n = c->view.shape[0];
         lua_createtable(L, (int)(n < 1 << 24 ? n : 0), 0);
-        if (c->is_float) {
-            const double *x = c->view.buf;
-            for (Py_ssize_t i = 0; i < n; i++) {
-                if (x[i] != x[i]) continue;   /* NaN: a hole */
-                lua_pushnumber(L, x[i]);
-                lua_rawseti(L, -2, (lua_Integer)i + 1);
+        const char *p = c->view.buf;   /* read by memcpy: an exporter need not align its buffer */
+        for (Py_ssize_t i = 0; i < n; i++, p += 8) {
+            if (c->is_float) {
+                double x;
+                memcpy(&x, p, sizeof x);
+                if (x != x) continue;   /* NaN: a hole */
+                lua_pushnumber(L, x);
+            } else {
+                long long x;
+                memcpy(&x, p, sizeof x);
+                lua_pushinteger(L, (lua_Integer)x);
             }
-        } else {
-            const long long *x = c->view.buf;
-            for (Py_ssize_t i = 0; i < n; i++) {
-                lua_pushinteger(L, (lua_Integer)x[i]);
-                lua_rawseti(L, -2, (lua_Integer)i + 1);
-            }
+            lua_rawseti(L, -2, (lua_Integer)i + 1);
         }
     } else if (PyObject_TypeCheck(o, &RefType)) {
         RefObject *r = (RefObject *)o;
