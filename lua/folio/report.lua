@@ -37,6 +37,18 @@ local function pad(s, w, right)
   return right and (fill .. s) or (s .. fill)
 end
 
+-- s without trailing blanks; gsub("%s+$") rescans every run of inner
+-- blanks (padded lines are mostly blanks: a third of a report's time)
+local function rtrim(s)
+  local e = #s
+  while e > 0 do
+    local b = s:byte(e)
+    if b ~= 32 and (b < 9 or b > 13) then break end
+    e = e - 1
+  end
+  return s:sub(1, e)
+end
+
 -- Renders columns/rows aligned: numbers to the right, text to the left.
 local function grid(columns, rows, indent)
   indent = indent or "  "
@@ -53,7 +65,7 @@ local function grid(columns, rows, indent)
   local out = {}
   local head = {}
   for j, c in ipairs(columns) do head[j] = pad(c, width[j], false) end
-  out[#out + 1] = indent .. table.concat(head, "  "):gsub("%s+$", "")
+  out[#out + 1] = indent .. rtrim(table.concat(head, "  "))
   local rule = {}
   for j = 1, #columns do rule[j] = string.rep("-", width[j]) end
   out[#out + 1] = indent .. table.concat(rule, "  ")
@@ -62,7 +74,7 @@ local function grid(columns, rows, indent)
     for j = 1, #columns do
       parts[j] = pad(text[i][j], width[j], numeric[i][j])
     end
-    out[#out + 1] = (indent .. table.concat(parts, "  ")):gsub("%s+$", "")
+    out[#out + 1] = rtrim(indent .. table.concat(parts, "  "))
   end
   return table.concat(out, "\n")
 end

@@ -955,8 +955,9 @@ static int l_json_decode(lua_State *L)
 /* period_returns(p, n, log) -> r, or nil, why, row: the returns of one
  * price column (folio.returns in lua/folio/estimators.lua, which formats
  * the error): r[t-1] = p[t] / p[t-1] - 1 (log: log(p[t] / p[t-1])) for
- * t = 2..n, a hole where either price is. why is "type" (a present cell
- * that is not a number, at row t) or "sign" (p[t-1] <= 0, at row t-1).
+ * t = 2..n, a hole where either price is. why is "type" (the first
+ * present cell that is not a number, at its row t, also beside a hole) or
+ * "sign" (p[t-1] <= 0, at row t-1).
  * The arithmetic is Lua's: both prices as floats, then / and - 1 or log. */
 static int l_period_returns(lua_State *L)
 {
@@ -965,21 +966,20 @@ static int l_period_returns(lua_State *L)
     int use_log = lua_toboolean(L, 3);
     lua_settop(L, 1);
     lua_createtable(L, n > 1 && n < (1 << 26) ? (int)(n - 1) : 0, 0);
-    if (n < 2) return 1;
-    int ta = lua_geti(L, 1, 1);
-    double a = ta == LUA_TNUMBER ? lua_tonumber(L, -1) : 0;
-    lua_pop(L, 1);
-    for (lua_Integer t = 2; t <= n; t++) {
+    double a = 0;
+    int ta = LUA_TNIL;
+    for (lua_Integer t = 1; t <= n; t++) {
         int tb = lua_geti(L, 1, t);
         double b = tb == LUA_TNUMBER ? lua_tonumber(L, -1) : 0;
         lua_pop(L, 1);
-        if (ta != LUA_TNIL && tb != LUA_TNIL) {
-            if (ta != LUA_TNUMBER || tb != LUA_TNUMBER) {
-                lua_pushnil(L);
-                lua_pushliteral(L, "type");
-                lua_pushinteger(L, t);
-                return 3;
-            }
+        /* every present cell is checked, also one beside a hole */
+        if (tb != LUA_TNIL && tb != LUA_TNUMBER) {
+            lua_pushnil(L);
+            lua_pushliteral(L, "type");
+            lua_pushinteger(L, t);
+            return 3;
+        }
+        if (t > 1 && ta != LUA_TNIL && tb != LUA_TNIL) {
             if (a <= 0) {
                 lua_pushnil(L);
                 lua_pushliteral(L, "sign");

@@ -130,6 +130,10 @@ T.ok(r[4] ~= r[4] and r[5] ~= r[5], "a NaN price gives NaN returns, as the formu
 T.eq(folio.returns({ columns = { "x" }, n = 1, x = { 5 } }).x[1], nil, "one price: no return")
 T.raises_exact(function() folio.returns { columns = { "x" }, n = 3, x = { 1, "2", 3 } } end,
   "returns: column 'x' row 2 is not a price", "a string price")
+T.raises_exact(function() folio.returns { columns = { "x" }, n = 3, x = { "1", 2, 3 } } end,
+  "returns: column 'x' row 1 is not a price", "a string first price: its own row, not the next")
+T.raises_exact(function() folio.returns { columns = { "x" }, n = 4, x = { 1, nil, true, nil } } end,
+  "returns: column 'x' row 3 is not a price", "a non-price between holes is still an error")
 T.raises_exact(function() folio.returns { columns = { "x" }, n = 3, x = { 1, 0, 3 } } end,
   "returns: column 'x' has a non-positive price at row 2", "a zero price")
 T.raises_exact(function() folio.returns { columns = { "x" }, n = 4, x = { 1, nil, -3, 2 } } end,
