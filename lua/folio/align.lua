@@ -45,7 +45,8 @@ local function strangers(keys, pos, fn, what)
 end
 
 local function number_at(x, fn, where)
-  if type(x) ~= "number" or x ~= x then fail("%s: %s must be a number (got %s)", fn, where, type(x)) end
+  if type(x) ~= "number" then fail("%s: %s must be a number (got %s)", fn, where, type(x)) end
+  if x ~= x then fail("%s: %s must be a number (got NaN)", fn, where) end
   return x
 end
 

@@ -101,6 +101,8 @@ T.raises_exact(function() opt:optimize { exposures = { "a", "b", "x" }, cov = ri
   "optimize: cov has no rows for 'x' (it covers a, b, c)", "a name the estimate does not cover")
 T.raises_exact(function() opt:optimize { exposures = names, cov = cov, mu = { us_equity = 0.1, gld = 0.2 } } end,
   "optimize: mu has a name not in the universe: 'gld'", "a keyed vector with a stranger")
+T.raises_exact(function() opt:optimize { exposures = { "a", "b" }, cov = { a = { a = 1, b = 0 }, b = { a = 0, b = 0 / 0 } } } end,
+  "optimize: cov['b']['b'] must be a number (got NaN)", "a NaN entry is named as NaN, not as 'got number'")
 T.raises_exact(function() opt:optimize { exposures = names, cov = { { 1, 0 }, { 0, 1 } } } end,
   "optimize: cov has 2 rows for 5 names (a positional matrix follows the order of the names)",
   "a positional matrix of the wrong size")
