@@ -496,23 +496,64 @@ end
 -- maximised objectives are searched as minimisations of -objective
 local MAXIMISED = { MeanVariance = true, TargetVolatility = true, MaxReturn = true, Robust = true }
 
--- the relaxation of a node of the held-set search (fix by index): the
--- value (minimised), weights, z
-local function relax_node(self, p, fix)
-  local byname = {}
-  for i, v in pairs(fix) do byname[p.names[i]] = v end
+-- The relaxation of the held-set search's nodes, built once with every
+-- exposure free and re-solved per node with the node's fixings as bounds
+-- (m:set_bounds), which is the model a node would build for itself:
+--   out: w, z (and u = kappa z, the perspective's t) fixed at 0; the
+--        perspective's cone is then a constant and leaves the problem
+--   in:  z fixed at 1 (under kappa the row u <= kappa becomes u = kappa)
+-- Returns relax(fix) -> the value (minimised), weights, z, status.
+local function relaxer(self, p)
+  local names = p.names
   local sense = MAXIMISED[p.obj.kind] and -1 or 1
-  local ctx = EM.build(p, "relax", nil, byname)
-  -- a bound needs its value only to the search's gap (1e-7)
-  local r = ctx.m:solve(self.options.solve or RELAX)
-  if (r.status == "numerical_error" or r.status == "iteration_limit") and not self.options.solve then
-    r = ctx.m:solve()
+  local ctx = EM.build(p, "relax", nil, {})
+  local m = ctx.m
+  local state = {}   -- the fixing each exposure's bounds say now (nil: free)
+  local function set(i, f)
+    local e = names[i]
+    local out = f == "out"
+    m:set_bounds(ctx.w[e], out and 0 or ctx.w_lb[e], out and 0 or ctx.w_ub[e])
+    m:set_bounds(ctx.zvar[e], f == "in" and 1 or 0, out and 0 or 1)
+    if ctx.t then m:set_bounds(ctx.t[e], 0, out and 0 or math.huge) end
+    if ctx.u then
+      m:set_bounds(ctx.u[e], 0, out and 0 or math.huge)
+      m:set_bounds(ctx.u_row[e], f == "in" and 0 or -math.huge, 0)
+    end
+    state[i] = f
   end
-  if not r.has_solution then return nil, nil, nil, r.status end
-  local k = ctx.kappa and r:value(ctx.kappa) or 1
-  local wv, zv = {}, {}
-  for i, e in ipairs(p.names) do wv[i], zv[i] = r:value(ctx.w[e]) / k, r:value(ctx.z[e]) end
-  return sense * r.objective, wv, zv, r.status
+  -- the rows over several exposures' u: lifted where the node's fixings
+  -- imply them (EM.relaxed_holdings says why)
+  local rows_on = {}
+  local function row(name, on, lo, hi)
+    if name and rows_on[name] ~= on then
+      m:set_bounds(name, on and lo or -math.huge, on and hi or math.huge)
+      rows_on[name] = on
+    end
+  end
+  return function(fix)
+    for i = 1, #names do if state[i] ~= fix[i] then set(i, fix[i]) end end
+    if ctx.u_rows then
+      local free = false
+      for i = 1, #names do if fix[i] == nil then free = true break end end
+      row(ctx.u_rows.max, free, -math.huge, 0)
+      row(ctx.u_rows.min, free, 0, math.huge)
+      for k, c in ipairs(p.hold.cliques) do
+        local held = false
+        for _, i in ipairs(c) do if fix[i] == "in" then held = true break end end
+        row(ctx.u_rows.clique[k], not held, -math.huge, 0)
+      end
+    end
+    -- a bound needs its value only to the search's gap (1e-7)
+    local r = m:solve(self.options.solve or RELAX)
+    if (r.status == "numerical_error" or r.status == "iteration_limit") and not self.options.solve then
+      r = m:solve()
+    end
+    if not r.has_solution then return nil, nil, nil, r.status end
+    local k = ctx.kappa and r:value(ctx.kappa) or 1
+    local wv, zv = {}, {}
+    for i, e in ipairs(names) do wv[i], zv[i] = r:value(ctx.w[e]) / k, r:value(ctx.z[e]) end
+    return sense * r.objective, wv, zv, r.status
+  end
 end
 
 -- The solve of optimize: r, ctx, weights, stats (retried, nodes, proven,
@@ -553,6 +594,7 @@ local function run(self, p)
   local PS = require "folio.exposure_persp"
   local A0, D0 = PS.diagonal(p.cov, n, nil)
   p.persp_M, p.persp = A0, D0
+  local relax_node = relaxer(self, p)
   local root_key, root_out, start
   local function key(f)
     local k = {}
@@ -564,9 +606,10 @@ local function run(self, p)
     local rf = {}
     for i, v in pairs(fix) do rf[i] = v end
     if A1 and H.propagate(h, rf, n) then
-      local out0 = { relax_node(self, p, rf) }
+      local out0 = { relax_node(rf) }
       p.persp_M, p.persp = A1, D1
-      local out1 = { relax_node(self, p, rf) }
+      local relax1 = relaxer(self, p)
+      local out1 = { relax1(rf) }
       local inc = math.huge
       for _, o in ipairs { out0, out1 } do
         local S = o[1] ~= nil and H.round(h, o[2], rf, n)
@@ -576,7 +619,7 @@ local function run(self, p)
         end
       end
       if out1[1] ~= nil and (out0[1] == nil or (inc < math.huge and inc - out1[1] <= 0.5 * (inc - out0[1]))) then
-        root_out = out1
+        root_out, relax_node = out1, relax1
       else
         p.persp_M, p.persp, root_out = A0, D0, out0
       end
@@ -589,7 +632,7 @@ local function run(self, p)
       v, w2, z2, st = table.unpack(root_out, 1, 4)
       root_out = nil
     else
-      v, w2, z2, st = relax_node(self, p, f)
+      v, w2, z2, st = relax_node(f)
     end
     if v == nil then last = { status = st } end
     return v, w2, z2, st

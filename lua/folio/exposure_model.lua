@@ -143,16 +143,22 @@ function B.weights(ctx)
   local lean = ctx.kappa and ctx.mode == "relax"
   local function lean_lo(i, e) return lean and (lo[i] == 0 or fix[e] == "out") end
   local function lean_hi(e) return lean and fix[e] ~= "in" end
+  -- the bounds as built, for a search that fixes and releases by bounds
+  ctx.w_lb, ctx.w_ub = {}, {}
   ctx.w = m:var(ctx:name("w"), names, {
     lb = function(e)
       local i = pos[e]
-      if rows then return lean_lo(i, e) and 0 or -math.huge end
-      return col_lo(i, e)
+      local v
+      if rows then v = lean_lo(i, e) and 0 or -math.huge else v = col_lo(i, e) end
+      ctx.w_lb[e] = v
+      return v
     end,
     ub = function(e)
       local i = pos[e]
-      if rows then return (lean and fix[e] == "out") and 0 or math.huge end
-      return col_hi(i, e)
+      local v
+      if rows then v = (lean and fix[e] == "out") and 0 or math.huge else v = col_hi(i, e) end
+      ctx.w_ub[e] = v
+      return v
     end,
   })
   local w = ctx.w
@@ -372,6 +378,7 @@ function M.relaxed_holdings(ctx)
   local free = {}
   for _, e in ipairs(names) do if fix[e] == nil then free[#free + 1] = e end end
   local zv = #free > 0 and m:var(ctx:name("held"), free, { lb = 0, ub = 1 }) or {}
+  ctx.zvar = zv
   local z = {}
   for _, e in ipairs(names) do z[e] = fix[e] == "in" and 1 or fix[e] == "out" and 0 or zv[e] end
   local function sum_over(list, x)
@@ -406,10 +413,22 @@ function M.relaxed_holdings(ctx)
     -- relaxations of the same held set, so together they are one.
     local uv = #free > 0 and m:var(ctx:name("held_scaled"), free, { lb = 0 }) or {}
     if #free > 0 then m:st(ctx:name("held_scaled_max"), free, function(e) return uv[e], "<=", ctx.kappa end) end
+    -- the rows u <= kappa by exposure: a search that fixes by bounds makes
+    -- the row of an exposure fixed in an equality (u = kappa)
+    ctx.u, ctx.u_row = uv, {}
+    for _, e in ipairs(free) do ctx.u_row[e] = ctx:name("held_scaled_max") .. "[" .. e .. "]" end
     local u = {}
     for _, e in ipairs(names) do u[e] = fix[e] == "in" and ctx.kappa or fix[e] == "out" and 0 or uv[e] end
     limits("hold_", u, ctx.kappa)
     limits("held_", z, 1, true)
+    -- the rows on u over several exposures, by name: with u = kappa for
+    -- an exposure fixed in, such a row can hold with equality at every
+    -- portfolio of a node (a clique with a member in, a count with none
+    -- free), which leaves the interior-point method no interior; a search
+    -- that fixes by bounds lifts them there, where the fixings imply them
+    ctx.u_rows = { max = h.max and ctx:name("hold_max_count"), min = h.min and ctx:name("hold_min_count"),
+                   clique = {} }
+    for k = 1, #h.cliques do ctx.u_rows.clique[k] = ctx:name("hold_clique") .. "[" .. k .. "]" end
   else
     limits("hold_", z, 1)
   end

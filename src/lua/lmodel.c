@@ -743,6 +743,81 @@ static int m_solve(lua_State *L)
     return 1;
 }
 
+/* ---- bounds ------------------------------------------------------------- */
+
+/* m:set_bounds(x, lb, ub) with x a variable: its bounds; with x a
+ * constraint's name: its limits, as the range of its variable part (the
+ * constants moved to the right, as m:st stores it). The model keeps the new
+ * values, so that a search can fix and release variables and re-solve
+ * without building the model again. Earlier results of the model lose the
+ * basis they kept for ranges on demand (it was the old problem's). */
+static int m_set_bounds(lua_State *L)
+{
+    lmodel *lm = lmodel_check(L, 1);
+    folio_model *m = lm->m;
+    double lb = luaL_checknumber(L, 3), ub = luaL_checknumber(L, 4);
+    const char *what;
+    char label[NAME_CAP + 16];
+    double *plo, *phi;
+    int binary = 0;
+    if (lua_type(L, 2) == LUA_TSTRING) {
+        const char *name = lua_tostring(L, 2);
+        long i = folio_model_find_row(m, name);
+        if (i < 0) return luaL_error(L, "set_bounds: the model has no constraint '%s'", name);
+        snprintf(label, sizeof label, "%s.sq", name);
+        if (folio_model_find_cone(m, label) >= 0)
+            return luaL_error(L, "set_bounds: constraint '%s' is quadratic; only a linear constraint's limits "
+                                 "can change", name);
+        snprintf(label, sizeof label, "constraint '%s'", name);
+        what = "limit";
+        plo = &m->lo[i];
+        phi = &m->hi[i];
+    } else {
+        fview tmp;
+        const fexpr *e = fexpr_test(L, 2, &tmp);
+        if (!e || e->n != 1 || e->t[0].j >= 0 || e->t[0].v != 1.0 || e->c != 0.0)
+            return luaL_error(L, "set_bounds: expected a variable such as x[\"a\"] or a constraint's name, got %s",
+                              e ? "an expression" : luaL_typename(L, 2));
+        if (e->model != lm->serial)
+            return luaL_error(L, "set_bounds: variable '%s' belongs to another model",
+                              fexpr_col_name(L, e->model, e->t[0].i));
+        size_t j = (size_t)e->t[0].i;
+        snprintf(label, sizeof label, "variable '%s'", folio_model_col_name(m, j));
+        what = "bound";
+        binary = folio_model_col_kind(m, j) == FOLIO_BINARY;
+        plo = &m->lb[j];
+        phi = &m->ub[j];
+    }
+    if (isnan(lb) || isnan(ub) || lb == HUGE_VAL || ub == -HUGE_VAL)
+        return luaL_error(L, "set_bounds: %s: %s is not a number or infinite the wrong way", label, what);
+    if (binary) {
+        lb = lb < 0 ? 0 : lb;
+        ub = ub > 1 ? 1 : ub;
+    }
+    if (lb > ub) {
+        char msg[160];   /* lua_pushfstring has no %g */
+        snprintf(msg, sizeof msg, "lower %s %g exceeds upper %s %g", what, lb, what, ub);
+        return luaL_error(L, "set_bounds: %s: %s", label, msg);
+    }
+    *plo = lb;
+    *phi = ub;
+    /* bases kept for ranges on demand belong to the problem before */
+    push_bases(L);
+    int bases = lua_gettop(L);
+    lua_pushnil(L);
+    while (lua_next(L, bases)) {
+        uint32_t serial;
+        lua_pop(L, 1);
+        if (lresult_test(L, -1, &serial) && serial == lm->serial) {
+            lua_pushvalue(L, -1);
+            lua_pushnil(L);
+            lua_rawset(L, bases);   /* clearing an existing field keeps lua_next valid */
+        }
+    }
+    lua_pop(L, 1);
+    return 0;
+}
+
 /* ---- conflict ------------------------------------------------------------- */
 
 static const char *const conflict_opts[] = { "solver", "time_limit", "groups", NULL };
@@ -1116,7 +1191,7 @@ static int m_tostring(lua_State *L)
 static const luaL_Reg model_methods[] = {
     {"var", m_var}, {"st", m_st}, {"soc", m_soc}, {"minimize", m_minimize},
     {"maximize", m_maximize}, {"solve", m_solve}, {"write", m_write}, {"lower", m_lower},
-    {"stats", m_stats}, {"conflict", m_conflict}, {NULL, NULL}
+    {"stats", m_stats}, {"conflict", m_conflict}, {"set_bounds", m_set_bounds}, {NULL, NULL}
 };
 
 static int m_index(lua_State *L)

@@ -36,6 +36,8 @@ typedef struct qp_problem {
     size_t l;               /* orthant rows come first in G */
     size_t ncones;
     size_t *cone_dim;       /* size of each cone block, in order after the l rows */
+    long *cone_src;         /* the model cone of each block: a cone whose
+                             * columns are all fixed is a constant and has none */
     int *a_kind, *g_kind;   /* QP_ROW_... per row of A and of G */
     long *a_src, *g_src;    /* model row, column or cone of each row */
     /* presolve: model columns fixed (by their bounds, or by singleton rows

@@ -217,19 +217,42 @@ static folio_error build_problem(folio_model *m, const double *lb, const double 
         if (isfinite(lb[j]) && cb_row(&G, 1, &jj, &one, -1.0, -lb[j], QP_COL_LB, (long)j)) goto fail;
     }
     p->l = G.M.m;
-    /* cones: s = h - Gx with s_0 = t'x + t0, s_i = a_i'x + b_i */
-    p->ncones = m->ncones;
+    /* cones: s = h - Gx with s_0 = t'x + t0, s_i = a_i'x + b_i. A cone
+     * whose columns are all fixed (a node that fixes a held exposure out,
+     * say) is a constant point: it holds or the problem is infeasible, and
+     * it stays out of the problem, since a point on the cone's boundary
+     * (0 itself) would leave the interior-point method no interior */
     p->cone_dim = calloc(m->ncones + 1, sizeof *p->cone_dim);
-    if (!p->cone_dim) goto fail;
+    p->cone_src = calloc(m->ncones + 1, sizeof *p->cone_src);
+    if (!p->cone_dim || !p->cone_src) goto fail;
+    p->ncones = 0;
     for (size_t k = 0; k < m->ncones; k++) {
         size_t first = m->cone_start[k], last = m->cone_start[k + 1];
-        p->cone_dim[k] = last - first;
+        int constant = 1;
+        for (size_t a = first; a < last && constant; a++)
+            for (size_t t = m->aff_start[a]; t < m->aff_start[a + 1]; t++)
+                if (p->colmap[m->aff_idx[t]] >= 0 && m->aff_val[t] != 0) { constant = 0; break; }
+        if (constant) {
+            double s0 = 0, rest = 0;
+            for (size_t a = first; a < last; a++) {
+                double v = m->aff_cst[a];
+                for (size_t t = m->aff_start[a]; t < m->aff_start[a + 1]; t++)
+                    v += m->aff_val[t] * p->fixval[m->aff_idx[t]];
+                if (a == first) s0 = v;
+                else rest += v * v;
+            }
+            if (sqrt(rest) > s0 + 1e-9 * (1 + fabs(s0))) p->infeasible = 1;
+            continue;
+        }
+        p->cone_dim[p->ncones] = last - first;
+        p->cone_src[p->ncones] = (long)k;
         for (size_t a = first; a < last; a++) {
             size_t s = m->aff_start[a];
             double shift = 0;
             size_t len = reduce_terms(p, m->aff_start[a + 1] - s, m->aff_idx + s, m->aff_val + s, ti, tv, &shift);
             if (cb_row(&G, len, ti, tv, -1.0, m->aff_cst[a] + shift, QP_CONE, (long)k)) goto fail;
         }
+        p->ncones++;
     }
     free(ti);
     free(tv);
@@ -366,14 +389,15 @@ static void map_result(folio_model *m, const qp_problem *p, const qp_solution *s
     }
     (void)cone_row;
     size_t off = p->l;
-    for (size_t k = 0; k < p->ncones; k++) {
+    for (size_t kp = 0; kp < p->ncones; kp++) {
+        size_t k = (size_t)p->cone_src[kp];   /* a constant cone's dual stays 0 */
         res->cone_dual[k] = -sgn * sol->z[off];
         /* G rows of a cone are minus its affine expressions */
         for (size_t a = m->cone_start[k]; a < m->cone_start[k + 1]; a++) {
             double z = sol->z[off + (a - m->cone_start[k])];
             for (size_t t = m->aff_start[a]; t < m->aff_start[a + 1]; t++) d[m->aff_idx[t]] -= m->aff_val[t] * z;
         }
-        off += p->cone_dim[k];
+        off += p->cone_dim[kp];
     }
     for (size_t j = 0; j < nm; j++) d[j] *= sgn;
 }
