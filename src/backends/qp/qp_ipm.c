@@ -12,6 +12,7 @@
 #include "../backend.h"
 
 #include <gsl/gsl_blas.h>
+#include <gsl/gsl_cblas.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
 #include <math.h>
@@ -420,19 +421,21 @@ static int build_and_factor(ipm *w, double reg)
     for (size_t i = 0; i < n; i++) if (K[i * n + i] > maxd) maxd = K[i * n + i];
     /* a small regularisation; iterative refinement removes its effect */
     for (size_t i = 0; i < n; i++) K[i * n + i] += reg * maxd;
-    gsl_matrix_view Kv = gsl_matrix_view_array(K, n, n);
     if (n) {
         int ni = (int)n, info = 0;
         dpotrf_("U", &ni, K, &ni, &info);
         if (info != 0) return 1;
     }
     if (np == 0) return 0;
-    /* X = K^{-1} A', S = A X */
-    for (size_t i = 0; i < np; i++) {
-        gsl_vector_view col = gsl_vector_view_array(w->tn, n);
-        memcpy(w->tn, w->Ad + i * n, n * sizeof *w->tn);
-        gsl_linalg_cholesky_svx(&Kv.matrix, &col.vector);
-        for (size_t j = 0; j < n; j++) w->X[j * np + i] = w->tn[j];
+    /* X = K^{-1} A' = L'^{-1} L^{-1} A' (K's lower triangle holds L), S = A X:
+     * two triangular solves with np right-hand sides, not np solves of one */
+    for (size_t i = 0; i < np; i++)
+        for (size_t j = 0; j < n; j++) w->X[j * np + i] = w->Ad[i * n + j];
+    if (n) {
+        cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)n, (int)np, 1.0, K,
+                    (int)n, w->X, (int)np);
+        cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, (int)n, (int)np, 1.0, K,
+                    (int)n, w->X, (int)np);
     }
     return schur_factor(w);
 }
