@@ -128,6 +128,51 @@ do
   T.near(r:value(x.a), 2, 1e-6, "lifted: a at 2")
 end
 
+-- aliases (docs/qp.md, "Presolve"): an equality x - y == 0 between two
+-- free columns makes them one column; the values, the row's dual and the
+-- reduced costs are those of the model as written (closed form:
+-- min (x - 1)^2 + (y - 2)^2 on x - y == b has x = (3 + b)/2, y = (3 - b)/2
+-- and value (1 + b)^2 / 2, so d value / d b = 1 at b = 0), and those of
+-- the same row when the bounds allow no alias
+do
+  local c = folio.model("alias")
+  local x = c:var("x", { lb = 0, ub = 5 })
+  local y = c:var("y", { lb = -10, ub = 10 })
+  local f = c:var("f", { lb = 0, ub = 0 })
+  c:st("tie", x - y + f, "==", 0)
+  c:minimize((x - 1) * (x - 1) + (y - 2) * (y - 2))
+  local r = c:solve(TIGHT)
+  T.near(r:value(x), 1.5, 1e-7, "alias: x")
+  T.near(r:value(y), 1.5, 1e-7, "alias: y")
+  T.near(r.objective, 0.5, 1e-8, "alias: objective")
+  T.near(r:dual("tie"), 1, 1e-6, "alias: the row's dual")
+  T.near(r:reduced_cost(x), 0, 1e-6, "alias: x's reduced cost")
+  T.near(r:reduced_cost(y), 0, 1e-6, "alias: y's reduced cost")
+  -- the tie at x's bound: y's bounds are no tighter, so x's bound binds
+  c:set_bounds(x, 0, 1.2)
+  r = c:solve(TIGHT)
+  T.near(r:value(y), 1.2, 1e-7, "alias at a bound: y follows x")
+  -- min over y = x <= 1.2: value (x-1)^2 + (x-2)^2, slope 2(0.2) + 2(-0.8) = -1.2 at 1.2;
+  -- with x = y + b at x's bound, value 0.04 + (b + 0.8)^2: the row's dual is 1.6
+  T.near(r.objective, 0.04 + 0.64, 1e-7, "alias at a bound: objective")
+  T.near(r:dual("tie"), 1.6, 1e-5, "alias at a bound: the row's dual")
+  T.near(r:reduced_cost(x), -1.2, 1e-5, "alias at a bound: x's reduced cost")
+  -- bounds that allow no alias (each column's tighter than the other's on
+  -- one side): the same values, dual and reduced costs
+  c:set_bounds(x, 0, 5)
+  c:set_bounds(y, 0.5, 10)
+  r = c:solve(TIGHT)
+  T.near(r:value(x), 1.5, 1e-7, "no alias: x")
+  T.near(r:dual("tie"), 1, 1e-6, "no alias: the row's dual")
+  T.near(r:reduced_cost(y), 0, 1e-6, "no alias: y's reduced cost")
+  -- a fixed column with a constant: no alias (x - y == -1), still right
+  c:set_bounds(y, -10, 10)
+  c:set_bounds(f, 1, 1)
+  r = c:solve(TIGHT)
+  T.near(r:value(x), 1, 1e-7, "shifted tie: x")
+  T.near(r:value(y), 2, 1e-7, "shifted tie: y")
+end
+
 -- an LP: the new bounds, and earlier results' ranges on demand are gone
 do
   local c = folio.model("lp")

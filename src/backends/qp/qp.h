@@ -46,6 +46,11 @@ typedef struct qp_problem {
     size_t ncols_model;
     long *colmap;
     double *fixval;
+    /* aliases (qp_backend.c, presolve_alias): alias[j] is the equality row
+     * that makes model column j the problem column of another one
+     * (colmap[j] is then that column's), else -1 */
+    long *alias;
+    size_t nalias;
     int infeasible;         /* presolve found a violated constant row */
 } qp_problem;
 

@@ -111,17 +111,84 @@ static int presolve_fix(const folio_model *m, const double *lb, const double *ub
 }
 
 /* Row terms without the fixed columns, renumbered; returns the count and
- * adds the fixed columns' contribution to *shift. */
+ * adds the fixed columns' contribution to *shift. Two model columns that
+ * are one problem column (an alias, below) merge into one term, and a
+ * term that cancels is dropped. */
 static size_t reduce_terms(const qp_problem *p, size_t len, const int *idx, const double *val, int *oi,
                            double *ov, double *shift)
 {
     size_t w = 0;
     for (size_t k = 0; k < len; k++) {
         long c = p->colmap[idx[k]];
-        if (c < 0) *shift += val[k] * p->fixval[idx[k]];
-        else { oi[w] = (int)c; ov[w] = val[k]; w++; }
+        if (c < 0) { *shift += val[k] * p->fixval[idx[k]]; continue; }
+        if (p->nalias) {
+            size_t q = 0;
+            while (q < w && oi[q] != (int)c) q++;
+            if (q < w) { ov[q] += val[k]; continue; }
+        }
+        oi[w] = (int)c;
+        ov[w] = val[k];
+        w++;
+    }
+    if (p->nalias) {
+        size_t r = 0;
+        for (size_t q = 0; q < w; q++)
+            if (ov[q] != 0) { oi[r] = oi[q]; ov[r] = ov[q]; r++; }
+        w = r;
     }
     return w;
+}
+
+/* Aliases: an equality row x_i - x_j = 0 (times a) between two free
+ * continuous columns, once the fixed ones are substituted, makes x_i the
+ * same problem column as x_j when x_i's bounds are no tighter than x_j's
+ * (then they are implied, and only x_j's enter the problem). A search
+ * that fixes an exposure in by making the row u_i <= kappa an equality
+ * (lua/folio/exposure.lua) then costs the interior-point method no
+ * column and no equality, as when the model was built with u_i = kappa.
+ * A source (the column that leaves, the later one when both could) is in
+ * no other alias; a target may have several sources but is none. alias[i]
+ * is the row of source i, else -1. Returns the number of aliases. */
+static size_t presolve_alias(const folio_model *m, const double *lb, const double *ub, long *colmap,
+                             const double *fixval, long *alias)
+{
+    size_t na = 0;
+    for (size_t j = 0; j < m->ncols; j++) alias[j] = -1;
+    unsigned char *role = calloc(m->ncols + 1, 1);   /* 1 source, 2 target */
+    if (!role) return 0;   /* no aliases: the problem stays as it is */
+    for (size_t i = 0; i < m->nrows; i++) {
+        if (m->lo[i] != m->hi[i]) continue;
+        size_t cnt = 0, c[2] = { 0, 0 };
+        double a[2] = { 0, 0 }, shift = 0;
+        for (size_t k = m->row_start[i]; k < m->row_start[i + 1] && cnt <= 2; k++) {
+            size_t j = (size_t)m->nz_idx[k];
+            if (colmap[j] == -1) continue;   /* fixed: its constant is added below */
+            if (cnt < 2) { c[cnt] = j; a[cnt] = m->nz_val[k]; }
+            cnt++;
+        }
+        if (cnt != 2 || a[0] != -a[1] || a[0] == 0) continue;
+        /* the fixed columns' constants: x_i - x_j must equal 0 exactly */
+        for (size_t k = m->row_start[i]; k < m->row_start[i + 1]; k++) {
+            size_t j = (size_t)m->nz_idx[k];
+            if (colmap[j] == -1) shift += m->nz_val[k] * fixval[j];
+        }
+        if (m->hi[i] - shift != 0) continue;
+        if (m->kind[c[0]] != FOLIO_CONTINUOUS || m->kind[c[1]] != FOLIO_CONTINUOUS) continue;
+        if (c[0] > c[1]) { size_t t = c[0]; c[0] = c[1]; c[1] = t; }   /* the later column first */
+        for (int side = 1; side >= 0; side--) {
+            size_t src = c[side], dst = c[1 - side];
+            if (role[src] == 0 && role[dst] != 1 && lb[src] <= lb[dst] && ub[src] >= ub[dst]) {
+                alias[src] = (long)i;
+                colmap[src] = -2 - (long)dst;   /* numbered after the others */
+                role[src] = 1;
+                role[dst] = 2;
+                na++;
+                break;
+            }
+        }
+    }
+    free(role);
+    return na;
 }
 
 /* Fills p from m with column bounds lb/ub (the model's, or a branch and
@@ -136,8 +203,12 @@ static folio_error build_problem(folio_model *m, const double *lb, const double 
     p->fixval = malloc((nm + 1) * sizeof *p->fixval);
     if (!p->colmap || !p->fixval) return FOLIO_ERR_NOMEM;
     if (presolve_fix(m, lb, ub, p->colmap, p->fixval)) p->infeasible = 1;
+    p->alias = malloc((nm + 1) * sizeof *p->alias);
+    if (!p->alias) return FOLIO_ERR_NOMEM;
+    p->nalias = presolve_alias(m, lb, ub, p->colmap, p->fixval, p->alias);
     size_t n = 0;
     for (size_t j = 0; j < nm; j++) if (p->colmap[j] >= 0) p->colmap[j] = (long)n++;
+    for (size_t j = 0; j < nm; j++) if (p->alias[j] >= 0) p->colmap[j] = p->colmap[-2 - p->colmap[j]];
     p->n = n;
     p->c0 = sgn * m->obj_const;
     p->q = calloc(n + 1, sizeof *p->q);
@@ -145,7 +216,7 @@ static folio_error build_problem(folio_model *m, const double *lb, const double 
     double *tv = malloc((nm + 1) * sizeof *tv);
     if (!p->q || !ti || !tv) { free(ti); free(tv); return FOLIO_ERR_NOMEM; }
     for (size_t j = 0; j < nm; j++) {
-        if (p->colmap[j] >= 0) p->q[p->colmap[j]] = sgn * m->obj[j];
+        if (p->colmap[j] >= 0) p->q[p->colmap[j]] += sgn * m->obj[j];
         else p->c0 += sgn * m->obj[j] * p->fixval[j];
     }
     int diagonal = 1;   /* a diagonal P (separable risk, lifted factor models) stays a vector */
@@ -211,7 +282,7 @@ static folio_error build_problem(folio_model *m, const double *lb, const double 
                 goto fail;
         }
     for (size_t j = 0; j < nm; j++) {
-        if (p->colmap[j] < 0) continue;
+        if (p->colmap[j] < 0 || p->alias[j] >= 0) continue;   /* an alias's bounds are its target's */
         jj = (int)p->colmap[j];
         if (isfinite(ub[j]) && cb_row(&G, 1, &jj, &one, 1.0, ub[j], QP_COL_UB, (long)j)) goto fail;
         if (isfinite(lb[j]) && cb_row(&G, 1, &jj, &one, -1.0, -lb[j], QP_COL_LB, (long)j)) goto fail;
@@ -398,6 +469,18 @@ static void map_result(folio_model *m, const qp_problem *p, const qp_solution *s
             for (size_t t = m->aff_start[a]; t < m->aff_start[a + 1]; t++) d[m->aff_idx[t]] -= m->aff_val[t] * z;
         }
         off += p->cone_dim[kp];
+    }
+    /* an alias row left the problem: its multiplier is the one that makes
+     * its source's reduced cost 0 (the source's bounds are its target's) */
+    for (size_t j = 0; j < nm && p->nalias; j++) {
+        if (p->alias[j] < 0) continue;
+        size_t i = (size_t)p->alias[j];
+        double a = 0;
+        for (size_t k = m->row_start[i]; k < m->row_start[i + 1]; k++)
+            if ((size_t)m->nz_idx[k] == j) a = m->nz_val[k];
+        double y = -d[j] / a;
+        res->row_dual[i] += -sgn * y;
+        for (size_t k = m->row_start[i]; k < m->row_start[i + 1]; k++) d[m->nz_idx[k]] += m->nz_val[k] * y;
     }
     for (size_t j = 0; j < nm; j++) d[j] *= sgn;
 }

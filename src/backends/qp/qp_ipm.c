@@ -1179,6 +1179,6 @@ void qp_problem_free(qp_problem *p)
     free(p->A.start); free(p->A.idx); free(p->A.val);
     free(p->G.start); free(p->G.idx); free(p->G.val);
     free(p->cone_dim); free(p->cone_src); free(p->a_kind); free(p->g_kind); free(p->a_src); free(p->g_src);
-    free(p->colmap); free(p->fixval);
+    free(p->colmap); free(p->fixval); free(p->alias);
     memset(p, 0, sizeof *p);
 }
