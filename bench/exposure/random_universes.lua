@@ -9,13 +9,21 @@
 -- MinVolatility, MaxSharpeRatio, TargetReturn (the middle of the returns)
 -- and MaxDiversification it prints the median, the 90th percentile and
 -- the slowest CPU time (os.clock(), one run per universe), the median and
--- largest node count, and how many universes were proven optimal. With
+-- slowest wall time (folio.now()), the median and largest node count, and
+-- how many universes were proven optimal. With
 -- --set old=DIR (see old_module.lua) the earlier code runs on the same
 -- universes first and gets its own rows, and the last line counts the
 -- universes where both found the same objective.
+--
+-- With --set raw=1 it prints one line per optimization instead ("RAW
+-- universe objective cpu_s wall_s nodes status objective"), and --set
+-- first=K starts at the K-th universe of the seed: bench/exposure/paired.py
+-- runs two builds of folio on one universe at a time, alternately.
 local folio = require "folio"
 local count = math.tointeger(tonumber(folio.params.count)) or 20
 local seed = math.tointeger(tonumber(folio.params.seed)) or 1
+local first = math.tointeger(tonumber(folio.params.first)) or 1
+local raw = tostring(folio.params.raw) == "1"
 
 local s = seed
 local function rnd() s = (s * 1103515245 + 12345) % 2147483648; return s / 2147483648 end
@@ -56,11 +64,12 @@ local kinds = { "MinVolatility", "MaxSharpeRatio", "TargetReturn", "MaxDiversifi
 local sides = { { tag = "", X = folio } }
 if folio.params.old then table.insert(sides, 1, { tag = "earlier ", X = dofile("bench/exposure/old_module.lua")(folio.params.old) }) end
 for _, side in ipairs(sides) do
-  side.times, side.nodes, side.proven, side.opt = {}, {}, {}, side.X.ExposureOptimizer()
-  for _, kd in ipairs(kinds) do side.times[kd], side.nodes[kd], side.proven[kd] = {}, {}, 0 end
+  side.times, side.walls, side.nodes, side.proven, side.opt = {}, {}, {}, {}, side.X.ExposureOptimizer()
+  for _, kd in ipairs(kinds) do side.times[kd], side.walls[kd], side.nodes[kd], side.proven[kd] = {}, {}, {}, 0 end
 end
 local agree = {}
-for _ = 1, count do
+for _ = 1, first - 1 do universe() end
+for ui = first, first + count - 1 do
   local names, mu, cov = universe()
   local lo, hi = math.huge, -math.huge
   for i = 1, #mu do lo, hi = math.min(lo, mu[i]), math.max(hi, mu[i]) end
@@ -71,10 +80,15 @@ for _ = 1, count do
                    TargetReturn = X.TargetReturn { target_return = (lo + hi) / 2 },
                    MaxDiversification = X.MaxDiversification {} }
     for _, kd in ipairs(kinds) do
-      local c0 = os.clock()
+      local c0, w0 = os.clock(), folio.now()
       local r = side.opt:optimize { exposures = names, mu = mu, cov = cov, objective = objs[kd] }
-      local t = os.clock() - c0
+      local t, wt = os.clock() - c0, folio.now() - w0
       table.insert(side.times[kd], t)
+      table.insert(side.walls[kd], wt)
+      if raw then
+        print(("RAW %d %s %.6f %.6f %d %s %.12g"):format(ui, kd, t, wt, r.solver_stats and r.solver_stats.nodes or 0,
+          r.status, r.objective or 0 / 0))
+      end
       table.insert(side.nodes[kd], r.solver_stats and r.solver_stats.nodes or 0)
       if r.status == "optimal" then side.proven[kd] = side.proven[kd] + 1 end
       -- with the earlier code: whether both found the same objective
@@ -89,19 +103,21 @@ for _ = 1, count do
   end
 end
 
+if raw then return end
+
 local function q(t, p)
   local c = { table.unpack(t) }
   table.sort(c)
   return c[math.max(1, math.ceil(p * #c))]
 end
 print(("%d universes of 20 exposures, seed %d"):format(count, seed))
-print("| objective | CPU median (ms) | CPU 90% (ms) | CPU slowest (ms) | nodes median | nodes largest | proven optimal |")
-print("|---|---:|---:|---:|---:|---:|---:|")
+print("| objective | CPU median (ms) | CPU 90% (ms) | CPU slowest (ms) | wall median (ms) | wall slowest (ms) | nodes median | nodes largest | proven optimal |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 for _, kd in ipairs(kinds) do
   for _, side in ipairs(sides) do
-    local t, nd = side.times[kd], side.nodes[kd]
-    print(("| %s%s | %.1f | %.1f | %.1f | %d | %d | %d of %d |"):format(side.tag, kd, 1000 * q(t, 0.5), 1000 * q(t, 0.9),
-      1000 * q(t, 1), q(nd, 0.5), q(nd, 1), side.proven[kd], count))
+    local t, w, nd = side.times[kd], side.walls[kd], side.nodes[kd]
+    print(("| %s%s | %.1f | %.1f | %.1f | %.1f | %.1f | %d | %d | %d of %d |"):format(side.tag, kd, 1000 * q(t, 0.5),
+      1000 * q(t, 0.9), 1000 * q(t, 1), 1000 * q(w, 0.5), 1000 * q(w, 1), q(nd, 0.5), q(nd, 1), side.proven[kd], count))
   end
 end
 if #sides == 2 then

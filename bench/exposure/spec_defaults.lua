@@ -112,6 +112,21 @@ end
 
 local function ms(v) return ("%.1f"):format(1000 * v) end
 
+-- --set raw=1: one line per optimization ("RAW universe objective cpu_s
+-- wall_s nodes status objective"), for bench/exposure/paired.py
+if tostring(folio.params.raw) == "1" then
+  for _, u in ipairs { { "factor", factor_universe(20, 3) }, { "clustered", clustered_universe() } } do
+    for k, o in ipairs(cur.objectives) do
+      for _ = 1, reps do
+        local wall, cpu, res = timed(cur, k, u[2], u[3], u[4])
+        print(("RAW %s %s %.6f %.6f %s %s %.12g"):format(u[1], o[1], cpu, wall,
+          tostring(res.solver_stats and res.solver_stats.nodes or 0), res.status, res.objective or 0 / 0))
+      end
+    end
+  end
+  return
+end
+
 if old then
   print("| universe | objective | earlier wall (ms) | earlier CPU (ms) | earlier nodes | wall (ms) | CPU (ms) | slowest (ms) | held | nodes | same objective |")
   print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
