@@ -245,13 +245,15 @@ local function exposure_summary(self)
   if self.diversification_ratio then figures[#figures + 1] = ("diversification %.3f"):format(self.diversification_ratio) end
   if self.cvar then figures[#figures + 1] = ("CVaR %.4f%%"):format(pct(self.cvar)) end
   out[#out + 1] = table.concat(figures, "  ")
-  local rc = self.risk_contributions
+  -- risk share: each exposure's part of the volatility, summing to 100
+  local rc, vol = self.risk_contributions, self.volatility
+  if not (vol and vol > 0) then rc = nil end
   local rows = {}
   for _, e in ipairs(self.exposures) do
-    rows[#rows + 1] = { e, 100 * results.clean(self.weights[e]), rc and 100 * results.clean(rc[e]) or nil }
+    rows[#rows + 1] = { e, 100 * results.clean(self.weights[e]), rc and 100 * results.clean(rc[e] / vol) or nil }
   end
   table.sort(rows, function(a, b) return a[2] > b[2] end)
-  out[#out + 1] = require("folio.report").grid(rc and { "exposure", "weight %", "risk contribution %" }
+  out[#out + 1] = require("folio.report").grid(rc and { "exposure", "weight %", "risk share %" }
                                                   or { "exposure", "weight %" }, rows)
   if self.active_constraints and #self.active_constraints > 0 then
     out[#out + 1] = "Binding: " .. table.concat(self.active_constraints, ", ")

@@ -254,8 +254,10 @@ local function exposure_result(res)
     pics[#pics + 1] = fr:svg { { res.volatility, res.expected_return, "this portfolio" } }
   end
   local wrows = {}
+  local rc, vol = res.risk_contributions, res.volatility
+  if not (vol and vol > 0) then rc = nil end
   for _, e in ipairs(res.exposures) do
-    wrows[#wrows + 1] = { e, 100 * res.weights[e], res.risk_contributions and 100 * res.risk_contributions[e] }
+    wrows[#wrows + 1] = { e, 100 * res.weights[e], rc and 100 * rc[e] / vol }
   end
   local arows = {}
   for _, name in ipairs(res.active_constraints or {}) do
@@ -263,7 +265,7 @@ local function exposure_result(res)
   end
   local body = {
     facts(info), charts(pics),
-    grid("weights", "Weights, largest first", { "exposure", "weight %", "risk contribution %" }, by_magnitude(wrows, 2),
+    grid("weights", "Weights, largest first", { "exposure", "weight %", "risk share %" }, by_magnitude(wrows, 2),
       nil, { nil, "%.4f", "%.4f" }),
     grid("active_constraints", "Binding constraints", { "constraint", "shadow price" }, arows),
   }

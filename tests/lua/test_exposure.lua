@@ -229,6 +229,15 @@ local rb = opt:optimize { exposures = names, cov = cov, objective = folio.RiskPa
 local worst = 0
 for _, e in ipairs(names) do worst = math.max(worst, math.abs(rb.risk_contributions[e] / rb.volatility - budgets[e])) end
 T.ok(worst <= 1e-8, string.format("risk budgets met (worst %.2e)", worst))
+-- the summary's risk share column is each exposure's part of the risk, in %
+local shares, seen = rb:summary():match("risk share %%\n[ -]+\n(.-)\nBinding") or rb:summary(), 0
+for e, w, share in shares:gmatch("(%S+)%s+(%S+)%s+(%S+)\n?") do
+  if budgets[e] then
+    seen = seen + 1
+    T.near(tonumber(share), 100 * budgets[e], 1e-5, "summary: " .. e .. "'s risk share is its budget in %")
+  end
+end
+T.eq(seen, n, "summary: a risk share for every exposure")
 
 -- infeasible combinations are named before any solve
 T.raises(function()
