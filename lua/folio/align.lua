@@ -8,6 +8,7 @@
 -- are picked out); names of a keyed input that are not in the universe are
 -- an error naming them, as are names of the universe an input lacks.
 local check = require "folio.check"
+local stats = require("folio.core").stats
 local fail = check.fail
 
 local A = {}
@@ -97,29 +98,28 @@ function A.vector(v, names, fn, what)
   return out
 end
 
--- align.matrix(M, names, fn, what) -> n x n rows aligned with names
+-- align.matrix(M, names, fn, what) -> n x n rows aligned with names, of
+-- finite numbers (no matrix folio reads may hold an infinity)
 function A.matrix(M, names, fn, what)
   if type(M) ~= "table" then fail("%s: %s must be a table (got %s)", fn, what, type(M)) end
   if type(M.cov) == "table" and type(M.assets) == "table" then M = A.label(M.cov, M.assets) end
   local key, by = keys_for(M, names, fn, what, "rows")
-  local n, out = #names, {}
+  local n = #names
   for i = 1, n do
     local row = M[key[i]]
     local at = where(what, key[i])
     if type(row) ~= "table" then fail("%s: %s must be a row (got %s)", fn, at, type(row)) end
     if by == "name" then strangers((string_keys(row)), index_of(names), fn, at)
     elseif by == "position" and #row ~= n then fail("%s: %s must have %d entries", fn, at, n) end
-    local o = {}
-    out[i] = o
-    for j = 1, n do
-      local x = row[key[j]]
-      -- the entry's name is formatted only for the message (1e6 entries at n = 1,000)
-      if type(x) ~= "number" or x ~= x then
-        if x == nil and by == "name" then fail("%s: %s has no entry for '%s'", fn, at, names[j]) end
-        number_at(x, fn, where(at, key[j]))
-      end
-      o[j] = x
-    end
+  end
+  -- the n^2 entries are copied in C, which stops at the first that is not
+  -- a finite number; its name is formatted only for the message
+  local out, i, j = stats.gather_rows(M, key)
+  if not out then
+    local x, at = M[key[i]][key[j]], where(what, key[i])
+    if x == nil and by == "name" then fail("%s: %s has no entry for '%s'", fn, at, names[j]) end
+    number_at(x, fn, where(at, key[j]))
+    fail("%s: %s must be finite (got %s)", fn, where(at, key[j]), x > 0 and "inf" or "-inf")
   end
   return out
 end

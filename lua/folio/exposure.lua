@@ -399,32 +399,21 @@ function Opt.describe(res, names, mu, cov, wv)
   local n = #names
   res.weights = {}
   for i, e in ipairs(names) do res.weights[e] = wv[i] end
-  -- risk decomposition: RC_i = w_i (Sigma w)_i / sigma, summing to sigma
-  local sw, var = {}, 0
-  for i = 1, n do
-    local s = 0
-    for j = 1, n do s = s + cov[i][j] * wv[j] end
-    sw[i] = s
-    var = var + wv[i] * s
-  end
+  -- risk decomposition: RC_i = w_i (Sigma w)_i / sigma, summing to sigma;
+  -- Sigma w and the correlations (n^2 each) in C
+  local sw, corr = folio.core_stats.describe(cov, wv, names)
+  local var = 0
+  for i = 1, n do var = var + wv[i] * sw[i] end
   local vol = math.sqrt(math.max(var, 0))
   local er = 0
   for i = 1, n do er = er + mu[i] * wv[i] end
   res.expected_return, res.volatility = er, vol
   res.sharpe_ratio = vol > 0 and (er - res.risk_free_rate) / vol or nil
-  res.risk_contributions, res.correlation_matrix = {}, {}
-  local wsig, sd = 0, {}
-  for i = 1, n do sd[i] = math.sqrt(cov[i][i]) end
+  res.risk_contributions, res.correlation_matrix = {}, corr
+  local wsig = 0
   for i, e in ipairs(names) do
     res.risk_contributions[e] = vol > 0 and wv[i] * sw[i] / vol or 0
-    wsig = wsig + math.abs(wv[i]) * sd[i]
-    local row, ci, si = {}, cov[i], sd[i]
-    for j = 1, n do
-      local d = si * sd[j]
-      row[j] = d > 0 and ci[j] / d or (i == j and 1 or 0)
-    end
-    res.correlation_matrix[e] = {}
-    for j, f in ipairs(names) do res.correlation_matrix[e][f] = row[j] end
+    wsig = wsig + math.abs(wv[i]) * math.sqrt(cov[i][i])
   end
   res.diversification_ratio = vol > 0 and wsig / vol or nil
 end
@@ -815,13 +804,10 @@ local function inputs(self, a)
   if not a.cov then fail("optimize: cov is required (a RiskEstimator result will do: cov = risk)") end
   local cov = align.matrix(a.cov, names, "optimize", "cov")
   -- a covariance is symmetric; an asymmetric one is a data error, not a model
-  for i = 1, n do
-    for j = i + 1, n do
-      if math.abs(cov[i][j] - cov[j][i]) > 1e-10 * (math.abs(cov[i][j]) + math.abs(cov[j][i]) + 1e-300) then
-        fail("optimize: cov is not symmetric: cov['%s']['%s'] = %s but cov['%s']['%s'] = %s", names[i], names[j],
-          results.number(cov[i][j]), names[j], names[i], results.number(cov[j][i]))
-      end
-    end
+  local i, j = folio.core_stats.asymmetric(cov)
+  if i then
+    fail("optimize: cov is not symmetric: cov['%s']['%s'] = %s but cov['%s']['%s'] = %s", names[i], names[j],
+      results.number(cov[i][j]), names[j], names[i], results.number(cov[j][i]))
   end
   if obj.kind == "TargetReturn" and type(obj.target_return) ~= "number" then fail("optimize: TargetReturn needs target_return") end
   if obj.kind == "TargetVolatility" and type(obj.target_vol) ~= "number" then fail("optimize: TargetVolatility needs target_vol") end

@@ -275,15 +275,9 @@ function B.max_leverage_exposures(ctx)
 end
 
 -- the pairs of exposures correlated above r: {{i, j}, ...} with i < j
-function M.correlated_pairs(cov, n, r)
-  local out = {}
-  for i = 1, n do
-    for j = i + 1, n do
-      local d = math.sqrt(cov[i][i] * cov[j][j])
-      if d > 0 and cov[i][j] / d > r then out[#out + 1] = { i, j } end
-    end
-  end
-  return out
+-- (in C: n^2 / 2 pairs)
+function M.correlated_pairs(cov, r)
+  return folio.core_stats.correlated_pairs(cov, r)
 end
 
 -- The holdings limits of constraints c (nil when none is on): min/max
@@ -305,7 +299,7 @@ function M.holdings_of(names, cov, c, lo, hi, fn)
   local h = { min = c.min_exposures or nil, max = c.max_exposures or nil,
               minpos = c.min_position or (c.min_exposures and 0.01) or 0, partners = {} }
   if c.min_position == false then h.minpos = 0 end
-  h.pairs = c.max_correlation_pairs and M.correlated_pairs(cov, #names, c.max_correlation_pairs) or {}
+  h.pairs = c.max_correlation_pairs and M.correlated_pairs(cov, c.max_correlation_pairs) or {}
   for i = 1, #names do h.partners[i] = {} end
   for _, pr in ipairs(h.pairs) do
     table.insert(h.partners[pr[1]], pr[2])

@@ -11,6 +11,7 @@
 #include <gsl/gsl_linalg.h>
 #include <lauxlib.h>
 #include <float.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -423,32 +424,37 @@ static int rp_psd(const double *S, size_t n, double *H)
 
 #define RP_BLOCK 256   /* entries on the stack at a time while reading cov */
 
-/* the error for the entry cov[r][c] at stack index at */
-static void rp_bad_entry(lua_State *L, int at, lua_Integer r, lua_Integer c)
+/* the error of fn for the entry cov[r][c] at stack index at */
+static void bad_entry(lua_State *L, const char *fn, int at, lua_Integer r, lua_Integer c)
 {
     if (lua_type(L, at) != LUA_TNUMBER)
-        luaL_error(L, "risk_parity: cov[%I][%I] must be a number (got %s)", r, c, luaL_typename(L, at));
+        luaL_error(L, "%s: cov[%I][%I] must be a number (got %s)", fn, r, c, luaL_typename(L, at));
     double v = lua_tonumber(L, at);
     if (isfinite(v)) return;   /* a block holding a non-number elsewhere */
-    luaL_error(L, "risk_parity: cov[%I][%I] must be finite (got %s)", r, c, isnan(v) ? "nan" : v > 0 ? "inf" : "-inf");
+    luaL_error(L, "%s: cov[%I][%I] must be finite (got %s)", fn, r, c, isnan(v) ? "nan" : v > 0 ? "inf" : "-inf");
 }
 
+/* How read_cov treats the upper triangle */
+enum { COV_CHECK_SYMMETRY, COV_MIRROR_LOWER, COV_AS_IS };
+
 /* The k x k matrix of cov's rows and columns sub (1-based; NULL: all N,
- * k = N), every row of cov being of length N; with lower, only the
- * entries on and below the diagonal are read (the caller has checked
- * symmetry) and mirrored. Kept in a userdata pushed on the stack. */
-static double *rp_read_cov(lua_State *L, int idx, const lua_Integer *sub, size_t k, size_t N, int lower)
+ * k = N), every row of cov being of length N, for fn's messages. how:
+ * COV_CHECK_SYMMETRY reads it all and raises on an asymmetric pair;
+ * COV_MIRROR_LOWER reads the entries on and below the diagonal only (the
+ * caller has checked symmetry) and mirrors them; COV_AS_IS reads it all.
+ * Kept in a userdata pushed on the stack. */
+static double *read_cov(lua_State *L, const char *fn, int idx, const lua_Integer *sub, size_t k, size_t N, int how)
 {
     double *S = lua_newuserdatauv(L, k * k * sizeof *S, 0);
-    luaL_checkstack(L, RP_BLOCK + 2, "risk_parity: reading cov");
+    luaL_checkstack(L, RP_BLOCK + 2, "reading cov");
     for (size_t a = 0; a < k; a++) {
         lua_Integer r = sub ? sub[a] : (lua_Integer)a + 1;
         int ty = lua_rawgeti(L, idx, r);
-        if (ty != LUA_TTABLE) luaL_error(L, "risk_parity: cov[%I] must be a row of numbers (got %s)", r, luaL_typename(L, -1));
+        if (ty != LUA_TTABLE) luaL_error(L, "%s: cov[%I] must be a row of numbers (got %s)", fn, r, luaL_typename(L, -1));
         if (lua_rawlen(L, -1) != N)
-            luaL_error(L, "risk_parity: cov[%I] has %I entries, expected %I", r, (lua_Integer)lua_rawlen(L, -1), (lua_Integer)N);
+            luaL_error(L, "%s: cov[%I] has %I entries, expected %I", fn, r, (lua_Integer)lua_rawlen(L, -1), (lua_Integer)N);
         int row = lua_gettop(L);
-        size_t upto = lower ? a + 1 : k;
+        size_t upto = how == COV_MIRROR_LOWER ? a + 1 : k;
         /* pushed in blocks and popped together: one API call less each */
         for (size_t c0 = 0; c0 < upto; c0 += RP_BLOCK) {
             size_t c1 = c0 + RP_BLOCK < upto ? c0 + RP_BLOCK : upto;
@@ -457,21 +463,22 @@ static double *rp_read_cov(lua_State *L, int idx, const lua_Integer *sub, size_t
             for (size_t c = c0; c < c1; c++) {
                 int at = row + 1 + (int)(c - c0);
                 double v = numbers ? lua_tonumber(L, at) : NAN;
-                if (!isfinite(v)) rp_bad_entry(L, at, r, sub ? sub[c] : (lua_Integer)c + 1);
+                if (!isfinite(v)) bad_entry(L, fn, at, r, sub ? sub[c] : (lua_Integer)c + 1);
                 S[a * k + c] = v;
             }
             lua_settop(L, row);
         }
         lua_pop(L, 1);
     }
+    if (how == COV_AS_IS) return S;
     for (size_t a = 0; a < k; a++)
         for (size_t c = a + 1; c < k; c++) {
-            if (lower) { S[a * k + c] = S[c * k + a]; continue; }
+            if (how == COV_MIRROR_LOWER) { S[a * k + c] = S[c * k + a]; continue; }
             double u = S[a * k + c], v = S[c * k + a];
             if (fabs(u - v) > 1e-12 * (1 + fabs(u) + fabs(v))) {
                 lua_Integer ra = sub ? sub[a] : (lua_Integer)a + 1, rc = sub ? sub[c] : (lua_Integer)c + 1;
                 char msg[200];   /* lua_pushfstring has no %g */
-                snprintf(msg, sizeof msg, "risk_parity: cov is not symmetric: cov[%lld][%lld] = %g but cov[%lld][%lld] = %g",
+                snprintf(msg, sizeof msg, "%s: cov is not symmetric: cov[%lld][%lld] = %g but cov[%lld][%lld] = %g", fn,
                          (long long)ra, (long long)rc, u, (long long)rc, (long long)ra, v);
                 luaL_error(L, "%s", msg);
             }
@@ -520,7 +527,7 @@ static int l_risk_parity(lua_State *L)
         }
     }
     int top = lua_gettop(L);
-    double *S = rp_read_cov(L, 1, sub, n, N, lower);
+    double *S = read_cov(L, "risk_parity", 1, sub, n, N, lower ? COV_MIRROR_LOWER : COV_CHECK_SYMMETRY);
     const double *b0 = laux_check_vector(L, 2, "risk_parity", "budgets", n, LAUX_FINITE);
     double *buf = lua_newuserdatauv(L, 11 * n * sizeof *buf, 0);
     rp_work w = {n, S, buf, buf + n, buf + 2 * n, buf + 3 * n, buf + 4 * n, buf + 5 * n, buf + 6 * n, buf + 7 * n,
@@ -702,11 +709,138 @@ static int l_ledoit_wolf(lua_State *L)
     return 3;
 }
 
+/* ---- figures of an aligned covariance (lua/folio/exposure.lua) ---------
+ * O(n^2) loops over a matrix that align.matrix has checked (rows of n
+ * finite numbers); in Lua they were most of an optimization at 1,000
+ * exposures. */
+
+/* cov (argument 1) as an n x n array in a userdata on the stack */
+static const double *square_cov(lua_State *L, const char *fn, size_t *n)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    *n = lua_rawlen(L, 1);
+    if (*n == 0) luaL_error(L, "%s: cov is empty", fn);
+    return read_cov(L, fn, 1, NULL, *n, *n, COV_AS_IS);
+}
+
+/* stats.asymmetric(cov) -> nil, or i, j: the first pair (i < j, row by
+ * row) with |c_ij - c_ji| > 1e-10 (|c_ij| + |c_ji| + 1e-300) */
+static int l_asymmetric(lua_State *L)
+{
+    size_t n;
+    const double *S = square_cov(L, "asymmetric", &n);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++) {
+            double u = S[i * n + j], v = S[j * n + i];
+            if (fabs(u - v) > 1e-10 * (fabs(u) + fabs(v) + 1e-300)) {
+                lua_pushinteger(L, (lua_Integer)i + 1);
+                lua_pushinteger(L, (lua_Integer)j + 1);
+                return 2;
+            }
+        }
+    lua_pushnil(L);
+    return 1;
+}
+
+/* stats.correlated_pairs(cov, r) -> {{i, j}, ...}: the pairs i < j (row by
+ * row) with c_ij / sqrt(c_ii c_jj) > r where that root is positive */
+static int l_correlated_pairs(lua_State *L)
+{
+    size_t n;
+    double r = luaL_checknumber(L, 2);
+    const double *S = square_cov(L, "correlated_pairs", &n);
+    lua_newtable(L);
+    lua_Integer k = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++) {
+            double d = sqrt(S[i * n + i] * S[j * n + j]);
+            if (!(d > 0 && S[i * n + j] / d > r)) continue;
+            lua_createtable(L, 2, 0);
+            lua_pushinteger(L, (lua_Integer)i + 1);
+            lua_rawseti(L, -2, 1);
+            lua_pushinteger(L, (lua_Integer)j + 1);
+            lua_rawseti(L, -2, 2);
+            lua_rawseti(L, -2, ++k);
+        }
+    return 1;
+}
+
+/* stats.describe(cov, w, names) -> Sw, corr: the product S w (a list) and
+ * the correlation matrix keyed by name both ways, c_ij / (s_i s_j) with
+ * s_i = sqrt(c_ii), or (i == j and 1 or 0) where s_i s_j is not positive */
+static int l_describe(lua_State *L)
+{
+    size_t n;
+    luaL_checktype(L, 3, LUA_TTABLE);
+    const double *S = square_cov(L, "describe", &n);
+    const double *w = laux_check_vector(L, 2, "describe", "w", n, LAUX_FINITE);
+    double *sd = lua_newuserdatauv(L, n * sizeof *sd, 0);
+    for (size_t i = 0; i < n; i++) sd[i] = sqrt(S[i * n + i]);
+    if (lua_rawlen(L, 3) != n) luaL_error(L, "describe: names must have %d entries", (int)n);
+    luaL_checkstack(L, (int)n + 8, "describe: names");
+    for (size_t i = 1; i <= n; i++)
+        if (lua_rawgeti(L, 3, (lua_Integer)i) != LUA_TSTRING) luaL_error(L, "describe: names[%d] must be a string", (int)i);
+    int key0 = lua_gettop(L) - (int)n;   /* names[j] at key0 + j */
+    lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        double s = 0;
+        for (size_t j = 0; j < n; j++) s += S[i * n + j] * w[j];
+        lua_pushnumber(L, s);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_createtable(L, 0, (int)n);
+    for (size_t i = 0; i < n; i++) {
+        lua_pushvalue(L, key0 + (int)i + 1);
+        lua_createtable(L, 0, (int)n);
+        for (size_t j = 0; j < n; j++) {
+            double d = sd[i] * sd[j];
+            lua_pushvalue(L, key0 + (int)j + 1);
+            lua_pushnumber(L, d > 0 ? S[i * n + j] / d : (i == j ? 1 : 0));
+            lua_rawset(L, -3);
+        }
+        lua_rawset(L, -3);
+    }
+    return 2;
+}
+
+/* stats.gather_rows(M, key) -> out, or nil, i, j: out[i][j] = M[key[i]][key[j]]
+ * for i, j = 1..#key (align.matrix, which has checked the rows), or the
+ * first (row by row) entry that is not a finite number */
+static int l_gather_rows(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lua_settop(L, 2);
+    lua_Integer n = (lua_Integer)lua_rawlen(L, 2);
+    luaL_checkstack(L, 8, "gather_rows");
+    lua_createtable(L, n < INT_MAX ? (int)n : 0, 0);   /* 3: out */
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, 2, i);
+        if (lua_gettable(L, 1) != LUA_TTABLE) luaL_error(L, "gather_rows: M[key[%I]] is not a row", i);   /* 4 */
+        lua_createtable(L, n < INT_MAX ? (int)n : 0, 0);   /* 5 */
+        for (lua_Integer j = 1; j <= n; j++) {
+            lua_rawgeti(L, 2, j);
+            int isnum = lua_gettable(L, 4) == LUA_TNUMBER;
+            if (!isnum || !isfinite(lua_tonumber(L, -1))) {
+                lua_pushnil(L);
+                lua_pushinteger(L, i);
+                lua_pushinteger(L, j);
+                return 3;
+            }
+            lua_rawseti(L, 5, j);
+        }
+        lua_rawseti(L, 3, i);
+        lua_pop(L, 1);
+    }
+    return 1;
+}
+
 static const luaL_Reg stats_funcs[] = {
     {"ledoit_wolf", l_ledoit_wolf},
     {"risk_parity", l_risk_parity},
     {"cov_pairwise", l_cov_pairwise}, {"cov_weighted", l_cov_weighted}, {"psd_repair", l_psd_repair},
-    {NULL, NULL}
+    {"asymmetric", l_asymmetric}, {"correlated_pairs", l_correlated_pairs}, {"describe", l_describe},
+    {"gather_rows", l_gather_rows}, {NULL, NULL}
 };
 
 int luaopen_folio_stats(lua_State *L)

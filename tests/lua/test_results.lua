@@ -103,6 +103,8 @@ T.raises_exact(function() opt:optimize { exposures = names, cov = cov, mu = { us
   "optimize: mu has a name not in the universe: 'gld'", "a keyed vector with a stranger")
 T.raises_exact(function() opt:optimize { exposures = { "a", "b" }, cov = { a = { a = 1, b = 0 }, b = { a = 0, b = 0 / 0 } } } end,
   "optimize: cov['b']['b'] must be a number (got NaN)", "a NaN entry is named as NaN, not as 'got number'")
+T.raises_exact(function() opt:optimize { exposures = { "a", "b" }, cov = { a = { a = 1, b = 0 }, b = { a = 0, b = -math.huge } } } end,
+  "optimize: cov['b']['b'] must be finite (got -inf)", "an infinite entry is named by its labels, on the caller's line")
 T.raises_exact(function() opt:optimize { exposures = names, cov = { { 1, 0 }, { 0, 1 } } } end,
   "optimize: cov has 2 rows for 5 names (a positional matrix follows the order of the names)",
   "a positional matrix of the wrong size")
