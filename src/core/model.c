@@ -243,11 +243,16 @@ static int check_terms(folio_model *m, const char *what, const char *name, size_
  * finite number in the order they come, which is how append_merged and
  * the objective sum them; returns FOLIO_OK or an error with m->err set. The sum of
  * the magnitudes decides first: when it is finite, no sum can overflow. */
-static folio_error check_sums(folio_model *m, const char *what, size_t n, const int *idx, const double *val)
+static folio_error check_sums(folio_model *m, const char *kind, const char *name, size_t n, const int *idx,
+                              const double *val)
 {
     double total = 0;
     for (size_t k = 0; k < n; k++) total += fabs(val[k]);
     if (isfinite(total)) return FOLIO_OK;
+    /* the message names the row or cone: formatted only here, not per row */
+    char what[300];
+    if (name) snprintf(what, sizeof what, "%s '%s'", kind, name);
+    else snprintf(what, sizeof what, "%s", kind);
     double *acc = calloc(m->ncols + 1, sizeof *acc);
     if (!acc) return folio_model_fail(m, FOLIO_ERR_NOMEM, "out of memory checking %s", what);
     int bad = -1;
@@ -344,9 +349,7 @@ long folio_model_add_row(folio_model *m, const char *name, size_t n, const int *
 {
     if (check_range(m, "constraint", name, lo, hi)) return -1;
     if (check_terms(m, "constraint", name, n, idx, val)) return -1;
-    char what[300];
-    snprintf(what, sizeof what, "constraint '%s'", name ? name : "?");
-    if (check_sums(m, what, n, idx, val)) return -1;
+    if (check_sums(m, "constraint", name ? name : "?", n, idx, val)) return -1;
     size_t c = m->nz_cap;
     if (grow_rows(m, m->nrows + 1) ||
         grow(&m->nz_idx, &c, m->nz_len + n, sizeof *m->nz_idx) ||
@@ -390,7 +393,7 @@ folio_error folio_model_set_objective(folio_model *m, folio_sense sense, double 
     }
     /* obj[] below sums the linear terms in this order: checked first */
     folio_error e;
-    if ((e = check_sums(m, "objective", n, idx, val)) || (e = folio_check_quad_sums(m, "objective", nq, qi, qj, qv)))
+    if ((e = check_sums(m, "objective", NULL, n, idx, val)) || (e = folio_check_quad_sums(m, "objective", nq, qi, qj, qv)))
         return e;
     size_t cap = m->q_cap;
     if (grow(&m->qi, &cap, nq, sizeof *m->qi) ||
@@ -439,11 +442,10 @@ long folio_model_add_soc(folio_model *m, const char *name, size_t k, const size_
         folio_model_fail(m, FOLIO_ERR_INVALID, "cone '%s': constant is not finite", name ? name : "?");
         return -1;
     }
-    char what[300];
-    snprintf(what, sizeof what, "cone '%s'", name ? name : "?");
-    if (check_sums(m, what, nt, tidx, tval)) return -1;
+    const char *cn = name ? name : "?";
+    if (check_sums(m, "cone", cn, nt, tidx, tval)) return -1;
     for (size_t r = 0; r < k; r++)
-        if (check_sums(m, what, start[r + 1] - start[r], idx + start[r], val + start[r])) return -1;
+        if (check_sums(m, "cone", cn, start[r + 1] - start[r], idx + start[r], val + start[r])) return -1;
     size_t c1 = m->cone_cap + 1, c2 = m->cone_cap, ca = m->aff_cap + 1, cc = m->aff_cap;
     size_t ci = m->aff_nz_cap, cv = m->aff_nz_cap;
     if (grow(&m->cone_start, &c1, m->ncones + 2, sizeof *m->cone_start) ||

@@ -271,6 +271,31 @@ static void family_build_body(lua_State *L, build_args *a)
         laux_protect_metatable(L, -1);
         lua_rawseti(L, mts, k);
     }
+    /* each level's table sized once: integer keys 1..narr in the array
+     * part (cheaper to fill and to index than hash nodes), the rest hashed */
+    int narr[64], nhash[64];
+    for (int q = 0; q < nsets; q++) {
+        lua_rawgeti(L, sets_idx, q + 1);
+        lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
+        if (n > (1 << 24)) n = 1 << 24;
+        lua_Integer in_n = 0, in_arr = 0;
+        for (int pass = 0; pass < 2; pass++) {
+            lua_Integer hi = pass ? in_n : n, c = 0;
+            for (lua_Integer i = 1; i <= n && hi > 0; i++) {
+                lua_rawgeti(L, -1, i);
+                if (lua_isinteger(L, -1)) {
+                    lua_Integer k = lua_tointeger(L, -1);
+                    if (k >= 1 && k <= hi) c++;
+                }
+                lua_pop(L, 1);
+            }
+            if (pass) in_arr = c;
+            else in_n = c;
+        }
+        narr[q] = (int)in_n;
+        nhash[q] = (int)(n - in_arr);
+        lua_pop(L, 1);
+    }
     keytexts kt;
     keytexts_push(L, sets_idx, nsets, &kt);
     lua_createtable(L, nsets, 0);
@@ -287,7 +312,7 @@ static void family_build_body(lua_State *L, build_args *a)
             lua_rawgeti(L, sets_idx, d + 1);
             fr[d].set = lua_gettop(L);
             fr[d].n = (lua_Integer)lua_rawlen(L, fr[d].set);
-            lua_createtable(L, 0, (int)(fr[d].n < (1 << 24) ? fr[d].n : (1 << 24)));
+            lua_createtable(L, narr[d], nhash[d]);
             fr[d].tab = lua_gettop(L);
             fr[d].i = 0;
         }
