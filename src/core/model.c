@@ -316,17 +316,19 @@ static size_t append_merged(folio_model *m, int *oidx, double *oval, size_t base
     if (m->mark_cap < m->ncols) {
         size_t old = m->mark_cap, c = m->mark_cap;
         if (grow(&m->mark, &c, m->ncols, sizeof *m->mark)) return SIZE_MAX;
-        for (size_t j = old; j < c; j++) m->mark[j] = -1;
+        for (size_t j = old; j < c; j++) m->mark[j] = UINT32_MAX;
         m->mark_cap = c;
     }
+    /* positions relative to base fit 32 bits (a row holds each column at
+     * most once); a stale mark is harmless: oidx confirms it */
     size_t len = base;
     for (size_t k = 0; k < n; k++) {
         int j = idx[k];
-        long p = m->mark[j];
-        if (p >= (long)base && (size_t)p < len && oidx[p] == j) {
+        size_t p = base + m->mark[j];
+        if (m->mark[j] < len - base && oidx[p] == j) {
             oval[p] += val[k];
         } else {
-            m->mark[j] = (long)len;
+            m->mark[j] = (uint32_t)(len - base);
             oidx[len] = j;
             oval[len] = val[k];
             len++;

@@ -30,7 +30,7 @@ struct folio_model {
     int *nz_idx;
     double *nz_val;
     size_t nz_len, nz_cap;
-    long *mark;                 /* per column: position in the row being added */
+    uint32_t *mark;             /* per column: its position within the row being added */
     size_t mark_cap;
 
     folio_sense sense;
