@@ -86,20 +86,19 @@ static size_t intern(folio_model *m, const char *what, const char *name, char pr
                          what, name, NAME_MAX_LEN);
         return SIZE_MAX;
     }
-    /* copy, then look for control bytes (< 0x20 or 0x7f) eight at a time */
+    /* copy, pad with 'a' so that whole words can be read, then look for
+     * control bytes (< 0x20 or 0x7f) eight at a time */
     char *dst = m->arena + m->arena_len;
-    memcpy(dst, name, n + 1);
+    memcpy(dst, name, n);
+    memcpy(dst + n, "aaaaaaaa", 8);
     uint64_t bad = 0;
     for (size_t i = 0; i < n; i += 8) {
         uint64_t w;
         memcpy(&w, dst + i, 8);
-        if (n - i < 8) {   /* bytes past the name read as 'a' */
-            uint64_t keep = (1ULL << (8 * (n - i))) - 1;
-            w = (w & keep) | (0x6161616161616161ULL & ~keep);
-        }
         uint64_t del = w ^ 0x7f7f7f7f7f7f7f7fULL;
         bad |= ((w - 0x2020202020202020ULL) & ~w) | ((del - 0x0101010101010101ULL) & ~del);
     }
+    dst[n] = '\0';
     if (bad & 0x8080808080808080ULL) {
         folio_model_fail(m, FOLIO_ERR_INVALID, "%s name '%s' holds a control character", what, name);
         return SIZE_MAX;

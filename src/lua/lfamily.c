@@ -344,9 +344,13 @@ static void family_build_body(lua_State *L, build_args *a)
             lua_pushvalue(L, keytop);
         }
         a->cb(L, a->ud, a->need_keys ? nsets : 0, text, plen[nsets]);   /* pushes the leaf */
-        lua_pushvalue(L, keytop);
-        lua_insert(L, -2);
-        lua_rawset(L, fr[d].tab);
+        if (lua_isinteger(L, keytop)) {
+            lua_rawseti(L, fr[d].tab, lua_tointeger(L, keytop));
+        } else {
+            lua_pushvalue(L, keytop);
+            lua_insert(L, -2);
+            lua_rawset(L, fr[d].tab);
+        }
         lua_settop(L, keytop - 1);
     }
     lua_replace(L, mts);
