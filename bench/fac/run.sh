@@ -10,6 +10,8 @@
 #   GS       sizes to run (default: "25 50")
 #   RUNS     hyperfine --runs (default: 10)
 #   WARMUP   hyperfine --warmup (default: 2)
+#   BEFORE   another build directory (e.g. main's) whose folio runs too, as
+#            "folio before (...)", for a before/after comparison in one run
 #
 # Commands compared (each builds the linear part of fac-G with names, no
 # solve):
@@ -85,6 +87,11 @@ for G in $GS; do
         if [ "$HAVE_FOLIO" = 1 ]; then
             echo "folio (cones too)|$FOLIO run $DIR/fac.lua --set G=$G"
             echo "folio (linear part)|$FOLIO run $DIR/fac.lua --set G=$G --set cones=0"
+        fi
+        if [ -n "${BEFORE:-}" ]; then
+            [ -x "$BEFORE/folio" ] || die "BEFORE=$BEFORE: no folio there"
+            echo "folio before (cones too)|$BEFORE/folio run $DIR/fac.lua --set G=$G"
+            echo "folio before (linear part)|$BEFORE/folio run $DIR/fac.lua --set G=$G --set cones=0"
         fi
         :
     } > "$LIST"

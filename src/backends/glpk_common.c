@@ -178,36 +178,26 @@ glp_prob *folio_glpk_build(const folio_model *m, int names)
         set_bounds(P, 1, i + 1, m->lo[i], m->hi[i]);
     }
     size_t nz = m->nz_len;
-    if (nz > (size_t)INT32_MAX - 1) {
-        glp_delete_prob(P);
-        return NULL;
-    }
-    /* Row by row from the model's own arrays rather than one triplet copy
-     * of the whole matrix (glp_load_matrix): GLPK builds the same lists in
-     * the same order, and only the longest row is copied at a time. */
-    size_t longest = 0;
-    for (int i = 0; i < r; i++) {
-        size_t len = m->row_start[i + 1] - m->row_start[i];
-        if (len > longest) longest = len;
-    }
-    if (longest) {
-        int *ind = malloc((longest + 1) * sizeof *ind);
-        double *val = malloc((longest + 1) * sizeof *val);
-        if (!ind || !val) {
-            free(ind); free(val);
+    if (nz) {
+        if (nz > (size_t)INT32_MAX - 1) {
             glp_delete_prob(P);
             return NULL;
         }
-        for (int i = 0; i < r; i++) {
-            size_t s = m->row_start[i], len = m->row_start[i + 1] - s;
-            if (!len) continue;
-            for (size_t k = 0; k < len; k++) {   /* GLPK counts from 1 */
-                ind[k + 1] = m->nz_idx[s + k] + 1;
-                val[k + 1] = m->nz_val[s + k];
-            }
-            glp_set_mat_row(P, i + 1, (int)len, ind, val);
+        int *ia = malloc((nz + 1) * sizeof *ia), *ja = malloc((nz + 1) * sizeof *ja);
+        double *ar = malloc((nz + 1) * sizeof *ar);
+        if (!ia || !ja || !ar) {
+            free(ia); free(ja); free(ar);
+            glp_delete_prob(P);
+            return NULL;
         }
-        free(ind); free(val);
+        for (int i = 0; i < r; i++)
+            for (size_t k = m->row_start[i]; k < m->row_start[i + 1]; k++) {
+                ia[k + 1] = i + 1;
+                ja[k + 1] = m->nz_idx[k] + 1;
+                ar[k + 1] = m->nz_val[k];
+            }
+        glp_load_matrix(P, (int)nz, ia, ja, ar);
+        free(ia); free(ja); free(ar);
     }
     return P;
 }

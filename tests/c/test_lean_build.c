@@ -1,8 +1,6 @@
-/* The lean model build (issue 17): rows merged with 32-bit relative marks
- * checked against a dense brute-force merge, and the GLPK problem loaded
- * row by row in place checked against one loaded from triplets with
- * glp_load_matrix (the way it was loaded before), element by element and in
- * GLPK's own list order. */
+/* The lean model build (issue 17): rows merged with 32-bit row-relative
+ * marks, checked against a dense brute-force merge, and a model whose
+ * every row cancels to nothing loaded into GLPK. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,7 +13,6 @@
 #include <string.h>
 
 #include "folio/folio.h"
-#include "core/model_internal.h"
 #include "backends/glpk_common.h"
 
 #define NCOLS 40
@@ -95,81 +92,6 @@ static void test_rows_merge_like_dense_reference(void **state)
     folio_model_free(m);
 }
 
-/* GLPK from the model's triplets, as folio loaded it before (the reference). */
-static glp_prob *build_by_triplets(const folio_model *m)
-{
-    glp_prob *P = folio_glpk_build(m, GLPK_NAMES_EXACT);
-    /* same columns, rows, names and bounds; replace the matrix */
-    int nr = glp_get_num_rows(P);
-    size_t nz = m->nz_len;
-    int *ia = malloc((nz + 1) * sizeof *ia), *ja = malloc((nz + 1) * sizeof *ja);
-    double *ar = malloc((nz + 1) * sizeof *ar);
-    assert_true(ia && ja && ar);
-    for (int i = 0; i < nr; i++)
-        for (size_t k = m->row_start[i]; k < m->row_start[i + 1]; k++) {
-            ia[k + 1] = i + 1;
-            ja[k + 1] = m->nz_idx[k] + 1;
-            ar[k + 1] = m->nz_val[k];
-        }
-    glp_load_matrix(P, (int)nz, ia, ja, ar);
-    free(ia); free(ja); free(ar);
-    return P;
-}
-
-static void assert_same_lists(int n1, const int *i1, const double *v1, int n2, const int *i2, const double *v2)
-{
-    assert_int_equal(n1, n2);
-    for (int k = 1; k <= n1; k++) {   /* GLPK's list order, not sorted */
-        assert_int_equal(i1[k], i2[k]);
-        assert_true(v1[k] == v2[k]);
-    }
-}
-
-static void assert_same_problem(glp_prob *A, glp_prob *B)
-{
-    int nr = glp_get_num_rows(A), nc = glp_get_num_cols(A);
-    assert_int_equal(nr, glp_get_num_rows(B));
-    assert_int_equal(nc, glp_get_num_cols(B));
-    assert_int_equal(glp_get_num_nz(A), glp_get_num_nz(B));
-    int big = (nr > nc ? nr : nc) + 1;
-    int *ia = malloc((size_t)big * sizeof *ia), *ib = malloc((size_t)big * sizeof *ib);
-    double *va = malloc((size_t)big * sizeof *va), *vb = malloc((size_t)big * sizeof *vb);
-    assert_true(ia && ib && va && vb);
-    for (int i = 1; i <= nr; i++) {
-        assert_string_equal(glp_get_row_name(A, i), glp_get_row_name(B, i));
-        assert_int_equal(glp_get_row_type(A, i), glp_get_row_type(B, i));
-        assert_true(glp_get_row_lb(A, i) == glp_get_row_lb(B, i));
-        assert_true(glp_get_row_ub(A, i) == glp_get_row_ub(B, i));
-        int na = glp_get_mat_row(A, i, ia, va), nb = glp_get_mat_row(B, i, ib, vb);
-        assert_same_lists(na, ia, va, nb, ib, vb);
-    }
-    for (int j = 1; j <= nc; j++) {
-        assert_string_equal(glp_get_col_name(A, j), glp_get_col_name(B, j));
-        assert_int_equal(glp_get_col_kind(A, j), glp_get_col_kind(B, j));
-        int na = glp_get_mat_col(A, j, ia, va), nb = glp_get_mat_col(B, j, ib, vb);
-        assert_same_lists(na, ia, va, nb, ib, vb);
-    }
-    free(ia); free(ib); free(va); free(vb);
-}
-
-static void test_glpk_rows_in_place_match_triplet_load(void **state)
-{
-    (void)state;
-    jmp_buf jb;
-    folio_glpk_begin(&jb, 0);
-    if (setjmp(jb)) fail_msg("GLPK error");
-    for (int nrows = 0; nrows <= 300; nrows += 150) {   /* no rows, then some */
-        folio_model *m = random_model(nrows);
-        glp_prob *A = folio_glpk_build(m, GLPK_NAMES_EXACT), *B = build_by_triplets(m);
-        assert_non_null(A);
-        assert_same_problem(A, B);
-        glp_delete_prob(A);
-        glp_delete_prob(B);
-        folio_model_free(m);
-    }
-    folio_glpk_end();
-}
-
 /* A model whose every row is empty (all terms cancel): nothing to load. */
 static void test_glpk_all_rows_empty(void **state)
 {
@@ -195,7 +117,6 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rows_merge_like_dense_reference),
-        cmocka_unit_test(test_glpk_rows_in_place_match_triplet_load),
         cmocka_unit_test(test_glpk_all_rows_empty),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
