@@ -18,5 +18,6 @@ target_compile_definitions(folio_blas_lazy PRIVATE FOLIO_OPENBLAS_SONAME="${FOLI
 target_link_options(folio_blas_lazy INTERFACE
   "LINKER:--undefined=cblas_dgemm"
   "LINKER:--export-dynamic-symbol=cblas_d*"
-  "LINKER:--export-dynamic-symbol=cblas_idamax")
+  "LINKER:--export-dynamic-symbol=cblas_idamax"
+  "LINKER:--export-dynamic-symbol=cblas_ssymv")
 target_link_libraries(folio_blas_lazy INTERFACE ${CMAKE_DL_LIBS})

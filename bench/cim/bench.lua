@@ -1,7 +1,7 @@
 -- CIM gradient flow: time and right-hand-side evaluations to reach 1e-6 of
 -- the exact stationary point, by integrator, N and rho, beside the direct
 -- solve (Cholesky). In-process, median of `reps` runs.
---   build/folio run bench/cim/bench.lua [--set reps=3] [--set quick=1] [--set part=all|flow|stiff]
+--   build/folio run bench/cim/bench.lua [--set reps=3] [--set quick=1] [--set part=all|flow|stiff] [--set only=1000]
 -- part=stiff: the same integrators on a problem where the explicit ones
 -- can finish (port1's first 10 assets, a faster slowest mode, rho 1..1e3),
 -- to show their cost growing like rho while BDF's stays flat.
@@ -11,7 +11,7 @@
 local folio = require "folio"
 local core = require "folio.core"
 local reps = math.tointeger(folio.params.reps) or 3
-local quick = folio.params.quick == "1"
+local quick = tostring(folio.params.quick) == "1"   -- --set values that look like numbers arrive as numbers
 local DATA = folio.script_dir .. "/../../data/orlib/"
 
 local function clock() return folio.now() end
@@ -54,7 +54,13 @@ local sets = {
   { name = "port5 (100)", data = function() return orlib_first("port5.txt", 100) end },
   { name = "factor (1000)", data = function() return factor_model(1000, 5) end },
 }
-if quick then sets[3] = nil end
+if quick and not folio.params.only then sets[3] = nil end   -- quick: no N = 1,000 unless asked by only=
+-- --set only=1000: the sets whose name holds that text
+if folio.params.only then
+  local kept = {}
+  for _, set in ipairs(sets) do if set.name:find(tostring(folio.params.only), 1, true) then kept[#kept + 1] = set end end
+  sets = kept
+end
 local rhos = { 1e2, 1e4, 1e6 }
 local integrators = {
   { "cvode_bdf", "dense" }, { "cvode_bdf", "pcg" }, { "cvode_adams" }, { "erk_dp5" }, { "erk_tsit5" },

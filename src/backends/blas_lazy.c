@@ -5,7 +5,8 @@
  * (docs/benchmarks.md, "Start-up").
  *
  * The program defines the double-precision CBLAS functions (as
- * gsl_cblas.h declares them), dpotrf_ and openblas_{get,set}_num_threads,
+ * gsl_cblas.h declares them) and the single-precision ones folio calls
+ * (cblas_ssymv; tests/e2e/test_lazy_load.sh checks that none is missing), dpotrf_ and openblas_{get,set}_num_threads,
  * and exports them (-Wl,--export-dynamic-symbol, cmake/blas_lazy.cmake),
  * so that GSL's calls bind here rather than to its reference CBLAS; the
  * first call loads OpenBLAS with dlopen and every call forwards to it.
@@ -62,6 +63,7 @@ enum {
     B_DSYR2K,
     B_DTRMM,
     B_DTRSM,
+    B_SSYMV,   /* the CIM flow's single-precision Newton products */
     B_DPOTRF,
     B_GET_THREADS,
     B_SET_THREADS,
@@ -103,6 +105,7 @@ static const char *const blas_names[B_COUNT] = {
     "cblas_dsyr2k",
     "cblas_dtrmm",
     "cblas_dtrsm",
+    "cblas_ssymv",
     "dpotrf_",
     "openblas_get_num_threads",
     "openblas_set_num_threads",
@@ -335,4 +338,9 @@ void cblas_dtrmm(const enum CBLAS_ORDER Order, const enum CBLAS_SIDE Side, const
 void cblas_dtrsm(const enum CBLAS_ORDER Order, const enum CBLAS_SIDE Side, const enum CBLAS_UPLO Uplo, const enum CBLAS_TRANSPOSE TransA, const enum CBLAS_DIAG Diag, const int M, const int N, const double alpha, const double *A, const int lda, double *B, const int ldb)
 {
     ((void(*)(const enum CBLAS_ORDER Order, const enum CBLAS_SIDE Side, const enum CBLAS_UPLO Uplo, const enum CBLAS_TRANSPOSE TransA, const enum CBLAS_DIAG Diag, const int M, const int N, const double alpha, const double *A, const int lda, double *B, const int ldb))blas_fn(B_DTRSM))(Order, Side, Uplo, TransA, Diag, M, N, alpha, A, lda, B, ldb);
+}
+
+void cblas_ssymv(const enum CBLAS_ORDER order, const enum CBLAS_UPLO Uplo, const int N, const float alpha, const float *A, const int lda, const float *X, const int incX, const float beta, float *Y, const int incY)
+{
+    ((void(*)(const enum CBLAS_ORDER order, const enum CBLAS_UPLO Uplo, const int N, const float alpha, const float *A, const int lda, const float *X, const int incX, const float beta, float *Y, const int incY))blas_fn(B_SSYMV))(order, Uplo, N, alpha, A, lda, X, incX, beta, Y, incY);
 }

@@ -140,6 +140,19 @@ if [ -d "$BUILD/python/folio" ]; then
     "$(LD_PRELOAD="$PRELOAD" PYTHONPATH="$BUILD/python" plugin_of "$PY" -c "$PY_CBC")"
 fi
 
+# Every BLAS routine folio's own code calls (gsl_blas_X or cblas_X) must be
+# one the binary defines and exports: one it lacks binds to GSL's reference
+# CBLAS, which gave the right answers 2-3x slower (cblas_ssymv, the CIM
+# flow at N = 1,000).
+if command -v nm >/dev/null; then
+  CALLED=$(nm -u "$BUILD"/libfolio.a "$BUILD"/libfolio_lua.a 2>/dev/null |
+    grep -o '\(gsl_blas\|cblas\)_[a-z0-9]*$' | sed 's/^gsl_blas_/cblas_/' | sort -u)
+  EXPORTED=$(nm -D --defined-only "$FOLIO" | awk '{print $3}' | grep '^cblas_' | sort -u)
+  check "folio's code calls some BLAS routine ($(echo $CALLED | wc -w))" test -n "$CALLED"
+  expect_eq "every BLAS routine folio calls is exported by the binary (lazily loaded OpenBLAS)" "" \
+    "$(comm -23 <(echo "$CALLED") <(echo "$EXPORTED") | tr '\n' ' ')"
+fi
+
 P="$WORK/prefix"
 if cmake --install "$BUILD" --prefix "$P" >"$WORK/install.log" 2>&1; then pass
 else fail "cmake --install: $(tail -n 3 "$WORK/install.log")"; finish; fi
