@@ -442,12 +442,22 @@ end
 
 local TIGHT = { feastol = 1e-10, reltol = 1e-10, abstol = 1e-14 }
 local RELAX = { feastol = 1e-9, reltol = 1e-9, abstol = 1e-13 }
+local LP = { solver = "glpk", method = "simplex" }
 
 -- a solve, with one retry at the solver's default tolerances: a thin
 -- feasible set (a CVaR limit near its minimum) or thousands of scenario
 -- rows can leave the residuals just above 1e-10 for good
 local function solve_model(self, m)
-  local r = m:solve(self.options.solve or TIGHT)
+  local opts = self.options.solve
+  if not opts then
+    -- a linear model (the scenario LPs of min_cvar and max_return): GLPK's
+    -- primal simplex. The automatic choice takes Clp for their long rows,
+    -- which was 8-20x slower on 20 exposures x 4,000-10,000 scenarios
+    -- (docs/benchmarks.md, "CVaR as a limit")
+    local st = m:stats()
+    opts = (st.quadratic == 0 and st.cones == 0) and LP or TIGHT
+  end
+  local r = m:solve(opts)
   if (r.status == "numerical_error" or r.status == "iteration_limit") and not self.options.solve then
     return m:solve(), true
   end
