@@ -274,12 +274,6 @@ function B.max_leverage_exposures(ctx)
   end
 end
 
--- the pairs of exposures correlated above r: {{i, j}, ...} with i < j
--- (in C: n^2 / 2 pairs)
-function M.correlated_pairs(cov, r)
-  return folio.core_stats.correlated_pairs(cov, r)
-end
-
 -- The holdings limits of constraints c (nil when none is on): min/max
 -- counts, min_position (0.01 when min_exposures is set), the pairs
 -- correlated above max_correlation_pairs. They need long-only weights
@@ -299,7 +293,8 @@ function M.holdings_of(names, cov, c, lo, hi, fn)
   local h = { min = c.min_exposures or nil, max = c.max_exposures or nil,
               minpos = c.min_position or (c.min_exposures and 0.01) or 0, partners = {} }
   if c.min_position == false then h.minpos = 0 end
-  h.pairs = c.max_correlation_pairs and M.correlated_pairs(cov, c.max_correlation_pairs) or {}
+  -- the pairs correlated above the limit, {{i, j}, ...} with i < j (in C)
+  h.pairs = c.max_correlation_pairs and folio.core_stats.correlated_pairs(cov, c.max_correlation_pairs) or {}
   for i = 1, #names do h.partners[i] = {} end
   for _, pr in ipairs(h.pairs) do
     table.insert(h.partners[pr[1]], pr[2])
