@@ -200,35 +200,6 @@ function E.ReturnEstimator(o)
   return self
 end
 
--- Solves A x = b for small dense systems (Gaussian elimination with
--- partial pivoting); A is left untouched.
-local function lsolve(A, b)
-  local n = #A
-  local M = {}
-  for i = 1, n do
-    M[i] = {}
-    for j = 1, n do M[i][j] = A[i][j] end
-    M[i][n + 1] = b[i]
-  end
-  for c = 1, n do
-    local p = c
-    for r = c + 1, n do if math.abs(M[r][c]) > math.abs(M[p][c]) then p = r end end
-    if M[p][c] == 0 then fail("black_litterman: singular system") end
-    M[c], M[p] = M[p], M[c]
-    for r = c + 1, n do
-      local f = M[r][c] / M[c][c]
-      for k = c, n + 1 do M[r][k] = M[r][k] - f * M[c][k] end
-    end
-  end
-  local x = {}
-  for r = n, 1, -1 do
-    local s = M[r][n + 1]
-    for k = r + 1, n do s = s - M[r][k] * x[k] end
-    x[r] = s / M[r][r]
-  end
-  return x
-end
-
 -- Black-Litterman posterior (He and Litterman): pi = delta S w_mkt, and
 -- with views P mu = Q + e, e ~ N(0, Omega),
 --   mu = pi + tau S P' (P tau S P' + Omega)^{-1} (Q - P pi),
@@ -276,7 +247,7 @@ local function black_litterman(self, assets, cov)
     for i = 1, n do s = s - P[v][i] * pi[i] end
     r[v] = s
   end
-  local x = lsolve(M, r)
+  local x = core.stats.solve(M, r) or fail("black_litterman: singular system")
   local mu = {}
   for i = 1, n do
     local s = pi[i]

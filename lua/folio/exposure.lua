@@ -1369,33 +1369,6 @@ end
 -- is exact and finite, also when the fit is exact and weights sit on
 -- their bounds, where an interior-point method has no interior to work
 -- with. A: rows (exposures) of k numbers. -> x, iterations | nil, why
-local function solve_dense(M, r)
-  local n = #r
-  local A = {}
-  for i = 1, n do
-    A[i] = {}
-    for j = 1, n do A[i][j] = M[i][j] end
-    A[i][n + 1] = r[i]
-  end
-  for c = 1, n do
-    local piv, best = c, math.abs(A[c][c])
-    for i = c + 1, n do if math.abs(A[i][c]) > best then piv, best = i, math.abs(A[i][c]) end end
-    if best == 0 then return nil end
-    A[c], A[piv] = A[piv], A[c]
-    for i = c + 1, n do
-      local f = A[i][c] / A[c][c]
-      if f ~= 0 then for j = c, n + 1 do A[i][j] = A[i][j] - f * A[c][j] end end
-    end
-  end
-  local x = {}
-  for i = n, 1, -1 do
-    local v = A[i][n + 1]
-    for j = i + 1, n do v = v - A[i][j] * x[j] end
-    x[i] = v / A[i][i]
-  end
-  return x
-end
-
 local function bounded_lsq(A, t, lo, hi, budget)
   local m, k = #A, #lo
   local x, state = {}, {}
@@ -1464,7 +1437,7 @@ local function bounded_lsq(A, t, lo, hi, budget)
         M[nF + 1][nF + 1] = 0
         rhs[nF + 1] = cfree
       end
-      local sol = solve_dense(M, rhs)
+      local sol = folio.core_stats.solve(M, rhs)
       if not sol then return nil, "singular subproblem" end
       for a2, i in ipairs(F) do p[i] = sol[a2] end
       -- step towards p, stopping at the first bound in the way

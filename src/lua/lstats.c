@@ -835,12 +835,72 @@ static int l_gather_rows(lua_State *L)
     return 1;
 }
 
+/* stats.solve(A, b) -> x, or nil when A is singular: A x = b for a small
+ * dense system (n = #b, A n rows of n numbers) by Gaussian elimination
+ * with partial pivoting. The Black-Litterman posterior and the bounded
+ * least squares' subproblems (exposure.lua) use it. */
+static int l_solve(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    size_t n = lua_rawlen(L, 2), w = n + 1;
+    if (lua_rawlen(L, 1) != n)
+        luaL_error(L, "solve: A has %I rows, b %I entries", (lua_Integer)lua_rawlen(L, 1), (lua_Integer)n);
+    if (n > 4096) luaL_error(L, "solve: %I unknowns is more than a small dense system", (lua_Integer)n);
+    double *M = lua_newuserdatauv(L, (n * w + 1) * sizeof *M, 0);   /* [A | b], row-major */
+    for (size_t i = 0; i < n; i++) {
+        if (lua_rawgeti(L, 1, (lua_Integer)i + 1) != LUA_TTABLE || lua_rawlen(L, -1) != n)
+            luaL_error(L, "solve: A[%I] is not a row of %I numbers", (lua_Integer)i + 1, (lua_Integer)n);
+        for (size_t j = 0; j < n; j++) {
+            if (lua_rawgeti(L, -1, (lua_Integer)j + 1) != LUA_TNUMBER)
+                luaL_error(L, "solve: A[%I][%I] is not a number", (lua_Integer)i + 1, (lua_Integer)j + 1);
+            M[i * w + j] = lua_tonumber(L, -1);
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+        if (lua_rawgeti(L, 2, (lua_Integer)i + 1) != LUA_TNUMBER) luaL_error(L, "solve: b[%I] is not a number", (lua_Integer)i + 1);
+        M[i * w + n] = lua_tonumber(L, -1);
+        lua_pop(L, 1);
+    }
+    for (size_t c = 0; c < n; c++) {
+        size_t p = c;
+        for (size_t r = c + 1; r < n; r++)
+            if (fabs(M[r * w + c]) > fabs(M[p * w + c])) p = r;
+        if (M[p * w + c] == 0) {
+            lua_pushnil(L);
+            return 1;
+        }
+        for (size_t k = 0; p != c && k < w; k++) {
+            double t = M[c * w + k];
+            M[c * w + k] = M[p * w + k];
+            M[p * w + k] = t;
+        }
+        for (size_t r = c + 1; r < n; r++) {
+            double f = M[r * w + c] / M[c * w + c];
+            if (f != 0)
+                for (size_t k = c; k < w; k++) M[r * w + k] -= f * M[c * w + k];
+        }
+    }
+    double *x = lua_newuserdatauv(L, (n + 1) * sizeof *x, 0);
+    for (size_t r = n; r-- > 0;) {
+        double s = M[r * w + n];
+        for (size_t k = r + 1; k < n; k++) s -= M[r * w + k] * x[k];
+        x[r] = s / M[r * w + r];
+    }
+    lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        lua_pushnumber(L, x[i]);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    return 1;
+}
+
 static const luaL_Reg stats_funcs[] = {
     {"ledoit_wolf", l_ledoit_wolf},
     {"risk_parity", l_risk_parity},
     {"cov_pairwise", l_cov_pairwise}, {"cov_weighted", l_cov_weighted}, {"psd_repair", l_psd_repair},
     {"asymmetric", l_asymmetric}, {"correlated_pairs", l_correlated_pairs}, {"describe", l_describe},
-    {"gather_rows", l_gather_rows}, {NULL, NULL}
+    {"gather_rows", l_gather_rows}, {"solve", l_solve}, {NULL, NULL}
 };
 
 int luaopen_folio_stats(lua_State *L)

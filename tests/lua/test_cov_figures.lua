@@ -1,6 +1,7 @@
 -- The O(n^2) covariance loops the exposure optimizer runs in C
 -- (src/lua/lstats.c: asymmetric, correlated_pairs, describe, gather_rows)
--- against the same formulas written out in Lua, on random matrices.
+-- against the same formulas written out in Lua, on random matrices; and
+-- stats.solve against systems of known solution.
 local T = dofile("tests/lua/testlib.lua")
 local folio = require "folio"
 local stats = folio.core_stats
@@ -93,5 +94,36 @@ for _, case in ipairs { { 0 / 0, "NaN" }, { math.huge, "inf" }, { "0.1", "a stri
   T.eq(tostring(out) .. " " .. tostring(bi) .. " " .. tostring(bj), "nil 5 3", "gather_rows: stops at " .. case[2])
   keyed.x5.x3 = saved
 end
+
+-- solve: A x = b by elimination with pivoting (Black-Litterman, the
+-- bounded least squares' subproblems), against systems of known solution
+local x3 = stats.solve({ { 0, 2, 1 }, { 1, 1, 1 }, { 2, 0, 3 } }, { 7, 6, 11 })
+T.eq(table.concat(x3, " "), "1.0 2.0 3.0", "solve: a 3x3 needing a row swap (a zero pivot), exact")
+local k, A, want, b = 12, {}, {}, {}
+for i = 1, k do
+  A[i] = {}
+  for j = 1, k do A[i][j] = math.random() - 0.5 + (i == j and 2 or 0) end
+  want[i] = math.random() * 10 - 5
+end
+for i = 1, k do
+  local s = 0
+  for j = 1, k do s = s + A[i][j] * want[j] end
+  b[i] = s
+end
+local saved_A11 = A[1][1]
+local xs = stats.solve(A, b)
+local err = 0
+for i = 1, k do err = math.max(err, math.abs(xs[i] - want[i])) end
+T.ok(err <= 1e-12, ("solve: a diagonally dominant 12x12 to 1e-12 (largest error %.1e)"):format(err))
+T.eq(A[1][1], saved_A11, "solve: A is left as it was")
+T.eq(stats.solve({ { 1, 2 }, { 2, 4 } }, { 1, 2 }), nil, "solve: a singular matrix gives nil")
+T.eq(#stats.solve({}, {}), 0, "solve: the empty system")
+T.raises(function() stats.solve({ { 1 } }, { 1, 2 }) end, "solve: A has 1 rows, b 2 entries", "solve: shapes")
+T.raises(function() stats.solve({ { 1, 0 }, { 0 } }, { 1, 2 }) end, "solve: A[2] is not a row of 2 numbers",
+  "solve: a short row")
+T.raises(function() stats.solve({ { 1, "0" }, { 0, 1 } }, { 1, 2 }) end, "solve: A[1][2] is not a number",
+  "solve: a string entry")
+T.raises(function() stats.solve({ { 1, 0 }, { 0, 1 } }, { 1, true }) end, "solve: b[2] is not a number",
+  "solve: a non-number in b")
 
 T.done()
