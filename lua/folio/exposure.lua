@@ -1193,12 +1193,18 @@ function Opt:optimize_multiperiod(a)
   end
   local word = how.status or r.status
   res.weights, res.turnover, res.costs = {}, 0, 0
+  local before = {}   -- the weights each date trades from
+  for i, e in ipairs(names) do before[i] = p.w0[e] or 0 end
   for t, pc in ipairs(ctx.periods) do
     local wv = {}
     for i, e in ipairs(names) do wv[i] = r:value(pc.w[e]) end
     local rt = new_result(names, { date = per[t].date, solver_stats = stats })
     Opt.describe(rt, names, per[t].mu, per[t].cov, wv)
-    rt.turnover = r:value(pc.turnover)
+    -- sum |w - w_before|, not the model's buy + sell: without a cost on
+    -- an exposure nothing stops its buy and sell from both being positive
+    rt.turnover = 0
+    for i = 1, #names do rt.turnover = rt.turnover + math.abs(wv[i] - before[i]) end
+    before = wv
     rt.costs = pc.cost and r:value(pc.cost) or 0
     binding(rt, r, pc, wv, c, per[t].cov, names)
     -- the date's share of the plan: its utility net of its trading costs

@@ -352,6 +352,16 @@ do
     worst = math.max(worst, math.abs(mp.weights[1][e] - free.weights[e]), math.abs(mp.weights[2][e] - single2.weights[e]))
   end
   T.ok(worst <= 1e-6, string.format("multi-period without costs equals the single periods (worst %.2e)", worst))
+  -- turnover is sum |w_t - w_(t-1)| from the current weights, whatever the
+  -- free buy and sell variables hold when trading costs nothing
+  local total = 0
+  for t = 1, 2 do
+    local want = 0
+    for _, e in ipairs(names) do want = want + math.abs(mp.weights[t][e] - (t == 1 and w0 or mp.weights[1])[e]) end
+    T.near(mp.results[t].turnover, want, 1e-9, ("multi-period without costs: date %d's turnover"):format(t))
+    total = total + want
+  end
+  T.near(mp.turnover, total, 1e-9, "multi-period without costs: the plan's turnover")
   local frozen = opt:optimize_multiperiod { exposures = names, periods = periods, risk_aversion = 0.5,
     current_weights = w0, transaction_costs = 10, constraints = long {} }
   worst = 0
