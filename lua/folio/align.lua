@@ -3,7 +3,9 @@
 --   * keyed by name:            mu = {gold = 0.04, ...}, cov = {gold = {gold = 0.02, ...}, ...}
 --   * an estimate:              mu = ret (a ReturnEstimator result), cov = risk (a RiskEstimator result)
 --   * labelled by an estimate:  mu = ret.mu, cov = risk.cov (they remember their assets)
---   * positional:               arrays in the order of the universe's names, checked for size.
+--   * positional:               arrays in the order of the universe's names, checked for size;
+--   * a matrix as a data table:  folio.read_csv of a CSV whose first column names the rows, or a
+--                                pandas DataFrame (rets.cov()) from the Python module.
 -- Labelled inputs may cover more names than the universe (the universe's
 -- are picked out); names of a keyed input that are not in the universe are
 -- an error naming them, as are names of the universe an input lacks.
@@ -45,9 +47,11 @@ local function strangers(keys, pos, fn, what)
   end
 end
 
+-- no vector or matrix folio reads may hold an infinity or a NaN
 local function number_at(x, fn, where)
   if type(x) ~= "number" then fail("%s: %s must be a number (got %s)", fn, where, type(x)) end
   if x ~= x then fail("%s: %s must be a number (got NaN)", fn, where) end
+  if x == math.huge or x == -math.huge then fail("%s: %s must be finite (got %s)", fn, where, x > 0 and "inf" or "-inf") end
   return x
 end
 
@@ -98,11 +102,38 @@ function A.vector(v, names, fn, what)
   return out
 end
 
+-- A data table (folio.read_csv's shape, or a pandas DataFrame from the
+-- Python module: .columns, .n, a column each) holding a square matrix: its
+-- first column labels the rows (a CSV's first column, the frame's index),
+-- the other columns' names label the columns. -> rows keyed by name
+local function keyed_table(M, fn, what)
+  local cols, n = M.columns, M.n
+  local labels = M[cols[1]]
+  if #cols ~= n + 1 or type(labels) ~= "table" then
+    fail("%s: %s is a data table of %d rows and %d columns: a matrix keyed by name needs the row names "
+      .. "in its first column and one column per name", fn, what, n, #cols)
+  end
+  local rows = {}
+  for i = 1, n do
+    local name = labels[i]
+    if type(name) ~= "string" then
+      fail("%s: %s's row %d is named by %s in column '%s' (row names must be text)", fn, what, i,
+        name == nil and "nothing" or type(name), cols[1])
+    end
+    if rows[name] then fail("%s: %s names row '%s' twice", fn, what, name) end
+    local row = {}
+    for j = 2, #cols do row[cols[j]] = M[cols[j]][i] end
+    rows[name] = row
+  end
+  return rows
+end
+
 -- align.matrix(M, names, fn, what) -> n x n rows aligned with names, of
--- finite numbers (no matrix folio reads may hold an infinity)
+-- finite numbers
 function A.matrix(M, names, fn, what)
   if type(M) ~= "table" then fail("%s: %s must be a table (got %s)", fn, what, type(M)) end
   if type(M.cov) == "table" and type(M.assets) == "table" then M = A.label(M.cov, M.assets) end
+  if type(M.columns) == "table" and math.type(M.n) == "integer" then M = keyed_table(M, fn, what) end
   local key, by = keys_for(M, names, fn, what, "rows")
   local n = #names
   for i = 1, n do
@@ -119,7 +150,7 @@ function A.matrix(M, names, fn, what)
     local x, at = M[key[i]][key[j]], where(what, key[i])
     if x == nil and by == "name" then fail("%s: %s has no entry for '%s'", fn, at, names[j]) end
     number_at(x, fn, where(at, key[j]))
-    fail("%s: %s must be finite (got %s)", fn, where(at, key[j]), x > 0 and "inf" or "-inf")
+    error("align.matrix: the C copy stopped at a finite entry")   -- gather_rows and number_at disagree
   end
   return out
 end

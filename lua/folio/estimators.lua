@@ -13,9 +13,31 @@ local function is_date_col(name, opts)
   return name == (opts.date or "date") or name == "Date"
 end
 
+local ISO_DATE = "^%d%d%d%d%-%d%d%-%d%d"
+
+-- prices must run forward in time: returns of shuffled or newest-first
+-- rows are wrong numbers, not an error anyone would see. Dates are
+-- compared when they can be: ISO dates (YYYY-MM-DD...) and numbers.
+local function check_order(dates, n, c)
+  local first = dates[1]
+  if not (math.type(first) or (type(first) == "string" and first:match(ISO_DATE))) then return end
+  local kind, prev, at = type(first), nil, nil
+  for t = 1, n do
+    local d = dates[t]
+    if type(d) == kind then
+      if prev ~= nil and not (prev < d) then
+        fail(("returns: the rows are not in increasing order of '%s': row %d (%s) does not come after row %d (%s); "
+          .. "sort the prices by date, oldest first"):format(c, t, tostring(d), at, tostring(prev)))
+      end
+      prev, at = d, t
+    end
+  end
+end
+
 -- folio.returns(prices [, {date = "date", kind = "simple"|"log"}]):
 -- period returns p_t / p_{t-1} - 1 (or log p_t / p_{t-1}); a return is nil
--- where either price is missing. The date column is carried over.
+-- where either price is missing. The date column is carried over; its
+-- dates must increase.
 function E.returns(prices, opts)
   opts = opts or {}
   if type(prices) ~= "table" or type(prices.columns) ~= "table" then
@@ -29,13 +51,20 @@ function E.returns(prices, opts)
     out.columns[#out.columns + 1] = c
     local p, r = prices[c], {}
     if is_date_col(c, opts) then
+      check_order(p, prices.n, c)
       for t = 2, prices.n do r[t - 1] = p[t] end
     else
       -- the loop over rows in C (core.period_returns, src/lua/ldata.c)
       local why, row
       r, why, row = core.period_returns(p, prices.n, log)
-      if why == "type" then fail(("returns: column '%s' row %d is not a price"):format(c, row)) end
+      if why == "type" then
+        local v = p[row]
+        local hint = type(v) == "string" and v:match(ISO_DATE)
+          and (" (a date? name the date column 'date', or pass {date = '%s'})"):format(c) or ""
+        fail(("returns: column '%s' row %d is not a price%s"):format(c, row, hint))
+      end
       if why == "sign" then fail(("returns: column '%s' has a non-positive price at row %d"):format(c, row)) end
+      if why then fail(("returns: column '%s' row %d is not a finite price (got %s)"):format(c, row, why)) end
     end
     out[c] = r
   end

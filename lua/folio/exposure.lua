@@ -98,6 +98,12 @@ end
 
 -- Options keyed by exposure name may only name exposures of the list.
 local function check_names(c, names, fn)
+  local seen = {}
+  for i, e in ipairs(names) do
+    if type(e) ~= "string" then fail("%s: exposures[%d] must be a name (a string, got %s)", fn, i, math.type(e) or type(e)) end
+    if seen[e] then fail("%s: exposures names '%s' twice", fn, e) end
+    seen[e] = true
+  end
   for _, k in ipairs { "min_weights", "max_weights", "current_weights", "categories", "leveraged" } do
     align.keys(c[k], names, fn, k)
   end

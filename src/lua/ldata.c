@@ -955,9 +955,10 @@ static int l_json_decode(lua_State *L)
 /* period_returns(p, n, log) -> r, or nil, why, row: the returns of one
  * price column (folio.returns in lua/folio/estimators.lua, which formats
  * the error): r[t-1] = p[t] / p[t-1] - 1 (log: log(p[t] / p[t-1])) for
- * t = 2..n, a hole where either price is. why is "type" (the first
- * present cell that is not a number, at its row t, also beside a hole) or
- * "sign" (p[t-1] <= 0, at row t-1).
+ * t = 2..n, a hole where either price is missing (nil or NaN). why is
+ * "type" (the first present cell that is not a number, at its row t, also
+ * beside a hole), "inf" or "-inf" (the first infinite price, at its row)
+ * or "sign" (p[t-1] <= 0, at row t-1).
  * The arithmetic is Lua's: both prices as floats, then / and - 1 or log. */
 static int l_period_returns(lua_State *L)
 {
@@ -972,10 +973,12 @@ static int l_period_returns(lua_State *L)
         int tb = lua_geti(L, 1, t);
         double b = tb == LUA_TNUMBER ? lua_tonumber(L, -1) : 0;
         lua_pop(L, 1);
+        if (tb == LUA_TNUMBER && isnan(b)) tb = LUA_TNIL;   /* NaN is a missing price, as pandas' NaN */
         /* every present cell is checked, also one beside a hole */
-        if (tb != LUA_TNIL && tb != LUA_TNUMBER) {
+        if ((tb != LUA_TNIL && tb != LUA_TNUMBER) || (tb == LUA_TNUMBER && isinf(b))) {
             lua_pushnil(L);
-            lua_pushliteral(L, "type");
+            if (tb == LUA_TNUMBER) lua_pushstring(L, b > 0 ? "inf" : "-inf");
+            else lua_pushliteral(L, "type");
             lua_pushinteger(L, t);
             return 3;
         }

@@ -126,7 +126,7 @@ local r = folio.returns(P).x
 T.eq(r[1], 110 / 100 - 1, "integer prices: float division")
 T.eq(r[2], nil, "a hole after")
 T.eq(r[3], nil, "a hole before")
-T.ok(r[4] ~= r[4] and r[5] ~= r[5], "a NaN price gives NaN returns, as the formula does")
+T.ok(r[4] == nil and r[5] == nil, "a NaN price is missing, as a hole (and as pandas' NaN through the Python module)")
 T.eq(folio.returns({ columns = { "x" }, n = 1, x = { 5 } }).x[1], nil, "one price: no return")
 T.raises_exact(function() folio.returns { columns = { "x" }, n = 3, x = { 1, "2", 3 } } end,
   "returns: column 'x' row 2 is not a price", "a string price")
@@ -138,6 +138,28 @@ T.raises_exact(function() folio.returns { columns = { "x" }, n = 3, x = { 1, 0, 
   "returns: column 'x' has a non-positive price at row 2", "a zero price")
 T.raises_exact(function() folio.returns { columns = { "x" }, n = 4, x = { 1, nil, -3, 2 } } end,
   "returns: column 'x' has a non-positive price at row 3", "a negative price after a hole")
+T.raises_exact(function() folio.returns { columns = { "x" }, n = 4, x = { 1, 2, math.huge, 2 } } end,
+  "returns: column 'x' row 3 is not a finite price (got inf)", "an infinite price, by its column's name")
+T.raises_exact(function() folio.returns { columns = { "ts", "x" }, n = 2, ts = { "2020-01-02", "2020-01-03" }, x = { 1, 2 } } end,
+  "returns: column 'ts' row 1 is not a price (a date? name the date column 'date', or pass {date = 'ts'})",
+  "dates in a column not called date: the fix is named")
+local ts = folio.returns({ columns = { "ts", "x" }, n = 3, ts = { "2020-01-02", "2020-01-03", "2020-01-06" },
+  x = { 1, 2, 4 } }, { date = "ts" })
+T.eq(table.concat({ ts.ts[1], ts.ts[2], ts.x[1], ts.x[2] }, " "), "2020-01-03 2020-01-06 1.0 1.0", "{date = 'ts'}")
+-- rows must run forward in time: newest-first or shuffled prices are an error
+T.raises_exact(function() folio.returns { columns = { "date", "x" }, n = 3,
+  date = { "2020-01-06", "2020-01-03", "2020-01-02" }, x = { 4, 2, 1 } } end,
+  "returns: the rows are not in increasing order of 'date': row 2 (2020-01-03) does not come after row 1 (2020-01-06); sort the prices by date, oldest first",
+  "newest-first prices")
+T.raises_exact(function() folio.returns { columns = { "date", "x" }, n = 3,
+  date = { "2020-01-02", "2020-01-03", "2020-01-03" }, x = { 1, 2, 3 } } end,
+  "returns: the rows are not in increasing order of 'date': row 3 (2020-01-03) does not come after row 2 (2020-01-03); sort the prices by date, oldest first",
+  "a date given twice")
+T.raises_exact(function() folio.returns { columns = { "date", "x" }, n = 3, date = { 2001, 2003, 2002 }, x = { 1, 2, 3 } } end,
+  "returns: the rows are not in increasing order of 'date': row 3 (2002) does not come after row 2 (2003); sort the prices by date, oldest first",
+  "numeric dates out of order")
+T.eq(folio.returns({ columns = { "date", "x" }, n = 2, date = { "03/01/2020", "02/01/2020" }, x = { 1, 2 } }).x[1], 1.0,
+  "dates in another format are not compared (their order cannot be read)")
 -- the estimator reads whole columns without copying them; a column it must
 -- copy (one with a metatable) gives the same covariance to the bit
 local copied = { columns = R.columns, n = R.n }

@@ -108,6 +108,28 @@ T.raises_exact(function() opt:optimize { exposures = { "a", "b" }, cov = { a = {
 T.raises_exact(function() opt:optimize { exposures = names, cov = { { 1, 0 }, { 0, 1 } } } end,
   "optimize: cov has 2 rows for 5 names (a positional matrix follows the order of the names)",
   "a positional matrix of the wrong size")
+T.raises_exact(function() opt:optimize { exposures = { "a", "b", "c" }, cov = risk.cov, mu = { a = 0.1, b = math.huge, c = 0 } } end,
+  "optimize: mu['b'] must be finite (got inf)", "an infinite mu is named by its label, on the caller's line")
+T.raises_exact(function() opt:optimize { exposures = { "a", 2, "c" }, cov = risk.cov } end,
+  "optimize: exposures[2] must be a name (a string, got integer)", "a number among the names, before any solve")
+T.raises_exact(function() opt:optimize { exposures = { "a", "b", "a" }, cov = risk.cov } end,
+  "optimize: exposures names 'a' twice", "a name given twice")
+-- a matrix as a data table (read_csv of a CSV whose first column names
+-- the rows; a pandas DataFrame through the Python module): by name
+local framed = { columns = { "asset", "c", "a", "b" }, n = 3, asset = { "b", "c", "a" } }
+for j, col in ipairs { "c", "a", "b" } do
+  framed[col] = {}
+  for i, row in ipairs(framed.asset) do framed[col][i] = risk.cov[({ a = 1, b = 2, c = 3 })[row]][({ a = 1, b = 2, c = 3 })[col]] end
+end
+local rf = opt:optimize { exposures = { "c", "a", "b" }, cov = framed }
+T.near(rf.weights.a, r1.weights.a, 1e-12, "a data-table cov, rows and columns in other orders: a by name")
+T.near(rf.weights.c, r1.weights.c, 1e-12, "a data-table cov: c by name")
+T.raises_exact(function() opt:optimize { exposures = { "a", "b", "c" }, cov = R } end,
+  "optimize: cov is a data table of 4 rows and 4 columns: a matrix keyed by name needs the row names in its first column and one column per name",
+  "a returns table passed as cov")
+framed.asset[2] = "b"
+T.raises_exact(function() opt:optimize { exposures = { "a", "b", "c" }, cov = framed } end,
+  "optimize: cov names row 'b' twice", "a data-table cov naming a row twice")
 T.raises_exact(function() opt:optimize { exposures = names, cov = cov, constraints = folio.ExposureConstraints {
   min_weights = { gld = 0.1 } } } end, "optimize: min_weights has a name not in the universe: 'gld'",
   "min_weights for an exposure not in the list")
