@@ -2,6 +2,8 @@
 -- through folio's own writer (m:write). Data come from a fixed-seed
 -- generator, so every run writes the same files.
 --   build/folio run bench/lp/gen.lua --set dir=bench/lp/out
+-- With --set family=1 it writes instead the family of shapes that
+-- bench/lp/family.sh solves with GLPK and with Clp (the automatic LP rule).
 local folio = require "folio"
 
 local dir = folio.params.dir or "bench/lp/out"
@@ -45,10 +47,11 @@ function makers.fac25()
   return m
 end
 
--- a 300 x 300 transportation problem: supplies, demands, random unit costs
-function makers.transport()
+-- an n x n transportation problem (default 300): supplies, demands,
+-- random unit costs
+function makers.transport(n)
   reseed(2024)
-  local n = 300
+  n = n or 300
   local S, D = {}, {}
   for i = 1, n do S[i] = i end
   for j = 1, n do D[j] = j end
@@ -65,11 +68,12 @@ function makers.transport()
   return m
 end
 
--- a random sparse LP: 3,000 rows, 6,000 columns in [0, 10], 6 nonzeros a
--- column in [-1, 1]; the right-hand side makes a random point feasible
-function makers.sparse()
+-- a random sparse LP: nr rows, nc columns in [0, 10], per nonzeros a
+-- column in [-1, 1] (default 3,000 x 6,000, 6 a column); the right-hand
+-- side makes a random point feasible
+function makers.sparse(nr, nc, per)
   reseed(7)
-  local nr, nc, per = 3000, 6000, 6
+  nr, nc, per = nr or 3000, nc or 6000, per or 6
   local R, C = {}, {}
   for i = 1, nr do R[i] = i end
   for j = 1, nc do C[j] = j end
@@ -99,11 +103,13 @@ function makers.sparse()
   return m
 end
 
--- CVaR (Rockafellar-Uryasev) portfolio LP: 2,000 return scenarios of 100
--- assets, dense scenario rows; maximise return less CVaR at 95%
-function makers.cvar()
+-- CVaR (Rockafellar-Uryasev) portfolio LP: T return scenarios of n assets
+-- (default 2,000 x 100), dense scenario rows; maximise return less CVaR at
+-- 95%. Each asset is capped at max(0.1, 3 / n) of the budget.
+function makers.cvar(n, T)
   reseed(99)
-  local n, T, beta = 100, 2000, 0.95
+  n, T = n or 100, T or 2000
+  local beta, cap = 0.95, math.max(0.1, 3 / n)
   local A, Sc = {}, {}
   for a = 1, n do A[a] = a end
   for t = 1, T do Sc[t] = t end
@@ -116,7 +122,7 @@ function makers.cvar()
     for a = 1, n do R[t][a] = mu[a] + mkt * (a % 3 + 1) / 2 + sig[a] * (rand() + rand() + rand() - 1.5) end
   end
   local m = folio.model("cvar")
-  local w = m:var("w", A, { lb = 0, ub = 0.1 })
+  local w = m:var("w", A, { lb = 0, ub = cap })
   local v = m:var("var")
   local u = m:var("u", Sc, { lb = 0 })
   local cvar = v + folio.sum(u) * (1 / ((1 - beta) * T))
@@ -163,6 +169,29 @@ function makers.staircase()
     return folio.sum(P, function(p) return hours[p][k] * make[p][t] end), "<=", cap[k] * (1 + over[k][t])
   end)
   return m
+end
+
+-- --set family=1: the shapes that set the automatic LP rule (bench/lp/family.sh)
+local family = {
+  { "cvar_10x1000", "cvar", 10, 1000 }, { "cvar_10x2000", "cvar", 10, 2000 },
+  { "cvar_10x4000", "cvar", 10, 4000 }, { "cvar_10x10000", "cvar", 10, 10000 },
+  { "cvar_20x1000", "cvar", 20, 1000 }, { "cvar_20x2000", "cvar", 20, 2000 },
+  { "cvar_20x4000", "cvar", 20, 4000 }, { "cvar_20x10000", "cvar", 20, 10000 },
+  { "cvar_50x1000", "cvar", 50, 1000 }, { "cvar_50x2000", "cvar", 50, 2000 },
+  { "cvar_50x4000", "cvar", 50, 4000 }, { "cvar_50x10000", "cvar", 50, 10000 },
+  { "cvar_100x1000", "cvar", 100, 1000 }, { "cvar_100x2000", "cvar", 100, 2000 },
+  { "cvar_100x4000", "cvar", 100, 4000 }, { "cvar_100x10000", "cvar", 100, 10000 },
+  { "transport_50", "transport", 50 }, { "transport_100", "transport", 100 }, { "transport_300", "transport", 300 },
+  { "sparse_1000x2000x6", "sparse", 1000, 2000, 6 }, { "sparse_3000x6000x6", "sparse", 3000, 6000, 6 },
+  { "sparse_2000x4000x3", "sparse", 2000, 4000, 3 }, { "sparse_500x5000x4", "sparse", 500, 5000, 4 },
+  { "staircase", "staircase" },
+}
+
+if folio.params.family then
+  for _, f in ipairs(family) do
+    if not only or only == f[1] then write(makers[f[2]](table.unpack(f, 3)), f[1]) end
+  end
+  return
 end
 
 local order = { "fac25", "transport", "sparse", "cvar", "staircase" }

@@ -28,7 +28,7 @@ FOLIO=$BUILD/folio
 mkdir -p "$OUT"
 "$FOLIO" --quiet run "$DIR/gen.lua" --set dir="$OUT"
 
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+. "$DIR/lib.sh"
 
 RES=$DIR/results.md
 {
@@ -50,10 +50,9 @@ for lp in $LPS; do
     set -- $a; fs=$1; fo=$2; ft=$3; solver=$4
     set -- $b; hs=$1; ho=$2; ht=$3
     [ "$fs" = optimal ] && [ "$hs" = optimal ] || agree="no ($fs / $hs)"
-    awk -v a="$fo" -v b="$ho" 'BEGIN { d = a - b; if (d < 0) d = -d; m = b < 0 ? -b : b; exit !(d <= 1e-6 * (1 + m)) }' \
-      || agree="no ($fo / $ho)"
+    same_objective "$fo" "$ho" || agree="no ($fo / $ho)"
     echo "$ft" >> "$OUT/$lp.folio"; echo "$ht" >> "$OUT/$lp.highs"
-    awk -v a="$ft" -v b="$ht" 'BEGIN { printf "%.4f\n", a / b }' >> "$OUT/$lp.ratio"
+    ratio "$ft" "$ht" >> "$OUT/$lp.ratio"
     i=$((i + 1))
   done
   size=$(awk '/^\* Rows:/ { r = $3 } /^\* Columns:/ { c = $3 } /^\* Non-zeros:/ { n = $3 } END { printf "%s x %s (%s)", r, c, n }' "$f")
