@@ -16,7 +16,7 @@
 /* Every backend, in the order the automatic choice tries them: the first
  * whose caps cover the model's needs solves it, so GLPK takes MIPs, and
  * the QP engine models with quadratic terms or cones; an LP goes to GLPK
- * or Clp by its size (lp_wants_clp). Names and caps are the backends'
+ * or Clp by its shape (lp_wants_clp). Names and caps are the backends'
  * own. */
 static const folio_backend *const backends[] = { &folio_backend_glpk, &folio_backend_qp,
                                                   &folio_backend_cbc, &folio_backend_clp };
@@ -194,17 +194,25 @@ static void describe_parts(const folio_model *m, unsigned missing, char *buf, si
 }
 
 /* The automatic choice for a pure LP (docs/dsl.md, "Solvers"): Clp when
- * the model is not small and its rows are long (10 or more nonzeros on
- * average), where Clp's dual simplex outruns GLPK's (bench/lp: 4 to 10x on
- * a transportation LP, a random sparse LP and a CVaR LP); GLPK otherwise,
- * whose presolver settles models of short rows (fac-25's relaxation, a
- * staircase) sooner than Clp's. */
+ * the model is not small, its rows long (10 or more nonzeros on average)
+ * and its columns short (fewer than 10 on average); GLPK otherwise.
+ * bench/lp/family.sh, medians of 5 paired runs (docs/benchmarks.md):
+ * - long rows of short columns (transportation, random sparse): Clp's
+ *   dual simplex is 1.4-6.6x faster than GLPK's;
+ * - short rows (fac-25's relaxation, a staircase): GLPK's presolver wins;
+ * - long rows made by a few dense columns (CVaR scenario LPs: each row
+ *   holds every asset, so columns average as long as rows): Clp was
+ *   6-11x slower at 10-50 assets x 4,000 scenarios and 10-20 x 10,000,
+ *   its optima there off by 2.5-5.6e-4, while it won by 1.7x at most
+ *   elsewhere (0.1 s at most) and by 1.14x at 50 x 10,000 (0.27 s). */
 #define CLP_MIN_NONZEROS 5000
 #define CLP_MIN_ROW_LENGTH 10
+#define CLP_MAX_COLUMN_LENGTH 10
 
 static int lp_wants_clp(const folio_model *m)
 {
-    return m->nz_len >= CLP_MIN_NONZEROS && m->nz_len >= CLP_MIN_ROW_LENGTH * m->nrows;
+    return m->nz_len >= CLP_MIN_NONZEROS && m->nz_len >= CLP_MIN_ROW_LENGTH * m->nrows &&
+           m->nz_len < CLP_MAX_COLUMN_LENGTH * m->ncols;
 }
 
 /* The backend named (or chosen for m), when its caps cover what m needs;
