@@ -19,6 +19,7 @@ import json as _json
 import math as _math
 import os as _os
 import re as _re
+import weakref as _weakref
 
 from ._folio import Error, State as _State, Ref as _Ref, Column as _Column, version as __version__, set_verbosity
 
@@ -52,22 +53,43 @@ def _is_pandas(x, name):
     return t.__name__ == name and t.__module__.startswith("pandas")
 
 
-def _label(v):
-    if isinstance(v, str):
-        return v
+def _stamp(v):
+    """A timestamp as an ISO date, with the time when there is one and the
+    UTC offset when it has a timezone."""
+    if getattr(v, "tzinfo", None) is None and v.hour == 0 and v.minute == 0 and v.second == 0 \
+            and getattr(v, "microsecond", 0) == 0:
+        return v.strftime("%Y-%m-%d")
+    return v.isoformat()
+
+
+def _scalar(v):
+    """A cell that is not a str, int or float: a timestamp as _stamp, a
+    numpy scalar as its number, anything else as its text."""
     if hasattr(v, "isoformat") and hasattr(v, "hour"):   # a timestamp
-        if v.hour == 0 and v.minute == 0 and v.second == 0 and getattr(v, "microsecond", 0) == 0:
-            return v.strftime("%Y-%m-%d")
-        return v.isoformat()
+        return _stamp(v)
     if hasattr(v, "item"):   # a numpy scalar
         v = v.item()
     return v if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v)
+
+
+def _label(v):
+    """A Series' or keyed frame's label, or a DataFrame's column name, as the
+    string folio matches by name: integer ids 3, 1, 2 stay names "3", "1",
+    "2" (never positions in a Lua sequence)."""
+    if isinstance(v, str):
+        return v
+    v = _scalar(v)
+    return v if isinstance(v, str) else str(v)
 
 
 def _cells(values):
     """A column as a list for Lua: NaN and None are holes (as an empty CSV
     cell), numpy scalars plain numbers, timestamps ISO dates."""
     kind = getattr(getattr(values, "dtype", None), "kind", None)
+    if kind == "M":   # numpy datetime64: Timestamps (NaT among them) for the loop below
+        import pandas as pd
+        values = list(pd.DatetimeIndex(values.ravel()))
+        kind = None
     if kind in ("i", "u", "b"):
         return values.tolist()
     if kind == "f":   # the common case, without a Python loop per cell
@@ -94,7 +116,7 @@ def _cells(values):
                     continue
             except ImportError:
                 pass
-            out.append(_label(v))
+            out.append(_scalar(v))
     return out
 
 
@@ -129,10 +151,7 @@ def _frame(df):
             t[name] = _cells(list(idx))
         else:
             t[name] = _cells(idx.to_numpy())
-    names = []
-    for c in df.columns:
-        name = _label(c)
-        names.append(name if isinstance(name, str) else str(name))
+    names = [_label(c) for c in df.columns]
     columns.extend(names)
     dtypes = set(df.dtypes)
     if len(dtypes) == 1 and next(iter(dtypes)).kind in "fiu" and len(set(names)) == len(names):
@@ -161,14 +180,31 @@ def _frame(df):
     return t
 
 
-def _series(s):
-    out = {}
-    for k, v in zip(s.index, _cells(s.to_numpy())):
-        key = _label(k)
-        if key in out:
-            raise Error("data: duplicate label '%s' in a Series" % key)
-        out[key] = float("nan") if v is None else v
+def _labels(index, what):
+    """An index's labels as names (_label), each once: a duplicate (after
+    the conversion: 1 and "1") or a MultiIndex is an error."""
+    if type(index).__name__ == "MultiIndex":
+        raise Error("data: a %s with a MultiIndex cannot be passed; reset_index() or flatten it first" % what)
+    out = [_label(k) for k in index]
+    if len(set(out)) != len(out):
+        seen = set()
+        for key in out:
+            if key in seen:
+                raise Error("data: duplicate label '%s' in a %s" % (key, what))
+            seen.add(key)
     return out
+
+
+def _series(s):
+    return {key: (float("nan") if v is None else v)
+            for key, v in zip(_labels(s.index, "Series"), _cells(s.to_numpy()))}
+
+
+def _keyed_frame(df):
+    rows = _labels(df.index, "DataFrame's index (folio.keyed)")
+    columns = _labels(df.columns, "DataFrame's columns (folio.keyed)")
+    return {label: {c: (float("nan") if val is None else val) for c, val in zip(columns, _cells(list(row)))}
+            for label, row in zip(rows, df.itertuples(index=False, name=None))}
 
 
 def _to_lua(x, depth=0):
@@ -184,11 +220,7 @@ def _to_lua(x, depth=0):
     if isinstance(x, _Keyed):
         v = x.value
         if _is_pandas(v, "DataFrame"):
-            rows = {}
-            for label, row in zip(v.index, v.itertuples(index=False, name=None)):
-                rows[_label(label)] = {_label(c): (float("nan") if val is None else val)
-                                       for c, val in zip(v.columns, _cells(list(row)))}
-            return rows
+            return _keyed_frame(v)
         if _is_pandas(v, "Series"):
             return _series(v)
         return _to_lua(v, depth + 1)
@@ -203,7 +235,9 @@ def _to_lua(x, depth=0):
                 for k, v in x.items()}
     if isinstance(x, (list, tuple)):
         return [_to_lua(v, depth + 1) for v in x]
-    if hasattr(x, "tolist") and hasattr(x, "dtype"):   # numpy arrays and scalars
+    if hasattr(x, "tolist") and hasattr(x, "dtype"):   # numpy arrays and scalars (a masked entry: None)
+        if x.dtype.kind == "M" and getattr(x, "ndim", 0) == 1 and not hasattr(x, "mask"):
+            return _cells(x)
         v = x.tolist()
         if getattr(x, "ndim", 0) >= 1:
             return _to_lua(v, depth + 1)
@@ -212,6 +246,9 @@ def _to_lua(x, depth=0):
 
 
 # ---- Lua -> Python ----------------------------------------------------------
+
+_VALUE, _NUMBER = "\1folio:value", "\1folio:number"   # B:data's marks
+
 
 def _pd():
     import pandas as pd
@@ -296,6 +333,15 @@ class Result:
         self._ref = ref
         self._core = core        # the core fields (and weights, duals), from the bridge
         self._json = None
+        self._json_text = None   # these two are kept when the session closes
+        self._summary = None
+        session._keep_past_close(self)
+
+    def _keep(self):
+        """Reads what the result keeps past its session's close: the JSON
+        text and the summary."""
+        self.to_json()
+        self.summary
 
     @property
     def json(self):
@@ -325,8 +371,15 @@ class Result:
         c = self._core
         w = c.get("weights")
         if isinstance(w, dict):
-            names = [e for e in c.get("exposures", []) if e in w] or sorted(w)
+            names = [e for e in (c.get("exposures") or c.get("assets") or []) if e in w] or sorted(w)
             return _float_series([_num(w[e]) for e in names], names, "weight")
+        if isinstance(w, list) and c.get("has_solution"):
+            # a list (a CIM result's weights_array): by the result's asset
+            # names when it has them, else by position 0, 1, ...
+            names = c.get("exposures") or c.get("assets")
+            if not isinstance(names, list) or len(names) != len(w) or not all(isinstance(n, str) for n in names):
+                return _pd().Series([_num(x) for x in w], name="weight", dtype=float)
+            return _float_series([_num(x) for x in w], names, "weight")
         if c.get("kind") != "model":
             return None
         j = self.json
@@ -377,21 +430,25 @@ class Result:
 
     def to_json(self):
         """The JSON text, as `folio run --json` writes it for this result."""
-        return self._session._bridge("json", self._ref)[0]
+        if self._json_text is None:
+            self._json_text = self._session._bridge("json", self._ref)[0]
+        return self._json_text
 
     @property
     def summary(self):
-        return self._session._bridge("summary", self._ref)[0]
+        if self._summary is None:
+            self._summary = self._session._bridge("summary", self._ref)[0]
+        return self._summary
 
     @property
     def exit_code(self):
         return 0 if self.has_solution else 3
 
     def __repr__(self):
-        return self.summary
+        return _repr_of(self, "result")
 
     def _repr_html_(self):
-        return _scoped_html(self._session._bridge("html", {"title": "folio result"}, self._ref)[0])
+        return _html_of(self, "folio result", self._ref)
 
 
 class Run(list):
@@ -406,7 +463,13 @@ class Run(list):
         self._refs = returned   # what the script returned, as the extension gave it
         self._json_text = None
         self._json = None
+        self._summary = None
         self.exit_code = exit_code
+        session._keep_past_close(self)
+
+    def _keep(self):
+        self.json_text
+        self.summary
 
     @property
     def json_text(self):
@@ -443,13 +506,34 @@ class Run(list):
 
     @property
     def summary(self):
-        return self._session._bridge("summary", *self._refs)[0]
+        if self._summary is None:
+            self._summary = self._session._bridge("summary", *self._refs)[0]
+        return self._summary
 
     def __repr__(self):
-        return self.summary
+        return _repr_of(self, "run")
 
     def _repr_html_(self):
-        return _scoped_html(self._session._bridge("html", {"title": "folio run"}, *self._refs)[0])
+        return _html_of(self, "folio run", *self._refs)
+
+
+def _repr_of(x, what):
+    """x.summary, or a line saying why there is none (a session closed
+    before the summary was read)"""
+    try:
+        return x.summary
+    except Error as e:
+        return "<folio %s: no summary (%s)>" % (what, e)
+
+
+def _html_of(x, title, *refs):
+    """folio's HTML report of refs; once the session is closed, the summary
+    x kept, as preformatted text"""
+    try:
+        return _scoped_html(x._session._bridge("html", {"title": title}, *refs)[0])
+    except Error:
+        import html
+        return '<div class="folio-report"><pre>%s</pre></div>' % html.escape(repr(x))
 
 
 # folio's HTML report is a page; in a notebook it is one element among
@@ -488,7 +572,13 @@ class Session:
     def __init__(self):
         self._state = _State()
         self._bridge_obj = _Bridge(self._state)
+        self._live, self._serial = _weakref.WeakValueDictionary(), 0   # the Results and Runs made here, by serial
         self._state.eval("folio = require 'folio'", "=folio/session")
+
+    def _keep_past_close(self, x):
+        """x (a Result or Run) reads what it keeps when the session closes."""
+        self._serial += 1
+        self._live[self._serial] = x
 
     def _bridge(self, name, *args):
         return self._bridge_obj(name, *args)
@@ -512,9 +602,24 @@ class Session:
         if kind == "table":
             return _frame_of(json_obj["columns"], [[_json_value(c) for c in r] for r in json_obj.get("rows", [])])
         if kind == "data":
-            text, = self._bridge("data", v)
-            return _json.loads(text)
+            return self._data(v)
         return LuaObject(self, v)
+
+    def _data(self, v):
+        """A plain table as dicts and lists, the values in it that are not
+        plain data (results, folio tables, objects) converted as each is
+        alone, non-finite numbers as floats (bridge.lua, B:data)."""
+        text, *others = self._bridge("data", v)
+        others = self._wrap_all(others) if others else []
+
+        def hook(d):
+            if len(d) == 1:
+                if _VALUE in d:
+                    return others[d[_VALUE] - 1]
+                if _NUMBER in d:
+                    return float(d[_NUMBER])
+            return d
+        return _json.loads(text, object_hook=hook)
 
     def _wrap(self, v, kind):
         if not isinstance(v, _Ref):
@@ -552,6 +657,15 @@ class Session:
         return _run_in(self, path, params, data)
 
     def close(self):
+        """Closes the Lua state. The session's results keep their core
+        fields, weights, duals, JSON and summary (repr); their CSV view and
+        HTML report (but for the summary as text) go with the state."""
+        for x in list(self._live.values()):
+            try:
+                x._keep()
+            except Error:   # already closed, or a view that fails: repr says so
+                pass
+        self._live.clear()
         self._state.close()
 
     def __enter__(self):
@@ -582,6 +696,7 @@ class _Fresh(Session):
     def __init__(self):
         self._state = _State()
         self._bridge_obj = _Bridge(self._state)
+        self._live, self._serial = _weakref.WeakValueDictionary(), 0
 
 
 def run(path, params=None, data=None):

@@ -23,8 +23,8 @@ local function json_text(v) return core.json_text(v, "python") end
 -- Result reads without its whole JSON (weights, duals by name); the JSON,
 -- which may be large (an exposure result's correlation matrix), is made
 -- when asked for.
-local CORE = { "status", "has_solution", "objective", "message", "solver", "solve_time", "exposures", "weights",
-               "shadow_prices", "active_constraints" }
+local CORE = { "status", "has_solution", "objective", "message", "solver", "solve_time", "exposures", "assets",
+               "weights", "shadow_prices", "active_constraints" }
 local function core_of(v)
   local c = {}
   for _, k in ipairs(CORE) do
@@ -38,8 +38,8 @@ end
 -- describe(flatten, ...) -> JSON text of {values = {{kind =, core = | json =},
 -- ...}, exit_code =}, then the values themselves: with flatten, the list
 -- folio run reports (flattened as it flattens it), else the values as
--- given. A result has its core fields, a folio table or plain table its
--- JSON (as --json writes it).
+-- given. A result has its core fields, a folio table its JSON (as --json
+-- writes it); a plain table is read by B:data.
 function B:describe(flatten, ...)
   local values = table.pack(...)
   local flat = values
@@ -53,7 +53,7 @@ function B:describe(flatten, ...)
     local k = kind(v)
     local d = { kind = k }
     if k == "result" then d.core = core_of(v)
-    elseif k ~= "object" then d.json = report.json({ v }) end
+    elseif k == "table" then d.json = report.json({ v }) end
     out.values[i] = d
   end
   return json_text(out), table.unpack(flat, 1, flat.n or #flat)
@@ -80,8 +80,39 @@ function B:html(opts, ...)
   return require("folio.html").render(values, opts)
 end
 
--- a plain value as JSON (non-finite numbers as "inf", "-inf", "nan")
-function B:data(v) return json_text(results.json_safe(v)) end
+-- data(v) -> a plain table as JSON text, then the values in it that are
+-- not plain data (results, folio tables, functions, objects), which Python
+-- converts as it converts a value returned alone: in the text, the i-th of
+-- them is {"\1folio:value": i} and a non-finite number {"\1folio:number":
+-- "inf" | "-inf" | "nan"}, so that a string "inf" stays a string (the mark
+-- starts with byte 1: the JSON writer cuts a key at a byte 0). A table met
+-- again inside itself is "(cycle)", as in results.json_safe.
+local VALUE, NUMBER = "\1folio:value", "\1folio:number"
+function B:data(v)
+  local others, seen = {}, {}
+  local function walk(x)
+    local t = type(x)
+    if t == "number" then
+      if x ~= x then return { [NUMBER] = "nan" } end
+      if x == math.huge or x == -math.huge then return { [NUMBER] = x > 0 and "inf" or "-inf" } end
+      return x
+    end
+    if t == "table" and kind(x) == "data" then
+      if seen[x] then return "(cycle)" end
+      seen[x] = true
+      local out = {}
+      for k, y in pairs(x) do out[k] = walk(y) end
+      seen[x] = nil
+      return out
+    end
+    if t == "table" or t == "userdata" or t == "function" or t == "thread" then
+      others[#others + 1] = x
+      return { [VALUE] = #others }
+    end
+    return x
+  end
+  return json_text(walk(v)), table.unpack(others)
+end
 
 -- a field of an object (t[k]) and what it is
 function B:get(t, k)
