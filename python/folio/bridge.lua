@@ -86,7 +86,8 @@ end
 -- them is {"\1folio:value": i} and a non-finite number {"\1folio:number":
 -- "inf" | "-inf" | "nan"}, so that a string "inf" stays a string (the mark
 -- starts with byte 1: the JSON writer cuts a key at a byte 0). A table met
--- again inside itself is "(cycle)", as in results.json_safe.
+-- again inside itself is "(cycle)", as in results.json_safe; a key true or
+-- false is "true" or "false"; a table or function as a key is an error.
 local VALUE, NUMBER = "\1folio:value", "\1folio:number"
 function B:data(v)
   local others, seen = {}, {}
@@ -101,7 +102,14 @@ function B:data(v)
       if seen[x] then return "(cycle)" end
       seen[x] = true
       local out = {}
-      for k, y in pairs(x) do out[k] = walk(y) end
+      for k, y in pairs(x) do
+        local tk = type(k)
+        if tk == "boolean" then k = tostring(k)   -- as Python's json writes True: "true"
+        elseif tk ~= "string" and tk ~= "number" then
+          error(("a table returned to Python has a %s as a key (only strings, numbers and booleans convert)"):format(tk), 0)
+        end
+        out[k] = walk(y)
+      end
       seen[x] = nil
       return out
     end

@@ -114,6 +114,10 @@ def test_plain_table_numbers_and_values():
     assert isinstance(got["t"], pd.DataFrame) and got["t"]["a"].tolist() == [1.5]
     assert isinstance(got["f"], folio.LuaObject) and got["f"]() == 7 and got["n"] == 1
     assert s.eval("{1, 2, nil, 4}") == {"1": 1, "2": 2, "4": 4}   # a list with a hole: a dict by position
+    assert s.eval("{[true] = 1, [false] = 2}") == {"true": 1, "false": 2}
+    with pytest.raises(folio.Error) as e:   # before: blamed folio/bridge.lua:20
+        s.eval("{[{}] = 1}")
+    assert str(e.value) == "a table returned to Python has a table as a key (only strings, numbers and booleans convert)"
 
 
 def test_value_converts_alike_alone_or_beside(tmp_path):
