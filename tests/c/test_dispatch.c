@@ -276,7 +276,8 @@ static folio_result solve_with(folio_model *m, const char *solver, int ranges)
 }
 
 /* The automatic choice for LPs (docs/dsl.md): Clp for a model of 5,000
- * nonzeros or more whose rows average 10 or more, GLPK for the rest; its
+ * nonzeros or more whose rows average 10 or more and whose columns average
+ * fewer than 10, GLPK for the rest; its
  * answer, duals and ranges are GLPK's (primal simplex, no presolve: the
  * path folio took before the choice existed), within 1e-7. */
 static void test_automatic_lp_rule(void **state)
