@@ -145,7 +145,9 @@ def _frame(df):
     columns = []
     idx = df.index
     if idx.name is not None or not isinstance(idx, pd.RangeIndex) or idx.start != 0 or idx.step != 1:
-        name = str(idx.name) if idx.name is not None else "index"
+        # an unnamed DatetimeIndex is the dates: "date", the column folio.returns
+        # and the estimators read them from
+        name = str(idx.name) if idx.name is not None else "date" if isinstance(idx, pd.DatetimeIndex) else "index"
         columns.append(name)
         if isinstance(idx, pd.DatetimeIndex):
             t[name] = _cells(list(idx))

@@ -180,3 +180,42 @@ def test_results_outlive_a_closed_session():
     assert repr(r) == "<folio result: no summary (the session is closed)>"
     assert r._repr_html_() == ('<div class="folio-report"><pre>&lt;folio result: no summary '
                                '(the session is closed)&gt;</pre></div>')
+
+
+# ---- dates and matrices as pandas gives them ----------------------------------
+
+def test_unnamed_datetime_index_is_the_date_column(prices, tmp_path):
+    """An unnamed DatetimeIndex arrives as the column "date", which
+    folio.returns carries over and checks for order; newest-first rows
+    are an error naming the first row out of order."""
+    p = prices[["GOOG", "AAPL"]].copy()
+    p.index = pd.to_datetime(p.index)
+    p.index.name = None
+    s = folio.Session()
+    s.set("p", p)
+    assert s.eval("folio.returns(p).columns[1], folio.returns(p).date[1]") == ("date", str(p.index[1].date()))
+    path = script(tmp_path, 'local folio = require "folio"\nlocal r = folio.returns(folio.data.q)\nreturn r\n')
+    with pytest.raises(folio.Error) as e:
+        folio.run(path, data={"q": p.iloc[::-1]})
+    # the script's line (Lua shortens a long path from the left)
+    assert str(e.value).endswith(
+        "/s.lua:2: returns: the rows are not in increasing order of 'date': row 2 (%s) does not come after "
+        "row 1 (%s); sort the prices by date, oldest first" % (p.index[-2].date(), p.index[-1].date()))
+
+
+def test_a_covariance_frame_is_matched_by_name(prices):
+    """cov = rets.cov() (a DataFrame, no folio.keyed): rows by the index,
+    columns by name, whatever their order."""
+    rets = prices[["GOOG", "AAPL", "FB"]].pct_change().iloc[1:]
+    cov = rets.cov() * 252
+    s = folio.Session()
+    s.set("cov", cov.loc[["FB", "GOOG", "AAPL"], ["AAPL", "FB", "GOOG"]])
+    s.set("keyed", folio.keyed(cov))
+    a, b = s.eval("""
+      local function w(c)
+        local r = folio.ExposureOptimizer():optimize { exposures = { "GOOG", "AAPL", "FB" }, cov = c,
+          constraints = folio.ExposureConstraints { defaults = false } }
+        return r.weights.GOOG .. " " .. r.weights.AAPL .. " " .. r.weights.FB
+      end
+      return w(cov), w(keyed)""")
+    assert a == b
