@@ -188,12 +188,21 @@ int laux_is_user_frame(const lua_Debug *ar)
 int laux_lua_where_user(lua_State *L)
 {
     lua_Debug ar;
+    int tail = 0;
     for (int level = 1; lua_getstack(L, level, &ar); level++) {
-        lua_getinfo(L, "Sl", &ar);
+        lua_getinfo(L, "Slt", &ar);
         if (laux_is_user_frame(&ar)) {
             lua_pushfstring(L, "%s:%d: ", ar.short_src, ar.currentline);
             return 1;
         }
+        tail |= ar.istailcall;
+    }
+    /* `return folio.f(...)` is a tail call: Lua drops the script's frame,
+     * and with it the line. The script that runs is still known. */
+    if (tail && lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE) == LUA_TTABLE &&
+        lua_getfield(L, -1, "folio") == LUA_TTABLE && (lua_pushliteral(L, "script"), lua_rawget(L, -2)) == LUA_TSTRING) {
+        lua_pushfstring(L, "%s, a `return` line: ", lua_tostring(L, -1));
+        return 1;
     }
     lua_pushliteral(L, "");
     return 1;

@@ -64,4 +64,22 @@ printf '{"model": "../one.lua", "outputs": {"dir": "o"}, "sandbox": {"instructio
 run_folio run "$H/dep/instr.json"
 expect_eq "sandbox.instructions 1e9: fine" 0 "$RC"
 
+# ------------------------------------------------------------ a tail call's error
+# `return folio.f(...)` is a tail call: Lua keeps no line for the script, so
+# the message names the script and says it is a `return` line
+cat > "$H/tail.lua" <<'LUA'
+local folio = require "folio"
+local opt = folio.ExposureOptimizer()
+return opt:optimize { exposures = { "a" }, cov = { { 1 } }, bad = 1 }
+LUA
+run_folio run "$H/tail.lua"
+expect_eq "a tail call's error: exit 1" 1 "$RC"
+expect_eq "a tail call's error: the script, a return line" \
+  "folio: $H/tail.lua, a \`return\` line: optimize: unknown option 'bad' (options: constraints, cov, estimation_date, exposures, mu, objective)" \
+  "$(head -1 <<<"$ERR")"
+sed -i 's/^return opt:optimize/local r = opt:optimize/; $a return r' "$H/tail.lua"
+run_folio run "$H/tail.lua"
+expect_eq "not a tail call: the line" \
+  "folio: $H/tail.lua:3: optimize: unknown option 'bad' (options: constraints, cov, estimation_date, exposures, mu, objective)" \
+  "$(head -1 <<<"$ERR")"
 finish
