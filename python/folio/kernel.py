@@ -37,6 +37,9 @@ def _located(e, cell):
     return "%s: %s" % (m.group(1) if m else cell, msg)
 
 
+# the kernel's own memory above the sandbox's cap (or a quarter of the cap)
+HEADROOM = 64 << 20
+
 _SIZE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([kKmMgGtT]?)[bB]?\s*$")
 
 
@@ -107,10 +110,23 @@ class FolioKernel(Kernel):
         """K:name(args...) in kernel.lua"""
         return self.state.call(self.k, name, args, None)
 
-    def _budget(self):
-        """A fresh allowance for each cell (and the kernel's own work)."""
+    def _budget(self, user=False):
+        """A fresh allowance for each cell. The memory cap is the user's:
+        it holds while the cell's code runs (user=True); the kernel's own
+        work (compiling, the views, :help) gets headroom above it, so that
+        a cell that filled the cap with globals leaves a kernel that still
+        runs `t = nil`."""
         if self.sandboxed:
-            self.state.set_budget(self.instructions, self.seconds, self.memory)
+            mem = self.memory if user else self.memory + max(HEADROOM, self.memory // 4)
+            self.state.set_budget(self.instructions, self.seconds, mem)
+
+    def _run(self, fn):
+        """The cell's function, under the user's budget: its values."""
+        self._budget(user=True)
+        try:
+            return self.state.call(fn, None, (), None)
+        finally:
+            self._budget()
 
     def _emit(self, kind, *args):
         """folio.display and io.write, from inside the running Lua code."""
@@ -173,13 +189,17 @@ class FolioKernel(Kernel):
                     self._command(stripped, name)
                 elif stripped:
                     fn, = self._k("compile", code, name)
-                    self._show(self.state.call(fn, None, (), None))
+                    self._show(self._run(fn))
             finally:
                 self._k("flush")
         except folio.Error as e:
             return self._error("folio.Error", _located(e, name[1:]))
-        except MemoryError as e:
-            return self._error("MemoryError", str(e) or "folio: not enough memory")
+        except MemoryError:
+            if self.sandboxed:
+                msg = "memory cap of %.0f MiB reached: not enough memory" % (self.memory / float(1 << 20))
+            else:
+                msg = "not enough memory"
+            return self._error("MemoryError", "%s: %s" % (name[1:], msg))
         except KeyboardInterrupt:
             return self._error("KeyboardInterrupt", "%s: interrupted (Ctrl-C)" % name[1:])
         return {"status": "ok", "execution_count": self.execution_count,
@@ -196,7 +216,7 @@ class FolioKernel(Kernel):
                 raise folio.Error(":time needs an expression")
             fn, = self._k("compile", arg, name)
             t0 = time.perf_counter()
-            values = self.state.call(fn, None, (), None)
+            values = self._run(fn)
             dt = time.perf_counter() - t0
             self._show(values)
             self._print("time: %.3f ms" % (dt * 1e3))
@@ -208,7 +228,7 @@ class FolioKernel(Kernel):
             fn, err = (self.state.call("loadfile", None, (arg, "t"), None) + (None, None))[:2]
             if fn is None:
                 raise folio.Error(":load: %s" % err)
-            self._show(self.state.call(fn, None, (), None))
+            self._show(self._run(fn))
         else:
             raise folio.Error("unknown command '%s' (:help lists them)" % cmd)
 

@@ -48,6 +48,10 @@ assert k["argv"][5:] == ["--sandbox", "--max-time", "1", "--max-memory", "512M",
 assert k["display_name"].endswith("(sandboxed)"), k
 ' "$WORK/sbprefix/share/jupyter/kernels/folio-sandbox/kernel.json" "$ROOT/models"
 
+# a small memory cap, for the kernel's recovery after a cell fills it
+run_folio jupyter install --prefix "$WORK/memprefix" --name folio-mem --sandbox --max-memory 64M
+expect_eq "install --sandbox --max-memory 64M: exit 0" 0 "$RC"
+
 # --user: the user's Jupyter data folder (JUPYTER_DATA_DIR, else ~/.local/share/jupyter)
 HOME="$WORK/home" "$FOLIO" jupyter install --user >/dev/null
 check "install --user: under ~/.local/share/jupyter" test -f "$WORK/home/.local/share/jupyter/kernels/folio/kernel.json"
@@ -103,7 +107,7 @@ run_folio jupyter frobnicate
 expect_eq "an unknown subcommand: usage error" 2 "$RC"
 
 # ---- the kernel ------------------------------------------------------------------
-export JUPYTER_PATH="$WORK/prefix/share/jupyter:$WORK/sbprefix/share/jupyter"
+export JUPYTER_PATH="$WORK/prefix/share/jupyter:$WORK/sbprefix/share/jupyter:$WORK/memprefix/share/jupyter"
 export JUPYTER_RUNTIME_DIR="$WORK/runtime" JUPYTER_DATA_DIR="$WORK/data" JUPYTER_CONFIG_DIR="$WORK/config"
 py kernel test_jupyter_kernel.py "$ROOT" "$SCALE" "$WORK"
 

@@ -451,10 +451,32 @@ reply, outs, _ = k.run("while true do end")
 spent = time.time() - t0
 errs = errors(outs)
 check("the sandbox's time budget stops a loop, with one line naming the cell", len(errs) == 1 and
-      errs[0]["evalue"] == "[cell %d]: sandbox: time budget of 1.0 s exceeded" % reply["execution_count"] and
+      errs[0]["evalue"] == "[cell %d]:1: sandbox: time budget of 1.0 s exceeded" % reply["execution_count"] and
       spent < 1 + 3 * SCALE, "%.2f s %s" % (spent, errs))
 reply, outs, _ = k.run("t.n + 1")
 check("a fresh budget for the next cell", (result(outs) or {}).get("text/plain") == "18", str(outs))
+k.close()
+
+# the memory cap: a cell that fills it with a global fails naming the cell;
+# the kernel's own work is outside the cap, so the next cells run, and
+# freeing the global gives the memory back
+k = Kernel("folio-mem")
+reply, outs, _ = k.run("t = {} for i = 1, 1e8 do t[i] = {i} end")
+n = reply["execution_count"]
+errs = errors(outs)
+want = "[cell %d]: memory cap of 64 MiB reached: not enough memory" % n
+check("filling the memory cap is a MemoryError naming the cell", reply["status"] == "error" and len(errs) == 1 and
+      errs[0]["ename"] == "MemoryError" and errs[0]["evalue"] == want and errs[0]["traceback"] == [want], str(errs))
+reply, outs, _ = k.run("t = nil")
+check("after the cap is hit, a cell freeing the global runs", reply["status"] == "ok" and outs == [], str(outs))
+reply, outs, _ = k.run("collectgarbage()\nx = {}\nfor i = 1, 1e5 do x[i] = {i} end\n#x")
+check("the memory freed is the cells' again", (result(outs) or {}).get("text/plain") == "100000", str(outs))
+reply, outs, _ = k.run("local u = {} for i = 1, 1e8 do u[i] = {i} end")
+check("a local filling the cap is a MemoryError too", [e["ename"] for e in errors(outs)] == ["MemoryError"], str(outs))
+reply, outs, _ = k.run("#x + 1")
+check("after it, the next cell runs", (result(outs) or {}).get("text/plain") == "100001", str(outs))
+insp = k.shell(lambda: k.kc.inspect("folio.model", 11))
+check("inspection works after the cap was hit", insp["status"] == "ok" and insp["found"], str(insp)[:200])
 k.close()
 
 print("PYCHECKS %d %d" % (passed, len(failures)))
