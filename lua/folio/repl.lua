@@ -236,8 +236,10 @@ function M.help(name, docs)
     for _, p in ipairs(para) do hits[#hits + 1] = p end
   end
   if #hits == 0 then
-    local v = folio[short]
-    if v ~= nil then return string.format("folio.%s is a %s; no documentation mentions it", short, type(v)) end
+    -- folio is strict (an unknown field is an error) and loads some
+    -- fields on first use: the lookup is protected
+    local ok, v = pcall(function() return folio[short] end)
+    if ok and v ~= nil then return string.format("folio.%s is a %s; no documentation mentions it", short, type(v)) end
     return string.format("no documentation for '%s' (try :help for the commands)", name)
   end
   local shown = {}

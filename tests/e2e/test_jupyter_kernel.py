@@ -261,6 +261,13 @@ check("inspect gives the :help text of the name under the cursor", insp["status"
       "MinVolatility" in insp["data"].get("text/plain", ""), str(insp)[:300])
 insp = k.shell(lambda: k.kc.inspect("zzz_not_a_name", 3))
 check("inspect of an unknown name finds nothing", insp["found"] is False, str(insp)[:300])
+for code in ("folio.Ma", "folio.MinVol", "folio.Nope"):
+    insp = k.shell(lambda: k.kc.inspect(code, len(code)))
+    check("inspect of %s (not a field of folio) finds nothing, without an error" % code,
+          insp["status"] == "ok" and insp["found"] is False, str(insp)[:300])
+reply, outs, _ = k.run(":help MinVol")
+check(":help of a name folio does not have says so", reply["status"] == "ok" and
+      text(outs, "stdout") == "no documentation for 'MinVol' (try :help for the commands)\n", str(outs)[:300])
 
 # completion and is_complete
 comp = k.shell(lambda: k.kc.complete("w = folio.MaxS", 14))

@@ -13,6 +13,8 @@ RC=$?
 expect_eq "pipe: exit 0" 0 "$RC"
 expect_eq "pipe: values printed, no prompts" "$(printf '200\n201')" "$OUT"
 expect_match "pipe: the error went to stderr" "boom" "$(cat "$WORK/err")"
+OUT=$(printf ':help MinVol\n:help folio.Nope\n' | "$FOLIO" repl 2>&1)
+expect_eq "pipe: :help of names folio does not have" "$(printf "no documentation for 'MinVol' (try :help for the commands)\nno documentation for 'folio.Nope' (try :help for the commands)")" "$OUT"
 OUT=$(printf 'for i = 1, 2 do\n' | "$FOLIO" repl 2>&1)
 expect_match "pipe: an unfinished chunk at the end is reported" "<eof>" "$OUT"
 
