@@ -136,6 +136,47 @@ function M.show(values, n)
   return table.concat(out, n > 1 and "\n" or "")
 end
 
+-- ---- compiling an input ----------------------------------------------------
+
+local function ident(...) return ... end
+
+local function lines_of(code)
+  local lines = {}
+  for l in (code .. "\n"):gmatch("([^\n]*)\n") do lines[#lines + 1] = l end
+  while #lines > 0 and lines[#lines]:match("^%s*$") do lines[#lines] = nil end
+  return lines
+end
+
+local MAX_TAIL = 40   -- lines a trailing expression may span
+
+-- compile(code, chunkname, env) -> a function running code and returning
+-- what it shows: a notebook cell, a Session.eval chunk. "=expr" is
+-- "return expr"; code whose last lines are an expression shows its values
+-- (after the statements before them); otherwise the code runs as written
+-- (and shows what it returns). The expression is an argument of a call,
+-- not a tail call, so an error in it keeps the chunk's line. env: the
+-- globals (default _G). A syntax error is raised as Lua gives it.
+function M.compile(code, chunkname, env)
+  env = env or _G
+  if code:sub(1, 1) == "=" then code = "return " .. code:sub(2) end
+  local lines = lines_of(code)
+  for k = 1, math.min(#lines, MAX_TAIL) do
+    local tail = table.concat(lines, "\n", #lines - k + 1)
+    -- the tail alone first: the whole chunk is compiled only for a tail
+    -- that is an expression
+    if load("return __folio_show(" .. tail .. "\n)", "=tail", "t", {}) then
+      local head = table.concat(lines, "\n", 1, #lines - k)
+      local src = "local __folio_show = ...; " .. head .. (head ~= "" and "\n" or "") ..
+        "return __folio_show(" .. tail .. "\n)"
+      local f = load(src, chunkname, "t", env)
+      if f then return function() return f(ident) end end
+    end
+  end
+  local f, err = load(code, chunkname, "t", env)
+  if not f then error(err, 0) end
+  return f
+end
+
 -- ---- completion ---------------------------------------------------------
 
 local function fields(v, out, depth)

@@ -145,37 +145,11 @@ end
 
 -- ---- cells ------------------------------------------------------------------
 
-local function ident(...) return ... end
-
-local function lines_of(code)
-  local lines = {}
-  for l in (code .. "\n"):gmatch("([^\n]*)\n") do lines[#lines + 1] = l end
-  while #lines > 0 and lines[#lines]:match("^%s*$") do lines[#lines] = nil end
-  return lines
-end
-
-local MAX_TAIL = 40   -- lines a trailing expression may span
-
 -- K:compile(code, chunkname) -> a function running the cell and returning
--- what it shows. As the REPL: "=expr" is "return expr"; a cell whose last
--- lines are an expression shows its values; otherwise the cell runs as
--- written (and shows what it returns). The expression is an argument of a
--- call, not a tail call, so errors in it keep the cell's line.
+-- what it shows, with the REPL's semantics (repl.compile)
 function K:compile(code, chunkname)
   K:wrap_plots()
-  if code:sub(1, 1) == "=" then code = "return " .. code:sub(2) end
-  local lines = lines_of(code)
-  for k = 1, math.min(#lines, MAX_TAIL) do
-    local head = table.concat(lines, "\n", 1, #lines - k)
-    local tail = table.concat(lines, "\n", #lines - k + 1)
-    local src = "local __folio_show = ...; " .. head .. (head ~= "" and "\n" or "") ..
-      "return __folio_show(" .. tail .. "\n)"
-    local f = load(src, chunkname, "t", env)
-    if f then return function() return f(ident) end end
-  end
-  local f, err = load(code, chunkname, "t", env)
-  if not f then error(err, 0) end
-  return f
+  return repl.compile(code, chunkname, env)
 end
 
 -- "complete", "incomplete" (the chunk ends too early) or "invalid"

@@ -569,7 +569,20 @@ static int op_entry(lua_State *L)
             }
         }
         lua_settop(L, internal);
-        /* as the REPL: an expression's values are returned */
+        if (!internal) {
+            /* the user's code, as the REPL and the kernel read it
+             * (repl.compile): a trailing expression's values are returned
+             * after the statements before it, "=expr" is "return expr" */
+            if (host_require(L, "folio.repl") != LUA_OK) lua_error(L);
+            lua_getfield(L, -1, "compile");
+            lua_remove(L, -2);
+            lua_pushlstring(L, op->path, (size_t)op->codelen);
+            lua_pushstring(L, op->chunkname);
+            lua_call(L, 2, 1);
+            run_user(L, op, 0, armed);
+            break;
+        }
+        /* the package's own chunks: an expression's values are returned */
         lua_pushliteral(L, "return ");
         lua_pushlstring(L, op->path, (size_t)op->codelen);
         lua_concat(L, 2);
@@ -581,10 +594,8 @@ static int op_entry(lua_State *L)
         } else {
             lua_remove(L, -2);
         }
-        if (internal) {
-            if (!c) cache_chunk(L, lua_gettop(L), lua_tostring(L, 1), keylen, NULL);
-            lua_remove(L, 1);
-        }
+        if (!c) cache_chunk(L, lua_gettop(L), lua_tostring(L, 1), keylen, NULL);
+        lua_remove(L, 1);
         run_user(L, op, 0, armed);
         break;
     }

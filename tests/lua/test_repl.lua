@@ -14,4 +14,26 @@ for _, name in ipairs({ "folio.Nope", "folio.Ma", "MinVol", "folio.MinVol" }) do
 end
 T.ok(repl.help("folio.MinVolatility", docs):find("MinVolatility", 1, true), ":help folio.MinVolatility finds it")
 
+-- 3. repl.compile: the REPL's reading of a chunk, in the globals given
+do
+  local env = setmetatable({ folio = folio }, { __index = _G })
+  local function run(code, name) return repl.compile(code, name or "=c", env)() end
+  T.eq(select("#", run("x = 1")), 0, "compile: a statement shows nothing")
+  T.eq(run("x + 1"), 2, "compile: an expression shows its value")
+  T.eq(run("y = x * 10\ny + 1"), 11, "compile: a trailing expression after statements")
+  T.eq(rawget(env, "y"), 10, "compile: the statements ran in env")
+  T.eq(rawget(_G, "y"), nil, "compile: not in _G")
+  T.eq(run("=3 * 3"), 9, "compile: =expr")
+  T.eq(select(2, run("local a = 1\na, a + 1")), 2, "compile: several values")
+  T.eq(run("local t = {\n  7,\n}\nt[1]"), 7, "compile: a table constructor over lines, then an expression")
+  T.eq(run("do return 4 end"), 4, "compile: a return runs as written")
+  local ok, err = pcall(run, "local a = 1\nerror('boom')", "@cell3")
+  T.eq(err, "cell3:2: boom", "compile: an error names the chunk's line")
+  ok, err = pcall(run, "local a = 1\nfolio.MinVolatility{bad = 1}", "@cell4")
+  T.eq(err, "cell4:2: MinVolatility: unknown option 'bad' (options: l2_reg)",
+    "compile: an error in a trailing expression keeps its line (no tail call)")
+  ok, err = pcall(repl.compile, "x = = 1", "@cell5", env)
+  T.eq(err, "cell5:1: unexpected symbol near '='", "compile: a syntax error as Lua gives it")
+end
+
 T.done()

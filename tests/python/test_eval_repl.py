@@ -1,0 +1,41 @@
+"""Session.eval reads code as the REPL and the notebook kernel do
+(repl.compile in lua/folio/repl.lua): a trailing expression after
+statements, "=expr", and errors naming the chunk's line."""
+import pytest
+
+import folio
+
+
+def test_trailing_expression_after_statements():
+    s = folio.Session()
+    assert s.eval("x = 1\nx + 1") == 2
+    assert s.eval("local a = 2\nlocal b = 3\na * b") == 6
+    assert s.eval("t = {}\nfor i = 1, 3 do t[i] = i * i end\nt[1], t[2], t[3]") == (1, 4, 9)
+    # a statement last: nothing; a return: its values
+    assert s.eval("y = x + 1") is None
+    assert s.eval("local z = y\nreturn z * 10") == 20
+    # a trailing expression spanning lines
+    assert s.eval("local p = 4\n{\n  p,\n  p + 1,\n}") == [4, 5]
+
+
+def test_equals_expr():
+    s = folio.Session()
+    assert s.eval("=1+2") == 3
+    assert s.eval("=  'a', 2") == ("a", 2)
+
+
+def test_errors_name_the_chunk_line():
+    s = folio.Session()
+    with pytest.raises(folio.Error) as e:
+        s.eval("folio.MinVolatility{bad=1}", name="cell9")
+    assert str(e.value) == "cell9:1: MinVolatility: unknown option 'bad' (options: l2_reg)"
+    with pytest.raises(folio.Error) as e:
+        s.eval("local a = 1\nlocal b = 2\nfolio.MinVolatility{bad=1}", name="cell9")
+    assert str(e.value) == "cell9:3: MinVolatility: unknown option 'bad' (options: l2_reg)"
+    with pytest.raises(folio.Error) as e:
+        s.eval("x = 1\nx = = 2", name="cell9")
+    assert str(e.value) == "cell9:2: unexpected symbol near '='"
+    # the session goes on after an error, its globals kept
+    assert s.eval("x") is None
+    s.eval("x = 5")
+    assert s.eval("x * 2") == 10
