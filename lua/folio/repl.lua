@@ -179,17 +179,39 @@ end
 
 -- ---- completion ---------------------------------------------------------
 
-local function fields(v, out, depth)
+-- the tables an __index function looks names up in: its upvalues (a C
+-- closure's, as a model's methods; a Lua closure's but its _ENV). What
+-- they hold is a guess, checked by indexing the value.
+local function index_tables(f)
+  local getupvalue = debug and debug.getupvalue
+  local out = {}
+  if not getupvalue then return out end
+  for i = 1, 8 do
+    local name, up = getupvalue(f, i)
+    if name == nil then break end
+    if type(up) == "table" and name ~= "_ENV" and up ~= _G then out[#out + 1] = up end
+  end
+  return out
+end
+
+-- fields(v, out): out[name] = true for the names v has (its keys, its
+-- __index tables', a userdata's listed methods and fields), or "guess"
+-- for the keys of the tables its __index function reads
+local function fields(v, out, depth, guess)
   depth = depth or 0
   if depth > 3 then return end
   if type(v) == "table" then
     for k in pairs(v) do
-      if type(k) == "string" then out[k] = true end
+      if type(k) == "string" and out[k] ~= true then out[k] = guess or true end
     end
   end
   local mt = getmetatable(v)
   if type(mt) ~= "table" then return end
-  if type(rawget(mt, "__index")) == "table" then fields(rawget(mt, "__index"), out, depth + 1) end
+  local index = rawget(mt, "__index")
+  if type(index) == "table" then fields(index, out, depth + 1, guess) end
+  if type(index) == "function" then
+    for _, t in ipairs(index_tables(index)) do fields(t, out, depth + 1, "guess") end
+  end
   -- userdata whose __index is a function list what it serves
   if type(rawget(mt, "methods")) == "table" then fields(rawget(mt, "methods"), out, depth + 1) end
   if type(rawget(mt, "fields")) == "table" then
@@ -215,10 +237,10 @@ function M.complete(word, env)
       base = nxt
     end
     fields(base, names)
-    if sep == ":" then
-      for k in pairs(names) do
+    for k, how in pairs(names) do
+      if sep == ":" or how == "guess" then
         local ok, f = pcall(function() return base[k] end)
-        if not ok or type(f) ~= "function" then names[k] = nil end
+        if not ok or f == nil or (sep == ":" and type(f) ~= "function") then names[k] = nil end
       end
     end
   else

@@ -275,6 +275,11 @@ check("completion of folio.MaxS", comp["matches"] == ["folio.MaxSharpeRatio"] an
       comp["cursor_end"] == 14, str(comp))
 comp = k.shell(lambda: k.kc.complete("r:du", 4))
 check("completion of a result's methods (r:du)", "r:dual" in comp["matches"] and comp["cursor_start"] == 0, str(comp))
+comp = k.shell(lambda: k.kc.complete("m:v", 3))
+check("completion of a model's methods (m:v, a userdata)", comp["matches"] == ["m:var"] and comp["cursor_start"] == 0,
+      str(comp))
+comp = k.shell(lambda: k.kc.complete("e:plot_a", 8))
+check("completion of an exposure result's methods (e:plot_a)", comp["matches"] == ["e:plot_allocation"], str(comp))
 for code, want in (("for i = 1, 3 do", "incomplete"), ("function f(x)\n  return x", "incomplete"),
                    ("x = 1", "complete"), ("x + 1", "complete"), (":help folio.model", "complete"),
                    ("x = = 1", "invalid")):

@@ -14,6 +14,28 @@ for _, name in ipairs({ "folio.Nope", "folio.Ma", "MinVol", "folio.MinVol" }) do
 end
 T.ok(repl.help("folio.MinVolatility", docs):find("MinVolatility", 1, true), ":help folio.MinVolatility finds it")
 
+-- 2. completion of a userdata's methods (a model: its __index is a C
+-- function over its methods table) and of an exposure result's
+do
+  local m = folio.model("lp")
+  local env = { m = m }
+  T.eq(table.concat(repl.complete("m:v", env), " "), "m:var", "complete m:v")
+  T.eq(table.concat(repl.complete("m:so", env), " "), "m:soc m:solve", "complete m:so")
+  T.eq(table.concat(repl.complete("m:zz", env), " "), "", "complete m:zz: nothing")
+  local x = m:var("x", { "a" }, { lb = 0, ub = 1 })
+  m:maximize(x.a)
+  env.res = m:solve()
+  T.eq(table.concat(repl.complete("res:du", env), " "), "res:dual", "complete res:du (a model result)")
+  env.r = folio.ExposureOptimizer():optimize { exposures = { "a", "b" },
+    cov = { { 0.04, 0.01 }, { 0.01, 0.09 } }, objective = folio.MinVolatility {} }
+  T.eq(table.concat(repl.complete("r:", env), " "),
+    "r:allocation_svg r:csv r:plot_allocation r:plot_risk_contributions r:risk_contributions_svg r:summary r:to_json",
+    "complete r: (an exposure result's methods)")
+  T.eq(table.concat(repl.complete("r:du", env), " "), "", "complete r:du: an exposure result has no dual")
+  T.eq(table.concat(repl.complete("r:pl", env), " "), "r:plot_allocation r:plot_risk_contributions", "complete r:pl")
+  T.eq(table.concat(repl.complete("r.has_s", env), " "), "r.has_solution", "complete r.has_s (a field)")
+end
+
 -- 3. repl.compile: the REPL's reading of a chunk, in the globals given
 do
   local env = setmetatable({ folio = folio }, { __index = _G })
