@@ -177,6 +177,25 @@ function M.compile(code, chunkname, env)
   return f
 end
 
+-- load(path, env) -> a function running the file as `folio run` runs a
+-- script: folio.script is the path and folio.script_dir its folder (so
+-- that a model reads the data beside it) while it runs, and are restored
+-- after (on an error too); or nil and loadfile's message
+function M.load(path, env)
+  local f, err = loadfile(path, "t", env or _G)
+  if not f then return nil, err end
+  local dir = path:match("^(.*)/[^/]*$")
+  dir = dir == nil and "." or (dir == "" and "/" or dir)
+  return function(...)
+    local saved_dir, saved_script = folio.script_dir, folio.script
+    local _ <close> = setmetatable({}, { __close = function()
+      folio.script_dir, folio.script = saved_dir, saved_script
+    end })
+    folio.script_dir, folio.script = dir, path
+    return f(...)   -- not a tail call: the file's values, then the restore
+  end
+end
+
 -- ---- completion ---------------------------------------------------------
 
 -- the tables an __index function looks names up in: its upvalues (a C

@@ -152,6 +152,13 @@ function K:compile(code, chunkname)
   return repl.compile(code, chunkname, env)
 end
 
+-- K:load(path) -> the function running the file as `folio run` would
+-- (repl.load), or nil and the reason
+function K:load(path)
+  K:wrap_plots()
+  return repl.load(path, env)
+end
+
 -- "complete", "incomplete" (the chunk ends too early) or "invalid"
 function K:is_complete(code)
   if code:match("^%s*:") then return "complete" end

@@ -225,7 +225,7 @@ class FolioKernel(Kernel):
                 raise folio.Error(":load needs a file name")
             if self.sandboxed:
                 raise folio.Error(":load is not available in the sandbox (read the data with folio's readers)")
-            fn, err = (self.state.call("loadfile", None, (arg, "t"), None) + (None, None))[:2]
+            fn, err = (self._k("load", arg) + (None, None))[:2]
             if fn is None:
                 raise folio.Error(":load: %s" % err)
             self._show(self._run(fn))

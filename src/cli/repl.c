@@ -200,7 +200,12 @@ static void do_command(lua_State *L, const char *line)
         lua_pop(L, 1);
     } else if (!strncmp(line, ":load", cmdlen) && cmdlen >= 2) {
         if (!*arg) { fprintf(stderr, ":load needs a file name\n"); return; }
-        if (luaL_loadfilex(L, arg, "t") != LUA_OK) { print_error(L); return; }
+        /* repl.load: the file runs as `folio run` runs it (folio.script_dir) */
+        lua_getfield(L, repl_mod, "load");
+        lua_pushstring(L, arg);
+        if (host_docall(L, 1, 2) != LUA_OK) { print_error(L); return; }
+        if (lua_isnil(L, -2)) { print_error(L); lua_pop(L, 1); return; }
+        lua_pop(L, 1);
         run_and_show(L, 0);
     } else if (!strncmp(line, ":time", cmdlen) && cmdlen >= 2) {
         if (!*arg) { fprintf(stderr, ":time needs an expression\n"); return; }

@@ -269,6 +269,14 @@ reply, outs, _ = k.run(":help MinVol")
 check(":help of a name folio does not have says so", reply["status"] == "ok" and
       text(outs, "stdout") == "no documentation for 'MinVol' (try :help for the commands)\n", str(outs)[:300])
 
+# :load runs a file as `folio run` does (folio.script_dir its folder)
+reply, outs, _ = k.run(":load models/loan_book.lua")
+check(":load models/loan_book.lua reads the data beside it", reply["status"] == "ok" and
+      "Model 'loan_book': optimal" in text(outs, "stdout") + str([c.get("data", {}).get("text/plain", "") for _, c in outs]),
+      str(outs)[:300])
+reply, outs, _ = k.run("folio.script_dir")
+check("folio.script_dir is restored after :load", (result(outs) or {}).get("text/plain") == '"."', str(outs))
+
 # completion and is_complete
 comp = k.shell(lambda: k.kc.complete("w = folio.MaxS", 14))
 check("completion of folio.MaxS", comp["matches"] == ["folio.MaxSharpeRatio"] and comp["cursor_start"] == 4 and

@@ -58,4 +58,35 @@ do
   T.eq(err, "cell5:1: unexpected symbol near '='", "compile: a syntax error as Lua gives it")
 end
 
+-- 4. repl.load (:load): the file runs as `folio run` runs it, with
+-- folio.script and folio.script_dir its own, restored after
+do
+  local dir = os.tmpname()
+  os.remove(dir)
+  os.execute("mkdir -p " .. dir)
+  local path = dir .. "/m.lua"
+  local f = assert(io.open(path, "w"))
+  f:write("loaded = true\nreturn folio.script_dir, folio.script\n")
+  f:close()
+  local before_dir, before_script = folio.script_dir, folio.script
+  local env = setmetatable({ folio = folio }, { __index = _G })
+  local d, s = assert(repl.load(path, env))()
+  T.eq(d, dir, ":load: folio.script_dir is the file's folder")
+  T.eq(s, path, ":load: folio.script is the file")
+  T.eq(rawget(env, "loaded"), true, ":load: the file's globals are env's")
+  T.eq(folio.script_dir, before_dir, ":load: folio.script_dir restored after")
+  T.eq(folio.script, before_script, ":load: folio.script restored after")
+  f = assert(io.open(path, "w"))
+  f:write("local a = 1\nerror('boom in ' .. folio.script_dir)\n")
+  f:close()
+  local ok, err = pcall(assert(repl.load(path, env)))
+  T.eq(err, path .. ":2: boom in " .. dir, ":load: an error names the file's line")
+  T.eq(folio.script_dir, before_dir, ":load: folio.script_dir restored after an error")
+  local fn, why = repl.load(dir .. "/none.lua", env)
+  T.eq(fn, nil, ":load of a missing file: nil")
+  T.eq(why, "cannot open " .. dir .. "/none.lua: No such file or directory", ":load of a missing file: loadfile's message")
+  os.remove(path)
+  os.remove(dir)
+end
+
 T.done()
