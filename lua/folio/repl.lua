@@ -290,12 +290,40 @@ Tab completes globals and fields (folio.Ma<TAB>, r:du<TAB>); Ctrl-C stops a
 long loop or solve and returns to the prompt. History is kept in
 $FOLIO_HISTORY (default ~/.folio_history).]]
 
+-- the order of the pages :help reads: the reference (the DSL, then the
+-- models' and results' pages) before the guides, the benchmarks last; a
+-- page named after the name (exposure_optimizer.md for ExposureOptimizer)
+-- first
+local REFERENCE = {
+  ["docs/dsl.md"] = 1, ["docs/exposure_optimizer.md"] = 2, ["docs/trade_assignment.md"] = 2,
+  ["docs/cim.md"] = 2, ["docs/qp.md"] = 2, ["docs/results.md"] = 2, ["docs/report.md"] = 2,
+  ["docs/benchmarks.md"] = 4,
+}
+
+local function page_rank(path, short)
+  local base = path:match("([^/]+)%.md$") or path
+  if base:gsub("_", ""):lower() == short:lower() then return 0 end
+  if path:match("^docs/models/") then return 2 end
+  return REFERENCE[path] or 3
+end
+
+local function ranked_pages(docs, short)
+  local paths = sorted_keys(docs)
+  local rank = {}
+  for _, p in ipairs(paths) do rank[p] = page_rank(p, short) end
+  table.sort(paths, function(a, b)
+    if rank[a] ~= rank[b] then return rank[a] < rank[b] end
+    return a < b
+  end)
+  return paths
+end
+
 -- docs: {path = text} of the documentation pages to search
 function M.help(name, docs)
   if not name or name == "" then return M.commands end
   local short = name:gsub("^folio[%.:]", "")
   local hits = {}
-  local paths = sorted_keys(docs or {})
+  local paths = ranked_pages(docs or {}, short)
   for _, path in ipairs(paths) do
     local text = docs[path]
     local para, lines = {}, {}

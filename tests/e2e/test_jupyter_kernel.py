@@ -265,6 +265,11 @@ for code in ("folio.Ma", "folio.MinVol", "folio.Nope"):
     insp = k.shell(lambda: k.kc.inspect(code, len(code)))
     check("inspect of %s (not a field of folio) finds nothing, without an error" % code,
           insp["status"] == "ok" and insp["found"] is False, str(insp)[:300])
+insp = k.shell(lambda: k.kc.inspect("folio.ExposureOptimizer", 10))
+check("inspect of folio.ExposureOptimizer opens with its reference page, not the benchmarks",
+      insp["found"] and insp["data"].get("text/plain", "").startswith(
+          "# The exposure optimizer  (docs/exposure_optimizer.md)\n") and
+      "docs/benchmarks.md" not in insp["data"]["text/plain"], str(insp)[:300])
 reply, outs, _ = k.run(":help MinVol")
 check(":help of a name folio does not have says so", reply["status"] == "ok" and
       text(outs, "stdout") == "no documentation for 'MinVol' (try :help for the commands)\n", str(outs)[:300])

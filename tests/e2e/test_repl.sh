@@ -15,6 +15,9 @@ expect_eq "pipe: values printed, no prompts" "$(printf '200\n201')" "$OUT"
 expect_match "pipe: the error went to stderr" "boom" "$(cat "$WORK/err")"
 OUT=$(printf ':help MinVol\n:help folio.Nope\n' | "$FOLIO" repl 2>&1)
 expect_eq "pipe: :help of names folio does not have" "$(printf "no documentation for 'MinVol' (try :help for the commands)\nno documentation for 'folio.Nope' (try :help for the commands)")" "$OUT"
+OUT=$(printf ':help folio.ExposureOptimizer\n' | "$FOLIO" repl 2>&1)
+expect_eq "pipe: :help folio.ExposureOptimizer opens with the reference" \
+  "# The exposure optimizer  (docs/exposure_optimizer.md)" "$(printf '%s\n' "$OUT" | head -n 1)"
 # :load runs a file as `folio run` does: the model reads the data beside it
 OUT=$(cd examples/notebooks && printf ':load ../../models/loan_book.lua\n=folio.script_dir\n' | "$FOLIO" repl 2>&1)
 expect_match "pipe: :load ../../models/loan_book.lua from examples/notebooks solves it" \

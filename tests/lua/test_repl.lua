@@ -14,6 +14,23 @@ for _, name in ipairs({ "folio.Nope", "folio.Ma", "MinVol", "folio.MinVol" }) do
 end
 T.ok(repl.help("folio.MinVolatility", docs):find("MinVolatility", 1, true), ":help folio.MinVolatility finds it")
 
+-- :help's passages: the reference pages first, the benchmarks last
+do
+  local text = repl.help("folio.ExposureOptimizer", docs)
+  T.eq(text:match("^[^\n]*"), "# The exposure optimizer  (docs/exposure_optimizer.md)",
+    ":help folio.ExposureOptimizer: the first passage is the page named after it")
+  T.ok(not text:find("(docs/benchmarks.md)", 1, true), ":help folio.ExposureOptimizer: no benchmark passage among the four")
+  text = repl.help("folio.model", docs)
+  T.eq(text:match("^[^\n]*"), "## Models and variables  (docs/dsl.md)", ":help folio.model: the DSL reference first")
+  -- the same ranking with made-up pages
+  local pages = { ["docs/benchmarks.md"] = "## B\n\nuses `zork()` here",
+                  ["docs/cli.md"] = "## C\n\nuses `zork()` too",
+                  ["docs/dsl.md"] = "## D\n\n`zork()` is defined here" }
+  local order = {}
+  for path in repl.help("zork", pages):gmatch("%((docs/[%w_]+%.md)%)") do order[#order + 1] = path end
+  T.eq(table.concat(order, " "), "docs/dsl.md docs/cli.md docs/benchmarks.md", ":help: dsl.md, then the guides, benchmarks last")
+end
+
 -- 2. completion of a userdata's methods (a model: its __index is a C
 -- function over its methods table) and of an exposure result's
 do
