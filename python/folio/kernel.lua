@@ -159,6 +159,29 @@ function K:load(path)
   return repl.load(path, env)
 end
 
+-- K:hold(fn) -> a function running fn and keeping its values here, in
+-- slots made now: the sandbox's memory cap holds while a cell runs, and a
+-- cell that filled it with globals still hands its values over (the
+-- kernel takes them with K:take, above the cap)
+local held = { n = 0, done = false, false, false, false, false, false, false, false, false }
+local function keep(...)
+  local n = select("#", ...)
+  for i = 1, n do held[i] = (select(i, ...)) end
+  held.n, held.done = n, true
+end
+function K:hold(fn)
+  held.n, held.done = 0, false
+  return function() keep(fn()) end
+end
+function K:held() return held.done end
+function K:take()
+  local n = held.n
+  local out = table.move(held, 1, n, 1, {})
+  for i = 1, n do held[i] = false end
+  held.n, held.done = 0, false
+  return table.unpack(out, 1, n)
+end
+
 -- "complete", "incomplete" (the chunk ends too early) or "invalid"
 function K:is_complete(code)
   if code:match("^%s*:") then return "complete" end

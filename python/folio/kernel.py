@@ -121,12 +121,24 @@ class FolioKernel(Kernel):
             self.state.set_budget(self.instructions, self.seconds, mem)
 
     def _run(self, fn):
-        """The cell's function, under the user's budget: its values."""
+        """The cell's function, under the user's budget: its values. In the
+        sandbox they are kept in Lua (K:hold) and taken after, above the
+        cap: a cell that needs no memory runs even when the cells' globals
+        fill the cap."""
+        if not self.sandboxed:
+            return self.state.call(fn, None, (), None)
+        held, = self._k("hold", fn)
         self._budget(user=True)
         try:
-            return self.state.call(fn, None, (), None)
+            self.state.call(held, None, (), None)
+        except MemoryError:
+            # the cell ran; handing its (no) values over ran out of memory
+            self._budget()
+            if not self._k("held")[0]:
+                raise
         finally:
             self._budget()
+        return self._k("take")
 
     def _emit(self, kind, *args):
         """folio.display and io.write, from inside the running Lua code."""

@@ -492,6 +492,12 @@ errs = errors(outs)
 want = "[cell %d]: memory cap of 64 MiB reached: not enough memory" % n
 check("filling the memory cap is a MemoryError naming the cell", reply["status"] == "error" and len(errs) == 1 and
       errs[0]["ename"] == "MemoryError" and errs[0]["evalue"] == want and errs[0]["traceback"] == [want], str(errs))
+reply, outs, _ = k.run("#t > 0")
+check("while the global fills the cap, a cell needing no memory shows its value",
+      (result(outs) or {}).get("text/plain") == "true", str(outs))
+reply, outs, _ = k.run("u = {} for i = 1, 1e6 do u[i] = i end")
+check("while the global fills the cap, a cell needing memory is a MemoryError", [e["evalue"] for e in errors(outs)] ==
+      ["[cell %d]: memory cap of 64 MiB reached: not enough memory" % reply["execution_count"]], str(outs))
 reply, outs, _ = k.run("t = nil")
 check("after the cap is hit, a cell freeing the global runs", reply["status"] == "ok" and outs == [], str(outs))
 reply, outs, _ = k.run("collectgarbage()\nx = {}\nfor i = 1, 1e5 do x[i] = {i} end\n#x")
