@@ -756,6 +756,17 @@ static int state_ready(StateObject *st)
     return 0;
 }
 
+/* folio.script = nil (raw: folio's table is strict), when folio is loaded */
+static int clear_script(lua_State *L)
+{
+    if (lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE) == LUA_TTABLE && lua_getfield(L, -1, "folio") == LUA_TTABLE) {
+        lua_pushliteral(L, "script");
+        lua_pushnil(L);
+        lua_rawset(L, -3);
+    }
+    return 0;
+}
+
 static PyObject *run_op(StateObject *st, op_t *op)
 {
     if (state_ready(st)) return NULL;
@@ -771,6 +782,12 @@ static PyObject *run_op(StateObject *st, op_t *op)
     lua_pushcfunction(L, op_entry);   /* a light C function: no allocation */
     lua_pushlightuserdata(L, op);
     int status = lua_pcall(L, 1, 1, 0);
+    if (op->op == OP_RUN_FILE) {
+        /* folio.script names the script while it runs (a tail call's error
+         * is blamed on it, laux_lua_where_user): not in later calls */
+        lua_pushcfunction(L, clear_script);
+        if (lua_pcall(L, 0, 0, 0) != LUA_OK) lua_pop(L, 1);
+    }
     PyThread_release_lock(run_lock);
     st->busy = 0;
     if (status != LUA_OK) {

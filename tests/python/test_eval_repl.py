@@ -39,3 +39,20 @@ def test_errors_name_the_chunk_line():
     assert s.eval("x") is None
     s.eval("x = 5")
     assert s.eval("x * 2") == 10
+
+
+def test_a_tail_call_blames_the_running_script_only(tmp_path):
+    """`return folio.f(...)` keeps no line (a tail call): folio.run's error
+    names the script and says it is a return line; after the run,
+    folio.script is gone, so a later eval is not blamed on that script."""
+    path = tmp_path / "t.lua"
+    path.write_text('local folio = require "folio"\n'
+                    'return folio.ExposureOptimizer():optimize { exposures = { "a" }, cov = { { 1 } }, bad = 1 }\n')
+    s = folio.Session()
+    with pytest.raises(folio.Error) as e:
+        s.run(str(path))
+    assert "t.lua, a `return` line: optimize: unknown option 'bad'" in str(e.value)
+    assert s.eval("rawget(folio, 'script')") is None
+    with pytest.raises(folio.Error) as e:
+        s.eval("return folio.ExposureOptimizer():optimize { bad = 1 }")
+    assert str(e.value).startswith("optimize: unknown option 'bad'")
