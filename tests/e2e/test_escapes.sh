@@ -84,7 +84,7 @@ escape qp_branch_and_bound 1 "$TIME_MSG"
 SCRIPT=mip escape mip_glpk 1 "$TIME_MSG" "${BUDGET[@]}" --set solver=glpk
 SCRIPT=mip escape mip_cbc 1 "$TIME_MSG" "${BUDGET[@]}" --set solver=cbc
 escape lp_glpk 1 "folio: sandbox: time budget of 1.0 s exceeded" --sandbox --max-time 1 --max-memory 64M
-escape trade_generate 1 "$TIME_MSG"
+escape trade_generate 1 "folio: sandbox: time budget of 1.0 s exceeded" --sandbox --max-time 1 --max-memory 64M
 escape trade_memory 1 "folio: memory cap of 64 MiB reached: $D/trade_memory.lua:5: TradeAssigner: scenarios: not enough memory"
 escape trade_gc 1 "folio: $D/trade_gc.lua:18: attempt to call a nil value (field '__gc')"
 

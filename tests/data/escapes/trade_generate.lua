@@ -1,7 +1,9 @@
--- 2500 scenarios of 1500 correlated securities: 2.8e9 multiply-adds in C.
+-- 2500 scenarios of 1800 correlated securities: 4e9 multiply-adds in C,
+-- 3.3 s unbudgeted here (2026-12; 1500 took 2.2 s, near the old 2 s
+-- budget); the test gives it 1 s. Under the 64 MiB cap (2000 is over it).
 local folio = require "folio"
 local secs = {}
-for i = 1, 1500 do secs[i] = { id = "S" .. i, type = "government", price = 100, accrued = 0, vol = 0.02 } end
+for i = 1, 1800 do secs[i] = { id = "S" .. i, type = "government", price = 100, accrued = 0, vol = 0.02 } end
 local ta = folio.TradeAssigner {
   securities = secs,
   trades = { { id = "t1", side = "buy", security = "S1", quantity = 10 } },
