@@ -392,12 +392,31 @@ X.settle = settle
 -- the objective as the user asked for it: the Sharpe ratio for MaxSharpe,
 -- the volatility for MinVolatility, the utility for MeanVariance
 local function objective_of(kind, res, r)
-  if kind == "MaxSharpeRatio" then return res.sharpe_ratio end
+  if kind == "MaxSharpeRatio" then
+    -- the ratio optimised is net of trading costs
+    return res.costs and res.volatility > 0 and res.sharpe_ratio - res.costs / res.volatility or res.sharpe_ratio
+  end
   if kind == "MaxDiversification" then return res.diversification_ratio end
   if kind == "MinVolatility" or kind == "TargetReturn" or kind == "RiskParity" then return res.volatility end
   return r.objective
 end
 
+
+-- A single-period rebalance from current_weights, from the weights
+-- themselves: turnover sum |w - w0|, the costs sum c_i |w_i - w0_i| and
+-- the expected return net of them (what target_return and the return
+-- objectives hold; expected_return stays the weights' gross return).
+local function trading_of(res, c, names, wv)
+  local w0, tc = c.current_weights, c.transaction_costs
+  if not (w0 and (tc or c.max_turnover)) then return end
+  res.turnover, res.costs = 0, 0
+  for i, e in ipairs(names) do
+    local d = math.abs(wv[i] - (w0[e] or 0))
+    res.turnover = res.turnover + d
+    res.costs = res.costs + (type(tc) == "number" and tc or type(tc) == "table" and tc[e] or 0) * d
+  end
+  res.net_return = res.expected_return - res.costs
+end
 
 -- Fills the result's weights, returns, risk decomposition and ratios from
 -- the weights wv (aligned with names).
@@ -414,7 +433,11 @@ function Opt.describe(res, names, mu, cov, wv)
   local er = 0
   for i = 1, n do er = er + mu[i] * wv[i] end
   res.expected_return, res.volatility = er, vol
-  res.sharpe_ratio = vol > 0 and (er - res.risk_free_rate) / vol or nil
+  -- what is not invested (1 - sum w) earns the risk-free rate, so the
+  -- excess return is mu'w - rf sum w: MaxSharpeRatio's own ratio
+  local sum = 0
+  for i = 1, n do sum = sum + wv[i] end
+  res.sharpe_ratio = vol > 0 and (er - res.risk_free_rate * sum) / vol or nil
   res.risk_contributions, res.correlation_matrix = {}, corr
   local wsig = 0
   for i, e in ipairs(names) do
@@ -713,6 +736,16 @@ local function price_scale(r, ctx, kind)
   return function(d) return d end
 end
 
+-- risk limits held as rows risk <= limit^2 (the tracking error's less
+-- b'Sigma b, moved to the right): a dual per unit of variance, times
+-- d(limit^2)/d(limit) = 2 limit for a price per unit of the limit. In the
+-- scaled problems (kappa) they are cones on the limit itself.
+local function squared_limit(name, c, obj)
+  if name == "max_volatility" then return c.max_volatility end
+  if name == "max_tracking_error" then return c.max_tracking_error end
+  if name == "target_volatility" then return obj.target_vol end
+end
+
 local function binding(res, r, ctx, wv, c, cov, names)
   res.active_constraints, res.shadow_prices = {}, {}
   local fix = ctx.fix
@@ -727,11 +760,16 @@ local function binding(res, r, ctx, wv, c, cov, names)
       local full = row.name:sub(#prefix + 1)
       local lim = (row.upper ~= math.huge and row.activity >= (row.lower + row.upper) / 2) and row.upper or row.lower
       local name = full:match("^[^%[]+")
+      -- an exposure the held-set search fixed out is 0 by its not_held
+      -- row: its own bounds bind only degenerately (a split dual)
+      local e = full:match("%[(.*)%]$")
       if lim ~= math.huge and lim ~= -math.huge and not FORMULATION[name] and not name:find("%.f$")
+         and not (e and fix and fix[e] == "out")
          and math.abs(row.activity - lim) <= 1e-6 * (1 + math.abs(lim)) then
         -- max_cvar binds only if the weights' true CVaR is at the limit
         if name ~= "max_cvar" or res.cvar >= c.max_cvar - 1e-6 * (1 + math.abs(c.max_cvar)) then
-          add(full, row.dual)
+          local sq = not ctx.kappa and squared_limit(name, c, ctx.obj)
+          add(full, row.dual and (sq and 2 * sq * row.dual or row.dual))
         end
       end
     end
@@ -832,7 +870,17 @@ local function inputs(self, a)
   local known = { MinVolatility = 1, MaxSharpeRatio = 1, MeanVariance = 1, TargetReturn = 1, TargetVolatility = 1,
                   RiskParity = 1, MaxDiversification = 1, MinCVaR = 1 }
   if not known[obj.kind] then fail("optimize: unknown objective %s", tostring(obj.kind)) end
-  return X.limits_of(names, mu, cov, c, obj, "optimize")
+  local p = X.limits_of(names, mu, cov, c, obj, "optimize")
+  if obj.kind == "MaxDiversification" then
+    -- sum |w_i| sigma_i / sigma is not the signed sigma'w the transform
+    -- maximises once a weight can go short
+    for i, e in ipairs(names) do
+      if p.lo[i] < 0 then
+        fail("optimize: MaxDiversification needs long-only weights, but %s lets %s go short", p.lo_by[i], e)
+      end
+    end
+  end
+  return p
 end
 
 -- The checked limits of constraints c over names: p for
@@ -873,6 +921,7 @@ function Opt:optimize(a)
     return settle(res, word, nil, stats)
   end
   Opt.describe(res, names, p.mu, p.cov, wv)
+  trading_of(res, c, names, wv)
   if p.cvar then res.cvar, res.var = cvar_of(p.cvar.S, p.cvar.prob, wv, p.cvar.alpha) end
   binding(res, r, ctx, wv, c, p.cov, names)
   if how.message then res.message = how.message end
@@ -1311,7 +1360,22 @@ function Frontier:plot(path) folio.write_text(path, self:svg()) end
 -- the highest reachable; returns a Frontier (set res.frontier = it to have
 -- folio.html draw it with the result). Its status is the minimum-variance
 -- solve's when that has no solution; points whose solve failed are counted.
-local FRONTIER_ARGS = { exposures = "table", mu = "table", cov = "table", constraints = "table", points = "number" }
+local FRONTIER_ARGS = { exposures = "table", mu = "table", cov = "table", constraints = "table", points = "number",
+                        max_return = "number" }
+
+-- the highest expected return the limits allow (an LP, or a QP under risk
+-- limits): its value, or nil and the solve's status (unbounded when a
+-- weight has no bound that stops it)
+local function highest_return(self, a)
+  local p = inputs(self, { exposures = a.exposures, mu = a.mu, cov = a.cov, constraints = a.constraints })
+  p.obj = { kind = "MaxReturn" }
+  local r, _, wv, how = run(self, p)
+  if not wv then return nil, how.status or (r and r.status) end
+  local top = 0
+  for i = 1, #p.names do top = top + p.mu[i] * wv[i] end
+  return top
+end
+
 function Opt:efficient_frontier(a)
   check.options(a, "efficient_frontier", FRONTIER_ARGS)
   local names = a.exposures
@@ -1326,10 +1390,25 @@ function Opt:efficient_frontier(a)
     return results.settle(fr, { status = minv.status, has_solution = false, solve_time = folio.now() - t0,
                                 solver = minv.solver })
   end
-  local top = self:optimize { exposures = names, mu = a.mu, cov = a.cov,
-                              objective = X.MeanVariance { risk_aversion = 1e-6 }, constraints = a.constraints }
   local r0 = minv.expected_return
-  local r1 = top.has_solution and top.expected_return or r0
+  local r1, why = highest_return(self, a)
+  local cap = a.max_return
+  if cap and cap < r0 then
+    fail("efficient_frontier: max_return %s is below the minimum-variance portfolio's return %s",
+      results.number(cap), results.number(r0))
+  end
+  if not r1 and why == "unbounded" and not cap then
+    fr.message = "the expected return has no maximum under these limits (a weight without a bound); "
+      .. "give max_return = R to end the frontier at R"
+    return results.settle(fr, { status = "unbounded", has_solution = false, solve_time = folio.now() - t0,
+                                solver = minv.solver })
+  end
+  if not r1 and why ~= "unbounded" then
+    fr.message = "the highest-return problem has no solution: " .. tostring(why)
+    return results.settle(fr, { status = results.status_word(why), has_solution = false,
+                                solve_time = folio.now() - t0, solver = minv.solver })
+  end
+  r1 = cap and (r1 and math.min(r1, cap) or cap) or r1
   for k = 0, npts - 1 do
     local target = r0 + (r1 - r0) * k / (npts - 1)
     local res = self:optimize { exposures = names, mu = a.mu, cov = a.cov,
@@ -1592,11 +1671,12 @@ function Objective:evaluate(w, mu, cov, exposures)
   local S = align.matrix(cov, names, fn, "cov")
   local m = mu and align.vector(mu, names, fn, "mu") or nil
   if not m and NEEDS_MU_EVAL[self.kind] then fail("%s: mu is required", fn) end
-  local var, ret, l2, num = 0, 0, 0, 0
+  local var, ret, l2, num, sum = 0, 0, 0, 0, 0
   for i = 1, n do
     local s = 0
     for j = 1, n do s = s + S[i][j] * wv[j] end
     var = var + wv[i] * s
+    sum = sum + wv[i]
     ret = ret + (m and m[i] or 0) * wv[i]
     l2 = l2 + wv[i] * wv[i]
     num = num + math.abs(wv[i]) * math.sqrt(math.max(S[i][i], 0))
@@ -1604,7 +1684,7 @@ function Objective:evaluate(w, mu, cov, exposures)
   local vol = math.sqrt(math.max(var, 0))
   local g = self.l2_reg or 0
   local k = self.kind
-  if k == "MaxSharpeRatio" then return vol > 0 and (ret - (self.risk_free_rate or 0)) / vol or nil end
+  if k == "MaxSharpeRatio" then return vol > 0 and (ret - (self.risk_free_rate or 0) * sum) / vol or nil end
   if k == "MaxDiversification" then return vol > 0 and num / vol or nil end
   if k == "MeanVariance" then return ret - (self.risk_aversion or 1) / 2 * var - g * l2 end
   if k == "TargetVolatility" then return ret - g * l2 end
