@@ -4,6 +4,7 @@
 local check = require "folio.check"
 local results = require "folio.results"
 local In = require "folio.trade_input"
+local Solve = require "folio.trade_solve"
 local fail = check.fail
 
 local Rep = {}
@@ -275,13 +276,12 @@ end
 -- one row per account limit (v: a validation): account, limit, bound,
 -- its value before the trades, at the base state (nominal prices) after
 -- them, the worst scenario and the value there, the headroom (absolute,
--- and scaled by the limit's scale)
+-- and scaled as the min_headroom objective scales it)
 local function limit_rows(self, v)
   local lrows = {}
   for a, acc in ipairs(v.accounts) do
     for l, lv in ipairs(acc.limits) do
-      local lim = self.accounts[a].limits[l]
-      local scale = lim.scale or math.max(math.abs(lv.rhs), math.abs(lv.nominal), 1)
+      local scale = Solve.headroom_scale(self, a, l)
       lrows[#lrows + 1] = { acc.name, lv.name, lv.sense .. " " .. num(lv.rhs), lv.before, lv.nominal, lv.worst_scenario,
                             lv.worst_value, lv.headroom, lv.headroom / scale }
     end

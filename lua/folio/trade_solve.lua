@@ -30,11 +30,13 @@ S.allowed_pair = allowed
 function S.build_rows(self)
   if self.rows then return self.rows end
   local nS, nT, nA = #self.securities, #self.trades, #self.accounts
-  local rows = { account = {}, long = {}, short = {}, cash_coef = {}, rhs = {}, info = {} }
+  local rows = { account = {}, long = {}, short = {}, cash_coef = {}, rhs = {}, info = {}, index = {} }
   local R = 0
   for a, acc in ipairs(self.accounts) do
-    for _, lim in ipairs(acc.limits) do
+    rows.index[a] = {}
+    for l, lim in ipairs(acc.limits) do
       R = R + 1
+      rows.index[a][l] = R
       local fold = lim.sense == ">=" and -1 or 1
       rows.account[R] = a
       rows.rhs[R] = fold * lim.rhs
@@ -559,6 +561,14 @@ end
 -- the largest gross book over the accounts
 local function largest_book(self, assign)
   return math.max(table.unpack(S.gross_books(self, assign)))
+end
+
+-- the scale that headroom is divided by for limit l of account a: the one
+-- the min_headroom objective uses, so the report's scaled headroom has
+-- that objective as its minimum
+function S.headroom_scale(self, a, l)
+  local rows = self:build_rows()
+  return rows.scale[rows.index[a][l]]
 end
 
 -- the smallest scaled headroom over every limit and scenario (inf without limits)

@@ -13,11 +13,12 @@ local ta = folio.TradeAssigner(cfg)
 local r = ta:solve()
 T.eq(r.status, "optimal", "solved")
 local rep = ta:report(r)
-local function find(prefix)
-  for _, v in ipairs(rep) do
+local function find_in(list, prefix)
+  for _, v in ipairs(list) do
     if folio.is_table(v) and v.title:sub(1, #prefix) == prefix then return v end
   end
 end
+local function find(prefix) return find_in(rep, prefix) end
 local lt, mt, pt = find("Limits: before the trades"), find("Accounts before and after"), find("Net positions before")
 T.ok(lt and mt and pt, "the report has the limits, accounts and positions tables")
 
@@ -70,7 +71,22 @@ for a, acc in ipairs(cfg.accounts) do
       local e = sense == "<=" and v - rhs or rhs - v
       if not we or e > we then wk, wv, we = k, v, e end
     end
-    expect.limits[acc.name .. "/" .. lim.name] = { L(lim, before, acc.cash), L(lim, after, cash), wk, wv, -we }
+    -- the headroom's scale: the limit's own, else the larger of |rhs|, the
+    -- row's gross size on the books before the trades and 1
+    local k = lim.ratio and { [lim.ratio[1]] = 1 } or type(lim.lhs) == "string" and { [lim.lhs] = 1 } or lim.lhs
+    if lim.ratio then k[lim.ratio[4]] = (k[lim.ratio[4]] or 0) - lim.ratio[3] end
+    local cash_coef = 0
+    for name, c in pairs(k) do cash_coef = cash_coef + c * (name == "cash" and 1 or acc.metrics[name].cash or 0) end
+    local size = math.abs(cash_coef * acc.cash)
+    for s, q in pairs(before) do
+      local w = 0
+      for name, c in pairs(k) do
+        if name ~= "cash" then w = w + c * weight(acc.metrics[name], secs[s], q >= 0 and "long" or "short") end
+      end
+      size = size + math.abs(w * q * (secs[s].price + secs[s].accrued))
+    end
+    local scale = lim.scale or math.max(math.abs(rhs), size, 1)
+    expect.limits[acc.name .. "/" .. lim.name] = { L(lim, before, acc.cash), L(lim, after, cash), wk, wv, -we, scale }
   end
 end
 
@@ -86,9 +102,21 @@ for _, row in ipairs(lt.rows) do
   T.eq(row[6], e[3], what .. ": the worst scenario")
   near(row[7], e[4], what .. ": the value in the worst scenario")
   near(row[8], e[5], what .. ": the headroom")
+  near(row[9], e[5] / e[6], what .. ": the scaled headroom")
   seen = seen + 1
 end
 T.eq(seen, 7, "one row per account limit")
+
+-- the scaled headroom is the min_headroom objective's: with that objective
+-- first, the table's smallest entry is the MIP's optimum z
+do
+  local hta = folio.TradeAssigner(config { objectives = { { "min_headroom" }, { "financing_cost" } } })
+  local hr = hta:solve()
+  T.eq(hr.status, "optimal", "min_headroom first: solved")
+  local least = math.huge
+  for _, row in ipairs(find_in(hta:report(hr), "Limits: before the trades").rows) do least = math.min(least, row[9]) end
+  T.near(least, hr.stages[1].headroom, 1e-6, "min_headroom first: the report's least scaled headroom is the objective")
+end
 seen = 0
 for _, row in ipairs(mt.rows) do
   local e = expect.metrics[row[1] .. "/" .. row[2]]
