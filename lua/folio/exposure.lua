@@ -722,7 +722,7 @@ end
 -- are listed when they bind, without a price (they are combinatorial).
 local FORMULATION = { split = true, excess_return = true, trade = true, cvar_loss = true, held_min = true,
                       robust_split = true, robust_abs_up = true, robust_abs_down = true, not_held = true,
-                      hold = true }
+                      leverage_split = true, hold = true }
 
 local function price_scale(r, ctx, kind)
   if ctx.kappa then

@@ -263,11 +263,29 @@ function B.max_leverage_exposures(ctx)
   local c, w = ctx.c, ctx.w
   if not c.max_leverage_exposures then return end
   local lev = c.leveraged or {}
-  local members = {}
-  for _, e in ipairs(ctx.names) do if lev[e] then members[#members + 1] = w[e] end end
+  local members, shorts = {}, {}
+  for i, e in ipairs(ctx.names) do
+    if lev[e] then
+      members[#members + 1] = e
+      if ctx.lo[i] < 0 then shorts[#shorts + 1] = e end
+    end
+  end
   -- no exposure marked leveraged: nothing to limit (the spec's default 0.5 is on)
   if #members == 0 then return end
-  local s = folio.sum(members)
+  -- the share held in leveraged strategies is gross: a short one counts
+  -- by its size, not against a long one (|w| through w = p - q)
+  local terms = {}
+  if #shorts > 0 then
+    local p = ctx.m:var(ctx:name("leverage_long"), shorts, { lb = 0 })
+    local q = ctx.m:var(ctx:name("leverage_short"), shorts, { lb = 0 })
+    ctx.m:st(ctx:name("leverage_split"), shorts, function(e) return w[e], "==", p[e] - q[e] end)
+    for _, e in ipairs(members) do
+      if p[e] then terms[#terms + 1] = p[e] + q[e] else terms[#terms + 1] = w[e] end
+    end
+  else
+    for _, e in ipairs(members) do terms[#terms + 1] = w[e] end
+  end
+  local s = folio.sum(terms)
   if ctx:group("max_leverage_exposures " .. num(c.max_leverage_exposures),
                { measure = function() return s end, what = "leveraged exposure", rank = 1 }) then
     ctx.m:st(ctx:name("max_leverage_exposures"), s, "<=", ctx:scaled(c.max_leverage_exposures))

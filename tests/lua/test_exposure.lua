@@ -293,6 +293,42 @@ local lev = opt:optimize { exposures = names, cov = cov, mu = mu, objective = me
   constraints = long { leveraged = { us_equity = true, trend = true }, max_leverage_exposures = 0.2 } }
 T.near(lev.weights.us_equity + lev.weights.trend, 0.2, 1e-7, "max_leverage_exposures binds")
 
+-- long-short: the leveraged share is gross, |w_us| + |w_re| <= 0.2 (the
+-- signed sum it was let equity reach 1.0 against real estate at -0.95,
+-- a gross share of 1.95). Reference: the best of the four sign orthants, each a QP
+-- with linear rows built in the DSL here
+do
+  local ls = folio.ExposureConstraints { bounds = { -1, 1 }, defaults = false,
+    leveraged = { us_equity = true, real_estate = true }, max_leverage_exposures = 0.2 }
+  local mvl = folio.MeanVariance { risk_aversion = 4 }
+  local mu_ls = { 0.10, 0.035, 0.06, -0.02, 0.04 }   -- equity up, real estate down: a long-short pair pays
+  local r = opt:optimize { exposures = names, cov = cov, mu = mu_ls, objective = mvl, constraints = ls }
+  local gross = math.abs(r.weights.us_equity) + math.abs(r.weights.real_estate)
+  T.near(gross, 0.2, 1e-7, "max_leverage_exposures, long-short: the gross leveraged share binds")
+  T.ok(r.weights.real_estate < -1e-3, "max_leverage_exposures, long-short: real estate is short")
+  local best = -math.huge
+  for _, s1 in ipairs { 1, -1 } do
+    for _, s2 in ipairs { 1, -1 } do
+      local m = folio.model("orthant")
+      local I = {}
+      for i = 1, n do I[i] = i end
+      local w = m:var("w", I, { lb = -1, ub = 1 })
+      m:st("budget", folio.sum(w), "==", 1)
+      m:st("sign_us", s1 * w[1], ">=", 0)
+      m:st("sign_re", s2 * w[4], ">=", 0)
+      m:st("lev", s1 * w[1] + s2 * w[4], "<=", 0.2)
+      m:maximize(folio.sum(I, function(i) return mu_ls[i] * w[i] end) - 2 * folio.quad(w, cov))
+      local o = m:solve { reltol = 1e-10 }
+      if o.has_solution then best = math.max(best, o.objective) end
+    end
+  end
+  T.near(r.objective_value, best, 1e-7, "max_leverage_exposures, long-short: the best sign orthant's utility")
+  T.ok(r.shadow_prices.max_leverage_exposures ~= nil, "max_leverage_exposures, long-short: priced")
+  for _, a in ipairs(r.active_constraints) do
+    T.ok(not a:find("leverage_split", 1, true), "max_leverage_exposures, long-short: the split rows are not limits")
+  end
+end
+
 local cp = opt:optimize { exposures = names, cov = cov, mu = mu, objective = mean,
   constraints = long { max_correlation_pairs = 0.5 } }
 T.ok(cp.weights.us_equity < 1e-9 or cp.weights.real_estate < 1e-9,
