@@ -249,7 +249,12 @@ local function exposure_summary(self)
   if self.volatility then figures[#figures + 1] = ("volatility %.4f%%"):format(pct(self.volatility)) end
   if self.sharpe_ratio then figures[#figures + 1] = ("Sharpe %.4f"):format(self.sharpe_ratio) end
   if self.diversification_ratio then figures[#figures + 1] = ("diversification %.3f"):format(self.diversification_ratio) end
-  if self.cvar then figures[#figures + 1] = ("CVaR %.4f%%"):format(pct(self.cvar)) end
+  -- the scenarios' CVaR is a loss over one scenario period (often a
+  -- month), unlike the annual return and volatility beside it
+  if self.cvar then
+    figures[#figures + 1] = ("CVaR %g%% %.4f%% (a loss over one scenario period)"):format(
+      100 * (self.cvar_alpha or 0.95), pct(self.cvar))
+  end
   out[#out + 1] = table.concat(figures, "  ")
   -- risk share: each exposure's part of the volatility, summing to 100
   local rc, vol = self.risk_contributions, self.volatility
@@ -922,7 +927,10 @@ function Opt:optimize(a)
   end
   Opt.describe(res, names, p.mu, p.cov, wv)
   trading_of(res, c, names, wv)
-  if p.cvar then res.cvar, res.var = cvar_of(p.cvar.S, p.cvar.prob, wv, p.cvar.alpha) end
+  if p.cvar then
+    res.cvar, res.var = cvar_of(p.cvar.S, p.cvar.prob, wv, p.cvar.alpha)
+    res.cvar_alpha = p.cvar.alpha
+  end
   binding(res, r, ctx, wv, c, p.cov, names)
   if how.message then res.message = how.message end
   return settle(res, how.status or r.status, objective_of(obj.kind, res, r), stats)
@@ -1001,6 +1009,7 @@ function Opt:optimize_with_scenarios(a)
   res.weights = {}
   for i, e in ipairs(names) do res.weights[e] = wv[i] end
   res.cvar, res.var = cvar_of(S, prob, wv, alpha)
+  res.cvar_alpha = alpha
   res.expected_return = 0
   for i = 1, n do res.expected_return = res.expected_return + mu[i] * wv[i] end
   binding(res, r, ctx, wv, c, cov, names)
@@ -1160,7 +1169,10 @@ function Opt:optimize_robust(a)
     return settle(res, no_solution(res, p, { status = how.status or r.status }), nil, stats)
   end
   Opt.describe(res, names, mu, cov, wv)
-  if p.cvar then res.cvar, res.var = cvar_of(p.cvar.S, p.cvar.prob, wv, p.cvar.alpha) end
+  if p.cvar then
+    res.cvar, res.var = cvar_of(p.cvar.S, p.cvar.prob, wv, p.cvar.alpha)
+    res.cvar_alpha = p.cvar.alpha
+  end
   res.worst_case_return = r:value(ctx.worst)
   if D then
     local v = res.volatility ^ 2

@@ -513,6 +513,9 @@ do
   T.near(cl.weights.a, ga, 2e-5, "MinVolatility with a CVaR limit matches the grid search")
   T.near(cl.cvar, limit, 1e-8, "the CVaR limit binds")
   T.near(empirical_cvar(cl.weights.a), cl.cvar, 1e-9, "reported CVaR is the weights' empirical CVaR")
+  -- the summary says the CVaR is over one scenario period, at its alpha
+  local want = ("CVaR 90%% %.4f%% (a loss over one scenario period)"):format(100 * cl.cvar)
+  T.ok(cl:summary():find(want, 1, true) ~= nil, "summary: " .. want)
   T.ok(cl.shadow_prices.max_cvar ~= nil and cl.shadow_prices.max_cvar ~= 0, "max_cvar has a shadow price")
   local listed = false
   for _, a in ipairs(cl.active_constraints) do
