@@ -767,6 +767,14 @@ static int clear_script(lua_State *L)
     return 0;
 }
 
+/* OpenBLAS's worker threads spin after each call: on folio's small
+ * problems they doubled the CPU time of a call for no gain in wall time.
+ * As in the folio executable, a call runs with one thread (the QP engine
+ * asks for more on large dense problems) unless OPENBLAS_NUM_THREADS
+ * decides; the caller's setting (numpy may share the library) is put back. */
+void openblas_set_num_threads(int);
+int openblas_get_num_threads(void);
+
 static PyObject *run_op(StateObject *st, op_t *op)
 {
     if (state_ready(st)) return NULL;
@@ -779,9 +787,12 @@ static PyObject *run_op(StateObject *st, op_t *op)
         PyThread_acquire_lock(run_lock, WAIT_LOCK);
         Py_END_ALLOW_THREADS
     }
+    int blas_threads = getenv("OPENBLAS_NUM_THREADS") ? 0 : openblas_get_num_threads();
+    if (blas_threads > 1) openblas_set_num_threads(1);
     lua_pushcfunction(L, op_entry);   /* a light C function: no allocation */
     lua_pushlightuserdata(L, op);
     int status = lua_pcall(L, 1, 1, 0);
+    if (blas_threads > 1) openblas_set_num_threads(blas_threads);
     if (op->op == OP_RUN_FILE) {
         /* folio.script names the script while it runs (a tail call's error
          * is blamed on it, laux_lua_where_user): not in later calls */

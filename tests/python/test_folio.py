@@ -390,3 +390,21 @@ def test_pip_install(tmp_path):
     # (loaded from beside the extension) and the kernel's Lua half
     for f in ("folio_coin.so", "kernel.lua", "bridge.lua"):
         assert (target / "folio" / f).is_file(), "pip install left out folio/%s" % f
+
+
+# ---- OpenBLAS threads: one inside a call, the caller's setting kept ---------
+
+def test_blas_threads_are_the_callers_again_after_a_call(prices, monkeypatch):
+    import ctypes
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    blas = ctypes.CDLL("libopenblas.so.0")   # the instance the module linked: one per process
+    before = blas.openblas_get_num_threads()
+    try:
+        blas.openblas_set_num_threads(2)
+        w = folio.run(MINVOL, data={"prices": prices}).weights
+        assert blas.openblas_get_num_threads() == 2
+        blas.openblas_set_num_threads(1)
+        assert (folio.run(MINVOL, data={"prices": prices}).weights - w).abs().max() <= 1e-12
+        assert blas.openblas_get_num_threads() == 1
+    finally:
+        blas.openblas_set_num_threads(before)
