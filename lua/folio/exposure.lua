@@ -180,57 +180,26 @@ local function cvar_of(S, prob, wv, alpha)
   return best, var
 end
 
--- Checks combinations that cannot be feasible, before any solve.
-local function validate(names, lo, hi, c, fn)
-  fn = fn or "optimize"
-  local budget = c.budget
-  if budget == nil then budget = 1 end
-  if budget ~= false then
-    local smin, smax = 0, 0
-    for i = 1, #names do smin = smin + lo[i]; smax = smax + hi[i] end
-    if smin > budget + 1e-12 then
-      fail((fn .. ": infeasible constraints: the minimum weights sum to %.6g, above the budget %.6g")
-        :format(smin, budget))
-    end
-    if smax < budget - 1e-12 then
-      fail((fn .. ": infeasible constraints: the maximum weights sum to %.6g, below the budget %.6g")
-        :format(smax, budget))
-    end
-  end
-  if c.max_exposures then
-    local forced = 0
-    for i = 1, #names do if lo[i] > 0 then forced = forced + 1 end end
-    if forced > c.max_exposures then
-      fail((fn .. ": infeasible constraints: %d exposures have a positive minimum weight but max_exposures is %d")
-        :format(forced, c.max_exposures))
-    end
-  end
-  if c.min_exposures and c.max_exposures and c.min_exposures > c.max_exposures then
-    fail((fn .. ": infeasible constraints: min_exposures %d is above max_exposures %d")
-      :format(c.min_exposures, c.max_exposures))
-  end
+-- Limits that contradict each other outright. A weight's minimum above
+-- its maximum cannot be built as a model (its column bounds cross): it is
+-- an infeasible result, with both limits named, and no solve. Every other
+-- conflict (minimums above the budget, a category against its members,
+-- the counts) is the solve's to find and the conflict search's to name,
+-- in the user's own limits, with status "infeasible" as the contract has
+-- it (exit code 3), not an error.
+local function contradiction(names, p, c, fn)
   for i, e in ipairs(names) do
-    if lo[i] > hi[i] then
-      fail((fn .. ": infeasible constraints: '%s' has minimum %.6g above maximum %.6g"):format(e, lo[i], hi[i]))
+    if p.lo[i] > p.hi[i] then
+      return { message = ("infeasible: %s conflicts with %s"):format(p.lo_by[i], p.hi_by[i]),
+               groups = { p.lo_by[i], p.hi_by[i] } }
     end
   end
   if c.category_limits then
     local cats = c.categories or {}
-    for cat, lim in pairs(c.category_limits) do
-      local smin, smax, any = 0, 0, false
-      for i, e in ipairs(names) do
-        if cats[e] == cat then smin, smax, any = smin + lo[i], smax + hi[i], true end
-      end
+    for cat in pairs(c.category_limits) do
+      local any = false
+      for _, e in ipairs(names) do if cats[e] == cat then any = true end end
       if not any then fail((fn .. ": category '%s' has a limit but no exposure"):format(cat)) end
-      local clo, chi = lim[1] or -math.huge, lim[2] or math.huge
-      if smin > chi + 1e-12 then
-        fail((fn .. ": infeasible constraints: category '%s' has a maximum of %.6g but its minimum weights sum to %.6g")
-          :format(cat, chi, smin))
-      end
-      if smax < clo - 1e-12 then
-        fail((fn .. ": infeasible constraints: category '%s' has a minimum of %.6g but its maximum weights sum to %.6g")
-          :format(cat, clo, smax))
-      end
     end
   end
 end
@@ -459,7 +428,8 @@ function Opt:risk_parity(p)
   local names = p.names
   -- cov must be positive semidefinite: folio.exposure_parity checks it in C
   local t0 = folio.now()
-  local out, why = require("folio.exposure_parity").risk_parity(p)
+  local out, why
+  if not p.contradiction then out, why = require("folio.exposure_parity").risk_parity(p) end
   local stats = { solver = "newton", iterations = out and out.iterations, time = folio.now() - t0 }
   local res = new_result(names, { solver_stats = stats, shadow_prices = {} })
   if not out then
@@ -597,7 +567,14 @@ end
 -- limits, it is the answer. Otherwise the search over held sets
 -- (folio.exposure_holdings) with perspective relaxations, whose best held
 -- set's continuous solve gives the weights and the duals.
+-- what run returns when the limits contradict each other (no solve)
+local function contradicted()
+  return { status = "infeasible", has_solution = false, solver = "none", iterations = 0 }, nil, nil,
+         { status = "infeasible" }
+end
+
 local function run(self, p)
+  if p.contradiction then return contradicted() end
   local h = p.hold
   if not h then
     local r, ctx, retried, wv = solve_node(self, p, nil)
@@ -894,7 +871,7 @@ function X.limits_of(names, mu, cov, c, obj, fn)
   local p = { names = names, mu = mu, cov = cov, c = c, obj = obj, pos = {} }
   for i, e in ipairs(names) do p.pos[e] = i end
   p.lo, p.hi, p.lo_by, p.hi_by = EM.bounds_of(names, c)
-  validate(names, p.lo, p.hi, c, fn)
+  p.contradiction = contradiction(names, p, c, fn or "optimize")
   p.hold = EM.holdings_of(names, cov, c, p.lo, p.hi, fn)
   if obj.kind == "RiskParity" then return p end
   if c.max_tracking_error and c.benchmark then p.benchmark = align.vector(c.benchmark, names, fn, "benchmark") end
@@ -1289,6 +1266,7 @@ end
 -- the relaxation first, then (if it breaks them) the MIQP and the
 -- continuous problem on the held sets it chose. -> r, ctx, fix, how
 function Opt:run_periods(p)
+  if p.contradiction then return contradicted() end
   local n, np = #p.names, #p.periods
   local ctx = EM.build(p, "solve", nil, nil)
   local r = solve_model(self, ctx.m)

@@ -775,6 +775,7 @@ end
 -- A deletion filter: each group in turn is turned off for good when the
 -- rest stays infeasible without it; what is left is an irreducible set.
 function M.explain(p)
+  if p.contradiction then return p.contradiction, "infeasible" end
   local status, ctx = feasibility(p, {})
   local off, keep = {}, {}
   if status ~= "infeasible" and status ~= "feasible" then

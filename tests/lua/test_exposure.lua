@@ -239,19 +239,48 @@ for e, w, share in shares:gmatch("(%S+)%s+(%S+)%s+(%S+)\n?") do
 end
 T.eq(seen, n, "summary: a risk share for every exposure")
 
--- infeasible combinations are named before any solve
-T.raises(function()
-  opt:optimize { exposures = names, cov = cov, constraints = long { min_weights = { us_equity = 0.6, trend = 0.5 } } }
-end, "optimize: infeasible constraints: the minimum weights sum to 1.1, above the budget 1", "sum of minimums")
-T.raises(function()
-  opt:optimize { exposures = names, cov = cov, constraints = long { categories = cats,
-    min_weights = { gold = 0.3 }, category_limits = { real_assets = { false, 0.2 } } } }
-end, "optimize: infeasible constraints: category 'real_assets' has a maximum of 0.2 but its minimum weights sum to 0.3",
-  "category limit below its minimums")
-T.raises(function()
-  opt:optimize { exposures = names, cov = cov, constraints = long { max_exposures = 1, min_weights = { gold = 0.1, trend = 0.1 } } }
-end, "optimize: infeasible constraints: 2 exposures have a positive minimum weight but max_exposures is 1",
-  "cardinality below the forced positions")
+-- infeasible limits are a result with status "infeasible" (exit code 3),
+-- not an error, and the message names the user's own limits; a minimum
+-- above a maximum is decided without a solve
+local function infeasible(what, extra, message, objective)
+  local r = opt:optimize { exposures = names, cov = cov, mu = mu, constraints = long(extra),
+                           objective = objective or folio.MinVolatility {} }
+  T.eq(r.status, "infeasible", what .. ": status")
+  T.eq(r.has_solution, false, what .. ": no solution")
+  T.eq(r.message, message, what .. ": message")
+  return r
+end
+infeasible("sum of minimums", { min_weights = { us_equity = 0.6, trend = 0.5 } },
+  "infeasible: min_weights us_equity >= 0.6 conflicts with bounds (each weight >= 0), min_weights trend >= 0.5 "
+  .. "and budget = 1")
+infeasible("category limit below its minimums", { categories = cats, min_weights = { gold = 0.3 },
+  category_limits = { real_assets = { false, 0.2 } } },
+  "infeasible: category_limits real_assets <= 0.2 conflicts with bounds (each weight >= 0) and min_weights gold >= 0.3 "
+  .. "(needs real_assets weight >= 0.3)")
+infeasible("cardinality below the forced positions", { max_exposures = 1, min_weights = { gold = 0.1, trend = 0.1 } },
+  "infeasible: min_weights trend >= 0.1 conflicts with min_weights gold >= 0.1 and max_exposures 1")
+infeasible("maximum weights below the budget", { bounds = { 0, 0.1 } },
+  "infeasible: bounds (each weight <= 0.1) conflicts with budget = 1", folio.MaxSharpeRatio {})
+local crossed = infeasible("a minimum above the maximum", { min_weights = { gold = 0.1 }, max_weights = { gold = 0.05 } },
+  "infeasible: min_weights gold >= 0.1 conflicts with max_weights gold <= 0.05")
+T.eq(crossed.solver, "none", "a minimum above the maximum: no solve")
+T.eq(table.concat(crossed.conflicts, "; "), "min_weights gold >= 0.1; max_weights gold <= 0.05",
+  "a minimum above the maximum: the conflicts")
+infeasible("a minimum above the maximum, RiskParity", { min_weights = { gold = 0.1 }, max_weights = { gold = 0.05 } },
+  "infeasible: min_weights gold >= 0.1 conflicts with max_weights gold <= 0.05", folio.RiskParity {})
+do
+  local crossing = long { min_weights = { gold = 0.1 }, max_weights = { gold = 0.05 } }
+  local mp = opt:optimize_multiperiod { exposures = names, periods = { { mu = mu, cov = cov }, { mu = mu, cov = cov } },
+                                        constraints = crossing }
+  T.eq(mp.status, "infeasible", "multi-period, a minimum above the maximum: status")
+  T.eq(mp[1].message, "infeasible: min_weights gold >= 0.1 conflicts with max_weights gold <= 0.05",
+    "multi-period, a minimum above the maximum: each date's message")
+  local fr = opt:efficient_frontier { exposures = names, mu = mu, cov = cov, constraints = crossing, points = 3 }
+  T.eq(fr.status, "infeasible", "frontier, a minimum above the maximum: status")
+  T.raises_exact(function() crossing:validate(names) end,
+    "validate: infeasible: min_weights gold >= 0.1 conflicts with max_weights gold <= 0.05",
+    "validate, a minimum above the maximum")
+end
 T.raises_exact(function() folio.ExposureConstraints { max_turnovr = 0.1 } end,
   "ExposureConstraints: unknown option 'max_turnovr' (did you mean 'max_turnover'? options: benchmark, bounds, "
   .. "budget, categories, category_limits, current_weights, cvar_alpha, defaults, leveraged, max_concentration, "
