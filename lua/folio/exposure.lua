@@ -216,7 +216,11 @@ local function exposure_summary(self)
   if not self.weights then return table.concat(out, "\n") end
   local figures = { ("Expected return %.4f%%"):format(pct(self.expected_return)) }
   if self.volatility then figures[#figures + 1] = ("volatility %.4f%%"):format(pct(self.volatility)) end
-  if self.sharpe_ratio then figures[#figures + 1] = ("Sharpe %.4f"):format(self.sharpe_ratio) end
+  -- the rate the ratio is taken over: the objective's for MaxSharpe, 0 for
+  -- the objectives that take none
+  if self.sharpe_ratio then
+    figures[#figures + 1] = ("Sharpe (rf %g%%) %.4f"):format(100 * (self.risk_free_rate or 0), self.sharpe_ratio)
+  end
   if self.diversification_ratio then figures[#figures + 1] = ("diversification %.3f"):format(self.diversification_ratio) end
   -- the scenarios' CVaR is a loss over one scenario period (often a
   -- month), unlike the annual return and volatility beside it

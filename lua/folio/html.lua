@@ -240,8 +240,11 @@ local function exposure_result(res)
   local st = res.solver_stats or {}
   local info = {
     { "objective value", res.objective_value }, { "expected return (%)", pct(res.expected_return) },
-    { "volatility (%)", pct(res.volatility) }, { "Sharpe ratio", res.sharpe_ratio },
-    { "diversification ratio", res.diversification_ratio }, { "CVaR (%)", pct(res.cvar) }, { "VaR (%)", pct(res.var) },
+    { "volatility (%)", pct(res.volatility) },
+    { ("Sharpe ratio (rf %g%%)"):format(100 * (res.risk_free_rate or 0)), res.sharpe_ratio },
+    { "diversification ratio", res.diversification_ratio },
+    -- the scenarios' tail is over one scenario period, not annual
+    { "CVaR (%, one scenario period)", pct(res.cvar) }, { "VaR (%, one scenario period)", pct(res.var) },
     { "exposures", res.exposures and #res.exposures }, { "solver", st.solver }, { "iterations", st.iterations },
     { "solve time (s)", st.time }, { "message", res.message },
   }

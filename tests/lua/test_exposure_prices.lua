@@ -81,6 +81,12 @@ do
   -- with no inhomogeneous limit binding the ratio does not depend on the scale
   local free = solve(sharpe, { budget = 0.8 })
   check_sharpe("MaxSharpe, budget 0.8, no cap", free, 0.8)
+  -- the summary and the HTML view say which rate the ratio is over
+  T.ok(free:summary():find(("Sharpe (rf 2%%) %.4f"):format(free.sharpe_ratio), 1, true) ~= nil, "summary: Sharpe (rf 2%)")
+  local mv0 = solve(folio.MinVolatility {}, {})
+  T.ok(mv0:summary():find(("Sharpe (rf 0%%) %.4f"):format(mv0.sharpe_ratio), 1, true) ~= nil,
+    "summary: MinVolatility's Sharpe is over rf 0")
+  T.ok(require("folio.html").render { free }:find("Sharpe ratio (rf 2%)", 1, true) ~= nil, "HTML: Sharpe ratio (rf 2%)")
   T.near(free.shadow_prices.budget or 0, 0, 1e-7, "MaxSharpe, budget 0.8, no cap: the ratio is scale-free")
   T.near(free.sharpe_ratio, solve(sharpe, {}).sharpe_ratio, 1e-7, "MaxSharpe: the same ratio at budget 0.8 and 1")
 end
