@@ -143,11 +143,29 @@ table.sort(changed, function(a, b) return growth_of[a] > growth_of[b] end)
 -- sum rw_s x_s - rwa_limit * sum x_s <= 0 and its price is per unit of RWA
 -- headroom). balance[s] is always tight: its price is the value of one more
 -- unit of today's exposure in segment s.
+-- The book and its capital in amounts: the `rwa` row above reads 0 against
+-- 0 in its stored form, so the RWA, the book and their ratio are here.
+local book0, book1, rwa0, rwa1 = 0, 0, 0, 0
+for _, s in ipairs(S) do
+  local target = r:value(x[s])
+  book0, book1 = book0 + E[s], book1 + target
+  rwa0, rwa1 = rwa0 + rw[s] * E[s], rwa1 + rw[s] * target
+end
+
 return {
   r,
   folio.table{
     title = "Segments that grow or shrink",
     columns = {"segment", "asset", "current", "target", "change", "change_pct"},
     rows = changed,
+  },
+  folio.table{
+    title = "Book and capital (millions)",
+    columns = {"measure", "current", "target", "limit"},
+    rows = {
+      {"book (total exposure)", round(book0, 2), round(book1, 2), round(growth_limit * E_total, 2)},
+      {"risk-weighted assets", round(rwa0, 2), round(rwa1, 2), round(rwa_limit * book1, 2)},
+      {"RWA density %", round(100 * rwa0 / book0, 2), round(100 * rwa1 / book1, 2), round(100 * rwa_limit, 2)},
+    },
   },
 }
