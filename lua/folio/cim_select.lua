@@ -163,8 +163,15 @@ local function select_summary(self)
   if self.message then out[#out + 1] = "  " .. self.message end
   local held = {}
   for i, a in ipairs(self.selected or {}) do held[i] = tostring(a) end
-  out[#out + 1] = ("  best of %d %s runs holds %d of %d assets (K = %d): %s"):format(self.runs, self.method, #held,
-    #self.assets, self.k, #held > 0 and table.concat(held, ", ") or "none")
+  -- the QUBO selects K; the subset's QP may still put nothing in some of
+  -- them (a lower bound of 0), so "hold K" means at most K with weight
+  local zero = 0
+  for _, a in ipairs(self.selected or {}) do
+    if self.weights and (self.weights[a] or 0) <= 1e-12 then zero = zero + 1 end
+  end
+  out[#out + 1] = ("  best of %d %s runs selects %d of %d assets (K = %d): %s%s"):format(self.runs, self.method, #held,
+    #self.assets, self.k, #held > 0 and table.concat(held, ", ") or "none",
+    zero > 0 and ("; the subset's QP gives %d of them no weight"):format(zero) or "")
   local q = { ("best QUBO energy %s"):format(n(self.best_qubo_energy)) }
   if self.exact_qubo_energy then
     q[#q + 1] = ("exact %s, reached by %.0f%% of runs"):format(n(self.exact_qubo_energy),

@@ -216,4 +216,17 @@ T.raises_exact(function() folio.cim.selection_qubo { mu = { 0.1, 0.2 }, cov = { 
 T.raises_exact(function() folio.cim.select_exact { mu = { 0.1, 0.2, 0.3 }, cov = { { 1, 0 }, { 0, 1 } }, k = 1 } end,
   "cim.select_exact: mu has 3 entries for 2 names (a positional list follows the order of the names)",
   "select_exact: a matrix of the wrong size")
+-- "hold K" is at most K with a positive weight: at K = 10 of 12 the
+-- subset's QP leaves some selected assets at 0, and the summary says so
+do
+  local mu, cov = first(12)
+  local r = folio.cim.select { mu = mu, cov = cov, gamma = 10, k = 10, runs = 40, seed = 11 }
+  local zero = 0
+  for _, a in ipairs(r.selected) do if r.weights[a] <= 1e-12 then zero = zero + 1 end end
+  T.eq(#r.selected, 10, "K = 10: ten selected")
+  T.ok(zero > 0, "K = 10: the subset's QP gives some of them no weight")
+  T.ok(r:summary():find(("selects 10 of 12 assets (K = 10): "):format(), 1, true) ~= nil
+    and r:summary():find(("; the subset's QP gives %d of them no weight"):format(zero), 1, true) ~= nil,
+    "K = 10: the summary says how many selected assets have no weight")
+end
 T.done()
