@@ -21,7 +21,7 @@ expect_eq "pipe: :help folio.ExposureOptimizer opens with the reference" \
 # :load runs a file as `folio run` does: the model reads the data beside it
 OUT=$(cd examples/notebooks && printf ':load ../../models/loan_book.lua\n=folio.script_dir\n' | "$FOLIO" repl 2>&1)
 expect_match "pipe: :load ../../models/loan_book.lua from examples/notebooks solves it" \
-  "^\{result of 'loan_book': optimal, objective 554.98587209302, folio.table: " "$OUT"
+  "^  1    result of 'loan_book': optimal, objective 554.98587209302$" "$OUT"
 expect_match "pipe: folio.script_dir is restored after :load" '^"\."$' "$(printf '%s\n' "$OUT" | tail -n 1)"
 OUT=$(printf 'for i = 1, 2 do\n' | "$FOLIO" repl 2>&1)
 expect_match "pipe: an unfinished chunk at the end is reported" "<eof>" "$OUT"
