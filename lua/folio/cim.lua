@@ -80,21 +80,10 @@ local Result = results.class("folio.cim_result", {
   end,
 })
 
--- An interior point is accurate to about the square root of its gap along
--- the energy's flat directions: on port1 at rho = 1000 the reference was
--- 1.6e-6 from the optimum, the flow 5e-9, so the distance printed was the
--- reference's error. The point is polished on the active set it shows (the
--- bounds and limits within 1e-5): the equality-constrained QP there,
--- solved exactly, stands if it is feasible and its multipliers have the
--- optimum's signs (the KKT conditions); else the interior point stands.
-local function polish(p, n, w, hard)
-  local tol, lo, hi = 1e-5, p.lower, p.upper
-  local fixed = {}
-  for i = 1, n do
-    if lo and lo[i] > -math.huge and w[i] - lo[i] <= tol * (1 + math.abs(lo[i])) then fixed[i] = lo[i]
-    elseif hi and hi[i] < math.huge and hi[i] - w[i] <= tol * (1 + math.abs(hi[i])) then fixed[i] = hi[i] end
-  end
-  -- the energy as 1/2 w'Hw + c'w + constant
+-- The energy as 1/2 w'Hw + c'w + constant: gamma/2 Theta, the trading
+-- cost sigma nu (w - Omega)^2 and, unless hard (then they are rows), the
+-- groups' penalties rho (sum_g w - lambda)^2
+local function energy_qp(p, n, hard)
   local H, c = {}, {}
   for i = 1, n do
     H[i] = {}
@@ -105,21 +94,39 @@ local function polish(p, n, w, hard)
       c[i] = c[i] - 2 * p.sigma * p.nu[i] * (p.omega and p.omega[i] or 0)
     end
   end
+  if not hard then
+    for k, g in ipairs(p.groups or {}) do
+      for _, i in ipairs(g) do
+        c[i] = c[i] - 2 * p.rho * p.lambdas[k]
+        for _, j in ipairs(g) do H[i][j] = H[i][j] + 2 * p.rho end
+      end
+    end
+  end
+  return H, c
+end
+
+-- An interior point is accurate to about the square root of its gap along
+-- the energy's flat directions: on port1 at rho = 1000 the reference was
+-- 1.6e-6 from the optimum, the flow 5e-9, so the distance printed was the
+-- reference's error. The point is polished on the active set it shows (the
+-- bounds and limits within 1e-5): the equality-constrained QP there,
+-- solved exactly, stands if it is feasible and its multipliers have the
+-- optimum's signs (the KKT conditions); else the interior point stands.
+local function polish(p, n, w, hard, H, c)
+  local tol, lo, hi = 1e-5, p.lower, p.upper
+  local fixed = {}
+  for i = 1, n do
+    if lo and lo[i] > -math.huge and w[i] - lo[i] <= tol * (1 + math.abs(lo[i])) then fixed[i] = lo[i]
+    elseif hi and hi[i] < math.huge and hi[i] - w[i] <= tol * (1 + math.abs(hi[i])) then fixed[i] = hi[i] end
+  end
   local rows = {}   -- active equality rows: {members = set, rhs, limit = true|nil}
   local function set_of(g)
     local m = {}
     for _, i in ipairs(g) do m[i] = true end
     return m
   end
-  for k, g in ipairs(p.groups or {}) do
-    if hard then
-      rows[#rows + 1] = { members = set_of(g), rhs = p.lambdas[k] }
-    else
-      for _, i in ipairs(g) do
-        c[i] = c[i] - 2 * p.rho * p.lambdas[k]
-        for _, j in ipairs(g) do H[i][j] = H[i][j] + 2 * p.rho end
-      end
-    end
+  if hard then
+    for k, g in ipairs(p.groups or {}) do rows[#rows + 1] = { members = set_of(g), rhs = p.lambdas[k] } end
   end
   for k, g in ipairs(p.limits or {}) do
     local sum = 0
@@ -184,31 +191,21 @@ local function qp_reference(p, names, hard)
     lb = function(i) return lo and lo[i] or -math.huge end,
     ub = function(i) return hi and hi[i] or math.huge end,
   })
-  local terms = { (p.gamma / 2) * folio.quad(w, p.theta) }
-  for i = 1, n do terms[#terms + 1] = -p.mu[i] * w[i] end
-  if p.nu and p.sigma > 0 then
-    for i = 1, n do
-      local om = p.omega and p.omega[i] or 0
-      terms[#terms + 1] = p.sigma * p.nu[i] * (w[i] - om) * (w[i] - om)
-    end
-  end
-  for k, g in ipairs(p.groups or {}) do
-    local s = folio.sum(g, function(i) return w[i] end)
-    if hard then
-      m:st("group_" .. k, s, "==", p.lambdas[k])
-    else
-      terms[#terms + 1] = p.rho * (s - p.lambdas[k]) * (s - p.lambdas[k])
+  local H, c = energy_qp(p, n, hard)
+  if hard then
+    for k, g in ipairs(p.groups or {}) do
+      m:st("group_" .. k, folio.sum(g, function(i) return w[i] end), "==", p.lambdas[k])
     end
   end
   for k, g in ipairs(p.limits or {}) do
     m:st("limit_" .. k, folio.sum(g, function(i) return w[i] end), "<=", p.caps[k])
   end
-  m:minimize(folio.sum(terms))
+  m:minimize(0.5 * folio.quad(w, H) + folio.sum(idx, function(i) return c[i] * w[i] end))
   local r = m:solve { feastol = 1e-12, reltol = 1e-12, abstol = 1e-15 }
   if not r.has_solution then return nil, r.status end
   local out = {}
   for i = 1, n do out[i] = r:value(w[i]) end
-  return polish(p, n, out, hard), r.status
+  return polish(p, n, out, hard, H, c), r.status
 end
 
 -- a seeded start inside the boxes (a Park-Miller stream: no global state)

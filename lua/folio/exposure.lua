@@ -384,16 +384,29 @@ end
 -- themselves: turnover sum |w - w0|, the costs sum c_i |w_i - w0_i| and
 -- the expected return net of them (what target_return and the return
 -- objectives hold; expected_return stays the weights' gross return).
+-- sum |w - before| and sum c_i |w_i - before_i| (before by index)
+local function trades(names, wv, before, tc)
+  local turnover, costs = 0, 0
+  for i, e in ipairs(names) do
+    local d = math.abs(wv[i] - before[i])
+    turnover, costs = turnover + d, costs + EM.cost_rate(tc, e) * d
+  end
+  return turnover, costs
+end
+
 local function trading_of(res, c, names, wv)
   local w0, tc = c.current_weights, c.transaction_costs
   if not (w0 and (tc or c.max_turnover)) then return end
-  res.turnover, res.costs = 0, 0
-  for i, e in ipairs(names) do
-    local d = math.abs(wv[i] - (w0[e] or 0))
-    res.turnover = res.turnover + d
-    res.costs = res.costs + (type(tc) == "number" and tc or type(tc) == "table" and tc[e] or 0) * d
-  end
+  local before = {}
+  for i, e in ipairs(names) do before[i] = w0[e] or 0 end
+  res.turnover, res.costs = trades(names, wv, before, tc)
   res.net_return = res.expected_return - res.costs
+end
+
+-- the scenarios' tail of the weights: CVaR, VaR and the level they are at
+local function tail_of(res, S, prob, wv, alpha)
+  res.cvar, res.var = cvar_of(S, prob, wv, alpha)
+  res.cvar_alpha = alpha
 end
 
 -- Fills the result's weights, returns, risk decomposition and ratios from
@@ -565,18 +578,18 @@ local function relaxer(self, p)
   end
 end
 
--- The solve of optimize: r, ctx, weights, stats (retried, nodes, proven,
--- status, message). Without holdings limits, one continuous solve. With
--- them, the continuous relaxation first: when its optimum keeps the
--- limits, it is the answer. Otherwise the search over held sets
--- (folio.exposure_holdings) with perspective relaxations, whose best held
--- set's continuous solve gives the weights and the duals.
 -- what run returns when the limits contradict each other (no solve)
 local function contradicted()
   return { status = "infeasible", has_solution = false, solver = "none", iterations = 0 }, nil, nil,
          { status = "infeasible" }
 end
 
+-- The solve of optimize: r, ctx, weights, stats (retried, nodes, proven,
+-- status, message). Without holdings limits, one continuous solve. With
+-- them, the continuous relaxation first: when its optimum keeps the
+-- limits, it is the answer. Otherwise the search over held sets
+-- (folio.exposure_holdings) with perspective relaxations, whose best held
+-- set's continuous solve gives the weights and the duals.
 local function run(self, p)
   if p.contradiction then return contradicted() end
   local h = p.hold
@@ -708,7 +721,7 @@ end
 -- are listed when they bind, without a price (they are combinatorial).
 local FORMULATION = { split = true, excess_return = true, trade = true, cvar_loss = true, held_min = true,
                       robust_split = true, robust_abs_up = true, robust_abs_down = true, not_held = true,
-                      leverage_split = true, hold = true }
+                      hold = true }
 
 local function price_scale(r, ctx, kind)
   if ctx.kappa then
@@ -908,10 +921,7 @@ function Opt:optimize(a)
   end
   Opt.describe(res, names, p.mu, p.cov, wv)
   trading_of(res, c, names, wv)
-  if p.cvar then
-    res.cvar, res.var = cvar_of(p.cvar.S, p.cvar.prob, wv, p.cvar.alpha)
-    res.cvar_alpha = p.cvar.alpha
-  end
+  if p.cvar then tail_of(res, p.cvar.S, p.cvar.prob, wv, p.cvar.alpha) end
   binding(res, r, ctx, wv, c, p.cov, names)
   if how.message then res.message = how.message end
   return settle(res, how.status or r.status, objective_of(obj.kind, res, r), stats)
@@ -989,8 +999,7 @@ function Opt:optimize_with_scenarios(a)
   end
   res.weights = {}
   for i, e in ipairs(names) do res.weights[e] = wv[i] end
-  res.cvar, res.var = cvar_of(S, prob, wv, alpha)
-  res.cvar_alpha = alpha
+  tail_of(res, S, prob, wv, alpha)
   res.expected_return = 0
   for i = 1, n do res.expected_return = res.expected_return + mu[i] * wv[i] end
   binding(res, r, ctx, wv, c, cov, names)
@@ -1150,10 +1159,7 @@ function Opt:optimize_robust(a)
     return settle(res, no_solution(res, p, { status = how.status or r.status }), nil, stats)
   end
   Opt.describe(res, names, mu, cov, wv)
-  if p.cvar then
-    res.cvar, res.var = cvar_of(p.cvar.S, p.cvar.prob, wv, p.cvar.alpha)
-    res.cvar_alpha = p.cvar.alpha
-  end
+  if p.cvar then tail_of(res, p.cvar.S, p.cvar.prob, wv, p.cvar.alpha) end
   res.worst_case_return = r:value(ctx.worst)
   if D then
     local v = res.volatility ^ 2
@@ -1250,8 +1256,7 @@ function Opt:optimize_multiperiod(a)
     Opt.describe(rt, names, per[t].mu, per[t].cov, wv)
     -- sum |w - w_before|, not the model's buy + sell: without a cost on
     -- an exposure nothing stops its buy and sell from both being positive
-    rt.turnover = 0
-    for i = 1, #names do rt.turnover = rt.turnover + math.abs(wv[i] - before[i]) end
+    rt.turnover = trades(names, wv, before, 0)
     before = wv
     rt.costs = pc.cost and r:value(pc.cost) or 0
     binding(rt, r, pc, wv, c, per[t].cov, names)

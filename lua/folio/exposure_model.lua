@@ -212,8 +212,28 @@ function B.category_limits(ctx)
   end
 end
 
+-- the trading cost per unit traded of exposure e: transaction_costs is
+-- one rate or a rate per exposure
+function M.cost_rate(tc, e)
+  return type(tc) == "number" and tc or type(tc) == "table" and tc[e] or 0
+end
+
+-- w = p - q with p, q >= 0 for every exposure (rows split[e]), made once
+-- per model and shared by the limits on gross weight: p + q is |w| where a
+-- limit on it binds
+local function split_of(ctx)
+  if not ctx.split then
+    local m, w, I = ctx.m, ctx.w, ctx.names
+    local p = m:var(ctx:name("long"), I, { lb = 0 })
+    local q = m:var(ctx:name("short"), I, { lb = 0 })
+    m:st(ctx:name("split"), I, function(e) return w[e], "==", p[e] - q[e] end)
+    ctx.split = { p = p, q = q }
+  end
+  return ctx.split.p, ctx.split.q
+end
+
 function B.max_total_notional(ctx)
-  local c, m, w, I = ctx.c, ctx.m, ctx.w, ctx.names
+  local c, w, I = ctx.c, ctx.w, ctx.names
   if not c.max_total_notional then return end
   local label = "max_total_notional " .. num(c.max_total_notional)
   local long_only = true
@@ -227,14 +247,12 @@ function B.max_total_notional(ctx)
     if budget ~= false and budget <= c.max_total_notional then return end
     gross = folio.sum(w)
   else
-    -- gross exposure sum |w| through a split w = p - q
-    local p = m:var(ctx:name("long"), I, { lb = 0 })
-    local q = m:var(ctx:name("short"), I, { lb = 0 })
-    m:st(ctx:name("split"), I, function(e) return w[e], "==", p[e] - q[e] end)
+    -- gross exposure sum |w| through the split w = p - q
+    local p, q = split_of(ctx)
     gross = folio.sum(p) + folio.sum(q)
   end
   if ctx:group(label, { measure = function() return gross end, what = "total notional", rank = 1 }) then
-    m:st(ctx:name("max_total_notional"), gross, "<=", ctx:scaled(c.max_total_notional))
+    ctx.m:st(ctx:name("max_total_notional"), gross, "<=", ctx:scaled(c.max_total_notional))
   end
 end
 
@@ -263,29 +281,24 @@ function B.max_leverage_exposures(ctx)
   local c, w = ctx.c, ctx.w
   if not c.max_leverage_exposures then return end
   local lev = c.leveraged or {}
-  local members, shorts = {}, {}
+  local members, shorts = {}, false
   for i, e in ipairs(ctx.names) do
     if lev[e] then
       members[#members + 1] = e
-      if ctx.lo[i] < 0 then shorts[#shorts + 1] = e end
+      shorts = shorts or ctx.lo[i] < 0
     end
   end
   -- no exposure marked leveraged: nothing to limit (the spec's default 0.5 is on)
   if #members == 0 then return end
   -- the share held in leveraged strategies is gross: a short one counts
-  -- by its size, not against a long one (|w| through w = p - q)
-  local terms = {}
-  if #shorts > 0 then
-    local p = ctx.m:var(ctx:name("leverage_long"), shorts, { lb = 0 })
-    local q = ctx.m:var(ctx:name("leverage_short"), shorts, { lb = 0 })
-    ctx.m:st(ctx:name("leverage_split"), shorts, function(e) return w[e], "==", p[e] - q[e] end)
-    for _, e in ipairs(members) do
-      if p[e] then terms[#terms + 1] = p[e] + q[e] else terms[#terms + 1] = w[e] end
-    end
+  -- by its size, not against a long one (|w| through the split)
+  local s
+  if shorts then
+    local p, q = split_of(ctx)
+    s = folio.sum(members, function(e) return p[e] + q[e] end)
   else
-    for _, e in ipairs(members) do terms[#terms + 1] = w[e] end
+    s = folio.sum(members, function(e) return w[e] end)
   end
-  local s = folio.sum(terms)
   if ctx:group("max_leverage_exposures " .. num(c.max_leverage_exposures),
                { measure = function() return s end, what = "leveraged exposure", rank = 1 }) then
     ctx.m:st(ctx:name("max_leverage_exposures"), s, "<=", ctx:scaled(c.max_leverage_exposures))
@@ -524,7 +537,7 @@ function B.trading(ctx)
   end
   if tc then
     ctx.cost = folio.sum(I, function(e)
-      local k = type(tc) == "number" and tc or tc[e] or 0
+      local k = M.cost_rate(tc, e)
       if k ~= 0 then return k * (buy[e] + sell[e]) end
     end)
   end

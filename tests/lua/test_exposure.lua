@@ -354,7 +354,7 @@ do
   T.near(r.objective_value, best, 1e-7, "max_leverage_exposures, long-short: the best sign orthant's utility")
   T.ok(r.shadow_prices.max_leverage_exposures ~= nil, "max_leverage_exposures, long-short: priced")
   for _, a in ipairs(r.active_constraints) do
-    T.ok(not a:find("leverage_split", 1, true), "max_leverage_exposures, long-short: the split rows are not limits")
+    T.ok(not a:find("split", 1, true), "max_leverage_exposures, long-short: the split rows are not limits")
   end
 end
 
